@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The one test command (README, .ci/run): setup, static checks, then the jest stages with a time
+# budget each. Ends with the plain line "N passed, N failed".
+#   STAGES="unit integration e2e" (default: all)   JEST_ARGS=... extra jest arguments
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+RESULTS="$ROOT/test-results"
+rm -rf "$RESULTS"; mkdir -p "$RESULTS"
+
+failed_setup=0
+# shellcheck source=scripts/env.sh
+source "$ROOT/scripts/env.sh" || failed_setup=1
+if [ "$failed_setup" = 1 ]; then echo "setup failed"; echo "0 passed, 1 failed"; exit 1; fi
+
+checks_failed=0
+check() { # name, command...
+  local name="$1"; shift
+  local start=$SECONDS
+  if "$@" > "$RESULTS/$name.log" 2>&1; then
+    echo "[check] $name ok ($((SECONDS - start)) s)"
+    echo pass > "$RESULTS/$name.check"
+  else
+    echo "[check] $name FAILED ($((SECONDS - start)) s):"; tail -40 "$RESULTS/$name.log"
+    echo fail > "$RESULTS/$name.check"; checks_failed=$((checks_failed + 1))
+  fi
+}
+
+check typecheck npx tsc -p tsconfig.json --noEmit
+check lint npx eslint --max-warnings=-1 .
+check build npx tsc -p tsconfig.build.json
+
+stage() { # project, timeout seconds
+  local project="$1" budget="$2" start=$SECONDS
+  echo "[stage] $project (budget ${budget}s)"
+  timeout --kill-after=30 "$budget" node --experimental-vm-modules node_modules/jest/bin/jest.js \
+    --selectProjects "$project" --json --outputFile="$RESULTS/$project.json" ${JEST_ARGS:-} \
+    > "$RESULTS/$project.out" 2>&1
+  local rc=$?
+  tail -30 "$RESULTS/$project.out" | grep -E '✕|●|Tests:|Test Suites:' | head -40
+  echo "[stage] $project rc=$rc ($((SECONDS - start)) s)"
+  [ $rc = 124 ] && echo "[stage] $project exceeded its budget" && echo "{\"numPassedTests\":0,\"numFailedTests\":1}" > "$RESULTS/$project.json"
+  return 0
+}
+
+for s in ${STAGES:-unit integration e2e}; do
+  case "$s" in
+    unit) stage unit 300 ;;
+    integration) stage integration 1200 ;;
+    e2e) stage e2e 2700 ;;
+  esac
+done
+
+node scripts/summary.mjs "$RESULTS" "$checks_failed"

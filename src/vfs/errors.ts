@@ -1,0 +1,52 @@
+import { constants as osConstants } from 'node:os';
+
+/**
+ * errno is the only error currency between the FUSE engine, the layers and the backends.
+ * Layers and backends throw `FsError('ENOENT')`; Node errors with a `code` map to the same name;
+ * anything else becomes EIO. The engine turns the name into `-errno` in exactly one place.
+ */
+export type ErrnoName = keyof typeof osConstants.errno;
+
+const ERRNO: Readonly<Record<string, number>> = osConstants.errno;
+
+export class FsError extends Error {
+  readonly code: ErrnoName;
+  readonly errno: number;
+
+  constructor(code: ErrnoName, message?: string) {
+    super(message ?? code);
+    this.name = 'FsError';
+    this.code = code;
+    this.errno = ERRNO[code] ?? ERRNO.EIO!;
+  }
+}
+
+export function isErrnoName(name: string): name is ErrnoName {
+  return Object.hasOwn(ERRNO, name);
+}
+
+export function errnoNumber(name: string): number | undefined {
+  return isErrnoName(name) ? ERRNO[name] : undefined;
+}
+
+/** Positive errno for any thrown value: FsError, a Node system error, or EIO for the rest. */
+export function toErrno(err: unknown): number {
+  if (err instanceof FsError) return err.errno;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && isErrnoName(code)) return ERRNO[code]!;
+  return ERRNO.EIO!;
+}
+
+/** The errno name for any thrown value (for logs, metrics labels and spans). */
+export function toErrnoName(err: unknown): ErrnoName {
+  if (err instanceof FsError) return err.code;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && isErrnoName(code)) return code;
+  return 'EIO';
+}
+
+/** Rethrow a Node system error as FsError, keep FsError, turn anything else into EIO. */
+export function asFsError(err: unknown): FsError {
+  if (err instanceof FsError) return err;
+  return new FsError(toErrnoName(err), (err as Error | null)?.message);
+}

@@ -1,0 +1,56 @@
+import { FsError } from './errors.js';
+import type { Backend, FsOp, Layer, OpCall, OpResultMap } from './types.js';
+
+/**
+ * An ordered list of layers (outermost first) over one backend. `run(call)` passes the call
+ * through every layer, then to the backend. Immutable: a live reconfiguration builds a new Stack
+ * and swaps the reference, so in-flight ops finish on the stack they started on.
+ */
+export interface Stack {
+  readonly layers: readonly Layer[];
+  readonly backend: Backend;
+  /** True when any layer needs to see file data (no kernel passthrough, no data caches). */
+  readonly needsData: boolean;
+  run<O extends FsOp>(call: OpCall<O>): Promise<OpResultMap[O]>;
+  /** Close the layers (not the backend, which outlives stack swaps). */
+  close(): Promise<void>;
+}
+
+type OpFn<O extends FsOp> = (call: OpCall<O>) => Promise<OpResultMap[O]>;
+
+function backendOp<O extends FsOp>(backend: Backend, op: O): OpFn<O> {
+  const fn = backend[op] as OpFn<O> | undefined;
+  if (fn === undefined) return () => Promise.reject(new FsError('ENOSYS'));
+  return fn.bind(backend) as OpFn<O>;
+}
+
+export function createStack(layers: readonly Layer[], backend: Backend): Stack {
+  const frozen = Object.freeze([...layers]);
+  const run = <O extends FsOp>(call: OpCall<O>): Promise<OpResultMap[O]> => {
+    const terminal = backendOp(backend, call.op);
+    if (frozen.length === 0) return terminal(call);
+    const step = (i: number): Promise<OpResultMap[O]> => {
+      const layer = frozen[i];
+      if (layer === undefined) return terminal(call);
+      return layer.around(call, () => step(i + 1));
+    };
+    return step(0);
+  };
+  return {
+    layers: frozen,
+    backend,
+    needsData: frozen.some((l) => l.needsData === true),
+    run,
+    async close() {
+      const errors: unknown[] = [];
+      for (const layer of frozen) {
+        try {
+          await layer.close?.();
+        } catch (err) {
+          errors.push(err);
+        }
+      }
+      if (errors.length > 0) throw new AggregateError(errors, 'closing layers failed');
+    },
+  };
+}
