@@ -47,7 +47,7 @@ for s in ${STAGES:-unit integration e2e}; do
   case "$s" in
     unit) stage unit 300 ;;
     integration) stage integration 1200 ;;
-    e2e) stage e2e 2700 ;;
+    e2e) JEST_ARGS="--runInBand ${JEST_ARGS:-}" stage e2e 2700 ;;
   esac
 done
 
