@@ -1,0 +1,162 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from '@jest/globals';
+import { Registry } from 'prom-client';
+import { createMetricsLayer } from '../../../src/layers/metrics-layer.js';
+import { createManualClock } from '../../../src/telemetry/clock.js';
+import { recordInjectedFault, recordThrottleWait } from '../../../src/telemetry/fs-metrics.js';
+import { createTelemetryRegistry } from '../../../src/telemetry/registry.js';
+import { createStack } from '../../../src/vfs/stack.js';
+import type { Layer } from '../../../src/vfs/types.js';
+import { createTinyBackend, opCall } from '../telemetry/fixtures.js';
+
+async function value(registry: Registry, name: string, labels: Record<string, string>) {
+  const base = name.replace(/_(sum|count|bucket)$/, '');
+  const metric = await (registry.getSingleMetric(name) ?? registry.getSingleMetric(base))?.get();
+  const found = metric?.values.find(
+    (v) =>
+      ((v as { metricName?: string }).metricName ?? metric.name) === name &&
+      Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want),
+  );
+  return found?.value;
+}
+
+/** A layer below metrics that takes `ms` of fake time, like a slow disk. */
+const slow = (clock: ReturnType<typeof createManualClock>, ms: number): Layer => ({
+  name: 'slow',
+  async around(_c, next) {
+    clock.advance(ms);
+    return next();
+  },
+});
+
+function setup() {
+  const registry = new Registry();
+  const clock = createManualClock();
+  const backend = createTinyBackend();
+  const stack = createStack(
+    [createMetricsLayer({ registry, volume: 'data', clock }), slow(clock, 3)],
+    backend,
+  );
+  return { registry, clock, backend, stack };
+}
+
+describe('metrics layer', () => {
+  it('counts ops, bytes, open files and directories from real results', async () => {
+    const { registry, stack } = setup();
+    const { fh } = await stack.run(
+      opCall('create', { path: '/a', flags: 0, mode: 0o644, umask: 0 }),
+    );
+    await stack.run(
+      opCall('write', { path: '/a', fh, buffer: Buffer.from('hello world'), offset: 0, flags: 0 }),
+    );
+    expect(await value(registry, 'fs_interposer_open_files', { volume: 'data' })).toBe(1);
+    const buf = Buffer.alloc(100);
+    await expect(
+      stack.run(opCall('read', { path: '/a', fh, buffer: buf, offset: 6, flags: 0 })),
+    ).resolves.toBe(5);
+    await stack.run(opCall('release', { path: '/a', fh, flags: 0 }));
+    await stack.run(opCall('mkdir', { path: '/d', mode: 0o755, umask: 0 }));
+    await stack.run(opCall('mkdir', { path: '/e', mode: 0o755, umask: 0 }));
+    await stack.run(opCall('rmdir', { path: '/d' }));
+
+    expect(await value(registry, 'fs_interposer_written_bytes_total', { volume: 'data' })).toBe(11);
+    expect(await value(registry, 'fs_interposer_read_bytes_total', { volume: 'data' })).toBe(5);
+    expect(await value(registry, 'fs_interposer_open_files', { volume: 'data' })).toBe(0);
+    expect(await value(registry, 'fs_interposer_directories', { volume: 'data' })).toBe(1);
+    expect(
+      await value(registry, 'fs_interposer_directories_created_total', { volume: 'data' }),
+    ).toBe(2);
+    expect(
+      await value(registry, 'fs_interposer_directories_removed_total', { volume: 'data' }),
+    ).toBe(1);
+    expect(await value(registry, 'fs_interposer_ops_total', { op: 'mkdir', result: 'ok' })).toBe(2);
+  });
+
+  it('counts failures by errno without counting them as successes', async () => {
+    const { registry, stack } = setup();
+    await expect(stack.run(opCall('rmdir', { path: '/nope' }))).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
+    await expect(stack.run(opCall('open', { path: '/nope', flags: 0 }))).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
+    expect(
+      await value(registry, 'fs_interposer_errors_total', { op: 'rmdir', errno: 'ENOENT' }),
+    ).toBe(1);
+    expect(await value(registry, 'fs_interposer_ops_total', { op: 'open', result: 'error' })).toBe(
+      1,
+    );
+    expect(
+      await value(registry, 'fs_interposer_ops_total', { op: 'open', result: 'ok' }),
+    ).toBeUndefined();
+    expect(await value(registry, 'fs_interposer_directories', { volume: 'data' })).toBe(0);
+    expect(await value(registry, 'fs_interposer_open_files', { volume: 'data' })).toBe(0);
+  });
+
+  it('observes latency in seconds into the 10us..10s buckets', async () => {
+    const { registry, stack } = setup();
+    await stack.run(opCall('getattr', { path: '/' }));
+    expect(
+      await value(registry, 'fs_interposer_op_duration_seconds_sum', { op: 'getattr' }),
+    ).toBeCloseTo(0.003);
+    expect(
+      await value(registry, 'fs_interposer_op_duration_seconds_bucket', {
+        op: 'getattr',
+        le: '0.0025',
+      }),
+    ).toBe(0);
+    expect(
+      await value(registry, 'fs_interposer_op_duration_seconds_bucket', {
+        op: 'getattr',
+        le: '0.005',
+      }),
+    ).toBe(1);
+    expect(
+      await value(registry, 'fs_interposer_op_duration_seconds_bucket', {
+        op: 'getattr',
+        le: '0.00001',
+      }),
+    ).toBe(0);
+    expect(
+      await value(registry, 'fs_interposer_op_duration_seconds_bucket', {
+        op: 'getattr',
+        le: '10',
+      }),
+    ).toBe(1);
+  });
+
+  it('keeps volumes apart in one registry', async () => {
+    const registry = new Registry();
+    const a = createStack([createMetricsLayer({ registry, volume: 'a' })], createTinyBackend());
+    const b = createStack([createMetricsLayer({ registry, volume: 'b' })], createTinyBackend());
+    await a.run(opCall('mkdir', { path: '/x', mode: 0o755, umask: 0 }));
+    expect(await value(registry, 'fs_interposer_directories', { volume: 'a' })).toBe(1);
+    expect(await value(registry, 'fs_interposer_directories', { volume: 'b' })).toBe(0);
+    await b.run(opCall('getattr', { path: '/' }));
+    expect(await value(registry, 'fs_interposer_ops_total', { volume: 'b', op: 'getattr' })).toBe(
+      1,
+    );
+  });
+
+  it('produces an exposition that promtool accepts, pod and namespace included', async () => {
+    const registry = createTelemetryRegistry({ identity: { pod: 'app-0', namespace: 'ns1' } });
+    const stack = createStack(
+      [createMetricsLayer({ registry, volume: 'data' })],
+      createTinyBackend(),
+    );
+    await stack.run(opCall('getattr', { path: '/' }));
+    await stack.run(opCall('rmdir', { path: '/missing' })).catch(() => undefined);
+    recordInjectedFault(registry, { volume: 'data', layer: 'fault', kind: 'EIO' });
+    recordThrottleWait(registry, { volume: 'data', layer: 'throttle' }, 0.25);
+    const text = await registry.metrics();
+    expect(text).toContain(
+      'fs_interposer_injected_faults_total{volume="data",layer="fault",kind="EIO",pod="app-0",namespace="ns1"} 1',
+    );
+    expect(text).toContain(
+      'fs_interposer_throttle_wait_seconds_total{volume="data",layer="throttle",pod="app-0",namespace="ns1"} 0.25',
+    );
+    // promtool lints from stdin and exits non-zero on any problem.
+    const out = execFileSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(out).toBe('');
+  });
+});
