@@ -1,0 +1,87 @@
+import koffi from 'koffi';
+
+/**
+ * The few libc calls Node's `fs`/`net` lack for fd handoff: AF_UNIX SEQPACKET sockets whose fd we
+ * own (so SCM_RIGHTS can ride on them) and openat2 for confined paths. Loaded lazily, so importing
+ * this module costs nothing on machines (or tests) that never hand fds over.
+ */
+export const AF_UNIX = 1;
+export const SOCK_SEQPACKET = 5;
+export const SOCK_NONBLOCK = 0o4000;
+export const SOCK_CLOEXEC = 0o2000000;
+export const SOL_SOCKET = 1;
+export const SCM_RIGHTS = 1;
+export const SO_PEERCRED = 17;
+export const MSG_TRUNC = 0x20;
+export const MSG_CTRUNC = 0x8;
+export const MSG_DONTWAIT = 0x40;
+export const MSG_NOSIGNAL = 0x4000;
+export const MSG_CMSG_CLOEXEC = 0x40000000;
+export const SYS_OPENAT2 = 437; // same number on x86_64 and aarch64 (unified syscall table)
+export const RESOLVE_NO_MAGICLINKS = 0x02;
+export const RESOLVE_NO_SYMLINKS = 0x04;
+export const RESOLVE_BENEATH = 0x08;
+export const O_PATH = 0o10000000;
+export const O_DIRECTORY = 0o200000;
+export const O_NOFOLLOW = 0o400000;
+export const O_CLOEXEC = 0o2000000;
+export const AT_REMOVEDIR = 0x200;
+
+export interface Libc {
+  socket(domain: number, type: number, protocol: number): number;
+  bind(fd: number, addr: Buffer, len: number): number;
+  listen(fd: number, backlog: number): number;
+  accept4(fd: number, addr: null, len: null, flags: number): number;
+  connect(fd: number, addr: Buffer, len: number): number;
+  sendmsg(fd: number, msg: Buffer, flags: number): number;
+  recvmsg(fd: number, msg: Buffer, flags: number): number;
+  getsockopt(fd: number, level: number, name: number, val: Buffer, len: Buffer): number;
+  close(fd: number): number;
+  mkdirat(dirfd: number, path: string, mode: number): number;
+  unlinkat(dirfd: number, path: string, flags: number): number;
+  openat2(dirfd: number, path: string, how: Buffer): number;
+  errno(): number;
+}
+
+let cached: Libc | undefined;
+
+export function libc(): Libc {
+  if (cached !== undefined) return cached;
+  const lib = koffi.load('libc.so.6');
+  const syscall = lib.func('long syscall(long, ...)');
+  const f = {
+    socket: lib.func('int socket(int, int, int)'),
+    bind: lib.func('int bind(int, void *, uint32_t)'),
+    listen: lib.func('int listen(int, int)'),
+    accept4: lib.func('int accept4(int, void *, void *, int)'),
+    connect: lib.func('int connect(int, void *, uint32_t)'),
+    sendmsg: lib.func('intptr_t sendmsg(int, void *, int)'),
+    recvmsg: lib.func('intptr_t recvmsg(int, void *, int)'),
+    getsockopt: lib.func('int getsockopt(int, int, int, void *, void *)'),
+    close: lib.func('int close(int)'),
+    mkdirat: lib.func('int mkdirat(int, const char *, uint32_t)'),
+    unlinkat: lib.func('int unlinkat(int, const char *, int)'),
+  };
+  cached = {
+    socket: (d, t, p) => f.socket(d, t, p) as number,
+    bind: (fd, a, l) => f.bind(fd, a, l) as number,
+    listen: (fd, b) => f.listen(fd, b) as number,
+    accept4: (fd, a, l, fl) => f.accept4(fd, a, l, fl) as number,
+    connect: (fd, a, l) => f.connect(fd, a, l) as number,
+    sendmsg: (fd, m, fl) => Number(f.sendmsg(fd, m, fl)),
+    recvmsg: (fd, m, fl) => Number(f.recvmsg(fd, m, fl)),
+    getsockopt: (fd, lv, n, v, l) => f.getsockopt(fd, lv, n, v, l) as number,
+    close: (fd) => f.close(fd) as number,
+    mkdirat: (d, p, m) => f.mkdirat(d, p, m) as number,
+    unlinkat: (d, p, fl) => f.unlinkat(d, p, fl) as number,
+    openat2: (d, p, how) =>
+      Number(syscall(SYS_OPENAT2, 'int', d, 'const char *', p, 'void *', how, 'size_t', how.length)),
+    errno: () => koffi.errno(),
+  };
+  return cached;
+}
+
+/** Pointer value of a Buffer, for hand-built C structs (msghdr, iovec). */
+export function addressOf(buf: Buffer): bigint {
+  return koffi.address(buf);
+}
