@@ -1,0 +1,147 @@
+import type { ConfigError, ParseResult } from './result.js';
+import { LAYER_TYPES } from './schema/layers.js';
+import { API_VERSION, KIND } from './types.js';
+import type { StackConfig } from './types.js';
+import { parseDuration, parseSize } from './units.js';
+import { deepFreeze, validateStack } from './validate.js';
+
+/**
+ * The compact annotation grammar (ARCHITECTURE.md section 4), outermost layer first:
+ *   spec   := '' | layer (',' layer)*
+ *   layer  := name ['=' value]
+ * with the meanings: throttle=SIZE[/s] (read+write bytes/s per volume) or throttle=N iops,
+ * latency=DUR or DUR..DUR (data reads and writes), fault=ERRNO[|ERRNO]@P% (P% of the ops for
+ * which the errno is realistic), quota=SIZE, record[=PATH]; trace, metrics, powerloss, shuffle
+ * take no value. Anything finer needs the file form.
+ */
+
+interface Token {
+  index: number;
+  column: number;
+  name: string;
+  value: string | undefined;
+}
+
+type Built =
+  { ok: true; layer: Record<string, unknown> } | { ok: false; message: string; accepted: string[] };
+
+const fail = (message: string, accepted: string[]): Built => ({ ok: false, message, accepted });
+
+const BARE = new Set(['trace', 'metrics', 'powerloss', 'shuffle']);
+
+function throttle(v: string): Built {
+  const ops = /^([0-9]+(?:\.[0-9]+)?)\s*iops$/i.exec(v);
+  if (ops !== null) return { ok: true, layer: { type: 'throttle', opsPerSecond: Number(ops[1]) } };
+  const bytes = parseSize(v.replace(/\/s$/, ''));
+  if (bytes === undefined || bytes <= 0)
+    return fail(`bad throttle rate '${v}'`, ['5MB', '5MiB', '5MB/s', '100iops']);
+  return { ok: true, layer: { type: 'throttle', bytesPerSecond: bytes } };
+}
+
+function latency(v: string): Built {
+  const [a, b, extra] = v.split('..');
+  const min = a === undefined ? undefined : parseDuration(a);
+  const max = b === undefined ? undefined : parseDuration(b);
+  const examples = ['10ms', '250us', '1s', '5ms..20ms'];
+  if (min === undefined || extra !== undefined || (b !== undefined && max === undefined)) {
+    return fail(`bad latency '${v}'`, examples);
+  }
+  const delay = max === undefined ? { fixed: min } : { min, max };
+  if (max !== undefined && max < min) return fail(`latency range '${v}' is reversed`, examples);
+  return { ok: true, layer: { type: 'latency', read: delay, write: delay } };
+}
+
+function fault(v: string): Built {
+  const m = /^([A-Z0-9|]+)@([0-9]+(?:\.[0-9]+)?)%$/.exec(v);
+  if (m === null) return fail(`bad fault '${v}'`, ['EIO@1%', 'ENOSPC@0.5%', 'EIO|ENOSPC@2%']);
+  return { ok: true, layer: { type: 'fault', errnos: m[1]!.split('|'), rate: Number(m[2]) } };
+}
+
+function quota(v: string): Built {
+  const bytes = parseSize(v);
+  if (bytes === undefined) return fail(`bad quota size '${v}'`, ['10GB', '512MiB', '1000000']);
+  return { ok: true, layer: { type: 'quota', maxBytes: bytes } };
+}
+
+function build(t: Token): Built {
+  if (!LAYER_TYPES.includes(t.name)) return fail(`unknown layer '${t.name}'`, [...LAYER_TYPES]);
+  if (BARE.has(t.name)) {
+    if (t.value !== undefined)
+      return fail(`layer '${t.name}' takes no value in the compact form`, [t.name]);
+    return { ok: true, layer: { type: t.name } };
+  }
+  if (t.name === 'record')
+    return {
+      ok: true,
+      layer: t.value === undefined ? { type: 'record' } : { type: 'record', path: t.value },
+    };
+  if (t.value === undefined || t.value === '')
+    return fail(`layer '${t.name}' needs a value`, [`${t.name}=...`]);
+  if (t.name === 'throttle') return throttle(t.value);
+  if (t.name === 'latency') return latency(t.value);
+  if (t.name === 'fault') return fault(t.value);
+  return quota(t.value);
+}
+
+function tokenize(spec: string): Token[] {
+  const tokens: Token[] = [];
+  let column = 1;
+  spec.split(',').forEach((raw, index) => {
+    const lead = raw.length - raw.trimStart().length;
+    const text = raw.trim();
+    const eq = text.indexOf('=');
+    tokens.push({
+      index,
+      column: column + lead,
+      name: eq < 0 ? text : text.slice(0, eq).trim(),
+      value: eq < 0 ? undefined : text.slice(eq + 1).trim(),
+    });
+    column += raw.length + 1;
+  });
+  return tokens;
+}
+
+const where = (t: Token): string =>
+  `token ${t.index + 1} ('${t.name}${t.value === undefined ? '' : `=${t.value}`}'), column ${t.column}`;
+
+export function parseLayerSpec(spec: string): ParseResult<StackConfig> {
+  if (spec.trim() === '')
+    return { ok: true, value: deepFreeze({ apiVersion: API_VERSION, kind: KIND, layers: [] }) };
+  const errors: ConfigError[] = [];
+  const layers: Record<string, unknown>[] = [];
+  const tokenOf: Token[] = [];
+  for (const t of tokenize(spec)) {
+    if (t.name === '') {
+      errors.push({ message: 'empty layer', position: where(t), accepted: [...LAYER_TYPES] });
+      continue;
+    }
+    const built = build(t);
+    if (!built.ok)
+      errors.push({ message: built.message, position: where(t), accepted: built.accepted });
+    else {
+      layers.push(built.layer);
+      tokenOf.push(t);
+    }
+  }
+  const result = validateStack({ apiVersion: API_VERSION, kind: KIND, layers });
+  if (!result.ok) {
+    for (const v of result.violations) {
+      const i = /^\/layers\/(\d+)/.exec(v.pointer);
+      const t = i === null ? undefined : tokenOf[Number(i[1])];
+      const position =
+        t === undefined
+          ? v.pointer
+          : `${where(t)}, at ${v.pointer.replace(/^\/layers\/\d+/, '') || '/'}`;
+      errors.push(
+        v.accepted === undefined
+          ? { message: v.message, position }
+          : { message: v.message, position, accepted: v.accepted },
+      );
+    }
+  }
+  errors.sort((a, b) =>
+    (a.position ?? '').localeCompare(b.position ?? '', 'en', { numeric: true }),
+  );
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, value: deepFreeze(result.ok ? result.value : ({} as StackConfig)) };
+}

@@ -1,0 +1,27 @@
+/** The configuration API other components build on (CLI, webhook, sidecar, Helm schema). */
+export type { ConfigError, ParseResult } from './result.js';
+export { parseLayerSpec } from './compact.js';
+export { parseConfigFile } from './file.js';
+export { stackConfigSchema } from './schema/stack.js';
+export { listLayers } from './list-layers.js';
+export type { LayerInfo, LayerParam } from './list-layers.js';
+export { API_VERSION, KIND } from './types.js';
+export type {
+  DecisionLogConfig,
+  DelayConfig,
+  FaultConfig,
+  LatencyConfig,
+  LayerConfig,
+  LayerType,
+  MetricsConfig,
+  PowerlossConfig,
+  QuotaConfig,
+  RecordConfig,
+  ScopeConfig,
+  ShuffleConfig,
+  StackConfig,
+  ThrottleConfig,
+  TraceConfig,
+} from './types.js';
+export { FS_OPS, OP_GROUPS, expandOps } from './ops.js';
+export { parseDuration, parseSize } from './units.js';

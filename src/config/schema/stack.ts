@@ -1,0 +1,67 @@
+import { API_VERSION, KIND } from '../types.js';
+import { size } from './common.js';
+import { LAYER_TYPES, layerSchemas } from './layers.js';
+
+/**
+ * The layer configuration's JSON Schema (draft 2020-12): the source of truth for the file form,
+ * the compact annotation grammar (parsed into this shape) and the Helm values schema.
+ * A layer is a tagged union on `type`; `if/then` per type (rather than `oneOf`) keeps the errors
+ * about the one branch the user meant.
+ */
+export const stackConfigSchema: object = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://fs-interposer.dev/schemas/v1/layer-stack.json',
+  title: 'fs-interposer layer stack',
+  type: 'object',
+  required: ['apiVersion', 'kind', 'layers'],
+  additionalProperties: false,
+  properties: {
+    apiVersion: { const: API_VERSION },
+    kind: { const: KIND },
+    seed: {
+      type: 'integer',
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: 'seed of every random decision (absent: random, and logged)',
+    },
+    decisionLog: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'JSON-lines log of every injected decision (time, op, path, layer, decision)',
+      properties: {
+        path: { type: 'string', minLength: 1 },
+        maxBytes: size('file size limit', { default: 64 * 2 ** 20 }),
+        maxEntries: {
+          type: 'integer',
+          minimum: 1,
+          default: 100000,
+          description: 'entries kept in memory',
+        },
+      },
+    },
+    replay: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['path'],
+      description: 're-apply the decisions of a decision log instead of drawing new ones',
+      properties: { path: { type: 'string', minLength: 1 } },
+    },
+    layers: {
+      type: 'array',
+      description: 'outermost first',
+      items: { $ref: '#/$defs/layer' },
+    },
+  },
+  $defs: {
+    layer: {
+      type: 'object',
+      required: ['type'],
+      properties: { type: { enum: LAYER_TYPES } },
+      allOf: LAYER_TYPES.map((t) => ({
+        if: { properties: { type: { const: t } }, required: ['type'] },
+        then: { $ref: `#/$defs/${t}` },
+      })),
+    },
+    ...layerSchemas,
+  },
+};

@@ -1,0 +1,106 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { stackConfigSchema } from './schema/stack.js';
+import type { StackConfig } from './types.js';
+import { parseDuration, parseSize } from './units.js';
+
+/** A schema violation before positions are attached: where (JSON pointer), what, what is accepted. */
+export interface Violation {
+  pointer: string;
+  message: string;
+  accepted?: string[];
+}
+
+interface DataCxt {
+  parentData: Record<string | number, unknown>;
+  parentDataProperty: string | number;
+}
+
+function createValidator(): ValidateFunction {
+  const ajv = new Ajv2020({
+    allErrors: true,
+    verbose: true,
+    allowUnionTypes: true,
+    strictTypes: false,
+  });
+  ajv.addKeyword({
+    keyword: 'x-unit',
+    schemaType: 'string',
+    modifying: true,
+    // Converts a valid unit string to the base unit; an invalid one is left for `pattern`.
+    validate: (unit: string, data: unknown, _schema?: unknown, cxt?: DataCxt) => {
+      if (typeof data !== 'string' || cxt === undefined) return true;
+      const value = unit === 'bytes' ? parseSize(data) : parseDuration(data);
+      if (value !== undefined) cxt.parentData[cxt.parentDataProperty] = value;
+      return true;
+    },
+  });
+  return ajv.compile(stackConfigSchema);
+}
+
+let validator: ValidateFunction | undefined;
+
+const HIDDEN_KEYWORDS = new Set(['if', 'x-unit']);
+
+function accepted(e: ErrorObject): string[] | undefined {
+  const p = e.params as Record<string, unknown>;
+  if (e.keyword === 'enum') return (p.allowedValues as unknown[]).map(String);
+  if (e.keyword === 'const') return [String(p.allowedValue)];
+  if (e.keyword === 'type') return String(p.type).split(',');
+  if (e.keyword === 'additionalProperties') {
+    return Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+  }
+  if (e.keyword === 'pattern' && String(p.pattern).includes('MiB'))
+    return ['integer bytes', '5MB', '5MiB'];
+  if (e.keyword === 'pattern' && String(p.pattern).includes('ms'))
+    return ['number of ms', '250us', '10ms', '2s'];
+  return undefined;
+}
+
+function toViolation(e: ErrorObject): Violation {
+  const p = e.params as Record<string, unknown>;
+  let pointer = e.instancePath;
+  let message = e.message ?? e.keyword;
+  if (e.keyword === 'additionalProperties') {
+    pointer = `${pointer}/${String(p.additionalProperty)}`;
+    message = `unknown property '${String(p.additionalProperty)}'`;
+  } else if (e.keyword === 'oneOf') {
+    message = 'must have exactly one of: fixed | min+max | median+p99';
+  } else if (e.keyword === 'pattern') {
+    message = String(p.pattern).includes('MiB') ? 'must be a size' : 'must be a duration';
+  } else if (e.keyword === 'required') {
+    message = `missing required property '${String(p.missingProperty)}'`;
+  }
+  const acc = accepted(e);
+  return acc === undefined ? { pointer, message } : { pointer, message, accepted: acc };
+}
+
+/**
+ * Validate (and normalise units in place) a candidate config. Every violation is returned;
+ * the noise ajv adds for the same spot (if/then wrappers, the oneOf branches) is dropped.
+ */
+export function validateStack(
+  candidate: unknown,
+): { ok: true; value: StackConfig } | { ok: false; violations: Violation[] } {
+  validator ??= createValidator();
+  if (validator(candidate)) return { ok: true, value: candidate as StackConfig };
+  const all = (validator.errors ?? [])
+    .filter((e) => !HIDDEN_KEYWORDS.has(e.keyword) && !/\/oneOf\/\d+\//.test(e.schemaPath))
+    .map(toViolation);
+  const seen = new Set<string>();
+  const violations = all.filter((v) => {
+    const key = `${v.pointer}|${v.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return { ok: false, violations };
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
