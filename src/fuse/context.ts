@@ -1,0 +1,101 @@
+import type { Logger } from '../log/logger.js';
+import { FsError } from '../vfs/errors.js';
+import type { Stack } from '../vfs/stack.js';
+import type { Caller, FsOp, OpArgsMap, OpResultMap } from '../vfs/types.js';
+import type { HandleTable, FileHandle } from './handles.js';
+import type { NegotiatedInit } from './init.js';
+import type { NodeTable } from './nodes.js';
+import type { RequestHeader } from './protocol/decode.js';
+
+/** One request being served: the reader's slot buffer, its decoded header and its caller. */
+export interface Req {
+  readonly buf: Buffer;
+  readonly h: RequestHeader;
+  readonly caller: Caller;
+  readonly signal: AbortSignal;
+  readonly resent: boolean;
+  /** Capacity of `buf` (the reply may use all of it). */
+  readonly capacity: number;
+}
+
+export interface CacheTimes {
+  /** Seconds the kernel may cache a name -> node binding. */
+  entryTimeout: number;
+  /** Seconds the kernel may cache attributes. */
+  attrTimeout: number;
+}
+
+/** What the op handlers share: the tables, the current stack and the negotiated parameters. */
+export interface SessionContext {
+  readonly nodes: NodeTable;
+  readonly handles: HandleTable;
+  readonly init: NegotiatedInit;
+  readonly times: CacheTimes;
+  readonly logger: Logger;
+  stack(): Stack;
+  /** Register a backing fd for kernel passthrough; returns the backing id. */
+  openBacking?(fd: number): number;
+  closeBacking?(id: number): void;
+}
+
+/** A handler writes its reply into req.buf and returns its length, or -1 for no reply. */
+export type Handler = (ctx: SessionContext, req: Req) => Promise<number>;
+
+export function run<O extends FsOp>(
+  ctx: SessionContext,
+  req: Req,
+  op: O,
+  args: OpArgsMap[O],
+): Promise<OpResultMap[O]> {
+  return ctx.stack().run({
+    op,
+    path: args.path,
+    args,
+    caller: req.caller,
+    signal: req.signal,
+    resent: req.resent,
+  });
+}
+
+/** The path of a node, or ESTALE for an ID we do not know, ENOENT for an unlinked one. */
+export function nodePath(ctx: SessionContext, nodeid: number): string {
+  const p = ctx.nodes.path(nodeid);
+  if (p !== undefined) return p;
+  throw new FsError(ctx.nodes.get(nodeid) === undefined ? 'ESTALE' : 'ENOENT');
+}
+
+export function childPath(ctx: SessionContext, parent: number, name: string): string {
+  const p = ctx.nodes.childPath(parent, name);
+  if (p !== undefined) return p;
+  throw new FsError(ctx.nodes.get(parent) === undefined ? 'ESTALE' : 'ENOENT');
+}
+
+const REOPEN_STRIP = 0o100 | 0o200 | 0o1000; // O_CREAT | O_EXCL | O_TRUNC
+
+/**
+ * The handle for a kernel fh. A handle this process never issued (a predecessor's, after a
+ * restart) is reopened lazily from the node and the open flags carried by the request.
+ */
+export async function fileHandle(
+  ctx: SessionContext,
+  req: Req,
+  fh: number,
+  flags: number,
+): Promise<FileHandle> {
+  const h = ctx.handles.get(fh);
+  if (h !== undefined) return h;
+  if (!ctx.handles.isForeign(fh)) throw new FsError('EBADF');
+  const path = nodePath(ctx, req.h.nodeid);
+  const opened = await run(ctx, req, 'open', { path, flags: flags & ~REOPEN_STRIP });
+  const adopted: FileHandle = { kind: 'file', backendFh: opened.fh, nodeId: req.h.nodeid, path, flags };
+  ctx.handles.adopt(fh, adopted);
+  ctx.logger.info({ fh, path }, 'reopened a handle of a previous server');
+  return adopted;
+}
+
+/** Path for an op on an open handle: the node's current path, else the path at open time. */
+export function handlePath(ctx: SessionContext, h: FileHandle): string {
+  const p = ctx.nodes.path(h.nodeId);
+  if (p !== undefined) h.path = p;
+  return h.path;
+}

@@ -1,0 +1,166 @@
+import { FUSE_ROOT_ID } from './protocol/constants.js';
+
+/**
+ * Node IDs handed to the kernel, each a (parent, name) edge with a lookup count. Paths are
+ * derived by walking parents and cached per rename generation. A node whose name was unlinked
+ * or replaced stays valid (open files, pending FORGETs) but has no path of its own.
+ *
+ * Every change is reported to an optional journal so that a successor process can resolve the
+ * IDs the kernel still holds (crash custody, docs/fuse-engine.md).
+ */
+export interface NodeEntry {
+  readonly id: number;
+  parent: number;
+  name: string;
+  nlookup: number;
+  ino: bigint;
+  /** Unlinked or replaced: kept only until the kernel forgets it. */
+  orphan: boolean;
+  cachedPath: string;
+  cachedGen: number;
+}
+
+export interface NodeJournal {
+  added(id: number, parent: number, name: string, ino: bigint): void;
+  moved(id: number, parent: number, name: string): void;
+  removed(id: number): void;
+}
+
+export interface NodeTable {
+  get(id: number): NodeEntry | undefined;
+  path(id: number): string | undefined;
+  childPath(parentId: number, name: string): string | undefined;
+  /** Register a successful lookup of (parent, name); returns the node ID (nlookup + 1). */
+  lookedUp(parentId: number, name: string, ino: bigint): number;
+  forget(id: number, nlookup: number): void;
+  /** The name (parent, name) no longer exists (unlink, rmdir). */
+  detach(parentId: number, name: string): void;
+  rename(parentId: number, name: string, newParentId: number, newName: string): void;
+  exchange(parentId: number, name: string, newParentId: number, newName: string): void;
+  readonly size: number;
+}
+
+function edge(parent: number, name: string): string {
+  return `${parent}/${name}`;
+}
+
+export function createNodeTable(opts: { firstId?: number; journal?: NodeJournal } = {}): NodeTable {
+  const nodes = new Map<number, NodeEntry>();
+  const byEdge = new Map<string, number>();
+  let nextId = Math.max(opts.firstId ?? 2, 2);
+  let gen = 0;
+  const journal = opts.journal;
+  nodes.set(FUSE_ROOT_ID, {
+    id: FUSE_ROOT_ID,
+    parent: 0,
+    name: '',
+    nlookup: 1,
+    ino: 1n,
+    orphan: false,
+    cachedPath: '/',
+    cachedGen: Number.MAX_SAFE_INTEGER,
+  });
+
+  const pathOf = (id: number): string | undefined => {
+    const n = nodes.get(id);
+    if (n === undefined || n.orphan) return undefined;
+    if (n.cachedGen === gen || id === FUSE_ROOT_ID) return n.cachedPath;
+    const parentPath = pathOf(n.parent);
+    if (parentPath === undefined) return undefined;
+    n.cachedPath = parentPath === '/' ? `/${n.name}` : `${parentPath}/${n.name}`;
+    n.cachedGen = gen;
+    return n.cachedPath;
+  };
+
+  const orphan = (key: string): void => {
+    const id = byEdge.get(key);
+    if (id === undefined) return;
+    byEdge.delete(key);
+    const n = nodes.get(id);
+    if (n) n.orphan = true;
+    gen++;
+  };
+
+  return {
+    get: (id) => nodes.get(id),
+    path: pathOf,
+    childPath(parentId, name) {
+      const p = pathOf(parentId);
+      if (p === undefined) return undefined;
+      return p === '/' ? `/${name}` : `${p}/${name}`;
+    },
+    lookedUp(parentId, name, ino) {
+      const key = edge(parentId, name);
+      const existing = byEdge.get(key);
+      if (existing !== undefined) {
+        const n = nodes.get(existing)!;
+        if (n.ino === ino) {
+          n.nlookup++;
+          return existing;
+        }
+        // The name now points to another inode (replaced behind our back): new node.
+        orphan(key);
+      }
+      const id = nextId++;
+      nodes.set(id, { id, parent: parentId, name, nlookup: 1, ino, orphan: false, cachedPath: '', cachedGen: -1 });
+      byEdge.set(key, id);
+      journal?.added(id, parentId, name, ino);
+      return id;
+    },
+    forget(id, nlookup) {
+      if (id === FUSE_ROOT_ID) return;
+      const n = nodes.get(id);
+      if (n === undefined) return;
+      n.nlookup -= nlookup;
+      if (n.nlookup > 0) return;
+      nodes.delete(id);
+      const key = edge(n.parent, n.name);
+      if (byEdge.get(key) === id) byEdge.delete(key);
+      journal?.removed(id);
+    },
+    detach(parentId, name) {
+      orphan(edge(parentId, name));
+    },
+    rename(parentId, name, newParentId, newName) {
+      const from = edge(parentId, name);
+      const to = edge(newParentId, newName);
+      if (from === to) return;
+      const id = byEdge.get(from);
+      orphan(to);
+      byEdge.delete(from);
+      gen++;
+      if (id === undefined) return;
+      const n = nodes.get(id)!;
+      n.parent = newParentId;
+      n.name = newName;
+      byEdge.set(to, id);
+      journal?.moved(id, newParentId, newName);
+    },
+    exchange(parentId, name, newParentId, newName) {
+      const a = edge(parentId, name);
+      const b = edge(newParentId, newName);
+      const idA = byEdge.get(a);
+      const idB = byEdge.get(b);
+      byEdge.delete(a);
+      byEdge.delete(b);
+      gen++;
+      if (idA !== undefined) {
+        const n = nodes.get(idA)!;
+        n.parent = newParentId;
+        n.name = newName;
+        byEdge.set(b, idA);
+        journal?.moved(idA, newParentId, newName);
+      }
+      if (idB !== undefined) {
+        const n = nodes.get(idB)!;
+        n.parent = parentId;
+        n.name = name;
+        byEdge.set(a, idB);
+        journal?.moved(idB, parentId, name);
+      }
+    },
+    get size() {
+      return nodes.size;
+    },
+  };
+}

@@ -1,0 +1,174 @@
+import { FsError } from '../../vfs/errors.js';
+import type { OpenResult } from '../../vfs/types.js';
+import { childPath, fileHandle, handlePath, nodePath, run } from '../context.js';
+import type { Handler, SessionContext } from '../context.js';
+import { FUSE_FSYNC_FDATASYNC, FopenFlag } from '../protocol/constants.js';
+import { readName, readU64, requireArgs } from '../protocol/decode.js';
+import { encodeEntryOut, encodeOpenOut, encodeOutHeader } from '../protocol/encode.js';
+import {
+  ArgSize,
+  IN_HEADER_SIZE as A,
+  OUT_HEADER_SIZE as O,
+  WRITE_OUT_SIZE,
+} from '../protocol/layout.js';
+import { replyEmpty } from './entry.js';
+
+function openFlags(ctx: SessionContext, r: OpenResult): { flags: number; backingId: number } {
+  let flags = 0;
+  if (r.keepCache) flags |= FopenFlag.KEEP_CACHE;
+  if (r.directIo) flags |= FopenFlag.DIRECT_IO;
+  let backingId = 0;
+  if (r.backingFd !== undefined && ctx.openBacking) {
+    backingId = ctx.openBacking(r.backingFd);
+    flags |= FopenFlag.PASSTHROUGH;
+  }
+  return { flags, backingId };
+}
+
+function wantPassthrough(ctx: SessionContext): boolean {
+  return ctx.init.passthrough && !ctx.stack().needsData;
+}
+
+export const open: Handler = async (ctx, req) => {
+  requireArgs(req.h, A, ArgSize.open, 'OPEN');
+  const flags = req.buf.readUInt32LE(A);
+  const path = nodePath(ctx, req.h.nodeid);
+  const r = await run(ctx, req, 'open', { path, flags, passthrough: wantPassthrough(ctx) });
+  const { flags: of, backingId } = openFlags(ctx, r);
+  const fh = ctx.handles.add({ kind: 'file', backendFh: r.fh, nodeId: req.h.nodeid, path, flags, backingId });
+  const len = O + encodeOpenOut(req.buf, O, fh, of, backingId);
+  encodeOutHeader(req.buf, len, 0);
+  return len;
+};
+
+export const create: Handler = async (ctx, req) => {
+  requireArgs(req.h, A, ArgSize.create, 'CREATE');
+  const b = req.buf;
+  const [name] = readName(b, A + ArgSize.create, req.h.argsEnd, 'CREATE');
+  const path = childPath(ctx, req.h.nodeid, name);
+  const flags = b.readUInt32LE(A);
+  const r = await run(ctx, req, 'create', {
+    path,
+    flags,
+    mode: b.readUInt32LE(A + 4),
+    umask: b.readUInt32LE(A + 8),
+    passthrough: wantPassthrough(ctx),
+  });
+  const nodeId = ctx.nodes.lookedUp(req.h.nodeid, name, r.attr.ino);
+  const { flags: of, backingId } = openFlags(ctx, r);
+  const fh = ctx.handles.add({ kind: 'file', backendFh: r.fh, nodeId, path, flags, backingId });
+  let len = O + encodeEntryOut(b, O, nodeId, r.attr, ctx.times);
+  len += encodeOpenOut(b, len, fh, of, backingId);
+  encodeOutHeader(b, len, 0);
+  return len;
+};
+
+export const read: Handler = async (ctx, req) => {
+  requireArgs(req.h, A, ArgSize.read, 'READ');
+  const b = req.buf;
+  const fhId = readU64(b, A);
+  const offset = readU64(b, A + 8);
+  const size = Math.min(b.readUInt32LE(A + 16), req.capacity - O);
+  const flags = b.readUInt32LE(A + 32);
+  const h = await fileHandle(ctx, req, fhId, flags);
+  const buffer = b.subarray(O, O + size);
+  const n = await run(ctx, req, 'read', { path: handlePath(ctx, h), fh: h.backendFh, buffer, offset, flags });
+  if (n < 0 || n > size) throw new FsError('EIO', `read returned ${n} of ${size}`);
+  encodeOutHeader(b, O + n, 0);
+  return O + n;
+};
+
+export const write: Handler = async (ctx, req) => {
+  requireArgs(req.h, A, ArgSize.write, 'WRITE');
+  const b = req.buf;
+  const fhId = readU64(b, A);
+  const offset = readU64(b, A + 8);
+  const size = b.readUInt32LE(A + 16);
+  const flags = b.readUInt32LE(A + 32);
+  const dataOff = A + ArgSize.write;
+  requireArgs(req.h, dataOff, size, 'WRITE data');
+  const h = await fileHandle(ctx, req, fhId, flags);
+  const buffer = b.subarray(dataOff, dataOff + size);
+  const n = await run(ctx, req, 'write', { path: handlePath(ctx, h), fh: h.backendFh, buffer, offset, flags });
+  b.writeUInt32LE(n, O);
+  b.writeUInt32LE(0, O + 4);
+  encodeOutHeader(b, O + WRITE_OUT_SIZE, 0);
+  return O + WRITE_OUT_SIZE;
+};
+
+export const flush: Handler = async (ctx, req) => {
+  requireArgs(req.h, A, ArgSize.flush, 'FLUSH');
+  const h = ctx.handles.get(readU64(req.buf, A));
+  // A handle of a previous server that was never used since: nothing is buffered for it.
+  if (h === undefined) return replyEmpty(req);
+  const lockOwner = req.buf.readBigUInt64LE(A + 16);
+  await run(ctx, req, 'flush', { path: handlePath(ctx, h), fh: h.backendFh, lockOwner });
+  return replyEmpty(req);
+};
+
+export const fsync: Handler = async (ctx, req) => {
+  requireArgs(req.h, A, ArgSize.fsync, 'FSYNC');
+  const fhId = readU64(req.buf, A);
+  const datasync = (req.buf.readUInt32LE(A + 8) & FUSE_FSYNC_FDATASYNC) !== 0;
+  const h = await fileHandle(ctx, req, fhId, 0);
+  await run(ctx, req, 'fsync', { path: handlePath(ctx, h), fh: h.backendFh, datasync });
+  return replyEmpty(req);
+};
+
+export const release: Handler = async (ctx, req) => {
+  requireArgs(req.h, A, ArgSize.release, 'RELEASE');
+  const h = ctx.handles.remove(readU64(req.buf, A));
+  if (h === undefined) return replyEmpty(req);
+  if (h.backingId && ctx.closeBacking) ctx.closeBacking(h.backingId);
+  const flags = req.buf.readUInt32LE(A + 8);
+  await run(ctx, req, 'release', { path: handlePath(ctx, h), fh: h.backendFh, flags });
+  return replyEmpty(req);
+};
+
+export const fallocate: Handler = async (ctx, req) => {
+  requireArgs(req.h, A, ArgSize.fallocate, 'FALLOCATE');
+  const b = req.buf;
+  const h = await fileHandle(ctx, req, readU64(b, A), 0);
+  await run(ctx, req, 'fallocate', {
+    path: handlePath(ctx, h),
+    fh: h.backendFh,
+    offset: readU64(b, A + 8),
+    length: readU64(b, A + 16),
+    mode: b.readUInt32LE(A + 24),
+  });
+  return replyEmpty(req);
+};
+
+export const lseek: Handler = async (ctx, req) => {
+  requireArgs(req.h, A, ArgSize.lseek, 'LSEEK');
+  const b = req.buf;
+  const h = await fileHandle(ctx, req, readU64(b, A), 0);
+  const args = { path: handlePath(ctx, h), fh: h.backendFh, offset: readU64(b, A + 8), whence: b.readUInt32LE(A + 16) };
+  const pos = await run(ctx, req, 'lseek', args);
+  b.writeBigUInt64LE(BigInt(pos), O);
+  encodeOutHeader(b, O + 8, 0);
+  return O + 8;
+};
+
+export const copyFileRange: Handler = async (ctx, req) => {
+  requireArgs(req.h, A, ArgSize.copyFileRange, 'COPY_FILE_RANGE');
+  const b = req.buf;
+  const hIn = await fileHandle(ctx, req, readU64(b, A), 0);
+  const hOut = ctx.handles.get(readU64(b, A + 24));
+  if (hOut === undefined) throw new FsError('EBADF');
+  const n = await run(ctx, req, 'copyFileRange', {
+    path: handlePath(ctx, hIn),
+    fh: hIn.backendFh,
+    offset: readU64(b, A + 8),
+    newPath: handlePath(ctx, hOut),
+    fhOut: hOut.backendFh,
+    offsetOut: readU64(b, A + 32),
+    length: readU64(b, A + 40),
+    flags: Number(b.readBigUInt64LE(A + 48) & 0xffffffffn),
+  });
+  b.writeUInt32LE(n, O);
+  b.writeUInt32LE(0, O + 4);
+  encodeOutHeader(b, O + WRITE_OUT_SIZE, 0);
+  return O + WRITE_OUT_SIZE;
+};
+

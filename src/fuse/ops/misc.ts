@@ -1,0 +1,116 @@
+import { FsError } from '../../vfs/errors.js';
+import type { LockSpec } from '../../vfs/types.js';
+import { fileHandle, handlePath, nodePath, run } from '../context.js';
+import type { Handler, Req } from '../context.js';
+import { FUSE_LK_FLOCK } from '../protocol/constants.js';
+import { readCString, readU64, requireArgs } from '../protocol/decode.js';
+import { encodeOutHeader, encodeStatfsOut } from '../protocol/encode.js';
+import { ArgSize, GETXATTR_OUT_SIZE, IN_HEADER_SIZE as A, LK_OUT_SIZE, OUT_HEADER_SIZE as O } from '../protocol/layout.js';
+import { replyEmpty } from './entry.js';
+
+export const statfs: Handler = async (ctx, req) => {
+  const path = ctx.nodes.path(req.h.nodeid) ?? '/';
+  const len = O + encodeStatfsOut(req.buf, O, await run(ctx, req, 'statfs', { path }));
+  encodeOutHeader(req.buf, len, 0);
+  return len;
+};
+
+export const access: Handler = async (ctx, req) => {
+  requireArgs(req.h, A, ArgSize.access, 'ACCESS');
+  await run(ctx, req, 'access', { path: nodePath(ctx, req.h.nodeid), mask: req.buf.readUInt32LE(A) });
+  return replyEmpty(req);
+};
+
+export const setxattr: Handler = async (ctx, req) => {
+  requireArgs(req.h, A, ArgSize.setxattr, 'SETXATTR');
+  const size = req.buf.readUInt32LE(A);
+  const flags = req.buf.readUInt32LE(A + 4);
+  const [name, next] = readCString(req.buf, A + ArgSize.setxattr, req.h.argsEnd, 'SETXATTR');
+  requireArgs(req.h, next, size, 'SETXATTR value');
+  const value = req.buf.subarray(next, next + size);
+  await run(ctx, req, 'setxattr', { path: nodePath(ctx, req.h.nodeid), name, value, flags });
+  return replyEmpty(req);
+};
+
+/** The xattr size-probe protocol: size 0 asks for the length, a short buffer is ERANGE. */
+function replySized(req: Req, value: Buffer, size: number): number {
+  if (size === 0) {
+    req.buf.writeUInt32LE(value.length, O);
+    req.buf.writeUInt32LE(0, O + 4);
+    encodeOutHeader(req.buf, O + GETXATTR_OUT_SIZE, 0);
+    return O + GETXATTR_OUT_SIZE;
+  }
+  if (value.length > size || O + value.length > req.capacity) throw new FsError('ERANGE');
+  value.copy(req.buf, O);
+  encodeOutHeader(req.buf, O + value.length, 0);
+  return O + value.length;
+}
+
+export const getxattr: Handler = async (ctx, req) => {
+  requireArgs(req.h, A, ArgSize.getxattr, 'GETXATTR');
+  const size = req.buf.readUInt32LE(A);
+  const [name] = readCString(req.buf, A + ArgSize.getxattr, req.h.argsEnd, 'GETXATTR');
+  const value = await run(ctx, req, 'getxattr', { path: nodePath(ctx, req.h.nodeid), name });
+  return replySized(req, value, size);
+};
+
+export const listxattr: Handler = async (ctx, req) => {
+  requireArgs(req.h, A, ArgSize.getxattr, 'LISTXATTR');
+  const size = req.buf.readUInt32LE(A);
+  const names = await run(ctx, req, 'listxattr', { path: nodePath(ctx, req.h.nodeid) });
+  const value = Buffer.from(names.map((n) => `${n}\0`).join(''));
+  return replySized(req, value, size);
+};
+
+export const removexattr: Handler = async (ctx, req) => {
+  const [name] = readCString(req.buf, A, req.h.argsEnd, 'REMOVEXATTR');
+  await run(ctx, req, 'removexattr', { path: nodePath(ctx, req.h.nodeid), name });
+  return replyEmpty(req);
+};
+
+/** The kernel's "to end of file" lock end (2^63 - 1), which a JS number cannot hold exactly. */
+const OFFSET_MAX = 2 ** 63 - 1;
+const OFFSET_MAX_BIG = 0x7fff_ffff_ffff_ffffn;
+
+function decodeLock(b: Buffer): LockSpec {
+  return {
+    start: readU64(b, A + 16),
+    end: readU64(b, A + 24),
+    type: b.readUInt32LE(A + 32),
+    pid: b.readUInt32LE(A + 36),
+  };
+}
+
+export const getlk: Handler = async (ctx, req) => {
+  requireArgs(req.h, A, ArgSize.lk, 'GETLK');
+  const b = req.buf;
+  const h = await fileHandle(ctx, req, readU64(b, A), 0);
+  const owner = b.readBigUInt64LE(A + 8);
+  const lk = await run(ctx, req, 'getlk', { path: handlePath(ctx, h), fh: h.backendFh, owner, lock: decodeLock(b) });
+  b.writeBigUInt64LE(BigInt(lk.start), O);
+  b.writeBigUInt64LE(lk.end >= OFFSET_MAX ? OFFSET_MAX_BIG : BigInt(lk.end), O + 8);
+  b.writeUInt32LE(lk.type, O + 16);
+  b.writeUInt32LE(lk.pid, O + 20);
+  encodeOutHeader(b, O + LK_OUT_SIZE, 0);
+  return O + LK_OUT_SIZE;
+};
+
+function setlkHandler(wait: boolean): Handler {
+  return async (ctx, req) => {
+    requireArgs(req.h, A, ArgSize.lk, 'SETLK');
+    const b = req.buf;
+    const h = await fileHandle(ctx, req, readU64(b, A), 0);
+    const owner = b.readBigUInt64LE(A + 8);
+    const path = handlePath(ctx, h);
+    if (b.readUInt32LE(A + 40) & FUSE_LK_FLOCK) {
+      const type = b.readUInt32LE(A + 32);
+      await run(ctx, req, 'flock', { path, fh: h.backendFh, owner, type, wait });
+    } else {
+      await run(ctx, req, 'setlk', { path, fh: h.backendFh, owner, lock: decodeLock(b), wait });
+    }
+    return replyEmpty(req);
+  };
+}
+
+export const setlk = setlkHandler(false);
+export const setlkw = setlkHandler(true);

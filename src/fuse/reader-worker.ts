@@ -1,0 +1,61 @@
+/**
+ * A reader thread: blocks in read(2) on its own /dev/fuse queue fd, into one of a few request
+ * slots in a SharedArrayBuffer, and posts "slot, length" to the main thread, which serves the
+ * request and writes the reply from the same slot on the same fd. Blocking reads never occupy
+ * the libuv threadpool (that design deadlocked: docs/fuse-engine.md).
+ *
+ * Slot states live in an Int32Array at the start of the SAB: 0 free, 1 taken by the main
+ * thread. The last int is a wake-up counter that the main thread bumps when it frees a slot.
+ */
+import { readSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+
+export interface ReaderData {
+  fd: number;
+  sab: SharedArrayBuffer;
+  slots: number;
+  slotSize: number;
+  /** Byte offset of slot 0 in the SAB (after the control ints). */
+  dataOffset: number;
+}
+
+export type ReaderMessage = number | { type: 'end'; code: string };
+
+/** Errors on which read(2) of /dev/fuse is simply retried (interrupted or already answered). */
+const RETRY = new Set(['ENOENT', 'EINTR', 'EAGAIN']);
+
+function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
+  const ctrl = new Int32Array(d.sab, 0, d.slots + 1);
+  const slots = Array.from({ length: d.slots }, (_, i) =>
+    Buffer.from(d.sab, d.dataOffset + i * d.slotSize, d.slotSize),
+  );
+  const wake = d.slots;
+  for (;;) {
+    let slot = -1;
+    for (let i = 0; i < d.slots; i++) {
+      if (Atomics.load(ctrl, i) === 0) {
+        slot = i;
+        break;
+      }
+    }
+    if (slot < 0) {
+      const seen = Atomics.load(ctrl, wake);
+      if (ctrl.some((v, i) => i < d.slots && v === 0)) continue;
+      Atomics.wait(ctrl, wake, seen, 1000);
+      continue;
+    }
+    let n: number;
+    try {
+      n = readSync(d.fd, slots[slot]!, 0, d.slotSize, null);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+      if (RETRY.has(code)) continue;
+      port.postMessage({ type: 'end', code } satisfies ReaderMessage);
+      return;
+    }
+    Atomics.store(ctrl, slot, 1);
+    port.postMessage(n * 64 + slot);
+  }
+}
+
+if (parentPort) run(workerData as ReaderData, parentPort);

@@ -1,0 +1,120 @@
+import { toErrno, toErrnoName } from '../vfs/errors.js';
+import type { Req, SessionContext } from './context.js';
+import { dispatch, expectsNoReply } from './dispatch.js';
+import { OPCODE_NAMES, Opcode } from './protocol/constants.js';
+import { FrameError, decodeHeader, isResent, uniqueKey } from './protocol/decode.js';
+import { encodeOutHeader } from './protocol/encode.js';
+import { IN_HEADER_SIZE, OUT_HEADER_SIZE } from './protocol/layout.js';
+
+/**
+ * Serves one frame at a time from a reader's buffer, independent of how frames arrive (worker
+ * threads in production, plain buffers in unit tests). The reply is written into the same
+ * buffer; `serve` resolves with its length, or -1 when the kernel expects none.
+ *
+ * Never throws: a malformed frame is answered EINVAL when it carries a usable `unique`, else
+ * dropped, and logged either way.
+ */
+export interface RequestServer {
+  serve(buf: Buffer, n: number, capacity: number): Promise<number>;
+  /** Abort every in-flight request (shutdown). */
+  abortAll(): void;
+  readonly inFlight: number;
+  /** Resolves when the kernel sent DESTROY. */
+  readonly destroyed: Promise<void>;
+}
+
+const MAX_EARLY_INTERRUPTS = 256;
+const EINTR = 4;
+const EINVAL = 22;
+const EPROTO = 71;
+
+export function createRequestServer(ctx: SessionContext): RequestServer {
+  const pending = new Map<number, AbortController>();
+  // INTERRUPTs that overtook their request on another queue (libfuse keeps the same list).
+  const early = new Set<number>();
+  let onDestroy: () => void = () => undefined;
+  const destroyed = new Promise<void>((resolve) => (onDestroy = resolve));
+
+  const interrupt = (buf: Buffer, n: number): void => {
+    if (n < IN_HEADER_SIZE + 8) return;
+    const target = uniqueKey(buf.readUInt32LE(IN_HEADER_SIZE), buf.readUInt32LE(IN_HEADER_SIZE + 4));
+    const ac = pending.get(target);
+    if (ac) ac.abort(new Error('interrupted'));
+    else {
+      if (early.size >= MAX_EARLY_INTERRUPTS) early.clear();
+      early.add(target);
+    }
+  };
+
+  const replyError = (buf: Buffer, errno: number): number => {
+    encodeOutHeader(buf, OUT_HEADER_SIZE, -errno);
+    return OUT_HEADER_SIZE;
+  };
+
+  async function serve(buf: Buffer, n: number, capacity: number): Promise<number> {
+    let h;
+    try {
+      h = decodeHeader(buf, n);
+    } catch (err) {
+      ctx.logger.warn({ err: (err as Error).message, bytes: n }, 'malformed FUSE frame');
+      return n >= OUT_HEADER_SIZE ? replyError(buf, EINVAL) : -1;
+    }
+    if (h.opcode === Opcode.INTERRUPT) {
+      interrupt(buf, n);
+      return -1;
+    }
+    if (h.opcode === Opcode.INIT) return replyError(buf, EPROTO); // the kernel sends INIT once
+    if (h.opcode === Opcode.DESTROY) {
+      onDestroy();
+      return replyError(buf, 0);
+    }
+    const key = uniqueKey(h.uniqueLo, h.uniqueHi);
+    const ac = new AbortController();
+    if (early.delete(key)) ac.abort(new Error('interrupted'));
+    pending.set(key, ac);
+    const req: Req = {
+      buf,
+      h,
+      caller: { pid: h.pid, uid: h.uid, gid: h.gid },
+      signal: ac.signal,
+      resent: isResent(h),
+      capacity,
+    };
+    try {
+      return await dispatch(ctx, req);
+    } catch (err) {
+      if (expectsNoReply(h.opcode)) {
+        ctx.logger.warn({ err, op: OPCODE_NAMES[h.opcode] }, 'request without reply failed');
+        return -1;
+      }
+      const errno = err instanceof FrameError ? EINVAL : ac.signal.aborted ? EINTR : toErrno(err);
+      logFailure(ctx, h.opcode, h.nodeid, err, errno);
+      return replyError(buf, errno);
+    } finally {
+      pending.delete(key);
+    }
+  }
+
+  return {
+    serve,
+    abortAll() {
+      for (const ac of pending.values()) ac.abort(new Error('shutting down'));
+    },
+    get inFlight() {
+      return pending.size;
+    },
+    destroyed,
+  };
+}
+
+const QUIET = new Set(['ENOENT', 'ENOSYS', 'EEXIST', 'ENOTEMPTY', 'ENODATA', 'EINTR', 'ERANGE', 'EAGAIN']);
+
+function logFailure(ctx: SessionContext, opcode: number, nodeid: number, err: unknown, errno: number): void {
+  const name = toErrnoName(err);
+  const fields = { op: OPCODE_NAMES[opcode] ?? opcode, nodeid, errno: name };
+  if (err instanceof FrameError) ctx.logger.warn({ ...fields, err: err.message }, 'malformed request');
+  else if (QUIET.has(name) || errno === EINTR) ctx.logger.debug(fields, 'request failed');
+  else if (name === 'EIO') ctx.logger.warn({ ...fields, err }, 'request failed');
+  else ctx.logger.debug({ ...fields, err: (err as Error)?.message }, 'request failed');
+}
+

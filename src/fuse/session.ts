@@ -1,0 +1,118 @@
+import { closeSync, writeSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../log/logger.js';
+import type { Stack } from '../vfs/stack.js';
+import type { CacheTimes, SessionContext } from './context.js';
+import { createHandleTable } from './handles.js';
+import type { NegotiatedInit } from './init.js';
+import { createNodeTable } from './nodes.js';
+import type { NodeJournal } from './nodes.js';
+import type { ReaderData, ReaderMessage } from './reader-worker.js';
+import { createRequestServer } from './server.js';
+
+export interface SessionOptions {
+  /** One reader thread per fd: the original /dev/fuse fd and its clones. */
+  fds: number[];
+  init: NegotiatedInit;
+  /** The current stack; read per request so a live swap takes effect at once. */
+  stack: () => Stack;
+  logger: Logger;
+  times?: Partial<CacheTimes>;
+  /** Requests in flight per reader (each holds one max_write + 4 KiB slot). */
+  slotsPerReader?: number;
+  journal?: NodeJournal;
+}
+
+export interface FuseSession {
+  /** Resolves when every reader saw the connection end (unmount, abort) or on DESTROY. */
+  readonly done: Promise<void>;
+  readonly inFlight: number;
+  /** Abort in-flight requests and close our fds (the kernel aborts what is still queued). */
+  close(): Promise<void>;
+}
+
+const CONTROL_INTS = 1; // + one per slot
+
+/** Serve a mounted FUSE connection whose INIT is already answered. */
+export function createSession(o: SessionOptions): FuseSession {
+  const logger = o.logger.child({ component: 'fuse-session' });
+  const slots = Math.min(o.slotsPerReader ?? 8, 63);
+  const slotSize = o.init.maxWrite + 4096 + 80;
+  const ctx: SessionContext = {
+    nodes: createNodeTable(o.journal ? { journal: o.journal } : {}),
+    handles: createHandleTable(),
+    init: o.init,
+    times: { entryTimeout: o.times?.entryTimeout ?? 1, attrTimeout: o.times?.attrTimeout ?? 1 },
+    logger,
+    stack: o.stack,
+  };
+  const server = createRequestServer(ctx);
+  let live = o.fds.length;
+  let finish: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  void server.destroyed.then(() => finish());
+  const workers: Worker[] = [];
+
+  for (const fd of o.fds) {
+    const dataOffset = (slots + CONTROL_INTS) * 4 + 60; // keep slot data 64-byte aligned
+    const sab = new SharedArrayBuffer(dataOffset + slots * slotSize);
+    const ctrl = new Int32Array(sab, 0, slots + CONTROL_INTS);
+    const bufs = Array.from({ length: slots }, (_, i) => Buffer.from(sab, dataOffset + i * slotSize, slotSize));
+    const data: ReaderData = { fd, sab, slots, slotSize, dataOffset };
+    const worker = new Worker(new URL('./reader-worker.js', import.meta.url), { workerData: data });
+    workers.push(worker);
+
+    const release = (slot: number): void => {
+      Atomics.store(ctrl, slot, 0);
+      Atomics.add(ctrl, slots, 1);
+      Atomics.notify(ctrl, slots);
+    };
+    const onFrame = async (slot: number, n: number): Promise<void> => {
+      const buf = bufs[slot]!;
+      const len = await server.serve(buf, n, slotSize);
+      if (len >= 0) {
+        try {
+          writeSync(fd, buf, 0, len);
+        } catch (err) {
+          // ENOENT: the request was interrupted and is gone; ENODEV: the mount is gone.
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code !== 'ENOENT' && code !== 'ENODEV') logger.warn({ err, fd }, 'reply write failed');
+        }
+      }
+      release(slot);
+    };
+    worker.on('message', (m: ReaderMessage) => {
+      if (typeof m === 'number') {
+        void onFrame(m % 64, Math.floor(m / 64));
+        return;
+      }
+      logger.debug({ fd, code: m.code }, 'reader stopped');
+      if (m.code !== 'ENODEV') logger.error({ fd, code: m.code }, 'reading /dev/fuse failed');
+      if (--live === 0) finish();
+    });
+    worker.on('error', (err) => {
+      logger.error({ err, fd }, 'reader thread crashed');
+      if (--live === 0) finish();
+    });
+    worker.unref();
+  }
+
+  return {
+    done,
+    get inFlight() {
+      return server.inFlight;
+    },
+    async close() {
+      server.abortAll();
+      for (const fd of o.fds) {
+        try {
+          closeSync(fd);
+        } catch {
+          // already closed
+        }
+      }
+      await Promise.allSettled(workers.map((w) => w.terminate()));
+      finish();
+    },
+  };
+}
