@@ -1,0 +1,69 @@
+/**
+ * Every name the webhook writes into or reads from a Pod, in one place. The CSI driver and the
+ * sidecar read the same volume attributes and paths: they import them from here rather than
+ * repeating the strings (docs/annotations.md is the user-facing reference).
+ */
+
+/** Annotation prefix; every key below starts with it. */
+export const ANNOTATION_PREFIX = 'fs-interposer/';
+
+export const Annotations = {
+  /** Layer spec for every selected volume (compact grammar, src/config). */
+  layers: 'fs-interposer/layers',
+  /** Prefix of the per-volume override `fs-interposer/layers.<volume>`. */
+  layersForVolumePrefix: 'fs-interposer/layers.',
+  /** Comma-separated volume names to interpose (default: every PVC volume). */
+  volumes: 'fs-interposer/volumes',
+  /** ConfigMap (same namespace) holding the full configuration file. */
+  config: 'fs-interposer/config',
+  /** `native` | `regular` | `auto`: force or let the webhook pick the sidecar kind. */
+  sidecarMode: 'fs-interposer/sidecar-mode',
+  /** Sidecar image override; honoured only if it is on the allow-list. */
+  image: 'fs-interposer/image',
+  cpuRequest: 'fs-interposer/cpu-request',
+  cpuLimit: 'fs-interposer/cpu-limit',
+  memoryRequest: 'fs-interposer/memory-request',
+  memoryLimit: 'fs-interposer/memory-limit',
+  /**
+   * `privileged`: opt in to the identity with CHOWN/DAC_OVERRIDE/FOWNER/SETUID/SETGID for Pods
+   * that run as root or mix users (docs/adr/0031-sidecar-identity.md).
+   */
+  identity: 'fs-interposer/identity',
+  /** Written by the webhook: marks an injected Pod (value: the injected volume names). */
+  injected: 'fs-interposer/injected',
+  /** Written by the webhook: why a Pod or a volume was not interposed. */
+  skipped: 'fs-interposer/skipped',
+} as const;
+
+/** Namespace label that opts a namespace in (matched by the webhook configuration's selector). */
+export const INJECTION_LABEL = 'fs-interposer/injection';
+export const INJECTION_LABEL_VALUE = 'enabled';
+/** Namespace annotation with default layers for every opted-in Pod of that namespace. */
+export const NAMESPACE_DEFAULT_LAYERS = 'fs-interposer/default-layers';
+
+export const SAFE_TO_EVICT_LOCAL_VOLUMES = 'cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes';
+
+export const CSI_DRIVER_NAME = 'csi.fs-interposer.dev';
+
+/** Keys of the CSI inline volume's volumeAttributes (read by src/csi). */
+export const VolumeAttributes = {
+  sourceVolume: 'fs-interposer.dev/source-volume',
+  layers: 'fs-interposer.dev/layers',
+  config: 'fs-interposer.dev/config',
+} as const;
+
+export const SIDECAR_CONTAINER_NAME = 'fs-interposer';
+/** emptyDir shared by the driver (fd handoff socket) and the sidecar. */
+export const HANDOFF_VOLUME_NAME = 'fs-interposer-handoff';
+export const HANDOFF_MOUNT_PATH = '/run/fs-interposer';
+/** Downward API volume with the Pod's annotations, for live reconfiguration. */
+export const PODINFO_VOLUME_NAME = 'fs-interposer-podinfo';
+export const PODINFO_MOUNT_PATH = '/etc/fs-interposer/podinfo';
+/** Where the sidecar sees each source PVC: `${SOURCE_MOUNT_ROOT}/<volume>`. */
+export const SOURCE_MOUNT_ROOT = '/var/lib/fs-interposer/volumes';
+/** Prefix of the CSI inline volumes that replace the app's PVC volumes. */
+export const INTERPOSED_VOLUME_PREFIX = 'fsi-';
+
+/** Default metrics port of the sidecar; hostNetwork Pods get a port chosen to avoid clashes. */
+export const SIDECAR_METRICS_PORT = 9464;
+export const SIDECAR_METRICS_PORT_NAME = 'fsi-metrics';

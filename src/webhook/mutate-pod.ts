@@ -1,0 +1,140 @@
+/**
+ * The pure heart of the webhook: Pod in, Pod (or a denial) out. No I/O, no clock: everything it
+ * needs from the cluster (namespace defaults, whether native sidecars exist) arrives in options,
+ * which is what makes it table-testable on fixtures and idempotent.
+ */
+import { readPodSettings } from './annotations.js';
+import type { PodSettings, SidecarModeChoice } from './annotations.js';
+import { Annotations, HANDOFF_VOLUME_NAME, SAFE_TO_EVICT_LOCAL_VOLUMES } from './constants.js';
+import { sidecarIdentity } from './identity.js';
+import { isInjected, isWindows, mergeList, metricsPort } from './pod-facts.js';
+import type { Container, LayerSpecParser, Pod } from './pod-types.js';
+import { resolveResources } from './resources.js';
+import type { ResourceValues } from './resources.js';
+import { csiVolume, rewriteMounts, sidecarVolumes } from './rewrite-volumes.js';
+import { buildSidecar } from './sidecar-container.js';
+import { selectVolumes } from './volumes.js';
+import type { SelectedVolume } from './volumes.js';
+
+export interface MutateOptions {
+  parseLayerSpec: LayerSpecParser;
+  sidecarImage: string;
+  imageAllowList: readonly string[];
+  defaultResources: ResourceValues;
+  /** Chart value: force a sidecar kind, or `auto` to follow `nativeSidecars`. */
+  sidecarMode: SidecarModeChoice;
+  /** The API server and every kubelet support native sidecars (>= 1.29). */
+  nativeSidecars: boolean;
+  namespaceDefaultLayers?: string;
+}
+
+export type DenialReason = 'invalid-annotation' | 'identity' | 'resources';
+
+export type MutateResult =
+  | { kind: 'mutated'; pod: Pod; volumes: string[]; native: boolean; warnings: string[] }
+  | { kind: 'skipped'; pod: Pod; reason: string }
+  | { kind: 'unchanged'; reason: string }
+  | { kind: 'denied'; reason: DenialReason; message: string };
+
+function denied(reason: DenialReason, errors: string[]): MutateResult {
+  return { kind: 'denied', reason, message: `fs-interposer: ${errors.join('; ')}` };
+}
+
+function skipped(pod: Pod, reason: string): MutateResult {
+  const out = structuredClone(pod);
+  out.metadata = { ...out.metadata, annotations: { ...out.metadata?.annotations, [Annotations.skipped]: reason } };
+  return { kind: 'skipped', pod: out, reason };
+}
+
+function useNative(settings: PodSettings, options: MutateOptions): boolean {
+  const forced = settings.sidecarMode !== 'auto' ? settings.sidecarMode : options.sidecarMode;
+  return forced === 'auto' ? options.nativeSidecars : forced === 'native';
+}
+
+function mounts(c: Container, names: ReadonlySet<string>): boolean {
+  return c.volumeMounts?.some((m) => names.has(m.name)) ?? false;
+}
+
+interface Plan {
+  settings: PodSettings;
+  selected: SelectedVolume[];
+  native: boolean;
+  skips: string[];
+}
+
+/** Everything decided from the annotations and the volumes, or the reason nothing happens. */
+function plan(pod: Pod, options: MutateOptions): Plan | MutateResult {
+  if (isInjected(pod)) return { kind: 'unchanged', reason: 'already injected' };
+  if (isWindows(pod)) return skipped(pod, 'Windows Pod (the interposer runs on Linux nodes only)');
+  const read = readPodSettings(pod.metadata?.annotations, options);
+  if (!read.ok) return denied('invalid-annotation', read.errors);
+  const settings = read.value;
+  if (!settings.optedIn) return { kind: 'unchanged', reason: 'not opted in' };
+  const selection = selectVolumes(pod, settings.volumes, settings.layersByVolume.keys());
+  if (selection.errors.length > 0) return denied('invalid-annotation', selection.errors);
+  const skips = selection.skipped.map((s) => `${s.volume}: ${s.reason}`);
+  if (selection.selected.length === 0) {
+    return skipped(pod, skips.length > 0 ? skips.join('; ') : 'no PVC or ephemeral volume to interpose');
+  }
+  return { settings, selected: selection.selected, native: useNative(settings, options), skips };
+}
+
+export function mutatePod(pod: Pod, options: MutateOptions): MutateResult {
+  const p = plan(pod, options);
+  if ('kind' in p) return p;
+  const names = new Set(p.selected.map((v) => v.name));
+  const users = [...(p.native ? pod.spec?.initContainers ?? [] : []), ...(pod.spec?.containers ?? [])]
+    .filter((c) => mounts(c, names));
+  const identity = sidecarIdentity(pod, users, p.settings.identity);
+  if (!identity.ok) return denied('identity', [identity.error]);
+  const resources = resolveResources(options.defaultResources, p.settings.resources);
+  if (!resources.ok) return denied('resources', [resources.error]);
+  const sidecar = buildSidecar({
+    image: p.settings.image ?? options.sidecarImage,
+    native: p.native,
+    resources: resources.value,
+    securityContext: identity.securityContext,
+    volumes: p.selected,
+    metricsPort: metricsPort(pod),
+  });
+  const out = assemble(pod, { ...p, sidecar });
+  return { kind: 'mutated', pod: out, volumes: [...names], native: p.native, warnings: p.skips };
+}
+
+interface Assembly extends Plan {
+  sidecar: Container;
+}
+
+function assemble(pod: Pod, a: Assembly): Pod {
+  const out = structuredClone(pod);
+  const spec = out.spec ?? { containers: [] };
+  const names = new Set(a.selected.map((v) => v.name));
+  const firstApp = spec.containers[0]?.name;
+  spec.containers = spec.containers.map((c) => rewriteMounts(c, names));
+  // Fallback: init containers run before any sidecar exists, so they keep the raw PVC.
+  const inits = (spec.initContainers ?? []).map((c) => (a.native ? rewriteMounts(c, names) : c));
+  if (a.native) spec.initContainers = [a.sidecar, ...inits];
+  else spec.containers = [a.sidecar, ...spec.containers];
+  spec.volumes = [
+    ...(spec.volumes ?? []),
+    ...a.selected.map((volume) => csiVolume({
+      volume,
+      layers: a.settings.layersByVolume.get(volume.name) ?? a.settings.layers,
+      config: a.settings.config,
+    })),
+    ...sidecarVolumes(),
+  ];
+  out.spec = spec;
+  out.metadata = { ...out.metadata, annotations: annotate(out.metadata?.annotations, a, firstApp) };
+  return out;
+}
+
+function annotate(existing: Record<string, string> | undefined, a: Assembly, firstApp?: string) {
+  const annotations = { ...existing };
+  annotations[Annotations.injected] = a.selected.map((v) => v.name).join(',');
+  annotations[SAFE_TO_EVICT_LOCAL_VOLUMES] = mergeList(annotations[SAFE_TO_EVICT_LOCAL_VOLUMES], [HANDOFF_VOLUME_NAME]);
+  if (a.skips.length > 0) annotations[Annotations.skipped] = a.skips.join('; ');
+  // With the sidecar first among the containers, kubectl logs/exec would default to it.
+  if (!a.native && firstApp !== undefined) annotations['kubectl.kubernetes.io/default-container'] ??= firstApp;
+  return annotations;
+}

@@ -1,0 +1,33 @@
+/** Small read-only questions about a Pod, shared by the mutation and the UPDATE validation. */
+import { Annotations, SIDECAR_CONTAINER_NAME, SIDECAR_METRICS_PORT } from './constants.js';
+import type { Pod } from './pod-types.js';
+import { podContainers } from './volumes.js';
+
+export function isInjected(pod: Pod): boolean {
+  return pod.metadata?.annotations?.[Annotations.injected] !== undefined ||
+    podContainers(pod).some((c) => c.name === SIDECAR_CONTAINER_NAME);
+}
+
+export function isWindows(pod: Pod): boolean {
+  return pod.spec?.os?.name === 'windows' || pod.spec?.nodeSelector?.['kubernetes.io/os'] === 'windows';
+}
+
+/**
+ * The sidecar's metrics port: none on hostNetwork Pods (every injected Pod on the node would want
+ * the same host port, so the sidecar serves metrics on a unix socket instead), else the default
+ * or the next port no container of the Pod declares.
+ */
+export function metricsPort(pod: Pod): number | undefined {
+  if (pod.spec?.hostNetwork) return undefined;
+  const used = new Set(podContainers(pod).flatMap((c) => c.ports ?? []).map((p) => p.containerPort));
+  let port = SIDECAR_METRICS_PORT;
+  while (used.has(port)) port += 1;
+  return port;
+}
+
+/** Appends names to a comma-separated annotation value, keeping what is there. */
+export function mergeList(existing: string | undefined, add: readonly string[]): string {
+  const items = (existing ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const a of add) if (!items.includes(a)) items.push(a);
+  return items.join(',');
+}

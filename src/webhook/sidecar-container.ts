@@ -1,0 +1,65 @@
+/**
+ * The sidecar container: one per Pod, serving every interposed volume of it. It sees each source
+ * PVC under SOURCE_MOUNT_ROOT, the handoff emptyDir where the CSI driver offers the FUSE fds, and
+ * the Pod's annotations through the downward API (live reconfiguration).
+ */
+import {
+  HANDOFF_MOUNT_PATH, HANDOFF_VOLUME_NAME, PODINFO_MOUNT_PATH, PODINFO_VOLUME_NAME,
+  SIDECAR_CONTAINER_NAME, SIDECAR_METRICS_PORT_NAME, SOURCE_MOUNT_ROOT,
+} from './constants.js';
+import type { Container, ResourceRequirements, SecurityContext } from './pod-types.js';
+import type { SelectedVolume } from './volumes.js';
+
+export interface SidecarSpec {
+  image: string;
+  native: boolean;
+  resources: ResourceRequirements;
+  securityContext: SecurityContext;
+  volumes: readonly SelectedVolume[];
+  /** TCP port for /metrics; undefined: a unix socket in the handoff dir (hostNetwork Pods). */
+  metricsPort?: number;
+}
+
+function fieldEnv(name: string, fieldPath: string) {
+  return { name, valueFrom: { fieldRef: { fieldPath } } };
+}
+
+export function buildSidecar(spec: SidecarSpec): Container {
+  const metrics = spec.metricsPort !== undefined
+    ? `0.0.0.0:${spec.metricsPort}`
+    : `unix:${HANDOFF_MOUNT_PATH}/metrics.sock`;
+  const container: Container = {
+    name: SIDECAR_CONTAINER_NAME,
+    image: spec.image,
+    imagePullPolicy: 'IfNotPresent',
+    args: ['sidecar'],
+    env: [
+      fieldEnv('POD_NAME', 'metadata.name'),
+      fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
+      fieldEnv('POD_UID', 'metadata.uid'),
+      { name: 'FS_INTERPOSER_VOLUMES', value: spec.volumes.map((v) => v.name).join(',') },
+      { name: 'FS_INTERPOSER_HANDOFF_DIR', value: HANDOFF_MOUNT_PATH },
+      { name: 'FS_INTERPOSER_PODINFO_DIR', value: PODINFO_MOUNT_PATH },
+      { name: 'FS_INTERPOSER_SOURCE_ROOT', value: SOURCE_MOUNT_ROOT },
+      { name: 'FS_INTERPOSER_METRICS_LISTEN', value: metrics },
+    ],
+    resources: spec.resources,
+    securityContext: spec.securityContext,
+    volumeMounts: [
+      { name: HANDOFF_VOLUME_NAME, mountPath: HANDOFF_MOUNT_PATH },
+      { name: PODINFO_VOLUME_NAME, mountPath: PODINFO_MOUNT_PATH, readOnly: true },
+      ...spec.volumes.map((v) => ({
+        name: v.name,
+        mountPath: `${SOURCE_MOUNT_ROOT}/${v.name}`,
+        ...(v.readOnly ? { readOnly: true } : {}),
+      })),
+    ],
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+  };
+  if (spec.metricsPort !== undefined) {
+    container.ports = [{ name: SIDECAR_METRICS_PORT_NAME, containerPort: spec.metricsPort, protocol: 'TCP' }];
+  }
+  // restartPolicy Always on an init container is what makes it a native sidecar (KEP-753).
+  if (spec.native) container.restartPolicy = 'Always';
+  return container;
+}

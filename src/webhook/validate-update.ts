@@ -1,0 +1,51 @@
+/**
+ * UPDATE of an injected Pod: only the live-reconfigurable annotations may change (the sidecar
+ * watches them through the downward API), and they are validated exactly as on CREATE, so a live
+ * change can never install what CREATE would have denied. Nothing is mutated.
+ */
+import { readPodSettings } from './annotations.js';
+import { ANNOTATION_PREFIX, Annotations } from './constants.js';
+import type { MutateOptions } from './mutate-pod.js';
+import { isInjected } from './pod-facts.js';
+import type { Pod } from './pod-types.js';
+
+export type UpdateResult = { allowed: true; changed: boolean } | { allowed: false; message: string };
+
+const LIVE = [Annotations.layers, Annotations.config];
+const LIVE_DESCRIPTION = `${Annotations.layers}, ${Annotations.layersForVolumePrefix}<volume>, ${Annotations.config}`;
+
+function ours(pod: Pod): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(pod.metadata?.annotations ?? {})) {
+    if (k.startsWith(ANNOTATION_PREFIX)) out[k] = v;
+  }
+  return out;
+}
+
+function isLive(key: string): boolean {
+  return (LIVE as string[]).includes(key) || key.startsWith(Annotations.layersForVolumePrefix);
+}
+
+export function validateUpdate(
+  oldPod: Pod,
+  newPod: Pod,
+  options: Pick<MutateOptions, 'parseLayerSpec' | 'imageAllowList' | 'namespaceDefaultLayers'>,
+): UpdateResult {
+  if (!isInjected(oldPod)) return { allowed: true, changed: false };
+  const before = ours(oldPod);
+  const after = ours(newPod);
+  const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => before[k] !== after[k]);
+  if (changed.length === 0) return { allowed: true, changed: false };
+  const fixed = changed.filter((k) => !isLive(k));
+  const errors = fixed.map((k) => `${k} cannot change on a running Pod (accepted live changes: ${LIVE_DESCRIPTION})`);
+  const read = readPodSettings(after, options);
+  if (!read.ok) errors.push(...read.errors);
+  const injected = (before[Annotations.injected] ?? '').split(',').filter((s) => s !== '');
+  for (const key of changed.filter((k) => k.startsWith(Annotations.layersForVolumePrefix) && after[k] !== undefined)) {
+    const volume = key.slice(Annotations.layersForVolumePrefix.length);
+    if (!injected.includes(volume)) {
+      errors.push(`${key}: volume "${volume}" is not interposed in this Pod (accepted: ${injected.join(', ') || 'none'})`);
+    }
+  }
+  return errors.length > 0 ? { allowed: false, message: `fs-interposer: ${errors.join('; ')}` } : { allowed: true, changed: true };
+}
