@@ -1,0 +1,69 @@
+import type { Attributes } from '@opentelemetry/api';
+import type { Attr, OpCall } from '../vfs/types.js';
+
+/** Attribute keys: `fs.*` for the filesystem, OpenTelemetry's `process.*` for the caller. */
+export const ATTR = Object.freeze({
+  op: 'fs.op',
+  path: 'fs.path',
+  newPath: 'fs.new_path',
+  inode: 'fs.inode',
+  flags: 'fs.flags',
+  offset: 'fs.offset',
+  size: 'fs.size',
+  bytes: 'fs.bytes',
+  errno: 'fs.errno',
+  volume: 'fs.volume',
+  pid: 'process.pid',
+  uid: 'process.real_user.id',
+});
+
+/** Inodes are 64-bit; OTLP ints are too, but JS numbers lose precision above 2^53. */
+export function inodeValue(ino: bigint): number | string {
+  return ino <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(ino) : ino.toString();
+}
+
+/** What is known about an op before it runs. */
+export function startAttributes(call: OpCall): Attributes {
+  const a: Attributes = {
+    [ATTR.op]: call.op,
+    [ATTR.path]: call.path,
+    [ATTR.pid]: call.caller.pid,
+    [ATTR.uid]: call.caller.uid,
+  };
+  const args = call.args as Partial<{
+    offset: number;
+    buffer: Buffer;
+    length: number;
+    flags: number;
+    newPath: string;
+  }>;
+  if (typeof args.offset === 'number') a[ATTR.offset] = args.offset;
+  if (args.buffer !== undefined) a[ATTR.size] = args.buffer.length;
+  else if (typeof args.length === 'number') a[ATTR.size] = args.length;
+  if (typeof args.newPath === 'string') a[ATTR.newPath] = args.newPath;
+  if ((call.op === 'open' || call.op === 'create') && typeof args.flags === 'number') {
+    a[ATTR.flags] = args.flags;
+  }
+  return a;
+}
+
+/** What the result adds: bytes moved, or the inode an op resolved. */
+export function resultAttributes(call: OpCall, result: unknown): Attributes {
+  switch (call.op) {
+    case 'read':
+    case 'write':
+    case 'copyFileRange':
+      return { [ATTR.bytes]: result as number };
+    case 'lookup':
+    case 'getattr':
+    case 'mkdir':
+    case 'mknod':
+    case 'symlink':
+    case 'link':
+      return { [ATTR.inode]: inodeValue((result as Attr).ino) };
+    case 'create':
+      return { [ATTR.inode]: inodeValue((result as { attr: Attr }).attr.ino) };
+    default:
+      return {};
+  }
+}

@@ -1,0 +1,37 @@
+import picomatch from 'picomatch';
+import type { FsOp } from '../vfs/types.js';
+
+export interface TraceFilterOptions {
+  /** Globs over volume-relative paths ('/db/**'); default: every path. */
+  paths?: readonly string[];
+  /** Ops that get a child span; default: all. Open files get a parent span either way. */
+  ops?: readonly FsOp[];
+  /** Fraction of open-file sessions and of metadata ops traced, 0..1 (default 1). */
+  sampleRatio?: number;
+  /** Injected for seeded, replayable sampling. */
+  random?: () => number;
+}
+
+export interface TraceFilter {
+  path(path: string): boolean;
+  op(op: FsOp): boolean;
+  /** One sampling decision (per open-file session, or per metadata op). */
+  sample(): boolean;
+}
+
+/**
+ * Decides what the trace layer records. Sampling is done here rather than by the SDK's sampler
+ * because an unsampled file must cost a map lookup, not a non-recording span per op.
+ */
+export function createTraceFilter(options: TraceFilterOptions = {}): TraceFilter {
+  const globs = options.paths ?? [];
+  const matchPath = globs.length === 0 ? () => true : picomatch([...globs], { dot: true });
+  const ops = options.ops === undefined ? undefined : new Set<FsOp>(options.ops);
+  const ratio = options.sampleRatio ?? 1;
+  const random = options.random ?? Math.random;
+  return {
+    path: (path) => matchPath(path),
+    op: (op) => ops === undefined || ops.has(op),
+    sample: () => ratio >= 1 || (ratio > 0 && random() < ratio),
+  };
+}

@@ -1,0 +1,163 @@
+import { SpanStatusCode } from '@opentelemetry/api';
+import type { Context, TracerProvider } from '@opentelemetry/api';
+import { toErrnoName } from '../vfs/errors.js';
+import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
+import { systemClock } from '../telemetry/clock.js';
+import type { Clock } from '../telemetry/clock.js';
+import { ATTR, inodeValue, resultAttributes, startAttributes } from './trace-attributes.js';
+import { createTraceFilter } from './trace-filter.js';
+import type { TraceFilterOptions } from './trace-filter.js';
+import { createRollingSpan } from './trace-rolling-span.js';
+import type { RolloverLimits, RollingSpan } from './trace-rolling-span.js';
+
+export interface TraceLayerOptions extends TraceFilterOptions {
+  tracerProvider: TracerProvider;
+  volume: string;
+  /** Rollover of open-file parents (default 5 min or 10,000 ops). */
+  fileRollover?: Partial<RolloverLimits>;
+  /** Rollover of the volume's metadata parent (default 1 min or 1,000 ops). */
+  volumeRollover?: Partial<RolloverLimits>;
+  clock?: Clock;
+}
+
+/** Ops whose `fh` is a file handle from open/create (directory handles live in another space). */
+const FILE_HANDLE_OPS: ReadonlySet<FsOp> = new Set<FsOp>([
+  'read',
+  'write',
+  'flush',
+  'fsync',
+  'release',
+  'fallocate',
+  'lseek',
+  'copyFileRange',
+  'getlk',
+  'setlk',
+  'flock',
+  'getattr',
+  'setattr',
+]);
+
+const INODE_CACHE_MAX = 10_000;
+
+/**
+ * One parent span per open file (open/create .. release), one child span per op under it;
+ * metadata ops under a per-volume parent. `null` in `files` marks a handle that is deliberately
+ * not traced (filtered out or not sampled), so its ops skip at the cost of one map lookup.
+ */
+export function createTraceLayer(options: TraceLayerOptions): Layer {
+  const tracer = options.tracerProvider.getTracer('fs-interposer');
+  const clock = options.clock ?? systemClock;
+  const filter = createTraceFilter(options);
+  const fileLimits = { maxDurationMs: 300_000, maxOps: 10_000, ...options.fileRollover };
+  const volumeLimits = { maxDurationMs: 60_000, maxOps: 1_000, ...options.volumeRollover };
+  const files = new Map<number, RollingSpan | null>();
+  // The kernel looks a path up before opening it; remembering the inode names it on the parent.
+  const inodes = new Map<string, number | string>();
+  let volumeSpan: RollingSpan | undefined;
+
+  const volumeParent = (): RollingSpan => {
+    volumeSpan ??= createRollingSpan({
+      tracer,
+      name: 'volume',
+      attributes: { [ATTR.volume]: options.volume },
+      limits: volumeLimits,
+      clock,
+    });
+    return volumeSpan;
+  };
+
+  const child = async <T>(call: OpCall, parent: Context, next: () => Promise<T>): Promise<T> => {
+    if (!filter.op(call.op)) return next();
+    const span = tracer.startSpan(
+      call.op,
+      { attributes: startAttributes(call), startTime: clock.now() },
+      parent,
+    );
+    try {
+      const result = await next();
+      span.setAttributes(resultAttributes(call, result));
+      rememberInode(call, result);
+      return result;
+    } catch (err) {
+      const errno = toErrnoName(err);
+      span.setAttribute(ATTR.errno, errno);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: errno });
+      throw err;
+    } finally {
+      span.end(clock.now());
+    }
+  };
+
+  const rememberInode = (call: OpCall, result: unknown): void => {
+    if (call.op !== 'lookup' && call.op !== 'getattr') return;
+    if (inodes.size >= INODE_CACHE_MAX) inodes.clear();
+    inodes.set(call.path, inodeValue((result as { ino: bigint }).ino));
+  };
+
+  const openFile = async <O extends FsOp>(call: OpCall<O>, next: () => Promise<OpResultMap[O]>) => {
+    if (!filter.path(call.path) || !filter.sample()) {
+      const result = await next();
+      files.set((result as { fh: number }).fh, null);
+      return result;
+    }
+    const flags = (call.args as { flags: number }).flags;
+    const attributes = {
+      [ATTR.path]: call.path,
+      [ATTR.flags]: flags,
+      [ATTR.pid]: call.caller.pid,
+      [ATTR.volume]: options.volume,
+      ...(inodes.has(call.path) && { [ATTR.inode]: inodes.get(call.path)! }),
+    };
+    const parent = createRollingSpan({
+      tracer,
+      name: 'file',
+      attributes,
+      limits: fileLimits,
+      clock,
+    });
+    try {
+      const result = await child(call, parent.childContext(), next);
+      const created = (result as { attr?: { ino: bigint } }).attr;
+      if (created !== undefined) parent.current.setAttribute(ATTR.inode, inodeValue(created.ino));
+      files.set((result as { fh: number }).fh, parent);
+      return result;
+    } catch (err) {
+      parent.end(toErrnoName(err));
+      throw err;
+    }
+  };
+
+  const onFile = async <T>(call: OpCall, parent: RollingSpan, next: () => Promise<T>) => {
+    if (call.op !== 'release') return child(call, parent.childContext(), next);
+    files.delete((call.args as { fh: number }).fh);
+    try {
+      return await child(call, parent.childContext(), next);
+    } finally {
+      parent.end();
+    }
+  };
+
+  return {
+    name: 'trace',
+    around<O extends FsOp>(call: OpCall<O>, next: () => Promise<OpResultMap[O]>) {
+      if (call.op === 'open' || call.op === 'create') return openFile(call, next);
+      const fh = (call.args as { fh?: number }).fh;
+      if (fh !== undefined && FILE_HANDLE_OPS.has(call.op)) {
+        const parent = files.get(fh);
+        if (parent === null) {
+          if (call.op === 'release') files.delete(fh);
+          return next();
+        }
+        if (parent !== undefined) return onFile(call, parent, next);
+      }
+      if (!filter.op(call.op) || !filter.path(call.path) || !filter.sample()) return next();
+      return child(call, volumeParent().childContext(), next);
+    },
+    async close() {
+      for (const parent of files.values()) parent?.end();
+      files.clear();
+      volumeSpan?.end();
+      volumeSpan = undefined;
+    },
+  };
+}

@@ -1,0 +1,172 @@
+import { describe, expect, it } from '@jest/globals';
+import { SpanStatusCode } from '@opentelemetry/api';
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { createTraceLayer } from '../../../src/layers/trace-layer.js';
+import type { TraceLayerOptions } from '../../../src/layers/trace-layer.js';
+import { createManualClock } from '../../../src/telemetry/clock.js';
+import { createStack } from '../../../src/vfs/stack.js';
+import type { Layer } from '../../../src/vfs/types.js';
+import { createTinyBackend, opCall } from '../telemetry/fixtures.js';
+
+function setup(options: Partial<TraceLayerOptions> = {}) {
+  const exporter = new InMemorySpanExporter();
+  const tracerProvider = new TracerProvider({
+    spanProcessors: [new SimpleSpanProcessor({ exporter })],
+  });
+  const clock = createManualClock(Date.now());
+  const tick: Layer = {
+    name: 'tick',
+    async around(_c, next) {
+      clock.advance(2);
+      return next();
+    },
+  };
+  const backend = createTinyBackend();
+  backend.files.set('/db/data.bin', Buffer.from('0123456789'));
+  const layer = createTraceLayer({ tracerProvider, volume: 'data', clock, ...options });
+  const stack = createStack([layer, tick], backend);
+  const spans = (): ReadableSpan[] => exporter.getFinishedSpans();
+  const named = (name: string) => spans().filter((s) => s.name === name);
+  const parentOf = (s: ReadableSpan) => s.parentSpanContext?.spanId;
+  // SimpleSpanProcessor exports asynchronously (sdk-trace 3): flush before looking.
+  const flush = () => tracerProvider.forceFlush();
+  return { stack, layer, clock, spans, named, parentOf, backend, flush };
+}
+
+const read = (fh: number, offset = 0, path = '/db/data.bin') =>
+  opCall('read', { path, fh, buffer: Buffer.alloc(4), offset, flags: 0 });
+
+describe('trace layer', () => {
+  it('nests the ops of an open file under one file span with path, inode, flags and pid', async () => {
+    const t = setup();
+    const looked = await t.stack.run(opCall('lookup', { path: '/db/data.bin' }));
+    const { fh } = await t.stack.run(opCall('open', { path: '/db/data.bin', flags: 2 }));
+    await t.stack.run(read(fh, 6));
+    await t.stack.run(
+      opCall('write', {
+        path: '/db/data.bin',
+        fh,
+        buffer: Buffer.from('ab'),
+        offset: 10,
+        flags: 2,
+      }),
+    );
+    await t.flush();
+    expect(t.named('file')).toHaveLength(0); // still open: not exported yet
+    await t.stack.run(opCall('release', { path: '/db/data.bin', fh, flags: 2 }));
+    await t.flush();
+
+    const [file] = t.named('file');
+    expect(file?.attributes).toMatchObject({
+      'fs.path': '/db/data.bin',
+      'fs.inode': Number(looked.ino),
+      'fs.flags': 2,
+      'process.pid': 4242,
+      'fs.volume': 'data',
+    });
+    const id = file?.spanContext().spanId;
+    for (const op of ['open', 'read', 'write', 'release']) {
+      expect(t.named(op).map(t.parentOf)).toEqual([id]);
+    }
+    expect(t.named('read')[0]?.attributes).toMatchObject({
+      'fs.offset': 6,
+      'fs.size': 4,
+      'fs.bytes': 4,
+      'process.pid': 4242,
+      'process.real_user.id': 1000,
+    });
+    expect(t.named('write')[0]?.attributes).toMatchObject({ 'fs.offset': 10, 'fs.bytes': 2 });
+    // Durations come from the injected clock: the tick layer below costs 2 ms per op.
+    expect(t.named('read')[0]?.duration).toEqual([0, 2_000_000]);
+    // The lookup happened outside any open file: it hangs under the volume parent, still open.
+    expect(t.parentOf(t.named('lookup')[0]!)).toBeDefined();
+    expect(t.parentOf(t.named('lookup')[0]!)).not.toBe(id);
+  });
+
+  it('records errno on failed ops and on the file span of a failed open', async () => {
+    const t = setup();
+    await expect(t.stack.run(opCall('open', { path: '/nope', flags: 0 }))).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
+    await expect(t.stack.run(opCall('rmdir', { path: '/nope' }))).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
+    await t.flush();
+    const [file] = t.named('file');
+    expect(file?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'ENOENT' });
+    expect(t.named('open')[0]?.attributes['fs.errno']).toBe('ENOENT');
+    expect(t.named('rmdir')[0]?.status.code).toBe(SpanStatusCode.ERROR);
+  });
+
+  it('rolls a busy file parent over after maxOps, linking each segment to the one before', async () => {
+    const t = setup({ fileRollover: { maxOps: 3 } });
+    const { fh } = await t.stack.run(opCall('open', { path: '/db/data.bin', flags: 0 }));
+    for (let i = 0; i < 5; i++) await t.stack.run(read(fh, i));
+    await t.stack.run(opCall('release', { path: '/db/data.bin', fh, flags: 0 }));
+    await t.flush();
+    const files = t.named('file');
+    // open + 5 reads + release = 7 children, 3 per segment.
+    expect(files.map((f) => f.attributes['fs.segment'] ?? 0)).toEqual([0, 1, 2]);
+    expect(files[1]?.links[0]?.context.spanId).toBe(files[0]?.spanContext().spanId);
+    expect(files[2]?.links[0]?.context.spanId).toBe(files[1]?.spanContext().spanId);
+    expect(files[0]?.attributes['fs.segment.rolled_over']).toBe(true);
+    const perParent = files.map(
+      (f) => t.spans().filter((s) => t.parentOf(s) === f.spanContext().spanId).length,
+    );
+    expect(perParent).toEqual([3, 3, 1]);
+  });
+
+  it('rolls the volume parent over after maxDurationMs', async () => {
+    const t = setup({ volumeRollover: { maxDurationMs: 1_000 } });
+    await t.stack.run(opCall('getattr', { path: '/' }));
+    t.clock.advance(1_500);
+    await t.stack.run(opCall('getattr', { path: '/' }));
+    await t.flush();
+    const volumes = t.named('volume');
+    expect(volumes).toHaveLength(1); // the first segment ended; the second is still open
+    const getattrs = t.named('getattr');
+    expect(t.parentOf(getattrs[0]!)).toBe(volumes[0]?.spanContext().spanId);
+    expect(t.parentOf(getattrs[1]!)).not.toBe(volumes[0]?.spanContext().spanId);
+    await t.layer.close?.();
+    await t.flush();
+    expect(t.named('volume')[1]?.links[0]?.context.spanId).toBe(volumes[0]?.spanContext().spanId);
+  });
+
+  it('samples whole files: an unsampled file costs no span at all, not even under the volume', async () => {
+    const draws = [0.9, 0.1];
+    const t = setup({ sampleRatio: 0.5, random: () => draws.shift() ?? 0 });
+    for (let i = 0; i < 2; i++) {
+      const { fh } = await t.stack.run(opCall('open', { path: '/db/data.bin', flags: 0 }));
+      await t.stack.run(read(fh));
+      await t.stack.run(opCall('release', { path: '/db/data.bin', fh, flags: 0 }));
+    }
+    await t.flush();
+    expect(t.named('file')).toHaveLength(1);
+    expect(t.named('read')).toHaveLength(1);
+    expect(t.named('volume')).toHaveLength(0);
+  });
+
+  it('filters by path glob and by op', async () => {
+    const t = setup({ paths: ['/db/**'], ops: ['read', 'mkdir'] });
+    t.backend.files.set('/other', Buffer.from('x'));
+    const a = await t.stack.run(opCall('open', { path: '/db/data.bin', flags: 0 }));
+    const b = await t.stack.run(opCall('open', { path: '/other', flags: 0 }));
+    await t.stack.run(read(a.fh));
+    await t.stack.run(read(b.fh, 0, '/other'));
+    await t.stack.run(opCall('mkdir', { path: '/db/sub', mode: 0o755, umask: 0 }));
+    await t.stack.run(opCall('mkdir', { path: '/elsewhere', mode: 0o755, umask: 0 }));
+    await t.stack.run(opCall('getattr', { path: '/' }));
+    await t.layer.close?.();
+    await t.flush();
+    expect(t.named('read').map((s) => s.attributes['fs.path'])).toEqual(['/db/data.bin']);
+    expect(t.named('mkdir').map((s) => s.attributes['fs.path'])).toEqual(['/db/sub']);
+    expect(t.named('open')).toHaveLength(0);
+    expect(t.named('getattr')).toHaveLength(0);
+    expect(t.named('file').map((s) => s.attributes['fs.path'])).toEqual(['/db/data.bin']);
+  });
+});
