@@ -133,7 +133,8 @@ export function encodeInitReply(buf: Buffer, init: NegotiatedInit): number {
  * blocking read returns at once), answer it and return what was agreed.
  */
 export function negotiateInit(fd: number, o: InitOptions): NegotiatedInit {
-  const buf = Buffer.alloc(IN_HEADER_SIZE + 4096);
+  // The kernel refuses reads into buffers smaller than FUSE_MIN_READ_BUFFER (8 KiB).
+  const buf = Buffer.alloc(64 * 1024);
   const n = readSync(fd, buf, 0, buf.length, null);
   const req = decodeInitRequest(buf, n);
   const init = negotiate(req, o);

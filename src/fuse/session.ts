@@ -94,7 +94,6 @@ export function createSession(o: SessionOptions): FuseSession {
       logger.error({ err, fd }, 'reader thread crashed');
       if (--live === 0) finish();
     });
-    worker.unref();
   }
 
   return {

@@ -1,0 +1,105 @@
+import { parseArgs } from 'node:util';
+
+export interface MountArgs {
+  source: string;
+  mountpoint: string;
+  layers: string;
+  configFile?: string;
+  readOnly: boolean;
+  allowOther?: boolean;
+  writebackCache: boolean;
+  passthrough: boolean;
+  entryTimeout: number;
+  attrTimeout: number;
+  readers: number;
+  metricsPort?: number;
+  metricsSocket?: string;
+  record?: string;
+  logLevel: string;
+}
+
+export const FUSE_OPTIONS = [
+  'ro',
+  'rw',
+  'allow_other',
+  'default_permissions',
+  'writeback_cache',
+  'passthrough',
+  'entry_timeout=SECONDS',
+  'attr_timeout=SECONDS',
+  'readers=N',
+] as const;
+
+type Result = { ok: true; value: MountArgs } | { ok: false; errors: string[] };
+
+function applyOption(a: MountArgs, opt: string, errors: string[]): void {
+  const [key, value] = opt.split('=', 2) as [string, string | undefined];
+  const num = (min: number, max: number): number => {
+    const n = Number(value);
+    if (value === undefined || !Number.isFinite(n) || n < min || n > max) {
+      errors.push(`-o ${key}: expected a number from ${min} to ${max}, got ${JSON.stringify(value ?? '')}`);
+    }
+    return n;
+  };
+  switch (key) {
+    case 'ro': a.readOnly = true; break;
+    case 'rw': a.readOnly = false; break;
+    case 'allow_other': a.allowOther = true; break;
+    case 'default_permissions': break; // always on: the kernel checks permissions
+    case 'writeback_cache': a.writebackCache = true; break;
+    case 'passthrough': a.passthrough = true; break;
+    case 'entry_timeout': a.entryTimeout = num(0, 86400); break;
+    case 'attr_timeout': a.attrTimeout = num(0, 86400); break;
+    case 'readers': a.readers = num(1, 16); break;
+    default:
+      errors.push(`-o ${opt}: unknown option; accepted: ${FUSE_OPTIONS.join(', ')}`);
+  }
+}
+
+/** Parse `mount` arguments; every problem is reported at once. */
+export function parseMountArgs(argv: string[]): Result {
+  const errors: string[] = [];
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        layers: { type: 'string', short: 'l', default: '' },
+        config: { type: 'string', short: 'c' },
+        o: { type: 'string', short: 'o', multiple: true, default: [] },
+        'metrics-port': { type: 'string' },
+        'metrics-socket': { type: 'string' },
+        record: { type: 'string' },
+        'log-level': { type: 'string', default: 'info' },
+      },
+    });
+  } catch (err) {
+    return { ok: false, errors: [(err as Error).message] };
+  }
+  const { values: v, positionals } = parsed;
+  if (positionals.length !== 2) errors.push(`expected SOURCE and MOUNTPOINT, got ${positionals.length} argument(s)`);
+  const a: MountArgs = {
+    source: positionals[0] ?? '',
+    mountpoint: positionals[1] ?? '',
+    layers: v.layers ?? '',
+    readOnly: false,
+    writebackCache: false,
+    passthrough: false,
+    entryTimeout: 1,
+    attrTimeout: 1,
+    readers: 2,
+    logLevel: v['log-level'] ?? 'info',
+  };
+  if (v.config) a.configFile = v.config;
+  if (v.record) a.record = v.record;
+  if (v['metrics-socket']) a.metricsSocket = v['metrics-socket'];
+  if (v['metrics-port'] !== undefined) {
+    const port = Number(v['metrics-port']);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) errors.push(`--metrics-port: expected 0..65535, got ${v['metrics-port']}`);
+    a.metricsPort = port;
+  }
+  for (const group of v.o ?? []) for (const opt of group.split(',').filter(Boolean)) applyOption(a, opt, errors);
+  if (a.passthrough && a.writebackCache) errors.push('-o passthrough and -o writeback_cache exclude each other');
+  return errors.length ? { ok: false, errors } : { ok: true, value: a };
+}

@@ -1,0 +1,91 @@
+import { closeSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Logger } from '../log/logger.js';
+import { negotiateInit } from '../fuse/init.js';
+import type { NegotiatedInit } from '../fuse/init.js';
+import { cloneQueueFd, mountFuse, mountWithFusermount, openDevFuse, unmountFuse } from '../fuse/mount.js';
+import { createSession } from '../fuse/session.js';
+import type { FuseSession } from '../fuse/session.js';
+import type { Stack } from '../vfs/stack.js';
+import type { Backend } from '../vfs/types.js';
+import type { MountArgs } from './mount-args.js';
+import { findMount } from './mountinfo.js';
+
+export interface MountDeps {
+  logger: Logger;
+  backend: Backend;
+  /** The current layer stack (the live holder decides; read per request). */
+  stack: () => Stack;
+}
+
+export interface RunningMount {
+  readonly session: FuseSession;
+  readonly init: NegotiatedInit;
+  readonly mountpoint: string;
+  /** Unmount (lazily if busy) and wait for the session to end. */
+  stop(reason: string): Promise<void>;
+}
+
+const isRoot = (): boolean => (process.getuid?.() ?? 0) === 0;
+
+async function mountAndOpen(a: MountArgs, mountpoint: string, fsName: string): Promise<number> {
+  const common = { mountpoint, fsName, readOnly: a.readOnly };
+  if (isRoot()) {
+    const fd = openDevFuse();
+    try {
+      mountFuse({ ...common, fd, allowOther: a.allowOther ?? true });
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+    return fd;
+  }
+  return mountWithFusermount({ ...common, allowOther: a.allowOther ?? false });
+}
+
+/** Mount, negotiate, start the reader threads. The caller owns the returned mount. */
+export async function startMount(a: MountArgs, deps: MountDeps): Promise<RunningMount> {
+  const mountpoint = resolve(a.mountpoint);
+  const log = deps.logger.child({ component: 'mount', mountpoint });
+  const fd = await mountAndOpen(a, mountpoint, a.source);
+  let init: NegotiatedInit;
+  const fds = [fd];
+  try {
+    init = negotiateInit(fd, {
+      writebackCache: a.writebackCache,
+      passthrough: a.passthrough,
+      posixLocks: deps.backend.setlk !== undefined && deps.backend.getlk !== undefined,
+      flockLocks: deps.backend.flock !== undefined,
+    });
+    for (let i = 1; i < a.readers; i++) fds.push(cloneQueueFd(fd));
+  } catch (err) {
+    unmountFuse(mountpoint, { lazy: true });
+    throw err;
+  }
+  log.info({ init, readers: fds.length }, 'mounted');
+  const session = createSession({
+    fds,
+    init,
+    stack: deps.stack,
+    logger: deps.logger,
+    times: { entryTimeout: a.entryTimeout, attrTimeout: a.attrTimeout },
+  });
+  let stopping: Promise<void> | undefined;
+  const stop = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      log.info({ reason }, 'unmounting');
+      if (findMount(mountpoint)) {
+        try {
+          unmountFuse(mountpoint);
+        } catch (err) {
+          // Busy: detach now; open files keep being served until they are closed.
+          log.warn({ err: (err as Error).message }, 'mount busy: detaching lazily');
+          unmountFuse(mountpoint, { lazy: true });
+        }
+      }
+      await session.done;
+    })();
+    return stopping;
+  };
+  return { session, init, mountpoint, stop };
+}
