@@ -1,0 +1,52 @@
+import { FsError } from '../../vfs/errors.js';
+import type { Inode } from './inode.js';
+import type { Tree } from './tree.js';
+
+export interface Handle {
+  readonly fh: number;
+  readonly node: Inode;
+  /** open(2) flags (access mode, O_APPEND...). */
+  readonly flags: number;
+}
+
+/**
+ * Open file and directory handles. A handle pins its inode: an unlinked file keeps its data
+ * until the last handle goes (unlink-while-open), and reads and writes use the handle's inode,
+ * not the (possibly stale) path. Handle numbers are never reused while the backend lives.
+ */
+export interface HandleTable {
+  open(node: Inode, flags: number): Handle;
+  /** The handle for `fh`, or EBADF. */
+  get(fh: number): Handle;
+  close(fh: number): Handle;
+  readonly size: number;
+}
+
+export function createHandleTable(tree: Tree): HandleTable {
+  const handles = new Map<number, Handle>();
+  let nextFh = 1;
+  const get = (fh: number): Handle => {
+    const handle = handles.get(fh);
+    if (handle === undefined) throw new FsError('EBADF');
+    return handle;
+  };
+  return {
+    open(node, flags) {
+      const handle = { fh: nextFh++, node, flags };
+      handles.set(handle.fh, handle);
+      node.openCount += 1;
+      return handle;
+    },
+    get,
+    close(fh) {
+      const handle = get(fh);
+      handles.delete(fh);
+      handle.node.openCount -= 1;
+      tree.release(handle.node);
+      return handle;
+    },
+    get size() {
+      return handles.size;
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import { describe, expect, it } from '@jest/globals';
+import { createBudget } from '../../../../src/backends/memory/budget.js';
+import { CHUNK_SIZE, createChunkedData } from '../../../../src/backends/memory/chunked-data.js';
+
+const GiB = 1024 ** 3;
+const make = (maxBytes = 16 * 1024 * 1024) => {
+  const budget = createBudget({ maxBytes, maxInodes: 10 });
+  return { budget, data: createChunkedData(budget) };
+};
+const readAt = (data: ReturnType<typeof make>['data'], offset: number, size: number) => {
+  const buf = Buffer.alloc(size, 0xee);
+  return buf.subarray(0, data.read(buf, offset));
+};
+
+describe('chunked file data', () => {
+  it.each([
+    ['inside one chunk', 10, 100],
+    ['across a chunk boundary', CHUNK_SIZE - 7, 20],
+    ['spanning several chunks', CHUNK_SIZE - 1, 3 * CHUNK_SIZE + 2],
+    ['beyond 4 GiB', 5 * GiB + 3, 4096],
+  ])('writes and reads back %s', (_name, offset, length) => {
+    const { data } = make();
+    const payload = Buffer.alloc(length);
+    for (let i = 0; i < length; i++) payload[i] = (i * 7 + 1) & 0xff;
+    expect(data.write(payload, offset)).toBe(length);
+    expect(data.size).toBe(offset + length);
+    expect(readAt(data, offset, length).equals(payload)).toBe(true);
+    // The bytes before the write are a hole and read as zeros.
+    const before = Math.max(0, offset - 50);
+    expect(readAt(data, before, offset - before).every((b) => b === 0)).toBe(true);
+  });
+
+  it('allocates only the chunks written, even at 100 GiB', () => {
+    const { data, budget } = make();
+    data.write(Buffer.from('x'), 100 * GiB);
+    expect(data.size).toBe(100 * GiB + 1);
+    expect(data.allocated).toBe(4096);
+    expect(budget.usedBytes).toBe(4096);
+    expect(readAt(data, 100 * GiB - 2, 3)).toEqual(Buffer.from([0, 0, 0x78]));
+  });
+
+  it('grows a chunk by pages, not by whole chunks', () => {
+    const { data } = make();
+    data.write(Buffer.alloc(10, 1), 0);
+    expect(data.allocated).toBe(4096);
+    data.write(Buffer.alloc(10, 1), 5000);
+    expect(data.allocated).toBe(8192);
+    data.write(Buffer.alloc(10, 1), CHUNK_SIZE - 1);
+    expect(data.allocated).toBe(CHUNK_SIZE + 4096);
+  });
+
+  it('reads are clipped at the end of the file and return 0 past it', () => {
+    const { data } = make();
+    data.write(Buffer.from('hello'), 0);
+    expect(readAt(data, 3, 100).toString()).toBe('lo');
+    expect(readAt(data, 5, 10).length).toBe(0);
+    expect(readAt(data, 1000, 10).length).toBe(0);
+  });
+
+  it('truncating down drops the tail so growing again shows zeros', () => {
+    const { data, budget } = make();
+    data.write(Buffer.alloc(3 * CHUNK_SIZE, 0xaa), 0);
+    data.truncate(CHUNK_SIZE + 10);
+    expect(data.allocated).toBe(2 * CHUNK_SIZE);
+    data.truncate(3 * CHUNK_SIZE);
+    expect(data.size).toBe(3 * CHUNK_SIZE);
+    const tail = readAt(data, CHUNK_SIZE + 8, 4);
+    expect([...tail]).toEqual([0xaa, 0xaa, 0, 0]);
+    expect(budget.usedBytes).toBe(data.allocated);
+  });
+
+  it('punches holes: whole chunks are released, partial ones zeroed', () => {
+    const { data } = make();
+    data.write(Buffer.alloc(3 * CHUNK_SIZE, 0xbb), 0);
+    data.punch(100, 2 * CHUNK_SIZE);
+    expect(data.size).toBe(3 * CHUNK_SIZE);
+    expect(data.allocated).toBe(2 * CHUNK_SIZE);
+    expect([...readAt(data, 98, 4)]).toEqual([0xbb, 0xbb, 0, 0]);
+    expect([...readAt(data, 2 * CHUNK_SIZE + 98, 4)]).toEqual([0, 0, 0xbb, 0xbb]);
+  });
+
+  it.each([
+    ['start of data', 0, 0, CHUNK_SIZE],
+    ['inside first data', 10, 10, CHUNK_SIZE],
+    ['in the hole', CHUNK_SIZE + 5, 3 * CHUNK_SIZE, CHUNK_SIZE + 5],
+    ['in the last data', 3 * CHUNK_SIZE + 1, 3 * CHUNK_SIZE + 1, 3 * CHUNK_SIZE + 100],
+  ])('finds data and holes from the %s', (_name, from, data0, hole) => {
+    const { data } = make();
+    data.write(Buffer.alloc(CHUNK_SIZE, 1), 0);
+    data.write(Buffer.alloc(100, 1), 3 * CHUNK_SIZE);
+    expect(data.nextData(from)).toBe(data0);
+    expect(data.nextHole(from)).toBe(hole);
+  });
+
+  it('reports no data after the last data region', () => {
+    const { data } = make();
+    data.write(Buffer.alloc(10, 1), 0);
+    data.truncate(10 * CHUNK_SIZE);
+    expect(data.nextData(CHUNK_SIZE)).toBeUndefined();
+  });
+
+  it('writes short when space runs out part way, and ENOSPC when nothing fits', () => {
+    const { data, budget } = make(2 * CHUNK_SIZE);
+    expect(data.write(Buffer.alloc(3 * CHUNK_SIZE, 1), 0)).toBe(2 * CHUNK_SIZE);
+    expect(data.size).toBe(2 * CHUNK_SIZE);
+    expect(() => data.write(Buffer.alloc(10), 5 * CHUNK_SIZE)).toThrow(
+      expect.objectContaining({ code: 'ENOSPC' }),
+    );
+    expect(budget.usedBytes).toBe(2 * CHUNK_SIZE);
+  });
+
+  it('reserves all or nothing', () => {
+    const { data, budget } = make(2 * CHUNK_SIZE);
+    expect(() => data.reserve(0, 3 * CHUNK_SIZE)).toThrow(
+      expect.objectContaining({ code: 'ENOSPC' }),
+    );
+    expect(budget.usedBytes).toBe(0);
+    data.reserve(0, 2 * CHUNK_SIZE);
+    expect(data.allocated).toBe(2 * CHUNK_SIZE);
+    expect(data.size).toBe(0);
+    // A terabyte reservation is refused without walking its chunks.
+    expect(() => data.reserve(0, 1024 * GiB)).toThrow(expect.objectContaining({ code: 'ENOSPC' }));
+  });
+
+  it('refuses sizes past 2^53 with EFBIG', () => {
+    const { data } = make();
+    expect(() => data.write(Buffer.alloc(2), Number.MAX_SAFE_INTEGER - 1)).toThrow(
+      expect.objectContaining({ code: 'EFBIG' }),
+    );
+    expect(() => data.truncate(Number.MAX_SAFE_INTEGER + 2)).toThrow(
+      expect.objectContaining({ code: 'EFBIG' }),
+    );
+  });
+
+  it('frees everything back to the budget', () => {
+    const { data, budget } = make();
+    data.write(Buffer.alloc(200_000, 1), 12345);
+    data.free();
+    expect(budget.usedBytes).toBe(0);
+    expect(data.size).toBe(0);
+  });
+});
