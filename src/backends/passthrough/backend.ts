@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { Backend } from '../../vfs/types.js';
+import { createConfinement } from './confine.js';
+import type { PassthroughContext } from './context.js';
+import { fdClose } from './fd-io.js';
+import { createHandleTable } from './handles.js';
+import { createLockTable } from './lock-table.js';
+import { createDataOps } from './ops-data.js';
+import { createDirOps } from './ops-dir.js';
+import { createFileOps } from './ops-file.js';
+import { createLockOps } from './ops-locks.js';
+import { createMetaOps } from './ops-meta.js';
+import { createNamespaceOps } from './ops-namespace.js';
+import { createXattrOps } from './ops-xattr.js';
+import { createOwnership, readProcessUmask } from './ownership.js';
+
+export interface PassthroughOptions {
+  /** The directory to serve; every op is confined beneath it. */
+  root: string;
+  logger?: Logger;
+  /**
+   * Give new files, directories, nodes and symlinks to the calling uid/gid. Default: when the
+   * server runs as root (otherwise it could not, and objects belong to the server's own uid,
+   * which in the sidecar design is the app's uid).
+   */
+  chownNew?: boolean;
+  /** First file handle number (default random, see handles.ts). */
+  firstHandle?: number;
+}
+
+export interface PassthroughBackend extends Backend {
+  /** Number of open file and directory handles (for tests and metrics). */
+  readonly openHandles: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A real directory as a Backend. Synchronous setup (opening the root) at start-up; every op
+ * afterwards runs on the threadpool. See docs/posix.md for what differs from the directory itself.
+ */
+export function createPassthroughBackend(options: PassthroughOptions): PassthroughBackend {
+  const log = options.logger?.child({ component: 'passthrough' });
+  const confine = createConfinement(options.root);
+  const handles = createHandleTable(
+    options.firstHandle === undefined ? {} : { firstHandle: options.firstHandle },
+  );
+  const ownership = createOwnership({
+    chownNew: options.chownNew ?? process.getuid?.() === 0,
+    processUmask: readProcessUmask(readFileSync('/proc/self/status', 'utf8')),
+  });
+  const locks = createLockTable({ handles, log });
+  const ctx: PassthroughContext = { confine, handles, ownership, locks, log };
+  log?.info({ root: options.root, chownNew: ownership.chownNew }, 'passthrough backend ready');
+  return {
+    name: 'passthrough',
+    ...createMetaOps(ctx),
+    ...createNamespaceOps(ctx),
+    ...createFileOps(ctx),
+    ...createDirOps(ctx),
+    ...createDataOps(ctx),
+    ...createXattrOps(ctx),
+    ...createLockOps(ctx),
+    get openHandles() {
+      return handles.size;
+    },
+    async close() {
+      for (const file of [...handles.values()]) {
+        await fdClose(file.fd).catch((err: unknown) => log?.warn({ err }, 'close failed'));
+      }
+      confine.close();
+    },
+  };
+}

@@ -1,0 +1,109 @@
+import fs from 'node:fs';
+import { FsError } from '../../vfs/errors.js';
+import { closePathFd, openat2 } from '../../sys/openat2.js';
+import {
+  O_CLOEXEC,
+  O_DIRECTORY,
+  O_NOFOLLOW,
+  O_PATH,
+  RESOLVE_BENEATH,
+  RESOLVE_NO_SYMLINKS,
+} from '../../sys/constants.js';
+
+/** A directory held open with O_PATH plus one name in it: the target of a namespace op. */
+export interface ParentRef {
+  readonly dirfd: number;
+  readonly name: string;
+  /** `/proc/self/fd/<dirfd>/<name>`: a path Node's fs can use, pinned to `dirfd`. */
+  readonly proc: string;
+  release(): void;
+}
+
+/** The node itself held open with O_PATH|O_NOFOLLOW (a symlink is held, never followed). */
+export interface NodeRef {
+  readonly fd: number;
+  /** `/proc/self/fd/<fd>`: the kernel resolves it to exactly this inode. */
+  readonly proc: string;
+  release(): void;
+}
+
+export interface Confinement {
+  readonly rootFd: number;
+  parent(path: string): Promise<ParentRef>;
+  node(path: string): Promise<NodeRef>;
+  close(): void;
+}
+
+const NAME_MAX = 255;
+const RESOLVE = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
+
+/**
+ * Split a volume path into its components, rejecting anything that is not a plain name: the
+ * contract promises none of these, so one arriving means a bug or an attack, never a real file.
+ */
+export function splitPath(path: string): string[] {
+  if (!path.startsWith('/')) throw new FsError('EINVAL', `not absolute: ${path}`);
+  if (path === '/') return [];
+  const parts = path.slice(1).split('/');
+  for (const part of parts) {
+    if (part === '' || part === '.' || part === '..' || part.includes('\0')) {
+      throw new FsError('EINVAL', `bad path component in ${JSON.stringify(path)}`);
+    }
+    if (Buffer.byteLength(part) > NAME_MAX) throw new FsError('ENAMETOOLONG');
+  }
+  return parts;
+}
+
+/**
+ * Every op resolves through a root directory fd with openat2(RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS): the kernel itself refuses '..', absolute or relative symlinks and any
+ * rename race that would lead outside the root, and paths as long as PATH_MAX work because
+ * the backend never prefixes the source path. See docs/adr/0010-passthrough-confinement.md.
+ */
+export function createConfinement(root: string): Confinement {
+  const rootFd = fs.openSync(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  const keepRoot = (): void => {};
+  const open = (rel: string, flags: number): Promise<number> =>
+    openat2(rootFd, rel, { flags: flags | O_PATH | O_CLOEXEC, resolve: RESOLVE });
+  return {
+    rootFd,
+    async parent(path) {
+      const parts = splitPath(path);
+      const name = parts.pop();
+      if (name === undefined) throw new FsError('EINVAL', 'the root has no parent');
+      // Top-level names need no resolution at all: the root fd is the parent.
+      const dirfd = parts.length === 0 ? rootFd : await open(parts.join('/'), O_DIRECTORY);
+      return {
+        dirfd,
+        name,
+        proc: `/proc/self/fd/${dirfd}/${name}`,
+        release: dirfd === rootFd ? keepRoot : () => closePathFd(dirfd),
+      };
+    },
+    async node(path) {
+      const parts = splitPath(path);
+      const fd = parts.length === 0 ? rootFd : await open(parts.join('/'), O_NOFOLLOW);
+      return {
+        fd,
+        proc: `/proc/self/fd/${fd}`,
+        release: fd === rootFd ? keepRoot : () => closePathFd(fd),
+      };
+    },
+    close() {
+      closePathFd(rootFd);
+    },
+  };
+}
+
+/** Run `fn` with a resolved ref and always release it. */
+export async function withRef<R extends { release(): void }, T>(
+  ref: Promise<R>,
+  fn: (r: R) => Promise<T>,
+): Promise<T> {
+  const r = await ref;
+  try {
+    return await fn(r);
+  } finally {
+    r.release();
+  }
+}

@@ -1,0 +1,14 @@
+import type { Logger } from 'pino';
+import type { Confinement } from './confine.js';
+import type { HandleTable } from './handles.js';
+import type { Ownership } from './ownership.js';
+import type { LockTable } from './lock-table.js';
+
+/** What every op module of the passthrough backend shares. */
+export interface PassthroughContext {
+  readonly confine: Confinement;
+  readonly handles: HandleTable;
+  readonly ownership: Ownership;
+  readonly locks: LockTable;
+  readonly log: Logger | undefined;
+}

@@ -1,0 +1,47 @@
+import type { DirEntry, OpCall, OpenResult } from '../../vfs/types.js';
+import { readAllDirents } from '../../sys/getdents.js';
+import { O_DIRECTORY, O_RDONLY } from '../../sys/constants.js';
+import type { PassthroughContext } from './context.js';
+import { fdClose, fdSync } from './fd-io.js';
+import { openPath } from './open-path.js';
+
+export function createDirOps(ctx: PassthroughContext) {
+  const dirFd = async (fh: number, path: string): Promise<{ fd: number; temporary: boolean }> => {
+    const file = ctx.handles.get(fh);
+    if (file !== undefined) return { fd: file.fd, temporary: false };
+    return { fd: await openPath(ctx, path, O_RDONLY | O_DIRECTORY), temporary: true };
+  };
+  return {
+    async opendir(call: OpCall<'opendir'>): Promise<OpenResult> {
+      const { path } = call.args;
+      const fd = await openPath(ctx, path, O_RDONLY | O_DIRECTORY);
+      return { fh: ctx.handles.add({ fd, path, flags: O_RDONLY | O_DIRECTORY, kind: 'dir' }) };
+    },
+
+    async readdir(call: OpCall<'readdir'>): Promise<DirEntry[]> {
+      const dir = await dirFd(call.args.fh, call.args.path);
+      try {
+        // getdents64 gives the inode number and type with no stat per entry; full attributes
+        // would cost one lstat per entry, so they are left to the engine's lookups.
+        const raw = await readAllDirents(dir.fd);
+        return raw.map((e) => ({ name: e.name, ino: e.ino, type: e.dtype << 12 }));
+      } finally {
+        if (dir.temporary) await fdClose(dir.fd);
+      }
+    },
+
+    async releasedir(call: OpCall<'releasedir'>): Promise<void> {
+      const file = ctx.handles.take(call.args.fh);
+      if (file !== undefined) await fdClose(file.fd);
+    },
+
+    async fsyncdir(call: OpCall<'fsyncdir'>): Promise<void> {
+      const dir = await dirFd(call.args.fh, call.args.path);
+      try {
+        await fdSync(dir.fd, call.args.datasync);
+      } finally {
+        if (dir.temporary) await fdClose(dir.fd);
+      }
+    },
+  };
+}

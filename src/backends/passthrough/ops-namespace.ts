@@ -1,0 +1,86 @@
+import fs from 'node:fs/promises';
+import type { Attr, Caller, OpCall } from '../../vfs/types.js';
+import { fchmodat, mknodat, renameat2 } from '../../sys/at-calls.js';
+import { AT_SYMLINK_NOFOLLOW } from '../../sys/constants.js';
+import { toAttr } from './attr.js';
+import type { ParentRef } from './confine.js';
+import { withRef } from './confine.js';
+import type { PassthroughContext } from './context.js';
+import { pathLstat } from './fd-io.js';
+
+/** Give the new object at `p` to the caller (see ownership.ts), then report its attributes. */
+async function finishCreate(
+  ctx: PassthroughContext,
+  p: ParentRef,
+  caller: Caller,
+  made: { mode: number | undefined; isDir?: boolean },
+): Promise<Attr> {
+  await ctx.ownership.adopt(
+    {
+      dirfd: p.dirfd,
+      isDir: made.isDir ?? false,
+      chown: (uid, gid) => fs.lchown(p.proc, uid, gid),
+      ...(made.mode === undefined
+        ? {}
+        : { chmod: (mode: number) => fchmodat(p.dirfd, p.name, mode, AT_SYMLINK_NOFOLLOW) }),
+    },
+    caller,
+    made.mode,
+  );
+  return toAttr(await pathLstat(p.proc));
+}
+
+const masked = (mode: number, umask: number): number => mode & ~umask & 0o7777;
+
+export function createNamespaceOps(ctx: PassthroughContext) {
+  const inParent = <T>(path: string, fn: (p: ParentRef) => Promise<T>): Promise<T> =>
+    withRef(ctx.confine.parent(path), fn);
+  return {
+    mkdir: (call: OpCall<'mkdir'>) =>
+      inParent(call.args.path, async (p) => {
+        const mode = masked(call.args.mode, call.args.umask);
+        await fs.mkdir(p.proc, { mode });
+        return finishCreate(ctx, p, call.caller, { mode, isDir: true });
+      }),
+
+    mknod: (call: OpCall<'mknod'>) =>
+      inParent(call.args.path, async (p) => {
+        const perm = masked(call.args.mode, call.args.umask);
+        const type = call.args.mode & 0o170000;
+        await mknodat(p.dirfd, p.name, type | perm, call.args.rdev);
+        return finishCreate(ctx, p, call.caller, { mode: perm });
+      }),
+
+    symlink: (call: OpCall<'symlink'>) =>
+      inParent(call.args.path, async (p) => {
+        // The target is stored verbatim and never followed by the backend: the kernel resolves
+        // it on the client side, relative to the client's view of the mount.
+        await fs.symlink(call.args.target, p.proc);
+        return finishCreate(ctx, p, call.caller, { mode: undefined });
+      }),
+
+    link: (call: OpCall<'link'>) =>
+      inParent(call.args.path, (from) =>
+        inParent(call.args.newPath, async (to) => {
+          // link(2) never follows a symlink at the old path on Linux: the link is to the symlink.
+          await fs.link(from.proc, to.proc);
+          return toAttr(await pathLstat(to.proc));
+        }),
+      ),
+
+    unlink: (call: OpCall<'unlink'>) => inParent(call.args.path, (p) => fs.unlink(p.proc)),
+
+    rmdir: (call: OpCall<'rmdir'>) => inParent(call.args.path, (p) => fs.rmdir(p.proc)),
+
+    rename: (call: OpCall<'rename'>) =>
+      inParent(call.args.path, (from) =>
+        inParent(call.args.newPath, (to) =>
+          renameat2(
+            { dirfd: from.dirfd, name: from.name },
+            { dirfd: to.dirfd, name: to.name },
+            call.args.flags,
+          ),
+        ),
+      ),
+  };
+}

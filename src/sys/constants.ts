@@ -1,0 +1,64 @@
+/** Linux constants that Node's `fs.constants` lacks (values from the kernel uapi headers). */
+export const O_PATH = 0o10000000;
+export const O_DIRECTORY = 0o200000;
+export const O_NOFOLLOW = 0o400000;
+export const O_CLOEXEC = 0o2000000;
+export const O_NONBLOCK = 0o4000;
+export const O_DIRECT = 0o40000;
+export const O_CREAT = 0o100;
+export const O_EXCL = 0o200;
+export const O_NOCTTY = 0o400;
+export const O_ACCMODE = 3;
+export const O_RDONLY = 0;
+export const O_WRONLY = 1;
+export const O_RDWR = 2;
+
+export const AT_FDCWD = -100;
+export const AT_SYMLINK_NOFOLLOW = 0x100;
+export const AT_EMPTY_PATH = 0x1000;
+
+export const RESOLVE_NO_XDEV = 0x01;
+export const RESOLVE_NO_MAGICLINKS = 0x02;
+export const RESOLVE_NO_SYMLINKS = 0x04;
+export const RESOLVE_BENEATH = 0x08;
+
+/** openat2 is 437 on every architecture (syscalls added after 5.1 share one number space). */
+export const SYS_OPENAT2 = 437;
+
+export const UTIME_NOW = (1n << 30n) - 1n;
+export const UTIME_OMIT = (1n << 30n) - 2n;
+
+export const RENAME_NOREPLACE = 1;
+export const RENAME_EXCHANGE = 2;
+export const RENAME_WHITEOUT = 4;
+
+export const FALLOC_FL_KEEP_SIZE = 0x01;
+export const FALLOC_FL_PUNCH_HOLE = 0x02;
+export const FALLOC_FL_COLLAPSE_RANGE = 0x08;
+export const FALLOC_FL_ZERO_RANGE = 0x10;
+export const FALLOC_FL_INSERT_RANGE = 0x20;
+
+export const SEEK_SET = 0;
+export const SEEK_DATA = 3;
+export const SEEK_HOLE = 4;
+
+export const F_RDLCK = 0;
+export const F_WRLCK = 1;
+export const F_UNLCK = 2;
+export const F_OFD_GETLK = 36;
+export const F_OFD_SETLK = 37;
+export const F_OFD_SETLKW = 38;
+
+export const LOCK_SH = 1;
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;
+
+export const XATTR_CREATE = 1;
+export const XATTR_REPLACE = 2;
+
+export const S_IFMT = 0o170000;
+export const S_IFDIR = 0o040000;
+export const S_IFREG = 0o100000;
+export const S_IFLNK = 0o120000;
+export const S_ISGID = 0o2000;

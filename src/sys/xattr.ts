@@ -1,0 +1,54 @@
+import { FsError } from '../vfs/errors.js';
+import { callAsync, libc } from './libc.js';
+
+/**
+ * xattr calls on a path. The passthrough backend passes `/proc/self/fd/N` of an O_PATH fd, which
+ * the kernel resolves to exactly that inode (a symlink's own inode, never its target), so the
+ * following variants are both confined and correct for every file type.
+ */
+const FIRST_TRY = 4096;
+
+async function readSized(
+  probe: (buf: Buffer | null, size: number) => Promise<number>,
+): Promise<Buffer> {
+  const small = Buffer.allocUnsafe(FIRST_TRY);
+  try {
+    const n = await probe(small, small.length);
+    return Buffer.from(small.subarray(0, n));
+  } catch (err) {
+    if (!(err instanceof FsError) || err.code !== 'ERANGE') throw err;
+  }
+  // The value is larger than the first guess: ask for its size, then read exactly that much.
+  // A concurrent change between the two calls surfaces as ERANGE, as it would for the caller.
+  const size = await probe(null, 0);
+  const buf = Buffer.allocUnsafe(size);
+  const n = await probe(buf, size);
+  return buf.subarray(0, n);
+}
+
+export function getxattr(path: string, name: string): Promise<Buffer> {
+  return readSized((buf, size) => callAsync(libc.getxattr, 'getxattr', path, name, buf, size));
+}
+
+export async function setxattr(
+  path: string,
+  name: string,
+  value: Buffer,
+  flags: number,
+): Promise<void> {
+  await callAsync(libc.setxattr, 'setxattr', path, name, value, value.length, flags);
+}
+
+export async function listxattr(path: string): Promise<string[]> {
+  const raw = await readSized((buf, size) =>
+    callAsync(libc.listxattr, 'listxattr', path, buf, size),
+  );
+  return raw
+    .toString('utf8')
+    .split('\0')
+    .filter((n) => n.length > 0);
+}
+
+export async function removexattr(path: string, name: string): Promise<void> {
+  await callAsync(libc.removexattr, 'removexattr', path, name);
+}
