@@ -1,0 +1,99 @@
+import { toErrnoName } from '../vfs/errors.js';
+import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
+import { systemClock } from '../telemetry/clock.js';
+import type { Clock } from '../telemetry/clock.js';
+import type { RecordHeader, RecordLine } from './record-format.js';
+import { createRotatingWriter } from './record-writer.js';
+import type { RotatingWriterOptions } from './record-writer.js';
+
+export interface RecordLayerOptions extends Omit<RotatingWriterOptions, 'header'> {
+  volume: string;
+  /** Ops to record (default all but forget, which the kernel sends in bulk and says nothing). */
+  ops?: readonly FsOp[];
+  /** Push buffered lines to the file at least this often (default 1000 ms; 0 disables). */
+  flushIntervalMs?: number;
+  clock?: Clock;
+}
+
+const BYTE_OPS: ReadonlySet<FsOp> = new Set<FsOp>(['read', 'write', 'copyFileRange']);
+
+/**
+ * An error is counted as injected when the layer that threw it says so: `injected: true` on the
+ * error, or the "injected ..." message the fault layer gives its FsErrors.
+ */
+export function isInjected(err: unknown): boolean {
+  const e = err as { injected?: unknown; message?: unknown } | null;
+  if (e === null || typeof e !== 'object') return false;
+  return e.injected === true || (typeof e.message === 'string' && e.message.startsWith('injected'));
+}
+
+function describe(call: OpCall, line: RecordLine): void {
+  const a = call.args as Partial<{
+    offset: number;
+    buffer: Buffer;
+    length: number;
+    newPath: string;
+  }>;
+  if (typeof a.offset === 'number') line.off = a.offset;
+  if (a.buffer !== undefined) line.len = a.buffer.length;
+  else if (typeof a.length === 'number') line.len = a.length;
+  if (typeof a.newPath === 'string') line.to = a.newPath;
+}
+
+/** Writes one JSON line per op: time, op, path, offset, bytes, duration, result, pid. */
+export function createRecordLayer(options: RecordLayerOptions): Layer {
+  const clock = options.clock ?? systemClock;
+  const ops = options.ops === undefined ? undefined : new Set<FsOp>(options.ops);
+  const writer = createRotatingWriter({
+    ...options,
+    header: (part) => {
+      const h: RecordHeader = {
+        kind: 'fs-interposer-record',
+        v: 1,
+        volume: options.volume,
+        started: clock.now(),
+        part,
+      };
+      return `${JSON.stringify(h)}\n`;
+    },
+  });
+  const interval = options.flushIntervalMs ?? 1_000;
+  const timer = interval > 0 ? setInterval(() => writer.flush(), interval) : undefined;
+  timer?.unref();
+  const wanted = (op: FsOp): boolean => (ops === undefined ? op !== 'forget' : ops.has(op));
+
+  const emit = (call: OpCall, start: number, res: string, extra: Partial<RecordLine>): void => {
+    const line: RecordLine = {
+      t: Math.round(start * 1000) / 1000,
+      op: call.op,
+      path: call.path,
+      us: Math.round((clock.now() - start) * 1000),
+      res,
+      pid: call.caller.pid,
+      uid: call.caller.uid,
+      ...extra,
+    };
+    describe(call, line);
+    writer.write(`${JSON.stringify(line)}\n`);
+  };
+
+  return {
+    name: 'record',
+    async around<O extends FsOp>(call: OpCall<O>, next: () => Promise<OpResultMap[O]>) {
+      if (!wanted(call.op)) return next();
+      const start = clock.now();
+      try {
+        const result = await next();
+        emit(call, start, 'ok', BYTE_OPS.has(call.op) ? { bytes: result as number } : {});
+        return result;
+      } catch (err) {
+        emit(call, start, toErrnoName(err), isInjected(err) ? { inj: true } : {});
+        throw err;
+      }
+    },
+    async close() {
+      if (timer !== undefined) clearInterval(timer);
+      writer.close();
+    },
+  };
+}
