@@ -1,0 +1,203 @@
+import { describe, expect, it } from '@jest/globals';
+import { ALL_FEATURES, findObject, helmTemplate, renderChart } from './helm.js';
+import type { K8sObject } from './helm.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- rendered YAML is read structurally */
+const spec = (o: K8sObject): any => (o as any).spec;
+const podSpec = (o: K8sObject): any => spec(o).template.spec;
+const env = (container: any): Record<string, string> =>
+  Object.fromEntries((container.env ?? []).filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]));
+
+describe('default render (self-signed TLS)', () => {
+  const objects = renderChart();
+  const deployment = findObject(objects, 'Deployment', '-webhook');
+  const daemonset = findObject(objects, 'DaemonSet', '-csi');
+  const mwc = findObject(objects, 'MutatingWebhookConfiguration');
+  const webhook = (mwc as any).webhooks[0];
+
+  it('runs two webhook replicas that never drop to zero, guarded by a PDB', () => {
+    expect(spec(deployment).replicas).toBe(2);
+    expect(spec(deployment).strategy.rollingUpdate.maxUnavailable).toBe(0);
+    const pdb = findObject(objects, 'PodDisruptionBudget');
+    expect(pdb.apiVersion).toBe('policy/v1');
+    expect(spec(pdb).minAvailable).toBe(1);
+    expect(spec(pdb).selector.matchLabels).toEqual(spec(deployment).selector.matchLabels);
+  });
+
+  it('runs the webhook unprivileged and read-only', () => {
+    const ps = podSpec(deployment);
+    expect(ps.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
+    expect(ps.containers[0].securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(ps.containers[0].args).toEqual(['webhook']);
+  });
+
+  it('opts namespaces in by label, never its own, and skips its own Pods', () => {
+    expect(webhook.namespaceSelector.matchExpressions).toEqual([
+      { key: 'fs-interposer/injection', operator: 'In', values: ['enabled'] },
+      { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['fs-interposer'] },
+    ]);
+    expect(webhook.objectSelector.matchExpressions).toEqual([
+      { key: 'app.kubernetes.io/part-of', operator: 'NotIn', values: ['fs-interposer'] },
+    ]);
+    for (const workload of [deployment, daemonset]) {
+      expect(spec(workload).template.metadata.labels['app.kubernetes.io/part-of']).toBe('fs-interposer');
+    }
+  });
+
+  it('calls the webhook through its Service, with the values for failure policy and timeout', () => {
+    const service = findObject(objects, 'Service', '-webhook');
+    expect(webhook).toMatchObject({
+      admissionReviewVersions: ['v1'],
+      sideEffects: 'None',
+      failurePolicy: 'Fail',
+      timeoutSeconds: 10,
+      clientConfig: { service: { name: service.metadata.name, namespace: 'fs-interposer', path: '/mutate', port: 443 } },
+      rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'], scope: 'Namespaced' }],
+    });
+    expect(webhook.clientConfig.caBundle).toBeUndefined();
+    expect(mwc.metadata.annotations).toBeUndefined();
+  });
+
+  it('gives the webhook an empty TLS Secret to fill and the rights for exactly that', () => {
+    const secret = findObject(objects, 'Secret', '-webhook-tls');
+    expect((secret as any).type).toBe('kubernetes.io/tls');
+    const role = findObject(objects, 'Role') as any;
+    expect(role.rules[0]).toEqual({
+      apiGroups: [''], resources: ['secrets'], resourceNames: [secret.metadata.name], verbs: ['get', 'watch', 'update', 'patch'],
+    });
+    const clusterRole = findObject(objects, 'ClusterRole', '-webhook') as any;
+    expect(clusterRole.rules).toContainEqual({
+      apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'],
+      resourceNames: [mwc.metadata.name], verbs: ['get', 'patch', 'update'],
+    });
+    expect(env(podSpec(deployment).containers[0])).toMatchObject({
+      FSI_TLS_MODE: 'self-signed', FSI_TLS_SECRET: secret.metadata.name, FSI_WEBHOOK_CONFIGURATION: mwc.metadata.name,
+    });
+  });
+
+  it('grants no wildcard and no Secret access outside its namespace', () => {
+    const rules = objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').flatMap((o) => (o as any).rules);
+    for (const rule of rules) {
+      expect([...rule.verbs, ...rule.resources, ...rule.apiGroups]).not.toContain('*');
+    }
+    const clusterRules = objects.filter((o) => o.kind === 'ClusterRole').flatMap((o) => (o as any).rules);
+    expect(clusterRules.flatMap((r: any) => r.resources)).not.toContain('secrets');
+    const clusterWrites = clusterRules.filter((r: any) => r.verbs.some((v: string) => ['create', 'update', 'patch', 'delete'].includes(v)));
+    // Writes cluster-wide: events only; the caBundle patch is pinned to our own configuration by name.
+    for (const rule of clusterWrites) {
+      expect(rule.resources[0] === 'events' || rule.resourceNames?.length === 1).toBe(true);
+    }
+  });
+
+  it('runs the CSI node driver privileged with Bidirectional kubelet mounts', () => {
+    const ps = podSpec(daemonset);
+    const c = ps.containers[0];
+    expect(c.args).toEqual(['csi']);
+    expect(c.securityContext.privileged).toBe(true);
+    const mounts = Object.fromEntries(c.volumeMounts.map((m: any) => [m.mountPath, m]));
+    expect(mounts['/var/lib/kubelet'].mountPropagation).toBe('Bidirectional');
+    expect(mounts['/var/lib/kubelet/plugins_registry']).toBeDefined();
+    expect(mounts['/var/lib/kubelet/plugins/csi.fs-interposer.dev']).toBeDefined();
+    expect(env(c).FSI_CSI_ENDPOINT).toBe('unix:///var/lib/kubelet/plugins/csi.fs-interposer.dev/csi.sock');
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http-health' });
+    expect(ps.priorityClassName).toBe('system-node-critical');
+    expect(ps.tolerations).toEqual([{ operator: 'Exists' }]);
+  });
+
+  it('never restarts a driver under live mounts on upgrade (OnDelete)', () => {
+    expect(spec(daemonset).updateStrategy).toEqual({ type: 'OnDelete' });
+  });
+
+  it.each(['Deployment', 'DaemonSet'])('%s runs on Linux nodes only', (kind) => {
+    expect(podSpec(findObject(objects, kind)).nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
+  });
+
+  it('registers the CSI driver for ephemeral inline volumes only', () => {
+    const driver = findObject(objects, 'CSIDriver');
+    expect(driver.metadata.name).toBe('csi.fs-interposer.dev');
+    expect(spec(driver)).toEqual({
+      attachRequired: false, podInfoOnMount: true, volumeLifecycleModes: ['Ephemeral'], fsGroupPolicy: 'None',
+    });
+  });
+
+  it('renders no cert-manager, monitoring, namespace or config objects by default', () => {
+    const kinds = new Set(objects.map((o) => o.kind));
+    for (const k of ['Certificate', 'Issuer', 'ServiceMonitor', 'PodMonitor', 'Namespace', 'ConfigMap']) {
+      expect(kinds.has(k)).toBe(false);
+    }
+  });
+});
+
+describe('optional features', () => {
+  const objects = renderChart(ALL_FEATURES);
+
+  it('wires cert-manager: Issuer -> Certificate -> mounted Secret, CA injected into the webhook config', () => {
+    const cert = findObject(objects, 'Certificate') as any;
+    const issuer = findObject(objects, 'Issuer');
+    expect(cert.spec.issuerRef).toEqual({ name: issuer.metadata.name, kind: 'Issuer' });
+    expect(cert.spec.dnsNames).toContain(`${cert.metadata.name}.fs-interposer.svc`);
+    const mwc = findObject(objects, 'MutatingWebhookConfiguration');
+    expect(mwc.metadata.annotations?.['cert-manager.io/inject-ca-from']).toBe(`fs-interposer/${cert.metadata.name}`);
+    const ps = podSpec(findObject(objects, 'Deployment'));
+    expect(ps.volumes).toContainEqual({ name: 'tls', secret: { secretName: cert.spec.secretName } });
+    expect(env(ps.containers[0]).FSI_TLS_MODE).toBe('cert-manager');
+    expect(objects.some((o) => o.kind === 'Secret')).toBe(false);
+  });
+
+  it('labels its namespace for privileged Pod Security', () => {
+    expect(findObject(objects, 'Namespace').metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'privileged',
+    });
+  });
+
+  it('scrapes the webhook and driver (ServiceMonitor) and every sidecar (PodMonitor)', () => {
+    const sm = findObject(objects, 'ServiceMonitor') as any;
+    const metricServices = objects.filter((o) => o.kind === 'Service' && o.metadata.labels?.['fs-interposer.dev/metrics']);
+    expect(metricServices).toHaveLength(2);
+    for (const s of metricServices) expect(s.metadata.labels).toMatchObject(sm.spec.selector.matchLabels);
+    expect(findObject(objects, 'PodMonitor', '-sidecars')).toMatchObject({
+      spec: { namespaceSelector: { any: true }, podMetricsEndpoints: [{ port: 'fsi-metrics', path: '/metrics' }] },
+    });
+  });
+
+  it('ships the default layer stack as a file both roles read', () => {
+    const cm = findObject(objects, 'ConfigMap', '-config') as any;
+    expect(cm.data['default.yaml']).toMatch(/kind: LayerStack/);
+    for (const kind of ['Deployment', 'DaemonSet']) {
+      expect(env(podSpec(findObject(objects, kind)).containers[0]).FSI_DEFAULT_CONFIG).toBe('/etc/fs-interposer/config/default.yaml');
+    }
+  });
+});
+
+describe('versions and refusals', () => {
+  it('uses policy/v1beta1 on Kubernetes 1.20', () => {
+    expect(findObject(renderChart({ kubeVersion: '1.20.2' }), 'PodDisruptionBudget').apiVersion).toBe('policy/v1beta1');
+  });
+
+  it('drops the PDB with a single replica (it would block every drain)', () => {
+    expect(renderChart({ values: { webhook: { replicas: 1 } } }).some((o) => o.kind === 'PodDisruptionBudget')).toBe(false);
+  });
+
+  it('makes the webhook Service an ExternalName where there is no kube-proxy', () => {
+    const svc = findObject(renderChart({ values: { webhook: { service: { externalName: 'localhost', port: 8443 } } } }), 'Service', '-webhook');
+    expect(spec(svc)).toEqual({ type: 'ExternalName', externalName: 'localhost', ports: [{ name: 'https', port: 8443, targetPort: 'https', protocol: 'TCP' }] });
+  });
+
+  it.each([
+    ['cert-manager without its CRDs', { certManager: { enabled: true } }, /no cert-manager.io\/v1 CRDs/],
+    ['a ServiceMonitor without the operator', { metrics: { serviceMonitor: { enabled: true } } }, /no monitoring.coreos.com\/v1 ServiceMonitor/],
+    ['a misspelt key', { webhok: { replicas: 3 } }, /Additional property webhok is not allowed/],
+    ['an unknown failure policy', { webhook: { failurePolicy: 'Retry' } }, /failurePolicy/],
+    ['a layer stack the sidecar would reject', {
+      defaultConfig: { apiVersion: 'fs-interposer/v1', kind: 'LayerStack', layers: [{ type: 'latency', bogus: 1 }] },
+    }, /Additional property bogus is not allowed/],
+  ])('refuses %s', (_name, values, message) => {
+    const r = helmTemplate({ values });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+  });
+});
