@@ -36,7 +36,10 @@ async function connectWithRetry(o: Required<FetchOptions>, deadline: number): Pr
 
 function timeout(o: FetchOptions, cause: unknown): HandoffError {
   const msg = cause instanceof Error ? `: ${cause.message}` : '';
-  return new HandoffError('TIMEOUT', `no handoff from ${o.socketPath} within ${o.timeoutMs} ms${msg}`);
+  return new HandoffError(
+    'TIMEOUT',
+    `no handoff from ${o.socketPath} within ${o.timeoutMs} ms${msg}`,
+  );
 }
 
 function closeAll(fds: readonly number[]): void {
@@ -59,7 +62,10 @@ export async function fetchOffer(options: FetchOptions): Promise<Fetched> {
       if (got !== null) {
         try {
           if (got.truncated || got.controlTruncated) {
-            throw new HandoffError('TRUNCATED', got.truncated ? 'message truncated' : 'fds truncated (MSG_CTRUNC)');
+            throw new HandoffError(
+              'TRUNCATED',
+              got.truncated ? 'message truncated' : 'fds truncated (MSG_CTRUNC)',
+            );
           }
           return { offer: decodeOffer(got.data, got.fds.length), fds: got.fds };
         } catch (err) {

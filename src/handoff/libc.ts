@@ -75,7 +75,9 @@ export function libc(): Libc {
     mkdirat: (d, p, m) => f.mkdirat(d, p, m) as number,
     unlinkat: (d, p, fl) => f.unlinkat(d, p, fl) as number,
     openat2: (d, p, how) =>
-      Number(syscall(SYS_OPENAT2, 'int', d, 'const char *', p, 'void *', how, 'size_t', how.length)),
+      Number(
+        syscall(SYS_OPENAT2, 'int', d, 'const char *', p, 'void *', how, 'size_t', how.length),
+      ),
     errno: () => koffi.errno(),
   };
   return cached;

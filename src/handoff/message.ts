@@ -43,21 +43,30 @@ export function encodeOffer(offer: HandoffOffer): Buffer {
 
 function parseHeader(buf: Buffer): { fdCount: number; payloadLen: number } {
   if (buf.length < HEADER_SIZE) {
-    throw new HandoffError('TRUNCATED', `message of ${buf.length} bytes, header needs ${HEADER_SIZE}`);
+    throw new HandoffError(
+      'TRUNCATED',
+      `message of ${buf.length} bytes, header needs ${HEADER_SIZE}`,
+    );
   }
   if (buf.toString('latin1', 0, 4) !== HANDOFF_MAGIC) {
     throw new HandoffError('BAD_MAGIC', 'not a handoff message (bad magic)');
   }
   const version = buf.readUInt16LE(4);
   if (version !== HANDOFF_VERSION) {
-    throw new HandoffError('BAD_VERSION', `handoff version ${version}, this side speaks ${HANDOFF_VERSION}`);
+    throw new HandoffError(
+      'BAD_VERSION',
+      `handoff version ${version}, this side speaks ${HANDOFF_VERSION}`,
+    );
   }
   if (buf.readUInt16LE(6) !== MessageKind.offer) {
     throw new HandoffError('BAD_PAYLOAD', `unknown message kind ${buf.readUInt16LE(6)}`);
   }
   const payloadLen = buf.readUInt32LE(12);
   if (buf.length !== HEADER_SIZE + payloadLen) {
-    throw new HandoffError('TRUNCATED', `payload ${buf.length - HEADER_SIZE} bytes, header says ${payloadLen}`);
+    throw new HandoffError(
+      'TRUNCATED',
+      `payload ${buf.length - HEADER_SIZE} bytes, header says ${payloadLen}`,
+    );
   }
   return { fdCount: buf.readUInt16LE(8), payloadLen };
 }
@@ -79,7 +88,8 @@ function checkPayload(v: unknown, fdCount: number): HandoffOffer {
   if (fds.length !== fdCount) {
     throw new HandoffError('BAD_PAYLOAD', `payload lists ${fds.length} fds, header ${fdCount}`);
   }
-  if (extra !== undefined && !isRecord(extra)) throw new HandoffError('BAD_PAYLOAD', 'extra must be an object');
+  if (extra !== undefined && !isRecord(extra))
+    throw new HandoffError('BAD_PAYLOAD', 'extra must be an object');
   return { volumeId, init, fds: fds as FdRole[], ...(extra === undefined ? {} : { extra }) };
 }
 

@@ -77,7 +77,11 @@ export function writeFileBeneath(dirFd: number, name: string, data: string, mode
 }
 
 /** Read a small regular file beneath `dirFd`; undefined when it does not exist. */
-export function readFileBeneath(dirFd: number, name: string, maxBytes = 64 * 1024): string | undefined {
+export function readFileBeneath(
+  dirFd: number,
+  name: string,
+  maxBytes = 64 * 1024,
+): string | undefined {
   let fd: number;
   try {
     fd = openBeneath(dirFd, name, fsc.O_RDONLY | O_NOFOLLOW);
@@ -86,7 +90,8 @@ export function readFileBeneath(dirFd: number, name: string, maxBytes = 64 * 102
     throw err;
   }
   try {
-    if (!fstatSync(fd).isFile()) throw new HandoffError('PATH_ESCAPE', `${name} is not a regular file`);
+    if (!fstatSync(fd).isFile())
+      throw new HandoffError('PATH_ESCAPE', `${name} is not a regular file`);
     const buf = Buffer.alloc(maxBytes);
     const n = readSync(fd, buf, 0, maxBytes, 0);
     return buf.toString('utf8', 0, n);

@@ -92,7 +92,12 @@ export function createHandoffServer(o: HandoffServerOptions): HandoffServer {
   };
 }
 
-function setSocketAccess(dirFd: number, name: string, mode: number, owner?: { uid: number; gid: number }): void {
+function setSocketAccess(
+  dirFd: number,
+  name: string,
+  mode: number,
+  owner?: { uid: number; gid: number },
+): void {
   // Through an O_PATH fd of the socket itself: the Pod may swap the name for a symlink at any time.
   const fd = openBeneath(dirFd, name, O_PATH | O_NOFOLLOW);
   try {

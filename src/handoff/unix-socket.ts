@@ -1,7 +1,16 @@
-import { closeSync, fstatSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { HandoffError, syscallError } from './errors.js';
-import { AF_UNIX, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_SEQPACKET, SOL_SOCKET, SO_PEERCRED, libc } from './libc.js';
-import { O_PATH, O_NOFOLLOW } from './libc.js';
+import {
+  AF_UNIX,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
+  SOCK_SEQPACKET,
+  SOL_SOCKET,
+  SO_PEERCRED,
+  libc,
+} from './libc.js';
+import { O_CLOEXEC, O_NOFOLLOW, O_PATH } from './libc.js';
 import { openBeneath, procPath, unlinkBeneath } from './safe-path.js';
 
 /**
@@ -13,7 +22,8 @@ const SUN_PATH_MAX = 107;
 
 export function sockaddrUn(path: string): Buffer {
   const bytes = Buffer.from(path, 'utf8');
-  if (bytes.length > SUN_PATH_MAX) throw new HandoffError('SYSCALL', `socket path too long: ${path}`, 'ENAMETOOLONG');
+  if (bytes.length > SUN_PATH_MAX)
+    throw new HandoffError('SYSCALL', `socket path too long: ${path}`, 'ENAMETOOLONG');
   const addr = Buffer.alloc(2 + bytes.length + 1);
   addr.writeUInt16LE(AF_UNIX, 0);
   bytes.copy(addr, 2);
@@ -26,16 +36,35 @@ export function newSocket(): number {
   return fd;
 }
 
-/** Connect a fresh non-blocking socket; throws SYSCALL with errno ENOENT/ECONNREFUSED/EAGAIN. */
-export function connectTo(path: string): number {
+function connectAddr(path: string, addrPath: string): number {
   const fd = newSocket();
-  const addr = sockaddrUn(path);
+  const addr = sockaddrUn(addrPath);
   if (libc().connect(fd, addr, addr.length) < 0) {
     const errno = libc().errno();
     libc().close(fd);
     throw syscallError(`connect ${path}`, errno);
   }
   return fd;
+}
+
+/**
+ * Connect a fresh non-blocking socket; throws SYSCALL with errno ENOENT/ECONNREFUSED/EAGAIN.
+ * Paths longer than sun_path go through /proc/self/fd of their directory.
+ */
+export function connectTo(path: string): number {
+  if (Buffer.byteLength(path) <= SUN_PATH_MAX) return connectAddr(path, path);
+  let dirFd: number;
+  try {
+    dirFd = openSync(dirname(path), O_PATH | O_CLOEXEC);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    throw new HandoffError('SYSCALL', `connect ${path}: ${code}`, code);
+  }
+  try {
+    return connectAddr(path, procPath(dirFd, basename(path)));
+  } finally {
+    closeSync(dirFd);
+  }
 }
 
 /**
@@ -48,7 +77,8 @@ export function clearStaleSocket(dirFd: number, name: string): void {
     fd = openBeneath(dirFd, name, O_PATH | O_NOFOLLOW);
   } catch (err) {
     if (err instanceof HandoffError && err.errno === 'ENOENT') return;
-    if (err instanceof HandoffError && err.code === 'PATH_ESCAPE') return unlinkBeneath(dirFd, name);
+    if (err instanceof HandoffError && err.code === 'PATH_ESCAPE')
+      return unlinkBeneath(dirFd, name);
     throw err;
   }
   try {
@@ -74,7 +104,8 @@ export function clearStaleSocket(dirFd: number, name: string): void {
 
 /** Bind + listen at `name` beneath `dirFd`, after clearing a stale socket there. */
 export function listenBeneath(dirFd: number, name: string, backlog = 16): number {
-  if (name.includes('/')) throw new HandoffError('PATH_ESCAPE', `socket name must be a plain name: ${name}`);
+  if (name.includes('/'))
+    throw new HandoffError('PATH_ESCAPE', `socket name must be a plain name: ${name}`);
   clearStaleSocket(dirFd, name);
   const fd = newSocket();
   const addr = sockaddrUn(procPath(dirFd, name));

@@ -1,5 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { closeSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import koffi from 'koffi';
@@ -93,14 +102,18 @@ describe('fd handoff over SCM_RIGHTS', () => {
 
   it('refuses to steal the address of a live server', () => {
     server = createHandoffServer({ dirFd, name: 's.sock', logger, source: () => undefined });
-    expect(() => createHandoffServer({ dirFd, name: 's.sock', logger, source: () => undefined })).toThrow(
-      expect.objectContaining({ code: 'ADDRESS_IN_USE' }) as unknown as Error,
-    );
+    expect(() =>
+      createHandoffServer({ dirFd, name: 's.sock', logger, source: () => undefined }),
+    ).toThrow(expect.objectContaining({ code: 'ADDRESS_IN_USE' }) as unknown as Error);
   });
 
   it.each([
     ['garbage bytes', Buffer.from('GARBAGE-GARBAGE-GARBAGE'), 'BAD_MAGIC'],
-    ['a truncated offer', Buffer.from('FSIH\x01\x00\x01\x00\x01\x00\x00\x00\xff\x00\x00\x00{"vo'), 'TRUNCATED'],
+    [
+      'a truncated offer',
+      Buffer.from('FSIH\x01\x00\x01\x00\x01\x00\x00\x00\xff\x00\x00\x00{"vo'),
+      'TRUNCATED',
+    ],
     ['an empty datagram', Buffer.alloc(0), 'TRUNCATED'],
   ])('rejects %s and closes the fds that came with it', async (_name, bytes, code) => {
     const listenFd = listenBeneath(dirFd, 'evil.sock');
@@ -124,7 +137,9 @@ describe('fd handoff over SCM_RIGHTS', () => {
   });
 
   it('times out when nobody serves', async () => {
-    await expect(fetchOffer({ socketPath: join(dir, 'none.sock'), timeoutMs: 100 })).rejects.toMatchObject({
+    await expect(
+      fetchOffer({ socketPath: join(dir, 'none.sock'), timeoutMs: 100 }),
+    ).rejects.toMatchObject({
       code: 'TIMEOUT',
     });
   });

@@ -27,9 +27,16 @@ describe('handoff message', () => {
     ['payload cut', () => withHeader((b) => b.subarray(0, b.length - 5)), 2, 'TRUNCATED'],
     ['length lies', () => withHeader((b) => (b.writeUInt32LE(5, 12), b)), 2, 'TRUNCATED'],
     ['fds lost in transit', () => encodeOffer(offer), 1, 'FD_COUNT_MISMATCH'],
-    ['header fd count disagrees', () => withHeader((b) => (b.writeUInt16LE(3, 8), b)), 3, 'BAD_PAYLOAD'],
+    [
+      'header fd count disagrees',
+      () => withHeader((b) => (b.writeUInt16LE(3, 8), b)),
+      3,
+      'BAD_PAYLOAD',
+    ],
   ])('rejects %s', (_name, make, fds, code) => {
-    expect(() => decodeOffer(make(), fds)).toThrow(expect.objectContaining({ code }) as unknown as Error);
+    expect(() => decodeOffer(make(), fds)).toThrow(
+      expect.objectContaining({ code }) as unknown as Error,
+    );
   });
 
   it.each([

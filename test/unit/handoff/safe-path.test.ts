@@ -1,5 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { closeSync, fstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants as fsc } from 'node:fs';
@@ -33,7 +42,11 @@ describe('safe paths beneath a pod-writable directory', () => {
   });
 
   it.each([
-    ['a symlink to a host file', () => symlinkSync(join(base, 'secret'), join(root, 'link')), () => 'link'],
+    [
+      'a symlink to a host file',
+      () => symlinkSync(join(base, 'secret'), join(root, 'link')),
+      () => 'link',
+    ],
     ['a relative symlink out', () => symlinkSync('../secret', join(root, 'link')), () => 'link'],
     ['a symlinked directory', () => symlinkSync(base, join(root, 'dir')), () => 'dir/secret'],
     ['dot-dot', () => undefined, () => '../secret'],

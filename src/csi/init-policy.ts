@@ -1,0 +1,36 @@
+/**
+ * The FUSE_INIT choices of one volume, fixed at publish time (the kernel negotiates once per
+ * mount). Layers that shape or disturb data must see every read and write, so such a volume
+ * gets neither the writeback cache nor passthrough (ARCHITECTURE.md section 3).
+ */
+const DATA_LAYERS = ['latency', 'throttle', 'fault', 'powerloss', 'quota', 'record'];
+
+export interface InitDefaults {
+  maxWrite: number;
+  writebackCache: boolean;
+  passthrough: boolean;
+}
+
+export const DEFAULT_INIT: InitDefaults = {
+  maxWrite: 1024 * 1024,
+  writebackCache: false,
+  passthrough: false,
+};
+
+export function layersNeedData(layers: string | undefined, hasConfigFile: boolean): boolean {
+  // A ConfigMap config may name any layer: without reading it here, assume it needs the data.
+  if (hasConfigFile) return true;
+  if (layers === undefined) return false;
+  return layers
+    .split(',')
+    .map((l) => l.trim().split('=')[0] ?? '')
+    .some((name) => DATA_LAYERS.includes(name));
+}
+
+export function initFor(
+  o: { layers?: string; config?: string },
+  defaults: InitDefaults,
+): InitDefaults {
+  if (!layersNeedData(o.layers, o.config !== undefined)) return { ...defaults };
+  return { ...defaults, writebackCache: false, passthrough: false };
+}
