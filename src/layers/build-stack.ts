@@ -1,0 +1,127 @@
+import type { Logger } from 'pino';
+import type { LayerConfig, StackConfig } from '../config/types.js';
+import { createStack } from '../vfs/stack.js';
+import type { Stack } from '../vfs/stack.js';
+import type { Backend, Layer } from '../vfs/types.js';
+import { systemLayerClock } from './clock.js';
+import type { LayerClock } from './clock.js';
+import { createDecisionLog } from './decision-log.js';
+import type { DecisionLog } from './decision-log.js';
+import { createDecisions, loadReplayFile } from './decisions.js';
+import type { ReplayIndex } from './decisions.js';
+import type { LayerDeps } from './deps.js';
+import { createFaultLayer } from './fault.js';
+import { createLatencyLayer } from './latency.js';
+import { createPowerlossLayer } from './powerloss.js';
+import type { PowerlossLayer } from './powerloss.js';
+import { createQuotaLayer } from './quota.js';
+import { createRandom, randomSeed } from './random.js';
+import { createShuffleLayer } from './shuffle.js';
+import { createThrottleLayer } from './throttle.js';
+
+/** Factories receive LayerDeps plus whatever the host put in `extras` (volume, registry, ...). */
+export type FactoryDeps = LayerDeps & Readonly<Record<string, unknown>>;
+export type LayerFactory = (cfg: LayerConfig, deps: FactoryDeps) => Layer;
+
+export interface BuildDeps {
+  clock?: LayerClock;
+  /** Used when the config has no seed; absent too: a random seed, logged. */
+  seed?: number;
+  logger?: Logger;
+  /** Extra or replacement factories by layer type: trace, metrics and record plug in here. */
+  layerFactories?: Readonly<Record<string, LayerFactory>>;
+  extras?: Readonly<Record<string, unknown>>;
+  /** Overrides config.decisionLog (e.g. one log shared across stack swaps). */
+  decisionLog?: DecisionLog;
+  /** Overrides config.replay. */
+  replay?: ReplayIndex;
+}
+
+export interface BuiltStack extends Stack {
+  readonly seed: number;
+  readonly decisionLog?: DecisionLog;
+  readonly replaying: boolean;
+  /** Handles of the powerloss layers (ctl `powerloss drop`). */
+  readonly powerloss: readonly PowerlossLayer[];
+}
+
+export class StackBuildError extends Error {
+  readonly code = 'ESTACKBUILD';
+  constructor(message: string) {
+    super(message);
+    this.name = 'StackBuildError';
+  }
+}
+
+const asFactory = <C extends LayerConfig>(fn: (cfg: C, deps: LayerDeps) => Layer): LayerFactory =>
+  fn as unknown as LayerFactory;
+
+export const BUILTIN_FACTORIES: Readonly<Record<string, LayerFactory>> = {
+  fault: asFactory(createFaultLayer),
+  latency: asFactory(createLatencyLayer),
+  throttle: asFactory(createThrottleLayer),
+  quota: asFactory(createQuotaLayer),
+  powerloss: asFactory(createPowerlossLayer),
+  shuffle: asFactory(createShuffleLayer),
+};
+
+/** Instance names, made unique (`fault`, `fault.2`): they key random streams and decisions. */
+function instanceNames(layers: readonly LayerConfig[]): string[] {
+  const seen = new Map<string, number>();
+  return layers.map((l) => {
+    const base = l.name ?? l.type;
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return n === 1 ? base : `${base}.${n}`;
+  });
+}
+
+export function buildStack(
+  config: StackConfig,
+  backend: Backend,
+  deps: BuildDeps = {},
+): BuiltStack {
+  const factories = { ...BUILTIN_FACTORIES, ...deps.layerFactories };
+  const missing = config.layers.filter((l) => factories[l.type] === undefined).map((l) => l.type);
+  if (missing.length > 0)
+    throw new StackBuildError(
+      `no factory registered for layer type(s): ${[...new Set(missing)].join(', ')}`,
+    );
+  const clock = deps.clock ?? systemLayerClock;
+  const seed = config.seed ?? deps.seed ?? randomSeed();
+  const logger = deps.logger?.child({ component: 'layers' });
+  const replay =
+    deps.replay ?? (config.replay === undefined ? undefined : loadReplayFile(config.replay.path));
+  const log =
+    replay !== undefined
+      ? undefined
+      : (deps.decisionLog ??
+        (config.decisionLog === undefined
+          ? undefined
+          : createDecisionLog({ ...config.decisionLog, ...(logger && { logger }) })));
+  const decisions = createDecisions({ clock, ...(log && { log }), ...(replay && { replay }) });
+  const root = createRandom(seed);
+  const names = instanceNames(config.layers);
+  const layers = config.layers.map((cfg, i) => {
+    const name = names[i]!;
+    const layerDeps: FactoryDeps = {
+      ...deps.extras,
+      name,
+      clock,
+      random: root.fork(name),
+      decisions: decisions.forLayer(name),
+      backend,
+      ...(logger && { logger: logger.child({ layer: name }) }),
+    };
+    return factories[cfg.type]!(cfg, layerDeps);
+  });
+  logger?.info({ seed, layers: names, replaying: replay !== undefined }, 'layer stack built');
+  const stack = createStack(layers, backend);
+  const powerloss = layers.filter((l): l is PowerlossLayer => 'drop' in l && 'unsynced' in l);
+  return Object.assign(stack, {
+    seed,
+    replaying: replay !== undefined,
+    powerloss,
+    ...(log && { decisionLog: log }),
+  });
+}

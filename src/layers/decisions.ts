@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import type { OpCall } from '../vfs/types.js';
+import type { LayerClock } from './clock.js';
+import type { Decision, DecisionLog } from './decision-log.js';
+
+/**
+ * Every injected decision goes through `decide`. Decisions are keyed by (layer, kind, op, path,
+ * n) where n counts that key's calls: unlike a position in one global random stream, this key
+ * survives a different interleaving of concurrent calls, so a replay re-applies the decision to
+ * the same call of the same file even when threads were scheduled differently.
+ */
+export interface LayerDecisions {
+  /**
+   * `draw()` returns the decision, or undefined for "no injection". Recording: draws and logs.
+   * Replaying: returns the logged decision for this call (or undefined) without drawing.
+   */
+  decide<T>(call: OpCall, kind: string, draw: () => T | undefined): T | undefined;
+}
+
+export interface Decisions {
+  forLayer(layer: string): LayerDecisions;
+  readonly replaying: boolean;
+}
+
+export type ReplayIndex = ReadonlyMap<string, unknown>;
+
+const keyOf = (layer: string, kind: string, op: string, path: string, n: number): string =>
+  `${layer}\u0000${kind}\u0000${op}\u0000${path}\u0000${n}`;
+
+/** Parse a decision log (JSON lines) into a replay index; bad lines are errors, not skipped. */
+export function loadReplay(text: string): ReplayIndex {
+  const index = new Map<string, unknown>();
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let d: Decision;
+    try {
+      d = JSON.parse(line) as Decision;
+    } catch {
+      throw new Error(`decision log line ${i + 1}: not JSON`);
+    }
+    if (typeof d.layer !== 'string' || typeof d.n !== 'number' || typeof d.decision !== 'string') {
+      throw new Error(`decision log line ${i + 1}: missing layer, n or decision`);
+    }
+    index.set(keyOf(d.layer, d.decision, d.op, d.path, d.n), d.value);
+  });
+  return index;
+}
+
+export const loadReplayFile = (path: string): ReplayIndex => loadReplay(readFileSync(path, 'utf8'));
+
+export interface DecisionsOptions {
+  clock: LayerClock;
+  log?: DecisionLog;
+  replay?: ReplayIndex;
+}
+
+/** Neither logging nor replaying: decide is the draw itself, no counting, no allocation. */
+const direct: LayerDecisions = { decide: (_call, _kind, draw) => draw() };
+
+export function createDecisions(options: DecisionsOptions): Decisions {
+  const { clock, log, replay } = options;
+  if (log === undefined && replay === undefined)
+    return { forLayer: () => direct, replaying: false };
+  // One counter per key seen; grows with distinct (op, path) pairs that reached a decision.
+  const counters = new Map<string, number>();
+  const next = (key: string): number => {
+    const n = (counters.get(key) ?? 0) + 1;
+    counters.set(key, n);
+    return n;
+  };
+  return {
+    replaying: replay !== undefined,
+    forLayer(layer) {
+      return {
+        decide<T>(call: OpCall, kind: string, draw: () => T | undefined): T | undefined {
+          const n = next(keyOf(layer, kind, call.op, call.path, 0));
+          if (replay !== undefined)
+            return replay.get(keyOf(layer, kind, call.op, call.path, n)) as T | undefined;
+          const value = draw();
+          if (value !== undefined) {
+            log?.append({
+              t: clock.now(),
+              layer,
+              op: call.op,
+              path: call.path,
+              n,
+              decision: kind,
+              value,
+            });
+          }
+          return value;
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import type { FaultConfig } from '../config/types.js';
+import type { OpCall, OpResultMap } from '../vfs/types.js';
+import type { LayerDecisions } from './decisions.js';
+import { createRandom } from './random.js';
+import type { Random } from './random.js';
+import type { Scope } from './scope.js';
+
+/**
+ * The data faults of the fault layer: short reads/writes (the request is cut to a random
+ * prefix, as a real short transfer would be), dropped writes (success reported, nothing
+ * written: a lying disk cache), corrupted bytes (a bounded run zeroed or randomised, on the way
+ * to the backend for writes and on the way back for reads).
+ */
+export interface DataFaults {
+  readonly active: boolean;
+  read(call: OpCall<'read'>, next: () => Promise<number>): Promise<number>;
+  write(call: OpCall<'write'>, next: () => Promise<number>): Promise<number>;
+}
+
+interface Corruption {
+  offset: number;
+  length: number;
+  seed: number;
+}
+
+export interface DataFaultDeps {
+  random: Random;
+  decisions: LayerDecisions;
+  scope: Scope;
+}
+
+function corrupt(buf: Buffer, c: Corruption, fill: 'zero' | 'random'): void {
+  const end = Math.min(buf.length, c.offset + c.length);
+  if (fill === 'zero') {
+    buf.fill(0, c.offset, end);
+    return;
+  }
+  const r = createRandom(c.seed);
+  for (let i = c.offset; i < end; i++) buf[i] = r.int(256);
+}
+
+export function createDataFaults(cfg: FaultConfig, deps: DataFaultDeps): DataFaults {
+  const { random, decisions, scope } = deps;
+  const shortRate = cfg.shortIo?.rate ?? 0;
+  const dropRate = cfg.dropWrites?.rate ?? 0;
+  const corruptRate = cfg.corrupt?.rate ?? 0;
+  const fill = cfg.corrupt?.fill ?? 'random';
+  const maxRun = cfg.corrupt?.maxBytes ?? 512;
+  let corruptionsLeft = cfg.corrupt?.maxCount ?? Infinity;
+  const hit = (rate: number): boolean =>
+    rate > 0 && scope.sample(random) && random.next() * 100 < rate;
+
+  const shortLength = (call: OpCall, len: number): number | undefined =>
+    len < 2
+      ? undefined
+      : decisions.decide(call, 'short', () =>
+          hit(shortRate) ? 1 + random.int(len - 1) : undefined,
+        );
+
+  const corruption = (call: OpCall, len: number): Corruption | undefined => {
+    if (len === 0 || corruptionsLeft <= 0) return undefined;
+    const c = decisions.decide(call, 'corrupt', () => {
+      if (!hit(corruptRate)) return undefined;
+      const offset = random.int(len);
+      return { offset, length: 1 + random.int(Math.min(maxRun, len - offset)), seed: random.u32() };
+    });
+    if (c !== undefined) corruptionsLeft--;
+    return c;
+  };
+
+  return {
+    active: shortRate > 0 || dropRate > 0 || corruptRate > 0,
+    async read(call, next): Promise<OpResultMap['read']> {
+      const cut = shortLength(call, call.args.buffer.length);
+      if (cut !== undefined) call.args.buffer = call.args.buffer.subarray(0, cut);
+      const n = await next();
+      const c = corruption(call, n);
+      if (c !== undefined) corrupt(call.args.buffer.subarray(0, n), c, fill);
+      return n;
+    },
+    async write(call, next): Promise<OpResultMap['write']> {
+      const len = call.args.buffer.length;
+      if (decisions.decide(call, 'drop', () => (hit(dropRate) ? true : undefined)) === true)
+        return len;
+      const cut = shortLength(call, len);
+      if (cut !== undefined) call.args.buffer = call.args.buffer.subarray(0, cut);
+      const c = corruption(call, call.args.buffer.length);
+      if (c !== undefined) {
+        // A copy: the caller's buffer is the engine's request buffer, not ours to change.
+        const copy = Buffer.from(call.args.buffer);
+        corrupt(copy, c, fill);
+        call.args.buffer = copy;
+      }
+      return next();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { FS_OPS } from '../config/ops.js';
+import type { FaultConfig } from '../config/types.js';
+import { FsError, isErrnoName } from '../vfs/errors.js';
+import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
+import { isOp } from '../vfs/types.js';
+import type { LayerDeps } from './deps.js';
+import { createDataFaults } from './fault-data.js';
+import { buildWeightTable, pickWeighted } from './fault-errnos.js';
+import { createTrigger } from './fault-trigger.js';
+import { createScope } from './scope.js';
+
+/**
+ * errno injection (realistic per-op sets, weights, rate / nth / one-shot / dm-flakey windows)
+ * and data faults (see fault-data.ts). Configured but inactive (rate 0, no nth, no window, no
+ * data fault rates): `around` is a bare pass-through.
+ */
+export function createFaultLayer(cfg: FaultConfig, deps: LayerDeps): Layer {
+  const { name, clock, random, decisions } = deps;
+  const scope = createScope(cfg.scope);
+  const table = buildWeightTable(
+    cfg,
+    FS_OPS.filter((op) => scope.allowsOp(op)),
+  );
+  const trigger = createTrigger(cfg, clock.now());
+  const data = createDataFaults(cfg, { random, decisions, scope });
+  const errnosActive = trigger.active && table.size > 0;
+
+  // Configured but inactive: a pass-through that also leaves the kernel caches on.
+  if (!errnosActive && !data.active)
+    return { name, needsData: false, around: (_call, next) => next() };
+  const needsData = data.active || table.has('read') || table.has('write');
+
+  const injectErrno = (call: OpCall): void => {
+    const entries = table.get(call.op);
+    if (entries === undefined) return;
+    const errno = decisions.decide(call, 'errno', () =>
+      scope.sample(random) && trigger.fire(clock.now(), random)
+        ? pickWeighted(entries, random.next())
+        : undefined,
+    );
+    if (errno !== undefined)
+      throw new FsError(isErrnoName(errno) ? errno : 'EIO', `injected ${errno}`);
+  };
+
+  return {
+    name,
+    needsData,
+    around<O extends FsOp>(
+      call: OpCall<O>,
+      next: () => Promise<OpResultMap[O]>,
+    ): Promise<OpResultMap[O]> {
+      if (!scope.matches(call)) return next();
+      try {
+        if (errnosActive) injectErrno(call);
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+      if (data.active && isOp(call, 'read'))
+        return data.read(call, next as () => Promise<number>) as Promise<OpResultMap[O]>;
+      if (data.active && isOp(call, 'write'))
+        return data.write(call, next as () => Promise<number>) as Promise<OpResultMap[O]>;
+      return next();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import type { DelayConfig, LatencyConfig } from '../config/types.js';
+import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
+import type { LayerDeps } from './deps.js';
+import { createDelaySampler } from './delay.js';
+import type { DelaySampler } from './delay.js';
+import { createScope } from './scope.js';
+
+/**
+ * Delays before the call goes on, per op class: data reads, data writes, flush/fsync, and the
+ * rest (metadata). The wait uses the injected clock and ends early with EINTR when the kernel
+ * interrupts the request (call.signal), so a killed app is not held for the full delay.
+ */
+type OpClass = 'read' | 'write' | 'flush' | 'metadata';
+
+/** forget has no reply: delaying it only holds the kernel's inode bookkeeping. */
+const classOf = (op: FsOp): OpClass | undefined => {
+  if (op === 'read' || op === 'write') return op;
+  if (op === 'flush' || op === 'fsync' || op === 'fsyncdir') return 'flush';
+  return op === 'forget' ? undefined : 'metadata';
+};
+
+export function createLatencyLayer(cfg: LatencyConfig, deps: LayerDeps): Layer {
+  const { name, clock, random, decisions } = deps;
+  const scope = createScope(cfg.scope);
+  const samplers = new Map<OpClass, DelaySampler>();
+  const add = (cls: OpClass, d: DelayConfig | undefined): void => {
+    if (d !== undefined) samplers.set(cls, createDelaySampler(d));
+  };
+  add('read', cfg.read);
+  add('write', cfg.write);
+  add('flush', cfg.flush);
+  add('metadata', cfg.metadata);
+  if (samplers.size === 0) return { name, around: (_call, next) => next() };
+
+  return {
+    name,
+    needsData: samplers.has('read') || samplers.has('write'),
+    async around<O extends FsOp>(
+      call: OpCall<O>,
+      next: () => Promise<OpResultMap[O]>,
+    ): Promise<OpResultMap[O]> {
+      const cls = classOf(call.op);
+      const sampler = cls === undefined ? undefined : samplers.get(cls);
+      if (sampler === undefined || !scope.matches(call)) return next();
+      const ms = decisions.decide(call, 'delay', () => {
+        if (!scope.sample(random)) return undefined;
+        const v = sampler(random);
+        return v > 0 ? v : undefined;
+      });
+      if (ms !== undefined) await clock.sleep(ms, call.signal);
+      return next();
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import type { PowerlossConfig } from '../config/types.js';
+import type { Backend, FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
+import { isOp } from '../vfs/types.js';
+import type { LayerDeps } from './deps.js';
+import { createJournal } from './powerloss-journal.js';
+import type { UndoRecord, UnsyncedFile } from './powerloss-journal.js';
+import { createScope } from './scope.js';
+import { sideCall, withHandle } from './side-call.js';
+
+/**
+ * LazyFS-style power loss: data written since a file's last fsync/fdatasync is volatile. On
+ * command it is dropped (the file returns to its state at the last sync) or torn (a random
+ * prefix of the unsynced changes survives, per file, from the layer's seeded stream).
+ * sync_file_range reaches no FUSE server, so it cannot make data durable here (docs/layers.md).
+ */
+export interface PowerlossReport {
+  files: { path: string; undone: number; kept: number }[];
+}
+
+export interface PowerlossLayer extends Layer {
+  unsynced(): UnsyncedFile[];
+  drop(): Promise<PowerlossReport>;
+  tear(): Promise<PowerlossReport>;
+}
+
+const O_RDONLY = 0;
+const O_WRONLY = 1;
+export const DEFAULT_POWERLOSS_BYTES = 64 * 2 ** 20;
+
+async function readOld(
+  backend: Backend,
+  path: string,
+  offset: number,
+  length: number,
+): Promise<Buffer> {
+  if (length <= 0) return Buffer.alloc(0);
+  return withHandle(backend, path, O_RDONLY, async (fh) => {
+    const buffer = Buffer.alloc(length);
+    const n = await sideCall(backend, 'read', { path, fh, buffer, offset, flags: O_RDONLY });
+    return buffer.subarray(0, n);
+  });
+}
+
+/** Newest first: restore the size, then the overwritten bytes. */
+async function undo(backend: Backend, path: string, records: readonly UndoRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  await withHandle(backend, path, O_WRONLY, async (fh) => {
+    for (const r of [...records].reverse()) {
+      await sideCall(backend, 'setattr', { path, fh, size: r.sizeBefore });
+      if (r.old.length > 0)
+        await sideCall(backend, 'write', {
+          path,
+          fh,
+          buffer: r.old,
+          offset: r.offset,
+          flags: O_WRONLY,
+        });
+    }
+  });
+}
+
+export function createPowerlossLayer(cfg: PowerlossConfig, deps: LayerDeps): PowerlossLayer {
+  const { name, backend, random, logger } = deps;
+  const scope = createScope(cfg.scope);
+  const journal = createJournal(cfg.maxBytes ?? DEFAULT_POWERLOSS_BYTES);
+  // Per-file serialisation: the undo read and the write it guards must not interleave.
+  const locks = new Map<string, Promise<unknown>>();
+  const serial = <T>(path: string, fn: () => Promise<T>): Promise<T> => {
+    const prev = locks.get(path) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    locks.set(path, tail);
+    void tail.then(() => {
+      if (locks.get(path) === tail) locks.delete(path);
+    });
+    return run;
+  };
+
+  const guard = async <T>(
+    path: string,
+    offset: number,
+    newSize: number | undefined,
+    written: number,
+    next: () => Promise<T>,
+  ): Promise<T> => {
+    const sizeBefore = (await sideCall(backend, 'getattr', { path })).size;
+    const end = newSize === undefined ? offset + written : sizeBefore;
+    const old = await readOld(backend, path, offset, Math.min(end, sizeBefore) - offset);
+    journal.add(path, { offset, old, sizeBefore, written });
+    try {
+      return await next();
+    } catch (err) {
+      journal.pop(path);
+      throw err;
+    }
+  };
+
+  const settle = async (
+    keep: (path: string, count: number) => number,
+  ): Promise<PowerlossReport> => {
+    const files: PowerlossReport['files'] = [];
+    for (const path of journal.paths()) {
+      await serial(path, async () => {
+        const records = journal.take(path);
+        const kept = keep(path, records.length);
+        await undo(backend, path, records.slice(kept));
+        files.push({ path, undone: records.length - kept, kept });
+      });
+    }
+    logger?.info({ files: files.length }, 'powerloss: unsynced data discarded');
+    return { files };
+  };
+
+  return {
+    name,
+    needsData: true,
+    around<O extends FsOp>(
+      call: OpCall<O>,
+      next: () => Promise<OpResultMap[O]>,
+    ): Promise<OpResultMap[O]> {
+      if (!scope.matches(call)) return next();
+      if (isOp(call, 'write')) {
+        const { offset, buffer } = call.args;
+        return serial(call.path, () => guard(call.path, offset, undefined, buffer.length, next));
+      }
+      if (isOp(call, 'setattr') && call.args.size !== undefined) {
+        const size = call.args.size;
+        return serial(call.path, () => guard(call.path, size, size, 0, next));
+      }
+      if (call.op === 'fsync') return next().then((r) => (journal.clear(call.path), r));
+      if (isOp(call, 'unlink')) return next().then((r) => (journal.clear(call.path), r));
+      if (isOp(call, 'rename')) {
+        const { newPath, flags } = call.args;
+        return next().then((r) => (journal.rename(call.path, newPath, (flags & 2) !== 0), r));
+      }
+      return next();
+    },
+    unsynced: () => journal.report(),
+    drop: () => settle(() => 0),
+    tear: () => settle((_path, count) => random.int(count + 1)),
+  };
+}

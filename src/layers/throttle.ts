@@ -1,0 +1,95 @@
+import type { ThrottleConfig } from '../config/types.js';
+import { FsError } from '../vfs/errors.js';
+import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
+import type { LayerDeps } from './deps.js';
+import { createScope } from './scope.js';
+import { createTokenBucket } from './token-bucket.js';
+import type { TokenBucket } from './token-bucket.js';
+
+/**
+ * Bandwidth (read+write bytes/s) and op-rate limits, per volume or per file. Mode `block`
+ * (default, docs/adr/0020) delays the call; `fail` answers EAGAIN at once (the seed project's
+ * fail-fast). Per-file buckets that refilled to capacity are dropped, bounding the map.
+ */
+const SWEEP_AT = 4096;
+
+function bytesOf(call: OpCall): number {
+  const a = call.args as { buffer?: Buffer; length?: number };
+  if (call.op === 'read' || call.op === 'write') return a.buffer?.length ?? 0;
+  if (call.op === 'copyFileRange') return a.length ?? 0;
+  return 0;
+}
+
+function bucketSet(
+  rate: number | undefined,
+  burst: number | undefined,
+  perFile: boolean,
+  now: () => number,
+) {
+  if (rate === undefined) return undefined;
+  const capacity = burst ?? rate;
+  const map = new Map<string, TokenBucket>();
+  return (path: string): TokenBucket => {
+    const key = perFile ? path : '';
+    let b = map.get(key);
+    if (b === undefined) {
+      if (map.size >= SWEEP_AT) for (const [k, v] of map) if (v.full(now())) map.delete(k);
+      b = createTokenBucket(rate, capacity, now());
+      map.set(key, b);
+    }
+    return b;
+  };
+}
+
+export function createThrottleLayer(cfg: ThrottleConfig, deps: LayerDeps): Layer {
+  const { name, clock, random } = deps;
+  const scope = createScope(cfg.scope);
+  const perFile = cfg.per === 'file';
+  const now = (): number => clock.now();
+  const bytes = bucketSet(cfg.bytesPerSecond, cfg.burstBytes, perFile, now);
+  const ops = bucketSet(cfg.opsPerSecond, cfg.burstOps, perFile, now);
+  const fail = cfg.mode === 'fail';
+  if (bytes === undefined && ops === undefined) return { name, around: (_call, next) => next() };
+
+  const admit = async (call: OpCall, n: number): Promise<void> => {
+    const b = n > 0 ? bytes?.(call.path) : undefined;
+    const o = ops?.(call.path);
+    const t = clock.now();
+    if (fail) {
+      if (o !== undefined && !o.tryTake(1, t)) throw new FsError('EAGAIN', 'throttled');
+      if (b !== undefined && !b.tryTake(n, t)) {
+        o?.refund(1);
+        throw new FsError('EAGAIN', 'throttled');
+      }
+      return;
+    }
+    const wait = Math.max(o?.reserve(1, t) ?? 0, b?.reserve(n, t) ?? 0);
+    if (wait <= 0) return;
+    try {
+      await clock.sleep(wait, call.signal);
+    } catch (err) {
+      o?.refund(1);
+      b?.refund(n);
+      throw err;
+    }
+  };
+
+  return {
+    name,
+    needsData: bytes !== undefined,
+    async around<O extends FsOp>(
+      call: OpCall<O>,
+      next: () => Promise<OpResultMap[O]>,
+    ): Promise<OpResultMap[O]> {
+      if (!scope.matches(call) || !scope.sample(random)) return next();
+      const n = bytesOf(call);
+      if (ops === undefined && n === 0) return next();
+      await admit(call, n);
+      const result = await next();
+      // A short read (EOF) did not use the bandwidth it paid for.
+      if (call.op === 'read' && typeof result === 'number' && result < n)
+        bytes?.(call.path).refund(n - result);
+      return result;
+    },
+  };
+}

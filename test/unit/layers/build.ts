@@ -1,0 +1,38 @@
+import { parseLayerSpec, parseConfigFile } from '../../../src/config/index.js';
+import type { StackConfig } from '../../../src/config/index.js';
+import { buildStack } from '../../../src/layers/build-stack.js';
+import type { BuildDeps, BuiltStack } from '../../../src/layers/build-stack.js';
+import { createFakeLayerClock } from '../../../src/layers/clock.js';
+import type { FakeLayerClock } from '../../../src/layers/clock.js';
+import type { Backend } from '../../../src/vfs/types.js';
+import { newBackend } from './fs-helpers.js';
+
+/** Build a stack from YAML (layers only) or a compact spec, on a fresh memory backend, fake clock, seed 7. */
+export function yamlConfig(layersYaml: string, top = 'seed: 7'): StackConfig {
+  const r = parseConfigFile(
+    `apiVersion: fs-interposer/v1\nkind: LayerStack\n${top}\nlayers:\n${layersYaml}`,
+  );
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  return r.value;
+}
+
+export function compactConfig(spec: string): StackConfig {
+  const r = parseLayerSpec(spec);
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  return { ...r.value, seed: 7 };
+}
+
+export interface Fixture {
+  stack: BuiltStack;
+  clock: FakeLayerClock;
+  backend: Backend;
+}
+
+export function fixture(
+  config: StackConfig,
+  deps: BuildDeps = {},
+  backend: Backend = newBackend(),
+): Fixture {
+  const clock = createFakeLayerClock();
+  return { stack: buildStack(config, backend, { clock, ...deps }), clock, backend };
+}
