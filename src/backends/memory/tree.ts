@@ -31,7 +31,6 @@ export interface Tree {
   get(path: string): Inode | undefined;
   /** The inode at `path`, or ENOENT / ENOTDIR as the kernel would report it. */
   resolve(path: string): Inode;
-  resolveDir(path: string): DirInode;
   /** The parent directory of `path` and the last component; checks the name's length. */
   parentOf(path: string): { parent: DirInode; name: string };
   create(spec: NewNode): Inode;
@@ -50,6 +49,13 @@ function splitPath(path: string): { dir: string; name: string } {
   const slash = path.lastIndexOf('/');
   return { dir: slash <= 0 ? '/' : path.slice(0, slash), name: path.slice(slash + 1) };
 }
+
+const MISSING_BELOW = {
+  dir: 'ENOENT',
+  file: 'ENOTDIR',
+  special: 'ENOTDIR',
+  symlink: 'ELOOP',
+} as const;
 
 export interface TreeOptions {
   clock: Clock;
@@ -106,11 +112,12 @@ export function createTree(options: TreeOptions): Tree {
   const resolve = (path: string): Inode => {
     const node = paths.get(path);
     if (node !== undefined) return node;
-    // Missing: ENOTDIR if the nearest existing ancestor is not a directory, else ENOENT.
+    // Missing: ENOENT below a directory, ENOTDIR below a file, and ELOOP below a symlink: the
+    // kernel resolves symlinks itself, so one inside a path is never followed here.
     let { dir } = splitPath(path);
     for (;;) {
       const ancestor = paths.get(dir);
-      if (ancestor !== undefined) throw new FsError(ancestor.kind === 'dir' ? 'ENOENT' : 'ENOTDIR');
+      if (ancestor !== undefined) throw new FsError(MISSING_BELOW[ancestor.kind]);
       dir = splitPath(dir).dir;
     }
   };
@@ -121,17 +128,12 @@ export function createTree(options: TreeOptions): Tree {
     budget,
     get: (path) => paths.get(path),
     resolve,
-    resolveDir(path) {
-      const node = resolve(path);
-      if (node.kind !== 'dir') throw new FsError('ENOTDIR');
-      return node;
-    },
     parentOf(path) {
       if (path === '/') throw new FsError('EBUSY');
       const { dir, name } = splitPath(path);
       if (Buffer.byteLength(name) > NAME_MAX) throw new FsError('ENAMETOOLONG');
       const parent = resolve(dir);
-      if (parent.kind !== 'dir') throw new FsError('ENOTDIR');
+      if (parent.kind !== 'dir') throw new FsError(MISSING_BELOW[parent.kind]);
       return { parent, name };
     },
     create({ mode, caller, parent, rdev, target }) {
