@@ -1,0 +1,53 @@
+# syntax=docker/dockerfile:1.7
+# One image, three roles: `webhook`, `csi`, `sidecar` (the first argument; see charts/fs-interposer).
+#   docker buildx build --platform linux/amd64,linux/arm64 -t REPO/fs-interposer:TAG .
+# Offline equivalent for the local test cluster (no registry, no base image pulls):
+#   scripts/image-build-local.sh  ->  local/fs-interposer:dev
+ARG NODE_VERSION=26.12.1
+
+# ---- build: TypeScript -> dist (architecture independent, so it runs on the build platform)
+FROM --platform=$BUILDPLATFORM node:${NODE_VERSION}-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+# Non-TypeScript assets (the CSI .proto, ...) are loaded at run time next to the compiled modules.
+RUN npx tsc -p tsconfig.build.json && test -f dist/src/cli/main.js \
+ && find src -type f ! -name '*.ts' -exec cp --parents {} dist/ \;
+
+# ---- production dependencies for the target architecture. Only koffi is native, and it ships
+# prebuilt binaries as per-platform optional packages: npm picks the target's with --cpu/--os/--libc,
+# so a cross build needs no emulation.
+FROM --platform=$BUILDPLATFORM node:${NODE_VERSION}-bookworm-slim AS deps
+ARG TARGETARCH
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN case "$TARGETARCH" in amd64) cpu=x64 ;; arm64) cpu=arm64 ;; *) echo "unsupported arch $TARGETARCH" >&2; exit 1 ;; esac \
+ && npm ci --omit=dev --no-audit --no-fund --os=linux --cpu="$cpu" --libc=glibc \
+ && test -f "node_modules/@koromix/koffi-linux-$cpu/linux_$cpu/koffi.node" \
+ && npm cache clean --force
+
+# ---- runtime: the slim Node image, no npm/yarn/corepack, a fixed non-root user.
+FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.title="fs-interposer" \
+      org.opencontainers.image.description="Container-native filesystem interposer (webhook, CSI node driver, sidecar)" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="Apache-2.0"
+RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack /opt/yarn-* \
+      /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg \
+ && groupadd --gid 65532 fsi && useradd --uid 65532 --gid 65532 --no-create-home --shell /usr/sbin/nologin fsi
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+COPY package.json ./
+ENV NODE_ENV=production
+# The csi role runs as root (the chart sets runAsUser 0, privileged); the sidecar runs as the app's
+# uid/gid (set by the webhook); everything else as this user.
+USER 65532:65532
+# Every role serves plain-HTTP /healthz on FSI_HEALTH_PORT (the chart's probes use the same port).
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.FSI_HEALTH_PORT || 9808}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["node", "dist/src/cli/main.js"]
+CMD ["--help"]
