@@ -1,13 +1,14 @@
 // ESM + ts-jest (see docs/adr/0003-module-system-and-jest.md). Type checking is `npm run typecheck`;
 // ts-jest only transpiles (isolatedModules), which keeps the unit stage in seconds.
 const transform = {
-  '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true, diagnostics: false }],
+  '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }],
 };
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform,
   testEnvironment: 'node',
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.state/', '<rootDir>/.tools/'],
 };
 export default {
   projects: [

@@ -34,7 +34,7 @@ stage() { # project, timeout seconds
   local project="$1" budget="$2" start=$SECONDS
   echo "[stage] $project (budget ${budget}s)"
   timeout --kill-after=30 "$budget" node --experimental-vm-modules node_modules/jest/bin/jest.js \
-    --selectProjects "$project" --json --outputFile="$RESULTS/$project.json" ${JEST_ARGS:-} \
+    --selectProjects "$project" --forceExit --json --outputFile="$RESULTS/$project.json" ${JEST_ARGS:-} \
     > "$RESULTS/$project.out" 2>&1
   local rc=$?
   tail -30 "$RESULTS/$project.out" | grep -E '✕|●|Tests:|Test Suites:' | head -40
