@@ -125,7 +125,7 @@ export function createLockTable(): LockTable {
     async flock(ino, { owner, fh, type, wait }, signal) {
       let state = stateOf(ino);
       while (type !== F_UNLCK && flockConflict(state, owner, type)) {
-        if (!wait) throw new FsError('EWOULDBLOCK');
+        if (!wait) throw new FsError('EAGAIN');
         await waitForChange(state, signal);
         state = stateOf(ino);
       }
