@@ -12,9 +12,12 @@ const lib = koffi.load('libc.so.6');
 
 type Native = ReturnType<typeof lib.func>;
 
-const errnoNames = new Map<number, string>(
-  Object.entries(osConstants.errno).map(([name, no]) => [no, name]),
-);
+// Several names share a number (EAGAIN/EWOULDBLOCK, EOPNOTSUPP/ENOTSUP, EDEADLK/EDEADLOCK):
+// the first one listed by Node, the traditional name, wins.
+const errnoNames = new Map<number, string>();
+for (const [name, no] of Object.entries(osConstants.errno)) {
+  if (!errnoNames.has(no)) errnoNames.set(no, name);
+}
 
 /** FsError for a positive errno number (unknown numbers become EIO). */
 export function errnoError(no: number, what: string): FsError {

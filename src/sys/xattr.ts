@@ -6,7 +6,8 @@ import { callAsync, libc } from './libc.js';
  * the kernel resolves to exactly that inode (a symlink's own inode, never its target), so the
  * following variants are both confined and correct for every file type.
  */
-const FIRST_TRY = 4096;
+// Most values (ACLs, capabilities, security labels) are far smaller; larger ones cost two more calls.
+const FIRST_TRY = 1024;
 
 async function readSized(
   probe: (buf: Buffer | null, size: number) => Promise<number>,
