@@ -67,12 +67,12 @@ describe('default render (self-signed TLS)', () => {
     expect((secret as any).type).toBe('kubernetes.io/tls');
     const role = findObject(objects, 'Role') as any;
     expect(role.rules[0]).toEqual({
-      apiGroups: [''], resources: ['secrets'], resourceNames: [secret.metadata.name], verbs: ['get', 'watch', 'update', 'patch'],
+      apiGroups: [''], resources: ['secrets'], resourceNames: [secret.metadata.name], verbs: ['get', 'update'],
     });
     const clusterRole = findObject(objects, 'ClusterRole', '-webhook') as any;
     expect(clusterRole.rules).toContainEqual({
       apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'],
-      resourceNames: [mwc.metadata.name], verbs: ['get', 'patch', 'update'],
+      resourceNames: [mwc.metadata.name], verbs: ['get', 'patch'],
     });
     expect(env(podSpec(deployment).containers[0])).toMatchObject({
       FSI_TLS_MODE: 'self-signed', FSI_TLS_SECRET: secret.metadata.name, FSI_WEBHOOK_CONFIGURATION: mwc.metadata.name,
