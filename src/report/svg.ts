@@ -79,7 +79,7 @@ export function scatterChart(o: ScatterOptions): string {
   const width = o.width ?? 640;
   const height = o.height ?? 220;
   const left = o.yCategories === undefined ? 70 : 110;
-  const [pl, pr, pt, pb] = [left, 10, 10, 26];
+  const [pl, pr, pt, pb] = [left, 24, 24, 26];
   const all = o.series.flatMap((s) => s.points);
   const [x0, x1] = extent(all.map((p) => p.x));
   const [y0, y1] =
@@ -108,10 +108,11 @@ export function scatterChart(o: ScatterOptions): string {
         `<circle class="mark" cx="${r1(sx(p.x))}" cy="${r1(sy(p.y))}" r="2" fill="${s.color}"/>`,
     ),
   );
+  // Above the plot, so it never hides data; style= because the .tick class would override fill=.
   const legend = o.series
     .map(
       (s, i) =>
-        `<text x="${width - pr - 4}" y="${pt + 12 + i * 13}" text-anchor="end" class="tick" fill="${s.color}">● ${esc(s.name)}</text>`,
+        `<text x="${width - pr - i * 90}" y="12" text-anchor="end" class="tick" style="fill:${s.color}">● ${esc(s.name)}</text>`,
     )
     .join('');
   return `<svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img">${axes.join('')}${dots.join('')}${legend}</svg>`;
@@ -124,7 +125,7 @@ export interface HistogramOptions {
   color?: string;
 }
 
-/** Vertical bars with a label under every third bin (log-spaced latency buckets). */
+/** Vertical bars with a label under every sixth bin (1 us, 100 us, 10 ms, 1 s: 1-2-5 buckets). */
 export function histogramChart(o: HistogramOptions): string {
   const width = o.width ?? 300;
   const height = o.height ?? 120;
@@ -139,7 +140,7 @@ export function histogramChart(o: HistogramOptions): string {
         ? `<rect class="mark" x="${r1(x)}" y="${r1(height - pb - h)}" width="${r1(bw - 1)}" height="${r1(h)}" fill="${o.color ?? '#59a14f'}"><title>${esc(`≤ ${b.label}: ${b.value}`)}</title></rect>`
         : '';
     const label =
-      i % 3 === 0
+      i % 6 === 0
         ? `<text x="${r1(x + bw / 2)}" y="${height - 14}" text-anchor="middle" class="tick">${esc(b.label)}</text>`
         : '';
     return bar + label;
