@@ -1,13 +1,18 @@
+import type { Registry } from 'prom-client';
 import type { Logger, LoggerOptions } from '../log/logger.js';
 import { createMemoryBackend } from '../backends/memory/memory-backend.js';
 import { createNullBackend } from '../backends/null/null-backend.js';
 import { createPassthroughBackend } from '../backends/passthrough/backend.js';
+import { createStackRuntime } from '../runtime/stack-runtime.js';
+import { startMetricsServer } from '../telemetry/metrics-server.js';
+import type { MetricsServer } from '../telemetry/metrics-server.js';
 import type { Backend } from '../vfs/types.js';
 import { parseMountArgs } from './mount-args.js';
+import type { MountArgs } from './mount-args.js';
 import { startMount } from './mount-command.js';
 import { parseSource, preflight } from './preflight.js';
 import type { SourceSpec } from './preflight.js';
-import { createStackSetup } from './stack-setup.js';
+import { loadStackConfig } from './stack-setup.js';
 
 export interface CliDeps {
   createLogger(o: LoggerOptions): Logger;
@@ -29,6 +34,21 @@ function fail(lines: string[]): number {
   return 2;
 }
 
+function volumeName(source: SourceSpec): string {
+  return source.kind === 'directory' ? source.path : `${source.kind}:`;
+}
+
+async function metricsServer(a: MountArgs, runtime: { registry: Registry }, logger: Logger): Promise<MetricsServer | undefined> {
+  if (a.metricsPort === undefined && a.metricsSocket === undefined) return undefined;
+  const server = await startMetricsServer({
+    registry: runtime.registry,
+    logger,
+    ...(a.metricsSocket !== undefined ? { socketPath: a.metricsSocket } : { port: a.metricsPort! }),
+  });
+  logger.info({ url: server.url }, 'serving metrics');
+  return server;
+}
+
 /** `fs-interposer mount`: serve until unmounted from outside or told to stop by a signal. */
 export async function runMountCommand(argv: string[], deps: CliDeps): Promise<number> {
   const parsed = parseMountArgs(argv);
@@ -36,21 +56,35 @@ export async function runMountCommand(argv: string[], deps: CliDeps): Promise<nu
   const a = parsed.value;
   const source = parseSource(a.source);
   const problems = preflight(source, a.mountpoint);
-  const setup = await createStackSetup(a);
-  if (!setup.ok) problems.push(...setup.errors);
-  if (problems.length > 0 || !setup.ok) return fail(problems);
+  const config = await loadStackConfig(a);
+  if (!config.ok) problems.push(...config.errors);
+  if (problems.length > 0 || !config.ok) return fail(problems);
 
   const logger = deps.createLogger({ level: a.logLevel });
   const backend = createBackend(source, logger);
-  const holder = setup.create(backend, logger);
-  const mount = await startMount(a, { logger, backend, stack: () => holder.current() }).catch((err: Error) => {
+  let runtime;
+  try {
+    runtime = createStackRuntime({ config: config.value, backend, logger, volume: volumeName(source) });
+  } catch (err) {
+    await backend.close?.();
+    return fail([`layers: ${(err as Error).message}`]);
+  }
+  // Layers that shape or disturb data must see every read and write: no kernel data caches.
+  const needsData = runtime.current().needsData;
+  const mountArgs = needsData ? { ...a, writebackCache: false, passthrough: false } : a;
+  const metrics = await metricsServer(a, runtime, logger);
+  const holder = runtime.holder;
+  const mount = await startMount(mountArgs, { logger, backend, stack: () => holder.current() }).catch((err: Error) => {
     logger.error({ err: err.message }, 'mount failed');
     return undefined;
   });
   if (mount === undefined) {
+    await metrics?.close();
+    await runtime.close();
     await backend.close?.();
     return 1;
   }
+  holder.onSwap(() => void mount.session.invalidateAll());
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signalled) return;
@@ -62,7 +96,8 @@ export async function runMountCommand(argv: string[], deps: CliDeps): Promise<nu
   process.stdout.write(`fs-interposer: serving ${a.source} at ${mount.mountpoint} (pid ${process.pid})\n`);
   await mount.session.done;
   logger.info({ mountpoint: mount.mountpoint }, signalled ? 'stopped' : 'unmounted from outside; exiting');
-  await holder.close();
+  await metrics?.close();
+  await runtime.close();
   await backend.close?.();
   return 0;
 }

@@ -1,28 +1,19 @@
 import { readFile } from 'node:fs/promises';
-import type { Logger } from '../log/logger.js';
 import { parseConfigFile, parseLayerSpec } from '../config/index.js';
-import type { ConfigError, StackConfig } from '../config/index.js';
-import { createStack } from '../vfs/stack.js';
-import type { Stack } from '../vfs/stack.js';
-import type { Backend } from '../vfs/types.js';
+import type { ConfigError, LayerConfig, StackConfig } from '../config/index.js';
 import type { MountArgs } from './mount-args.js';
 
-export interface StackHolder {
-  current(): Stack;
-  close(): Promise<void>;
-}
-
-export type StackSetup =
-  | { ok: true; config: StackConfig; create(backend: Backend, logger: Logger): StackHolder }
-  | { ok: false; errors: string[] };
-
-function describe(e: ConfigError): string {
+export function describeConfigError(e: ConfigError): string {
   const where = e.position ? ` (at ${e.position})` : '';
   const accepted = e.accepted?.length ? `; accepted: ${e.accepted.join(', ')}` : '';
   return `${e.message}${where}${accepted}`;
 }
 
-async function loadConfig(a: MountArgs): Promise<{ ok: true; value: StackConfig } | { ok: false; errors: string[] }> {
+type Loaded = { ok: true; value: StackConfig } | { ok: false; errors: string[] };
+
+/** The stack configuration from --layers or --config, plus the --record shorthand. */
+export async function loadStackConfig(a: MountArgs): Promise<Loaded> {
+  let loaded: Loaded;
   if (a.configFile !== undefined) {
     if (a.layers !== '') return { ok: false, errors: ['--layers and --config exclude each other'] };
     let text: string;
@@ -32,26 +23,13 @@ async function loadConfig(a: MountArgs): Promise<{ ok: true; value: StackConfig 
       return { ok: false, errors: [`--config ${a.configFile}: ${(err as NodeJS.ErrnoException).code ?? err}`] };
     }
     const r = parseConfigFile(text, a.configFile);
-    return r.ok ? r : { ok: false, errors: r.errors.map((e) => `--config ${a.configFile}: ${describe(e)}`) };
+    loaded = r.ok ? r : { ok: false, errors: r.errors.map((e) => `--config ${a.configFile}: ${describeConfigError(e)}`) };
+  } else {
+    const r = parseLayerSpec(a.layers);
+    loaded = r.ok ? r : { ok: false, errors: r.errors.map((e) => `--layers: ${describeConfigError(e)}`) };
   }
-  const r = parseLayerSpec(a.layers);
-  return r.ok ? r : { ok: false, errors: r.errors.map((e) => `--layers: ${describe(e)}`) };
-}
-
-/** Validate the layer configuration up front; build the stack once the backend exists. */
-export async function createStackSetup(a: MountArgs): Promise<StackSetup> {
-  const loaded = await loadConfig(a);
-  if (!loaded.ok) return loaded;
-  const config = loaded.value;
-  if (config.layers.length > 0) {
-    return { ok: false, errors: ['--layers: layers are not wired into the mount command yet'] };
-  }
-  return {
-    ok: true,
-    config,
-    create(backend) {
-      const stack = createStack([], backend);
-      return { current: () => stack, close: () => stack.close() };
-    },
-  };
+  if (!loaded.ok || a.record === undefined) return loaded;
+  // --record FILE is the outermost record layer, so it sees what the app asked for.
+  const record: LayerConfig = { type: 'record', path: a.record };
+  return { ok: true, value: { ...loaded.value, layers: [record, ...loaded.value.layers] } };
 }

@@ -37,6 +37,8 @@ export interface NodeTable {
   detach(parentId: number, name: string): void;
   rename(parentId: number, name: string, newParentId: number, newName: string): void;
   exchange(parentId: number, name: string, newParentId: number, newName: string): void;
+  /** Every node ID the kernel may still hold. */
+  ids(): IterableIterator<number>;
   readonly size: number;
 }
 
@@ -159,6 +161,7 @@ export function createNodeTable(opts: { firstId?: number; journal?: NodeJournal 
         journal?.moved(idB, parentId, name);
       }
     },
+    ids: () => nodes.keys(),
     get size() {
       return nodes.size;
     },

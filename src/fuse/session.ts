@@ -1,4 +1,5 @@
-import { closeSync, writeSync } from 'node:fs';
+import { closeSync, write, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log/logger.js';
 import type { Stack } from '../vfs/stack.js';
@@ -6,6 +7,10 @@ import type { CacheTimes, SessionContext } from './context.js';
 import { createHandleTable } from './handles.js';
 import type { NegotiatedInit } from './init.js';
 import { createNodeTable } from './nodes.js';
+import { NotifyCode } from './protocol/constants.js';
+import { writeU64 } from './protocol/decode.js';
+import { encodeNotifyHeader } from './protocol/encode.js';
+import { OUT_HEADER_SIZE } from './protocol/layout.js';
 import type { NodeJournal } from './nodes.js';
 import type { ReaderData, ReaderMessage } from './reader-worker.js';
 import { createRequestServer } from './server.js';
@@ -27,6 +32,12 @@ export interface FuseSession {
   /** Resolves when every reader saw the connection end (unmount, abort) or on DESTROY. */
   readonly done: Promise<void>;
   readonly inFlight: number;
+  /**
+   * Drop the kernel's cached data and attributes of every node (after a live stack swap, so the
+   * new layers see the next reads). Written from the threadpool: an invalidation can wait on a
+   * page lock held by a READ that the main thread has yet to answer.
+   */
+  invalidateAll(): Promise<number>;
   /** Abort in-flight requests and close our fds (the kernel aborts what is still queued). */
   close(): Promise<void>;
 }
@@ -96,8 +107,29 @@ export function createSession(o: SessionOptions): FuseSession {
     });
   }
 
+  const writeAsync = promisify(write);
+  const invalidateAll = async (): Promise<number> => {
+    let sent = 0;
+    for (const id of [...ctx.nodes.ids()]) {
+      const msg = Buffer.alloc(OUT_HEADER_SIZE + 24);
+      encodeNotifyHeader(msg, msg.length, NotifyCode.INVAL_INODE);
+      writeU64(msg, OUT_HEADER_SIZE, id);
+      msg.writeBigInt64LE(0n, OUT_HEADER_SIZE + 8); // from offset 0
+      msg.writeBigInt64LE(-1n, OUT_HEADER_SIZE + 16); // to the end; attributes too
+      try {
+        await writeAsync(o.fds[0]!, msg, 0, msg.length, null);
+        sent++;
+      } catch (err) {
+        // ENOENT: the kernel no longer has that inode; anything else is worth a line.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') logger.debug({ err, id }, 'invalidation failed');
+      }
+    }
+    return sent;
+  };
+
   return {
     done,
+    invalidateAll,
     get inFlight() {
       return server.inFlight;
     },
