@@ -27,13 +27,22 @@ export function createChunkedData(budget: Budget): FileData {
     const old = chunks.get(idx);
     const oldLen = old?.length ?? 0;
     if (old !== undefined && oldLen >= need) return old;
-    const newLen = grownLength(oldLen, need);
+    let newLen = grownLength(oldLen, need);
+    // Near a full budget, grow exactly as far as needed rather than fail on the doubling.
+    if (newLen - oldLen > budget.freeBytes()) newLen = roundUp(need, PAGE);
     budget.chargeBytes(newLen - oldLen);
     allocated += newLen - oldLen;
     const grown = Buffer.alloc(newLen);
     old?.copy(grown);
     chunks.set(idx, grown);
     return grown;
+  };
+
+  /** How long chunk `idx` can become: to the chunk size, or as far as the budget allows. */
+  const roomIn = (idx: number): number => {
+    const oldLen = chunks.get(idx)?.length ?? 0;
+    const free = Math.max(0, budget.freeBytes());
+    return Math.min(CHUNK_SIZE, oldLen + Math.floor(free / PAGE) * PAGE);
   };
 
   const drop = (idx: number, buf: Buffer): void => {
@@ -90,15 +99,15 @@ export function createChunkedData(budget: Budget): FileData {
         const idx = Math.floor(pos / CHUNK_SIZE);
         const within = pos - idx * CHUNK_SIZE;
         const step = Math.min(CHUNK_SIZE - within, buffer.length - done);
-        let chunk: Buffer;
-        try {
-          chunk = ensure(idx, within + step);
-        } catch (err) {
+        const fit = Math.min(step, roomIn(idx) - within);
+        if (fit <= 0) {
           if (done > 0) break;
-          throw err;
+          throw new FsError('ENOSPC');
         }
-        buffer.copy(chunk, within, done, done + step);
-        done += step;
+        const chunk = ensure(idx, within + fit);
+        buffer.copy(chunk, within, done, done + fit);
+        done += fit;
+        if (fit < step) break;
       }
       if (done > 0) size = Math.max(size, offset + done);
       return done;
@@ -122,7 +131,7 @@ export function createChunkedData(budget: Budget): FileData {
         const have = chunks.get(idx)?.length ?? 0;
         if (have >= need) continue;
         needs.push([idx, need]);
-        extra += grownLength(have, need) - have;
+        extra += roundUp(need, PAGE) - have;
       }
       if (extra > budget.freeBytes()) throw new FsError('ENOSPC');
       for (const [idx, need] of needs) ensure(idx, need);
