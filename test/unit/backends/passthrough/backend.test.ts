@@ -1,0 +1,151 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createPassthroughBackend } from '../../../../src/backends/passthrough/backend.js';
+import type { PassthroughBackend } from '../../../../src/backends/passthrough/backend.js';
+import { createStack } from '../../../../src/vfs/stack.js';
+import type { Caller, FsOp, OpArgsMap, OpResultMap } from '../../../../src/vfs/types.js';
+
+const ROOT: Caller = { pid: 1, uid: 0, gid: 0 };
+const O_RDWR = 2;
+const isRoot = process.getuid?.() === 0;
+const rootIt = isRoot ? it : it.skip;
+
+function openFdCount(): number {
+  return fs.readdirSync('/proc/self/fd').length;
+}
+
+describe('passthrough backend specifics', () => {
+  let dir: string;
+  const backends: PassthroughBackend[] = [];
+  const make = (firstHandle?: number) => {
+    const b = createPassthroughBackend({
+      root: dir,
+      ...(firstHandle === undefined ? {} : { firstHandle }),
+    });
+    backends.push(b);
+    return b;
+  };
+  const runOn =
+    (b: PassthroughBackend) =>
+    <O extends FsOp>(op: O, args: OpArgsMap[O], caller: Caller = ROOT): Promise<OpResultMap[O]> =>
+      createStack([], b).run({
+        op,
+        path: args.path,
+        args,
+        caller,
+        signal: new AbortController().signal,
+      });
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pt-unit-'));
+  });
+  afterEach(async () => {
+    for (const b of backends.splice(0)) await b.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('file handles are opaque numbers, not fds, and a successor reopens them lazily', async () => {
+    fs.writeFileSync(path.join(dir, 'f'), 'before the crash');
+    const first = runOn(make(1_000_000));
+    const { fh } = await first('open', { path: '/f', flags: O_RDWR });
+    expect(fh).toBe(1_000_000);
+    // A new instance (the server after a restart) gets READ/WRITE for a handle it never issued.
+    const successor = make(5_000);
+    const run = runOn(successor);
+    const buf = Buffer.alloc(6);
+    expect(await run('read', { path: '/f', fh, buffer: buf, offset: 0, flags: O_RDWR })).toBe(6);
+    expect(buf.toString()).toBe('before');
+    await run('write', { path: '/f', fh, buffer: Buffer.from('AFTER!'), offset: 0, flags: O_RDWR });
+    expect(successor.openHandles).toBe(1);
+    await run('release', { path: '/f', fh, flags: O_RDWR });
+    expect(successor.openHandles).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'f'), 'utf8')).toBe('AFTER! the crash');
+  });
+
+  it('hands out a backing fd of the same file when passthrough is asked for', async () => {
+    fs.writeFileSync(path.join(dir, 'f'), 'x');
+    const run = runOn(make());
+    const plain = await run('open', { path: '/f', flags: 0 });
+    expect(plain.backingFd).toBeUndefined();
+    const pt = await run('open', { path: '/f', flags: 0, passthrough: true });
+    expect(pt.backingFd).toBeDefined();
+    expect(fs.fstatSync(pt.backingFd!).ino).toBe(fs.statSync(path.join(dir, 'f')).ino);
+  });
+
+  it('keeps the exact requested mode although the server has its own umask', async () => {
+    const old = process.umask(0o077);
+    try {
+      const run = runOn(make());
+      const c = await run('create', { path: '/f', flags: O_RDWR, mode: 0o666, umask: 0o002 });
+      expect(c.attr.mode & 0o777).toBe(0o664);
+      expect(fs.statSync(path.join(dir, 'f')).mode & 0o777).toBe(0o664);
+      expect((await run('mkdir', { path: '/d', mode: 0o775, umask: 0 })).mode & 0o777).toBe(0o775);
+      await run('release', { path: '/f', fh: c.fh, flags: O_RDWR });
+    } finally {
+      process.umask(old);
+    }
+  });
+
+  rootIt(
+    'does not give a file it did not create to the caller (create racing another creator)',
+    async () => {
+      const run = runOn(make());
+      // Created behind the kernel's back between its LOOKUP (negative) and CREATE.
+      fs.writeFileSync(path.join(dir, 'f'), 'theirs');
+      const c = await run(
+        'create',
+        { path: '/f', flags: O_RDWR, mode: 0o600, umask: 0 },
+        { pid: 9, uid: 1234, gid: 1234 },
+      );
+      expect([c.attr.uid, c.attr.size]).toEqual([0, 6]);
+      await run('release', { path: '/f', fh: c.fh, flags: O_RDWR });
+    },
+  );
+
+  it('closes every fd it opened: per-op O_PATH fds at once, handles on release and close', async () => {
+    const b = make();
+    const run = runOn(b);
+    fs.mkdirSync(path.join(dir, 'a/b/c'), { recursive: true });
+    const before = openFdCount();
+    for (let i = 0; i < 20; i++) {
+      await run('lookup', { path: '/a/b/c' });
+      await run('setattr', { path: '/a/b', mode: 0o755 });
+      const c = await run('create', { path: `/a/b/c/f${i}`, flags: O_RDWR, mode: 0o644, umask: 0 });
+      await run('setlk', {
+        path: `/a/b/c/f${i}`,
+        fh: c.fh,
+        owner: 7n,
+        lock: { type: 1, start: 0, end: 0, pid: 1 },
+        wait: false,
+      });
+      await run('flush', { path: `/a/b/c/f${i}`, fh: c.fh, lockOwner: 7n });
+      await run('release', { path: `/a/b/c/f${i}`, fh: c.fh, flags: O_RDWR });
+    }
+    expect(openFdCount()).toBe(before);
+    await run('open', { path: '/a/b/c/f1', flags: 0 });
+    expect(openFdCount()).toBe(before + 1);
+    await b.close();
+    backends.splice(backends.indexOf(b), 1);
+    expect(openFdCount()).toBe(before - 1);
+  });
+
+  it('refuses lock ops on unknown handles with EBADF', async () => {
+    const run = runOn(make());
+    await expect(
+      run('getlk', {
+        path: '/f',
+        fh: 12345,
+        owner: 1n,
+        lock: { type: 1, start: 0, end: 0, pid: 1 },
+      }),
+    ).rejects.toMatchObject({ code: 'EBADF' });
+  });
+
+  it('refuses a root that does not exist', () => {
+    expect(() => createPassthroughBackend({ root: path.join(dir, 'missing') })).toThrow(
+      expect.objectContaining({ code: 'ENOENT' }),
+    );
+  });
+});
