@@ -1,0 +1,58 @@
+import { describe, expect, it } from '@jest/globals';
+import { buildStack, StackBuildError } from '../../../src/layers/build-stack.js';
+import type { LayerFactory } from '../../../src/layers/build-stack.js';
+import { compactConfig, fixture } from './build.js';
+import { newBackend, readFile, writeFile } from './fs-helpers.js';
+
+describe('buildStack', () => {
+  it('builds the annotation example outermost first, with observability factories plugged in', async () => {
+    const seen: string[] = [];
+    const tag: LayerFactory = (cfg, deps) => ({
+      name: deps.name,
+      around: (call, next) => (seen.push(`${cfg.type}:${call.op}:${String(deps.volume)}`), next()),
+    });
+    const { stack, clock } = fixture(
+      compactConfig('trace,metrics,throttle=5MB,latency=10ms,fault=EIO@1%'),
+      {
+        layerFactories: { trace: tag, metrics: tag },
+        extras: { volume: 'data' },
+      },
+    );
+    expect(stack.layers.map((l) => l.name)).toEqual([
+      'trace',
+      'metrics',
+      'throttle',
+      'latency',
+      'fault',
+    ]);
+    expect(stack.needsData).toBe(true);
+    const done = writeFile(stack, '/a', 'x');
+    await clock.advance(10);
+    await done;
+    expect(seen.slice(0, 2)).toEqual(['trace:create:data', 'metrics:create:data']);
+  });
+
+  it('refuses a layer type without a factory, naming it', () => {
+    expect(() => buildStack(compactConfig('trace,record'), newBackend())).toThrow(StackBuildError);
+    expect(() => buildStack(compactConfig('trace,record'), newBackend())).toThrow('trace, record');
+  });
+
+  it('an empty config is a plain passthrough', async () => {
+    const { stack } = fixture(compactConfig(''));
+    await writeFile(stack, '/a', 'hello');
+    await expect(readFile(stack, '/a')).resolves.toBe('hello');
+    expect(stack.needsData).toBe(false);
+  });
+
+  it('gives duplicate layer types distinct names (their random streams and decisions)', () => {
+    const { stack } = fixture(compactConfig('fault=EIO@1%,fault=ENOSPC@1%'));
+    expect(stack.layers.map((l) => l.name)).toEqual(['fault', 'fault.2']);
+  });
+
+  it('uses the config seed, else the deps seed, else a random one', () => {
+    expect(fixture({ ...compactConfig(''), seed: 5 }, { seed: 6 }).stack.seed).toBe(5);
+    const noSeed = { ...compactConfig(''), seed: undefined };
+    expect(fixture(noSeed, { seed: 6 }).stack.seed).toBe(6);
+    expect(Number.isInteger(fixture(noSeed).stack.seed)).toBe(true);
+  });
+});

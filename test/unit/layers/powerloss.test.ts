@@ -1,0 +1,92 @@
+import { describe, expect, it } from '@jest/globals';
+import { compactConfig, fixture, yamlConfig } from './build.js';
+import { O_RDWR, createFile, readFile, run, writeAt, writeFile } from './fs-helpers.js';
+import type { Stack } from '../../../src/vfs/stack.js';
+
+const fsync = (stack: Stack, path: string, fh: number) =>
+  run(stack, 'fsync', { path, fh, datasync: true });
+
+describe('powerloss layer', () => {
+  it('drop loses exactly the un-fsynced data: a checker with synced and unsynced files', async () => {
+    const { stack } = fixture(compactConfig('powerloss'));
+    const expected = new Map<string, string>();
+    for (let i = 0; i < 12; i++) {
+      const path = `/f${i}`;
+      const fh = await createFile(stack, path);
+      await writeAt(stack, path, fh, `synced-${i};`);
+      await fsync(stack, path, fh);
+      await writeAt(stack, path, fh, `unsynced-${i}`, `synced-${i};`.length);
+      const synced = i % 3 === 0;
+      if (synced) await fsync(stack, path, fh);
+      expected.set(path, synced ? `synced-${i};unsynced-${i}` : `synced-${i};`);
+      await run(stack, 'release', { path, fh, flags: O_RDWR });
+    }
+    // Before the drop every file reads back everything written.
+    await expect(readFile(stack, '/f1')).resolves.toBe('synced-1;unsynced-1');
+    expect(
+      stack.powerloss[0]!.unsynced()
+        .map((u) => u.path)
+        .sort(),
+    ).toEqual([...expected.keys()].filter((_p, i) => i % 3 !== 0).sort());
+    await stack.powerloss[0]!.drop();
+    for (const [path, content] of expected)
+      await expect(readFile(stack, path)).resolves.toBe(content);
+    expect(stack.powerloss[0]!.unsynced()).toEqual([]);
+  });
+
+  it('restores overwritten bytes and sizes, newest change first', async () => {
+    const { stack } = fixture(compactConfig('powerloss'));
+    const fh = await createFile(stack, '/f');
+    await writeAt(stack, '/f', fh, 'hello world');
+    await fsync(stack, '/f', fh);
+    await writeAt(stack, '/f', fh, 'HELLO', 0);
+    await run(stack, 'setattr', { path: '/f', fh, size: 3 });
+    await writeAt(stack, '/f', fh, '!!!!', 20);
+    expect(stack.powerloss[0]!.unsynced()).toEqual([{ path: '/f', bytes: 9, changes: 3 }]);
+    await stack.powerloss[0]!.drop();
+    await expect(readFile(stack, '/f')).resolves.toBe('hello world');
+  });
+
+  it('a never-synced new file comes back empty; renames carry the unsynced state', async () => {
+    const { stack } = fixture(compactConfig('powerloss'));
+    await writeFile(stack, '/tmp-file', 'data');
+    await run(stack, 'rename', { path: '/tmp-file', newPath: '/final', flags: 0 });
+    await stack.powerloss[0]!.drop();
+    await expect(readFile(stack, '/final')).resolves.toBe('');
+  });
+
+  it("tear keeps a seeded prefix of each file's unsynced writes", async () => {
+    const tearOnce = async (): Promise<string> => {
+      const { stack } = fixture(compactConfig('powerloss'));
+      const fh = await createFile(stack, '/log');
+      for (let i = 0; i < 10; i++) await writeAt(stack, '/log', fh, `${i}`, i);
+      const report = await stack.powerloss[0]!.tear();
+      const content = await readFile(stack, '/log');
+      expect(report.files).toEqual([
+        { path: '/log', kept: content.length, undone: 10 - content.length },
+      ]);
+      expect('0123456789'.startsWith(content)).toBe(true);
+      return content;
+    };
+    expect(await tearOnce()).toBe(await tearOnce());
+  });
+
+  it('bounds the undo data and fails with a clear ENOSPC past maxBytes', async () => {
+    const { stack } = fixture(yamlConfig('  - {type: powerloss, maxBytes: 10}'));
+    const fh = await createFile(stack, '/f');
+    await writeAt(stack, '/f', fh, 'x'.repeat(100));
+    await fsync(stack, '/f', fh);
+    await writeAt(stack, '/f', fh, 'y'.repeat(10), 0);
+    await expect(writeAt(stack, '/f', fh, 'z', 50)).rejects.toMatchObject({
+      code: 'ENOSPC',
+      message: expect.stringMatching(/maxBytes=10/),
+    });
+    // The refused write did not happen, and an fsync frees the budget.
+    await fsync(stack, '/f', fh);
+    await expect(writeAt(stack, '/f', fh, 'z'.repeat(10), 50)).resolves.toBe(10);
+  });
+
+  it('needs data', () => {
+    expect(fixture(compactConfig('powerloss')).stack.needsData).toBe(true);
+  });
+});
