@@ -5,6 +5,7 @@ import { systemClock } from '../telemetry/clock.js';
 import type { Clock } from '../telemetry/clock.js';
 import { getFsMetrics } from '../telemetry/fs-metrics.js';
 import type { FsMetrics } from '../telemetry/fs-metrics.js';
+import { injectedBy, isInjected } from '../telemetry/injected.js';
 
 export interface MetricsLayerOptions {
   registry: Registry;
@@ -108,7 +109,10 @@ export function createMetricsLayer(options: MetricsLayerOptions): Layer {
 
 function recordError(m: FsMetrics, volume: string, call: OpCall, err: unknown): void {
   m.ops.inc({ volume, op: call.op, result: 'error' });
-  m.errors.inc({ volume, op: call.op, errno: toErrnoName(err) });
+  const errno = toErrnoName(err);
+  m.errors.inc({ volume, op: call.op, errno });
+  // Layers below that inject errors need no registry of their own: the error says it was injected.
+  if (isInjected(err)) m.injectedFaults.inc({ volume, layer: injectedBy(err), kind: errno });
   // A failed release still closes the file in the kernel's eyes.
   if (call.op === 'release') m.openFiles.dec({ volume });
 }

@@ -1,6 +1,7 @@
 import { toErrnoName } from '../vfs/errors.js';
 import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
 import { systemClock } from '../telemetry/clock.js';
+import { isInjected } from '../telemetry/injected.js';
 import type { Clock } from '../telemetry/clock.js';
 import type { RecordHeader, RecordLine } from './record-format.js';
 import { createRotatingWriter } from './record-writer.js';
@@ -16,16 +17,6 @@ export interface RecordLayerOptions extends Omit<RotatingWriterOptions, 'header'
 }
 
 const BYTE_OPS: ReadonlySet<FsOp> = new Set<FsOp>(['read', 'write', 'copyFileRange']);
-
-/**
- * An error is counted as injected when the layer that threw it says so: `injected: true` on the
- * error, or the "injected ..." message the fault layer gives its FsErrors.
- */
-export function isInjected(err: unknown): boolean {
-  const e = err as { injected?: unknown; message?: unknown } | null;
-  if (e === null || typeof e !== 'object') return false;
-  return e.injected === true || (typeof e.message === 'string' && e.message.startsWith('injected'));
-}
 
 function describe(call: OpCall, line: RecordLine): void {
   const a = call.args as Partial<{

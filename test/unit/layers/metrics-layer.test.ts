@@ -5,6 +5,7 @@ import { createMetricsLayer } from '../../../src/layers/metrics-layer.js';
 import { createManualClock } from '../../../src/telemetry/clock.js';
 import { recordInjectedFault, recordThrottleWait } from '../../../src/telemetry/fs-metrics.js';
 import { createTelemetryRegistry } from '../../../src/telemetry/registry.js';
+import { FsError } from '../../../src/vfs/errors.js';
 import { createStack } from '../../../src/vfs/stack.js';
 import type { Layer } from '../../../src/vfs/types.js';
 import { createTinyBackend, opCall } from '../telemetry/fixtures.js';
@@ -91,6 +92,41 @@ describe('metrics layer', () => {
     ).toBeUndefined();
     expect(await value(registry, 'fs_interposer_directories', { volume: 'data' })).toBe(0);
     expect(await value(registry, 'fs_interposer_open_files', { volume: 'data' })).toBe(0);
+  });
+
+  it('counts errors that a layer below injected as injected faults, by layer and errno', async () => {
+    const registry = new Registry();
+    const injecting: Layer = {
+      name: 'chaos',
+      around: (c, next) => {
+        if (c.path === '/eio') return Promise.reject(new FsError('EIO', 'injected EIO'));
+        if (c.path === '/nospc')
+          return Promise.reject(
+            Object.assign(new FsError('ENOSPC'), { injected: true, injectedBy: 'quota' }),
+          );
+        return next();
+      },
+    };
+    const stack = createStack(
+      [createMetricsLayer({ registry, volume: 'v' }), injecting],
+      createTinyBackend(),
+    );
+    for (const path of ['/eio', '/eio', '/nospc', '/real-enoent']) {
+      await stack.run(opCall('getattr', { path })).catch(() => undefined);
+    }
+    expect(
+      await value(registry, 'fs_interposer_injected_faults_total', { layer: 'fault', kind: 'EIO' }),
+    ).toBe(2);
+    expect(
+      await value(registry, 'fs_interposer_injected_faults_total', {
+        layer: 'quota',
+        kind: 'ENOSPC',
+      }),
+    ).toBe(1);
+    expect(
+      await value(registry, 'fs_interposer_injected_faults_total', { kind: 'ENOENT' }),
+    ).toBeUndefined();
+    expect(await value(registry, 'fs_interposer_errors_total', { errno: 'ENOENT' })).toBe(1);
   });
 
   it('observes latency in seconds into the 10us..10s buckets', async () => {
