@@ -1,0 +1,114 @@
+import type { Logger } from 'pino';
+import { parseConfigFile, parseLayerSpec } from '../config/index.js';
+import type { ConfigError, StackConfig } from '../config/index.js';
+import type { Backend } from '../vfs/types.js';
+import { buildStack } from './build-stack.js';
+import type { BuildDeps, BuiltStack } from './build-stack.js';
+import { createDecisionLog } from './decision-log.js';
+import type { DecisionLog } from './decision-log.js';
+import type { PowerlossReport } from './powerloss.js';
+import type { UnsyncedFile } from './powerloss-journal.js';
+import { createStackHolder } from './stack-holder.js';
+import type { StackHolder } from './stack-holder.js';
+
+/**
+ * What the `ctl` socket and the config-file watcher need (both belong to the CLI/sidecar):
+ * validate a new config, build it, swap it in; an invalid config is rejected with every error
+ * and the running stack stays. The seed and an open decision log carry over across swaps, so a
+ * run keeps one reproducible history.
+ */
+export interface StackStatus {
+  layers: string[];
+  seed: number;
+  killed: boolean;
+  replaying: boolean;
+  needsData: boolean;
+  inFlight: number;
+  unsynced: UnsyncedFile[];
+  decisions?: { written: number; dropped: number };
+}
+
+export type ApplyResult = { ok: true; status: StackStatus } | { ok: false; errors: ConfigError[] };
+
+export interface StackController {
+  readonly holder: StackHolder;
+  setLayers(spec: string): Promise<ApplyResult>;
+  setConfigFile(text: string, fileName?: string): Promise<ApplyResult>;
+  apply(config: StackConfig): Promise<ApplyResult>;
+  kill(): Promise<void>;
+  status(): StackStatus;
+  powerlossDrop(): Promise<PowerlossReport[]>;
+  powerlossTear(): Promise<PowerlossReport[]>;
+}
+
+export interface StackControllerOptions {
+  backend: Backend;
+  initial: StackConfig;
+  deps?: BuildDeps;
+  logger?: Logger;
+}
+
+export function createStackController(options: StackControllerOptions): StackController {
+  const { backend, logger } = options;
+  const logs = new Map<string, DecisionLog>();
+  let seed: number | undefined = options.deps?.seed;
+  const build = (config: StackConfig): BuiltStack => {
+    const path = config.decisionLog?.path;
+    let log = options.deps?.decisionLog ?? (path === undefined ? undefined : logs.get(path));
+    if (log === undefined && path !== undefined && config.replay === undefined) {
+      log = createDecisionLog({ ...config.decisionLog, ...(logger && { logger }) });
+      logs.set(path, log);
+    }
+    const built = buildStack(config, backend, {
+      ...options.deps,
+      ...(seed !== undefined && { seed }),
+      ...(log && { decisionLog: log }),
+    });
+    seed ??= built.seed;
+    return built;
+  };
+  let built = build(options.initial);
+  const holder = createStackHolder(built, logger === undefined ? {} : { logger });
+
+  const status = (): StackStatus => {
+    const log = built.decisionLog;
+    return {
+      layers: holder.current().layers.map((l) => l.name),
+      seed: built.seed,
+      killed: holder.killed,
+      replaying: built.replaying,
+      needsData: holder.current().needsData,
+      inFlight: holder.inFlight(),
+      unsynced: holder.killed ? [] : built.powerloss.flatMap((p) => p.unsynced()),
+      ...(log && { decisions: { written: log.written, dropped: log.dropped } }),
+    };
+  };
+  const apply = async (config: StackConfig): Promise<ApplyResult> => {
+    let next: BuiltStack;
+    try {
+      next = build(config);
+    } catch (err) {
+      return { ok: false, errors: [{ message: (err as Error).message }] };
+    }
+    built = next;
+    await holder.swap(next);
+    return { ok: true, status: status() };
+  };
+  const fromParse = (r: ReturnType<typeof parseLayerSpec>): Promise<ApplyResult> =>
+    r.ok
+      ? apply({ ...r.value, ...(seed !== undefined && r.value.seed === undefined && { seed }) })
+      : Promise.resolve(r);
+  const everyPowerloss = (fn: 'drop' | 'tear'): Promise<PowerlossReport[]> =>
+    holder.killed ? Promise.resolve([]) : Promise.all(built.powerloss.map((p) => p[fn]()));
+
+  return {
+    holder,
+    apply,
+    status,
+    setLayers: (spec) => fromParse(parseLayerSpec(spec)),
+    setConfigFile: (text, fileName) => fromParse(parseConfigFile(text, fileName)),
+    kill: () => holder.kill(),
+    powerlossDrop: () => everyPowerloss('drop'),
+    powerlossTear: () => everyPowerloss('tear'),
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * The disturbance layers and the stack machinery (trace, metrics and record live beside these,
+ * owned by the telemetry component, and plug in through `layerFactories`).
+ */
+export { buildStack, BUILTIN_FACTORIES, StackBuildError } from './build-stack.js';
+export type { BuildDeps, BuiltStack, FactoryDeps, LayerFactory } from './build-stack.js';
+export { createStackHolder } from './stack-holder.js';
+export type { StackHolder, StackHolderOptions } from './stack-holder.js';
+export { createStackController } from './controller.js';
+export type {
+  ApplyResult,
+  StackController,
+  StackControllerOptions,
+  StackStatus,
+} from './controller.js';
+export { createFakeLayerClock, systemLayerClock } from './clock.js';
+export type { FakeLayerClock, LayerClock } from './clock.js';
+export { createRandom, randomSeed } from './random.js';
+export type { Random } from './random.js';
+export { createScope } from './scope.js';
+export type { Scope } from './scope.js';
+export { createDecisionLog } from './decision-log.js';
+export type { Decision, DecisionLog, DecisionLogOptions } from './decision-log.js';
+export { createDecisions, loadReplay, loadReplayFile } from './decisions.js';
+export type { Decisions, LayerDecisions, ReplayIndex } from './decisions.js';
+export type { LayerDeps } from './deps.js';
+export type { PowerlossLayer, PowerlossReport } from './powerloss.js';
+export type { UnsyncedFile } from './powerloss-journal.js';
