@@ -18,7 +18,11 @@ export interface HandleTable {
   open(node: Inode, flags: number): Handle;
   /** The handle for `fh`, or EBADF. */
   get(fh: number): Handle;
-  close(fh: number): Handle;
+  /**
+   * Close a handle. An unknown one is ignored: the kernel releases each handle once, and a
+   * release re-sent after a server restart must be harmless.
+   */
+  close(fh: number): Handle | undefined;
   readonly size: number;
 }
 
@@ -39,7 +43,8 @@ export function createHandleTable(tree: Tree): HandleTable {
     },
     get,
     close(fh) {
-      const handle = get(fh);
+      const handle = handles.get(fh);
+      if (handle === undefined) return undefined;
       handles.delete(fh);
       handle.node.openCount -= 1;
       tree.release(handle.node);

@@ -4,8 +4,8 @@ import { F_UNLCK, F_WRLCK } from './constants.js';
 
 /**
  * POSIX record locks (fcntl F_GETLK/F_SETLK/F_SETLKW, keyed by lock owner, byte ranges with an
- * inclusive end) and flock(2) locks (whole file, keyed by owner, dropped when the handle that took
- * them is released). Types use the fcntl values the FUSE protocol carries: F_RDLCK, F_WRLCK,
+ * inclusive end) and flock(2) locks (whole file, held by an open file description, i.e. by our
+ * handle: two opens conflict even within one process, and the lock goes with the handle). Types use the fcntl values the FUSE protocol carries: F_RDLCK, F_WRLCK,
  * F_UNLCK. A blocked request waits until some lock on the inode goes, or until the call is
  * interrupted (EINTR). No deadlock detection: two owners blocking on each other wait until one is
  * interrupted.
@@ -16,7 +16,8 @@ interface PosixLock extends LockSpec {
 
 interface InodeLocks {
   posix: PosixLock[];
-  flocks: Map<bigint, { type: number; fh: number }>;
+  /** Handle -> lock type. */
+  flocks: Map<number, number>;
   waiters: Set<() => void>;
 }
 
@@ -29,7 +30,7 @@ export interface LockTable {
   ): Promise<void>;
   flock(
     ino: bigint,
-    req: { owner: bigint; fh: number; type: number; wait: boolean },
+    req: { fh: number; type: number; wait: boolean },
     signal: AbortSignal,
   ): Promise<void>;
   /** close(2) of any descriptor drops the owner's POSIX locks on the file. */
@@ -93,10 +94,8 @@ export function createLockTable(): LockTable {
   };
   const posixConflict = (state: InodeLocks, owner: bigint, lock: LockSpec): PosixLock | undefined =>
     state.posix.find((held) => held.owner !== owner && conflicts(held, lock));
-  const flockConflict = (state: InodeLocks, owner: bigint, type: number): boolean =>
-    [...state.flocks].some(
-      ([o, held]) => o !== owner && (held.type === F_WRLCK || type === F_WRLCK),
-    );
+  const flockConflict = (state: InodeLocks, fh: number, type: number): boolean =>
+    [...state.flocks].some(([h, held]) => h !== fh && (held === F_WRLCK || type === F_WRLCK));
 
   return {
     getlk(ino, owner, lock) {
@@ -122,15 +121,15 @@ export function createLockTable(): LockTable {
       state.posix = kept;
       changed(ino, state);
     },
-    async flock(ino, { owner, fh, type, wait }, signal) {
+    async flock(ino, { fh, type, wait }, signal) {
       let state = stateOf(ino);
-      while (type !== F_UNLCK && flockConflict(state, owner, type)) {
+      while (type !== F_UNLCK && flockConflict(state, fh, type)) {
         if (!wait) throw new FsError('EAGAIN');
         await waitForChange(state, signal);
         state = stateOf(ino);
       }
-      if (type === F_UNLCK) state.flocks.delete(owner);
-      else state.flocks.set(owner, { type, fh });
+      if (type === F_UNLCK) state.flocks.delete(fh);
+      else state.flocks.set(fh, type);
       changed(ino, state);
     },
     dropOwner(ino, owner) {
@@ -142,7 +141,7 @@ export function createLockTable(): LockTable {
     dropHandle(ino, fh) {
       const state = table.get(ino);
       if (state === undefined) return;
-      for (const [owner, held] of state.flocks) if (held.fh === fh) state.flocks.delete(owner);
+      state.flocks.delete(fh);
       changed(ino, state);
     },
   };

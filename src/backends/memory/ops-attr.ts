@@ -79,7 +79,8 @@ export function createAttrOps(state: FsState): BackendOps<AttrOps> {
     async access({ args, caller }) {
       checkAccess(tree.resolve(args.path), args.mask, caller);
     },
-    async statfs() {
+    async statfs({ args }) {
+      tree.resolve(args.path);
       const { budget } = tree;
       const blocks = Math.floor(budget.limits.maxBytes / BLOCK_SIZE);
       const bfree = Math.max(0, Math.floor(budget.freeBytes() / BLOCK_SIZE));

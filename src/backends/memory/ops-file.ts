@@ -70,8 +70,8 @@ export function createFileOps(state: FsState): BackendOps<FileOps> {
       handles.get(args.fh);
     },
     async release({ args }) {
-      const { node } = handles.close(args.fh);
-      locks.dropHandle(node.ino, args.fh);
+      const handle = handles.close(args.fh);
+      if (handle !== undefined) locks.dropHandle(handle.node.ino, args.fh);
     },
   };
 }

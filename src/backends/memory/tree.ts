@@ -2,10 +2,11 @@ import { FsError } from '../../vfs/errors.js';
 import type { Caller } from '../../vfs/types.js';
 import type { Budget } from './budget.js';
 import type { Clock } from './clock.js';
-import { MODE_BITS, NAME_MAX, S_IFDIR, S_IFMT, S_IFREG, S_ISGID } from './constants.js';
+import { MODE_BITS, S_IFDIR, S_IFMT, S_IFREG, S_ISGID } from './constants.js';
 import type { FileDataFactory } from './file-data.js';
 import type { DirInode, Inode, InodeKind } from './inode.js';
 import { kindOfMode, xattrCost } from './inode.js';
+import { checkPath, joinPath, splitPath } from './path.js';
 
 /** A directory entry also costs heap (two Map slots and the name); charge it so links can't OOM. */
 const ENTRY_OVERHEAD = 64;
@@ -40,14 +41,6 @@ export interface Tree {
   release(node: Inode): void;
   /** Set ctime (and mtime when `modified`) to now. */
   touch(node: Inode, modified: boolean): void;
-}
-
-export const joinPath = (dir: string, name: string): string =>
-  dir === '/' ? `/${name}` : `${dir}/${name}`;
-
-function splitPath(path: string): { dir: string; name: string } {
-  const slash = path.lastIndexOf('/');
-  return { dir: slash <= 0 ? '/' : path.slice(0, slash), name: path.slice(slash + 1) };
 }
 
 const MISSING_BELOW = {
@@ -112,6 +105,7 @@ export function createTree(options: TreeOptions): Tree {
   const resolve = (path: string): Inode => {
     const node = paths.get(path);
     if (node !== undefined) return node;
+    checkPath(path);
     // Missing: ENOENT below a directory, ENOTDIR below a file, and ELOOP below a symlink: the
     // kernel resolves symlinks itself, so one inside a path is never followed here.
     let { dir } = splitPath(path);
@@ -130,8 +124,8 @@ export function createTree(options: TreeOptions): Tree {
     resolve,
     parentOf(path) {
       if (path === '/') throw new FsError('EBUSY');
+      checkPath(path);
       const { dir, name } = splitPath(path);
-      if (Buffer.byteLength(name) > NAME_MAX) throw new FsError('ENAMETOOLONG');
       const parent = resolve(dir);
       if (parent.kind !== 'dir') throw new FsError(MISSING_BELOW[parent.kind]);
       return { parent, name };

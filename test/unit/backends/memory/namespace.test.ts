@@ -114,6 +114,22 @@ describe('creating nodes', () => {
   });
 });
 
+describe('path checks', () => {
+  it.each(['/..', '/d/..', '/.', '//d', '/d/', 'relative'])(
+    'refuses %p with EINVAL',
+    async (path) => {
+      await expect(fs.call('lookup', { path })).rejects.toMatchObject({ code: 'EINVAL' });
+      await expect(fs.mkdir(`${path}/x`)).rejects.toMatchObject({ code: 'EINVAL' });
+    },
+  );
+
+  it('reports ENAMETOOLONG for a long component on lookup, counting bytes', async () => {
+    await expect(fs.call('lookup', { path: `/d/${'é'.repeat(128)}` })).rejects.toMatchObject({
+      code: 'ENAMETOOLONG',
+    });
+  });
+});
+
 describe('directory link counts', () => {
   it('counts . and .. of subdirectories', async () => {
     expect((await fs.stat('/d')).nlink).toBe(2);

@@ -1,0 +1,27 @@
+import { createMemoryBackend } from '../../src/backends/memory/memory-backend.js';
+import type { Capability } from './suite.js';
+import { describeConformance } from './suite.js';
+
+// Everything but 'hostDir': the memory backend has no host directory to plant traps in.
+const caps = new Set<Capability>([
+  'xattr',
+  'fallocate',
+  'seekHole',
+  'copyFileRange',
+  'locks',
+  'ownership',
+  'devices',
+  'strictSymlinks',
+  'blocks',
+]);
+
+describeConformance(
+  'memory backend',
+  async () => {
+    const backend = createMemoryBackend({
+      limits: { maxBytes: 64 * 1024 * 1024, maxInodes: 10_000 },
+    });
+    return { backend, caps, cleanup: () => backend.close?.() ?? Promise.resolve() };
+  },
+  caps,
+);
