@@ -1,0 +1,82 @@
+// The sidecar's server process (a main): started by the supervisor with the FUSE fds as fds
+// 3, 4, ...; serves them until the connection ends or the supervisor sends SIGTERM.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLogger } from '../log/logger.js';
+import { startMetricsServer } from '../telemetry/metrics-server.js';
+import { createTelemetryRegistry, podIdentityFromEnv } from '../telemetry/registry.js';
+import { createFuseEngine } from './engine-fuse.js';
+import { parseSidecarEnv } from './env.js';
+import { createFileWatcher } from './file-watcher.js';
+import { createSidecarServer } from './server.js';
+import type { HandedVolume } from './server.js';
+import { FIRST_INHERITED_FD, SERVER_SPEC_ENV } from './spawn-server.js';
+import type { ServerSpec } from './spawn-server.js';
+
+function readOptional(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function handedVolumes(spec: ServerSpec): HandedVolume[] {
+  let next = FIRST_INHERITED_FD;
+  return spec.volumes.map((v) => {
+    const fds = Array.from({ length: v.fdCount }, (_, i) => next + i);
+    next += v.fdCount;
+    return { volume: v.volume, fds, init: v.init };
+  });
+}
+
+function metricsTarget(listen: string): { socketPath: string } | { host: string; port: number } {
+  if (listen.startsWith('unix:')) return { socketPath: listen.slice(5) };
+  const i = listen.lastIndexOf(':');
+  return { host: listen.slice(0, i), port: Number(listen.slice(i + 1)) };
+}
+
+async function main(): Promise<number> {
+  const env = parseSidecarEnv(process.env);
+  const spec = JSON.parse(process.env[SERVER_SPEC_ENV] ?? '{}') as ServerSpec;
+  const logger = createLogger({ name: 'fs-interposer-sidecar' }).child({
+    role: 'server',
+    pid: process.pid,
+  });
+  const registry = createTelemetryRegistry({ identity: podIdentityFromEnv(process.env) });
+  const metrics = env.metricsListen
+    ? await startMetricsServer({ registry, logger, ...metricsTarget(env.metricsListen) })
+    : undefined;
+  const annotationsPath = join(env.podinfoDir, 'annotations');
+  const server = createSidecarServer({
+    volumes: handedVolumes(spec),
+    engine: createFuseEngine({ registry }),
+    handoffDir: env.handoffDir,
+    sourceRoot: env.sourceRoot,
+    generation: spec.generation,
+    annotationsText: readOptional(annotationsPath),
+    ...(env.configFile
+      ? { configFile: { name: env.configFile, text: readOptional(env.configFile) } }
+      : {}),
+    logger,
+  });
+  const watcher = createFileWatcher({
+    path: annotationsPath,
+    logger,
+    onChange: (t) => void server.annotationsChanged(t),
+  });
+  const stop = new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()));
+  await Promise.race([server.done, stop]);
+  watcher.close();
+  await server.close();
+  await metrics?.close();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`fs-interposer sidecar server: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,55 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ServerLaunch, ServerProcess } from './supervisor.js';
+
+/** What the server child reads from FS_INTERPOSER_SERVER_SPEC; its fds start at 3, in order. */
+export interface ServerSpec {
+  generation: number;
+  volumes: { volume: string; fdCount: number; init: Readonly<Record<string, unknown>> }[];
+}
+
+export const SERVER_SPEC_ENV = 'FS_INTERPOSER_SERVER_SPEC';
+export const FIRST_INHERITED_FD = 3;
+
+export function serverSpec(launch: ServerLaunch): ServerSpec {
+  return {
+    generation: launch.generation,
+    volumes: launch.volumes.map((v) => ({ volume: v.volume, fdCount: v.fds.length, init: v.init })),
+  };
+}
+
+/**
+ * Starts the server entry as a child `node` with the held fds as its fds 3, 4, ... (spawn dup2s
+ * them into place, which also drops close-on-exec). The supervisor keeps its own copies.
+ */
+export function createServerSpawner(
+  o: { entry?: string; execArgv?: string[]; env?: NodeJS.ProcessEnv } = {},
+) {
+  const entry = o.entry ?? fileURLToPath(new URL('./server-entry.js', import.meta.url));
+  return (launch: ServerLaunch): ServerProcess => {
+    const fds = launch.volumes.flatMap((v) => v.fds);
+    const child = spawn(process.execPath, [...(o.execArgv ?? process.execArgv), entry], {
+      stdio: ['ignore', 'inherit', 'inherit', ...fds],
+      env: { ...(o.env ?? process.env), [SERVER_SPEC_ENV]: JSON.stringify(serverSpec(launch)) },
+    });
+    return {
+      get pid() {
+        return child.pid;
+      },
+      onExit(listener) {
+        let fired = false;
+        const once = (code: number | null, signal: string | null): void => {
+          if (fired) return;
+          fired = true;
+          listener(code, signal);
+        };
+        child.once('exit', once);
+        // A failed spawn emits 'error' and possibly no 'exit': still a dead server to replace.
+        child.once('error', () => once(null, 'spawn-error'));
+      },
+      kill(signal) {
+        child.kill(signal);
+      },
+    };
+  };
+}

@@ -1,0 +1,118 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { closeSync, readSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import koffi from 'koffi';
+import { pino } from 'pino';
+import { createServerSpawner } from '../../../src/sidecar/spawn-server.js';
+import { createSupervisor } from '../../../src/sidecar/supervisor.js';
+import type { Supervisor } from '../../../src/sidecar/supervisor.js';
+
+const logger = pino({ level: 'silent' });
+const pipe2 = koffi.load('libc.so.6').func('int pipe2(_Out_ int *fds, int flags)');
+const FIXTURE = fileURLToPath(new URL('./fixtures/fd-server.mjs', import.meta.url));
+
+function makePipe(): [number, number] {
+  const fds = [0, 0];
+  if (pipe2(fds, 0o2000000) !== 0) throw new Error('pipe2 failed');
+  return [fds[0]!, fds[1]!];
+}
+
+/** Blocking read of one line from the pipe, polled so a hang fails the test instead. */
+async function readLine(fd: number, timeoutMs = 5000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  const buf = Buffer.alloc(256);
+  let text = '';
+  const nonblock = koffi.load('libc.so.6').func('int fcntl(int, int, int)');
+  nonblock(fd, 4, 0o4000); // F_SETFL O_NONBLOCK
+  while (!text.includes('\n')) {
+    try {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      text += buf.toString('utf8', 0, n);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      if (Date.now() > deadline) throw new Error(`no line within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+  return text.trim();
+}
+
+describe('sidecar supervisor', () => {
+  let sup: Supervisor | undefined;
+  const cleanup: number[] = [];
+  afterEach(async () => {
+    if (sup !== undefined) {
+      sup.terminate();
+      await sup.done;
+    }
+    sup = undefined;
+    cleanup.splice(0).forEach((fd) => closeSync(fd));
+  });
+
+  const start = (o: {
+    native: boolean;
+    appsDone?: Promise<void>;
+    graceMs?: number;
+  }): { read: number } => {
+    const [read, write] = makePipe();
+    cleanup.push(read, write);
+    sup = createSupervisor({
+      volumes: ['data'],
+      acquire: (volume) => Promise.resolve({ volume, fds: [write], init: { major: 7 } }),
+      spawnServer: createServerSpawner({ entry: FIXTURE, execArgv: [] }),
+      appsDone: () => o.appsDone ?? new Promise(() => undefined),
+      nativeSidecar: o.native,
+      graceMs: o.graceMs ?? 60_000,
+      logger,
+    });
+    return { read };
+  };
+
+  it('hands its fds to the server and restarts it at once after kill -9', async () => {
+    const { read } = start({ native: true });
+    await sup!.start();
+    expect(await readLine(read)).toMatch(/^gen=0 pid=\d+ fds=1$/);
+    for (let gen = 1; gen <= 3; gen++) {
+      const killedAt = Date.now();
+      process.kill(sup!.serverPid!, 'SIGKILL');
+      expect(await readLine(read)).toMatch(new RegExp(`^gen=${gen} pid=\\d+ fds=1$`));
+      expect(Date.now() - killedAt).toBeLessThan(2000);
+    }
+    expect(sup!.restarts).toBe(3);
+  });
+
+  it('native sidecar: SIGTERM stops the server and exits 0', async () => {
+    const { read } = start({ native: true });
+    await sup!.start();
+    await readLine(read);
+    sup!.terminate();
+    expect(await sup!.done).toBe(0);
+    expect(sup!.restarts).toBe(0);
+    sup = undefined;
+  });
+
+  it('regular container: keeps serving after SIGTERM until the apps exit', async () => {
+    let appsExit!: () => void;
+    const appsDone = new Promise<void>((r) => (appsExit = r));
+    const { read } = start({ native: false, appsDone });
+    await sup!.start();
+    await readLine(read);
+    sup!.terminate();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sup!.serverPid).toBeDefined(); // still serving
+    appsExit();
+    expect(await sup!.done).toBe(0);
+    sup = undefined;
+  });
+
+  it('regular container: stops when the grace period ends', async () => {
+    const { read } = start({ native: false, graceMs: 150 });
+    await sup!.start();
+    await readLine(read);
+    const t0 = Date.now();
+    sup!.terminate();
+    expect(await sup!.done).toBe(0);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+    sup = undefined;
+  });
+});
