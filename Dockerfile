@@ -46,8 +46,8 @@ ENV NODE_ENV=production
 # The csi role runs as root (the chart sets runAsUser 0, privileged); the sidecar runs as the app's
 # uid/gid (set by the webhook); everything else as this user.
 USER 65532:65532
-# Every role serves plain-HTTP /healthz on FSI_HEALTH_PORT (the chart's probes use the same port).
+# Every role serves plain-HTTP /healthz on FS_INTERPOSER_HEALTH_PORT (the chart's probes use the same port).
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.FSI_HEALTH_PORT || 9808}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.FS_INTERPOSER_HEALTH_PORT || 9808}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
 CMD ["--help"]

@@ -49,20 +49,20 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/* Environment every role reads (the role-independent part of the CLI's contract). */}}
 {{- define "fsi.commonEnv" -}}
-- name: FSI_LOG_LEVEL
+- name: FS_INTERPOSER_LOG_LEVEL
   value: {{ .Values.logLevel | quote }}
-- name: FSI_NAMESPACE
+- name: FS_INTERPOSER_NAMESPACE
   valueFrom: {fieldRef: {fieldPath: metadata.namespace}}
-- name: FSI_POD_NAME
+- name: FS_INTERPOSER_POD_NAME
   valueFrom: {fieldRef: {fieldPath: metadata.name}}
-- name: FSI_NODE_NAME
+- name: FS_INTERPOSER_NODE_NAME
   valueFrom: {fieldRef: {fieldPath: spec.nodeName}}
 {{- with .Values.tracing.otlpEndpoint }}
 - name: OTEL_EXPORTER_OTLP_ENDPOINT
   value: {{ . | quote }}
 {{- end }}
 {{- if .Values.defaultConfig }}
-- name: FSI_DEFAULT_CONFIG
+- name: FS_INTERPOSER_DEFAULT_CONFIG
   value: /etc/fs-interposer/config/default.yaml
 {{- end }}
 {{- end -}}

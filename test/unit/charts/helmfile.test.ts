@@ -80,7 +80,7 @@ describe('helmfile.yaml', () => {
     const objects = renderChart({ values, apiVersions, namespace: ours.namespace, release: ours.name });
     const deployment = objects.find((o) => o.kind === 'Deployment') as any;
     const envVars = deployment.spec.template.spec.containers[0].env as Array<{ name: string; value?: string }>;
-    expect(envVars.find((e) => e.name === 'FSI_TLS_MODE')?.value).toBe(tls);
+    expect(envVars.find((e) => e.name === 'FS_INTERPOSER_TLS_MODE')?.value).toBe(tls);
     for (const kind of kinds) expect(objects.map((o) => o.kind)).toContain(kind);
     expect(envVars.some((e) => e.name === 'OTEL_EXPORTER_OTLP_ENDPOINT')).toBe(Boolean((overrides as any).tracing));
   });

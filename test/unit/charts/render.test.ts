@@ -64,7 +64,8 @@ describe('default render (self-signed TLS)', () => {
 
   it('gives the webhook an empty TLS Secret to fill and the rights for exactly that', () => {
     const secret = findObject(objects, 'Secret', '-webhook-tls');
-    expect((secret as any).type).toBe('kubernetes.io/tls');
+    expect((secret as any).type).toBe('Opaque');
+    expect((secret as any).data).toBeUndefined();
     const role = findObject(objects, 'Role') as any;
     expect(role.rules[0]).toEqual({
       apiGroups: [''], resources: ['secrets'], resourceNames: [secret.metadata.name], verbs: ['get', 'update'],
@@ -75,7 +76,7 @@ describe('default render (self-signed TLS)', () => {
       resourceNames: [mwc.metadata.name], verbs: ['get', 'patch'],
     });
     expect(env(podSpec(deployment).containers[0])).toMatchObject({
-      FSI_TLS_MODE: 'self-signed', FSI_TLS_SECRET: secret.metadata.name, FSI_WEBHOOK_CONFIGURATION: mwc.metadata.name,
+      FS_INTERPOSER_TLS_MODE: 'self-signed', FS_INTERPOSER_TLS_SECRET: secret.metadata.name, FS_INTERPOSER_WEBHOOK_CONFIGURATION: mwc.metadata.name,
     });
   });
 
@@ -102,7 +103,7 @@ describe('default render (self-signed TLS)', () => {
     expect(mounts['/var/lib/kubelet'].mountPropagation).toBe('Bidirectional');
     expect(mounts['/var/lib/kubelet/plugins_registry']).toBeDefined();
     expect(mounts['/var/lib/kubelet/plugins/csi.fs-interposer.dev']).toBeDefined();
-    expect(env(c).FSI_CSI_ENDPOINT).toBe('unix:///var/lib/kubelet/plugins/csi.fs-interposer.dev/csi.sock');
+    expect(env(c).FS_INTERPOSER_CSI_ENDPOINT).toBe('unix:///var/lib/kubelet/plugins/csi.fs-interposer.dev/csi.sock');
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http-health' });
     expect(ps.priorityClassName).toBe('system-node-critical');
     expect(ps.tolerations).toEqual([{ operator: 'Exists' }]);
@@ -144,7 +145,7 @@ describe('optional features', () => {
     expect(mwc.metadata.annotations?.['cert-manager.io/inject-ca-from']).toBe(`fs-interposer/${cert.metadata.name}`);
     const ps = podSpec(findObject(objects, 'Deployment'));
     expect(ps.volumes).toContainEqual({ name: 'tls', secret: { secretName: cert.spec.secretName } });
-    expect(env(ps.containers[0]).FSI_TLS_MODE).toBe('cert-manager');
+    expect(env(ps.containers[0]).FS_INTERPOSER_TLS_MODE).toBe('cert-manager');
     expect(objects.some((o) => o.kind === 'Secret')).toBe(false);
   });
 
@@ -168,7 +169,7 @@ describe('optional features', () => {
     const cm = findObject(objects, 'ConfigMap', '-config') as any;
     expect(cm.data['default.yaml']).toMatch(/kind: LayerStack/);
     for (const kind of ['Deployment', 'DaemonSet']) {
-      expect(env(podSpec(findObject(objects, kind)).containers[0]).FSI_DEFAULT_CONFIG).toBe('/etc/fs-interposer/config/default.yaml');
+      expect(env(podSpec(findObject(objects, kind)).containers[0]).FS_INTERPOSER_DEFAULT_CONFIG).toBe('/etc/fs-interposer/config/default.yaml');
     }
   });
 });
