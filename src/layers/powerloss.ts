@@ -23,6 +23,39 @@ export interface PowerlossLayer extends Layer {
   tear(): Promise<PowerlossReport>;
 }
 
+/** The byte range a change may destroy (within the old size) and the bytes it writes. */
+interface Change {
+  path: string;
+  offset: number;
+  length: number;
+  written: number;
+}
+
+const CHANGES: Partial<Record<FsOp, (call: OpCall) => Change | undefined>> = {
+  write: (c) => {
+    const { offset, buffer } = (c as OpCall<'write'>).args;
+    return { path: c.path, offset, length: buffer.length, written: buffer.length };
+  },
+  // A truncate destroys everything past the new size.
+  setattr: (c) => {
+    const { size } = (c as OpCall<'setattr'>).args;
+    return size === undefined
+      ? undefined
+      : { path: c.path, offset: size, length: Infinity, written: 0 };
+  },
+  // Punch hole, zero range and plain allocation change bytes within the range and the size.
+  // Collapse/insert range also shift the tail, which this undo does not restore (docs/layers.md).
+  fallocate: (c) => {
+    const { offset, length } = (c as OpCall<'fallocate'>).args;
+    return { path: c.path, offset, length, written: 0 };
+  },
+  copyFileRange: (c) => {
+    const { newPath, offsetOut, length } = (c as OpCall<'copyFileRange'>).args;
+    return { path: newPath, offset: offsetOut, length, written: length };
+  },
+};
+
+const RENAME_EXCHANGE = 2;
 const O_RDONLY = 0;
 const O_WRONLY = 1;
 export const DEFAULT_POWERLOSS_BYTES = 64 * 2 ** 20;
@@ -76,21 +109,19 @@ export function createPowerlossLayer(cfg: PowerlossConfig, deps: LayerDeps): Pow
     return run;
   };
 
-  const guard = async <T>(
-    path: string,
-    offset: number,
-    newSize: number | undefined,
-    written: number,
-    next: () => Promise<T>,
-  ): Promise<T> => {
-    const sizeBefore = (await sideCall(backend, 'getattr', { path })).size;
-    const end = newSize === undefined ? offset + written : sizeBefore;
-    const old = await readOld(backend, path, offset, Math.min(end, sizeBefore) - offset);
-    journal.add(path, { offset, old, sizeBefore, written });
+  const guard = async <T>(c: Change, next: () => Promise<T>): Promise<T> => {
+    const sizeBefore = (await sideCall(backend, 'getattr', { path: c.path })).size;
+    const old = await readOld(
+      backend,
+      c.path,
+      c.offset,
+      Math.min(c.offset + c.length, sizeBefore) - c.offset,
+    );
+    journal.add(c.path, { offset: c.offset, old, sizeBefore, written: c.written });
     try {
       return await next();
     } catch (err) {
-      journal.pop(path);
+      journal.pop(c.path);
       throw err;
     }
   };
@@ -119,19 +150,16 @@ export function createPowerlossLayer(cfg: PowerlossConfig, deps: LayerDeps): Pow
       next: () => Promise<OpResultMap[O]>,
     ): Promise<OpResultMap[O]> {
       if (!scope.matches(call)) return next();
-      if (isOp(call, 'write')) {
-        const { offset, buffer } = call.args;
-        return serial(call.path, () => guard(call.path, offset, undefined, buffer.length, next));
+      const change = CHANGES[call.op]?.(call);
+      if (change !== undefined) return serial(change.path, () => guard(change, next));
+      if (call.op === 'fsync' || call.op === 'unlink') {
+        return next().then((r) => (journal.clear(call.path), r));
       }
-      if (isOp(call, 'setattr') && call.args.size !== undefined) {
-        const size = call.args.size;
-        return serial(call.path, () => guard(call.path, size, size, 0, next));
-      }
-      if (call.op === 'fsync') return next().then((r) => (journal.clear(call.path), r));
-      if (isOp(call, 'unlink')) return next().then((r) => (journal.clear(call.path), r));
       if (isOp(call, 'rename')) {
         const { newPath, flags } = call.args;
-        return next().then((r) => (journal.rename(call.path, newPath, (flags & 2) !== 0), r));
+        return next().then(
+          (r) => (journal.rename(call.path, newPath, (flags & RENAME_EXCHANGE) !== 0), r),
+        );
       }
       return next();
     },

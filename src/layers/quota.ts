@@ -1,7 +1,6 @@
 import type { QuotaConfig } from '../config/types.js';
 import { FsError } from '../vfs/errors.js';
-import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
-import { isOp } from '../vfs/types.js';
+import type { Attr, FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
 import type { LayerDeps } from './deps.js';
 import { scanUsage } from './quota-usage.js';
 import type { Usage } from './quota-usage.js';
@@ -14,10 +13,12 @@ import { sideCall } from './side-call.js';
  * as a real full disk does, and fails only when nothing fits. Concurrent growth of one file can
  * overshoot by the writes in flight: the check and the update are not one atomic step.
  */
-const CREATES = new Set<FsOp>(['create', 'mknod', 'mkdir', 'symlink']);
-const TRACKED = new Set<FsOp>([...CREATES, 'write', 'setattr', 'fallocate', 'unlink', 'rmdir']);
+type Next = () => Promise<unknown>;
+type Handler = (u: Usage, call: OpCall, next: Next) => Promise<unknown>;
 
-type Growth = { size: number; end: number };
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const RENAME_EXCHANGE = 2;
 
 export function createQuotaLayer(cfg: QuotaConfig, deps: LayerDeps): Layer {
   const { name, backend } = deps;
@@ -29,65 +30,89 @@ export function createQuotaLayer(cfg: QuotaConfig, deps: LayerDeps): Layer {
     return { name, around: (_c, next) => next() };
   let usage: Promise<Usage> | undefined;
   const current = (): Promise<Usage> => (usage ??= scanUsage(backend));
+  const attrOf = (path: string, fh?: number): Promise<Attr> =>
+    sideCall(backend, 'getattr', fh === undefined ? { path } : { path, fh });
   const sizeOf = async (path: string, fh?: number): Promise<number> =>
-    (await sideCall(backend, 'getattr', fh === undefined ? { path } : { path, fh })).size;
+    (await attrOf(path, fh)).size;
+  const over = (what: string): FsError => new FsError(errno, `${what} quota exceeded`);
 
-  /** Writes: growth of the file beyond its current size, cut to the room left. */
-  const admitWrite = async (u: Usage, call: OpCall<'write'>): Promise<Growth> => {
-    const size = await sizeOf(call.path, call.args.fh);
-    const end = call.args.offset + call.args.buffer.length;
-    const room = maxBytes - u.bytes;
-    if (end - size <= room) return { size, end };
-    const allowedEnd = size + Math.max(0, room);
-    if (allowedEnd <= call.args.offset) throw new FsError(errno, 'byte quota exceeded');
-    call.args.buffer = call.args.buffer.subarray(0, allowedEnd - call.args.offset);
-    return { size, end: allowedEnd };
+  /** Grow-or-refuse for ops that cannot be cut short (truncate, fallocate, copy_file_range). */
+  const grow = async (u: Usage, growth: number, next: Next): Promise<unknown> => {
+    if (growth > 0 && u.bytes + growth > maxBytes) throw over('byte');
+    const r = await next();
+    u.bytes += growth;
+    return r;
   };
 
-  const onRemove = async (call: OpCall, next: () => Promise<unknown>): Promise<unknown> => {
-    const attr = await sideCall(backend, 'getattr', { path: call.path });
-    const result = await next();
-    const u = await current();
-    if (call.op === 'rmdir' || attr.nlink <= 1) {
+  /** An object that disappears (unlink, rmdir, rename over it) frees its inode and bytes. */
+  const freed = (u: Usage, attr: Attr | undefined, dir: boolean): void => {
+    if (attr === undefined || (!dir && attr.nlink > 1)) return;
+    u.inodes--;
+    if ((attr.mode & S_IFMT) === S_IFREG) u.bytes -= attr.size;
+  };
+
+  const create: Handler = async (u, _call, next) => {
+    if (u.inodes + 1 > maxInodes) throw over('inode');
+    const r = await next();
+    u.inodes++;
+    return r;
+  };
+
+  const handlers: Partial<Record<FsOp, Handler>> = {
+    create,
+    mknod: create,
+    mkdir: create,
+    symlink: create,
+    async write(u, call, next) {
+      const args = (call as OpCall<'write'>).args;
+      const size = await sizeOf(call.path, args.fh);
+      const room = maxBytes - u.bytes;
+      const end = Math.min(args.offset + args.buffer.length, size + Math.max(0, room));
+      if (end <= args.offset) throw over('byte');
+      if (end < args.offset + args.buffer.length)
+        args.buffer = args.buffer.subarray(0, end - args.offset);
+      const n = (await next()) as number;
+      u.bytes += Math.max(0, args.offset + n - size);
+      return n;
+    },
+    async setattr(u, call, next) {
+      const args = (call as OpCall<'setattr'>).args;
+      if (args.size === undefined) return next();
+      return grow(u, args.size - (await sizeOf(call.path, args.fh)), next);
+    },
+    async fallocate(u, call, next) {
+      const args = (call as OpCall<'fallocate'>).args;
+      if (args.mode !== 0) return next();
+      return grow(
+        u,
+        Math.max(0, args.offset + args.length - (await sizeOf(call.path, args.fh))),
+        next,
+      );
+    },
+    async copyFileRange(u, call, next) {
+      const args = (call as OpCall<'copyFileRange'>).args;
+      const size = await sizeOf(args.newPath, args.fhOut);
+      return grow(u, Math.max(0, args.offsetOut + args.length - size), next);
+    },
+    async unlink(u, call, next) {
+      const attr = await attrOf(call.path);
+      const r = await next();
+      freed(u, attr, false);
+      return r;
+    },
+    async rmdir(u, call, next) {
+      const r = await next();
       u.inodes--;
-      if (call.op === 'unlink') u.bytes -= attr.size;
-    }
-    return result;
-  };
-
-  const handle = async (call: OpCall, next: () => Promise<unknown>): Promise<unknown> => {
-    const u = await current();
-    if (CREATES.has(call.op)) {
-      if (u.inodes + 1 > maxInodes) throw new FsError(errno, 'inode quota exceeded');
-      const r = await next();
-      u.inodes++;
       return r;
-    }
-    if (isOp(call, 'write')) {
-      const g = await admitWrite(u, call);
+    },
+    async rename(u, call, next) {
+      const args = (call as OpCall<'rename'>).args;
+      if ((args.flags & RENAME_EXCHANGE) !== 0) return next();
+      const target = await attrOf(args.newPath).catch(() => undefined);
       const r = await next();
-      u.bytes += Math.max(0, Math.min(g.end, call.args.offset + (r as number)) - g.size);
+      freed(u, target, ((target?.mode ?? 0) & S_IFMT) !== S_IFREG);
       return r;
-    }
-    if (isOp(call, 'setattr') && call.args.size !== undefined) {
-      const before = await sizeOf(call.path, call.args.fh);
-      const growth = call.args.size - before;
-      if (growth > 0 && u.bytes + growth > maxBytes)
-        throw new FsError(errno, 'byte quota exceeded');
-      const r = await next();
-      u.bytes += growth;
-      return r;
-    }
-    if (isOp(call, 'fallocate') && call.args.mode === 0) {
-      const before = await sizeOf(call.path, call.args.fh);
-      const growth = Math.max(0, call.args.offset + call.args.length - before);
-      if (u.bytes + growth > maxBytes) throw new FsError(errno, 'byte quota exceeded');
-      const r = await next();
-      u.bytes += growth;
-      return r;
-    }
-    if (call.op === 'unlink' || call.op === 'rmdir') return onRemove(call, next);
-    return next();
+    },
   };
 
   return {
@@ -96,8 +121,9 @@ export function createQuotaLayer(cfg: QuotaConfig, deps: LayerDeps): Layer {
       call: OpCall<O>,
       next: () => Promise<OpResultMap[O]>,
     ): Promise<OpResultMap[O]> {
-      if (!TRACKED.has(call.op) || !scope.matches(call)) return next();
-      return handle(call, next) as Promise<OpResultMap[O]>;
+      const handler = handlers[call.op];
+      if (handler === undefined || !scope.matches(call)) return next();
+      return current().then((u) => handler(u, call, next)) as Promise<OpResultMap[O]>;
     },
   };
 }

@@ -86,6 +86,39 @@ describe('powerloss layer', () => {
     await expect(writeAt(stack, '/f', fh, 'z'.repeat(10), 50)).resolves.toBe(10);
   });
 
+  it('undoes hole punches and copy_file_range into a file', async () => {
+    const { stack } = fixture(compactConfig('powerloss'));
+    const a = await createFile(stack, '/a');
+    const b = await createFile(stack, '/b');
+    await writeAt(stack, '/a', a, 'abcdefgh');
+    await writeAt(stack, '/b', b, '12345678');
+    await fsync(stack, '/a', a);
+    await fsync(stack, '/b', b);
+    const PUNCH_HOLE_KEEP_SIZE = 0x02 | 0x01;
+    await run(stack, 'fallocate', {
+      path: '/a',
+      fh: a,
+      offset: 2,
+      length: 3,
+      mode: PUNCH_HOLE_KEEP_SIZE,
+    });
+    await run(stack, 'copyFileRange', {
+      path: '/a',
+      fh: a,
+      offset: 0,
+      newPath: '/b',
+      fhOut: b,
+      offsetOut: 6,
+      length: 8,
+      flags: 0,
+    });
+    await expect(readFile(stack, '/a')).resolves.toBe('ab\0\0\0fgh');
+    await expect(readFile(stack, '/b')).resolves.toBe('123456ab\0\0\0fgh');
+    await stack.powerloss[0]!.drop();
+    await expect(readFile(stack, '/a')).resolves.toBe('abcdefgh');
+    await expect(readFile(stack, '/b')).resolves.toBe('12345678');
+  });
+
   it('needs data', () => {
     expect(fixture(compactConfig('powerloss')).stack.needsData).toBe(true);
   });

@@ -53,3 +53,15 @@ describe('quota layer', () => {
     );
   });
 });
+
+describe('quota layer, replacing objects', () => {
+  it('a rename over an existing file frees the replaced file', async () => {
+    const { stack } = fixture(yamlConfig('  - {type: quota, maxBytes: 1000, maxInodes: 2}'));
+    await writeFile(stack, '/a', 'x'.repeat(600));
+    await writeFile(stack, '/b', 'y'.repeat(400));
+    await expect(createFile(stack, '/c')).rejects.toMatchObject({ code: 'ENOSPC' });
+    await run(stack, 'rename', { path: '/b', newPath: '/a', flags: 0 });
+    const fh = await createFile(stack, '/c');
+    await expect(writeAt(stack, '/c', fh, Buffer.alloc(700))).resolves.toBe(600);
+  });
+});
