@@ -1,5 +1,4 @@
 import { describe, expect } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Harness, SuiteContext } from './harness.js';
@@ -125,22 +124,6 @@ export function confinementCases(s: SuiteContext): void {
       expect(await swapper).toBeGreaterThan(0);
       expect(outcomes.has('ELOOP')).toBe(true);
       untouched(trap);
-    });
-
-    s.test('hostDir', 'locks')('flock is visible to other processes on the host', async () => {
-      const h = s.h();
-      await h.writeFile('/f', 'x');
-      const fh = await h.open('/f', O_RDWR);
-      await h.run('flock', { path: '/f', fh, owner: 1n, type: 1, wait: false });
-      const other = () =>
-        new Promise<number>((resolve) => {
-          execFile('flock', ['-n', path.join(h.target.hostDir!, 'f'), 'true'], (err) =>
-            resolve(err === null ? 0 : ((err as { code?: number }).code ?? -1)),
-          );
-        });
-      expect(await other()).toBe(1);
-      await h.run('release', { path: '/f', fh, flags: O_RDWR });
-      expect(await other()).toBe(0);
     });
   });
 }

@@ -44,6 +44,34 @@ export function namespaceCases(s: SuiteContext): void {
       expect(await errnoOf(h.run('lookup', { path: '/d/sub' }))).toBe('ENOENT');
     });
 
+    s.test()(
+      'lists a large directory completely, also to concurrent readers of one handle',
+      async () => {
+        const h = s.h();
+        await h.run('mkdir', { path: '/big', mode: 0o755, umask: 0 });
+        const expected: string[] = [];
+        for (let i = 0; i < 1500; i++) {
+          const name = `entry-${String(i).padStart(5, '0')}-${'x'.repeat(60)}`;
+          expected.push(name);
+          const m = await h.run('mknod', {
+            path: `/big/${name}`,
+            mode: S_IFREG | 0o644,
+            rdev: 0,
+            umask: 0,
+          });
+          expect(m.size).toBe(0);
+        }
+        const dh = await h.run('opendir', { path: '/big', flags: 0 });
+        const [a, b] = await Promise.all([
+          h.run('readdir', { path: '/big', fh: dh.fh }),
+          h.run('readdir', { path: '/big', fh: dh.fh }),
+        ]);
+        await h.run('releasedir', { path: '/big', fh: dh.fh });
+        expect(a.map((e) => e.name).sort()).toEqual(expected);
+        expect(b.map((e) => e.name).sort()).toEqual(expected);
+      },
+    );
+
     s.test()('rename moves a file, keeps its inode and replaces an existing target', async () => {
       const h = s.h();
       const a = await h.writeFile('/a', 'A');

@@ -47,6 +47,29 @@ export function xattrCases(s: SuiteContext): void {
       expect(await h.run('getxattr', { path: '/d', name: 'user.big' })).toEqual(big);
     });
 
+    s.test('xattr', 'privileged')('trusted.* attributes work for a privileged server', async () => {
+      const h = s.h();
+      await h.writeFile('/f', 'x');
+      await h.run('setxattr', { path: '/f', name: 'trusted.t', value: Buffer.from('v'), flags: 0 });
+      expect((await h.run('getxattr', { path: '/f', name: 'trusted.t' })).toString()).toBe('v');
+      expect(await h.run('listxattr', { path: '/f' })).toContain('trusted.t');
+    });
+
+    s.test('xattr')(
+      'user.* attributes on a symlink are refused like on Linux (EPERM)',
+      async () => {
+        const h = s.h();
+        await h.run('symlink', { path: '/l', target: 'nowhere' });
+        const set = h.run('setxattr', {
+          path: '/l',
+          name: 'user.x',
+          value: Buffer.from('v'),
+          flags: 0,
+        });
+        expect(await errnoOf(set)).toBe('EPERM');
+      },
+    );
+
     s.test('xattr')('xattrs on a missing file fail with ENOENT', async () => {
       const h = s.h();
       expect(await errnoOf(h.run('getxattr', { path: '/missing', name: 'user.x' }))).toBe('ENOENT');

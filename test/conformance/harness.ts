@@ -17,6 +17,8 @@ export type Capability =
   | 'locks'
   /** New objects are owned by the calling uid/gid (root server or memory backend). */
   | 'ownership'
+  /** The backend acts with full privileges (trusted.* xattrs need CAP_SYS_ADMIN). */
+  | 'privileged'
   /** mknod of character and block devices (needs root on a real filesystem). */
   | 'devices'
   /** A symlink as an intermediate path component is refused with ELOOP, never followed. */

@@ -16,7 +16,7 @@ const caps = new Set<Capability>([
   'locks',
   'strictSymlinks',
   'blocks',
-  ...(isRoot ? (['ownership', 'devices'] as const) : []),
+  ...(isRoot ? (['ownership', 'devices', 'privileged'] as const) : []),
 ]);
 
 describeConformance(

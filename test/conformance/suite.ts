@@ -4,6 +4,7 @@ import { confinementCases } from './cases-confinement.js';
 import { dataCases } from './cases-data.js';
 import { errorCases } from './cases-errors.js';
 import { fileCases } from './cases-files.js';
+import { hostCases } from './cases-host.js';
 import { lockCases } from './cases-locks.js';
 import { namespaceCases } from './cases-namespace.js';
 import { ownershipCases } from './cases-ownership.js';
@@ -49,5 +50,6 @@ export function describeConformance(
     xattrCases(s);
     lockCases(s);
     confinementCases(s);
+    hostCases(s);
   });
 }

@@ -11,6 +11,19 @@ export function createDirOps(ctx: PassthroughContext) {
     if (file !== undefined) return { fd: file.fd, temporary: false };
     return { fd: await openPath(ctx, path, O_RDONLY | O_DIRECTORY), temporary: true };
   };
+  // One listing at a time per handle: the listing rewinds and reads the shared fd offset.
+  const inFlight = new Map<number, Promise<DirEntry[]>>();
+  const list = async (fh: number, path: string): Promise<DirEntry[]> => {
+    const dir = await dirFd(fh, path);
+    try {
+      // getdents64 gives the inode number and type with no stat per entry; full attributes
+      // would cost one lstat per entry, so they are left to the engine's lookups.
+      const raw = await readAllDirents(dir.fd);
+      return raw.map((e) => ({ name: e.name, ino: e.ino, type: e.dtype << 12 }));
+    } finally {
+      if (dir.temporary) await fdClose(dir.fd);
+    }
+  };
   return {
     async opendir(call: OpCall<'opendir'>): Promise<OpenResult> {
       const { path } = call.args;
@@ -18,16 +31,13 @@ export function createDirOps(ctx: PassthroughContext) {
       return { fh: ctx.handles.add({ fd, path, flags: O_RDONLY | O_DIRECTORY, kind: 'dir' }) };
     },
 
-    async readdir(call: OpCall<'readdir'>): Promise<DirEntry[]> {
-      const dir = await dirFd(call.args.fh, call.args.path);
-      try {
-        // getdents64 gives the inode number and type with no stat per entry; full attributes
-        // would cost one lstat per entry, so they are left to the engine's lookups.
-        const raw = await readAllDirents(dir.fd);
-        return raw.map((e) => ({ name: e.name, ino: e.ino, type: e.dtype << 12 }));
-      } finally {
-        if (dir.temporary) await fdClose(dir.fd);
-      }
+    readdir(call: OpCall<'readdir'>): Promise<DirEntry[]> {
+      const { fh, path } = call.args;
+      const running = inFlight.get(fh);
+      if (running !== undefined) return running;
+      const p = list(fh, path).finally(() => inFlight.delete(fh));
+      inFlight.set(fh, p);
+      return p;
     },
 
     async releasedir(call: OpCall<'releasedir'>): Promise<void> {

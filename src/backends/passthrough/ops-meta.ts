@@ -19,6 +19,9 @@ export function createMetaOps(ctx: PassthroughContext) {
   return {
     lookup: (call: OpCall<'lookup'>) => statPath(ctx, call.args.path),
 
+    // The backend keeps no per-node state: nothing to forget.
+    forget: async (): Promise<void> => {},
+
     async getattr(call: OpCall<'getattr'>): Promise<Attr> {
       const file = call.args.fh === undefined ? undefined : ctx.handles.get(call.args.fh);
       // After unlink the path is gone but the open file is not: prefer the fd when there is one.
