@@ -46,8 +46,9 @@ ENV NODE_ENV=production
 # The csi role runs as root (the chart sets runAsUser 0, privileged); the sidecar runs as the app's
 # uid/gid (set by the webhook); everything else as this user.
 USER 65532:65532
-# Every role serves plain-HTTP /healthz on FS_INTERPOSER_HEALTH_PORT (the chart's probes use the same port).
+# /healthz: the webhook on its HTTPS port (own CA, so unverified), the other roles over HTTP on
+# FS_INTERPOSER_HEALTH_PORT. (The kubelet ignores HEALTHCHECK: the chart's probes do the same checks.)
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.FS_INTERPOSER_HEALTH_PORT || 9808}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "const e = process.env, tls = Boolean(e.FS_INTERPOSER_WEBHOOK_PORT); require(tls ? 'node:https' : 'node:http').get({ host: '127.0.0.1', port: e.FS_INTERPOSER_WEBHOOK_PORT || e.FS_INTERPOSER_HEALTH_PORT || 9808, path: '/healthz', rejectUnauthorized: false, timeout: 2500 }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
 CMD ["--help"]

@@ -57,7 +57,7 @@ FROM ${TAG%:*}:rootfs
 WORKDIR /app
 ENV PATH=/usr/local/bin:/bin NODE_ENV=production
 USER 65532:65532
-HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.FS_INTERPOSER_HEALTH_PORT || 9808) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 CMD ["node", "-e", "const e = process.env, tls = Boolean(e.FS_INTERPOSER_WEBHOOK_PORT); require(tls ? 'node:https' : 'node:http').get({ host: '127.0.0.1', port: e.FS_INTERPOSER_WEBHOOK_PORT || e.FS_INTERPOSER_HEALTH_PORT || 9808, path: '/healthz', rejectUnauthorized: false, timeout: 2500 }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
 CMD ["--help"]
 DOCKERFILE
