@@ -1,6 +1,17 @@
 import { FsError } from '../../vfs/errors.js';
 import type { Attr, Caller } from '../../vfs/types.js';
-import { LINK_MAX, MODE_BITS, S_IFDIR, S_IFLNK, S_IFMT } from './constants.js';
+import {
+  LINK_MAX,
+  MODE_BITS,
+  S_IFBLK,
+  S_IFCHR,
+  S_IFDIR,
+  S_IFIFO,
+  S_IFLNK,
+  S_IFMT,
+  S_IFREG,
+  S_IFSOCK,
+} from './constants.js';
 import type { DirInode, Inode } from './inode.js';
 import { toAttr } from './inode.js';
 import type { BackendOps, FsState } from './state.js';
@@ -11,6 +22,7 @@ type NamespaceOps = 'mknod' | 'mkdir' | 'symlink' | 'link' | 'unlink' | 'rmdir';
 
 /** Longest symlink target, as PATH_MAX. */
 const SYMLINK_MAX = 4095;
+const MKNOD_TYPES = new Set([0, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK]);
 
 /** Create a new inode at `path` (EEXIST when taken) and link it into its parent. */
 export function addNode(state: FsState, path: string, spec: Omit<NewNode, 'parent'>): Inode {
@@ -50,6 +62,12 @@ export function removeName(state: FsState, path: string, caller: Caller): void {
   tree.release(node);
 }
 
+/** What mknod(2) may create (the kernel's may_mknod): directories EPERM, symlinks and junk EINVAL. */
+function checkMknodType(type: number): void {
+  if (type === S_IFDIR) throw new FsError('EPERM');
+  if (!MKNOD_TYPES.has(type)) throw new FsError('EINVAL');
+}
+
 const masked = (mode: number, umask: number): number =>
   (mode & S_IFMT) | (mode & MODE_BITS & ~umask);
 
@@ -58,7 +76,7 @@ export function createNamespaceOps(state: FsState): BackendOps<NamespaceOps> {
   return {
     async mknod({ args, caller }): Promise<Attr> {
       const mode = masked(args.mode, args.umask);
-      if ((mode & S_IFMT) === S_IFDIR) throw new FsError('EINVAL');
+      checkMknodType(mode & S_IFMT);
       return toAttr(addNode(state, args.path, { mode, caller, rdev: args.rdev }));
     },
     async mkdir({ args, caller }) {

@@ -50,6 +50,16 @@ describe('creating nodes', () => {
     expect(await fs.stat('/n')).toEqual(attr);
   });
 
+  it.each([
+    ['a directory', S_IFDIR | 0o755, 'EPERM'],
+    ['a symlink', S_IFLNK | 0o777, 'EINVAL'],
+    ['an unknown type', 0o070000 | 0o644, 'EINVAL'],
+  ])('mknod of %s fails like may_mknod', async (_name, mode, code) => {
+    await expect(fs.call('mknod', { path: '/n', mode, rdev: 0, umask: 0 })).rejects.toMatchObject({
+      code,
+    });
+  });
+
   it('keeps the device number of a character device', async () => {
     const attr = await fs.call('mknod', {
       path: '/tty',
