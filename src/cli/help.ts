@@ -20,6 +20,10 @@ export const HELP = `Usage: fs-interposer <command> [options]
 Commands:
   mount [options] SOURCE MOUNTPOINT   serve SOURCE at MOUNTPOINT through a stack of layers
                                       (foreground; Ctrl-C or SIGTERM unmounts)
+  ctl MOUNTPOINT COMMAND              control a running mount: status | set-layers SPEC |
+                                      set-config FILE | kill | powerloss drop|tear|report
+  layers [--json]                     the layers and their parameters
+  report RUN.jsonl -o REPORT.html     an HTML analysis of a run recorded with --record
   help, --help                        this text
   version, --version                  the version
 

@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 import { createLogger } from '../log/logger.js';
+import { runCtlCommand } from './ctl-command.js';
+import { runLayersCommand } from './layers-command.js';
+import { runReportCommand } from './report-command.js';
 import { runMountCommand } from './run-mount.js';
 import { HELP, VERSION } from './help.js';
 
@@ -20,6 +23,12 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'mount':
       return runMountCommand(rest, { createLogger });
+    case 'ctl':
+      return runCtlCommand(rest);
+    case 'layers':
+      return runLayersCommand(rest);
+    case 'report':
+      return runReportCommand(rest);
     default:
       process.stderr.write(`fs-interposer: unknown command ${JSON.stringify(command)}\n\n${HELP}`);
       return 2;

@@ -3,6 +3,8 @@ import type { Logger, LoggerOptions } from '../log/logger.js';
 import { createMemoryBackend } from '../backends/memory/memory-backend.js';
 import { createNullBackend } from '../backends/null/null-backend.js';
 import { createPassthroughBackend } from '../backends/passthrough/backend.js';
+import { startControlServer } from '../control/control-server.js';
+import { controlSocketPath } from '../control/socket-path.js';
 import { createStackRuntime } from '../runtime/stack-runtime.js';
 import { startMetricsServer } from '../telemetry/metrics-server.js';
 import type { MetricsServer } from '../telemetry/metrics-server.js';
@@ -85,6 +87,11 @@ export async function runMountCommand(argv: string[], deps: CliDeps): Promise<nu
     return 1;
   }
   holder.onSwap(() => void mount.session.invalidateAll());
+  const control = await startControlServer({
+    socketPath: controlSocketPath(mount.mountpoint),
+    target: { runtime, mountpoint: mount.mountpoint, inFlight: () => mount.session.inFlight },
+    logger,
+  });
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signalled) return;
@@ -96,6 +103,7 @@ export async function runMountCommand(argv: string[], deps: CliDeps): Promise<nu
   process.stdout.write(`fs-interposer: serving ${a.source} at ${mount.mountpoint} (pid ${process.pid})\n`);
   await mount.session.done;
   logger.info({ mountpoint: mount.mountpoint }, signalled ? 'stopped' : 'unmounted from outside; exiting');
+  await control.close();
   await metrics?.close();
   await runtime.close();
   await backend.close?.();

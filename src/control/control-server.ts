@@ -1,0 +1,54 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { dirname } from 'node:path';
+import type { Logger } from '../log/logger.js';
+import { execute } from './commands.js';
+import type { ControlRequest, ControlResponse, ControlTarget } from './commands.js';
+
+const MAX_LINE = 1 << 20;
+
+/** Serve control commands (JSON lines) on a unix socket only its owner can use (mode 0600). */
+export async function startControlServer(o: { socketPath: string; target: ControlTarget; logger: Logger }): Promise<{ close(): Promise<void> }> {
+  mkdirSync(dirname(o.socketPath), { recursive: true, mode: 0o700 });
+  rmSync(o.socketPath, { force: true }); // a stale socket from a dead predecessor
+  const log = o.logger.child({ component: 'control' });
+  const onConnection = (sock: Socket): void => {
+    let buf = '';
+    sock.setEncoding('utf8');
+    sock.on('data', (chunk: string) => {
+      buf += chunk;
+      if (buf.length > MAX_LINE) return void sock.end(`${JSON.stringify({ ok: false, error: 'request too large' })}\n`);
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        void handle(line).then((r) => sock.write(`${JSON.stringify(r)}\n`));
+      }
+    });
+    sock.on('error', () => undefined);
+  };
+  const handle = async (line: string): Promise<ControlResponse> => {
+    let req: ControlRequest;
+    try {
+      req = JSON.parse(line) as ControlRequest;
+    } catch {
+      return { ok: false, error: 'request is not JSON' };
+    }
+    const r = await execute(o.target, req);
+    log.info({ command: req.command, ok: r.ok }, 'control command');
+    return r;
+  };
+  const server: Server = createServer(onConnection);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ path: o.socketPath, readableAll: false, writableAll: false }, resolve);
+  });
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        rmSync(o.socketPath, { force: true });
+      }),
+  };
+}
