@@ -1,7 +1,10 @@
 import { callAsync, callSync, libc } from './libc.js';
 import { F_OFD_GETLK, F_OFD_SETLK, F_UNLCK } from './constants.js';
 
-/** A byte-range lock as fcntl reports it; `end` is inclusive, Number.MAX_SAFE_INTEGER = to EOF. */
+/**
+ * A byte-range lock; `end` is inclusive. "To end of file" is the kernel's OFFSET_MAX (2^63 - 1,
+ * which a number rounds to 2^63): any `end` from 2^53 - 1 up is taken to mean it.
+ */
 export interface RangeLock {
   type: number;
   start: number;
@@ -9,7 +12,7 @@ export interface RangeLock {
   pid: number;
 }
 
-export const LOCK_TO_EOF = Number.MAX_SAFE_INTEGER;
+export const LOCK_TO_EOF = 2 ** 63 - 1;
 
 /** struct flock on LP64 Linux: i16 type, i16 whence, pad, i64 start, i64 len, i32 pid, pad. */
 function encode(lock: RangeLock): Buffer {
@@ -17,7 +20,7 @@ function encode(lock: RangeLock): Buffer {
   buf.writeInt16LE(lock.type, 0);
   buf.writeInt16LE(0, 2); // SEEK_SET
   buf.writeBigInt64LE(BigInt(lock.start), 8);
-  const len = lock.end >= LOCK_TO_EOF ? 0n : BigInt(lock.end - lock.start + 1);
+  const len = lock.end >= Number.MAX_SAFE_INTEGER ? 0n : BigInt(lock.end - lock.start + 1);
   buf.writeBigInt64LE(len, 16);
   // OFD locks require l_pid 0.
   buf.writeInt32LE(0, 24);

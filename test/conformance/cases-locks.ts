@@ -72,6 +72,38 @@ export function lockCases(s: SuiteContext): void {
       },
     );
 
+    s.test('locks')(
+      'a lock to end of file (end = OFFSET_MAX as the engine decodes it) covers huge offsets',
+      async () => {
+        const h = s.h();
+        const [fa, fb] = await twoHandles(h);
+        const TO_EOF = 2 ** 63 - 1;
+        await h.run('setlk', {
+          path: '/db',
+          fh: fa,
+          owner: A,
+          lock: lock(F_WRLCK, 100, TO_EOF, 1),
+          wait: false,
+        });
+        const far = await h.run('getlk', {
+          path: '/db',
+          fh: fb,
+          owner: B,
+          lock: lock(F_RDLCK, 2 ** 40, 2 ** 40, 2),
+        });
+        expect(far.type).toBe(F_WRLCK);
+        expect(far.start).toBe(100);
+        expect(far.end).toBeGreaterThanOrEqual(Number.MAX_SAFE_INTEGER);
+        const before = await h.run('getlk', {
+          path: '/db',
+          fh: fb,
+          owner: B,
+          lock: lock(F_WRLCK, 0, 99, 2),
+        });
+        expect(before.type).toBe(F_UNLCK);
+      },
+    );
+
     s.test('locks')('one owner never conflicts with itself, even through two opens', async () => {
       const h = s.h();
       const [f1, f2] = await twoHandles(h);
