@@ -76,30 +76,52 @@ function instanceNames(layers: readonly LayerConfig[]): string[] {
   });
 }
 
+/** The decision machinery: replay wins over logging; an explicit deps log wins over the config. */
+function decisionsFor(
+  config: StackConfig,
+  deps: BuildDeps,
+  clock: LayerClock,
+  logger: Logger | undefined,
+) {
+  const replay =
+    deps.replay ?? (config.replay === undefined ? undefined : loadReplayFile(config.replay.path));
+  let log: DecisionLog | undefined;
+  if (replay === undefined) {
+    log = deps.decisionLog;
+    if (log === undefined && config.decisionLog !== undefined) {
+      log = createDecisionLog({ ...config.decisionLog, ...(logger && { logger }) });
+    }
+  }
+  return {
+    replay,
+    log,
+    decisions: createDecisions({ clock, ...(log && { log }), ...(replay && { replay }) }),
+  };
+}
+
+function checkFactories(
+  config: StackConfig,
+  factories: Readonly<Record<string, LayerFactory>>,
+): void {
+  const missing = config.layers.filter((l) => factories[l.type] === undefined).map((l) => l.type);
+  if (missing.length > 0) {
+    throw new StackBuildError(
+      `no factory registered for layer type(s): ${[...new Set(missing)].join(', ')}`,
+    );
+  }
+}
+
 export function buildStack(
   config: StackConfig,
   backend: Backend,
   deps: BuildDeps = {},
 ): BuiltStack {
   const factories = { ...BUILTIN_FACTORIES, ...deps.layerFactories };
-  const missing = config.layers.filter((l) => factories[l.type] === undefined).map((l) => l.type);
-  if (missing.length > 0)
-    throw new StackBuildError(
-      `no factory registered for layer type(s): ${[...new Set(missing)].join(', ')}`,
-    );
+  checkFactories(config, factories);
   const clock = deps.clock ?? systemLayerClock;
   const seed = config.seed ?? deps.seed ?? randomSeed();
   const logger = deps.logger?.child({ component: 'layers' });
-  const replay =
-    deps.replay ?? (config.replay === undefined ? undefined : loadReplayFile(config.replay.path));
-  const log =
-    replay !== undefined
-      ? undefined
-      : (deps.decisionLog ??
-        (config.decisionLog === undefined
-          ? undefined
-          : createDecisionLog({ ...config.decisionLog, ...(logger && { logger }) })));
-  const decisions = createDecisions({ clock, ...(log && { log }), ...(replay && { replay }) });
+  const { replay, log, decisions } = decisionsFor(config, deps, clock, logger);
   const root = createRandom(seed);
   const names = instanceNames(config.layers);
   const layers = config.layers.map((cfg, i) => {

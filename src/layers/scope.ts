@@ -27,27 +27,37 @@ const glob = (patterns: readonly string[] | undefined): ((p: string) => boolean)
 const idSet = (ids: readonly number[] | undefined): Set<number> | undefined =>
   ids === undefined || ids.length === 0 ? undefined : new Set(ids);
 
+type Check = (call: OpCall) => boolean;
+
+/** The static checks this config needs, cheapest first; none at all for an empty scope. */
+function staticChecks(cfg: ScopeConfig): Check[] {
+  const checks: Check[] = [];
+  const ops = cfg.ops === undefined ? undefined : expandOps(cfg.ops);
+  if (ops !== undefined) checks.push((c) => ops.has(c.op));
+  const ids: [readonly number[] | undefined, (c: OpCall) => number][] = [
+    [cfg.pids, (c) => c.caller.pid],
+    [cfg.uids, (c) => c.caller.uid],
+    [cfg.gids, (c) => c.caller.gid],
+  ];
+  for (const [list, get] of ids) {
+    const set = idSet(list);
+    if (set !== undefined) checks.push((c) => set.has(get(c)));
+  }
+  const include = glob(cfg.paths);
+  if (include !== undefined) checks.push((c) => include(c.path));
+  const exclude = glob(cfg.excludePaths);
+  if (exclude !== undefined) checks.push((c) => !exclude(c.path));
+  return checks;
+}
+
 export function createScope(cfg: ScopeConfig | undefined): Scope {
-  const include = glob(cfg?.paths);
-  const exclude = glob(cfg?.excludePaths);
+  const checks = staticChecks(cfg ?? {});
   const ops = cfg?.ops === undefined ? undefined : expandOps(cfg.ops);
-  const pids = idSet(cfg?.pids);
-  const uids = idSet(cfg?.uids);
-  const gids = idSet(cfg?.gids);
   const percent = cfg?.percent ?? 100;
-  const staticAll = [include, exclude, ops, pids, uids, gids].every((f) => f === undefined);
   return {
-    all: staticAll && percent >= 100,
+    all: checks.length === 0 && percent >= 100,
     allowsOp: (op) => ops === undefined || ops.has(op),
-    matches(call) {
-      if (staticAll) return true;
-      if (ops !== undefined && !ops.has(call.op)) return false;
-      if (pids !== undefined && !pids.has(call.caller.pid)) return false;
-      if (uids !== undefined && !uids.has(call.caller.uid)) return false;
-      if (gids !== undefined && !gids.has(call.caller.gid)) return false;
-      if (include !== undefined && !include(call.path)) return false;
-      return exclude === undefined || !exclude(call.path);
-    },
+    matches: (call) => checks.length === 0 || checks.every((check) => check(call)),
     sample: (random) => percent >= 100 || random.next() * 100 < percent,
   };
 }

@@ -51,18 +51,22 @@ export function createThrottleLayer(cfg: ThrottleConfig, deps: LayerDeps): Layer
   const fail = cfg.mode === 'fail';
   if (bytes === undefined && ops === undefined) return { name, around: (_call, next) => next() };
 
-  const admit = async (call: OpCall, n: number): Promise<void> => {
-    const b = n > 0 ? bytes?.(call.path) : undefined;
-    const o = ops?.(call.path);
+  const failFast = (o: TokenBucket | undefined, b: TokenBucket | undefined, n: number): void => {
     const t = clock.now();
-    if (fail) {
-      if (o !== undefined && !o.tryTake(1, t)) throw new FsError('EAGAIN', 'throttled');
-      if (b !== undefined && !b.tryTake(n, t)) {
-        o?.refund(1);
-        throw new FsError('EAGAIN', 'throttled');
-      }
-      return;
+    if (o !== undefined && !o.tryTake(1, t)) throw new FsError('EAGAIN', 'throttled');
+    if (b !== undefined && !b.tryTake(n, t)) {
+      o?.refund(1);
+      throw new FsError('EAGAIN', 'throttled');
     }
+  };
+
+  const block = async (
+    call: OpCall,
+    o: TokenBucket | undefined,
+    b: TokenBucket | undefined,
+    n: number,
+  ): Promise<void> => {
+    const t = clock.now();
     const wait = Math.max(o?.reserve(1, t) ?? 0, b?.reserve(n, t) ?? 0);
     if (wait <= 0) return;
     try {
@@ -72,6 +76,12 @@ export function createThrottleLayer(cfg: ThrottleConfig, deps: LayerDeps): Layer
       b?.refund(n);
       throw err;
     }
+  };
+
+  const admit = (call: OpCall, n: number): Promise<void> | void => {
+    const b = n > 0 ? bytes?.(call.path) : undefined;
+    const o = ops?.(call.path);
+    return fail ? failFast(o, b, n) : block(call, o, b, n);
   };
 
   return {
