@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { ROOT, startCluster } from './cluster.js';
+import { startCluster } from './cluster.js';
 import type { Cluster } from './cluster.js';
 import { run, waitFor } from './cluster-tools.js';
+import { DRIVER, NS, RELEASE, cliRoles, installChart, manifestObjects } from './cluster-chart.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- kubectl JSON is read structurally */
 /**
@@ -15,20 +15,6 @@ import { run, waitFor } from './cluster-tools.js';
  * The cluster has no kube-proxy, DNS or CNI: Pods run on the host network, the webhook Service is
  * an ExternalName to localhost, in-cluster clients are pointed at the apiserver's loopback address.
  */
-const NS = 'fs-interposer';
-const RELEASE = 'fsi';
-const DRIVER = 'csi.fs-interposer.dev';
-const CHART = join(ROOT, 'charts', 'fs-interposer');
-
-/** Roles the built CLI offers (`fs-interposer help`): steps that need one wait for it to land. */
-function cliRoles(): Set<string> {
-  try {
-    const help = readFileSync(join(ROOT, 'src', 'cli', 'help.ts'), 'utf8');
-    return new Set([...help.matchAll(/^ {2}(webhook|csi|sidecar)\b/gm)].map((m) => m[1] ?? ''));
-  } catch {
-    return new Set();
-  }
-}
 const roles = cliRoles();
 const withRole = (role: string) => (roles.has(role) ? it : it.skip);
 
@@ -50,21 +36,12 @@ afterAll(async () => {
 
 describe('helm install of charts/fs-interposer into a real cluster', () => {
   it('installs', async () => {
-    const values = {
-      image: { repository: cluster.image.split(':')[0], tag: cluster.image.split(':')[1], pullPolicy: 'Never' },
-      hostNetwork: true,
-      kubeletDir: cluster.kubeletRoot,
-      apiServer: { host: cluster.apiHost, port: String(cluster.apiPort) },
-      webhook: { replicas: 1, port: 8443, service: { externalName: 'localhost', port: 8443 } },
-    };
-    await cluster.helm(['install', RELEASE, CHART, '-n', NS, '--create-namespace', '-f', '-'], { input: JSON.stringify(values) });
-    manifest = await cluster.helm(['get', 'manifest', RELEASE, '-n', NS]);
+    manifest = await installChart(cluster);
     expect(manifest).toContain('kind: DaemonSet');
   }, 10 * 60_000);
 
   it('created every object of the release', async () => {
-    const expected = parseAllDocuments(manifest).map((d) => d.toJS()).filter(Boolean)
-      .map((o: any) => `${o.kind}/${o.metadata.name}`).sort();
+    const expected = manifestObjects(manifest, (t) => parseAllDocuments(t).map((d) => d.toJS()));
     const got = await cluster.kubectl(['get', '-f', '-', '-o', 'jsonpath={range .items[*]}{.kind}/{.metadata.name}{"\\n"}{end}'], { input: manifest });
     expect(got.trim().split('\n').sort()).toEqual(expected);
     expect(expected).toEqual(expect.arrayContaining([`CSIDriver/${DRIVER}`, 'MutatingWebhookConfiguration/fsi-fs-interposer-webhook']));

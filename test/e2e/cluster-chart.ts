@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './cluster.js';
+import type { Cluster } from './cluster.js';
+
+/** Installing charts/fs-interposer into the local cluster, shared by the chart e2e files. */
+export const NS = 'fs-interposer';
+export const RELEASE = 'fsi';
+export const DRIVER = 'csi.fs-interposer.dev';
+export const CHART = join(ROOT, 'charts', 'fs-interposer');
+
+/**
+ * Roles the CLI offers (its help text lists them): e2e steps that need a role the CLI does not
+ * have yet are skipped, and run as soon as it lands.
+ */
+export function cliRoles(): Set<string> {
+  try {
+    const help = readFileSync(join(ROOT, 'src', 'cli', 'help.ts'), 'utf8');
+    return new Set([...help.matchAll(/^ {2}(webhook|csi|sidecar)\b/gm)].map((m) => m[1] ?? ''));
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * Values for a cluster without kube-proxy, DNS or CNI (docs/adr/0063-local-cluster-e2e.md): host
+ * network, the webhook Service as ExternalName to localhost, the apiserver's loopback address for
+ * in-cluster clients, the kubelet's real root, one webhook replica (host port), the local image.
+ */
+export function localValues(cluster: Cluster): object {
+  const [repository, tag] = cluster.image.split(':');
+  return {
+    image: { repository, tag, pullPolicy: 'Never' },
+    hostNetwork: true,
+    kubeletDir: cluster.kubeletRoot,
+    apiServer: { host: cluster.apiHost, port: String(cluster.apiPort) },
+    webhook: { replicas: 1, port: 8443, service: { externalName: 'localhost', port: 8443 } },
+  };
+}
+
+/** helm install; returns the release manifest (`helm get manifest`). */
+export async function installChart(cluster: Cluster): Promise<string> {
+  await cluster.helm(['install', RELEASE, CHART, '-n', NS, '--create-namespace', '-f', '-'], {
+    input: JSON.stringify(localValues(cluster)),
+  });
+  return cluster.helm(['get', 'manifest', RELEASE, '-n', NS]);
+}
+
+/** Kind/name of every object of a manifest, sorted. */
+export function manifestObjects(manifest: string, parse: (text: string) => unknown[]): string[] {
+  return parse(manifest)
+    .filter((o): o is { kind: string; metadata: { name: string } } => typeof o === 'object' && o !== null)
+    .map((o) => `${o.kind}/${o.metadata.name}`)
+    .sort();
+}
