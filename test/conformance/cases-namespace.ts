@@ -37,7 +37,15 @@ export function namespaceCases(s: SuiteContext): void {
       ] as const) {
         const e = byName.get(name)!;
         if (e.type !== 0) expect(e.type).toBe(type);
-        expect(e.ino).toBe((await h.run('lookup', { path: `/d/${name}` })).ino);
+        const looked = await h.run('lookup', { path: `/d/${name}` });
+        expect(e.ino).toBe(looked.ino);
+        // Attributes are optional; when given they must be the entry's own (not a target's).
+        if (e.attr !== undefined)
+          expect([e.attr.ino, e.attr.mode, e.attr.size]).toEqual([
+            looked.ino,
+            looked.mode,
+            looked.size,
+          ]);
       }
       expect(await errnoOf(h.run('rmdir', { path: '/d' }))).toBe('ENOTEMPTY');
       await h.run('rmdir', { path: '/d/sub' });

@@ -25,6 +25,11 @@ export interface PassthroughOptions {
    * which in the sidecar design is the app's uid).
    */
   chownNew?: boolean;
+  /**
+   * Give readdir entries their attributes (one lstat each, relative to the open directory), so
+   * that READDIRPLUS needs no LOOKUP per entry. Default true.
+   */
+  readdirAttrs?: boolean;
   /** First file handle number (default random, see handles.ts). */
   firstHandle?: number;
 }
@@ -50,7 +55,8 @@ export function createPassthroughBackend(options: PassthroughOptions): Passthrou
     processUmask: readProcessUmask(readFileSync('/proc/self/status', 'utf8')),
   });
   const locks = createLockTable({ handles, log });
-  const ctx: PassthroughContext = { confine, handles, ownership, locks, log };
+  const readdirAttrs = options.readdirAttrs ?? true;
+  const ctx: PassthroughContext = { confine, handles, ownership, locks, log, readdirAttrs };
   log?.info({ root: options.root, chownNew: ownership.chownNew }, 'passthrough backend ready');
   return {
     name: 'passthrough',

@@ -11,4 +11,6 @@ export interface PassthroughContext {
   readonly ownership: Ownership;
   readonly locks: LockTable;
   readonly log: Logger | undefined;
+  /** Attach attributes to readdir entries (see dir-attrs.ts). */
+  readonly readdirAttrs: boolean;
 }

@@ -3,6 +3,7 @@ import { readAllDirents } from '../../sys/getdents.js';
 import { O_DIRECTORY, O_RDONLY } from '../../sys/constants.js';
 import type { PassthroughContext } from './context.js';
 import { fdClose, fdSync } from './fd-io.js';
+import { attachAttrs } from './dir-attrs.js';
 import { openPath } from './open-path.js';
 
 export function createDirOps(ctx: PassthroughContext) {
@@ -16,10 +17,9 @@ export function createDirOps(ctx: PassthroughContext) {
   const list = async (fh: number, path: string): Promise<DirEntry[]> => {
     const dir = await dirFd(fh, path);
     try {
-      // getdents64 gives the inode number and type with no stat per entry; full attributes
-      // would cost one lstat per entry, so they are left to the engine's lookups.
       const raw = await readAllDirents(dir.fd);
-      return raw.map((e) => ({ name: e.name, ino: e.ino, type: e.dtype << 12 }));
+      const entries = raw.map((e): DirEntry => ({ name: e.name, ino: e.ino, type: e.dtype << 12 }));
+      return ctx.readdirAttrs ? await attachAttrs(dir.fd, entries) : entries;
     } finally {
       if (dir.temporary) await fdClose(dir.fd);
     }

@@ -131,6 +131,23 @@ describe('passthrough backend specifics', () => {
     expect(openFdCount()).toBe(before - 1);
   });
 
+  it.each([
+    [true, 3],
+    [false, 0],
+  ])('readdirAttrs=%s gives attributes to %i entries', async (readdirAttrs, withAttr) => {
+    const b = createPassthroughBackend({ root: dir, readdirAttrs });
+    backends.push(b);
+    const run = runOn(b);
+    fs.writeFileSync(path.join(dir, 'f'), 'abc');
+    fs.mkdirSync(path.join(dir, 'd'));
+    fs.symlinkSync('f', path.join(dir, 'l'));
+    const d = await run('opendir', { path: '/', flags: 0 });
+    const entries = await run('readdir', { path: '/', fh: d.fh });
+    expect(entries.filter((e) => e.attr !== undefined)).toHaveLength(withAttr);
+    const l = entries.find((e) => e.name === 'l');
+    if (withAttr > 0) expect(l?.attr?.size).toBe(1);
+  });
+
   it('refuses lock ops on unknown handles with EBADF', async () => {
     const run = runOn(make());
     await expect(
