@@ -6,7 +6,10 @@ import { MAX_FDS, recvWithFds } from './scm-rights.js';
 import { closeFd, connectTo } from './unix-socket.js';
 
 export interface FetchOptions {
+  /** For messages and the default `connect`. */
   socketPath: string;
+  /** How to connect (default: connectTo(socketPath)); e.g. connectBeneath for root in a Pod dir. */
+  connect?: () => number;
   /** Overall budget, including waiting for the server to appear. */
   timeoutMs: number;
   retryMs?: number;
@@ -25,7 +28,7 @@ const RETRYABLE = new Set(['ENOENT', 'ECONNREFUSED', 'EAGAIN']);
 async function connectWithRetry(o: Required<FetchOptions>, deadline: number): Promise<number> {
   for (;;) {
     try {
-      return connectTo(o.socketPath);
+      return o.connect();
     } catch (err) {
       const retry = err instanceof HandoffError && RETRYABLE.has(err.errno ?? '');
       if (!retry || o.now() >= deadline) throw retry ? timeout(o, err) : err;
@@ -49,6 +52,7 @@ function closeAll(fds: readonly number[]): void {
 /** Connect, receive one offer with its fds, validate it. Non-blocking throughout. */
 export async function fetchOffer(options: FetchOptions): Promise<Fetched> {
   const o: Required<FetchOptions> = {
+    connect: () => connectTo(options.socketPath),
     retryMs: 20,
     now: () => Date.now(),
     sleep: (ms) => sleepMs(ms),

@@ -68,6 +68,22 @@ export function connectTo(path: string): number {
 }
 
 /**
+ * Connect to `name` beneath a Pod-writable directory as root: the name is resolved with openat2
+ * (no symlinks, no escape) to an O_PATH fd of the socket inode itself, and connect() goes through
+ * that fd's /proc path, so a planted symlink can never point the driver at a host socket.
+ */
+export function connectBeneath(dirFd: number, name: string): number {
+  const pathFd = openBeneath(dirFd, name, O_PATH | O_NOFOLLOW);
+  try {
+    if (!fstatSync(pathFd).isSocket())
+      throw new HandoffError('NOT_A_SOCKET', `${name} is not a socket`);
+    return connectAddr(name, procPath(pathFd));
+  } finally {
+    closeSync(pathFd);
+  }
+}
+
+/**
  * Remove a leftover socket at `name` (a previous process died without unlinking it). A socket
  * that still accepts connections belongs to a live server: refuse rather than steal its address.
  */

@@ -67,8 +67,11 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
     const startedAt = now();
     child.onExit((code, signal) => {
       server = undefined;
-      if (stopping) {
-        log.info({ code, signal }, 'server stopped');
+      if (stopping || code === 0) {
+        // Exit 0 unasked: every connection ended (unmounted); there is nothing left to serve.
+        log.info({ code, signal, stopping }, 'server stopped');
+        closers.forEach((c) => c());
+        closers.length = 0;
         finish(code === 0 ? 0 : 1);
         return;
       }
@@ -89,6 +92,7 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
     stopping = true;
     log.info({ reason }, 'stopping the server');
     closers.forEach((c) => c());
+    closers.length = 0;
     if (server === undefined) finish(0);
     else server.kill('SIGTERM');
   };

@@ -59,7 +59,11 @@ describe('sidecar supervisor', () => {
     sup = createSupervisor({
       volumes: ['data'],
       acquire: (volume) => Promise.resolve({ volume, fds: [write], init: { major: 7 } }),
-      spawnServer: createServerSpawner({ entry: FIXTURE, execArgv: [] }),
+      spawnServer: createServerSpawner({
+        entry: FIXTURE,
+        execArgv: [],
+        env: { ...process.env, ...o.env },
+      }),
       appsDone: () => o.appsDone ?? new Promise(() => undefined),
       nativeSidecar: o.native,
       graceMs: o.graceMs ?? 60_000,
@@ -113,6 +117,15 @@ describe('sidecar supervisor', () => {
     sup!.terminate();
     expect(await sup!.done).toBe(0);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+    sup = undefined;
+  });
+
+  it('exits 0 without restarting when the server ends on its own (all volumes unmounted)', async () => {
+    const { read } = start({ native: false, env: { FD_SERVER_EXIT_AFTER_MS: '100' } });
+    await sup!.start();
+    await readLine(read);
+    expect(await sup!.done).toBe(0);
+    expect(sup!.restarts).toBe(0);
     sup = undefined;
   });
 });
