@@ -5,66 +5,102 @@ import type { FileData } from './file-data.js';
 
 /**
  * Sparse file data in 64 KiB chunks keyed by index, so a write at 1 TiB allocates one chunk and
- * a random write costs one Map lookup. A chunk's buffer grows in 4 KiB pages up to the chunk size,
- * so small files cost pages, not whole chunks; a missing chunk (or the part of a chunk past its
- * buffer) is a hole and reads as zeros.
+ * a random write costs one Map lookup. Within a chunk only a page-aligned window is held
+ * (`base`..`base + buf.length`), grown as writes land next to it: small files and random 4 KiB
+ * writes cost pages, not whole chunks. Whatever is not held is a hole and reads as zeros.
  */
 export const CHUNK_SIZE = 64 * 1024;
 const PAGE = 4096;
 
-const roundUp = (n: number, to: number): number => Math.ceil(n / to) * to;
-/** Growing by doubling keeps appends of small writes from copying a chunk once per page. */
-const grownLength = (oldLen: number, need: number): number =>
-  Math.min(CHUNK_SIZE, roundUp(Math.max(need, oldLen * 2), PAGE));
+interface Chunk {
+  /** Offset of `buf` within the chunk (page aligned). */
+  base: number;
+  buf: Buffer;
+}
+
+const roundUp = (n: number): number => Math.ceil(n / PAGE) * PAGE;
+const roundDown = (n: number): number => Math.floor(n / PAGE) * PAGE;
+
+/** The window a chunk needs to cover [from, to) (chunk offsets), without growth slack. */
+function windowFor(old: Chunk | undefined, from: number, to: number): { lo: number; hi: number } {
+  if (old === undefined) return { lo: roundDown(from), hi: roundUp(to) };
+  return {
+    lo: Math.min(roundDown(from), old.base),
+    hi: Math.max(roundUp(to), old.base + old.buf.length),
+  };
+}
 
 export function createChunkedData(budget: Budget): FileData {
-  const chunks = new Map<number, Buffer>();
+  const chunks = new Map<number, Chunk>();
   let size = 0;
   let allocated = 0;
 
-  /** Make chunk `idx` at least `need` bytes long, charging the budget first. */
-  const ensure = (idx: number, need: number): Buffer => {
+  const replace = (idx: number, old: Chunk | undefined, next: Chunk | undefined): void => {
+    const delta = (next?.buf.length ?? 0) - (old?.buf.length ?? 0);
+    if (delta > 0) budget.chargeBytes(delta);
+    else budget.releaseBytes(-delta);
+    allocated += delta;
+    if (next === undefined) chunks.delete(idx);
+    else chunks.set(idx, next);
+  };
+
+  /** Make chunk `idx` hold [from, to) (chunk offsets), charging the budget first. */
+  const ensure = (idx: number, from: number, to: number): Chunk => {
     const old = chunks.get(idx);
-    const oldLen = old?.length ?? 0;
-    if (old !== undefined && oldLen >= need) return old;
-    let newLen = grownLength(oldLen, need);
-    // Near a full budget, grow exactly as far as needed rather than fail on the doubling.
-    if (newLen - oldLen > budget.freeBytes()) newLen = roundUp(need, PAGE);
-    budget.chargeBytes(newLen - oldLen);
-    allocated += newLen - oldLen;
-    const grown = Buffer.alloc(newLen);
-    old?.copy(grown);
-    chunks.set(idx, grown);
-    return grown;
+    if (old !== undefined && old.base <= from && old.base + old.buf.length >= to) return old;
+    const { lo, hi } = windowFor(old, from, to);
+    let end = hi;
+    // Appends double the window (when the budget allows) so that a chunk written 4 KiB at a
+    // time is copied a few times, not once per page.
+    if (old !== undefined && lo === old.base) {
+      const doubled = Math.min(CHUNK_SIZE, old.base + 2 * old.buf.length);
+      if (doubled > end && doubled - lo - old.buf.length <= budget.freeBytes()) end = doubled;
+    }
+    const next = { base: lo, buf: Buffer.alloc(end - lo) };
+    if (old !== undefined) old.buf.copy(next.buf, old.base - lo);
+    replace(idx, old, next);
+    return next;
   };
 
-  /** How long chunk `idx` can become: to the chunk size, or as far as the budget allows. */
-  const roomIn = (idx: number): number => {
-    const oldLen = chunks.get(idx)?.length ?? 0;
-    const free = Math.max(0, budget.freeBytes());
-    return Math.min(CHUNK_SIZE, oldLen + Math.floor(free / PAGE) * PAGE);
-  };
-
-  const drop = (idx: number, buf: Buffer): void => {
-    chunks.delete(idx);
-    budget.releaseBytes(buf.length);
-    allocated -= buf.length;
-  };
-
-  /** Zero [from, to) (absolute offsets), dropping chunks that are covered entirely. */
+  /** Zero [from, to) (file offsets), giving whole pages at the edges of a window back. */
   const zeroRange = (from: number, to: number): void => {
-    for (const [idx, buf] of chunks) {
-      const start = idx * CHUNK_SIZE;
-      const lo = Math.max(from, start);
-      const hi = Math.min(to, start + buf.length);
+    for (const [idx, chunk] of chunks) {
+      const origin = idx * CHUNK_SIZE;
+      const end = chunk.base + chunk.buf.length;
+      const lo = Math.max(from - origin, chunk.base);
+      const hi = Math.min(to - origin, end);
       if (lo >= hi) continue;
-      if (lo === start && hi === start + buf.length) drop(idx, buf);
-      else buf.fill(0, lo - start, hi - start);
+      chunk.buf.fill(0, lo - chunk.base, hi - chunk.base);
+      const keepLo = lo === chunk.base ? Math.max(chunk.base, roundDown(hi)) : chunk.base;
+      const keepHi = hi === end ? Math.min(end, roundUp(lo)) : end;
+      if (keepLo >= keepHi) replace(idx, chunk, undefined);
+      else if (keepLo !== chunk.base || keepHi !== end) {
+        const buf = Buffer.from(chunk.buf.subarray(keepLo - chunk.base, keepHi - chunk.base));
+        replace(idx, chunk, { base: keepLo, buf });
+      }
     }
   };
 
   const checkEnd = (end: number): void => {
     if (end > MAX_FILE_SIZE) throw new FsError('EFBIG');
+  };
+
+  /** The largest `to` (chunk offset) chunk `idx` can reach from `from` within the budget. */
+  const reach = (idx: number, from: number): number => {
+    const old = chunks.get(idx);
+    const { lo } = windowFor(old, from, from);
+    const free = roundDown(Math.max(0, budget.freeBytes()));
+    return Math.min(CHUNK_SIZE, lo + (old?.buf.length ?? 0) + free);
+  };
+
+  const writePiece = (buffer: Buffer, done: number, pos: number): number => {
+    const idx = Math.floor(pos / CHUNK_SIZE);
+    const within = pos - idx * CHUNK_SIZE;
+    const fit = Math.min(CHUNK_SIZE - within, buffer.length - done, reach(idx, within) - within);
+    if (fit <= 0) throw new FsError('ENOSPC');
+    const chunk = ensure(idx, within, within + fit);
+    buffer.copy(chunk.buf, within - chunk.base, done, done + fit);
+    return fit;
   };
 
   return {
@@ -77,16 +113,18 @@ export function createChunkedData(budget: Budget): FileData {
     read(buffer, offset) {
       if (offset >= size) return 0;
       const n = Math.min(buffer.length, size - offset);
-      let done = 0;
-      while (done < n) {
+      buffer.fill(0, 0, n);
+      for (let done = 0; done < n;) {
         const pos = offset + done;
         const idx = Math.floor(pos / CHUNK_SIZE);
         const within = pos - idx * CHUNK_SIZE;
         const step = Math.min(CHUNK_SIZE - within, n - done);
-        const buf = chunks.get(idx);
-        const have = buf === undefined ? 0 : Math.max(0, Math.min(step, buf.length - within));
-        if (have > 0) buf!.copy(buffer, done, within, within + have);
-        if (have < step) buffer.fill(0, done + have, done + step);
+        const chunk = chunks.get(idx);
+        if (chunk !== undefined) {
+          const lo = Math.max(within, chunk.base);
+          const hi = Math.min(within + step, chunk.base + chunk.buf.length);
+          if (lo < hi) chunk.buf.copy(buffer, done + lo - within, lo - chunk.base, hi - chunk.base);
+        }
         done += step;
       }
       return n;
@@ -95,19 +133,14 @@ export function createChunkedData(budget: Budget): FileData {
       checkEnd(offset + buffer.length);
       let done = 0;
       while (done < buffer.length) {
-        const pos = offset + done;
-        const idx = Math.floor(pos / CHUNK_SIZE);
-        const within = pos - idx * CHUNK_SIZE;
-        const step = Math.min(CHUNK_SIZE - within, buffer.length - done);
-        const fit = Math.min(step, roomIn(idx) - within);
-        if (fit <= 0) {
-          if (done > 0) break;
-          throw new FsError('ENOSPC');
+        let step: number;
+        try {
+          step = writePiece(buffer, done, offset + done);
+        } catch (err) {
+          if (done > 0) break; // short write: what fitted stays, as on a full disk
+          throw err;
         }
-        const chunk = ensure(idx, within + fit);
-        buffer.copy(chunk, within, done, done + fit);
-        done += fit;
-        if (fit < step) break;
+        done += step;
       }
       if (done > 0) size = Math.max(size, offset + done);
       return done;
@@ -124,26 +157,29 @@ export function createChunkedData(budget: Budget): FileData {
       // Cheap rejection first: what is already held can cover at most `allocated` bytes.
       if (length - allocated > budget.freeBytes()) throw new FsError('ENOSPC');
       const end = offset + length;
-      const needs: [number, number][] = [];
+      const spans: [number, number, number][] = [];
       let extra = 0;
       for (let idx = Math.floor(offset / CHUNK_SIZE); idx * CHUNK_SIZE < end; idx++) {
-        const need = Math.min(CHUNK_SIZE, end - idx * CHUNK_SIZE);
-        const have = chunks.get(idx)?.length ?? 0;
-        if (have >= need) continue;
-        needs.push([idx, need]);
-        extra += roundUp(need, PAGE) - have;
+        const origin = idx * CHUNK_SIZE;
+        const from = Math.max(0, offset - origin);
+        const to = Math.min(CHUNK_SIZE, end - origin);
+        const old = chunks.get(idx);
+        const { lo, hi } = windowFor(old, from, to);
+        extra += hi - lo - (old?.buf.length ?? 0);
+        spans.push([idx, from, to]);
       }
       if (extra > budget.freeBytes()) throw new FsError('ENOSPC');
-      for (const [idx, need] of needs) ensure(idx, need);
+      // Only the last span can be partial, so growth slack cannot starve a later one.
+      for (const [idx, from, to] of spans) ensure(idx, from, to);
     },
     punch(offset, length) {
       zeroRange(offset, offset + length);
     },
     nextData(offset) {
       let best: number | undefined;
-      for (const [idx, buf] of chunks) {
-        const start = idx * CHUNK_SIZE;
-        const end = Math.min(start + buf.length, size);
+      for (const [idx, chunk] of chunks) {
+        const start = idx * CHUNK_SIZE + chunk.base;
+        const end = Math.min(start + chunk.buf.length, size);
         const candidate = Math.max(start, offset);
         if (candidate < end && (best === undefined || candidate < best)) best = candidate;
       }
@@ -153,15 +189,17 @@ export function createChunkedData(budget: Budget): FileData {
       let pos = offset;
       for (;;) {
         const idx = Math.floor(pos / CHUNK_SIZE);
-        const buf = chunks.get(idx);
-        const end = idx * CHUNK_SIZE + (buf?.length ?? 0);
-        if (buf === undefined || pos >= end) break;
+        const chunk = chunks.get(idx);
+        if (chunk === undefined) break;
+        const start = idx * CHUNK_SIZE + chunk.base;
+        const end = start + chunk.buf.length;
+        if (pos < start || pos >= end) break;
         pos = end;
       }
       return Math.min(pos, size);
     },
     free() {
-      for (const [idx, buf] of chunks) drop(idx, buf);
+      for (const [idx, chunk] of chunks) replace(idx, chunk, undefined);
       size = 0;
     },
   };

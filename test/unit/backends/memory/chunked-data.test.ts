@@ -49,6 +49,28 @@ describe('chunked file data', () => {
     expect(data.allocated).toBe(CHUNK_SIZE + 4096);
   });
 
+  it.each([
+    ['in the middle of a chunk', [5 * 4096], 4096],
+    ['below an existing window (grows down)', [9 * 4096, 2 * 4096], 8 * 4096],
+    ['at both ends of a chunk', [0, CHUNK_SIZE - 4096], CHUNK_SIZE],
+  ])('a random 4 KiB write %s holds only the pages between', (_name, offsets, allocated) => {
+    const { data } = make();
+    const page = Buffer.alloc(4096, 0x5a);
+    for (const off of offsets) data.write(page, off);
+    expect(data.allocated).toBe(allocated);
+    for (const off of offsets) expect(readAt(data, off, 4096).equals(page)).toBe(true);
+    const max = Math.max(...offsets);
+    expect(readAt(data, 0, max).filter((b) => b !== 0).length).toBe((offsets.length - 1) * 4096);
+  });
+
+  it('finds data and holes around a window that starts inside a chunk', () => {
+    const { data } = make();
+    data.write(Buffer.alloc(4096, 1), CHUNK_SIZE + 8192);
+    expect(data.nextData(0)).toBe(CHUNK_SIZE + 8192);
+    expect(data.nextHole(CHUNK_SIZE)).toBe(CHUNK_SIZE);
+    expect(data.nextHole(CHUNK_SIZE + 8192)).toBe(CHUNK_SIZE + 12288);
+  });
+
   it('reads are clipped at the end of the file and return 0 past it', () => {
     const { data } = make();
     data.write(Buffer.from('hello'), 0);
@@ -61,7 +83,8 @@ describe('chunked file data', () => {
     const { data, budget } = make();
     data.write(Buffer.alloc(3 * CHUNK_SIZE, 0xaa), 0);
     data.truncate(CHUNK_SIZE + 10);
-    expect(data.allocated).toBe(2 * CHUNK_SIZE);
+    // The second chunk keeps only the page holding the 10 remaining bytes.
+    expect(data.allocated).toBe(CHUNK_SIZE + 4096);
     data.truncate(3 * CHUNK_SIZE);
     expect(data.size).toBe(3 * CHUNK_SIZE);
     const tail = readAt(data, CHUNK_SIZE + 8, 4);
@@ -69,12 +92,13 @@ describe('chunked file data', () => {
     expect(budget.usedBytes).toBe(data.allocated);
   });
 
-  it('punches holes: whole chunks are released, partial ones zeroed', () => {
+  it('punches holes: whole pages are released, partial ones zeroed', () => {
     const { data } = make();
     data.write(Buffer.alloc(3 * CHUNK_SIZE, 0xbb), 0);
     data.punch(100, 2 * CHUNK_SIZE);
     expect(data.size).toBe(3 * CHUNK_SIZE);
-    expect(data.allocated).toBe(2 * CHUNK_SIZE);
+    // Left: the page holding bytes 0..99; right: the whole third chunk (its first page is partial).
+    expect(data.allocated).toBe(4096 + CHUNK_SIZE);
     expect([...readAt(data, 98, 4)]).toEqual([0xbb, 0xbb, 0, 0]);
     expect([...readAt(data, 2 * CHUNK_SIZE + 98, 4)]).toEqual([0, 0, 0xbb, 0xbb]);
   });
