@@ -1,0 +1,38 @@
+/**
+ * `fs-interposer webhook` (and `node dist/src/webhook/main.js`): configuration from the
+ * environment, the real KubeApi and grammar, then startWebhook. Only composition lives here.
+ */
+import { pathToFileURL } from 'node:url';
+import { pino } from 'pino';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { parseLayerSpec } from '../config/index.js';
+import { webhookConfigFromEnv } from './env-config.js';
+import { createClientNodeKubeApi } from './kube/client-node-kube-api.js';
+import { startWebhook } from './start-webhook.js';
+
+export async function runWebhook(env: Record<string, string | undefined> = process.env): Promise<number> {
+  const logger = pino({ name: 'fs-interposer', level: env.FSI_LOG_LEVEL ?? 'info' });
+  const config = webhookConfigFromEnv(env);
+  if (!config.ok) {
+    for (const e of config.errors) logger.error(e);
+    return 2;
+  }
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const api = createClientNodeKubeApi();
+  const running = await startWebhook(config.value, { logger, registry, api, parseLayerSpec });
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  logger.info('shutting down');
+  await running.close();
+  return 0;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runWebhook().then((code) => process.exit(code), (err: unknown) => {
+    pino().fatal({ err }, 'webhook failed');
+    process.exit(1);
+  });
+}

@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { parseLayerSpec } from '../../../src/config/index.js';
+import { createFakeKubeApi } from '../../../src/webhook/kube/fake-kube-api.js';
+import { DEFAULT_SIDECAR_RESOURCES } from '../../../src/webhook/resources.js';
+import { startWebhook } from '../../../src/webhook/start-webhook.js';
+import type { RunningWebhook, TlsConfig } from '../../../src/webhook/start-webhook.js';
+import { createCa, createServingCert } from '../../../src/webhook/tls/certificates.js';
+import { loadReview } from './helpers.js';
+
+const logger = pino({ level: 'silent' });
+const running: RunningWebhook[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.close()));
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function post(port: number, ca: string, body: unknown): Promise<{ status: number; json: { response?: { allowed: boolean; patch?: string } } }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path: '/mutate', method: 'POST', ca, headers: { 'content-type': 'application/json' }, agent: false },
+      (res) => {
+        let data = '';
+        res.on('data', (c: Buffer) => (data += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(data) as never }));
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+async function start(tls: TlsConfig, api = createFakeKubeApi()) {
+  api.namespaces.set('apps', {});
+  const r = await startWebhook(
+    { port: 0, host: '127.0.0.1', tls, sidecarImage: 'img:1', imageAllowList: [], sidecarMode: 'auto', defaultResources: DEFAULT_SIDECAR_RESOURCES },
+    { logger, registry: new Registry(), api, parseLayerSpec },
+  );
+  running.push(r);
+  return r;
+}
+
+function pair(now = new Date()) {
+  const ca = createCa({ commonName: 'test-ca', now, validityDays: 2 });
+  const serving = createServingCert(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], now, validityDays: 1 });
+  return { ca, serving };
+}
+
+describe('startWebhook over real HTTPS on loopback', () => {
+  it('files mode: serves, then reloads a rotated certificate without a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fsi-webhook-'));
+    dirs.push(dir);
+    const first = pair();
+    const certPath = join(dir, 'tls.crt');
+    const keyPath = join(dir, 'tls.key');
+    writeFileSync(certPath, first.serving.certPem);
+    writeFileSync(keyPath, first.serving.keyPem);
+    const r = await start({ mode: 'files', certPath, keyPath, pollMs: 25 });
+    const res = await post(r.port, first.ca.certPem, loadReview('pod-single-pvc.json'));
+    expect(res.status).toBe(200);
+    expect(res.json.response?.allowed).toBe(true);
+    expect(res.json.response?.patch).toBeDefined();
+
+    const second = pair();
+    writeFileSync(keyPath, second.serving.keyPem);
+    writeFileSync(certPath, second.serving.certPem);
+    const deadline = Date.now() + 5000;
+    let ok = false;
+    while (!ok && Date.now() < deadline) {
+      ok = await post(r.port, second.ca.certPem, loadReview('pod-single-pvc.json')).then(() => true, () => false);
+      if (!ok) await new Promise((res2) => setTimeout(res2, 50));
+    }
+    expect(ok).toBe(true);
+    await expect(post(r.port, first.ca.certPem, loadReview('pod-single-pvc.json'))).rejects.toThrow();
+  });
+
+  it('self-signed mode: the caBundle it writes is what the client must trust', async () => {
+    const api = createFakeKubeApi();
+    api.webhookConfigs.set('fs-interposer', ['']);
+    const r = await start({
+      mode: 'self-signed',
+      namespace: 'fs-interposer',
+      secretName: 'fs-interposer-webhook-tls',
+      webhookConfiguration: 'fs-interposer',
+      policy: {
+        dnsNames: ['fs-interposer-webhook.fs-interposer.svc'], ipAddresses: ['127.0.0.1'], caValidityDays: 10,
+        certValidityDays: 5, certRenewBeforeMs: 0, caRenewBeforeMs: 0, overlapMs: 0,
+      },
+    }, api);
+    const bundle = api.webhookConfigs.get('fs-interposer')![0]!;
+    expect(bundle).toMatch(/BEGIN CERTIFICATE/);
+    const res = await post(r.port, bundle, loadReview('windows.json'));
+    expect(res.json.response?.allowed).toBe(true);
+    await expect(post(r.port, pair().ca.certPem, loadReview('windows.json'))).rejects.toThrow();
+  });
+});
