@@ -53,6 +53,7 @@ describe('sidecar supervisor', () => {
     native: boolean;
     appsDone?: Promise<void>;
     graceMs?: number;
+    env?: NodeJS.ProcessEnv;
   }): { read: number } => {
     const [read, write] = makePipe();
     cleanup.push(read, write);
