@@ -2,7 +2,8 @@ import { createMemoryBackend } from '../../src/backends/memory/memory-backend.js
 import type { Capability } from './suite.js';
 import { describeConformance } from './suite.js';
 
-// Everything but 'hostDir': the memory backend has no host directory to plant traps in.
+// Everything but 'hostDir': the memory backend has no host directory to plant traps in or to
+// share with other processes. It acts as a privileged filesystem (trusted.* xattrs, devices).
 const caps = new Set<Capability>([
   'xattr',
   'fallocate',
@@ -10,6 +11,7 @@ const caps = new Set<Capability>([
   'copyFileRange',
   'locks',
   'ownership',
+  'privileged',
   'devices',
   'strictSymlinks',
   'blocks',
