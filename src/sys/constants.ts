@@ -1,13 +1,19 @@
-/** Linux constants that Node's `fs.constants` lacks (values from the kernel uapi headers). */
+import { constants as fsConstants } from 'node:fs';
+
+/**
+ * Linux constants that Node's `fs.constants` lacks (values from the kernel uapi headers). Open
+ * flags that differ between architectures (O_DIRECTORY, O_NOFOLLOW and O_DIRECT are not the same
+ * on x86-64 and aarch64) come from Node, which has the values of the platform it runs on.
+ */
 export const O_PATH = 0o10000000;
-export const O_DIRECTORY = 0o200000;
-export const O_NOFOLLOW = 0o400000;
 export const O_CLOEXEC = 0o2000000;
-export const O_NONBLOCK = 0o4000;
-export const O_DIRECT = 0o40000;
-export const O_CREAT = 0o100;
-export const O_EXCL = 0o200;
-export const O_NOCTTY = 0o400;
+export const O_DIRECTORY = fsConstants.O_DIRECTORY;
+export const O_NOFOLLOW = fsConstants.O_NOFOLLOW;
+export const O_NONBLOCK = fsConstants.O_NONBLOCK;
+export const O_DIRECT = fsConstants.O_DIRECT;
+export const O_CREAT = fsConstants.O_CREAT;
+export const O_EXCL = fsConstants.O_EXCL;
+export const O_NOCTTY = fsConstants.O_NOCTTY;
 export const O_ACCMODE = 3;
 export const O_RDONLY = 0;
 export const O_WRONLY = 1;

@@ -28,16 +28,21 @@ export function createOwnership(options: { chownNew: boolean; processUmask: numb
   return {
     chownNew,
     async adopt(obj, caller, mode) {
-      const needChown = chownNew && (caller.uid !== 0 || caller.gid !== 0);
-      const fix = modeNeedsFix(mode, processUmask, needChown);
-      if (!needChown && !fix) return;
+      const needChown = chownNew && !isServerIdentity(caller);
+      const chmod = modeNeedsFix(mode, processUmask, needChown) ? obj.chmod : undefined;
+      if (!needChown && chmod === undefined) return;
       const setgidDir = (Number((await fdStat(obj.dirfd)).mode) & S_ISGID) !== 0;
+      // In a set-group-ID directory the kernel already chose the directory's group: keep it.
       if (needChown) await obj.chown(caller.uid, setgidDir ? -1 : caller.gid);
-      if (fix && mode !== undefined) {
-        await obj.chmod?.(inheritSetgid(mode, obj.isDir === true && setgidDir));
-      }
+      if (chmod !== undefined)
+        await chmod(inheritSetgid(mode ?? 0, obj.isDir === true && setgidDir));
     },
   };
+}
+
+/** A root caller (root:root) needs no chown from a root server. */
+function isServerIdentity(caller: Caller): boolean {
+  return caller.uid === 0 && caller.gid === 0;
 }
 
 /** A directory created in a set-group-ID directory inherits the bit: keep it. */
