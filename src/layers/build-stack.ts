@@ -14,6 +14,7 @@ import { createFaultLayer } from './fault.js';
 import { createLatencyLayer } from './latency.js';
 import { createPowerlossLayer } from './powerloss.js';
 import type { PowerlossLayer } from './powerloss.js';
+import { isPassThrough } from './pass-through.js';
 import { createQuotaLayer } from './quota.js';
 import { createRandom, randomSeed } from './random.js';
 import { createShuffleLayer } from './shuffle.js';
@@ -43,6 +44,8 @@ export interface BuiltStack extends Stack {
   readonly replaying: boolean;
   /** Handles of the powerloss layers (ctl `powerloss drop`). */
   readonly powerloss: readonly PowerlossLayer[];
+  /** Every configured layer by instance name, including inactive ones left out of `layers`. */
+  readonly configured: readonly string[];
 }
 
 export class StackBuildError extends Error {
@@ -138,10 +141,14 @@ export function buildStack(
     return factories[cfg.type]!(cfg, layerDeps);
   });
   logger?.info({ seed, layers: names, replaying: replay !== undefined }, 'layer stack built');
-  const stack = createStack(layers, backend);
+  const stack = createStack(
+    layers.filter((l) => !isPassThrough(l)),
+    backend,
+  );
   const powerloss = layers.filter((l): l is PowerlossLayer => 'drop' in l && 'unsynced' in l);
   return Object.assign(stack, {
     seed,
+    configured: names,
     replaying: replay !== undefined,
     powerloss,
     ...(log && { decisionLog: log }),

@@ -73,7 +73,7 @@ export function createStackController(options: StackControllerOptions): StackCon
   const status = (): StackStatus => {
     const log = built.decisionLog;
     return {
-      layers: holder.current().layers.map((l) => l.name),
+      layers: holder.killed ? [] : [...built.configured],
       seed: built.seed,
       killed: holder.killed,
       replaying: built.replaying,

@@ -8,6 +8,7 @@ import { createDataFaults } from './fault-data.js';
 import { buildWeightTable, pickWeighted } from './fault-errnos.js';
 import { createTrigger } from './fault-trigger.js';
 import { createScope } from './scope.js';
+import { passThrough } from './pass-through.js';
 
 /**
  * errno injection (realistic per-op sets, weights, rate / nth / one-shot / dm-flakey windows)
@@ -26,8 +27,7 @@ export function createFaultLayer(cfg: FaultConfig, deps: LayerDeps): Layer {
   const errnosActive = trigger.active && table.size > 0;
 
   // Configured but inactive: a pass-through that also leaves the kernel caches on.
-  if (!errnosActive && !data.active)
-    return { name, needsData: false, around: (_call, next) => next() };
+  if (!errnosActive && !data.active) return passThrough(name);
   const needsData = data.active || table.has('read') || table.has('write');
 
   const injectErrno = (call: OpCall): void => {

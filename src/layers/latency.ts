@@ -4,6 +4,7 @@ import type { LayerDeps } from './deps.js';
 import { createDelaySampler } from './delay.js';
 import type { DelaySampler } from './delay.js';
 import { createScope } from './scope.js';
+import { passThrough } from './pass-through.js';
 
 /**
  * Delays before the call goes on, per op class: data reads, data writes, flush/fsync, and the
@@ -30,7 +31,7 @@ export function createLatencyLayer(cfg: LatencyConfig, deps: LayerDeps): Layer {
   add('write', cfg.write);
   add('flush', cfg.flush);
   add('metadata', cfg.metadata);
-  if (samplers.size === 0) return { name, around: (_call, next) => next() };
+  if (samplers.size === 0) return passThrough(name);
 
   return {
     name,

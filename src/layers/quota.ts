@@ -6,6 +6,7 @@ import { scanUsage } from './quota-usage.js';
 import type { Usage } from './quota-usage.js';
 import { createScope } from './scope.js';
 import { sideCall } from './side-call.js';
+import { passThrough } from './pass-through.js';
 
 /**
  * Byte and inode budgets over the whole volume, starting from the backend's usage (scanned on
@@ -26,8 +27,7 @@ export function createQuotaLayer(cfg: QuotaConfig, deps: LayerDeps): Layer {
   const errno = cfg.errno ?? 'ENOSPC';
   const maxBytes = cfg.maxBytes ?? Infinity;
   const maxInodes = cfg.maxInodes ?? Infinity;
-  if (maxBytes === Infinity && maxInodes === Infinity)
-    return { name, around: (_c, next) => next() };
+  if (maxBytes === Infinity && maxInodes === Infinity) return passThrough(name);
   let usage: Promise<Usage> | undefined;
   const current = (): Promise<Usage> => (usage ??= scanUsage(backend));
   const attrOf = (path: string, fh?: number): Promise<Attr> =>

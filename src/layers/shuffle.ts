@@ -3,6 +3,7 @@ import type { Attr, DirEntry, FsOp, Layer, OpCall, OpResultMap } from '../vfs/ty
 import type { LayerDeps } from './deps.js';
 import { createRandom, shuffleInPlace } from './random.js';
 import { createScope } from './scope.js';
+import { passThrough } from './pass-through.js';
 
 /**
  * Metadata randomisation that exposes hidden assumptions: readdir order (apps that expect
@@ -30,7 +31,7 @@ export function createShuffleLayer(cfg: ShuffleConfig, deps: LayerDeps): Layer {
   const mMax = cfg.mtimeJitter ?? 0;
   const aMax = cfg.atimeJitter ?? 0;
   const jitterOn = mMax > 0 || aMax > 0;
-  if (!order && !jitterOn) return { name, around: (_c, next) => next() };
+  if (!order && !jitterOn) return passThrough(name);
 
   // Offsets in whole nanoseconds (numbers, so that they survive the JSON decision log).
   const offset = (max: number): number =>

@@ -5,6 +5,7 @@ import type { LayerDeps } from './deps.js';
 import { createScope } from './scope.js';
 import { createTokenBucket } from './token-bucket.js';
 import type { TokenBucket } from './token-bucket.js';
+import { passThrough } from './pass-through.js';
 
 /**
  * Bandwidth (read+write bytes/s) and op-rate limits, per volume or per file. Mode `block`
@@ -49,7 +50,7 @@ export function createThrottleLayer(cfg: ThrottleConfig, deps: LayerDeps): Layer
   const bytes = bucketSet(cfg.bytesPerSecond, cfg.burstBytes, perFile, now);
   const ops = bucketSet(cfg.opsPerSecond, cfg.burstOps, perFile, now);
   const fail = cfg.mode === 'fail';
-  if (bytes === undefined && ops === undefined) return { name, around: (_call, next) => next() };
+  if (bytes === undefined && ops === undefined) return passThrough(name);
 
   const failFast = (o: TokenBucket | undefined, b: TokenBucket | undefined, n: number): void => {
     const t = clock.now();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { buildStack, StackBuildError } from '../../../src/layers/build-stack.js';
 import type { LayerFactory } from '../../../src/layers/build-stack.js';
-import { compactConfig, fixture } from './build.js';
+import { compactConfig, fixture, yamlConfig } from './build.js';
 import { newBackend, readFile, writeFile } from './fs-helpers.js';
 
 describe('buildStack', () => {
@@ -42,6 +42,18 @@ describe('buildStack', () => {
     await writeFile(stack, '/a', 'hello');
     await expect(readFile(stack, '/a')).resolves.toBe('hello');
     expect(stack.needsData).toBe(false);
+  });
+
+  it('leaves configured but inactive layers out of the call chain', () => {
+    const cfg = yamlConfig(`  - {type: fault, rate: 0, errnos: [EIO]}
+  - {type: latency}
+  - {type: throttle}
+  - {type: quota}
+  - {type: shuffle, readdir: false}
+  - {type: latency, name: slow, write: {fixed: 1ms}}`);
+    const { stack } = fixture(cfg);
+    expect(stack.configured).toEqual(['fault', 'latency', 'throttle', 'quota', 'shuffle', 'slow']);
+    expect(stack.layers.map((l) => l.name)).toEqual(['slow']);
   });
 
   it('gives duplicate layer types distinct names (their random streams and decisions)', () => {
