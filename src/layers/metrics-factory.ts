@@ -26,6 +26,6 @@ export function metricsLayerFactory(cfg: unknown, deps: ObservabilityDeps): Laye
   return createMetricsLayer({
     registry: deps.registry,
     volume: options.volume ?? deps.volume ?? 'default',
-    ...(deps.clock !== undefined && { clock: deps.clock }),
+    clock: deps.clock,
   });
 }

@@ -43,10 +43,10 @@ export function recordLayerFactory(cfg: unknown, deps: ObservabilityDeps): Layer
   return createRecordLayer({
     path,
     volume: c.volume ?? deps.volume ?? 'default',
-    ...(c.maxBytes !== undefined && { maxBytes: c.maxBytes }),
-    ...(c.maxFiles !== undefined && { maxFiles: c.maxFiles }),
-    ...(c.ops !== undefined && { ops: c.ops }),
-    ...(c.flushIntervalMs !== undefined && { flushIntervalMs: c.flushIntervalMs }),
-    ...(deps.clock !== undefined && { clock: deps.clock }),
+    maxBytes: c.maxBytes,
+    maxFiles: c.maxFiles,
+    ops: c.ops,
+    flushIntervalMs: c.flushIntervalMs,
+    clock: deps.clock,
   });
 }

@@ -47,23 +47,22 @@ export function startAttributes(call: OpCall): Attributes {
   return a;
 }
 
+const BYTE_OPS: ReadonlySet<string> = new Set(['read', 'write', 'copyFileRange']);
+const ATTR_OPS: ReadonlySet<string> = new Set([
+  'lookup',
+  'getattr',
+  'mkdir',
+  'mknod',
+  'symlink',
+  'link',
+]);
+
 /** What the result adds: bytes moved, or the inode an op resolved. */
 export function resultAttributes(call: OpCall, result: unknown): Attributes {
-  switch (call.op) {
-    case 'read':
-    case 'write':
-    case 'copyFileRange':
-      return { [ATTR.bytes]: result as number };
-    case 'lookup':
-    case 'getattr':
-    case 'mkdir':
-    case 'mknod':
-    case 'symlink':
-    case 'link':
-      return { [ATTR.inode]: inodeValue((result as Attr).ino) };
-    case 'create':
-      return { [ATTR.inode]: inodeValue((result as { attr: Attr }).attr.ino) };
-    default:
-      return {};
+  if (BYTE_OPS.has(call.op)) return { [ATTR.bytes]: result as number };
+  if (ATTR_OPS.has(call.op)) return { [ATTR.inode]: inodeValue((result as Attr).ino) };
+  if (call.op === 'create') {
+    return { [ATTR.inode]: inodeValue((result as { attr: Attr }).attr.ino) };
   }
+  return {};
 }

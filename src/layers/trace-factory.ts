@@ -1,4 +1,3 @@
-import type { TracerProvider } from '@opentelemetry/api';
 import type { ObservabilityDeps } from '../telemetry/deps.js';
 import { ObservabilityConfigError } from '../telemetry/deps.js';
 import { podIdentityFromEnv } from '../telemetry/registry.js';
@@ -24,17 +23,31 @@ export interface TraceLayerConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+const FIXED_SAMPLERS: Readonly<Record<string, number>> = {
+  always_off: 0,
+  parentbased_always_off: 0,
+  always_on: 1,
+  parentbased_always_on: 1,
+};
+const RATIO_SAMPLERS = new Set(['traceidratio', 'parentbased_traceidratio']);
+
 /** The standard sampler env, mapped onto our per-file sampling (OTEL_TRACES_SAMPLER(_ARG)). */
 export function sampleRatioFromEnv(env: Env): number | undefined {
-  const sampler = env.OTEL_TRACES_SAMPLER?.trim();
-  if (sampler === 'always_off' || sampler === 'parentbased_always_off') return 0;
-  if (sampler === 'always_on' || sampler === 'parentbased_always_on') return 1;
-  if (sampler === 'traceidratio' || sampler === 'parentbased_traceidratio') {
-    const arg = Number(env.OTEL_TRACES_SAMPLER_ARG ?? '1');
-    return Number.isFinite(arg) && arg >= 0 && arg <= 1 ? arg : 1;
-  }
-  return undefined;
+  const sampler = env.OTEL_TRACES_SAMPLER?.trim() ?? '';
+  if (sampler in FIXED_SAMPLERS) return FIXED_SAMPLERS[sampler];
+  if (!RATIO_SAMPLERS.has(sampler)) return undefined;
+  const arg = Number(env.OTEL_TRACES_SAMPLER_ARG ?? '1');
+  return Number.isFinite(arg) && arg >= 0 && arg <= 1 ? arg : 1;
 }
+
+type Check = [field: keyof TraceLayerConfig, ok: (v: unknown) => boolean, message: string];
+const CHECKS: readonly Check[] = [
+  ['sampleRatio', (v) => typeof v === 'number' && v >= 0 && v <= 1, 'must be a number from 0 to 1'],
+  ['paths', Array.isArray, 'must be a list of globs'],
+  ['ops', Array.isArray, 'must be a list of op names'],
+  ['protocol', (v) => v === 'grpc' || v === 'http/protobuf', 'must be http/protobuf or grpc'],
+  ['endpoint', (v) => typeof v === 'string', 'must be a URL'],
+];
 
 function validate(cfg: unknown): TraceLayerConfig {
   if (cfg === undefined || cfg === null) return {};
@@ -42,17 +55,10 @@ function validate(cfg: unknown): TraceLayerConfig {
     throw new ObservabilityConfigError('trace', 'options must be an object');
   }
   const c = cfg as TraceLayerConfig;
-  if (c.sampleRatio !== undefined && !(c.sampleRatio >= 0 && c.sampleRatio <= 1)) {
-    throw new ObservabilityConfigError('trace.sampleRatio', 'must be a number from 0 to 1');
-  }
-  if (c.paths !== undefined && !Array.isArray(c.paths)) {
-    throw new ObservabilityConfigError('trace.paths', 'must be a list of globs');
-  }
-  if (c.ops !== undefined && !Array.isArray(c.ops)) {
-    throw new ObservabilityConfigError('trace.ops', 'must be a list of op names');
-  }
-  if (c.protocol !== undefined && c.protocol !== 'grpc' && c.protocol !== 'http/protobuf') {
-    throw new ObservabilityConfigError('trace.protocol', 'must be http/protobuf or grpc');
+  for (const [field, ok, message] of CHECKS) {
+    if (c[field] !== undefined && !ok(c[field])) {
+      throw new ObservabilityConfigError(`trace.${field}`, message);
+    }
   }
   return c;
 }
@@ -65,31 +71,28 @@ export function traceLayerFactory(cfg: unknown, deps: ObservabilityDeps): Layer 
   const env: Env = deps.env ?? process.env;
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return disabledLayer();
   const volume = c.volume ?? deps.volume ?? 'default';
-  let owned: { shutdown(): Promise<void> } | undefined;
-  let provider: TracerProvider | undefined = deps.tracerProvider;
-  if (provider === undefined) {
-    const sdkProvider = createTraceProvider({
-      identity: podIdentityFromEnv(env),
-      volume,
-      env,
-      ...(c.protocol !== undefined && { protocol: c.protocol }),
-      ...(c.endpoint !== undefined && { endpoint: c.endpoint }),
-      ...(c.serviceName !== undefined && { serviceName: c.serviceName }),
-      ...(deps.logger !== undefined && { logger: deps.logger }),
-    });
-    owned = sdkProvider;
-    provider = sdkProvider;
-  }
-  const sampleRatio = c.sampleRatio ?? sampleRatioFromEnv(env);
+  // A provider the host gave us is the host's to shut down; one we build is ours.
+  const owned =
+    deps.tracerProvider === undefined
+      ? createTraceProvider({
+          identity: podIdentityFromEnv(env),
+          volume,
+          env,
+          protocol: c.protocol,
+          endpoint: c.endpoint,
+          serviceName: c.serviceName,
+          logger: deps.logger,
+        })
+      : undefined;
   const layer = createTraceLayer({
-    tracerProvider: provider,
+    tracerProvider: deps.tracerProvider ?? owned!,
     volume,
-    ...(sampleRatio !== undefined && { sampleRatio }),
-    ...(c.paths !== undefined && { paths: c.paths }),
-    ...(c.ops !== undefined && { ops: c.ops }),
-    ...(c.fileRollover !== undefined && { fileRollover: c.fileRollover }),
-    ...(c.volumeRollover !== undefined && { volumeRollover: c.volumeRollover }),
-    ...(deps.clock !== undefined && { clock: deps.clock }),
+    sampleRatio: c.sampleRatio ?? sampleRatioFromEnv(env),
+    paths: c.paths,
+    ops: c.ops,
+    fileRollover: c.fileRollover,
+    volumeRollover: c.volumeRollover,
+    clock: deps.clock,
   });
   return {
     name: layer.name,

@@ -137,19 +137,22 @@ export function createTraceLayer(options: TraceLayerOptions): Layer {
     }
   };
 
+  /** The file span of the op's handle; null: an untraced file; undefined: no open file. */
+  const fileParent = (call: OpCall): RollingSpan | null | undefined => {
+    const fh = (call.args as { fh?: number }).fh;
+    if (fh === undefined || !FILE_HANDLE_OPS.has(call.op)) return undefined;
+    const parent = files.get(fh);
+    if (parent === null && call.op === 'release') files.delete(fh);
+    return parent;
+  };
+
   return {
     name: 'trace',
     around<O extends FsOp>(call: OpCall<O>, next: () => Promise<OpResultMap[O]>) {
       if (call.op === 'open' || call.op === 'create') return openFile(call, next);
-      const fh = (call.args as { fh?: number }).fh;
-      if (fh !== undefined && FILE_HANDLE_OPS.has(call.op)) {
-        const parent = files.get(fh);
-        if (parent === null) {
-          if (call.op === 'release') files.delete(fh);
-          return next();
-        }
-        if (parent !== undefined) return onFile(call, parent, next);
-      }
+      const parent = fileParent(call);
+      if (parent === null) return next();
+      if (parent !== undefined) return onFile(call, parent, next);
       if (!filter.op(call.op) || !filter.path(call.path) || !filter.sample()) return next();
       return child(call, volumeParent().childContext(), next);
     },

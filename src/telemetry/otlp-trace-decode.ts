@@ -28,22 +28,27 @@ export interface DecodedSpan {
   resource: Record<string, AttrValue>;
 }
 
+function intValue(v: WireValue | undefined): number | bigint {
+  const n = signedOf(v);
+  const safe = n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER);
+  return safe ? Number(n) : n;
+}
+
+/** AnyValue's oneof, by field number. */
+const ANY_VALUE: Readonly<Record<number, (v: WireValue | undefined) => AttrValue>> = {
+  1: stringOf,
+  2: (v) => intOf(v) !== 0n,
+  3: intValue,
+  4: doubleOf,
+  5: (v) => (readFields(bytesOf(v)).get(1) ?? []).map((x) => anyValue(bytesOf(x))),
+  7: (v) => bytesOf(v).toString('hex'),
+};
+
 function anyValue(buf: Buffer): AttrValue {
-  const f = readFields(buf);
-  if (f.has(1)) return stringOf(f.get(1)?.[0]);
-  if (f.has(2)) return intOf(f.get(2)?.[0]) !== 0n;
-  if (f.has(3)) {
-    const n = signedOf(f.get(3)?.[0]);
-    return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER)
-      ? Number(n)
-      : n;
+  for (const [field, values] of readFields(buf)) {
+    const decode = ANY_VALUE[field];
+    if (decode !== undefined) return decode(values[0]);
   }
-  if (f.has(4)) return doubleOf(f.get(4)?.[0]);
-  if (f.has(5)) {
-    const arr = readFields(bytesOf(f.get(5)?.[0]));
-    return (arr.get(1) ?? []).map((v) => anyValue(bytesOf(v)));
-  }
-  if (f.has(7)) return bytesOf(f.get(7)?.[0]).toString('hex');
   return null;
 }
 
@@ -69,15 +74,16 @@ function link(buf: Buffer): DecodedLink {
 
 function span(buf: Buffer, scope: string, resource: Record<string, AttrValue>): DecodedSpan {
   const f = readFields(buf);
-  const status = readFields(bytesOf(f.get(15)?.[0]));
+  const first = (n: number): WireValue | undefined => f.get(n)?.[0];
+  const status = readFields(bytesOf(first(15)));
   return {
-    traceId: hex(f.get(1)?.[0]),
-    spanId: hex(f.get(2)?.[0]),
-    parentSpanId: hex(f.get(4)?.[0]),
-    name: stringOf(f.get(5)?.[0]),
-    kind: Number(intOf(f.get(6)?.[0])),
-    startNs: intOf(f.get(7)?.[0]),
-    endNs: intOf(f.get(8)?.[0]),
+    traceId: hex(first(1)),
+    spanId: hex(first(2)),
+    parentSpanId: hex(first(4)),
+    name: stringOf(first(5)),
+    kind: Number(intOf(first(6))),
+    startNs: intOf(first(7)),
+    endNs: intOf(first(8)),
     attributes: attributes(f.get(9)),
     links: (f.get(13) ?? []).map((l) => link(bytesOf(l))),
     status: { code: Number(intOf(status.get(3)?.[0])), message: stringOf(status.get(2)?.[0]) },

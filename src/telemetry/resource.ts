@@ -28,6 +28,14 @@ export function parseResourceAttributes(raw: string | undefined): Record<string,
   return out;
 }
 
+/** Semantic-convention keys for the Kubernetes identity. */
+const IDENTITY_KEYS: readonly [keyof PodIdentity, string][] = [
+  ['pod', 'k8s.pod.name'],
+  ['namespace', 'k8s.namespace.name'],
+  ['container', 'k8s.container.name'],
+  ['node', 'k8s.node.name'],
+];
+
 /**
  * The resource every span carries: service name, the Kubernetes identity (semantic-convention
  * keys), the volume. Precedence, lowest first: our defaults, the identity, OTEL_RESOURCE_ATTRIBUTES,
@@ -41,13 +49,17 @@ export function createResource(options: ResourceOptions = {}): Resource {
     'telemetry.sdk.language': 'nodejs',
     'telemetry.sdk.name': 'opentelemetry',
   };
-  if (id.pod !== undefined) attrs['k8s.pod.name'] = id.pod;
-  if (id.namespace !== undefined) attrs['k8s.namespace.name'] = id.namespace;
-  if (id.container !== undefined) attrs['k8s.container.name'] = id.container;
-  if (id.node !== undefined) attrs['k8s.node.name'] = id.node;
+  for (const [field, key] of IDENTITY_KEYS) {
+    const v = id[field];
+    if (v !== undefined) attrs[key] = v;
+  }
   if (options.volume !== undefined) attrs['fs_interposer.volume'] = options.volume;
-  Object.assign(attrs, parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES));
-  const serviceName = env.OTEL_SERVICE_NAME?.trim();
-  if (serviceName !== undefined && serviceName !== '') attrs['service.name'] = serviceName;
-  return resourceFromAttributes(attrs);
+  return resourceFromAttributes({ ...attrs, ...fromEnv(env) });
+}
+
+function fromEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const attrs = parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES);
+  const serviceName = env.OTEL_SERVICE_NAME?.trim() ?? '';
+  if (serviceName !== '') attrs['service.name'] = serviceName;
+  return attrs;
 }
