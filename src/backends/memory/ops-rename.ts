@@ -55,28 +55,42 @@ function exchange(
   const { tree } = state;
   tree.detach(from.parent, from.name);
   tree.detach(to.parent, to.name);
-  // Same names in the same slots: the entry charges released above are charged back exactly.
-  tree.attach(from.parent, from.name, target);
-  tree.attach(to.parent, to.name, from.node);
+  try {
+    tree.attach(from.parent, from.name, target);
+    try {
+      tree.attach(to.parent, to.name, from.node);
+    } catch (err) {
+      tree.detach(from.parent, from.name);
+      throw err;
+    }
+  } catch (err) {
+    // ENOSPC (the swapped subtrees' paths cost more): put both back, which costs exactly what
+    // the detaches released.
+    tree.attach(from.parent, from.name, from.node);
+    tree.attach(to.parent, to.name, target);
+    throw err;
+  }
   tree.touch(target, false);
 }
 
 function move(state: FsState, from: Filled, to: Slot): void {
   const { tree } = state;
-  if (to.node !== undefined) {
-    tree.detach(to.parent, to.name);
-    to.node.nlink = to.node.kind === 'dir' ? 0 : to.node.nlink - 1;
-    tree.touch(to.node, false);
-  }
+  const target = to.node;
+  if (target !== undefined) tree.detach(to.parent, to.name);
   tree.detach(from.parent, from.name);
   try {
     tree.attach(to.parent, to.name, from.node);
   } catch (err) {
-    // Only possible (ENOSPC) when no entry was replaced; the old slot's charge was just freed.
+    // ENOSPC (longer paths for a moved subtree): put everything back, which costs exactly what
+    // the detaches released.
     tree.attach(from.parent, from.name, from.node);
+    if (target !== undefined) tree.attach(to.parent, to.name, target);
     throw err;
   }
-  if (to.node !== undefined) tree.release(to.node);
+  if (target === undefined) return;
+  target.nlink = target.kind === 'dir' ? 0 : target.nlink - 1;
+  tree.touch(target, false);
+  tree.release(target);
 }
 
 function rename(state: FsState, args: OpArgsMap['rename'], caller: Caller): void {

@@ -8,9 +8,29 @@ import type { DirInode, Inode, InodeKind } from './inode.js';
 import { kindOfMode, xattrCost } from './inode.js';
 import { checkPath, joinPath, splitPath } from './path.js';
 
-/** A directory entry also costs heap (two Map slots and the name); charge it so links can't OOM. */
+/**
+ * A directory entry costs heap beyond its name: Map slots, and its full path as a key of the
+ * path map (long paths deep in a tree add up). All of it is charged, so that neither hard links
+ * nor deep trees can exhaust the heap behind the limits' back.
+ */
 const ENTRY_OVERHEAD = 64;
-const entryCost = (name: string): number => ENTRY_OVERHEAD + Buffer.byteLength(name);
+const entryCost = (name: string, path: string): number =>
+  ENTRY_OVERHEAD + Buffer.byteLength(name) + path.length;
+
+/** Bytes of path-map keys below a directory if it sat at `prefix`. */
+function subtreeKeyBytes(dir: DirInode, prefix: string): number {
+  let total = 0;
+  for (const [name, child] of dir.entries) {
+    const path = joinPath(prefix, name);
+    total += path.length;
+    if (child.kind === 'dir') total += subtreeKeyBytes(child, path);
+  }
+  return total;
+}
+
+/** What linking `node` at `path` costs, its subtree's path keys included. */
+const attachCost = (node: Inode, name: string, path: string): number =>
+  entryCost(name, path) + (node.kind === 'dir' ? subtreeKeyBytes(node, path) : 0);
 
 export interface NewNode {
   mode: number;
@@ -148,9 +168,9 @@ export function createTree(options: TreeOptions): Tree {
       }
     },
     attach(parent, name, node) {
-      budget.chargeBytes(entryCost(name));
-      parent.entries.set(name, node);
       const path = joinPath(parent.path, name);
+      budget.chargeBytes(attachCost(node, name, path));
+      parent.entries.set(name, node);
       paths.set(path, node);
       if (node.kind === 'dir') {
         parent.nlink += 1;
@@ -161,9 +181,10 @@ export function createTree(options: TreeOptions): Tree {
     detach(parent, name) {
       const node = parent.entries.get(name);
       if (node === undefined) throw new FsError('ENOENT');
+      const path = joinPath(parent.path, name);
+      budget.releaseBytes(attachCost(node, name, path));
       parent.entries.delete(name);
-      paths.delete(joinPath(parent.path, name));
-      budget.releaseBytes(entryCost(name));
+      paths.delete(path);
       if (node.kind === 'dir') {
         parent.nlink -= 1;
         indexSubtree(node, false);

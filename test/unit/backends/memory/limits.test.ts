@@ -140,6 +140,59 @@ describe('memory backend limits', () => {
     ).resolves.toBeUndefined();
   });
 
+  it('charges full paths, so deep trees count', async () => {
+    const { fs, backend } = make(1024 * KiB);
+    const seg = 'd'.repeat(100);
+    await fs.mkdir(`/${seg}`);
+    await fs.mkdir(`/${seg}/${seg}`);
+    const before = backend.usage().bytes;
+    await fs.writeFile(`/${seg}/${seg}/f`, '');
+    // 64 overhead + 1 name byte + a 204-byte path key
+    expect(backend.usage().bytes - before).toBe(64 + 1 + 204);
+  });
+
+  describe('a rename that does not fit puts everything back', () => {
+    const long = `/${'L'.repeat(250)}`;
+    it.each([
+      ['a plain move', 'none', 0],
+      ['a move over an empty directory', 'dir', 0],
+      ['an exchange with a file', 'file', 2],
+    ])('%s', async (_name, existing, flags) => {
+      const { fs, backend } = make(8 * KiB);
+      await fs.mkdir('/a');
+      for (const n of ['1', '2', '3', '4', '5']) await fs.writeFile(`/a/${n}`, '');
+      await fs.mkdir(long);
+      if (existing === 'dir') await fs.mkdir(`${long}/a`);
+      if (existing === 'file') await fs.writeFile(`${long}/a`, '');
+      // Leave 1000 bytes: moving /a's five path keys under the long name needs more.
+      const free = 8 * KiB - backend.usage().bytes;
+      await fs.call('setxattr', {
+        path: '/',
+        name: 'user.f',
+        value: Buffer.alloc(free - 1006),
+        flags: 0,
+      });
+      const before = {
+        usage: backend.usage(),
+        root: await fs.stat('/'),
+        long: await fs.names(long),
+      };
+      await expect(
+        fs.call('rename', { path: '/a', newPath: `${long}/a`, flags }),
+      ).rejects.toMatchObject({
+        code: 'ENOSPC',
+      });
+      expect(backend.usage()).toEqual(before.usage);
+      expect(await fs.stat('/')).toEqual(before.root);
+      expect(await fs.names(long)).toEqual(before.long);
+      expect(await fs.names('/a')).toEqual(['1', '2', '3', '4', '5']);
+      expect(await fs.stat('/a/3')).toMatchObject({ size: 0, nlink: 1 });
+      if (existing === 'dir')
+        expect(await fs.stat(`${long}/a`)).toMatchObject({ nlink: 2, mode: 0o040755 });
+      if (existing === 'file') expect((await fs.stat(`${long}/a`)).mode).toBe(0o100644);
+    });
+  });
+
   it('frees everything when the last handle and link go', async () => {
     const { fs, backend } = make(1024 * KiB);
     const empty = backend.usage();
