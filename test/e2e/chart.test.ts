@@ -90,6 +90,24 @@ describe('helm install of charts/fs-interposer into a real cluster', () => {
     await cluster.kubectl(['delete', 'namespace', 'e2e-reach', '--wait=false']);
   }, 300_000);
 
+  it('refuses helm uninstall while an injected Pod runs (pre-delete check)', async () => {
+    await cluster.kubectl(['create', 'namespace', 'e2e-guard']);
+    const pod = {
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { name: 'guarded', namespace: 'e2e-guard', annotations: { 'fs-interposer/injected': 'data' } },
+      spec: { hostNetwork: true, containers: [{ name: 'app', image: 'local/busybox:1', imagePullPolicy: 'Never', command: ['sleep', '600'] }] },
+    };
+    // A fresh namespace may reject Pods until its ServiceAccount token exists: retry.
+    await waitFor('the guarded Pod to be created', async () =>
+      (await cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify(pod) })) ? true : undefined, { timeoutMs: 30_000 });
+    const refused = await run(join(cluster.env.K8S_CACHE ?? '/var/cache/k8s-local', 'bin', 'helm'),
+      ['uninstall', RELEASE, '-n', NS, '--timeout', '150s'], { env: cluster.env, timeoutMs: 200_000 });
+    expect(refused.status).not.toBe(0);
+    const logs = await cluster.kubectl(['logs', '-n', NS, 'job/fsi-fs-interposer-uninstall-check']).catch(explain);
+    expect(logs).toContain('refusing to uninstall fs-interposer: 1 injected Pod(s) still run: e2e-guard/guarded');
+    await cluster.kubectl(['delete', 'namespace', 'e2e-guard', '--wait=true', '--timeout=120s'], { timeoutMs: 150_000 });
+  }, 400_000);
+
   it('helm uninstall removes everything it installed', async () => {
     await cluster.helm(['uninstall', RELEASE, '-n', NS, '--wait', '--timeout', '120s']);
     const left = await run(join(cluster.env.K8S_CACHE ?? '/var/cache/k8s-local', 'bin', 'kubectl'),
