@@ -6,6 +6,7 @@ import { parseResourceAttributes } from '../../../src/telemetry/resource.js';
 import { resolveProtocol } from '../../../src/telemetry/trace-provider.js';
 import { createStack } from '../../../src/vfs/stack.js';
 import { createTinyBackend, opCall } from './fixtures.js';
+import { startGrpcReceiver } from './otlp-grpc-receiver.js';
 
 describe('trace export over OTLP/HTTP protobuf', () => {
   let receiver: OtlpReceiver;
@@ -97,6 +98,28 @@ describe('trace export over OTLP/HTTP protobuf', () => {
     await quiet.run(opCall('getattr', { path: '/' }));
     await quiet.close();
     expect(receiver.spans).toHaveLength(2);
+  });
+});
+
+describe('trace export over OTLP/gRPC', () => {
+  it('sends the same spans over gRPC when the protocol says so', async () => {
+    const receiver = await startGrpcReceiver();
+    try {
+      const layer = traceLayerFactory(
+        { protocol: 'grpc', endpoint: receiver.url },
+        { env: { POD_NAME: 'grpc-pod' }, volume: 'v' },
+      );
+      const stack = createStack([layer], createTinyBackend());
+      await stack.run(opCall('mkdir', { path: '/g', mode: 0o755, umask: 0 }));
+      await stack.close();
+      expect(receiver.spans.map((s) => s.name).sort()).toEqual(['mkdir', 'volume']);
+      const mkdir = receiver.spans.find((s) => s.name === 'mkdir');
+      expect(mkdir?.attributes['fs.path']).toBe('/g');
+      expect(mkdir?.resource['k8s.pod.name']).toBe('grpc-pod');
+      expect(mkdir?.parentSpanId).toBe(receiver.spans.find((s) => s.name === 'volume')?.spanId);
+    } finally {
+      await receiver.close();
+    }
   });
 });
 
