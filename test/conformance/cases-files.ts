@@ -107,6 +107,15 @@ export function fileCases(s: SuiteContext): void {
       expect((await h.readFile('/f')).toString()).toBe('durable');
     });
 
+    s.test()('fsyncdir of an open directory and access() of the root succeed', async () => {
+      const h = s.h();
+      await h.run('mkdir', { path: '/d', mode: 0o755, umask: 0 });
+      const d = await h.run('opendir', { path: '/d', flags: 0 });
+      await h.run('fsyncdir', { path: '/d', fh: d.fh, datasync: false });
+      await h.run('releasedir', { path: '/d', fh: d.fh });
+      expect(await errnoOf(h.run('access', { path: '/', mask: 0 }))).toBe('OK');
+    });
+
     s.test()('two handles of one file see each other’s writes', async () => {
       const h = s.h();
       await h.writeFile('/f', 'aaaa');

@@ -1,5 +1,6 @@
 import type { OpCall } from '../../vfs/types.js';
 import { copyFileRange, fallocate, lseek } from '../../sys/file-calls.js';
+import { O_RDWR } from '../../sys/constants.js';
 import type { PassthroughContext } from './context.js';
 import { fileFor } from './ops-file.js';
 
@@ -8,7 +9,8 @@ export function createDataOps(ctx: PassthroughContext) {
   return {
     async fallocate(call: OpCall<'fallocate'>): Promise<void> {
       const a = call.args;
-      const file = await fileFor(ctx, a.fh, a);
+      // A predecessor's handle is reopened for writing: fallocate needs a writable fd.
+      const file = await fileFor(ctx, a.fh, { path: a.path, flags: O_RDWR });
       await fallocate(file.fd, a.mode, { offset: a.offset, length: a.length });
     },
 
@@ -21,7 +23,7 @@ export function createDataOps(ctx: PassthroughContext) {
     async copyFileRange(call: OpCall<'copyFileRange'>): Promise<number> {
       const a = call.args;
       const src = await fileFor(ctx, a.fh, a);
-      const dst = await fileFor(ctx, a.fhOut, { path: a.newPath });
+      const dst = await fileFor(ctx, a.fhOut, { path: a.newPath, flags: O_RDWR });
       // In-kernel copy (reflink or server-side copy where the filesystem can): the bytes never
       // pass through this process.
       return copyFileRange(

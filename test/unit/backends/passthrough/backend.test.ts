@@ -64,6 +64,13 @@ describe('passthrough backend specifics', () => {
     expect(fs.readFileSync(path.join(dir, 'f'), 'utf8')).toBe('AFTER! the crash');
   });
 
+  it('reopens a predecessor handle writable for fallocate', async () => {
+    fs.writeFileSync(path.join(dir, 'f'), '');
+    const run = runOn(make(10));
+    await run('fallocate', { path: '/f', fh: 424242, offset: 0, length: 8192, mode: 0 });
+    expect(fs.statSync(path.join(dir, 'f')).size).toBe(8192);
+  });
+
   it('hands out a backing fd of the same file when passthrough is asked for', async () => {
     fs.writeFileSync(path.join(dir, 'f'), 'x');
     const run = runOn(make());
