@@ -6,6 +6,7 @@ import type { HandleTable, FileHandle } from './handles.js';
 import type { NegotiatedInit } from './init.js';
 import type { NodeTable } from './nodes.js';
 import type { RequestHeader } from './protocol/decode.js';
+import type { IntentLog } from './resend.js';
 
 /** One request being served: the reader's slot buffer, its decoded header and its caller. */
 export interface Req {
@@ -33,6 +34,8 @@ export interface SessionContext {
   readonly times: CacheTimes;
   readonly logger: Logger;
   stack(): Stack;
+  /** Intent log of O_APPEND writes for replayed requests (crash custody); absent in local mode. */
+  readonly intents?: IntentLog;
   /** Register a backing fd for kernel passthrough; returns the backing id. */
   openBacking?(fd: number): number;
   closeBacking?(id: number): void;

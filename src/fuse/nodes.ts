@@ -39,6 +39,8 @@ export interface NodeTable {
   exchange(parentId: number, name: string, newParentId: number, newName: string): void;
   /** Every node ID the kernel may still hold. */
   ids(): IterableIterator<number>;
+  /** The named (not orphaned) nodes as journal entries, for compaction. */
+  live(): Iterable<{ id: number; parent: number; name: string; ino: bigint }>;
   readonly size: number;
 }
 
@@ -46,10 +48,21 @@ function edge(parent: number, name: string): string {
   return `${parent}/${name}`;
 }
 
-export function createNodeTable(opts: { firstId?: number; journal?: NodeJournal } = {}): NodeTable {
+/**
+ * Nodes restored from a predecessor's journal: the kernel's lookup counts are unknown, so they
+ * are pinned (never dropped on FORGET); a small leak per restart, bounded by the journal.
+ */
+const PINNED = 2 ** 40;
+
+export interface NodeTableOptions {
+  journal?: NodeJournal;
+  restore?: readonly { id: number; parent: number; name: string; ino: bigint }[];
+}
+
+export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
   const nodes = new Map<number, NodeEntry>();
   const byEdge = new Map<string, number>();
-  let nextId = Math.max(opts.firstId ?? 2, 2);
+  let nextId = 2;
   let gen = 0;
   const journal = opts.journal;
   nodes.set(FUSE_ROOT_ID, {
@@ -62,6 +75,12 @@ export function createNodeTable(opts: { firstId?: number; journal?: NodeJournal 
     cachedPath: '/',
     cachedGen: Number.MAX_SAFE_INTEGER,
   });
+  for (const r of opts.restore ?? []) {
+    if (r.id === FUSE_ROOT_ID) continue;
+    nodes.set(r.id, { ...r, nlookup: PINNED, orphan: false, cachedPath: '', cachedGen: -1 });
+    byEdge.set(edge(r.parent, r.name), r.id);
+    nextId = Math.max(nextId, r.id + 1);
+  }
 
   const pathOf = (id: number): string | undefined => {
     const n = nodes.get(id);
@@ -162,6 +181,11 @@ export function createNodeTable(opts: { firstId?: number; journal?: NodeJournal 
       }
     },
     ids: () => nodes.keys(),
+    *live() {
+      for (const n of nodes.values()) {
+        if (!n.orphan && n.id !== FUSE_ROOT_ID) yield { id: n.id, parent: n.parent, name: n.name, ino: n.ino };
+      }
+    },
     get size() {
       return nodes.size;
     },

@@ -4,6 +4,7 @@ import { dispatch, expectsNoReply } from './dispatch.js';
 import { OPCODE_NAMES, Opcode } from './protocol/constants.js';
 import { FrameError, decodeHeader, isResent, uniqueKey } from './protocol/decode.js';
 import { encodeOutHeader } from './protocol/encode.js';
+import { recoverResent } from './resend.js';
 import { IN_HEADER_SIZE, OUT_HEADER_SIZE } from './protocol/layout.js';
 
 /**
@@ -86,6 +87,10 @@ export function createRequestServer(ctx: SessionContext): RequestServer {
       if (expectsNoReply(h.opcode)) {
         ctx.logger.warn({ err, op: OPCODE_NAMES[h.opcode] }, 'request without reply failed');
         return -1;
+      }
+      if (req.resent) {
+        const recovered = await recoverResent(ctx, req, err);
+        if (recovered !== undefined) return recovered;
       }
       const errno = err instanceof FrameError ? EINVAL : ac.signal.aborted ? EINTR : toErrno(err);
       logFailure(ctx, h.opcode, h.nodeid, err, errno);

@@ -11,7 +11,11 @@ import { NotifyCode } from './protocol/constants.js';
 import { writeU64 } from './protocol/decode.js';
 import { encodeNotifyHeader } from './protocol/encode.js';
 import { OUT_HEADER_SIZE } from './protocol/layout.js';
-import type { NodeJournal } from './nodes.js';
+import type { NodeTable } from './nodes.js';
+import { createFileJournal, journalPath, loadJournal } from './journal.js';
+import type { FileJournal } from './journal.js';
+import { createIntentLog } from './resend.js';
+import type { IntentLog } from './resend.js';
 import type { ReaderData, ReaderMessage } from './reader-worker.js';
 import { createRequestServer } from './server.js';
 
@@ -25,7 +29,11 @@ export interface SessionOptions {
   times?: Partial<CacheTimes>;
   /** Requests in flight per reader (each holds one max_write + 4 KiB slot). */
   slotsPerReader?: number;
-  journal?: NodeJournal;
+  /**
+   * Crash custody: where this connection's node journal and intent log live. A successor given
+   * the same directory resolves every node ID its predecessor handed out.
+   */
+  stateDir?: string;
 }
 
 export interface FuseSession {
@@ -44,13 +52,40 @@ export interface FuseSession {
 
 const CONTROL_INTS = 1; // + one per slot
 
+interface Custody {
+  nodes: NodeTable;
+  journal: FileJournal;
+  intents: IntentLog;
+}
+
+/** Restore the predecessor's node IDs, compact the journal, and keep journaling from here. */
+function openCustody(stateDir: string, logger: Logger): Custody {
+  const path = journalPath(stateDir);
+  const restore = loadJournal(path);
+  const journal = createFileJournal(path);
+  journal.compact(restore);
+  let nodes: NodeTable;
+  const compacting: FileJournal = {
+    ...journal,
+    added(id, parent, name, ino) {
+      journal.added(id, parent, name, ino);
+      if (journal.lines > 4 * nodes.size + 10_000) journal.compact(nodes.live());
+    },
+  };
+  nodes = createNodeTable({ journal: compacting, restore });
+  if (restore.length > 0) logger.info({ nodes: restore.length }, 'restored node IDs of a previous server');
+  return { nodes, journal, intents: createIntentLog(`${stateDir}/append-intents.log`) };
+}
+
 /** Serve a mounted FUSE connection whose INIT is already answered. */
 export function createSession(o: SessionOptions): FuseSession {
   const logger = o.logger.child({ component: 'fuse-session' });
   const slots = Math.min(o.slotsPerReader ?? 8, 63);
   const slotSize = o.init.maxWrite + 4096 + 80;
+  const custody = o.stateDir === undefined ? undefined : openCustody(o.stateDir, logger);
   const ctx: SessionContext = {
-    nodes: createNodeTable(o.journal ? { journal: o.journal } : {}),
+    nodes: custody?.nodes ?? createNodeTable(),
+    ...(custody && { intents: custody.intents }),
     handles: createHandleTable(),
     init: o.init,
     times: { entryTimeout: o.times?.entryTimeout ?? 1, attrTimeout: o.times?.attrTimeout ?? 1 },
@@ -143,6 +178,8 @@ export function createSession(o: SessionOptions): FuseSession {
         }
       }
       await Promise.allSettled(workers.map((w) => w.terminate()));
+      custody?.journal.close();
+      custody?.intents.close();
       finish();
     },
   };

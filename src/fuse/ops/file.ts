@@ -1,9 +1,9 @@
 import { FsError } from '../../vfs/errors.js';
 import type { OpenResult } from '../../vfs/types.js';
 import { childPath, fileHandle, handlePath, nodePath, run } from '../context.js';
-import type { Handler, SessionContext } from '../context.js';
+import type { Handler, Req, SessionContext } from '../context.js';
 import { FUSE_FSYNC_FDATASYNC, FopenFlag } from '../protocol/constants.js';
-import { readName, readU64, requireArgs } from '../protocol/decode.js';
+import { readName, readU64, requireArgs, uniqueKey } from '../protocol/decode.js';
 import { encodeEntryOut, encodeOpenOut, encodeOutHeader } from '../protocol/encode.js';
 import {
   ArgSize,
@@ -88,13 +88,36 @@ export const write: Handler = async (ctx, req) => {
   const dataOff = A + ArgSize.write;
   requireArgs(req.h, dataOff, size, 'WRITE data');
   const h = await fileHandle(ctx, req, fhId, flags);
+  const path = handlePath(ctx, h);
+  if (flags & O_APPEND && ctx.intents && (await appendAlreadyDone(ctx, req, h.backendFh, path, size))) {
+    return replyWritten(b, size);
+  }
   const buffer = b.subarray(dataOff, dataOff + size);
-  const n = await run(ctx, req, 'write', { path: handlePath(ctx, h), fh: h.backendFh, buffer, offset, flags });
+  const n = await run(ctx, req, 'write', { path, fh: h.backendFh, buffer, offset, flags });
+  return replyWritten(b, n);
+};
+
+const O_APPEND = 0o2000;
+
+/**
+ * O_APPEND writes are not idempotent: record the size before each one (keyed by `unique`), and
+ * answer a replayed one without writing when the file already grew by its length.
+ */
+async function appendAlreadyDone(ctx: SessionContext, req: Req, fh: number, path: string, size: number): Promise<boolean> {
+  const key = uniqueKey(req.h.uniqueLo, req.h.uniqueHi);
+  const now = (await run(ctx, req, 'getattr', { path, fh })).size;
+  const before = req.resent ? ctx.intents!.sizeBefore(key) : undefined;
+  if (before !== undefined) return now >= before + size;
+  ctx.intents!.record(key, now);
+  return false;
+}
+
+function replyWritten(b: Buffer, n: number): number {
   b.writeUInt32LE(n, O);
   b.writeUInt32LE(0, O + 4);
   encodeOutHeader(b, O + WRITE_OUT_SIZE, 0);
   return O + WRITE_OUT_SIZE;
-};
+}
 
 export const flush: Handler = async (ctx, req) => {
   requireArgs(req.h, A, ArgSize.flush, 'FLUSH');

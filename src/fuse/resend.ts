@@ -1,0 +1,136 @@
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { childPath, nodePath, run } from './context.js';
+import type { Req, SessionContext } from './context.js';
+import { replyEmpty, replyEntry } from './ops/entry.js';
+import { Opcode } from './protocol/constants.js';
+import { readName, readU64 } from './protocol/decode.js';
+import { encodeEntryOut, encodeOpenOut, encodeOutHeader } from './protocol/encode.js';
+import { ArgSize, IN_HEADER_SIZE as A, OUT_HEADER_SIZE as O } from './protocol/layout.js';
+
+/**
+ * Replayed requests (FUSE_NOTIFY_RESEND after a server restart) must give the answer the first
+ * attempt would have given, even if the dead server had already carried them out:
+ * - namespace ops: the outcome tells. A resent mkdir/mknod/symlink/link that finds the name
+ *   (EEXIST) succeeded before: answer with the entry; a resent create finds the file and opens
+ *   it; a resent unlink/rmdir that finds nothing (ENOENT) succeeded; a resent rename whose source
+ *   is gone but whose target exists succeeded.
+ * - O_APPEND writes: the intent log (below) keyed by `unique` records the size before the append;
+ *   a resend that finds the file already grown by the write's length answers without writing.
+ * Only requests marked resent by the kernel are treated this way.
+ */
+const EEXIST = 'EEXIST';
+const ENOENT = 'ENOENT';
+
+function code(err: unknown): string | undefined {
+  return (err as { code?: string } | null)?.code;
+}
+
+async function existingEntry(ctx: SessionContext, req: Req, argOff: number): Promise<number> {
+  const [name] = readName(req.buf, argOff, req.h.argsEnd, 'resent');
+  const attr = await run(ctx, req, 'lookup', { path: childPath(ctx, req.h.nodeid, name) });
+  return replyEntry(ctx, req, req.h.nodeid, name, attr);
+}
+
+async function existingCreate(ctx: SessionContext, req: Req): Promise<number> {
+  const b = req.buf;
+  const [name] = readName(b, A + ArgSize.create, req.h.argsEnd, 'resent CREATE');
+  const path = childPath(ctx, req.h.nodeid, name);
+  const flags = b.readUInt32LE(A) & ~(0o100 | 0o200 | 0o1000); // no O_CREAT, O_EXCL, O_TRUNC
+  const attr = await run(ctx, req, 'lookup', { path });
+  const opened = await run(ctx, req, 'open', { path, flags });
+  const nodeId = ctx.nodes.lookedUp(req.h.nodeid, name, attr.ino);
+  const fh = ctx.handles.add({ kind: 'file', backendFh: opened.fh, nodeId, path, flags });
+  let len = O + encodeEntryOut(b, O, nodeId, attr, ctx.times);
+  len += encodeOpenOut(b, len, fh, 0);
+  encodeOutHeader(b, len, 0);
+  return len;
+}
+
+async function renameDone(ctx: SessionContext, req: Req, argSize: number): Promise<number | undefined> {
+  const newDir = readU64(req.buf, A);
+  const [name, next] = readName(req.buf, A + argSize, req.h.argsEnd, 'resent RENAME');
+  const [newName] = readName(req.buf, next, req.h.argsEnd, 'resent RENAME');
+  try {
+    await run(ctx, req, 'lookup', { path: childPath(ctx, newDir, newName) });
+  } catch {
+    return undefined;
+  }
+  ctx.nodes.rename(req.h.nodeid, name, newDir, newName);
+  return replyEmpty(req);
+}
+
+/** The reply a resent request earns although it failed now, or undefined to report the error. */
+export async function recoverResent(ctx: SessionContext, req: Req, err: unknown): Promise<number | undefined> {
+  const c = code(err);
+  try {
+    switch (req.h.opcode) {
+      case Opcode.MKDIR:
+        return c === EEXIST ? await existingEntry(ctx, req, A + ArgSize.mkdir) : undefined;
+      case Opcode.MKNOD:
+        return c === EEXIST ? await existingEntry(ctx, req, A + ArgSize.mknod) : undefined;
+      case Opcode.SYMLINK:
+        return c === EEXIST ? await existingEntry(ctx, req, A) : undefined;
+      case Opcode.LINK:
+        return c === EEXIST ? await existingEntry(ctx, req, A + ArgSize.link) : undefined;
+      case Opcode.CREATE:
+        return c === EEXIST ? await existingCreate(ctx, req) : undefined;
+      case Opcode.UNLINK:
+      case Opcode.RMDIR: {
+        if (c !== ENOENT) return undefined;
+        nodePath(ctx, req.h.nodeid);
+        const [name] = readName(req.buf, A, req.h.argsEnd, 'resent UNLINK');
+        ctx.nodes.detach(req.h.nodeid, name);
+        return replyEmpty(req);
+      }
+      case Opcode.RENAME:
+        return c === ENOENT ? await renameDone(ctx, req, ArgSize.rename) : undefined;
+      case Opcode.RENAME2:
+        return c === ENOENT ? await renameDone(ctx, req, ArgSize.rename2) : undefined;
+      default:
+        return undefined;
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** Intent log for O_APPEND writes: `unique -> size before`, persisted, the last N kept. */
+export interface IntentLog {
+  sizeBefore(key: number): number | undefined;
+  record(key: number, size: number): void;
+  close(): void;
+}
+
+const KEEP = 4096;
+
+export function createIntentLog(path?: string): IntentLog {
+  const intents = new Map<number, number>();
+  if (path !== undefined && existsSync(path)) {
+    for (const line of readFileSync(path, 'utf8').split('\n')) {
+      const [k, s] = line.split(' ').map(Number);
+      if (Number.isFinite(k) && Number.isFinite(s)) intents.set(k!, s!);
+    }
+  }
+  let fd = path === undefined ? -1 : openSync(path, 'w');
+  let lines = 0;
+  const rewrite = (): void => {
+    closeSync(fd);
+    fd = openSync(path!, 'w');
+    for (const [k, s] of intents) writeSync(fd, `${k} ${s}\n`);
+    lines = intents.size;
+  };
+  if (fd >= 0) rewrite();
+  return {
+    sizeBefore: (key) => intents.get(key),
+    record(key, size) {
+      intents.set(key, size);
+      if (intents.size > KEEP) intents.delete(intents.keys().next().value!);
+      if (fd < 0) return;
+      writeSync(fd, `${key} ${size}\n`);
+      if (++lines > 2 * KEEP) rewrite();
+    },
+    close: () => {
+      if (fd >= 0) closeSync(fd);
+    },
+  };
+}
