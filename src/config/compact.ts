@@ -4,6 +4,7 @@ import { API_VERSION, KIND } from './types.js';
 import type { StackConfig } from './types.js';
 import { parseDuration, parseSize } from './units.js';
 import { deepFreeze, validateStack } from './validate.js';
+import type { Violation } from './validate.js';
 
 /**
  * The compact annotation grammar (ARCHITECTURE.md section 4), outermost layer first:
@@ -63,24 +64,27 @@ function quota(v: string): Built {
   return { ok: true, layer: { type: 'quota', maxBytes: bytes } };
 }
 
+function bare(t: Token): Built {
+  if (t.value !== undefined)
+    return fail(`layer '${t.name}' takes no value in the compact form`, [t.name]);
+  return { ok: true, layer: { type: t.name } };
+}
+
+const record = (t: Token): Built => ({
+  ok: true,
+  layer: t.value === undefined ? { type: 'record' } : { type: 'record', path: t.value },
+});
+
+const VALUED: Readonly<Record<string, (v: string) => Built>> = { throttle, latency, fault, quota };
+
 function build(t: Token): Built {
   if (!LAYER_TYPES.includes(t.name)) return fail(`unknown layer '${t.name}'`, [...LAYER_TYPES]);
-  if (BARE.has(t.name)) {
-    if (t.value !== undefined)
-      return fail(`layer '${t.name}' takes no value in the compact form`, [t.name]);
-    return { ok: true, layer: { type: t.name } };
-  }
-  if (t.name === 'record')
-    return {
-      ok: true,
-      layer: t.value === undefined ? { type: 'record' } : { type: 'record', path: t.value },
-    };
+  if (BARE.has(t.name)) return bare(t);
+  if (t.name === 'record') return record(t);
+  const parse = VALUED[t.name]!;
   if (t.value === undefined || t.value === '')
     return fail(`layer '${t.name}' needs a value`, [`${t.name}=...`]);
-  if (t.name === 'throttle') return throttle(t.value);
-  if (t.name === 'latency') return latency(t.value);
-  if (t.name === 'fault') return fault(t.value);
-  return quota(t.value);
+  return parse(t.value);
 }
 
 function tokenize(spec: string): Token[] {
@@ -104,44 +108,38 @@ function tokenize(spec: string): Token[] {
 const where = (t: Token): string =>
   `token ${t.index + 1} ('${t.name}${t.value === undefined ? '' : `=${t.value}`}'), column ${t.column}`;
 
+/** Schema violations of the built layers, positioned at the token each layer came from. */
+function positioned(violations: readonly Violation[], tokenOf: readonly Token[]): ConfigError[] {
+  return violations.map((v) => {
+    const i = /^\/layers\/(\d+)/.exec(v.pointer);
+    const t = i === null ? undefined : tokenOf[Number(i[1])];
+    const inner = v.pointer.replace(/^\/layers\/\d+/, '') || '/';
+    const position = t === undefined ? v.pointer : `${where(t)}, at ${inner}`;
+    return v.accepted === undefined
+      ? { message: v.message, position }
+      : { message: v.message, position, accepted: v.accepted };
+  });
+}
+
+const EMPTY: StackConfig = { apiVersion: API_VERSION, kind: KIND, layers: [] };
+
 export function parseLayerSpec(spec: string): ParseResult<StackConfig> {
-  if (spec.trim() === '')
-    return { ok: true, value: deepFreeze({ apiVersion: API_VERSION, kind: KIND, layers: [] }) };
+  if (spec.trim() === '') return { ok: true, value: deepFreeze({ ...EMPTY }) };
   const errors: ConfigError[] = [];
   const layers: Record<string, unknown>[] = [];
   const tokenOf: Token[] = [];
   for (const t of tokenize(spec)) {
-    if (t.name === '') {
-      errors.push({ message: 'empty layer', position: where(t), accepted: [...LAYER_TYPES] });
-      continue;
-    }
-    const built = build(t);
-    if (!built.ok)
-      errors.push({ message: built.message, position: where(t), accepted: built.accepted });
-    else {
+    const built: Built = t.name === '' ? fail('empty layer', [...LAYER_TYPES]) : build(t);
+    if (built.ok) {
       layers.push(built.layer);
       tokenOf.push(t);
-    }
+    } else errors.push({ message: built.message, position: where(t), accepted: built.accepted });
   }
-  const result = validateStack({ apiVersion: API_VERSION, kind: KIND, layers });
-  if (!result.ok) {
-    for (const v of result.violations) {
-      const i = /^\/layers\/(\d+)/.exec(v.pointer);
-      const t = i === null ? undefined : tokenOf[Number(i[1])];
-      const position =
-        t === undefined
-          ? v.pointer
-          : `${where(t)}, at ${v.pointer.replace(/^\/layers\/\d+/, '') || '/'}`;
-      errors.push(
-        v.accepted === undefined
-          ? { message: v.message, position }
-          : { message: v.message, position, accepted: v.accepted },
-      );
-    }
-  }
+  const result = validateStack({ ...EMPTY, layers });
+  if (!result.ok) errors.push(...positioned(result.violations, tokenOf));
   errors.sort((a, b) =>
     (a.position ?? '').localeCompare(b.position ?? '', 'en', { numeric: true }),
   );
-  if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, value: deepFreeze(result.ok ? result.value : ({} as StackConfig)) };
+  if (errors.length > 0 || !result.ok) return { ok: false, errors };
+  return { ok: true, value: deepFreeze(result.value) };
 }

@@ -25,15 +25,18 @@ interface PropSchema {
   items?: PropSchema;
 }
 
+const UNIT_TYPES: Readonly<Record<string, string>> = { bytes: 'size', ms: 'duration' };
+
+function objectType(s: PropSchema): string {
+  return s.properties === undefined ? 'map' : `{${Object.keys(s.properties).join(',')}}`;
+}
+
 function typeName(s: PropSchema): string {
-  if (s['x-unit'] === 'bytes') return 'size';
-  if (s['x-unit'] === 'ms') return 'duration';
-  if (s.title !== undefined) return s.title;
+  const named = UNIT_TYPES[s['x-unit'] ?? ''] ?? s.title;
+  if (named !== undefined) return named;
   if (s.enum !== undefined) return s.enum.map(String).join('|');
   if (s.type === 'array') return `${s.items === undefined ? 'value' : typeName(s.items)}[]`;
-  if (s.type === 'object' && s.properties === undefined) return 'map';
-  if (s.type === 'object' && s.properties !== undefined)
-    return `{${Object.keys(s.properties).join(',')}}`;
+  if (s.type === 'object') return objectType(s);
   return Array.isArray(s.type) ? s.type.join('|') : (s.type ?? 'any');
 }
 

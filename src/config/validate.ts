@@ -42,19 +42,24 @@ let validator: ValidateFunction | undefined;
 
 const HIDDEN_KEYWORDS = new Set(['if', 'x-unit']);
 
+const UNIT_EXAMPLES: readonly [string, string[]][] = [
+  ['MiB', ['integer bytes', '5MB', '5MiB']],
+  ['ms', ['number of ms', '250us', '10ms', '2s']],
+];
+
+const ACCEPTED: Readonly<
+  Record<string, (e: ErrorObject, p: Record<string, unknown>) => string[] | undefined>
+> = {
+  enum: (_e, p) => (p.allowedValues as unknown[]).map(String),
+  const: (_e, p) => [String(p.allowedValue)],
+  type: (_e, p) => String(p.type).split(','),
+  additionalProperties: (e) =>
+    Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}),
+  pattern: (_e, p) => UNIT_EXAMPLES.find(([marker]) => String(p.pattern).includes(marker))?.[1],
+};
+
 function accepted(e: ErrorObject): string[] | undefined {
-  const p = e.params as Record<string, unknown>;
-  if (e.keyword === 'enum') return (p.allowedValues as unknown[]).map(String);
-  if (e.keyword === 'const') return [String(p.allowedValue)];
-  if (e.keyword === 'type') return String(p.type).split(',');
-  if (e.keyword === 'additionalProperties') {
-    return Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-  }
-  if (e.keyword === 'pattern' && String(p.pattern).includes('MiB'))
-    return ['integer bytes', '5MB', '5MiB'];
-  if (e.keyword === 'pattern' && String(p.pattern).includes('ms'))
-    return ['number of ms', '250us', '10ms', '2s'];
-  return undefined;
+  return ACCEPTED[e.keyword]?.(e, e.params as Record<string, unknown>);
 }
 
 function toViolation(e: ErrorObject): Violation {
