@@ -1,5 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { ALL_FEATURES, findObject, helmTemplate, renderChart } from './helm.js';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ALL_FEATURES, CHART_DIR, findObject, helmTemplate, renderChart } from './helm.js';
 import type { K8sObject } from './helm.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered YAML is read structurally */
@@ -75,5 +78,26 @@ describe('versions and refusals', () => {
     const r = helmTemplate({ values });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(message);
+  });
+});
+
+describe('dashboards', () => {
+  it('ships each dashboards/*.json as a ConfigMap the Grafana sidecar picks up', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fsi-chart-copy-'));
+    try {
+      const chart = join(dir, 'fs-interposer');
+      cpSync(CHART_DIR, chart, { recursive: true });
+      mkdirSync(join(chart, 'dashboards'), { recursive: true });
+      const dashboard = JSON.stringify({ title: 'e2e', panels: [{ type: 'timeseries' }] });
+      writeFileSync(join(chart, 'dashboards', 'zz-test-dashboard.json'), dashboard);
+      const objects = renderChart({ chartDir: chart, values: { dashboards: { enabled: true } } });
+      const cm = objects.find((o) => o.kind === 'ConfigMap' && (o as any).data?.['zz-test-dashboard.json']) as any;
+      expect(cm.metadata.labels.grafana_dashboard).toBe('1');
+      expect(cm.data['zz-test-dashboard.json']).toBe(dashboard);
+      const off = renderChart({ chartDir: chart });
+      expect(off.some((o) => o.kind === 'ConfigMap')).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
