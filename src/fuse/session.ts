@@ -64,15 +64,18 @@ function openCustody(stateDir: string, logger: Logger): Custody {
   const restore = loadJournal(path);
   const journal = createFileJournal(path);
   journal.compact(restore);
-  let nodes: NodeTable;
+  // The journal is compacted to the live nodes when it outgrows them (the table is created below).
+  const table: { nodes?: NodeTable } = {};
   const compacting: FileJournal = {
     ...journal,
     added(id, parent, name, ino) {
       journal.added(id, parent, name, ino);
-      if (journal.lines > 4 * nodes.size + 10_000) journal.compact(nodes.live());
+      const live = table.nodes;
+      if (live && journal.lines > 4 * live.size + 10_000) journal.compact(live.live());
     },
   };
-  nodes = createNodeTable({ journal: compacting, restore });
+  const nodes = createNodeTable({ journal: compacting, restore });
+  table.nodes = nodes;
   if (restore.length > 0) logger.info({ nodes: restore.length }, 'restored node IDs of a previous server');
   return { nodes, journal, intents: createIntentLog(`${stateDir}/append-intents.log`) };
 }
