@@ -52,13 +52,20 @@ export function createStackController(options: StackControllerOptions): StackCon
   const { backend, logger } = options;
   const logs = new Map<string, DecisionLog>();
   let seed: number | undefined = options.deps?.seed;
-  const build = (config: StackConfig): BuiltStack => {
+  /** One log per path for the controller's lifetime: a swap must not truncate the history. */
+  const logFor = (config: StackConfig): DecisionLog | undefined => {
     const path = config.decisionLog?.path;
-    let log = options.deps?.decisionLog ?? (path === undefined ? undefined : logs.get(path));
-    if (log === undefined && path !== undefined && config.replay === undefined) {
+    if (options.deps?.decisionLog !== undefined) return options.deps.decisionLog;
+    if (path === undefined || config.replay !== undefined) return undefined;
+    let log = logs.get(path);
+    if (log === undefined) {
       log = createDecisionLog({ ...config.decisionLog, ...(logger && { logger }) });
       logs.set(path, log);
     }
+    return log;
+  };
+  const build = (config: StackConfig): BuiltStack => {
+    const log = logFor(config);
     const built = buildStack(config, backend, {
       ...options.deps,
       ...(seed !== undefined && { seed }),

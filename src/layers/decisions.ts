@@ -24,8 +24,13 @@ export interface Decisions {
 
 export type ReplayIndex = ReadonlyMap<string, unknown>;
 
-const keyOf = (layer: string, kind: string, op: string, path: string, n: number): string =>
-  `${layer}\u0000${kind}\u0000${op}\u0000${path}\u0000${n}`;
+interface Where {
+  op: string;
+  path: string;
+}
+
+const keyOf = (layer: string, kind: string, at: Where, n: number): string =>
+  `${layer}\u0000${kind}\u0000${at.op}\u0000${at.path}\u0000${n}`;
 
 /** Parse a decision log (JSON lines) into a replay index; bad lines are errors, not skipped. */
 export function loadReplay(text: string): ReplayIndex {
@@ -41,7 +46,7 @@ export function loadReplay(text: string): ReplayIndex {
     if (typeof d.layer !== 'string' || typeof d.n !== 'number' || typeof d.decision !== 'string') {
       throw new Error(`decision log line ${i + 1}: missing layer, n or decision`);
     }
-    index.set(keyOf(d.layer, d.decision, d.op, d.path, d.n), d.value);
+    index.set(keyOf(d.layer, d.decision, d, d.n), d.value);
   });
   return index;
 }
@@ -73,9 +78,8 @@ export function createDecisions(options: DecisionsOptions): Decisions {
     forLayer(layer) {
       return {
         decide<T>(call: OpCall, kind: string, draw: () => T | undefined): T | undefined {
-          const n = next(keyOf(layer, kind, call.op, call.path, 0));
-          if (replay !== undefined)
-            return replay.get(keyOf(layer, kind, call.op, call.path, n)) as T | undefined;
+          const n = next(keyOf(layer, kind, call, 0));
+          if (replay !== undefined) return replay.get(keyOf(layer, kind, call, n)) as T | undefined;
           const value = draw();
           if (value !== undefined) {
             log?.append({

@@ -39,14 +39,22 @@ function corrupt(buf: Buffer, c: Corruption, fill: 'zero' | 'random'): void {
   for (let i = c.offset; i < end; i++) buf[i] = r.int(256);
 }
 
+function settings(cfg: FaultConfig) {
+  const corrupt = cfg.corrupt ?? { rate: 0 };
+  return {
+    shortRate: cfg.shortIo?.rate ?? 0,
+    dropRate: cfg.dropWrites?.rate ?? 0,
+    corruptRate: corrupt.rate,
+    fill: corrupt.fill ?? 'random',
+    maxRun: corrupt.maxBytes ?? 512,
+    maxCount: corrupt.maxCount ?? Infinity,
+  };
+}
+
 export function createDataFaults(cfg: FaultConfig, deps: DataFaultDeps): DataFaults {
   const { random, decisions, scope } = deps;
-  const shortRate = cfg.shortIo?.rate ?? 0;
-  const dropRate = cfg.dropWrites?.rate ?? 0;
-  const corruptRate = cfg.corrupt?.rate ?? 0;
-  const fill = cfg.corrupt?.fill ?? 'random';
-  const maxRun = cfg.corrupt?.maxBytes ?? 512;
-  let corruptionsLeft = cfg.corrupt?.maxCount ?? Infinity;
+  const { shortRate, dropRate, corruptRate, fill, maxRun, maxCount } = settings(cfg);
+  let corruptionsLeft = maxCount;
   const hit = (rate: number): boolean =>
     rate > 0 && scope.sample(random) && random.next() * 100 < rate;
 
