@@ -5,10 +5,11 @@ import { F_UNLCK, F_WRLCK } from './constants.js';
 /**
  * POSIX record locks (fcntl F_GETLK/F_SETLK/F_SETLKW, keyed by lock owner, byte ranges with an
  * inclusive end) and flock(2) locks (whole file, held by an open file description, i.e. by our
- * handle: two opens conflict even within one process, and the lock goes with the handle). Types use the fcntl values the FUSE protocol carries: F_RDLCK, F_WRLCK,
- * F_UNLCK. A blocked request waits until some lock on the inode goes, or until the call is
- * interrupted (EINTR). No deadlock detection: two owners blocking on each other wait until one is
- * interrupted.
+ * handle: two opens conflict even within one process, and the lock goes with the handle).
+ * Types use the fcntl values the FUSE protocol carries: F_RDLCK, F_WRLCK, F_UNLCK. A blocked
+ * request waits until some lock on the inode goes, or until the call is interrupted (EINTR); a
+ * POSIX wait that would close a cycle of owners waiting on each other fails with EDEADLK, as
+ * fcntl(F_SETLKW) does.
  */
 interface PosixLock extends LockSpec {
   owner: bigint;
@@ -92,6 +93,22 @@ export function createLockTable(): LockTable {
     if (state.posix.length === 0 && state.flocks.size === 0 && state.waiters.size === 0)
       table.delete(ino);
   };
+  /** Owner -> the owners holding the locks it waits for (across all inodes). */
+  const waitingOn = new Map<bigint, bigint[]>();
+  /** Would `owner` waiting on `blockers` close a cycle of waits? */
+  const closesCycle = (owner: bigint, blockers: bigint[]): boolean => {
+    const seen = new Set<bigint>();
+    const queue = [...blockers];
+    for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
+      if (next === owner) return true;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      queue.push(...(waitingOn.get(next) ?? []));
+    }
+    return false;
+  };
+  const posixBlockers = (state: InodeLocks, owner: bigint, lock: LockSpec): bigint[] =>
+    state.posix.filter((held) => held.owner !== owner && conflicts(held, lock)).map((h) => h.owner);
   const posixConflict = (state: InodeLocks, owner: bigint, lock: LockSpec): PosixLock | undefined =>
     state.posix.find((held) => held.owner !== owner && conflicts(held, lock));
   const flockConflict = (state: InodeLocks, fh: number, type: number): boolean =>
@@ -109,9 +126,17 @@ export function createLockTable(): LockTable {
       validate(lock);
       // Re-read the state after each wait: an inode's entry is dropped when it empties.
       let state = stateOf(ino);
-      while (lock.type !== F_UNLCK && posixConflict(state, owner, lock) !== undefined) {
+      for (;;) {
+        const blockers = lock.type === F_UNLCK ? [] : posixBlockers(state, owner, lock);
+        if (blockers.length === 0) break;
         if (!wait) throw new FsError('EAGAIN');
-        await waitForChange(state, signal);
+        if (closesCycle(owner, blockers)) throw new FsError('EDEADLK');
+        waitingOn.set(owner, blockers);
+        try {
+          await waitForChange(state, signal);
+        } finally {
+          waitingOn.delete(owner);
+        }
         state = stateOf(ino);
       }
       const kept = state.posix.flatMap((h) =>

@@ -143,6 +143,20 @@ describe('POSIX record locks', () => {
     await expect(waiting).rejects.toMatchObject({ code: 'EINTR' });
   });
 
+  it('a wait that would deadlock fails with EDEADLK', async () => {
+    await setlk(1n, lock(F_WRLCK, 0, 9));
+    await setlk(2n, lock(F_WRLCK, 10, 19));
+    const first = setlk(1n, lock(F_WRLCK, 10, 19), true);
+    await new Promise((r) => setImmediate(r));
+    await expect(setlk(2n, lock(F_WRLCK, 0, 9), true)).rejects.toMatchObject({ code: 'EDEADLK' });
+    // A third owner waiting on 1 is no cycle.
+    const third = setlk(3n, lock(F_RDLCK, 0, 0), true);
+    await setlk(2n, lock(F_UNLCK, 0, EOF));
+    await expect(first).resolves.toBeUndefined();
+    await setlk(1n, lock(F_UNLCK, 0, EOF));
+    await expect(third).resolves.toBeUndefined();
+  });
+
   it('flush drops the locks of that owner (close(2) semantics)', async () => {
     await setlk(1n, lock(F_WRLCK, 0, EOF));
     await fs.call('flush', { path: '/f', fh, lockOwner: 1n });
