@@ -38,6 +38,8 @@ export function createRollingSpan(options: RollingSpanOptions): RollingSpan {
   let startedAt = clock.now();
   let ops = 0;
   let span = tracer.startSpan(name, { attributes, startTime: startedAt, root: true });
+  // One context per segment, not one per child: it only changes when the segment does.
+  let context = trace.setSpan(ROOT_CONTEXT, span);
 
   const roll = (now: number): void => {
     span.setAttribute('fs.segment.rolled_over', true);
@@ -52,6 +54,7 @@ export function createRollingSpan(options: RollingSpanOptions): RollingSpan {
       root: true,
       links: [{ context: previous, attributes: { 'fs.link.kind': 'previous_segment' } }],
     });
+    context = trace.setSpan(ROOT_CONTEXT, span);
   };
 
   return {
@@ -65,7 +68,7 @@ export function createRollingSpan(options: RollingSpanOptions): RollingSpan {
       const now = clock.now();
       if (ops >= limits.maxOps || now - startedAt >= limits.maxDurationMs) roll(now);
       ops += 1;
-      return trace.setSpan(ROOT_CONTEXT, span);
+      return context;
     },
     end(errno) {
       if (errno !== undefined) {
