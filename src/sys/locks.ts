@@ -1,4 +1,4 @@
-import { callAsync, callSync, libc } from './libc.js';
+import { callAsync, libc } from './libc.js';
 import { F_OFD_GETLK, F_OFD_SETLK, F_UNLCK } from './constants.js';
 
 /**
@@ -49,10 +49,10 @@ export async function ofdGetlk(fd: number, probe: RangeLock): Promise<RangeLock>
 /**
  * F_OFD_SETLK, never the blocking F_OFD_SETLKW: a waiting lock would park a threadpool thread
  * for an unbounded time (the deadlock of notes/fuse-engine-findings.md); callers poll instead.
- * Synchronous because the non-blocking form does no I/O.
+ * On the threadpool even so: on NFS a lock request is a round trip to the lock manager.
  */
-export function ofdSetlk(fd: number, lock: RangeLock): void {
-  callSync(libc.fcntlLock, 'fcntl(F_OFD_SETLK)', fd, F_OFD_SETLK, encode(lock));
+export async function ofdSetlk(fd: number, lock: RangeLock): Promise<void> {
+  await callAsync(libc.fcntlLock, 'fcntl(F_OFD_SETLK)', fd, F_OFD_SETLK, encode(lock));
 }
 
 /** flock(2); pass LOCK_NB for the non-blocking form (same reasoning as ofdSetlk). */

@@ -80,11 +80,14 @@ export function createLockTable(deps: {
       let entry = owners.get(owner);
       if (entry === undefined) {
         if (lock.type === F_UNLCK) return;
-        entry = { fd: await ownerFd(file), pid: lock.pid, held: [] };
-        owners.set(owner, entry);
+        const fd = await ownerFd(file);
+        // Another request of the same owner may have won the race for the first lock fd.
+        entry = owners.get(owner);
+        if (entry === undefined) owners.set(owner, (entry = { fd, pid: lock.pid, held: [] }));
+        else await fdClose(fd);
       }
       try {
-        ofdSetlk(entry.fd, lock);
+        await ofdSetlk(entry.fd, lock);
       } catch (err) {
         // OFD conflicts report EAGAIN or EACCES; POSIX F_SETLK callers expect EAGAIN.
         if (err instanceof FsError && err.code === 'EACCES') throw new FsError('EAGAIN');

@@ -120,13 +120,13 @@ describe('passthrough backend specifics', () => {
       await run('lookup', { path: '/a/b/c' });
       await run('setattr', { path: '/a/b', mode: 0o755 });
       const c = await run('create', { path: `/a/b/c/f${i}`, flags: O_RDWR, mode: 0o644, umask: 0 });
-      await run('setlk', {
-        path: `/a/b/c/f${i}`,
-        fh: c.fh,
-        owner: 7n,
-        lock: { type: 1, start: 0, end: 0, pid: 1 },
-        wait: false,
-      });
+      // Two first locks of one owner at once: both must end up on one lock fd.
+      const lk = (start: number) => ({ type: 1, start, end: start, pid: 1 });
+      await Promise.all(
+        [0, 5].map((start) =>
+          run('setlk', { path: `/a/b/c/f${i}`, fh: c.fh, owner: 7n, lock: lk(start), wait: false }),
+        ),
+      );
       await run('flush', { path: `/a/b/c/f${i}`, fh: c.fh, lockOwner: 7n });
       await run('release', { path: `/a/b/c/f${i}`, fh: c.fh, flags: O_RDWR });
     }
