@@ -26,32 +26,39 @@ export interface PowerlossLayer extends Layer {
 /** The byte range a change may destroy (within the old size) and the bytes it writes. */
 interface Change {
   path: string;
+  /** The app's handle on `path`, when the op carries one. */
+  fh?: number | undefined;
   offset: number;
   length: number;
   written: number;
 }
 
+interface Range {
+  offset: number;
+  length: number;
+}
+
 const CHANGES: Partial<Record<FsOp, (call: OpCall) => Change | undefined>> = {
   write: (c) => {
-    const { offset, buffer } = (c as OpCall<'write'>).args;
-    return { path: c.path, offset, length: buffer.length, written: buffer.length };
+    const { offset, buffer, fh } = (c as OpCall<'write'>).args;
+    return { path: c.path, fh, offset, length: buffer.length, written: buffer.length };
   },
   // A truncate destroys everything past the new size.
   setattr: (c) => {
-    const { size } = (c as OpCall<'setattr'>).args;
+    const { size, fh } = (c as OpCall<'setattr'>).args;
     return size === undefined
       ? undefined
-      : { path: c.path, offset: size, length: Infinity, written: 0 };
+      : { path: c.path, fh, offset: size, length: Infinity, written: 0 };
   },
   // Punch hole, zero range and plain allocation change bytes within the range and the size.
   // Collapse/insert range also shift the tail, which this undo does not restore (docs/layers.md).
   fallocate: (c) => {
-    const { offset, length } = (c as OpCall<'fallocate'>).args;
-    return { path: c.path, offset, length, written: 0 };
+    const { offset, length, fh } = (c as OpCall<'fallocate'>).args;
+    return { path: c.path, fh, offset, length, written: 0 };
   },
   copyFileRange: (c) => {
-    const { newPath, offsetOut, length } = (c as OpCall<'copyFileRange'>).args;
-    return { path: newPath, offset: offsetOut, length, written: length };
+    const { newPath, offsetOut, length, fhOut } = (c as OpCall<'copyFileRange'>).args;
+    return { path: newPath, fh: fhOut, offset: offsetOut, length, written: length };
   },
 };
 
@@ -60,18 +67,34 @@ const O_RDONLY = 0;
 const O_WRONLY = 1;
 export const DEFAULT_POWERLOSS_BYTES = 64 * 2 ** 20;
 
-async function readOld(
+async function readRange(
   backend: Backend,
   path: string,
-  offset: number,
-  length: number,
+  fh: number,
+  range: Range,
 ): Promise<Buffer> {
-  if (length <= 0) return Buffer.alloc(0);
-  return withHandle(backend, path, O_RDONLY, async (fh) => {
-    const buffer = Buffer.alloc(length);
-    const n = await sideCall(backend, 'read', { path, fh, buffer, offset, flags: O_RDONLY });
-    return buffer.subarray(0, n);
+  const buffer = Buffer.alloc(range.length);
+  const n = await sideCall(backend, 'read', {
+    path,
+    fh,
+    buffer,
+    offset: range.offset,
+    flags: O_RDONLY,
   });
+  return buffer.subarray(0, n);
+}
+
+/**
+ * The bytes a change is about to overwrite: through the app's own handle when it is readable
+ * (no extra open), else through a handle of our own (a write-only open, or no handle at all).
+ */
+async function readOld(backend: Backend, c: Change, range: Range): Promise<Buffer> {
+  if (range.length <= 0) return Buffer.alloc(0);
+  if (c.fh !== undefined) {
+    const viaOwn = await readRange(backend, c.path, c.fh, range).catch(() => undefined);
+    if (viaOwn !== undefined) return viaOwn;
+  }
+  return withHandle(backend, c.path, O_RDONLY, (fh) => readRange(backend, c.path, fh, range));
 }
 
 /** Newest first: restore the size, then the overwritten bytes. */
@@ -110,13 +133,10 @@ export function createPowerlossLayer(cfg: PowerlossConfig, deps: LayerDeps): Pow
   };
 
   const guard = async <T>(c: Change, next: () => Promise<T>): Promise<T> => {
-    const sizeBefore = (await sideCall(backend, 'getattr', { path: c.path })).size;
-    const old = await readOld(
-      backend,
-      c.path,
-      c.offset,
-      Math.min(c.offset + c.length, sizeBefore) - c.offset,
-    );
+    const attrArgs = c.fh === undefined ? { path: c.path } : { path: c.path, fh: c.fh };
+    const sizeBefore = (await sideCall(backend, 'getattr', attrArgs)).size;
+    const end = Math.min(c.offset + c.length, sizeBefore);
+    const old = await readOld(backend, c, { offset: c.offset, length: end - c.offset });
     journal.add(c.path, { offset: c.offset, old, sizeBefore, written: c.written });
     try {
       return await next();

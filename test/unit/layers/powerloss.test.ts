@@ -119,6 +119,18 @@ describe('powerloss layer', () => {
     await expect(readFile(stack, '/b')).resolves.toBe('12345678');
   });
 
+  it('journals writes through a write-only handle (old bytes read through its own handle)', async () => {
+    const { stack } = fixture(compactConfig('powerloss'));
+    await writeFile(stack, '/w', 'original');
+    const { fh: rw } = await run(stack, 'open', { path: '/w', flags: O_RDWR });
+    await fsync(stack, '/w', rw);
+    const { fh } = await run(stack, 'open', { path: '/w', flags: 1 /* O_WRONLY */ });
+    await writeAt(stack, '/w', fh, 'CHANGED', 0);
+    await expect(readFile(stack, '/w')).resolves.toBe('CHANGEDl');
+    await stack.powerloss[0]!.drop();
+    await expect(readFile(stack, '/w')).resolves.toBe('original');
+  });
+
   it('needs data', () => {
     expect(fixture(compactConfig('powerloss')).stack.needsData).toBe(true);
   });
