@@ -4,7 +4,10 @@ import type { FsOp } from '../vfs/types.js';
 export interface TraceFilterOptions {
   /** Globs over volume-relative paths ('/db/**'); default: every path. */
   paths?: readonly string[];
-  /** Ops that get a child span; default: all. Open files get a parent span either way. */
+  /**
+   * Ops that get a child span; default: all but forget (the kernel sends it in bulk when it drops
+   * inodes from its cache: many spans, nothing the app did). Open files get a parent either way.
+   */
   ops?: readonly FsOp[];
   /** Fraction of open-file sessions and of metadata ops traced, 0..1 (default 1). */
   sampleRatio?: number;
@@ -31,7 +34,7 @@ export function createTraceFilter(options: TraceFilterOptions = {}): TraceFilter
   const random = options.random ?? Math.random;
   return {
     path: (path) => matchPath(path),
-    op: (op) => ops === undefined || ops.has(op),
+    op: (op) => (ops === undefined ? op !== 'forget' : ops.has(op)),
     sample: () => ratio >= 1 || (ratio > 0 && random() < ratio),
   };
 }

@@ -151,6 +151,18 @@ describe('trace layer', () => {
     expect(t.named('volume')).toHaveLength(0);
   });
 
+  it('leaves forget out unless asked for', async () => {
+    const t = setup();
+    await t.stack.run(opCall('forget', { path: '/db/data.bin' })).catch(() => undefined);
+    await t.layer.close?.();
+    await t.flush();
+    expect(t.spans()).toHaveLength(0);
+    const asked = setup({ ops: ['forget'] });
+    await asked.stack.run(opCall('forget', { path: '/db/data.bin' })).catch(() => undefined);
+    await asked.flush();
+    expect(asked.named('forget')).toHaveLength(1);
+  });
+
   it('filters by path glob and by op', async () => {
     const t = setup({ paths: ['/db/**'], ops: ['read', 'mkdir'] });
     t.backend.files.set('/other', Buffer.from('x'));
