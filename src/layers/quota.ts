@@ -9,8 +9,8 @@ import { sideCall } from './side-call.js';
 import { passThrough } from './pass-through.js';
 
 /**
- * Byte and inode budgets over the whole volume, starting from the backend's usage (scanned on
- * the first call). A write that would cross the byte budget is cut short to what still fits,
+ * Byte and inode budgets over the whole volume, starting from the backend's usage (scanned when
+ * the layer is built). A write that would cross the byte budget is cut short to what still fits,
  * as a real full disk does, and fails only when nothing fits. Concurrent growth of one file can
  * overshoot by the writes in flight: the check and the update are not one atomic step.
  */
@@ -28,8 +28,13 @@ export function createQuotaLayer(cfg: QuotaConfig, deps: LayerDeps): Layer {
   const maxBytes = cfg.maxBytes ?? Infinity;
   const maxInodes = cfg.maxInodes ?? Infinity;
   if (maxBytes === Infinity && maxInodes === Infinity) return passThrough(name);
-  let usage: Promise<Usage> | undefined;
-  const current = (): Promise<Usage> => (usage ??= scanUsage(backend));
+  // Scanned from build time on, so a large volume's walk overlaps the mount's start; ops through
+  // this layer wait for it, so none is counted twice. A failed scan is logged and counts from 0.
+  const usage = scanUsage(backend).catch((err: unknown): Usage => {
+    deps.logger?.error({ err }, 'quota: usage scan failed; budgets count from zero');
+    return { bytes: 0, inodes: 0 };
+  });
+  const current = (): Promise<Usage> => usage;
   const attrOf = (path: string, fh?: number): Promise<Attr> =>
     sideCall(backend, 'getattr', fh === undefined ? { path } : { path, fh });
   const sizeOf = async (path: string, fh?: number): Promise<number> =>
