@@ -69,6 +69,10 @@ export function attrCases(s: SuiteContext): void {
       await h.run('release', { path: '/f', fh, flags: O_RDWR });
       expect(afterWrite.mtimeNs).toBeGreaterThan(old);
       expect(afterWrite.ctimeNs).toBeGreaterThanOrEqual(afterChmod.ctimeNs);
+      await h.run('setattr', { path: '/f', mtime: old });
+      const linked = await h.run('link', { path: '/f', newPath: '/g' });
+      expect(linked.ctimeNs).toBeGreaterThanOrEqual(afterWrite.ctimeNs);
+      expect(linked.mtimeNs).toBe(old);
     });
 
     s.test()('setattr on a symlink changes the link, not its target', async () => {
