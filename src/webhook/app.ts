@@ -17,13 +17,15 @@ export interface WebhookAppOptions {
   logger: Logger;
   /** Largest accepted AdmissionReview body; the apiserver's own request limit is 3 MiB. */
   bodyLimit?: string;
+  /** Path of the admission endpoint (chart value webhook.path). */
+  path?: string;
 }
 
 export function createWebhookApp(options: WebhookAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.post('/mutate', express.json({ limit: options.bodyLimit ?? '3mb', type: () => true }), async (req, res) => {
+  app.post(options.path ?? '/mutate', express.json({ limit: options.bodyLimit ?? '3mb', type: () => true }), async (req, res) => {
     const outcome = await options.processReview(req.body as unknown);
     res.status(outcome.status).json(outcome.body);
   });

@@ -1,8 +1,9 @@
 /**
- * The webhook's configuration from environment variables (set by the chart). Every problem is
- * reported at once, naming the variable and what it accepts.
+ * The webhook's configuration from the environment the chart writes (docs/adr/0060:
+ * FS_INTERPOSER_*). Every problem is reported at once, naming the variable and what it accepts.
  */
 import type { SidecarModeChoice } from './annotations.js';
+import { CSI_DRIVER_NAME, SIDECAR_METRICS_PORT } from './constants.js';
 import { isQuantity } from './quantity.js';
 import { DEFAULT_SIDECAR_RESOURCES } from './resources.js';
 import type { ResourceValues } from './resources.js';
@@ -10,33 +11,35 @@ import type { TlsConfig, WebhookConfig } from './start-webhook.js';
 
 type Env = Record<string, string | undefined>;
 const DAY = 86_400_000;
+const P = 'FS_INTERPOSER_';
 
 function list(v: string | undefined): string[] {
   return (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
 
 function tlsFromEnv(env: Env, errors: string[]): TlsConfig {
-  const mode = env.FSI_TLS_MODE ?? 'files';
-  if (mode === 'files') {
-    return { mode, certPath: env.FSI_TLS_CERT ?? '/etc/fs-interposer/tls/tls.crt', keyPath: env.FSI_TLS_KEY ?? '/etc/fs-interposer/tls/tls.key' };
+  const mode = env[`${P}TLS_MODE`] ?? 'cert-manager';
+  if (mode === 'cert-manager') {
+    const dir = env[`${P}TLS_DIR`] ?? '/etc/fs-interposer/tls';
+    return { mode: 'files', certPath: `${dir}/tls.crt`, keyPath: `${dir}/tls.key` };
   }
-  if (mode !== 'self-signed') errors.push(`FSI_TLS_MODE: "${mode}" is not accepted (accepted: files, self-signed)`);
+  if (mode !== 'self-signed') errors.push(`${P}TLS_MODE: "${mode}" is not accepted (accepted: cert-manager, self-signed)`);
   return selfSignedFromEnv(env, errors);
 }
 
 function selfSignedFromEnv(env: Env, errors: string[]): TlsConfig {
-  const namespace = env.POD_NAMESPACE ?? '';
-  if (namespace === '') errors.push('POD_NAMESPACE: required in self-signed mode');
-  const service = env.FSI_WEBHOOK_SERVICE ?? 'fs-interposer-webhook';
-  const dnsNames = list(env.FSI_TLS_DNS_NAMES);
+  const namespace = env[`${P}NAMESPACE`] ?? '';
+  if (namespace === '') errors.push(`${P}NAMESPACE: required in self-signed mode`);
+  const service = env[`${P}WEBHOOK_SERVICE`] ?? 'fs-interposer-webhook';
+  const dnsNames = list(env[`${P}TLS_DNS_NAMES`]);
   return {
     mode: 'self-signed',
     namespace,
-    secretName: env.FSI_TLS_SECRET ?? 'fs-interposer-webhook-tls',
-    webhookConfiguration: env.FSI_WEBHOOK_CONFIGURATION ?? 'fs-interposer',
+    secretName: env[`${P}TLS_SECRET`] ?? 'fs-interposer-webhook-tls',
+    webhookConfiguration: env[`${P}WEBHOOK_CONFIGURATION`] ?? 'fs-interposer-webhook',
     policy: {
       dnsNames: dnsNames.length > 0 ? dnsNames : [service, `${service}.${namespace}`, `${service}.${namespace}.svc`],
-      ipAddresses: list(env.FSI_TLS_IP_ADDRESSES),
+      ipAddresses: list(env[`${P}TLS_IP_ADDRESSES`]),
       caValidityDays: 3650,
       certValidityDays: 365,
       certRenewBeforeMs: 30 * DAY,
@@ -46,52 +49,69 @@ function selfSignedFromEnv(env: Env, errors: string[]): TlsConfig {
   };
 }
 
+type ResourceJson = { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+
+/** `FS_INTERPOSER_SIDECAR_RESOURCES`: the chart's `sidecar.resources` as JSON. */
 function resourcesFromEnv(env: Env, errors: string[]): ResourceValues {
-  const pick = (name: string, fallback: string | undefined) => {
-    const v = env[name];
-    if (v === undefined) return fallback;
-    if (v === '') return undefined; // explicitly unset (e.g. no memory limit)
-    if (!isQuantity(v)) errors.push(`${name}: "${v}" is not accepted (accepted: a Kubernetes quantity)`);
-    return v;
+  const raw = env[`${P}SIDECAR_RESOURCES`];
+  if (raw === undefined || raw === '') return DEFAULT_SIDECAR_RESOURCES;
+  const name = `${P}SIDECAR_RESOURCES`;
+  let r: ResourceJson;
+  try {
+    r = JSON.parse(raw) as ResourceJson;
+  } catch {
+    errors.push(`${name}: not JSON (accepted: {"requests":{"cpu":"10m","memory":"32Mi"},"limits":{"memory":"128Mi"}})`);
+    return DEFAULT_SIDECAR_RESOURCES;
+  }
+  const q = (v: unknown, what: string): string | undefined => {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'string' && isQuantity(v)) return v;
+    if (typeof v === 'number' && v >= 0) return String(v);
+    errors.push(`${name}: ${what} ${JSON.stringify(v)} is not a Kubernetes quantity`);
+    return undefined;
   };
-  const d = DEFAULT_SIDECAR_RESOURCES;
   return {
-    cpuRequest: pick('FSI_SIDECAR_CPU_REQUEST', d.cpuRequest),
-    cpuLimit: pick('FSI_SIDECAR_CPU_LIMIT', d.cpuLimit),
-    memoryRequest: pick('FSI_SIDECAR_MEMORY_REQUEST', d.memoryRequest),
-    memoryLimit: pick('FSI_SIDECAR_MEMORY_LIMIT', d.memoryLimit),
+    cpuRequest: q(r.requests?.cpu, 'requests.cpu'),
+    cpuLimit: q(r.limits?.cpu, 'limits.cpu'),
+    memoryRequest: q(r.requests?.memory, 'requests.memory'),
+    memoryLimit: q(r.limits?.memory, 'limits.memory'),
   };
 }
 
-function portFromEnv(env: Env, errors: string[]): number {
-  const port = Number(env.FSI_WEBHOOK_PORT ?? '8443');
-  if (!Number.isInteger(port) || port < 0 || port > 65535) errors.push(`FSI_WEBHOOK_PORT: "${env.FSI_WEBHOOK_PORT}" is not a port`);
-  return port;
+function port(env: Env, key: string, fallback: number, errors: string[]): number {
+  const raw = env[`${P}${key}`];
+  const n = Number(raw ?? fallback);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) errors.push(`${P}${key}: "${raw}" is not a port`);
+  return n;
 }
 
 function sidecarModeFromEnv(env: Env, errors: string[]): SidecarModeChoice {
-  const mode = env.FSI_SIDECAR_MODE ?? 'auto';
+  const mode = env[`${P}SIDECAR_MODE`] ?? 'auto';
   if (mode === 'auto' || mode === 'native' || mode === 'regular') return mode;
-  errors.push(`FSI_SIDECAR_MODE: "${mode}" is not accepted (accepted: auto, native, regular)`);
+  errors.push(`${P}SIDECAR_MODE: "${mode}" is not accepted (accepted: auto, native, regular)`);
   return 'auto';
 }
 
-function required(env: Env, name: string, why: string, errors: string[]): string {
-  const v = env[name] ?? '';
-  if (v === '') errors.push(`${name}: required (${why})`);
+function required(env: Env, key: string, why: string, errors: string[]): string {
+  const v = env[`${P}${key}`] ?? '';
+  if (v === '') errors.push(`${P}${key}: required (${why})`);
   return v;
 }
 
 export function webhookConfigFromEnv(env: Env): { ok: true; value: WebhookConfig } | { ok: false; errors: string[] } {
   const errors: string[] = [];
   const value: WebhookConfig = {
-    port: portFromEnv(env, errors),
-    host: env.FSI_WEBHOOK_HOST ?? '0.0.0.0',
+    port: port(env, 'WEBHOOK_PORT', 8443, errors),
+    host: env[`${P}WEBHOOK_HOST`] ?? '0.0.0.0',
+    path: env[`${P}WEBHOOK_PATH`] ?? '/mutate',
     tls: tlsFromEnv(env, errors),
-    sidecarImage: required(env, 'FSI_SIDECAR_IMAGE', 'the chart sets it to its own image', errors),
-    imageAllowList: list(env.FSI_SIDECAR_IMAGE_ALLOW_LIST),
+    sidecarImage: required(env, 'SIDECAR_IMAGE', 'the chart sets it to its own image', errors),
+    sidecarPullPolicy: env[`${P}SIDECAR_IMAGE_PULL_POLICY`] ?? 'IfNotPresent',
+    imageAllowList: list(env[`${P}SIDECAR_ALLOWED_IMAGES`]),
     sidecarMode: sidecarModeFromEnv(env, errors),
     defaultResources: resourcesFromEnv(env, errors),
+    csiDriver: env[`${P}CSI_DRIVER`] ?? CSI_DRIVER_NAME,
+    metricsPort: port(env, 'SIDECAR_METRICS_PORT', SIDECAR_METRICS_PORT, errors),
   };
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value };
 }

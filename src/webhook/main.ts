@@ -11,7 +11,7 @@ import { createClientNodeKubeApi } from './kube/client-node-kube-api.js';
 import { startWebhook } from './start-webhook.js';
 
 export async function runWebhook(env: Record<string, string | undefined> = process.env): Promise<number> {
-  const logger = pino({ name: 'fs-interposer', level: env.FSI_LOG_LEVEL ?? 'info' });
+  const logger = pino({ name: 'fs-interposer', level: env.FS_INTERPOSER_LOG_LEVEL ?? 'info' });
   const config = webhookConfigFromEnv(env);
   if (!config.ok) {
     for (const e of config.errors) logger.error(e);

@@ -5,7 +5,7 @@
  */
 import { readPodSettings } from './annotations.js';
 import type { PodSettings, SidecarModeChoice } from './annotations.js';
-import { Annotations, HANDOFF_VOLUME_NAME, SAFE_TO_EVICT_LOCAL_VOLUMES } from './constants.js';
+import { Annotations, CSI_DRIVER_NAME, HANDOFF_VOLUME_NAME, SAFE_TO_EVICT_LOCAL_VOLUMES } from './constants.js';
 import { sidecarIdentity } from './identity.js';
 import { isInjected, isWindows, mergeList, metricsPort } from './pod-facts.js';
 import type { Container, LayerSpecParser, Pod } from './pod-types.js';
@@ -26,6 +26,11 @@ export interface MutateOptions {
   /** The API server and every kubelet support native sidecars (>= 1.29). */
   nativeSidecars: boolean;
   namespaceDefaultLayers?: string;
+  /** CSI driver name (chart value; default CSI_DRIVER_NAME). */
+  csiDriver?: string;
+  sidecarPullPolicy?: string;
+  /** Preferred sidecar metrics port (default SIDECAR_METRICS_PORT). */
+  metricsPort?: number;
 }
 
 export type DenialReason = 'invalid-annotation' | 'identity' | 'resources';
@@ -79,9 +84,8 @@ function plan(pod: Pod, options: MutateOptions): Plan | MutateResult {
   return { settings, selected: selection.selected, native: useNative(settings, options), skips };
 }
 
-export function mutatePod(pod: Pod, options: MutateOptions): MutateResult {
-  const p = plan(pod, options);
-  if ('kind' in p) return p;
+/** The sidecar for this plan, or the denial that its identity or resources demand. */
+function sidecarFor(pod: Pod, p: Plan, options: MutateOptions): Container | MutateResult {
   const names = new Set(p.selected.map((v) => v.name));
   const users = [...(p.native ? pod.spec?.initContainers ?? [] : []), ...(pod.spec?.containers ?? [])]
     .filter((c) => mounts(c, names));
@@ -89,20 +93,29 @@ export function mutatePod(pod: Pod, options: MutateOptions): MutateResult {
   if (!identity.ok) return denied('identity', [identity.error]);
   const resources = resolveResources(options.defaultResources, p.settings.resources);
   if (!resources.ok) return denied('resources', [resources.error]);
-  const sidecar = buildSidecar({
+  return buildSidecar({
     image: p.settings.image ?? options.sidecarImage,
+    pullPolicy: options.sidecarPullPolicy,
     native: p.native,
     resources: resources.value,
     securityContext: identity.securityContext,
     volumes: p.selected,
-    metricsPort: metricsPort(pod),
+    metricsPort: metricsPort(pod, options.metricsPort),
   });
-  const out = assemble(pod, { ...p, sidecar });
-  return { kind: 'mutated', pod: out, volumes: [...names], native: p.native, warnings: p.skips };
+}
+
+export function mutatePod(pod: Pod, options: MutateOptions): MutateResult {
+  const p = plan(pod, options);
+  if ('kind' in p) return p;
+  const sidecar = sidecarFor(pod, p, options);
+  if ('kind' in sidecar) return sidecar;
+  const out = assemble(pod, { ...p, sidecar, driver: options.csiDriver ?? CSI_DRIVER_NAME });
+  return { kind: 'mutated', pod: out, volumes: p.selected.map((v) => v.name), native: p.native, warnings: p.skips };
 }
 
 interface Assembly extends Plan {
   sidecar: Container;
+  driver: string;
 }
 
 function assemble(pod: Pod, a: Assembly): Pod {
@@ -117,7 +130,7 @@ function assemble(pod: Pod, a: Assembly): Pod {
   else spec.containers = [a.sidecar, ...spec.containers];
   spec.volumes = [
     ...(spec.volumes ?? []),
-    ...a.selected.map((volume) => csiVolume({
+    ...a.selected.map((volume) => csiVolume(a.driver, {
       volume,
       layers: a.settings.layersByVolume.get(volume.name) ?? a.settings.layers,
       config: a.settings.config,

@@ -17,10 +17,10 @@ export function isWindows(pod: Pod): boolean {
  * the same host port, so the sidecar serves metrics on a unix socket instead), else the default
  * or the next port no container of the Pod declares.
  */
-export function metricsPort(pod: Pod): number | undefined {
+export function metricsPort(pod: Pod, preferred = SIDECAR_METRICS_PORT): number | undefined {
   if (pod.spec?.hostNetwork) return undefined;
   const used = new Set(podContainers(pod).flatMap((c) => c.ports ?? []).map((p) => p.containerPort));
-  let port = SIDECAR_METRICS_PORT;
+  let port = preferred;
   while (used.has(port)) port += 1;
   return port;
 }

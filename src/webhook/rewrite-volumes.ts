@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  CSI_DRIVER_NAME, HANDOFF_VOLUME_NAME, INTERPOSED_VOLUME_PREFIX, PODINFO_VOLUME_NAME, VolumeAttributes,
+  HANDOFF_VOLUME_NAME, INTERPOSED_VOLUME_PREFIX, PODINFO_VOLUME_NAME, VolumeAttributes,
 } from './constants.js';
 import type { Container, Volume } from './pod-types.js';
 import type { SelectedVolume } from './volumes.js';
@@ -24,13 +24,13 @@ export function interposedVolumeName(source: string): string {
   return `${INTERPOSED_VOLUME_PREFIX}${source.slice(0, 50).replace(/-+$/, '')}-${hash}`;
 }
 
-export function csiVolume(v: VolumeLayers): Volume {
+export function csiVolume(driver: string, v: VolumeLayers): Volume {
   const attributes: Record<string, string> = { [VolumeAttributes.sourceVolume]: v.volume.name };
   if (v.layers !== undefined) attributes[VolumeAttributes.layers] = v.layers;
   if (v.config !== undefined) attributes[VolumeAttributes.config] = v.config;
   return {
     name: interposedVolumeName(v.volume.name),
-    csi: { driver: CSI_DRIVER_NAME, ...(v.volume.readOnly ? { readOnly: true } : {}), volumeAttributes: attributes },
+    csi: { driver, ...(v.volume.readOnly ? { readOnly: true } : {}), volumeAttributes: attributes },
   };
 }
 

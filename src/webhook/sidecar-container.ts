@@ -12,6 +12,7 @@ import type { SelectedVolume } from './volumes.js';
 
 export interface SidecarSpec {
   image: string;
+  pullPolicy?: string;
   native: boolean;
   resources: ResourceRequirements;
   securityContext: SecurityContext;
@@ -31,7 +32,7 @@ export function buildSidecar(spec: SidecarSpec): Container {
   const container: Container = {
     name: SIDECAR_CONTAINER_NAME,
     image: spec.image,
-    imagePullPolicy: 'IfNotPresent',
+    imagePullPolicy: spec.pullPolicy ?? 'IfNotPresent',
     args: ['sidecar'],
     env: [
       fieldEnv('POD_NAME', 'metadata.name'),

@@ -33,11 +33,16 @@ export type TlsConfig =
 export interface WebhookConfig {
   port: number;
   host: string;
+  /** Admission endpoint path (default /mutate). */
+  path?: string;
   tls: TlsConfig;
   sidecarImage: string;
+  sidecarPullPolicy?: string;
   imageAllowList: readonly string[];
   sidecarMode: SidecarModeChoice;
   defaultResources: ResourceValues;
+  csiDriver?: string;
+  metricsPort?: number;
 }
 
 export interface WebhookDeps {
@@ -95,13 +100,16 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps): Pr
       imageAllowList: config.imageAllowList,
       defaultResources: config.defaultResources,
       sidecarMode: config.sidecarMode,
+      sidecarPullPolicy: config.sidecarPullPolicy,
+      csiDriver: config.csiDriver,
+      metricsPort: config.metricsPort,
     },
     cluster: createClusterFacts({ api: deps.api, logger, now: deps.now }),
     metrics: createWebhookMetrics(deps.registry),
     logger,
   });
   let ready = false;
-  const app = createWebhookApp({ processReview, registry: deps.registry, ready: () => ready, logger });
+  const app = createWebhookApp({ processReview, registry: deps.registry, ready: () => ready, logger, path: config.path });
   const server = createWebhookServer(app, tls.initial);
   const address = await server.listen(config.port, config.host);
   const stop = tls.start((pair) => server.setCertificate(pair));

@@ -204,4 +204,12 @@ describe('mutatePod on AdmissionReview fixtures', () => {
     expect(name).toMatch(/^fsi-a{50}-[0-9a-f]{8}$/);
     expect(out.spec!.volumes!.some((v) => v.name === name)).toBe(true);
   });
+
+  it('chart values: driver name, pull policy and metrics port', () => {
+    const out = mutated(mutatePod(loadPod('pod-single-pvc.json'),
+      mutateOptions({ csiDriver: 'csi.example.dev', sidecarPullPolicy: 'Never', metricsPort: 9500 })));
+    expect(out.spec!.volumes!.find((v) => v.name === 'fsi-data')!.csi!.driver).toBe('csi.example.dev');
+    expect(out.spec!.containers[0]!.imagePullPolicy).toBe('Never');
+    expect(out.spec!.containers[0]!.ports![0]!.containerPort).toBe(9500);
+  });
 });
