@@ -98,7 +98,12 @@ function decisionsFor(
   return {
     replay,
     log,
-    decisions: createDecisions({ clock, ...(log && { log }), ...(replay && { replay }) }),
+    decisions: createDecisions({
+      clock,
+      ...(log && { log }),
+      ...(replay && { replay }),
+      ...(logger && { logger }),
+    }),
   };
 }
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
 import type { OpCall } from '../vfs/types.js';
 import type { LayerClock } from './clock.js';
 import type { Decision, DecisionLog } from './decision-log.js';
@@ -57,7 +58,12 @@ export interface DecisionsOptions {
   clock: LayerClock;
   log?: DecisionLog;
   replay?: ReplayIndex;
+  /** Distinct (layer, kind, op, path) counters kept; past it new keys are neither logged nor replayed. */
+  maxKeys?: number;
+  logger?: Logger;
 }
+
+export const DEFAULT_DECISION_KEYS = 1_000_000;
 
 /** Neither logging nor replaying: decide is the draw itself, no counting, no allocation. */
 const direct: LayerDecisions = { decide: (_call, _kind, draw) => draw() };
@@ -66,10 +72,23 @@ export function createDecisions(options: DecisionsOptions): Decisions {
   const { clock, log, replay } = options;
   if (log === undefined && replay === undefined)
     return { forLayer: () => direct, replaying: false };
-  // One counter per key seen; grows with distinct (op, path) pairs that reached a decision.
+  // One counter per distinct key, bounded: a workload touching millions of paths must not grow
+  // this map without end. Past the bound, new keys get n = 0: drawn but not logged, not replayed.
+  const maxKeys = options.maxKeys ?? DEFAULT_DECISION_KEYS;
   const counters = new Map<string, number>();
+  let warned = false;
   const next = (key: string): number => {
-    const n = (counters.get(key) ?? 0) + 1;
+    const seen = counters.get(key);
+    if (seen === undefined && counters.size >= maxKeys) {
+      if (!warned)
+        options.logger?.error(
+          { maxKeys },
+          'decision counters full: new files are no longer logged or replayed',
+        );
+      warned = true;
+      return 0;
+    }
+    const n = (seen ?? 0) + 1;
     counters.set(key, n);
     return n;
   };
@@ -79,9 +98,11 @@ export function createDecisions(options: DecisionsOptions): Decisions {
       return {
         decide<T>(call: OpCall, kind: string, draw: () => T | undefined): T | undefined {
           const n = next(keyOf(layer, kind, call, 0));
-          if (replay !== undefined) return replay.get(keyOf(layer, kind, call, n)) as T | undefined;
+          if (replay !== undefined) {
+            return n === 0 ? undefined : (replay.get(keyOf(layer, kind, call, n)) as T | undefined);
+          }
           const value = draw();
-          if (value !== undefined) {
+          if (value !== undefined && n > 0) {
             log?.append({
               t: clock.now(),
               layer,

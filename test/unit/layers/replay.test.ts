@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import type { Logger } from 'pino';
 import { createDecisionLog } from '../../../src/layers/decision-log.js';
-import { loadReplay } from '../../../src/layers/decisions.js';
+import { createDecisions, loadReplay } from '../../../src/layers/decisions.js';
+import { createFakeLayerClock } from '../../../src/layers/clock.js';
 import { fixture, yamlConfig } from './build.js';
-import { createFile, writeAt } from './fs-helpers.js';
+import { createFile, mkCall, writeAt } from './fs-helpers.js';
 import type { Stack } from '../../../src/vfs/stack.js';
 
 const LAYERS = `  - {type: fault, rate: 20, errnos: [EIO], scope: {ops: [write]}}
@@ -99,5 +100,15 @@ describe('decision log and replay', () => {
     expect(() =>
       loadReplay('{"layer":"a","n":1,"decision":"x","op":"read","path":"/"}\nnot json\n'),
     ).toThrow('line 2');
+  });
+});
+
+describe('decision counters', () => {
+  it('are bounded: past maxKeys, new files are drawn but not logged', () => {
+    const log = createDecisionLog();
+    const d = createDecisions({ clock: createFakeLayerClock(), log, maxKeys: 2 }).forLayer('fault');
+    for (const path of ['/a', '/b', '/c', '/a'])
+      d.decide(mkCall('getattr', { path }), 'errno', () => 'EIO');
+    expect(log.entries().map((e) => `${e.path}#${e.n}`)).toEqual(['/a#1', '/b#1', '/a#2']);
   });
 });
