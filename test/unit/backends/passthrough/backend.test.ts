@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,11 @@ const ROOT: Caller = { pid: 1, uid: 0, gid: 0 };
 const O_RDWR = 2;
 const isRoot = process.getuid?.() === 0;
 const rootIt = isRoot ? it : it.skip;
+// Mounting a tmpfs needs CAP_SYS_ADMIN, which uid 0 in a container may lack.
+const capEff = /^CapEff:\s*([0-9a-f]+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1];
+const CAP_SYS_ADMIN = 21n;
+const adminIt =
+  capEff !== undefined && (BigInt(`0x${capEff}`) >> CAP_SYS_ADMIN) & 1n ? it : it.skip;
 
 function openFdCount(): number {
   return fs.readdirSync('/proc/self/fd').length;
@@ -154,6 +160,37 @@ describe('passthrough backend specifics', () => {
     const l = entries.find((e) => e.name === 'l');
     if (withAttr > 0) expect(l?.attr?.size).toBe(1);
   });
+
+  rootIt(
+    'answers EXDEV across a filesystem mounted inside the volume, and statfs per node',
+    async () => {
+      const sub = path.join(dir, 'sub');
+      fs.mkdirSync(sub);
+      execFileSync('mount', [
+        '-t',
+        'tmpfs',
+        '-o',
+        'size=1m,nr_inodes=100',
+        'fs-interposer-test',
+        sub,
+      ]);
+      try {
+        const run = runOn(make());
+        fs.writeFileSync(path.join(sub, 'x'), 'x');
+        await expect(
+          run('rename', { path: '/sub/x', newPath: '/x', flags: 0 }),
+        ).rejects.toMatchObject({ code: 'EXDEV' });
+        await expect(run('link', { path: '/sub/x', newPath: '/x' })).rejects.toMatchObject({
+          code: 'EXDEV',
+        });
+        expect((await run('statfs', { path: '/sub' })).files).toBe(100);
+        expect((await run('statfs', { path: '/' })).files).not.toBe(100);
+      } finally {
+        for (const b of backends.splice(0)) await b.close();
+        execFileSync('umount', [sub]);
+      }
+    },
+  );
 
   it('refuses lock ops on unknown handles with EBADF', async () => {
     const run = runOn(make());
