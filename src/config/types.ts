@@ -124,6 +124,7 @@ export interface DecisionLogConfig {
   readonly path?: string;
   readonly maxBytes?: number;
   readonly maxEntries?: number;
+  readonly maxKeys?: number;
 }
 
 export interface StackConfig {

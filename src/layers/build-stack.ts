@@ -103,6 +103,7 @@ function decisionsFor(
       ...(log && { log }),
       ...(replay && { replay }),
       ...(logger && { logger }),
+      ...(config.decisionLog?.maxKeys !== undefined && { maxKeys: config.decisionLog.maxKeys }),
     }),
   };
 }

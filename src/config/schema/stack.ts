@@ -37,6 +37,12 @@ export const stackConfigSchema: object = {
           default: 100000,
           description: 'entries kept in memory',
         },
+        maxKeys: {
+          type: 'integer',
+          minimum: 1,
+          default: 1000000,
+          description: 'distinct (layer, op, path) counters; past it new files are not logged',
+        },
       },
     },
     replay: {
