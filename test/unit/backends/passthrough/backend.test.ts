@@ -161,7 +161,7 @@ describe('passthrough backend specifics', () => {
     if (withAttr > 0) expect(l?.attr?.size).toBe(1);
   });
 
-  rootIt(
+  adminIt(
     'answers EXDEV across a filesystem mounted inside the volume, and statfs per node',
     async () => {
       const sub = path.join(dir, 'sub');
