@@ -25,6 +25,8 @@ export interface HandleTable {
   remove(fh: number): FileHandle | undefined;
   /** Keep a handle under an ID a previous server issued (lazy reopen). */
   adopt(fh: number, h: FileHandle): void;
+  /** Any open file handle of a node (the way to an unlinked file when the kernel names no fh). */
+  findByNode(nodeId: number): FileHandle | undefined;
   /** Handles this process did not issue look like this (for lazy reopen after a restart). */
   isForeign(fh: number): boolean;
   readonly size: number;
@@ -46,6 +48,10 @@ export function createHandleTable(epoch = randomInt(1, 0x1f_ffff)): HandleTable 
       const h = handles.get(fh);
       handles.delete(fh);
       return h;
+    },
+    findByNode(nodeId) {
+      for (const h of handles.values()) if (h.nodeId === nodeId && h.kind === 'file') return h;
+      return undefined;
     },
     adopt(fh, h) {
       handles.set(fh, h);

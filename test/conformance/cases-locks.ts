@@ -185,7 +185,7 @@ export function lockCases(s: SuiteContext): void {
       expect(await errnoOf(waiting)).toBe('EINTR');
     });
 
-    s.test('locks')('flush by the owner (any close) drops its locks', async () => {
+    s.test('locks', 'lockOwners')('flush by the owner (any close) drops its locks', async () => {
       const h = s.h();
       const [fa, fb] = await twoHandles(h);
       await h.run('setlk', {

@@ -15,6 +15,11 @@ export type Capability =
   | 'seekHole'
   | 'copyFileRange'
   | 'locks'
+  /**
+   * Lock owners are FUSE lock-owner IDs passed to the backend explicitly (FLUSH names the owner
+   * whose locks go). In-process only: through a mount, the client's locks belong to its open files.
+   */
+  | 'lockOwners'
   /** New objects are owned by the calling uid/gid (root server or memory backend). */
   | 'ownership'
   /** The backend acts with full privileges (trusted.* xattrs need CAP_SYS_ADMIN). */

@@ -10,6 +10,7 @@ const caps = new Set<Capability>([
   'seekHole',
   'copyFileRange',
   'locks',
+  'lockOwners',
   'ownership',
   'privileged',
   'devices',

@@ -14,6 +14,7 @@ const caps = new Set<Capability>([
   'seekHole',
   'copyFileRange',
   'locks',
+  'lockOwners',
   'strictSymlinks',
   'blocks',
   ...(isRoot ? (['ownership', 'devices', 'privileged'] as const) : []),

@@ -2,6 +2,7 @@ import { FsError } from '../../vfs/errors.js';
 import type { Attr, OpArgsMap } from '../../vfs/types.js';
 import { childPath, nodePath, run } from '../context.js';
 import type { Handler, Req, SessionContext } from '../context.js';
+import type { FileHandle } from '../handles.js';
 import { FUSE_GETATTR_FH, Fattr } from '../protocol/constants.js';
 import { readName, readCString, readU64, requireArgs } from '../protocol/decode.js';
 import { encodeAttrOut, encodeEntryOut, encodeOutHeader } from '../protocol/encode.js';
@@ -48,10 +49,19 @@ export const batchForget: Handler = async (ctx, req) => {
   return -1;
 };
 
+/**
+ * fstat/fchmod of an unlinked-but-open file reach us without a handle (the kernel passes one only
+ * for some calls): such a node has no path left, so act through any handle still open on it.
+ */
+function orphanHandle(ctx: SessionContext, nodeid: number): FileHandle | undefined {
+  const n = ctx.nodes.get(nodeid);
+  return n?.orphan ? ctx.handles.findByNode(nodeid) : undefined;
+}
+
 export const getattr: Handler = async (ctx, req) => {
   requireArgs(req.h, A, ArgSize.getattr, 'GETATTR');
   const withFh = (req.buf.readUInt32LE(A) & FUSE_GETATTR_FH) !== 0;
-  const handle = withFh ? ctx.handles.get(readU64(req.buf, A + 8)) : undefined;
+  const handle = withFh ? ctx.handles.get(readU64(req.buf, A + 8)) : orphanHandle(ctx, req.h.nodeid);
   const path = handle ? (ctx.nodes.path(req.h.nodeid) ?? handle.path) : nodePath(ctx, req.h.nodeid);
   const args: OpArgsMap['getattr'] = handle ? { path, fh: handle.backendFh } : { path };
   return replyAttr(ctx, req, await run(ctx, req, 'getattr', args));
@@ -65,7 +75,7 @@ export function decodeSetattr(ctx: SessionContext, req: Req): OpArgsMap['setattr
   requireArgs(req.h, A, ArgSize.setattr, 'SETATTR');
   const b = req.buf;
   const valid = b.readUInt32LE(A + SetattrOff.valid);
-  const handle = valid & Fattr.FH ? ctx.handles.get(readU64(b, A + SetattrOff.fh)) : undefined;
+  const handle = valid & Fattr.FH ? ctx.handles.get(readU64(b, A + SetattrOff.fh)) : orphanHandle(ctx, req.h.nodeid);
   const path = handle ? (ctx.nodes.path(req.h.nodeid) ?? handle.path) : nodePath(ctx, req.h.nodeid);
   const args: OpArgsMap['setattr'] = { path };
   if (handle) args.fh = handle.backendFh;
