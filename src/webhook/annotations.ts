@@ -15,6 +15,8 @@ export interface PodSettings {
   optedIn: boolean;
   /** Layer spec for volumes without an override (the Pod's, else the namespace default). */
   layers?: string;
+  /** `layers` is the namespace default (the Pod has no `fs-interposer/layers`). */
+  layersFromNamespace: boolean;
   layersByVolume: ReadonlyMap<string, string>;
   /** Explicit volume selection; undefined means every PVC volume. */
   volumes?: readonly string[];
@@ -151,6 +153,7 @@ export function readPodSettings(
   const settings: PodSettings = {
     optedIn,
     layers: own ?? options.namespaceDefaultLayers,
+    layersFromNamespace: own === undefined && options.namespaceDefaultLayers !== undefined,
     layersByVolume: byVolume,
     volumes: readVolumes(a[Annotations.volumes], errors),
     config,

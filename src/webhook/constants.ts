@@ -59,6 +59,11 @@ export const HANDOFF_MOUNT_PATH = '/run/fs-interposer';
 /** Downward API volume with the Pod's annotations, for live reconfiguration. */
 export const PODINFO_VOLUME_NAME = 'fs-interposer-podinfo';
 export const PODINFO_MOUNT_PATH = '/etc/fs-interposer/podinfo';
+/** The ConfigMap named by `fs-interposer/config`, mounted into the sidecar only. */
+export const CONFIG_VOLUME_NAME = 'fs-interposer-config';
+export const CONFIG_MOUNT_PATH = '/etc/fs-interposer/config';
+/** The key of that ConfigMap holding the configuration file (YAML or JSON). */
+export const CONFIG_FILE_KEY = 'config.yaml';
 /** Where the sidecar sees each source PVC: `${SOURCE_MOUNT_ROOT}/<volume>`. */
 export const SOURCE_MOUNT_ROOT = '/var/lib/fs-interposer/volumes';
 /** Prefix of the CSI inline volumes that replace the app's PVC volumes. */

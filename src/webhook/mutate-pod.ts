@@ -84,6 +84,12 @@ function plan(pod: Pod, options: MutateOptions): Plan | MutateResult {
   return { settings, selected: selection.selected, native: useNative(settings, options), skips };
 }
 
+/** The sidecar stops serving a little before the kubelet's SIGKILL. */
+function graceSeconds(pod: Pod): number {
+  const period = pod.spec?.terminationGracePeriodSeconds ?? 30;
+  return Math.max(1, period - 5);
+}
+
 /** The sidecar for this plan, or the denial that its identity or resources demand. */
 function sidecarFor(pod: Pod, p: Plan, options: MutateOptions): Container | MutateResult {
   const names = new Set(p.selected.map((v) => v.name));
@@ -101,6 +107,8 @@ function sidecarFor(pod: Pod, p: Plan, options: MutateOptions): Container | Muta
     securityContext: identity.securityContext,
     volumes: p.selected,
     metricsPort: metricsPort(pod, options.metricsPort),
+    config: p.settings.config,
+    graceSeconds: graceSeconds(pod),
   });
 }
 
@@ -135,7 +143,7 @@ function assemble(pod: Pod, a: Assembly): Pod {
       layers: a.settings.layersByVolume.get(volume.name) ?? a.settings.layers,
       config: a.settings.config,
     })),
-    ...sidecarVolumes(),
+    ...sidecarVolumes(a.settings.config),
   ];
   out.spec = spec;
   out.metadata = { ...out.metadata, annotations: annotate(out.metadata?.annotations, a, firstApp) };
@@ -145,6 +153,9 @@ function assemble(pod: Pod, a: Assembly): Pod {
 function annotate(existing: Record<string, string> | undefined, a: Assembly, firstApp?: string) {
   const annotations = { ...existing };
   annotations[Annotations.injected] = a.selected.map((v) => v.name).join(',');
+  // The sidecar reads its layers from the Pod's annotations: a namespace default becomes the
+  // Pod's own, visible and live-editable like one the user wrote.
+  if (a.settings.layersFromNamespace && a.settings.layers !== undefined) annotations[Annotations.layers] = a.settings.layers;
   annotations[SAFE_TO_EVICT_LOCAL_VOLUMES] = mergeList(annotations[SAFE_TO_EVICT_LOCAL_VOLUMES], [HANDOFF_VOLUME_NAME]);
   if (a.skips.length > 0) annotations[Annotations.skipped] = a.skips.join('; ');
   // With the sidecar first among the containers, kubectl logs/exec would default to it.

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  HANDOFF_VOLUME_NAME, INTERPOSED_VOLUME_PREFIX, PODINFO_VOLUME_NAME, VolumeAttributes,
+  CONFIG_FILE_KEY, CONFIG_VOLUME_NAME, HANDOFF_VOLUME_NAME, INTERPOSED_VOLUME_PREFIX, PODINFO_VOLUME_NAME, VolumeAttributes,
 } from './constants.js';
 import type { Container, Volume } from './pod-types.js';
 import type { SelectedVolume } from './volumes.js';
@@ -34,8 +34,12 @@ export function csiVolume(driver: string, v: VolumeLayers): Volume {
   };
 }
 
-export function sidecarVolumes(): Volume[] {
+export function sidecarVolumes(config?: string): Volume[] {
+  const configVolume: Volume[] = config !== undefined
+    ? [{ name: CONFIG_VOLUME_NAME, configMap: { name: config, items: [{ key: CONFIG_FILE_KEY, path: CONFIG_FILE_KEY }] } }]
+    : [];
   return [
+    ...configVolume,
     { name: HANDOFF_VOLUME_NAME, emptyDir: {} },
     {
       name: PODINFO_VOLUME_NAME,

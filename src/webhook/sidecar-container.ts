@@ -4,8 +4,8 @@
  * the Pod's annotations through the downward API (live reconfiguration).
  */
 import {
-  HANDOFF_MOUNT_PATH, HANDOFF_VOLUME_NAME, PODINFO_MOUNT_PATH, PODINFO_VOLUME_NAME,
-  SIDECAR_CONTAINER_NAME, SIDECAR_METRICS_PORT_NAME, SOURCE_MOUNT_ROOT,
+  CONFIG_FILE_KEY, CONFIG_MOUNT_PATH, CONFIG_VOLUME_NAME, HANDOFF_MOUNT_PATH, HANDOFF_VOLUME_NAME,
+  PODINFO_MOUNT_PATH, PODINFO_VOLUME_NAME, SIDECAR_CONTAINER_NAME, SIDECAR_METRICS_PORT_NAME, SOURCE_MOUNT_ROOT,
 } from './constants.js';
 import type { Container, ResourceRequirements, SecurityContext } from './pod-types.js';
 import type { SelectedVolume } from './volumes.js';
@@ -19,6 +19,10 @@ export interface SidecarSpec {
   volumes: readonly SelectedVolume[];
   /** TCP port for /metrics; undefined: a unix socket in the handoff dir (hostNetwork Pods). */
   metricsPort?: number;
+  /** The Pod names a configuration ConfigMap (mounted at CONFIG_MOUNT_PATH). */
+  config?: string;
+  /** How long the sidecar keeps serving after SIGTERM (the Pod's grace period, less a margin). */
+  graceSeconds: number;
 }
 
 function fieldEnv(name: string, fieldPath: string) {
@@ -43,12 +47,18 @@ export function buildSidecar(spec: SidecarSpec): Container {
       { name: 'FS_INTERPOSER_PODINFO_DIR', value: PODINFO_MOUNT_PATH },
       { name: 'FS_INTERPOSER_SOURCE_ROOT', value: SOURCE_MOUNT_ROOT },
       { name: 'FS_INTERPOSER_METRICS_LISTEN', value: metrics },
+      { name: 'FS_INTERPOSER_SIDECAR_KIND', value: spec.native ? 'native' : 'regular' },
+      { name: 'FS_INTERPOSER_GRACE_SECONDS', value: String(spec.graceSeconds) },
+      ...(spec.config !== undefined
+        ? [{ name: 'FS_INTERPOSER_CONFIG_FILE', value: `${CONFIG_MOUNT_PATH}/${CONFIG_FILE_KEY}` }]
+        : []),
     ],
     resources: spec.resources,
     securityContext: spec.securityContext,
     volumeMounts: [
       { name: HANDOFF_VOLUME_NAME, mountPath: HANDOFF_MOUNT_PATH },
       { name: PODINFO_VOLUME_NAME, mountPath: PODINFO_MOUNT_PATH, readOnly: true },
+      ...(spec.config !== undefined ? [{ name: CONFIG_VOLUME_NAME, mountPath: CONFIG_MOUNT_PATH, readOnly: true }] : []),
       ...spec.volumes.map((v) => ({
         name: v.name,
         mountPath: `${SOURCE_MOUNT_ROOT}/${v.name}`,

@@ -11,8 +11,10 @@ import type { Pod } from './pod-types.js';
 
 export type UpdateResult = { allowed: true; changed: boolean } | { allowed: false; message: string };
 
-const LIVE = [Annotations.layers, Annotations.config];
-const LIVE_DESCRIPTION = `${Annotations.layers}, ${Annotations.layersForVolumePrefix}<volume>, ${Annotations.config}`;
+// fs-interposer/config is not live: the ConfigMap is a volume of the sidecar, fixed at creation
+// (its content is live: the kubelet updates the mounted file and the sidecar reloads it).
+const LIVE = [Annotations.layers];
+const LIVE_DESCRIPTION = `${Annotations.layers}, ${Annotations.layersForVolumePrefix}<volume>; edit the ConfigMap itself for ${Annotations.config}`;
 
 function ours(pod: Pod): Record<string, string> {
   const out: Record<string, string> = {};

@@ -179,12 +179,18 @@ describe('mutatePod on AdmissionReview fixtures', () => {
     expect(r.kind === 'skipped' && r.pod.metadata!.annotations!['fs-interposer/skipped']).toBe(reason);
   });
 
-  it('a namespace default opts in a Pod without annotations', () => {
+  it('a namespace default opts in a Pod without annotations and becomes its annotation', () => {
     const pod = mutated(mutatePod(loadPod('not-opted-in.json'), mutateOptions({ namespaceDefaultLayers: 'trace' })));
     expect(pod.spec!.volumes!.find((v) => v.name === 'fsi-data')!.csi!.volumeAttributes!['fs-interposer.dev/layers']).toBe('trace');
+    expect(pod.metadata!.annotations!['fs-interposer/layers']).toBe('trace');
   });
 
-  it('a config ConfigMap alone opts in and is passed to the driver', () => {
+  it("the Pod's own layers win over the namespace default", () => {
+    const pod = mutated(mutatePod(loadPod('pod-single-pvc.json'), mutateOptions({ namespaceDefaultLayers: 'trace' })));
+    expect(pod.metadata!.annotations!['fs-interposer/layers']).toBe('trace,metrics,latency=10ms');
+  });
+
+  it('a config ConfigMap alone opts in, goes to the driver, and is mounted into the sidecar only', () => {
     const pod = loadPod('not-opted-in.json');
     pod.metadata!.annotations = { 'fs-interposer/config': 'chaos-profile' };
     const out = mutated(mutatePod(pod, mutateOptions()));
@@ -192,6 +198,23 @@ describe('mutatePod on AdmissionReview fixtures', () => {
       'fs-interposer.dev/source-volume': 'data',
       'fs-interposer.dev/config': 'chaos-profile',
     });
+    expect(out.spec!.volumes!.find((v) => v.name === 'fs-interposer-config')).toEqual({
+      name: 'fs-interposer-config',
+      configMap: { name: 'chaos-profile', items: [{ key: 'config.yaml', path: 'config.yaml' }] },
+    });
+    const sidecar = out.spec!.containers[0]!;
+    expect(sidecar.volumeMounts).toContainEqual({ name: 'fs-interposer-config', mountPath: '/etc/fs-interposer/config', readOnly: true });
+    expect(sidecar.env).toContainEqual({ name: 'FS_INTERPOSER_CONFIG_FILE', value: '/etc/fs-interposer/config/config.yaml' });
+    expect(mountNames(out.spec!.containers[1])).not.toContain('fs-interposer-config');
+  });
+
+  it('tells the sidecar its kind and grace period (the environment src/sidecar/env.ts reads)', () => {
+    const pod = loadPod('pod-single-pvc.json');
+    pod.spec!.terminationGracePeriodSeconds = 60;
+    const env = mutated(mutatePod(pod, mutateOptions({ nativeSidecars: true }))).spec!.initContainers![0]!.env;
+    expect(env).toContainEqual({ name: 'FS_INTERPOSER_SIDECAR_KIND', value: 'native' });
+    expect(env).toContainEqual({ name: 'FS_INTERPOSER_GRACE_SECONDS', value: '55' });
+    expect(env).toContainEqual({ name: 'FS_INTERPOSER_VOLUMES', value: 'data' });
   });
 
   it('long volume names stay valid DNS labels', () => {

@@ -29,7 +29,6 @@ describe('validateUpdate (live reconfiguration)', () => {
     [{ 'fs-interposer/layers': 'trace,latency=5ms' }],
     [{ 'fs-interposer/layers.data': 'metrics' }],
     [{ 'fs-interposer/layers.data': undefined }],
-    [{ 'fs-interposer/config': 'other-profile' }],
     [{ 'unrelated/annotation': 'x' }],
   ])('accepts %j', (change) => {
     const old = injectedPod();
@@ -42,6 +41,7 @@ describe('validateUpdate (live reconfiguration)', () => {
     [{ 'fs-interposer/volumes': 'data,cache' }, /fs-interposer\/volumes cannot change on a running Pod \(accepted live changes: /],
     [{ 'fs-interposer/injected': undefined }, /fs-interposer\/injected cannot change/],
     [{ 'fs-interposer/sidecar-mode': 'native' }, /sidecar-mode cannot change/],
+    [{ 'fs-interposer/config': 'other-profile' }, /fs-interposer\/config cannot change on a running Pod .*edit the ConfigMap itself/],
   ])('denies %j', (change, message) => {
     const old = injectedPod();
     const r = validateUpdate(old, withAnnotations(old, change), options);
