@@ -83,6 +83,10 @@ describe('request server over the memory backend', () => {
     expect((await t.send(frame(Opcode.UNLINK, cstr('gone'), { nodeid: 1 })))!.error).toBe(0);
     const r = (await t.send(readFrame(Opcode.READ, nodeid, fh, 0, 100)))!;
     expect(r.body.toString()).toBe('still here');
+    // fstat without a handle in the request: served through the open handle...
+    expect((await t.send(frame(Opcode.GETATTR, Buffer.alloc(16), { nodeid })))!.error).toBe(0);
+    // ...and gone once the last handle is released.
+    expect((await t.send(frame(Opcode.RELEASE, u64s(fh, 0, 0), { nodeid })))!.error).toBe(0);
     expect((await t.send(frame(Opcode.GETATTR, Buffer.alloc(16), { nodeid })))!.error).toBe(ENOENT);
   });
 
