@@ -1,7 +1,7 @@
 import type { DelayConfig, LatencyConfig } from '../config/types.js';
 import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
 import type { LayerDeps } from './deps.js';
-import { createDelaySampler } from './delay.js';
+import { createDelaySampler, isRandomDelay } from './delay.js';
 import type { DelaySampler } from './delay.js';
 import { createScope } from './scope.js';
 import { passThrough } from './pass-through.js';
@@ -24,8 +24,12 @@ export function createLatencyLayer(cfg: LatencyConfig, deps: LayerDeps): Layer {
   const { name, clock, random, decisions } = deps;
   const scope = createScope(cfg.scope);
   const samplers = new Map<OpClass, DelaySampler>();
+  // Fixed delays on an unsampled scope are not random: nothing to log, nothing to replay.
+  const logged = new Set<OpClass>();
   const add = (cls: OpClass, d: DelayConfig | undefined): void => {
-    if (d !== undefined) samplers.set(cls, createDelaySampler(d));
+    if (d === undefined) return;
+    samplers.set(cls, createDelaySampler(d));
+    if (isRandomDelay(d) || scope.sampled) logged.add(cls);
   };
   add('read', cfg.read);
   add('write', cfg.write);
@@ -43,11 +47,12 @@ export function createLatencyLayer(cfg: LatencyConfig, deps: LayerDeps): Layer {
       const cls = classOf(call.op);
       const sampler = cls === undefined ? undefined : samplers.get(cls);
       if (sampler === undefined || !scope.matches(call)) return next();
-      const ms = decisions.decide(call, 'delay', () => {
+      const draw = (): number | undefined => {
         if (!scope.sample(random)) return undefined;
         const v = sampler(random);
         return v > 0 ? v : undefined;
-      });
+      };
+      const ms = logged.has(cls!) ? decisions.decide(call, 'delay', draw) : draw();
       if (ms !== undefined) await clock.sleep(ms, call.signal);
       return next();
     },

@@ -15,6 +15,8 @@ export interface Scope {
   matches(call: OpCall): boolean;
   /** The percent draw; true without a percent. */
   sample(random: Random): boolean;
+  /** True when `sample` draws (a percent below 100): its outcome is a decision to log. */
+  readonly sampled: boolean;
   /** Whether `op` can ever match (lets layers drop ops they do not handle at build time). */
   allowsOp(op: FsOp): boolean;
 }
@@ -56,6 +58,7 @@ export function createScope(cfg: ScopeConfig | undefined): Scope {
   const percent = cfg?.percent ?? 100;
   return {
     all: checks.length === 0 && percent >= 100,
+    sampled: percent < 100,
     allowsOp: (op) => ops === undefined || ops.has(op),
     matches: (call) => checks.length === 0 || checks.every((check) => check(call)),
     sample: (random) => percent >= 100 || random.next() * 100 < percent,

@@ -12,7 +12,8 @@ import type { Stack } from '../../../src/vfs/stack.js';
 
 const LAYERS = `  - {type: fault, rate: 20, errnos: [EIO], scope: {ops: [write]}}
   - {type: fault, name: corrupter, corrupt: {rate: 30, maxBytes: 3}, scope: {ops: [write]}}
-  - {type: latency, write: {min: 1ms, max: 9ms}}`;
+  - {type: latency, write: {min: 1ms, max: 9ms}}
+  - {type: latency, name: fixed, write: {fixed: 1ms}}`;
 
 /** Writes to several files in an order given by `order`; returns the outcome per (file, i). */
 async function workload(
@@ -59,6 +60,8 @@ describe('decision log and replay', () => {
       'value',
     ]);
     expect(new Set(lines.map((l) => l.decision))).toEqual(new Set(['errno', 'corrupt', 'delay']));
+    // A fixed delay is not random: it is applied but not logged.
+    expect(lines.filter((l) => l.layer === 'fixed')).toEqual([]);
 
     // A different seed would change everything; replay must ignore it and follow the log.
     const replayed = fixture(yamlConfig(LAYERS, `seed: 1\nreplay: {path: ${logPath}}`));
