@@ -1,8 +1,14 @@
 import fs from 'node:fs/promises';
-import { FsError } from '../../vfs/errors.js';
 import type { CreateResult, OpCall, OpenResult } from '../../vfs/types.js';
-import { O_CREAT, O_DIRECT, O_EXCL, O_NOCTTY, O_RDONLY } from '../../sys/constants.js';
-import { O_CLOEXEC, O_NOFOLLOW } from '../../sys/constants.js';
+import {
+  O_CLOEXEC,
+  O_CREAT,
+  O_DIRECT,
+  O_EXCL,
+  O_NOCTTY,
+  O_NOFOLLOW,
+  O_RDONLY,
+} from '../../sys/constants.js';
 import { toAttr } from './attr.js';
 import { withRef } from './confine.js';
 import type { PassthroughContext } from './context.js';
@@ -72,7 +78,9 @@ async function createExclusive(
     } catch (err) {
       // Keep create atomic: no half-owned file is left behind.
       await fdClose(fd);
-      await fs.unlink(p.proc).catch(() => undefined);
+      await fs.unlink(p.proc).catch((cleanup: unknown) => {
+        ctx.log?.warn({ err: cleanup, path: a.path }, 'could not remove a half-created file');
+      });
       throw err;
     }
   });
@@ -122,8 +130,4 @@ export function createFileOps(ctx: PassthroughContext) {
       await fdClose(file.fd);
     },
   };
-}
-
-export function unknownHandle(fh: number): FsError {
-  return new FsError('EBADF', `unknown file handle ${fh}`);
 }
