@@ -1,17 +1,18 @@
 /**
- * `fs-interposer webhook` (and `node dist/src/webhook/main.js`): configuration from the
- * environment, the real KubeApi and grammar, then startWebhook. Only composition lives here.
+ * `fs-interposer webhook` (the CLI dispatches here) and `node dist/src/webhook/main.js`:
+ * configuration from the environment, the real KubeApi and grammar, then startWebhook, until
+ * SIGTERM. Only composition lives here; the exit code is returned, never exits by itself.
  */
 import { pathToFileURL } from 'node:url';
-import { pino } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { parseLayerSpec } from '../config/index.js';
+import { createLogger } from '../log/logger.js';
 import { webhookConfigFromEnv } from './env-config.js';
 import { createClientNodeKubeApi } from './kube/client-node-kube-api.js';
 import { startWebhook } from './start-webhook.js';
 
 export async function runWebhook(env: Record<string, string | undefined> = process.env): Promise<number> {
-  const logger = pino({ name: 'fs-interposer', level: env.FS_INTERPOSER_LOG_LEVEL ?? 'info' });
+  const logger = createLogger({ level: env.FS_INTERPOSER_LOG_LEVEL });
   const config = webhookConfigFromEnv(env);
   if (!config.ok) {
     for (const e of config.errors) logger.error(e);
@@ -32,7 +33,7 @@ export async function runWebhook(env: Record<string, string | undefined> = proce
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   runWebhook().then((code) => process.exit(code), (err: unknown) => {
-    pino().fatal({ err }, 'webhook failed');
+    createLogger().fatal({ err }, 'webhook failed');
     process.exit(1);
   });
 }
