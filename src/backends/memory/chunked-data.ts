@@ -2,82 +2,84 @@ import { FsError } from '../../vfs/errors.js';
 import type { Budget } from './budget.js';
 import { MAX_FILE_SIZE } from './constants.js';
 import type { FileData } from './file-data.js';
+import { nextData, nextHole } from './chunk-seek.js';
+import type { Chunk } from './chunk-window.js';
+import { grownEnd, lengthOf, pageCount, roundDown, windowFor } from './chunk-window.js';
+import {
+  coveredPages,
+  countPages,
+  highestPage,
+  lowestPage,
+  PAGE,
+  PAGES_PER_CHUNK,
+  touchedPages,
+} from './page-bits.js';
 
 /**
  * Sparse file data in 64 KiB chunks keyed by index, so a write at 1 TiB allocates one chunk and
  * a random write costs one Map lookup. Within a chunk only a page-aligned window is held
  * (`base`..`base + buf.length`), grown as writes land next to it: small files and random 4 KiB
- * writes cost pages, not whole chunks. Whatever is not held is a hole and reads as zeros.
+ * writes cost pages, not whole chunks. Whatever is not held is a hole and reads as zeros; a page
+ * mask tells which pages of the window hold data (the rest of the window is zeros).
  */
-export const CHUNK_SIZE = 64 * 1024;
-const PAGE = 4096;
-
-interface Chunk {
-  /** Offset of `buf` within the chunk (page aligned). */
-  base: number;
-  buf: Buffer;
-}
-
-const roundUp = (n: number): number => Math.ceil(n / PAGE) * PAGE;
-const roundDown = (n: number): number => Math.floor(n / PAGE) * PAGE;
-
-/** The window a chunk needs to cover [from, to) (chunk offsets), without growth slack. */
-function windowFor(old: Chunk | undefined, from: number, to: number): { lo: number; hi: number } {
-  if (old === undefined) return { lo: roundDown(from), hi: roundUp(to) };
-  return {
-    lo: Math.min(roundDown(from), old.base),
-    hi: Math.max(roundUp(to), old.base + old.buf.length),
-  };
-}
+export const CHUNK_SIZE = PAGES_PER_CHUNK * PAGE;
 
 export function createChunkedData(budget: Budget): FileData {
   const chunks = new Map<number, Chunk>();
   let size = 0;
+  /** Pages holding data, times PAGE: what st_blocks shows. */
   let allocated = 0;
 
   const replace = (idx: number, old: Chunk | undefined, next: Chunk | undefined): void => {
-    const delta = (next?.buf.length ?? 0) - (old?.buf.length ?? 0);
+    const delta = lengthOf(next) - lengthOf(old);
     if (delta > 0) budget.chargeBytes(delta);
     else budget.releaseBytes(-delta);
-    allocated += delta;
+    allocated += (pageCount(next) - pageCount(old)) * PAGE;
     if (next === undefined) chunks.delete(idx);
     else chunks.set(idx, next);
+  };
+
+  const setPages = (chunk: Chunk, pages: number): void => {
+    allocated += (countPages(pages) - countPages(chunk.pages)) * PAGE;
+    chunk.pages = pages;
   };
 
   /** Make chunk `idx` hold [from, to) (chunk offsets), charging the budget first. */
   const ensure = (idx: number, from: number, to: number): Chunk => {
     const old = chunks.get(idx);
-    if (old !== undefined && old.base <= from && old.base + old.buf.length >= to) return old;
-    const { lo, hi } = windowFor(old, from, to);
-    let end = hi;
-    // Appends double the window (when the budget allows) so that a chunk written 4 KiB at a
-    // time is copied a few times, not once per page.
-    if (old !== undefined && lo === old.base) {
-      const doubled = Math.min(CHUNK_SIZE, old.base + 2 * old.buf.length);
-      if (doubled > end && doubled - lo - old.buf.length <= budget.freeBytes()) end = doubled;
+    if (old !== undefined && old.base <= from && old.base + old.buf.length >= to) {
+      setPages(old, old.pages | touchedPages(from, to));
+      return old;
     }
-    const next = { base: lo, buf: Buffer.alloc(end - lo) };
+    const { lo, hi } = windowFor(old, from, to);
+    const end = grownEnd(old, lo, hi, budget.freeBytes());
+    const pages = (old?.pages ?? 0) | touchedPages(from, to);
+    const next = { base: lo, buf: Buffer.alloc(end - lo), pages };
     if (old !== undefined) old.buf.copy(next.buf, old.base - lo);
     replace(idx, old, next);
     return next;
   };
 
-  /** Zero [from, to) (file offsets), giving whole pages at the edges of a window back. */
+  /** Zero [from, to) (file offsets): pages inside it stop holding data, and memory outside
+   * the remaining data pages goes back to the budget. */
   const zeroRange = (from: number, to: number): void => {
     for (const [idx, chunk] of chunks) {
       const origin = idx * CHUNK_SIZE;
-      const end = chunk.base + chunk.buf.length;
       const lo = Math.max(from - origin, chunk.base);
-      const hi = Math.min(to - origin, end);
+      const hi = Math.min(to - origin, chunk.base + chunk.buf.length);
       if (lo >= hi) continue;
       chunk.buf.fill(0, lo - chunk.base, hi - chunk.base);
-      const keepLo = lo === chunk.base ? Math.max(chunk.base, roundDown(hi)) : chunk.base;
-      const keepHi = hi === end ? Math.min(end, roundUp(lo)) : end;
-      if (keepLo >= keepHi) replace(idx, chunk, undefined);
-      else if (keepLo !== chunk.base || keepHi !== end) {
-        const buf = Buffer.from(chunk.buf.subarray(keepLo - chunk.base, keepHi - chunk.base));
-        replace(idx, chunk, { base: keepLo, buf });
+      const pages = chunk.pages & ~coveredPages(lo, hi);
+      if (pages === 0) {
+        replace(idx, chunk, undefined);
+        continue;
       }
+      setPages(chunk, pages);
+      const keepLo = lowestPage(pages) * PAGE;
+      const keepHi = (highestPage(pages) + 1) * PAGE;
+      if (keepLo === chunk.base && keepHi === chunk.base + chunk.buf.length) continue;
+      const buf = Buffer.from(chunk.buf.subarray(keepLo - chunk.base, keepHi - chunk.base));
+      replace(idx, chunk, { base: keepLo, buf, pages });
     }
   };
 
@@ -175,29 +177,8 @@ export function createChunkedData(budget: Budget): FileData {
     punch(offset, length) {
       zeroRange(offset, offset + length);
     },
-    nextData(offset) {
-      let best: number | undefined;
-      for (const [idx, chunk] of chunks) {
-        const start = idx * CHUNK_SIZE + chunk.base;
-        const end = Math.min(start + chunk.buf.length, size);
-        const candidate = Math.max(start, offset);
-        if (candidate < end && (best === undefined || candidate < best)) best = candidate;
-      }
-      return best;
-    },
-    nextHole(offset) {
-      let pos = offset;
-      for (;;) {
-        const idx = Math.floor(pos / CHUNK_SIZE);
-        const chunk = chunks.get(idx);
-        if (chunk === undefined) break;
-        const start = idx * CHUNK_SIZE + chunk.base;
-        const end = start + chunk.buf.length;
-        if (pos < start || pos >= end) break;
-        pos = end;
-      }
-      return Math.min(pos, size);
-    },
+    nextData: (offset) => nextData(chunks, size, offset),
+    nextHole: (offset) => nextHole(chunks, size, offset),
     free() {
       for (const [idx, chunk] of chunks) replace(idx, chunk, undefined);
       size = 0;

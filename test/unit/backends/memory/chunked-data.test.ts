@@ -40,27 +40,45 @@ describe('chunked file data', () => {
   });
 
   it('grows a chunk by pages, not by whole chunks', () => {
-    const { data } = make();
+    const { data, budget } = make();
     data.write(Buffer.alloc(10, 1), 0);
-    expect(data.allocated).toBe(4096);
+    expect([data.allocated, budget.usedBytes]).toEqual([4096, 4096]);
     data.write(Buffer.alloc(10, 1), 5000);
-    expect(data.allocated).toBe(8192);
+    expect([data.allocated, budget.usedBytes]).toEqual([8192, 8192]);
+    // Crossing into the next chunk: the window of chunk 0 spans it all, but only three pages
+    // hold data; chunk 1 holds one page.
     data.write(Buffer.alloc(10, 1), CHUNK_SIZE - 1);
-    expect(data.allocated).toBe(CHUNK_SIZE + 4096);
+    expect([data.allocated, budget.usedBytes]).toEqual([4 * 4096, CHUNK_SIZE + 4096]);
   });
 
   it.each([
     ['in the middle of a chunk', [5 * 4096], 4096],
     ['below an existing window (grows down)', [9 * 4096, 2 * 4096], 8 * 4096],
     ['at both ends of a chunk', [0, CHUNK_SIZE - 4096], CHUNK_SIZE],
-  ])('a random 4 KiB write %s holds only the pages between', (_name, offsets, allocated) => {
-    const { data } = make();
+  ])('a random 4 KiB write %s holds only the pages between', (_name, offsets, memory) => {
+    const { data, budget } = make();
     const page = Buffer.alloc(4096, 0x5a);
     for (const off of offsets) data.write(page, off);
-    expect(data.allocated).toBe(allocated);
+    expect(budget.usedBytes).toBe(memory);
+    expect(data.allocated).toBe(offsets.length * 4096);
     for (const off of offsets) expect(readAt(data, off, 4096).equals(page)).toBe(true);
     const max = Math.max(...offsets);
     expect(readAt(data, 0, max).filter((b) => b !== 0).length).toBe((offsets.length - 1) * 4096);
+  });
+
+  it('a hole punched inside a window is a hole for st_blocks and SEEK_HOLE', () => {
+    const { data, budget } = make();
+    data.write(Buffer.alloc(CHUNK_SIZE, 1), 0);
+    data.punch(4096, 8192);
+    expect(data.allocated).toBe(CHUNK_SIZE - 8192);
+    expect(budget.usedBytes).toBe(CHUNK_SIZE); // memory comes back only at the window's edges
+    expect(data.nextHole(0)).toBe(4096);
+    expect(data.nextData(4096)).toBe(12288);
+    expect(readAt(data, 4095, 8194).filter((b) => b !== 0).length).toBe(2);
+    // Writing into the hole makes it data again.
+    data.write(Buffer.from('x'), 5000);
+    expect(data.allocated).toBe(CHUNK_SIZE - 4096);
+    expect(data.nextHole(0)).toBe(8192);
   });
 
   it('finds data and holes around a window that starts inside a chunk', () => {
