@@ -79,33 +79,39 @@ function instanceNames(layers: readonly LayerConfig[]): string[] {
   });
 }
 
-/** The decision machinery: replay wins over logging; an explicit deps log wins over the config. */
+function replayFor(config: StackConfig, deps: BuildDeps): ReplayIndex | undefined {
+  if (deps.replay !== undefined) return deps.replay;
+  return config.replay === undefined ? undefined : loadReplayFile(config.replay.path);
+}
+
+/** A replay logs nothing; an explicit deps log (kept across swaps) wins over the config's. */
+function logFor(
+  config: StackConfig,
+  deps: BuildDeps,
+  logger: Logger | undefined,
+): DecisionLog | undefined {
+  if (deps.decisionLog !== undefined) return deps.decisionLog;
+  if (config.decisionLog === undefined) return undefined;
+  return createDecisionLog({ ...config.decisionLog, ...(logger && { logger }) });
+}
+
 function decisionsFor(
   config: StackConfig,
   deps: BuildDeps,
   clock: LayerClock,
   logger: Logger | undefined,
 ) {
-  const replay =
-    deps.replay ?? (config.replay === undefined ? undefined : loadReplayFile(config.replay.path));
-  let log: DecisionLog | undefined;
-  if (replay === undefined) {
-    log = deps.decisionLog;
-    if (log === undefined && config.decisionLog !== undefined) {
-      log = createDecisionLog({ ...config.decisionLog, ...(logger && { logger }) });
-    }
-  }
-  return {
-    replay,
-    log,
-    decisions: createDecisions({
-      clock,
-      ...(log && { log }),
-      ...(replay && { replay }),
-      ...(logger && { logger }),
-      ...(config.decisionLog?.maxKeys !== undefined && { maxKeys: config.decisionLog.maxKeys }),
-    }),
-  };
+  const replay = replayFor(config, deps);
+  const log = replay === undefined ? logFor(config, deps, logger) : undefined;
+  const maxKeys = config.decisionLog?.maxKeys;
+  const decisions = createDecisions({
+    clock,
+    ...(log && { log }),
+    ...(replay && { replay }),
+    ...(logger && { logger }),
+    ...(maxKeys !== undefined && { maxKeys }),
+  });
+  return { replay, log, decisions };
 }
 
 function checkFactories(
