@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe } from '@jest/globals';
 import { attrCases } from './cases-attrs.js';
 import { confinementCases } from './cases-confinement.js';
 import { dataCases } from './cases-data.js';
+import { dirCases } from './cases-dirs.js';
 import { errorCases } from './cases-errors.js';
 import { fileCases } from './cases-files.js';
 import { hostCases } from './cases-host.js';
@@ -43,6 +44,7 @@ export function describeConformance(
     });
     fileCases(s);
     namespaceCases(s);
+    dirCases(s);
     errorCases(s);
     attrCases(s);
     ownershipCases(s);
