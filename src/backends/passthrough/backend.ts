@@ -37,6 +37,11 @@ export interface PassthroughOptions {
 export interface PassthroughBackend extends Backend {
   /** Number of open file and directory handles (for tests and metrics). */
   readonly openHandles: number;
+  /**
+   * The backing fd behind a handle, for an engine fast path that reads and writes without going
+   * through the stack (only when no layer needs the data). The fd stays owned by the backend.
+   */
+  backingFd(fh: number): number | undefined;
   close(): Promise<void>;
 }
 
@@ -70,6 +75,7 @@ export function createPassthroughBackend(options: PassthroughOptions): Passthrou
     get openHandles() {
       return handles.size;
     },
+    backingFd: (fh) => handles.get(fh)?.fd,
     async close() {
       for (const file of [...handles.values()]) {
         await fdClose(file.fd).catch((err: unknown) => log?.warn({ err }, 'close failed'));

@@ -85,6 +85,9 @@ describe('passthrough backend specifics', () => {
     const pt = await run('open', { path: '/f', flags: 0, passthrough: true });
     expect(pt.backingFd).toBeDefined();
     expect(fs.fstatSync(pt.backingFd!).ino).toBe(fs.statSync(path.join(dir, 'f')).ino);
+    expect(backends[0]!.backingFd(plain.fh)).toEqual(expect.any(Number));
+    expect(backends[0]!.backingFd(plain.fh)).not.toBe(plain.fh);
+    expect(backends[0]!.backingFd(999)).toBeUndefined();
   });
 
   it('keeps the exact requested mode although the server has its own umask', async () => {
