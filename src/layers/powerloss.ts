@@ -2,6 +2,7 @@ import type { PowerlossConfig } from '../config/types.js';
 import type { Backend, FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
 import { isOp } from '../vfs/types.js';
 import type { LayerDeps } from './deps.js';
+import { createKeyedSerial } from './keyed-serial.js';
 import { createJournal } from './powerloss-journal.js';
 import type { UndoRecord, UnsyncedFile } from './powerloss-journal.js';
 import { createScope } from './scope.js';
@@ -120,17 +121,7 @@ export function createPowerlossLayer(cfg: PowerlossConfig, deps: LayerDeps): Pow
   const scope = createScope(cfg.scope);
   const journal = createJournal(cfg.maxBytes ?? DEFAULT_POWERLOSS_BYTES);
   // Per-file serialisation: the undo read and the write it guards must not interleave.
-  const locks = new Map<string, Promise<unknown>>();
-  const serial = <T>(path: string, fn: () => Promise<T>): Promise<T> => {
-    const prev = locks.get(path) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.catch(() => undefined);
-    locks.set(path, tail);
-    void tail.then(() => {
-      if (locks.get(path) === tail) locks.delete(path);
-    });
-    return run;
-  };
+  const serial = createKeyedSerial();
 
   const guard = async <T>(c: Change, next: () => Promise<T>): Promise<T> => {
     const attrArgs = c.fh === undefined ? { path: c.path } : { path: c.path, fh: c.fh };

@@ -2,6 +2,7 @@ import type { QuotaConfig } from '../config/types.js';
 import { FsError } from '../vfs/errors.js';
 import type { Attr, FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
 import type { LayerDeps } from './deps.js';
+import { createKeyedSerial } from './keyed-serial.js';
 import { scanUsage } from './quota-usage.js';
 import type { Usage } from './quota-usage.js';
 import { createScope } from './scope.js';
@@ -11,11 +12,18 @@ import { passThrough } from './pass-through.js';
 /**
  * Byte and inode budgets over the whole volume, starting from the backend's usage (scanned when
  * the layer is built). A write that would cross the byte budget is cut short to what still fits,
- * as a real full disk does, and fails only when nothing fits. Concurrent growth of one file can
- * overshoot by the writes in flight: the check and the update are not one atomic step.
+ * as a real full disk does, and fails only when nothing fits. Growth is reserved before the call
+ * goes on and settled after it, so concurrent calls cannot overshoot the budget together.
  */
 type Next = () => Promise<unknown>;
 type Handler = (u: Usage, call: OpCall, next: Next) => Promise<unknown>;
+
+const sizeKey = (call: OpCall): string | undefined => {
+  if (call.op === 'copyFileRange') return (call as OpCall<'copyFileRange'>).args.newPath;
+  return call.op === 'write' || call.op === 'setattr' || call.op === 'fallocate'
+    ? call.path
+    : undefined;
+};
 
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
@@ -39,14 +47,19 @@ export function createQuotaLayer(cfg: QuotaConfig, deps: LayerDeps): Layer {
     sideCall(backend, 'getattr', fh === undefined ? { path } : { path, fh });
   const sizeOf = async (path: string, fh?: number): Promise<number> =>
     (await attrOf(path, fh)).size;
+  const serial = createKeyedSerial();
   const over = (what: string): FsError => new FsError(errno, `${what} quota exceeded`);
 
   /** Grow-or-refuse for ops that cannot be cut short (truncate, fallocate, copy_file_range). */
   const grow = async (u: Usage, growth: number, next: Next): Promise<unknown> => {
     if (growth > 0 && u.bytes + growth > maxBytes) throw over('byte');
-    const r = await next();
     u.bytes += growth;
-    return r;
+    try {
+      return await next();
+    } catch (err) {
+      u.bytes -= growth;
+      throw err;
+    }
   };
 
   /** An object that disappears (unlink, rmdir, rename over it) frees its inode and bytes. */
@@ -68,17 +81,27 @@ export function createQuotaLayer(cfg: QuotaConfig, deps: LayerDeps): Layer {
     mknod: create,
     mkdir: create,
     symlink: create,
+    // Reserved before the write goes on, so concurrent writes cannot overshoot together.
     async write(u, call, next) {
-      const args = (call as OpCall<'write'>).args;
-      const size = await sizeOf(call.path, args.fh);
-      const room = maxBytes - u.bytes;
-      const end = Math.min(args.offset + args.buffer.length, size + Math.max(0, room));
-      if (end <= args.offset) throw over('byte');
-      if (end < args.offset + args.buffer.length)
-        args.buffer = args.buffer.subarray(0, end - args.offset);
-      const n = (await next()) as number;
-      u.bytes += Math.max(0, args.offset + n - size);
-      return n;
+      {
+        const args = (call as OpCall<'write'>).args;
+        const size = await sizeOf(call.path, args.fh);
+        const room = maxBytes - u.bytes;
+        const end = Math.min(args.offset + args.buffer.length, size + Math.max(0, room));
+        if (end <= args.offset) throw over('byte');
+        if (end < args.offset + args.buffer.length)
+          args.buffer = args.buffer.subarray(0, end - args.offset);
+        const reserved = Math.max(0, end - size);
+        u.bytes += reserved;
+        try {
+          const n = (await next()) as number;
+          u.bytes += Math.max(0, args.offset + n - size) - reserved;
+          return n;
+        } catch (err) {
+          u.bytes -= reserved;
+          throw err;
+        }
+      }
     },
     async setattr(u, call, next) {
       const args = (call as OpCall<'setattr'>).args;
@@ -128,7 +151,10 @@ export function createQuotaLayer(cfg: QuotaConfig, deps: LayerDeps): Layer {
     ): Promise<OpResultMap[O]> {
       const handler = handlers[call.op];
       if (handler === undefined || !scope.matches(call)) return next();
-      return current().then((u) => handler(u, call, next)) as Promise<OpResultMap[O]>;
+      const run = (): Promise<unknown> => current().then((u) => handler(u, call, next));
+      // Size-changing calls on one file run one at a time: growth is measured on a settled size.
+      const key = sizeKey(call);
+      return (key === undefined ? run() : serial(key, run)) as Promise<OpResultMap[O]>;
     },
   };
 }

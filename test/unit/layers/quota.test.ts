@@ -65,3 +65,29 @@ describe('quota layer, replacing objects', () => {
     await expect(writeAt(stack, '/c', fh, Buffer.alloc(700))).resolves.toBe(600);
   });
 });
+
+describe('quota layer under concurrency', () => {
+  it('concurrent writes to different files cannot overshoot the budget together', async () => {
+    const { stack } = fixture(yamlConfig('  - {type: quota, maxBytes: 1000}'));
+    const a = await createFile(stack, '/a');
+    const b = await createFile(stack, '/b');
+    const [na, nb] = await Promise.all([
+      writeAt(stack, '/a', a, Buffer.alloc(600)),
+      writeAt(stack, '/b', b, Buffer.alloc(600)),
+    ]);
+    expect(na + nb).toBe(1000);
+    await expect(writeAt(stack, '/a', a, Buffer.alloc(1), 600)).rejects.toMatchObject({
+      code: 'ENOSPC',
+    });
+  });
+
+  it('concurrent appends to one file are measured one after the other', async () => {
+    const { stack } = fixture(yamlConfig('  - {type: quota, maxBytes: 1000}'));
+    const a = await createFile(stack, '/a');
+    const sizes = await Promise.all(
+      [0, 300, 600].map((off) => writeAt(stack, '/a', a, Buffer.alloc(300), off)),
+    );
+    expect(sizes).toEqual([300, 300, 300]);
+    await expect(writeAt(stack, '/a', a, Buffer.alloc(200), 900)).resolves.toBe(100);
+  });
+});
