@@ -1,6 +1,7 @@
 import type { Backend } from '../../vfs/types.js';
-import type { Limits } from './budget.js';
+import type { Budget, Limits } from './budget.js';
 import { createBudget } from './budget.js';
+import { defaultLimits, readCgroupMemoryLimit } from './default-limits.js';
 import type { Clock } from './clock.js';
 import { createSystemClock } from './clock.js';
 import type { FileDataFactory } from './file-data.js';
@@ -15,6 +16,7 @@ import { createRenameOps } from './ops-rename.js';
 import { createSpaceOps } from './ops-space.js';
 import { createXattrOps } from './ops-xattr.js';
 import type { FsState } from './state.js';
+import type { TreeOptions } from './tree.js';
 import { createTree } from './tree.js';
 
 export interface RootOptions {
@@ -26,7 +28,13 @@ export interface RootOptions {
 
 export interface TreeBackendOptions {
   clock?: Clock;
+  /**
+   * Limits; what is not given defaults to 256 MiB and 65,536 inodes, with maxBytes shrunk to fit
+   * under `memoryLimit` (see default-limits.ts).
+   */
   limits?: Partial<Limits>;
+  /** The memory cap the server runs under; default: this process's cgroup limit, if any. */
+  memoryLimit?: number;
   /** Owner and mode of the root directory; the owner defaults to this process's uid/gid. */
   root?: RootOptions;
 }
@@ -41,6 +49,19 @@ export interface Usage {
 /** A backend whose namespace lives in this process, with its current usage. */
 export type TreeBackend = Backend & { usage(): Usage };
 
+function budgetFor(options: TreeBackendOptions): Budget {
+  // Only look for a cgroup limit when maxBytes is left to the default.
+  if (options.limits?.maxBytes !== undefined) return createBudget(options.limits);
+  const memoryLimit = 'memoryLimit' in options ? options.memoryLimit : readCgroupMemoryLimit();
+  return createBudget({ ...defaultLimits(memoryLimit), ...options.limits });
+}
+
+function rootOf(root: RootOptions): Pick<TreeOptions, 'rootOwner' | 'rootMode'> {
+  const uid = root.uid ?? process.getuid?.() ?? 0;
+  const gid = root.gid ?? process.getgid?.() ?? 0;
+  return { rootOwner: { uid, gid }, rootMode: root.mode ?? 0o1777 };
+}
+
 /**
  * The metadata half shared by the memory and null backends: one in-process namespace (inodes,
  * directories, handles, locks, xattrs) over a pluggable per-file data store.
@@ -50,19 +71,9 @@ export function createTreeBackend(
   newData: FileDataFactory,
   options: TreeBackendOptions,
 ): TreeBackend {
-  const budget = createBudget(options.limits);
+  const budget = budgetFor(options);
   const clock = options.clock ?? createSystemClock();
-  const root = options.root ?? {};
-  const tree = createTree({
-    clock,
-    budget,
-    newData,
-    rootOwner: {
-      uid: root.uid ?? process.getuid?.() ?? 0,
-      gid: root.gid ?? process.getgid?.() ?? 0,
-    },
-    rootMode: root.mode ?? 0o1777,
-  });
+  const tree = createTree({ clock, budget, newData, ...rootOf(options.root ?? {}) });
   const state: FsState = { tree, handles: createHandleTable(tree), locks: createLockTable() };
   return {
     name,

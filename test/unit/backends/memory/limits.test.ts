@@ -15,7 +15,7 @@ const make = (maxBytes: number, maxInodes = 1000) => {
 
 describe('memory backend limits', () => {
   it('defaults to safe limits and reports them in statfs', async () => {
-    const fs = harness(createMemoryBackend());
+    const fs = harness(createMemoryBackend({ memoryLimit: undefined }));
     const st = await fs.call('statfs', { path: '/' });
     expect(st.blocks * st.bsize).toBe(DEFAULT_LIMITS.maxBytes);
     expect(st.files).toBe(DEFAULT_LIMITS.maxInodes);
