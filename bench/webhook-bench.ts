@@ -7,6 +7,8 @@
  *   node --import ./bench/webhook-ts-hooks.mjs bench/webhook-bench.ts [--rate 500] [--seconds 20]
  */
 import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { cpus, loadavg } from 'node:os';
@@ -40,7 +42,31 @@ async function serve(): Promise<void> {
     },
     { logger: pino({ level: 'warn' }), registry: new Registry(), api, parseLayerSpec },
   );
+  // The parent asks for this process's CPU time around each phase: server cost per request,
+  // independent of what else the machine runs.
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  process.on('message', (m) => {
+    if (m === 'reset') {
+      loop.reset();
+      loop.enable();
+      process.send?.({ cpu: process.cpuUsage() });
+    } else if (m === 'exit') {
+      void running.close().then(() => process.exit(0)); // exits normally: --cpu-prof writes its profile
+    } else if (m === 'report') {
+      loop.disable();
+      process.send?.({ cpu: process.cpuUsage(), loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6 });
+    }
+  });
   process.send?.({ port: running.port, ca: ca.certPem });
+}
+
+interface ServerStats { cpu: NodeJS.CpuUsage; loopP99Ms?: number; loopMaxMs?: number }
+
+function ask(child: ChildProcess, m: string): Promise<ServerStats> {
+  return new Promise((r) => {
+    child.once('message', (x) => r(x as ServerStats));
+    child.send(m);
+  });
 }
 
 interface Shot { latencyMs: number; ok: boolean }
@@ -93,7 +119,10 @@ async function main(): Promise<void> {
   try {
     await openLoop(send, rate, 3); // warm-up: JIT, TLS sessions, connection pool
     const load = loadavg()[0]!.toFixed(1);
+    const before = await ask(child, 'reset');
     const shots = await openLoop(send, rate, seconds);
+    const after = await ask(child, 'report');
+    const serverCpuUs = after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system;
     const lat = shots.filter((s) => s.ok).map((s) => s.latencyMs).sort((a, b) => a - b);
     const max = await closedLoop(send, 16, 10);
     const result = {
@@ -102,11 +131,16 @@ async function main(): Promise<void> {
       achievedPerSec: +(shots.length / seconds).toFixed(1),
       p50ms: +pct(lat, 50).toFixed(2), p90ms: +pct(lat, 90).toFixed(2), p99ms: +pct(lat, 99).toFixed(2), maxMs: +pct(lat, 100).toFixed(2),
       closedLoopMaxPerSec: +max.toFixed(0),
+      serverCpuUsPerRequest: +(serverCpuUs / shots.length).toFixed(0),
+      serverCpuShareOfOneCore: +(serverCpuUs / 1e6 / seconds).toFixed(3),
+      serverEventLoopDelayP99Ms: +(after.loopP99Ms ?? NaN).toFixed(2),
+      serverEventLoopDelayMaxMs: +(after.loopMaxMs ?? NaN).toFixed(2),
     };
     console.log(JSON.stringify(result, null, 2));
   } finally {
     agent.destroy();
-    child.kill();
+    child.send('exit');
+    setTimeout(() => child.kill(), 5000).unref();
   }
 }
 
