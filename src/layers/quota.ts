@@ -145,6 +145,8 @@ export function createQuotaLayer(cfg: QuotaConfig, deps: LayerDeps): Layer {
 
   return {
     name,
+    // Writes through kernel passthrough never reach the layer: a byte budget must see them.
+    needsData: maxBytes !== Infinity,
     around<O extends FsOp>(
       call: OpCall<O>,
       next: () => Promise<OpResultMap[O]>,

@@ -66,6 +66,13 @@ describe('quota layer, replacing objects', () => {
   });
 });
 
+describe('quota layer and kernel passthrough', () => {
+  it('needs data only with a byte budget (passthrough writes would bypass it)', () => {
+    expect(fixture(compactConfig('quota=1GB')).stack.needsData).toBe(true);
+    expect(fixture(yamlConfig('  - {type: quota, maxInodes: 10}')).stack.needsData).toBe(false);
+  });
+});
+
 describe('quota layer under concurrency', () => {
   it('concurrent writes to different files cannot overshoot the budget together', async () => {
     const { stack } = fixture(yamlConfig('  - {type: quota, maxBytes: 1000}'));
