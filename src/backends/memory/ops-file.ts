@@ -27,7 +27,10 @@ function write(state: FsState, args: OpArgsMap['write'], caller: Caller): number
   const node = fileOf(handle);
   if (args.offset < 0) throw new FsError('EINVAL');
   // O_APPEND is decided here, against the size we hold, not the kernel's possibly stale one.
-  const offset = (handle.flags & O_APPEND) !== 0 ? node.data.size : args.offset;
+  // The request's flags are the file's current ones (fcntl F_SETFL may have set O_APPEND);
+  // in-process callers may leave them 0, so the flags given at open count too.
+  const append = ((args.flags | handle.flags) & O_APPEND) !== 0;
+  const offset = append ? node.data.size : args.offset;
   const written = node.data.write(args.buffer, offset);
   if (written > 0) {
     state.tree.touch(node, true);

@@ -102,6 +102,18 @@ describe('read and write', () => {
     expect((await fs.readFile('/f')).toString()).toBe('hello world!?');
   });
 
+  it('O_APPEND set later (fcntl F_SETFL, carried in the write flags) appends too', async () => {
+    const fh = await fs.open('/f', O_WRONLY);
+    await fs.call('write', {
+      path: '/f',
+      fh,
+      buffer: Buffer.from('!'),
+      offset: 0,
+      flags: O_WRONLY | O_APPEND,
+    });
+    expect((await fs.readFile('/f')).toString()).toBe('hello world!');
+  });
+
   it('writes past the end leave a hole of zeros', async () => {
     const fh = await fs.open('/f');
     await fs.write('/f', fh, 'X', 20);
