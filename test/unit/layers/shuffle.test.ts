@@ -1,4 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import { createDecisionLog } from '../../../src/layers/decision-log.js';
+import { loadReplay } from '../../../src/layers/decisions.js';
 import { compactConfig, fixture, yamlConfig } from './build.js';
 import { createFile, run } from './fs-helpers.js';
 import type { Stack } from '../../../src/vfs/stack.js';
@@ -46,5 +48,26 @@ describe('shuffle layer', () => {
       seen.add(dm);
     }
     expect(seen.size).toBeGreaterThan(40);
+  });
+});
+
+describe('shuffle replay', () => {
+  it('a replayed log gives the same listing order under another seed', async () => {
+    const { backend } = fixture(compactConfig(''));
+    const plain = fixture(compactConfig(''), {}, backend).stack;
+    for (let i = 0; i < 12; i++) await createFile(plain, `/f${i}`);
+    const log = createDecisionLog();
+    const recorded = fixture(compactConfig('shuffle'), { decisionLog: log }, backend).stack;
+    const orders = [await listing(recorded), await listing(recorded)];
+    const replay = loadReplay(
+      log
+        .entries()
+        .map((e) => JSON.stringify(e))
+        .join('\n'),
+    );
+    const other = fixture({ ...compactConfig('shuffle'), seed: 12345 }, { replay }, backend).stack;
+    expect([await listing(other), await listing(other)]).toEqual(orders);
+    const unreplayed = fixture({ ...compactConfig('shuffle'), seed: 12345 }, {}, backend).stack;
+    expect(await listing(unreplayed)).not.toEqual(orders[0]);
   });
 });
