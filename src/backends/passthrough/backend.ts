@@ -77,6 +77,7 @@ export function createPassthroughBackend(options: PassthroughOptions): Passthrou
     },
     backingFd: (fh) => handles.get(fh)?.fd,
     async close() {
+      await locks.close();
       for (const file of [...handles.values()]) {
         await fdClose(file.fd).catch((err: unknown) => log?.warn({ err }, 'close failed'));
       }

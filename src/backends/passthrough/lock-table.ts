@@ -20,6 +20,8 @@ export interface LockTable {
   trySetlk(file: OpenFile, owner: bigint, lock: LockSpec): Promise<void>;
   releaseOwner(file: OpenFile, owner: bigint): Promise<void>;
   fileClosed(file: OpenFile): Promise<void>;
+  /** Close every lock fd (backend shutdown): all locks taken through the mount are dropped. */
+  close(): Promise<void>;
 }
 
 /**
@@ -112,6 +114,13 @@ export function createLockTable(deps: {
       // Normally empty: every close sends FLUSH first. Whatever is left goes with the last handle.
       for (const owner of [...(owners?.keys() ?? [])]) await closeOwner(owners!, owner);
       deps.log?.debug({ key }, 'lock state of inode dropped');
+    },
+
+    async close() {
+      const all = [...byInode.values()];
+      byInode.clear();
+      for (const owners of all)
+        for (const owner of [...owners.keys()]) await closeOwner(owners, owner);
     },
   };
 }

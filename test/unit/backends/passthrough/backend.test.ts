@@ -140,8 +140,10 @@ describe('passthrough backend specifics', () => {
       await run('release', { path: `/a/b/c/f${i}`, fh: c.fh, flags: O_RDWR });
     }
     expect(openFdCount()).toBe(before);
-    await run('open', { path: '/a/b/c/f1', flags: 0 });
-    expect(openFdCount()).toBe(before + 1);
+    const held = await run('open', { path: '/a/b/c/f1', flags: O_RDWR });
+    const lock = { type: 1, start: 0, end: 0, pid: 1 };
+    await run('setlk', { path: '/a/b/c/f1', fh: held.fh, owner: 9n, lock, wait: false });
+    expect(openFdCount()).toBe(before + 2);
     await b.close();
     backends.splice(backends.indexOf(b), 1);
     expect(openFdCount()).toBe(before - 1);
