@@ -123,7 +123,7 @@ describe('read and write', () => {
   it('a write by a non-root caller clears setuid', async () => {
     await fs.call('setattr', { path: '/f', mode: 0o4777 });
     const fh = await fs.open('/f', O_RDWR, ALICE);
-    await fs.write('/f', fh, 'x', 0, ALICE);
+    await fs.write('/f', fh, 'x', { offset: 0, caller: ALICE });
     expect((await fs.stat('/f')).mode & 0o7777).toBe(0o0777);
   });
 
@@ -202,7 +202,8 @@ describe('fallocate', () => {
     ['PUNCH_HOLE|ZERO_RANGE', 0, 1, PUNCH_HOLE | ZERO_RANGE | KEEP_SIZE, 'EINVAL'],
     ['a zero length', 0, 0, 0, 'EINVAL'],
     ['a negative offset', -1, 1, 0, 'EINVAL'],
-  ])('%s fails', async (_name, offset, length, mode, code) => {
+  ])('%s fails', async (_name, ...rest) => {
+    const [offset, length, mode, code] = rest;
     await expect(falloc(offset, length, mode)).rejects.toMatchObject({ code });
   });
 });

@@ -31,8 +31,16 @@ export function harness(backend: Backend) {
     (await call('create', { path, flags, mode, umask: 0 }, caller)).fh;
   const open = async (path: string, flags = O_RDWR, caller = ROOT) =>
     (await call('open', { path, flags }, caller)).fh;
-  const write = (path: string, fh: number, data: Buffer | string, offset = 0, caller = ROOT) =>
-    call('write', { path, fh, buffer: Buffer.from(data), offset, flags: 0 }, caller);
+  /** Write `data` at `at` (an offset, or an offset and a caller). */
+  const write = (
+    path: string,
+    fh: number,
+    data: Buffer | string,
+    at: number | { offset: number; caller: Caller } = 0,
+  ) => {
+    const { offset, caller } = typeof at === 'number' ? { offset: at, caller: ROOT } : at;
+    return call('write', { path, fh, buffer: Buffer.from(data), offset, flags: 0 }, caller);
+  };
   const read = async (path: string, fh: number, size: number, offset = 0) => {
     const buffer = Buffer.alloc(size, 0xee);
     const n = await call('read', { path, fh, buffer, offset, flags: 0 });
@@ -43,7 +51,7 @@ export function harness(backend: Backend) {
   /** Create a file holding `data` and close it. */
   const writeFile = async (path: string, data: Buffer | string, caller = ROOT) => {
     const fh = await create(path, O_RDWR, 0o644, caller);
-    await write(path, fh, data, 0, caller);
+    await write(path, fh, data, { offset: 0, caller });
     await release(path, fh);
   };
   const readFile = async (path: string) => {

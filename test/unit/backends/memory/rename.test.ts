@@ -43,7 +43,8 @@ describe('rename errors', () => {
     ['WHITEOUT', '/f', '/h', WHITEOUT, 'EINVAL'],
     ['an unknown flag', '/f', '/h', 8, 'EINVAL'],
     ['the root', '/', '/x', 0, 'EBUSY'],
-  ])('%s fails', async (_name, from, to, flags, code) => {
+  ])('%s fails', async (_name, ...rest) => {
+    const [from, to, flags, code] = rest;
     const before = await fs.names('/');
     await expect(rename(from, to, flags)).rejects.toMatchObject({ code });
     expect(await fs.names('/')).toEqual(before);
