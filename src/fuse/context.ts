@@ -36,6 +36,11 @@ export interface SessionContext {
   stack(): Stack;
   /** Intent log of O_APPEND writes for replayed requests (crash custody); absent in local mode. */
   readonly intents?: IntentLog;
+  /**
+   * Tell the kernel that these nodes' attributes changed behind its back (a hard link or unlink
+   * changed st_nlink of the other names of an inode). Asynchronous, never waits for the kernel.
+   */
+  invalidateAttrs?(nodeIds: readonly number[]): void;
   /** Register a backing fd for kernel passthrough; returns the backing id. */
   openBacking?(fd: number): number;
   closeBacking?(id: number): void;

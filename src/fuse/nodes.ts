@@ -39,6 +39,10 @@ export interface NodeTable {
   exchange(parentId: number, name: string, newParentId: number, newName: string): void;
   /** Every node ID the kernel may still hold. */
   ids(): IterableIterator<number>;
+  /** The node ID of (parent, name), if the kernel was told of it. */
+  lookupEdge(parentId: number, name: string): number | undefined;
+  /** Node IDs whose inode is `ino` (hard links get one node ID per name). */
+  sameInode(ino: bigint): number[];
   /** The named (not orphaned) nodes as journal entries, for compaction. */
   live(): Iterable<{ id: number; parent: number; name: string; ino: bigint }>;
   readonly size: number;
@@ -62,6 +66,17 @@ export interface NodeTableOptions {
 export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
   const nodes = new Map<number, NodeEntry>();
   const byEdge = new Map<string, number>();
+  const byIno = new Map<bigint, Set<number>>();
+  const index = (id: number, ino: bigint): void => {
+    let set = byIno.get(ino);
+    if (set === undefined) byIno.set(ino, (set = new Set()));
+    set.add(id);
+  };
+  const unindex = (id: number, ino: bigint): void => {
+    const set = byIno.get(ino);
+    set?.delete(id);
+    if (set?.size === 0) byIno.delete(ino);
+  };
   let nextId = 2;
   let gen = 0;
   const journal = opts.journal;
@@ -79,6 +94,7 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
     if (r.id === FUSE_ROOT_ID) continue;
     nodes.set(r.id, { ...r, nlookup: PINNED, orphan: false, cachedPath: '', cachedGen: -1 });
     byEdge.set(edge(r.parent, r.name), r.id);
+    index(r.id, r.ino);
     nextId = Math.max(nextId, r.id + 1);
   }
 
@@ -125,6 +141,7 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
       const id = nextId++;
       nodes.set(id, { id, parent: parentId, name, nlookup: 1, ino, orphan: false, cachedPath: '', cachedGen: -1 });
       byEdge.set(key, id);
+      index(id, ino);
       journal?.added(id, parentId, name, ino);
       return id;
     },
@@ -135,6 +152,7 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
       n.nlookup -= nlookup;
       if (n.nlookup > 0) return;
       nodes.delete(id);
+      unindex(id, n.ino);
       const key = edge(n.parent, n.name);
       if (byEdge.get(key) === id) byEdge.delete(key);
       journal?.removed(id);
@@ -181,6 +199,8 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
       }
     },
     ids: () => nodes.keys(),
+    lookupEdge: (parentId, name) => byEdge.get(edge(parentId, name)),
+    sameInode: (ino) => [...(byIno.get(ino) ?? [])],
     *live() {
       for (const n of nodes.values()) {
         if (!n.orphan && n.id !== FUSE_ROOT_ID) yield { id: n.id, parent: n.parent, name: n.name, ino: n.ino };

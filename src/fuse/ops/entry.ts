@@ -132,11 +132,21 @@ export const mkdir: Handler = async (ctx, req) => {
   return replyEntry(ctx, req, req.h.nodeid, name, await run(ctx, req, 'mkdir', args));
 };
 
+/** The other names of an inode changed st_nlink: drop their cached attributes. */
+function otherNamesChanged(ctx: SessionContext, ino: bigint | undefined, except: number): void {
+  if (ino === undefined || ctx.invalidateAttrs === undefined) return;
+  const others = ctx.nodes.sameInode(ino).filter((id) => id !== except);
+  if (others.length > 0) ctx.invalidateAttrs(others);
+}
+
 function removal(op: 'unlink' | 'rmdir'): Handler {
   return async (ctx, req) => {
     const [name] = readName(req.buf, A, req.h.argsEnd, op.toUpperCase());
     await run(ctx, req, op, { path: childPath(ctx, req.h.nodeid, name) });
+    const id = ctx.nodes.lookupEdge(req.h.nodeid, name);
+    const ino = id === undefined ? undefined : ctx.nodes.get(id)?.ino;
     ctx.nodes.detach(req.h.nodeid, name);
+    otherNamesChanged(ctx, ino, id ?? 0);
     return replyEmpty(req);
   };
 }
@@ -171,5 +181,8 @@ export const link: Handler = async (ctx, req) => {
   const oldNode = readU64(req.buf, A);
   const [newName] = readName(req.buf, A + ArgSize.link, req.h.argsEnd, 'LINK');
   const args = { path: nodePath(ctx, oldNode), newPath: childPath(ctx, req.h.nodeid, newName) };
-  return replyEntry(ctx, req, req.h.nodeid, newName, await run(ctx, req, 'link', args));
+  const attr = await run(ctx, req, 'link', args);
+  const len = replyEntry(ctx, req, req.h.nodeid, newName, attr);
+  otherNamesChanged(ctx, attr.ino, ctx.nodes.lookupEdge(req.h.nodeid, newName) ?? 0);
+  return len;
 };
