@@ -1,21 +1,25 @@
 import type { PowerlossConfig } from '../config/types.js';
-import type { Backend, FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
+import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
 import { isOp } from '../vfs/types.js';
 import type { LayerDeps } from './deps.js';
 import { createKeyedSerial } from './keyed-serial.js';
 import { createJournal } from './powerloss-journal.js';
 import type { UndoRecord, UnsyncedFile } from './powerloss-journal.js';
 import { createScope } from './scope.js';
-import { sideCall, withHandle } from './side-call.js';
+import { DROP_ALL, readOld, tearCut, undo } from './powerloss-undo.js';
+import type { Cut } from './powerloss-undo.js';
+import { sideCall } from './side-call.js';
 
 /**
  * LazyFS-style power loss: data written since a file's last fsync/fdatasync is volatile. On
  * command it is dropped (the file returns to its state at the last sync) or torn (a random
- * prefix of the unsynced changes survives, per file, from the layer's seeded stream).
+ * prefix of the unsynced changes survives, per file, the last of them possibly cut at a sector
+ * boundary, all drawn from the layer's seeded stream).
  * sync_file_range reaches no FUSE server, so it cannot make data durable here (docs/layers.md).
  */
 export interface PowerlossReport {
-  files: { path: string; undone: number; kept: number }[];
+  /** Per file: changes kept whole, changes undone, bytes kept of the one torn write (0: none). */
+  files: { path: string; undone: number; kept: number; tornBytes: number }[];
 }
 
 export interface PowerlossLayer extends Layer {
@@ -32,11 +36,6 @@ interface Change {
   offset: number;
   length: number;
   written: number;
-}
-
-interface Range {
-  offset: number;
-  length: number;
 }
 
 const CHANGES: Partial<Record<FsOp, (call: OpCall) => Change | undefined>> = {
@@ -64,57 +63,7 @@ const CHANGES: Partial<Record<FsOp, (call: OpCall) => Change | undefined>> = {
 };
 
 const RENAME_EXCHANGE = 2;
-const O_RDONLY = 0;
-const O_WRONLY = 1;
 export const DEFAULT_POWERLOSS_BYTES = 64 * 2 ** 20;
-
-async function readRange(
-  backend: Backend,
-  path: string,
-  fh: number,
-  range: Range,
-): Promise<Buffer> {
-  const buffer = Buffer.alloc(range.length);
-  const n = await sideCall(backend, 'read', {
-    path,
-    fh,
-    buffer,
-    offset: range.offset,
-    flags: O_RDONLY,
-  });
-  return buffer.subarray(0, n);
-}
-
-/**
- * The bytes a change is about to overwrite: through the app's own handle when it is readable
- * (no extra open), else through a handle of our own (a write-only open, or no handle at all).
- */
-async function readOld(backend: Backend, c: Change, range: Range): Promise<Buffer> {
-  if (range.length <= 0) return Buffer.alloc(0);
-  if (c.fh !== undefined) {
-    const viaOwn = await readRange(backend, c.path, c.fh, range).catch(() => undefined);
-    if (viaOwn !== undefined) return viaOwn;
-  }
-  return withHandle(backend, c.path, O_RDONLY, (fh) => readRange(backend, c.path, fh, range));
-}
-
-/** Newest first: restore the size, then the overwritten bytes. */
-async function undo(backend: Backend, path: string, records: readonly UndoRecord[]): Promise<void> {
-  if (records.length === 0) return;
-  await withHandle(backend, path, O_WRONLY, async (fh) => {
-    for (const r of [...records].reverse()) {
-      await sideCall(backend, 'setattr', { path, fh, size: r.sizeBefore });
-      if (r.old.length > 0)
-        await sideCall(backend, 'write', {
-          path,
-          fh,
-          buffer: r.old,
-          offset: r.offset,
-          flags: O_WRONLY,
-        });
-    }
-  });
-}
 
 export function createPowerlossLayer(cfg: PowerlossConfig, deps: LayerDeps): PowerlossLayer {
   const { name, backend, random, logger } = deps;
@@ -127,7 +76,7 @@ export function createPowerlossLayer(cfg: PowerlossConfig, deps: LayerDeps): Pow
     const attrArgs = c.fh === undefined ? { path: c.path } : { path: c.path, fh: c.fh };
     const sizeBefore = (await sideCall(backend, 'getattr', attrArgs)).size;
     const end = Math.min(c.offset + c.length, sizeBefore);
-    const old = await readOld(backend, c, { offset: c.offset, length: end - c.offset });
+    const old = await readOld(backend, c.path, c.fh, { offset: c.offset, length: end - c.offset });
     journal.add(c.path, { offset: c.offset, old, sizeBefore, written: c.written });
     try {
       return await next();
@@ -138,15 +87,21 @@ export function createPowerlossLayer(cfg: PowerlossConfig, deps: LayerDeps): Pow
   };
 
   const settle = async (
-    keep: (path: string, count: number) => number,
+    cutOf: (records: readonly UndoRecord[]) => Cut,
   ): Promise<PowerlossReport> => {
     const files: PowerlossReport['files'] = [];
     for (const path of journal.paths()) {
       await serial(path, async () => {
         const records = journal.take(path);
-        const kept = keep(path, records.length);
-        await undo(backend, path, records.slice(kept));
-        files.push({ path, undone: records.length - kept, kept });
+        const cut = cutOf(records);
+        await undo(backend, path, records, cut);
+        const torn = cut.tornBytes > 0 ? 1 : 0;
+        files.push({
+          path,
+          undone: records.length - cut.keep - torn,
+          kept: cut.keep,
+          tornBytes: cut.tornBytes,
+        });
       });
     }
     logger?.info({ files: files.length }, 'powerloss: unsynced data discarded');
@@ -175,7 +130,7 @@ export function createPowerlossLayer(cfg: PowerlossConfig, deps: LayerDeps): Pow
       return next();
     },
     unsynced: () => journal.report(),
-    drop: () => settle(() => 0),
-    tear: () => settle((_path, count) => random.int(count + 1)),
+    drop: () => settle(() => DROP_ALL),
+    tear: () => settle((records) => tearCut(records, random)),
   };
 }

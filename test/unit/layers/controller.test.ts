@@ -38,7 +38,7 @@ describe('stack controller (ctl set-layers | status | powerloss drop)', () => {
       unsynced: [{ path: '/f', bytes: 8, changes: 1 }],
     });
     const drop = await c.powerlossDrop();
-    expect(drop).toEqual([{ files: [{ path: '/f', undone: 1, kept: 0 }] }]);
+    expect(drop).toEqual([{ files: [{ path: '/f', undone: 1, kept: 0, tornBytes: 0 }] }]);
     expect((await run(stack, 'getattr', { path: '/f' })).size).toBe(0);
     const r = await c.setLayers('fault=EIO@100%');
     expect(r).toMatchObject({ ok: true, status: { layers: ['fault'], seed: 7 } });
