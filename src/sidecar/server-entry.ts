@@ -1,17 +1,25 @@
 // The sidecar's server process (a main): started by the supervisor with the FUSE fds as fds
 // 3, 4, ...; serves them until the connection ends or the supervisor sends SIGTERM.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger } from '../log/logger.js';
 import { startMetricsServer } from '../telemetry/metrics-server.js';
 import { createTelemetryRegistry, podIdentityFromEnv } from '../telemetry/registry.js';
+import { parseLayerSpec } from '../config/index.js';
+import { parseAnnotationsFile } from './annotations.js';
 import { createFuseEngine } from './engine-fuse.js';
 import { parseSidecarEnv } from './env.js';
 import { createFileWatcher } from './file-watcher.js';
 import { createSidecarServer } from './server.js';
 import type { HandedVolume } from './server.js';
-import { FIRST_INHERITED_FD, SERVER_SPEC_ENV } from './spawn-server.js';
+import {
+  ACTIVATE_SIGNAL,
+  FIRST_INHERITED_FD,
+  READY_LINE,
+  SERVER_SPEC_ENV,
+} from './spawn-server.js';
 import type { ServerSpec } from './spawn-server.js';
+import { resolveVolumeConfig } from './volume-config.js';
 
 function readOptional(path: string): string {
   try {
@@ -36,6 +44,26 @@ function metricsTarget(listen: string): { socketPath: string } | { host: string;
   return { host: listen.slice(0, i), port: Number(listen.slice(i + 1)) };
 }
 
+/** Standby until the supervisor promotes us: every module above is loaded by now. */
+function waitForActivation(): Promise<void> {
+  // A signal handler alone does not keep Node alive: hold the event loop open meanwhile.
+  const keepAlive = setInterval(() => undefined, 60_000);
+  return new Promise((resolve) => {
+    process.once(ACTIVATE_SIGNAL, () => {
+      clearInterval(keepAlive);
+      resolve();
+    });
+    process.stdout.write(`${READY_LINE}\n`);
+  });
+}
+
+/** Pay one-time costs (schema compilation, first parse) while still a standby. */
+function warmUp(annotationsText: string, volumes: readonly string[]): void {
+  const annotations = parseAnnotationsFile(annotationsText);
+  for (const v of volumes) resolveVolumeConfig(v, { annotations });
+  parseLayerSpec('trace,metrics,latency=1ms,fault=EIO@1%');
+}
+
 async function main(): Promise<number> {
   const env = parseSidecarEnv(process.env);
   const spec = JSON.parse(process.env[SERVER_SPEC_ENV] ?? '{}') as ServerSpec;
@@ -44,10 +72,10 @@ async function main(): Promise<number> {
     pid: process.pid,
   });
   const registry = createTelemetryRegistry({ identity: podIdentityFromEnv(process.env) });
-  const metrics = env.metricsListen
-    ? await startMetricsServer({ registry, logger, ...metricsTarget(env.metricsListen) })
-    : undefined;
   const annotationsPath = join(env.podinfoDir, 'annotations');
+  warmUp(readOptional(annotationsPath), env.volumes);
+  const standby = new Promise<'stop'>((resolve) => process.once('SIGTERM', () => resolve('stop')));
+  if ((await Promise.race([waitForActivation(), standby])) === 'stop') return 0;
   const server = createSidecarServer({
     volumes: handedVolumes(spec),
     engine: createFuseEngine({ registry }),
@@ -60,13 +88,17 @@ async function main(): Promise<number> {
       : {}),
     logger,
   });
+  writeFileSync(join(env.handoffDir, 'server.pid'), `${process.pid}\n`);
+  // After the session is up: /metrics is not on the takeover path.
+  const metrics = env.metricsListen
+    ? await startMetricsServer({ registry, logger, ...metricsTarget(env.metricsListen) })
+    : undefined;
   const watcher = createFileWatcher({
     path: annotationsPath,
     logger,
     onChange: (t) => void server.annotationsChanged(t),
   });
-  const stop = new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()));
-  await Promise.race([server.done, stop]);
+  await Promise.race([server.done, standby]);
   watcher.close();
   await server.close();
   await metrics?.close();

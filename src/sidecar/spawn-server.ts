@@ -18,9 +18,15 @@ export function serverSpec(launch: ServerLaunch): ServerSpec {
   };
 }
 
+/** The standby handshake: the child prints this line when loaded, then waits for the signal. */
+export const READY_LINE = 'ready';
+export const ACTIVATE_SIGNAL = 'SIGUSR2';
+
 /**
  * Starts the server entry as a child `node` with the held fds as its fds 3, 4, ... (spawn dup2s
- * them into place, which also drops close-on-exec). The supervisor keeps its own copies.
+ * them into place, which also drops close-on-exec). The supervisor keeps its own copies. The
+ * child starts as a standby: it loads its modules, says READY_LINE on stdout and serves only
+ * after ACTIVATE_SIGNAL.
  */
 export function createServerSpawner(
   o: { entry?: string; execArgv?: string[]; env?: NodeJS.ProcessEnv } = {},
@@ -29,12 +35,23 @@ export function createServerSpawner(
   return (launch: ServerLaunch): ServerProcess => {
     const fds = launch.volumes.flatMap((v) => v.fds);
     const child = spawn(process.execPath, [...(o.execArgv ?? process.execArgv), entry], {
-      stdio: ['ignore', 'inherit', 'inherit', ...fds],
+      stdio: ['ignore', 'pipe', 'inherit', ...fds],
       env: { ...(o.env ?? process.env), [SERVER_SPEC_ENV]: JSON.stringify(serverSpec(launch)) },
+    });
+    const ready = new Promise<void>((resolve) => {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.split('\n').includes(READY_LINE)) resolve();
+      });
     });
     return {
       get pid() {
         return child.pid;
+      },
+      ready,
+      activate() {
+        child.kill(ACTIVATE_SIGNAL);
       },
       onExit(listener) {
         let fired = false;

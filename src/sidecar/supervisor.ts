@@ -1,9 +1,13 @@
 import type { Logger } from 'pino';
 import type { HandedVolume } from './server.js';
 
-/** A running server process, as far as the supervisor cares. */
+/** A server process, as far as the supervisor cares. It starts as a standby. */
 export interface ServerProcess {
   readonly pid: number | undefined;
+  /** Resolves when its modules are loaded and it waits for `activate()`. */
+  readonly ready: Promise<void>;
+  /** Start serving (only after `ready`). */
+  activate(): void;
   onExit(listener: (code: number | null, signal: string | null) => void): void;
   kill(signal: NodeJS.Signals): void;
 }
@@ -40,61 +44,110 @@ export interface Supervisor {
   readonly serverPid: number | undefined;
 }
 
-const CRASH_WINDOW_MS = 10_000;
-const CRASH_LOOP = 5;
+/** A server that dies within this long of activation crashed "fast" (config bug, bad fd...). */
+const FAST_CRASH_MS = 500;
+/** This many fast crashes in a row is a crash loop: wait a second between takeovers. */
+const CRASH_LOOP = 3;
 
 /**
- * Holds every fd for the life of the container and restarts the server at once when it dies:
+ * Holds every fd for the life of the container and replaces the server at once when it dies:
  * the kernel keeps the FUSE connection (and the app's requests queue) as long as one copy of each
- * fd is open, so a server crash costs a restart, not the mount. Only a crash loop is slowed down.
+ * fd is open, so a server crash costs a takeover, not the mount. Loading the server's modules
+ * takes about a second on a busy node, so a warm standby (modules loaded, fds inherited, not yet
+ * reading) is kept and promoted on a crash; a new standby is started a little later.
  */
 export function createSupervisor(o: SupervisorOptions): Supervisor {
   const log = o.logger.child({ component: 'supervisor' });
   const now = o.now ?? (() => Date.now());
   let held: HandedVolume[] = [];
-  let server: ServerProcess | undefined;
+  let active: ServerProcess | undefined;
+  let standby: ServerProcess | undefined;
   let generation = 0;
   let restarts = 0;
   let stopping = false;
-  let crashTimes: number[] = [];
+  let fastCrashes = 0;
+  let activatedAt = 0;
   const closers: (() => void)[] = [];
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (finish = resolve));
+  const closeCustody = (): void => {
+    closers.forEach((c) => c());
+    closers.length = 0;
+  };
 
-  const launch = (): void => {
-    const child = o.spawnServer({ volumes: held, generation });
-    server = child;
+  const promote = (child: ServerProcess): void => {
+    active = child;
     const startedAt = now();
-    child.onExit((code, signal) => {
-      server = undefined;
-      if (stopping || code === 0) {
-        // Exit 0 unasked: every connection ended (unmounted); there is nothing left to serve.
-        log.info({ code, signal, stopping }, 'server stopped');
-        closers.forEach((c) => c());
-        closers.length = 0;
-        finish(code === 0 ? 0 : 1);
-        return;
+    void child.ready.then(() => {
+      if (active === child && !stopping) {
+        child.activate();
+        activatedAt = now();
       }
-      restarts += 1;
-      generation += 1;
-      crashTimes = [...crashTimes, now()].filter((t) => now() - t < CRASH_WINDOW_MS);
-      const delay = crashTimes.length >= CRASH_LOOP ? 1000 : 0;
-      log.warn(
-        { code, signal, ranMs: now() - startedAt, restarts, delay },
-        'server died; restarting',
-      );
-      setTimeout(launch, delay);
+      log.info({ pid: child.pid, waitedMs: now() - startedAt }, 'server active');
     });
   };
+
+  const spawnStandby = (delayMs: number): void => {
+    const timer = setTimeout(() => {
+      if (stopping || standby !== undefined) return;
+      standby = spawnOne();
+    }, delayMs);
+    timer.unref();
+  };
+
+  const activeDied = (code: number | null, signal: string | null): void => {
+    active = undefined;
+    if (stopping || code === 0) {
+      // Exit 0 unasked: every connection ended (unmounted); there is nothing left to serve.
+      log.info({ code, signal, stopping }, 'server stopped');
+      closeCustody();
+      standby?.kill('SIGTERM');
+      finish(code === 0 ? 0 : 1);
+      return;
+    }
+    restarts += 1;
+    // Only a server that keeps dying right after it starts is a loop; kills of a server that
+    // had been serving (OOM, a bug hit by one request, `kill -9`) are taken over at once.
+    fastCrashes = now() - activatedAt < FAST_CRASH_MS ? fastCrashes + 1 : 0;
+    const crashLoop = fastCrashes >= CRASH_LOOP;
+    log.warn(
+      { code, signal, restarts, standby: standby !== undefined, crashLoop },
+      'server died; taking over',
+    );
+    const next = standby;
+    standby = undefined;
+    if (next !== undefined && !crashLoop) promote(next);
+    else {
+      setTimeout(
+        () => {
+          if (!stopping) promote(next ?? spawnOne());
+        },
+        crashLoop ? 1000 : 0,
+      );
+    }
+    spawnStandby(0);
+  };
+
+  function spawnOne(): ServerProcess {
+    const child = o.spawnServer({ volumes: held, generation: generation++ });
+    child.onExit((code, signal) => {
+      if (child === active) return activeDied(code, signal);
+      if (child === standby) {
+        standby = undefined;
+        if (!stopping) spawnStandby(1000);
+      }
+    });
+    return child;
+  }
 
   const stop = (reason: string): void => {
     if (stopping) return;
     stopping = true;
     log.info({ reason }, 'stopping the server');
-    closers.forEach((c) => c());
-    closers.length = 0;
-    if (server === undefined) finish(0);
-    else server.kill('SIGTERM');
+    closeCustody();
+    standby?.kill('SIGTERM');
+    if (active === undefined) finish(0);
+    else active.kill('SIGTERM');
   };
 
   return {
@@ -103,7 +156,7 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
       return restarts;
     },
     get serverPid() {
-      return server?.pid;
+      return active?.pid;
     },
     async start() {
       held = await Promise.all(o.volumes.map((v) => o.acquire(v)));
@@ -112,7 +165,8 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
         { volumes: held.map((h) => ({ volume: h.volume, fds: h.fds.length })) },
         'holding fds',
       );
-      launch();
+      promote(spawnOne());
+      spawnStandby(0);
       // Jobs: in the regular-container fallback nobody sends SIGTERM when the app finishes.
       void o.appsDone().then(() => stop('app containers exited'));
     },

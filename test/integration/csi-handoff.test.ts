@@ -1,137 +1,17 @@
-// Real mounts on this machine, no kubelet: the CSI driver (in this process: it only mounts and
-// answers FUSE_INIT) publishes a volume, the real sidecar (a child process running as uid 65534
-// with no capabilities) fetches the fds over SCM_RIGHTS and serves them, the test does I/O from
-// shell children with hard timeouts, then unpublishes.
+// Real mounts on this machine, no kubelet: publish -> fd handoff -> the unprivileged sidecar
+// serves -> kill -9 of its server -> unpublish; then a short crash test (~10 kills under a
+// metadata + O_APPEND workload). One file: src/fuse/sys.ts registers named koffi structs, which
+// a second test file in the same jest worker would register again. See csi-rig.ts.
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { findMount } from '../../src/cli/mountinfo.js';
-import { emptyDirPath } from '../../src/csi/constants.js';
-import { createFuseMounter } from '../../src/csi/fuse-mounter.js';
-import { DEFAULT_INIT } from '../../src/csi/init-policy.js';
-import { openHandoffDir } from '../../src/csi/pod-dir.js';
-import { createStaticPodInspector } from '../../src/csi/pod-inspector.js';
-import { createStateStore } from '../../src/csi/state-store.js';
-import { createTargetLocks } from '../../src/csi/target-locks.js';
-import { createVolumePublisher } from '../../src/csi/volume-publisher.js';
-import type { VolumePublisher } from '../../src/csi/volume-publisher.js';
-import { validatePublish } from '../../src/csi/validate.js';
-import { REPO, forceUnmount, tempDir } from '../helpers/mount.js';
 import { sh, shOk } from '../helpers/sh.js';
+import { NOBODY_ID, makeRig, publish, serverPid, startSidecar, teardown } from './csi-rig.js';
+import type { Rig } from './csi-rig.js';
 
-jest.setTimeout(120_000);
-
-const SIDECAR = join(REPO, 'dist/src/sidecar/supervisor-entry.js');
-const POD_UID = '11111111-2222-3333-4444-555555555555';
-const NOBODY = 65534;
-const logger = pino({ level: process.env.CSI_TEST_LOG ?? 'silent' });
+jest.setTimeout(180_000);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-export interface Rig {
-  root: string;
-  target: string;
-  source: string;
-  handoff: string;
-  publisher: VolumePublisher;
-  sidecar?: { child: ChildProcess; exited: Promise<number | null>; logs: () => string };
-}
-
-export async function publish(rig: Rig): Promise<void> {
-  const req = validatePublish(
-    {
-      volume_id: 'csi-handoff-test',
-      target_path: rig.target,
-      volume_capability: { mount: {}, access_mode: { mode: 'SINGLE_NODE_WRITER' } },
-      volume_context: {
-        'fs-interposer.dev/source-volume': 'data',
-        'csi.storage.k8s.io/ephemeral': 'true',
-        'csi.storage.k8s.io/pod.name': 'app',
-        'csi.storage.k8s.io/pod.namespace': 'default',
-        'csi.storage.k8s.io/pod.uid': POD_UID,
-      },
-    },
-    join(rig.root, 'kubelet'),
-  );
-  await createTargetLocks().with(req.targetPath, () => rig.publisher.publish(req));
-}
-
-export function makeRig(): Rig {
-  const root = tempDir('csi');
-  chmodSync(root, 0o755); // the sidecar (uid 65534) reaches its emptyDir, PV and podinfo below
-  const kubeletRoot = join(root, 'kubelet');
-  const source = join(root, 'pv', 'data');
-  mkdirSync(source, { recursive: true });
-  writeFileSync(join(source, 'hello.txt'), 'hello through the sidecar\n');
-  chownSync(join(root, 'pv'), NOBODY, NOBODY);
-  chownSync(source, NOBODY, NOBODY);
-  chownSync(join(source, 'hello.txt'), NOBODY, NOBODY);
-  const podinfo = join(root, 'podinfo');
-  mkdirSync(podinfo);
-  writeFileSync(join(podinfo, 'annotations'), 'fs-interposer/layers="metrics"\n');
-  const publisher = createVolumePublisher({
-    mounter: createFuseMounter({ logger }),
-    pods: createStaticPodInspector({
-      'default/app': { hasSidecar: true, sidecarUid: NOBODY, sidecarGid: NOBODY },
-    }),
-    state: createStateStore(join(root, 'state')),
-    logger,
-    kubeletRoot,
-    openPodDir: (uid, vol) => openHandoffDir(kubeletRoot, uid, vol),
-    queues: 2,
-    initDefaults: DEFAULT_INIT,
-  });
-  return {
-    root,
-    publisher,
-    source,
-    target: join(kubeletRoot, 'pods', POD_UID, 'volumes', 'kubernetes.io~csi', 'fsi-data', 'mount'),
-    handoff: emptyDirPath(kubeletRoot, POD_UID, 'fs-interposer-handoff'),
-  };
-}
-
-export function startSidecar(rig: Rig): NonNullable<Rig['sidecar']> {
-  const child = spawn(process.execPath, [SIDECAR], {
-    uid: NOBODY,
-    gid: NOBODY,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: {
-      PATH: process.env.PATH,
-      FS_INTERPOSER_VOLUMES: 'data',
-      FS_INTERPOSER_HANDOFF_DIR: rig.handoff,
-      FS_INTERPOSER_PODINFO_DIR: join(rig.root, 'podinfo'),
-      FS_INTERPOSER_SOURCE_ROOT: join(rig.root, 'pv'),
-      FS_INTERPOSER_SIDECAR_KIND: 'native',
-      FS_INTERPOSER_LOG_LEVEL: 'info',
-    },
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
-  rig.sidecar = { child, exited, logs: () => stderr };
-  return rig.sidecar;
-}
-
-/** The server process under the supervisor (its only child). */
-export async function serverPid(supervisorPid: number): Promise<number> {
-  for (let i = 0; i < 200; i++) {
-    const r = await sh(`pgrep -P ${supervisorPid} -f server-entry`, { timeoutMs: 5000 });
-    const pid = Number(r.stdout.trim().split('\n')[0]);
-    if (pid > 0) return pid;
-    await sleep(25);
-  }
-  throw new Error('no server child found');
-}
-
-export function teardown(rig: Rig | undefined): void {
-  if (rig === undefined) return;
-  rig.sidecar?.child.kill('SIGKILL');
-  if (findMount(rig.target)) forceUnmount(rig.target);
-  rig.publisher.close();
-  rmSync(rig.root, { recursive: true, force: true });
-}
 
 describe('CSI publish -> fd handoff -> sidecar serves -> unpublish (real mount)', () => {
   let rig: Rig | undefined;
@@ -161,19 +41,111 @@ describe('CSI publish -> fd handoff -> sidecar serves -> unpublish (real mount)'
       },
     );
     const st = statSync(join(r.source, 'dir', 'new.txt'));
-    expect([st.uid, st.gid]).toEqual([NOBODY, NOBODY]); // owned as if the app had written it
+    expect([st.uid, st.gid]).toEqual([NOBODY_ID, NOBODY_ID]); // owned as if the app had written it
 
     // kill -9 the server: the supervisor restarts it and the mount keeps working.
-    const before = await serverPid(sc.child.pid!);
+    const before = await serverPid(r);
     process.kill(before, 'SIGKILL');
     const t0 = Date.now();
     await shOk(`cat "${r.target}/dir/new.txt"`, { timeoutMs: 10_000 });
     const takeoverMs = Date.now() - t0;
-    expect(await serverPid(sc.child.pid!)).not.toBe(before);
+    expect(await serverPid(r, before)).not.toBe(before);
     expect(takeoverMs).toBeLessThan(3000);
 
     await r.publisher.unpublish({ volumeId: 'csi-handoff-test', targetPath: r.target });
     expect(findMount(r.target)).toBeUndefined();
     await expect(Promise.race([sc.exited, sleep(10_000).then(() => 'timeout')])).resolves.toBe(0);
+  });
+});
+
+const KILLS = Number(process.env.CSI_CRASH_KILLS ?? 10);
+const KILL_INTERVAL_MS = Number(process.env.CSI_CRASH_INTERVAL_MS ?? 1500);
+
+const WORKLOAD = `
+cd "$MNT" || exit 3
+i=0
+while [ ! -e "$STOP" ]; do
+  i=$((i+1))
+  echo "line $i" >> append.log 2>>"$ERR" || echo "append $i" >> "$FAIL"
+  echo "data $i" > "f.$i" 2>>"$ERR" || echo "create $i" >> "$FAIL"
+  mv "f.$i" "g.$i" 2>>"$ERR" || echo "rename $i" >> "$FAIL"
+  mkdir "d.$i" 2>>"$ERR" || echo "mkdir $i" >> "$FAIL"
+  rmdir "d.$i" 2>>"$ERR" || echo "rmdir $i" >> "$FAIL"
+  rm "g.$i" 2>>"$ERR" || echo "unlink $i" >> "$FAIL"
+done
+echo "iterations=$i"
+`;
+
+describe('crash custody under I/O (real mount)', () => {
+  let rig: Rig | undefined;
+  afterEach(() => {
+    teardown(rig);
+    rig = undefined;
+  });
+
+  it(`survives ${KILLS} kills of the server`, async () => {
+    const r = (rig = makeRig());
+    writeFileSync(join(r.source, 'before.bin'), Buffer.alloc(1 << 20, 7));
+    await publish(r);
+    startSidecar(r);
+    await shOk(`cat "${r.target}/hello.txt"`, { timeoutMs: 20_000 }).catch((err: Error) => {
+      throw new Error(`${err.message}\n--- sidecar\n${r.sidecar?.logs() ?? ''}`);
+    });
+    const stop = join(r.root, 'stop');
+    const err = join(r.root, 'err');
+    const fail = join(r.root, 'fail');
+    writeFileSync(err, '');
+    writeFileSync(fail, '');
+    const work = sh(WORKLOAD, {
+      timeoutMs: 150_000,
+      env: { MNT: r.target, STOP: stop, ERR: err, FAIL: fail },
+    });
+
+    const takeovers: number[] = [];
+    let last: number | undefined;
+    for (let k = 0; k < KILLS; k++) {
+      await sleep(KILL_INTERVAL_MS);
+      const pid = await serverPid(r, last);
+      last = pid;
+      process.kill(pid, 'SIGKILL');
+      const t0 = Date.now();
+      // Takeover: a fresh lookup answered by the new server (from a killable child).
+      await shOk(`stat "${r.target}/hello.txt" > /dev/null`, { timeoutMs: 10_000 });
+      takeovers.push(Date.now() - t0);
+      expect(findMount(r.target)).toBeDefined();
+    }
+    writeFileSync(stop, '');
+    const res = await work;
+    const errors = readFileSync(err, 'utf8').trim();
+    const failed = readFileSync(fail, 'utf8').trim().split('\n').filter(Boolean);
+    const byKind: Record<string, number> = {};
+    for (const f of failed) byKind[f.split(' ')[0]!] = (byKind[f.split(' ')[0]!] ?? 0) + 1;
+    const enotconn = (errors.match(/Transport endpoint is not connected/g) ?? []).length;
+    const summary = {
+      kills: KILLS,
+      iterations: res.stdout.trim(),
+      failedOps: failed.length,
+      byKind,
+      enotconn,
+      takeovers,
+      takeoverMs: {
+        max: Math.max(...takeovers),
+        median: [...takeovers].sort((a, b) => a - b)[Math.floor(takeovers.length / 2)],
+      },
+      errorSample: [...new Set(errors.split('\n').map((l) => l.replace(/^.*: /, '')))].slice(0, 5),
+    };
+    process.stdout.write(`csi-crash summary ${JSON.stringify(summary)}\n`);
+    if (process.env.CSI_CRASH_LOGS)
+      writeFileSync(process.env.CSI_CRASH_LOGS, r.sidecar?.logs() ?? '');
+    expect(res.code).toBe(0);
+    expect(enotconn).toBe(0);
+    expect(summary.takeoverMs.max).toBeLessThanOrEqual(1000);
+    expect(
+      await shOk(`cmp "${r.target}/before.bin" "${r.source}/before.bin" && echo same`, {
+        timeoutMs: 20_000,
+      }),
+    ).toBe('same\n');
+    await r.publisher.unpublish({ volumeId: 'csi-handoff-test', targetPath: r.target });
+    expect(findMount(r.target)).toBeUndefined();
   });
 });

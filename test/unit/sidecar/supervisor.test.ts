@@ -73,17 +73,46 @@ describe('sidecar supervisor', () => {
     return { read };
   };
 
-  it('hands its fds to the server and restarts it at once after kill -9', async () => {
+  it('hands its fds to the server and replaces it at once after kill -9', async () => {
     const { read } = start({ native: true });
     await sup!.start();
-    expect(await readLine(read)).toMatch(/^gen=0 pid=\d+ fds=1$/);
-    for (let gen = 1; gen <= 3; gen++) {
+    const pids = [Number(/^gen=0 pid=(\d+) fds=1$/.exec(await readLine(read))?.[1])];
+    for (let k = 1; k <= 3; k++) {
       const killedAt = Date.now();
       process.kill(sup!.serverPid!, 'SIGKILL');
-      expect(await readLine(read)).toMatch(new RegExp(`^gen=${gen} pid=\\d+ fds=1$`));
-      expect(Date.now() - killedAt).toBeLessThan(2000);
+      const line = await readLine(read);
+      expect(line).toMatch(/^gen=\d+ pid=\d+ fds=1$/);
+      pids.push(Number(/pid=(\d+)/.exec(line)?.[1]));
+      expect(Date.now() - killedAt).toBeLessThan(3000);
     }
+    expect(new Set(pids).size).toBe(4);
     expect(sup!.restarts).toBe(3);
+  });
+
+  it('promotes a warm standby: takeover without a module-loading delay', async () => {
+    const { read } = start({ native: true });
+    await sup!.start();
+    await readLine(read);
+    await new Promise((r) => setTimeout(r, 1500)); // the standby has loaded by now
+    const killedAt = Date.now();
+    process.kill(sup!.serverPid!, 'SIGKILL');
+    expect(await readLine(read)).toMatch(/^gen=1 /);
+    expect(Date.now() - killedAt).toBeLessThan(250);
+  });
+
+  it('slows down only a crash loop (servers dying right after they start)', async () => {
+    const { read } = start({ native: true });
+    await sup!.start();
+    await readLine(read);
+    const gaps: number[] = [];
+    for (let k = 0; k < 3; k++) {
+      const t0 = Date.now();
+      process.kill(sup!.serverPid!, 'SIGKILL');
+      await readLine(read);
+      gaps.push(Date.now() - t0);
+    }
+    expect(gaps[2]).toBeGreaterThanOrEqual(950); // the third fast crash in a row
+    expect(gaps[0]).toBeLessThan(900);
   });
 
   it('native sidecar: SIGTERM stops the server and exits 0', async () => {
