@@ -72,10 +72,10 @@ export async function runMountCommand(argv: string[], deps: CliDeps): Promise<nu
     return fail([`layers: ${(err as Error).message}`]);
   }
   // Layers that shape or disturb data must see every read and write: no kernel data caches.
-  const needsData = runtime.current().needsData;
+  const needsData = runtime.controller.status().needsData;
   const mountArgs = needsData ? { ...a, writebackCache: false, passthrough: false } : a;
   const metrics = await metricsServer(a, runtime, logger);
-  const holder = runtime.holder;
+  const holder = runtime.controller.holder;
   const mount = await startMount(mountArgs, { logger, backend, stack: () => holder.current() }).catch((err: Error) => {
     logger.error({ err: err.message }, 'mount failed');
     return undefined;
@@ -89,7 +89,7 @@ export async function runMountCommand(argv: string[], deps: CliDeps): Promise<nu
   holder.onSwap(() => void mount.session.invalidateAll());
   const control = await startControlServer({
     socketPath: controlSocketPath(mount.mountpoint),
-    target: { runtime, mountpoint: mount.mountpoint, inFlight: () => mount.session.inFlight },
+    target: { controller: runtime.controller, mountpoint: mount.mountpoint },
     logger,
   });
   let signalled = false;

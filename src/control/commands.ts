@@ -1,6 +1,5 @@
-import { parseConfigFile, parseLayerSpec } from '../config/index.js';
-import type { ConfigError, StackConfig } from '../config/index.js';
-import type { StackRuntime } from '../runtime/stack-runtime.js';
+import type { ConfigError } from '../config/index.js';
+import type { ApplyResult, StackController } from '../layers/controller.js';
 
 /** A control request: one JSON object per line on the control socket. */
 export type ControlRequest =
@@ -15,41 +14,25 @@ export type ControlResponse = { ok: true; result: unknown } | { ok: false; error
 export const CONTROL_COMMANDS = ['status', 'set-layers SPEC', 'set-config FILE', 'kill', 'powerloss drop|tear|report'];
 
 export interface ControlTarget {
-  runtime: StackRuntime;
+  controller: StackController;
   mountpoint: string;
-  inFlight(): number;
 }
 
 function status(t: ControlTarget): unknown {
-  const s = t.runtime.current();
-  return {
-    mountpoint: t.mountpoint,
-    layers: t.runtime.holder.current().layers.map((l) => l.name),
-    configured: t.runtime.config.layers.map((l) => l.type),
-    killed: t.runtime.holder.killed,
-    seed: s.seed,
-    inFlight: t.inFlight(),
-    unsynced: s.powerloss.flatMap((p) => p.unsynced()),
-  };
+  return { mountpoint: t.mountpoint, ...t.controller.status() };
 }
 
-async function swap(t: ControlTarget, parsed: { ok: true; value: StackConfig } | { ok: false; errors: ConfigError[] }): Promise<ControlResponse> {
-  if (!parsed.ok) return { ok: false, error: 'invalid configuration: the current stack stays', errors: parsed.errors };
-  try {
-    await t.runtime.reconfigure(parsed.value);
-  } catch (err) {
-    return { ok: false, error: `cannot build the new stack (the current one stays): ${(err as Error).message}` };
-  }
+function applied(t: ControlTarget, r: ApplyResult): ControlResponse {
+  if (!r.ok) return { ok: false, error: 'invalid configuration: the current stack stays', errors: r.errors };
   return { ok: true, result: status(t) };
 }
 
 async function powerloss(t: ControlTarget, action: string): Promise<ControlResponse> {
-  const layers = t.runtime.current().powerloss;
-  if (layers.length === 0) return { ok: false, error: 'no powerloss layer in the current stack' };
-  if (action === 'report') return { ok: true, result: layers.map((l) => l.unsynced()) };
+  const s = t.controller.status();
+  if (action === 'report') return { ok: true, result: s.unsynced };
   if (action !== 'drop' && action !== 'tear') return { ok: false, error: `powerloss ${action}: accepted: drop, tear, report` };
-  const reports = [];
-  for (const l of layers) reports.push(await (action === 'drop' ? l.drop() : l.tear()));
+  const reports = await (action === 'drop' ? t.controller.powerlossDrop() : t.controller.powerlossTear());
+  if (reports.length === 0) return { ok: false, error: 'no powerloss layer in the current stack' };
   return { ok: true, result: reports };
 }
 
@@ -58,11 +41,11 @@ export async function execute(t: ControlTarget, req: ControlRequest): Promise<Co
     case 'status':
       return { ok: true, result: status(t) };
     case 'set-layers':
-      return swap(t, parseLayerSpec(req.spec));
+      return applied(t, await t.controller.setLayers(req.spec));
     case 'set-config':
-      return swap(t, parseConfigFile(req.text));
+      return applied(t, await t.controller.setConfigFile(req.text));
     case 'kill':
-      await t.runtime.kill();
+      await t.controller.kill();
       return { ok: true, result: status(t) };
     case 'powerloss':
       return powerloss(t, req.action);
