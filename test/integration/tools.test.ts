@@ -75,7 +75,7 @@ describe('real tools through a passthrough mount', () => {
   it('passes fio with crc32c verification', async () => {
     const r = await sh(
       `fio --name=verify --directory="${m.mountpoint}" --size=64m --bs=64k --rw=randwrite --ioengine=psync \
-         --verify=crc32c --do_verify=1 --verify_fatal=1 --numjobs=2 --group_reporting --output-format=terse`,
+         --verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0 --numjobs=2 --group_reporting --output-format=terse`,
       { timeoutMs: 120_000 },
     );
     expect(r.stderr).not.toMatch(/verify|error/i);
