@@ -8,6 +8,7 @@ import { describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { parseLayerSpec } from '../../../src/config/index.js';
+import { applyPatch, diffPods } from '../../../src/webhook/json-patch.js';
 import { createWebhookMetrics } from '../../../src/webhook/metrics.js';
 import { mutatePod } from '../../../src/webhook/mutate-pod.js';
 import { createReviewProcessor } from '../../../src/webhook/review-processor.js';
@@ -104,3 +105,37 @@ describe('fuzz: AdmissionReview decoder and processor (seeded)', () => {
     expect(statuses.get(400)).toBeGreaterThan(100);
   });
 });
+
+describe('fuzz: the JSON diff (seeded)', () => {
+  const NAMED = [{ name: 'a', v: 1 }, { name: 'b', v: 2 }, { name: 'c' }, { name: 'd', x: [1, 2] }];
+  function reshapeArray(value: unknown[], rand: () => number, depth: number): unknown[] {
+    const out = value.map((v) => (rand() < 0.3 ? reshape(v, rand, depth + 1) : v)).filter(() => rand() > 0.15);
+    if (rand() < 0.3) out.splice(Math.floor(rand() * (out.length + 1)), 0, structuredClone(NAMED[Math.floor(rand() * NAMED.length)]));
+    return out;
+  }
+  function reshapeObject(value: object, rand: () => number, depth: number): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const r = rand();
+      if (r >= 0.1) out[k] = r < 0.5 ? reshape(v, rand, depth + 1) : v;
+    }
+    if (rand() < 0.2) out[`k/~${Math.floor(rand() * 3)}`] = structuredClone(NAMED.slice(0, 1 + Math.floor(rand() * 4)));
+    return out;
+  }
+  function reshape(value: unknown, rand: () => number, depth = 0): unknown {
+    if (Array.isArray(value)) return reshapeArray(value, rand, depth);
+    if (typeof value !== 'object' || value === null || depth > 6) return rand() < 0.2 ? structuredClone(JUNK[Math.floor(rand() * JUNK.length)]) : value;
+    return reshapeObject(value, rand, depth);
+  }
+
+  it('3000 random edits of real Pods: applying the diff gives the edited Pod', () => {
+    const rand = mulberry32(7);
+    const fixtures = ['deployment-pod.json', 'istio-sidecar.json', 'init-containers.json', 'multi-container-subpath-readonly.json'];
+    for (let i = 0; i < 3000; i++) {
+      const before = loadPod(fixtures[i % fixtures.length]!);
+      const after = reshape(structuredClone(before), rand) as typeof before;
+      expect(applyPatch(before, diffPods(before, after))).toEqual(after);
+    }
+  });
+});
+
