@@ -46,8 +46,7 @@ function denied(reason: DenialReason, errors: string[]): MutateResult {
 }
 
 function skipped(pod: Pod, reason: string): MutateResult {
-  const out = structuredClone(pod);
-  out.metadata = { ...out.metadata, annotations: { ...out.metadata?.annotations, [Annotations.skipped]: reason } };
+  const out = { ...pod, metadata: { ...pod.metadata, annotations: { ...pod.metadata?.annotations, [Annotations.skipped]: reason } } };
   return { kind: 'skipped', pod: out, reason };
 }
 
@@ -126,9 +125,14 @@ interface Assembly extends Plan {
   driver: string;
 }
 
+/**
+ * Copy-on-write: every object on a changed path is new, unchanged subtrees (most containers, the
+ * volumes) are shared with the input. Cloning the whole Pod was 7% of a request's CPU; callers
+ * treat both Pods as immutable (the processor only diffs them).
+ */
 function assemble(pod: Pod, a: Assembly): Pod {
-  const out = structuredClone(pod);
-  const spec = out.spec ?? { containers: [] };
+  const out: Pod = { ...pod };
+  const spec = { ...(pod.spec ?? { containers: [] }) };
   const names = new Set(a.selected.map((v) => v.name));
   const firstApp = spec.containers[0]?.name;
   spec.containers = spec.containers.map((c) => rewriteMounts(c, names));

@@ -9,6 +9,7 @@ import type { SidecarModeChoice } from './annotations.js';
 import { createWebhookApp } from './app.js';
 import { createClusterFacts } from './cluster-facts.js';
 import type { KubeApi } from './kube/kube-api.js';
+import { memoizeLayerSpecParser } from './layer-spec-cache.js';
 import { createWebhookMetrics } from './metrics.js';
 import type { LayerSpecParser } from './pod-types.js';
 import type { ResourceValues } from './resources.js';
@@ -95,7 +96,7 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps): Pr
   const tls = await tlsSource(config.tls, { ...deps, logger });
   const processReview = createReviewProcessor({
     mutate: {
-      parseLayerSpec: deps.parseLayerSpec,
+      parseLayerSpec: memoizeLayerSpecParser(deps.parseLayerSpec),
       sidecarImage: config.sidecarImage,
       imageAllowList: config.imageAllowList,
       defaultResources: config.defaultResources,
