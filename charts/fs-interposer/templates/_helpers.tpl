@@ -51,6 +51,8 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "fsi.commonEnv" -}}
 - name: FS_INTERPOSER_LOG_LEVEL
   value: {{ .Values.logLevel | quote }}
+- name: FS_INTERPOSER_VERSION
+  value: {{ .Chart.AppVersion | quote }}
 - name: FS_INTERPOSER_NAMESPACE
   valueFrom: {fieldRef: {fieldPath: metadata.namespace}}
 - name: FS_INTERPOSER_POD_NAME
