@@ -1,66 +1,15 @@
-// The sidecar container's main process: acquire the FUSE fds from the CSI driver, hold them,
-// run the server child and restart it at once when it dies; stop when the app is done.
-import { join } from 'node:path';
-import { custodySocketName, handoffSocketName, SIDECAR_CONTAINER_NAME } from '../csi/constants.js';
-import { fetchOffer } from '../handoff/client.js';
-import { openRootDir } from '../handoff/safe-path.js';
-import { createHandoffServer } from '../handoff/server.js';
+// A main for the sidecar supervisor (the CLI's `fs-interposer sidecar` calls runSidecar the same way).
 import { createLogger } from '../log/logger.js';
-import { parseSidecarEnv } from './env.js';
-import { createPodAppsWatcher, never } from './pod-watch.js';
-import type { HandedVolume } from './server.js';
-import { createServerSpawner } from './spawn-server.js';
-import { createSupervisor } from './supervisor.js';
+import { runSidecar } from './run-sidecar.js';
 
-async function main(): Promise<number> {
-  const env = parseSidecarEnv(process.env);
-  const logger = createLogger({ name: 'fs-interposer-sidecar' }).child({ role: 'supervisor' });
-  const dirFd = openRootDir(env.handoffDir);
-  const inCluster = process.env.KUBERNETES_SERVICE_HOST !== undefined && env.pod.name !== '';
-  const supervisor = createSupervisor({
-    volumes: env.volumes,
-    acquire: async (volume): Promise<HandedVolume> => {
-      const socketPath = join(env.handoffDir, handoffSocketName(volume));
-      const { offer, fds } = await fetchOffer({ socketPath, timeoutMs: env.acquireTimeoutMs });
-      return { volume, fds, init: offer.init };
-    },
-    offerCustody: (held) => {
-      const server = createHandoffServer({
-        dirFd,
-        name: custodySocketName(held.volume),
-        logger,
-        mode: 0o600,
-        source: () => ({
-          message: {
-            volumeId: held.volume,
-            init: held.init,
-            fds: held.fds.map((_, i) => (i === 0 ? 'primary' : 'queue')),
-          },
-          fds: held.fds,
-        }),
-      });
-      return () => server.close();
-    },
-    spawnServer: createServerSpawner(),
-    appsDone: inCluster
-      ? createPodAppsWatcher({
-          namespace: env.pod.namespace,
-          name: env.pod.name,
-          sidecarName: SIDECAR_CONTAINER_NAME,
-          logger,
-        })
-      : never,
-    nativeSidecar: env.nativeSidecar,
-    graceMs: env.graceMs,
-    logger,
-  });
-  process.on('SIGTERM', () => supervisor.terminate());
-  process.on('SIGINT', () => supervisor.terminate());
-  await supervisor.start();
-  return supervisor.done;
-}
-
-main().then(
+runSidecar({
+  env: process.env,
+  logger: createLogger({ name: 'fs-interposer-sidecar' }),
+  onSignal: (handler) => {
+    process.on('SIGTERM', handler);
+    process.on('SIGINT', handler);
+  },
+}).then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`fs-interposer sidecar: ${(err as Error).stack ?? String(err)}\n`);

@@ -1,0 +1,65 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_KUBELET_ROOT, DEFAULT_STATE_DIR, DRIVER_NAME } from './constants.js';
+import type { InitDefaults } from './init-policy.js';
+import { DEFAULT_INIT } from './init-policy.js';
+
+/** The driver's settings, from the environment the chart gives the DaemonSet (csi-daemonset.yaml). */
+export interface DriverEnv {
+  driverName: string;
+  kubeletRoot: string;
+  csiSocket: string;
+  /** undefined: node-driver-registrar registers us instead. */
+  registrationSocket?: string;
+  stateDir: string;
+  nodeId: string;
+  healthPort?: number;
+  queues: number;
+  init: InitDefaults;
+  version: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function positive(env: Env, key: string, dflt: number, problems: string[]): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0)
+    problems.push(`${key} must be a positive integer (got ${raw})`);
+  return n;
+}
+
+export function parseDriverEnv(env: Env): DriverEnv {
+  const problems: string[] = [];
+  const driverName = env.FS_INTERPOSER_CSI_DRIVER ?? DRIVER_NAME;
+  const kubeletRoot = (env.FS_INTERPOSER_KUBELET_DIR ?? DEFAULT_KUBELET_ROOT).replace(/\/+$/, '');
+  const endpoint =
+    env.FS_INTERPOSER_CSI_ENDPOINT ??
+    `unix://${join(kubeletRoot, 'plugins', driverName, 'csi.sock')}`;
+  if (!endpoint.startsWith('unix:///'))
+    problems.push(`FS_INTERPOSER_CSI_ENDPOINT must be unix:///absolute/path (got ${endpoint})`);
+  const regDir = env.FS_INTERPOSER_CSI_REGISTRATION_DIR ?? join(kubeletRoot, 'plugins_registry');
+  const queues = positive(env, 'FS_INTERPOSER_FUSE_QUEUES', 2, problems);
+  const maxWrite = positive(env, 'FS_INTERPOSER_FUSE_MAX_WRITE', DEFAULT_INIT.maxWrite, problems);
+  const health = env.FS_INTERPOSER_HEALTH_PORT;
+  const out: DriverEnv = {
+    driverName,
+    kubeletRoot,
+    csiSocket: endpoint.slice('unix://'.length),
+    ...(regDir === 'none' ? {} : { registrationSocket: join(regDir, `${driverName}-reg.sock`) }),
+    stateDir: env.FS_INTERPOSER_STATE_DIR ?? DEFAULT_STATE_DIR,
+    nodeId: env.FS_INTERPOSER_NODE_NAME ?? hostname(),
+    ...(health ? { healthPort: positive(env, 'FS_INTERPOSER_HEALTH_PORT', 0, problems) } : {}),
+    queues,
+    init: {
+      maxWrite,
+      writebackCache: env.FS_INTERPOSER_FUSE_WRITEBACK_CACHE === 'true',
+      passthrough: env.FS_INTERPOSER_FUSE_PASSTHROUGH === 'true',
+    },
+    version: env.FS_INTERPOSER_VERSION ?? '0.1.0',
+  };
+  if (problems.length > 0)
+    throw new Error(`csi driver environment:\n  - ${problems.join('\n  - ')}`);
+  return out;
+}

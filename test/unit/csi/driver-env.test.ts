@@ -1,0 +1,37 @@
+import { describe, expect, it } from '@jest/globals';
+import { parseDriverEnv } from '../../../src/csi/driver-env.js';
+
+describe('driver environment (as the chart sets it)', () => {
+  it('reads the chart variables', () => {
+    const env = parseDriverEnv({
+      FS_INTERPOSER_CSI_DRIVER: 'csi.fs-interposer.dev',
+      FS_INTERPOSER_CSI_ENDPOINT: 'unix:///var/lib/kubelet/plugins/csi.fs-interposer.dev/csi.sock',
+      FS_INTERPOSER_CSI_REGISTRATION_DIR: '/var/lib/kubelet/plugins_registry',
+      FS_INTERPOSER_KUBELET_DIR: '/var/lib/kubelet/',
+      FS_INTERPOSER_STATE_DIR: '/var/lib/fs-interposer',
+      FS_INTERPOSER_NODE_NAME: 'node1',
+      FS_INTERPOSER_HEALTH_PORT: '9809',
+      FS_INTERPOSER_FUSE_QUEUES: '4',
+      FS_INTERPOSER_FUSE_MAX_WRITE: '131072',
+      FS_INTERPOSER_FUSE_WRITEBACK_CACHE: 'true',
+    });
+    expect(env).toMatchObject({
+      kubeletRoot: '/var/lib/kubelet',
+      csiSocket: '/var/lib/kubelet/plugins/csi.fs-interposer.dev/csi.sock',
+      registrationSocket: '/var/lib/kubelet/plugins_registry/csi.fs-interposer.dev-reg.sock',
+      nodeId: 'node1',
+      healthPort: 9809,
+      queues: 4,
+      init: { maxWrite: 131072, writebackCache: true, passthrough: false },
+    });
+  });
+
+  it('defaults to the kubelet layout and lists every problem', () => {
+    expect(parseDriverEnv({}).csiSocket).toBe(
+      '/var/lib/kubelet/plugins/csi.fs-interposer.dev/csi.sock',
+    );
+    expect(() =>
+      parseDriverEnv({ FS_INTERPOSER_CSI_ENDPOINT: 'tcp://x:1', FS_INTERPOSER_FUSE_QUEUES: '0' }),
+    ).toThrow(/CSI_ENDPOINT must be unix[\s\S]*FUSE_QUEUES must be a positive integer/);
+  });
+});
