@@ -60,6 +60,21 @@ describe('CSI publish -> fd handoff -> sidecar serves -> unpublish (real mount)'
 
 const KILLS = Number(process.env.CSI_CRASH_KILLS ?? 10);
 const KILL_INTERVAL_MS = Number(process.env.CSI_CRASH_INTERVAL_MS ?? 1500);
+/** bench/crash-custody.sh: also kill the whole sidecar every Nth kill, and run fio --verify. */
+const SIDECAR_EVERY = Number(process.env.CSI_CRASH_SIDECAR_EVERY ?? 0);
+const WITH_FIO = process.env.CSI_CRASH_FIO === '1';
+
+const FIO_WORKLOAD = `
+cd "$MNT" || exit 3
+n=0
+while [ ! -e "$STOP" ]; do
+  n=$((n+1))
+  fio --name=verify --filename=fio.dat --size=8M --bs=4k --rw=randwrite --ioengine=psync \\
+    --verify=crc32c --do_verify=1 --verify_fatal=1 --output-format=terse > /dev/null 2>>"$ERR" \\
+    || echo "fio $n" >> "$FAIL"
+done
+echo "fio_runs=$n"
+`;
 
 const WORKLOAD = `
 cd "$MNT" || exit 3
@@ -96,15 +111,26 @@ describe('crash custody under I/O (real mount)', () => {
     const fail = join(r.root, 'fail');
     writeFileSync(err, '');
     writeFileSync(fail, '');
-    const work = sh(WORKLOAD, {
-      timeoutMs: 150_000,
-      env: { MNT: r.target, STOP: stop, ERR: err, FAIL: fail },
-    });
+    const workEnv = { MNT: r.target, STOP: stop, ERR: err, FAIL: fail };
+    const budget = (KILLS * KILL_INTERVAL_MS + 60_000) * 2;
+    const work = sh(WORKLOAD, { timeoutMs: budget, env: workEnv });
+    const fio = WITH_FIO ? sh(FIO_WORKLOAD, { timeoutMs: budget, env: workEnv }) : undefined;
+    const sidecarTakeovers: number[] = [];
 
     const takeovers: number[] = [];
     let last: number | undefined;
     for (let k = 0; k < KILLS; k++) {
       await sleep(KILL_INTERVAL_MS);
+      if (SIDECAR_EVERY > 0 && (k + 1) % SIDECAR_EVERY === 0) {
+        // The whole container dies: the new supervisor fetches the fds from the driver again.
+        process.kill(-r.sidecar!.child.pid!, 'SIGKILL');
+        await r.sidecar!.exited;
+        const t0 = Date.now();
+        startSidecar(r);
+        await shOk(`stat "${r.target}/hello.txt" > /dev/null`, { timeoutMs: 20_000 });
+        sidecarTakeovers.push(Date.now() - t0);
+        continue;
+      }
       const pid = await serverPid(r, last);
       last = pid;
       process.kill(pid, 'SIGKILL');
@@ -116,6 +142,9 @@ describe('crash custody under I/O (real mount)', () => {
     }
     writeFileSync(stop, '');
     const res = await work;
+    const fioRes = await fio;
+    const appended = readFileSync(join(r.source, 'append.log'), 'utf8').trim().split('\n');
+    const iterations = Number(/iterations=(\d+)/.exec(res.stdout)?.[1] ?? 0);
     const errors = readFileSync(err, 'utf8').trim();
     const failed = readFileSync(fail, 'utf8').trim().split('\n').filter(Boolean);
     const byKind: Record<string, number> = {};
@@ -123,7 +152,12 @@ describe('crash custody under I/O (real mount)', () => {
     const enotconn = (errors.match(/Transport endpoint is not connected/g) ?? []).length;
     const summary = {
       kills: KILLS,
-      iterations: res.stdout.trim(),
+      iterations,
+      fio: fioRes?.stdout.trim(),
+      appendLines: appended.length,
+      appendDuplicates: appended.length - new Set(appended).size,
+      sidecarKills: sidecarTakeovers.length,
+      sidecarTakeovers,
       failedOps: failed.length,
       byKind,
       enotconn,
@@ -139,6 +173,9 @@ describe('crash custody under I/O (real mount)', () => {
       writeFileSync(process.env.CSI_CRASH_LOGS, r.sidecar?.logs() ?? '');
     expect(res.code).toBe(0);
     expect(enotconn).toBe(0);
+    // O_APPEND replayed after a crash must not write twice; a failed append may be missing.
+    expect(summary.appendDuplicates).toBe(0);
+    expect(appended.length).toBeGreaterThanOrEqual(iterations - (byKind.append ?? 0) - 1);
     expect(summary.takeoverMs.max).toBeLessThanOrEqual(1000);
     expect(
       await shOk(`cmp "${r.target}/before.bin" "${r.source}/before.bin" && echo same`, {
