@@ -1,7 +1,7 @@
 /**
  * The handler never writes patch operations by hand: it diffs the original Pod against the one
- * mutatePod returned. The diff aligns arrays of named objects (containers, volumes, mounts, env)
- * by name, so inserting the sidecar in front reads as one `add /spec/containers/0` instead of
+ * mutatePod returned. The diff aligns arrays of keyed objects (mounts by mountPath; containers,
+ * volumes, env by name), so inserting the sidecar in front reads as one `add /spec/containers/0` instead of
  * every container morphing into its neighbour: half the bytes, and an audit log a human can read.
  * fast-json-patch applies patches (tests verify every diff by applying it).
  */
@@ -23,16 +23,18 @@ function equal(a: Json, b: Json): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function names(list: Json[]): string[] | undefined {
+/** Identity of array elements: a mount is its path (one volume may be mounted twice), else its name. */
+const KEYS = ['mountPath', 'name'];
+
+function keysOf(list: Json[], key: string): string[] | undefined {
   const out: string[] = [];
   for (const e of list) {
-    if (!isObj(e) || typeof e.name !== 'string') return undefined;
-    out.push(e.name);
+    if (!isObj(e) || typeof e[key] !== 'string') return undefined;
+    out.push(e[key]);
   }
   return new Set(out).size === out.length ? out : undefined;
 }
 
-/** Named arrays: removals, then a walk over the new order inserting what is new. */
 interface Named {
   a: Json[];
   b: Json[];
@@ -46,21 +48,28 @@ function diffNamed({ a, b, an, bn }: Named, path: string, ops: Operation[]): boo
   if (kept.join('\0') !== order.join('\0')) return false; // reordered: not expressible this way
   for (let i = a.length - 1; i >= 0; i--) if (!bn.includes(an[i]!)) ops.push({ op: 'remove', path: `${path}/${i}` });
   const work = a.filter((_, i) => bn.includes(an[i]!));
+  const workKeys = an.filter((n) => bn.includes(n));
   for (let i = 0; i < b.length; i++) {
     const current = work[i];
-    if (isObj(current) && current.name === bn[i]) diffValue(current, b[i], `${path}/${i}`, ops);
+    if (current !== undefined && workKeys[i] === bn[i]) diffValue(current, b[i], `${path}/${i}`, ops);
     else {
       ops.push({ op: 'add', path: `${path}/${i}`, value: b[i] });
       work.splice(i, 0, b[i]);
+      workKeys.splice(i, 0, bn[i]!);
     }
   }
   return true;
 }
 
 function diffArray(a: Json[], b: Json[], path: string, ops: Operation[]): void {
-  const an = names(a);
-  const bn = names(b);
-  if (an && bn && diffNamed({ a, b, an, bn }, path, ops)) return;
+  for (const k of KEYS) {
+    const an = keysOf(a, k);
+    const bn = keysOf(b, k);
+    if (an && bn) {
+      if (diffNamed({ a, b, an, bn }, path, ops)) return;
+      break;
+    }
+  }
   if (a.length === b.length) a.forEach((v, i) => diffValue(v, b[i], `${path}/${i}`, ops));
   else ops.push({ op: 'replace', path, value: b });
 }

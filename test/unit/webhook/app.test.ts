@@ -183,4 +183,11 @@ describe('webhook HTTP app (in-process, no socket)', () => {
     expect(m.status).toBe(200);
     expect(m.body).toContain('fs_interposer_webhook_request_duration_seconds_count{operation="CREATE"} 1');
   });
+
+  it('captured UPDATE (kubectl annotate) of a Pod that was never injected: allowed, no patch', async () => {
+    const review = loadReview('apiserver-1.20-update-annotation.json');
+    const res = await harness().post(review);
+    expect(res.json.response).toEqual({ uid: review.request.uid, allowed: true });
+  });
 });
+

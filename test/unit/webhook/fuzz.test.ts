@@ -107,7 +107,7 @@ describe('fuzz: AdmissionReview decoder and processor (seeded)', () => {
 });
 
 describe('fuzz: the JSON diff (seeded)', () => {
-  const NAMED = [{ name: 'a', v: 1 }, { name: 'b', v: 2 }, { name: 'c' }, { name: 'd', x: [1, 2] }];
+  const NAMED = [{ name: 'a', v: 1 }, { name: 'b', v: 2 }, { name: 'c' }, { name: 'd', x: [1, 2] }, { name: 'data', mountPath: '/m' }, { name: 'fsi-data', mountPath: '/data' }];
   function reshapeArray(value: unknown[], rand: () => number, depth: number): unknown[] {
     const out = value.map((v) => (rand() < 0.3 ? reshape(v, rand, depth + 1) : v)).filter(() => rand() > 0.15);
     if (rand() < 0.3) out.splice(Math.floor(rand() * (out.length + 1)), 0, structuredClone(NAMED[Math.floor(rand() * NAMED.length)]));

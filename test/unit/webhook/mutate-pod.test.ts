@@ -26,6 +26,8 @@ describe('mutatePod on AdmissionReview fixtures', () => {
     ['windows.json', 'skipped'],
     ['root-pod.json', 'denied'],
     ['not-opted-in.json', 'unchanged'],
+    ['apiserver-1.20-deployment-pod.json', 'mutated'],
+    ['apiserver-1.20-pod.json', 'mutated'],
   ])('%s -> %s, idempotent, patch round-trips', (fixture, kind) => {
     for (const nativeSidecars of [false, true]) {
       const pod = loadPod(fixture);
@@ -235,4 +237,27 @@ describe('mutatePod on AdmissionReview fixtures', () => {
     expect(out.spec!.containers[0]!.imagePullPolicy).toBe('Never');
     expect(out.spec!.containers[0]!.ports![0]!.containerPort).toBe(9500);
   });
+
+  it('captured from kube-apiserver 1.20: a Deployment Pod with an init container, subPath and a read-only second PVC', () => {
+    const before = loadPod('apiserver-1.20-deployment-pod.json');
+    const pod = mutated(mutatePod(before, mutateOptions()));
+    expect(pod.spec!.containers.map((c) => c.name)).toEqual(['fs-interposer', 'web']);
+    expect(byName(pod.spec!.containers, 'web')!.volumeMounts!.slice(0, 2)).toEqual([
+      { name: 'fsi-data', mountPath: '/var/lib/web', subPath: 'web' },
+      { name: 'cache', readOnly: true, mountPath: '/cache' },
+    ]);
+    expect(pod.spec!.initContainers).toEqual(before.spec!.initContainers); // fallback: raw PVC
+    expect(pod.metadata!.managedFields).toEqual(before.metadata!.managedFields);
+    expect(diffPods(before, pod).map((o) => `${o.op} ${o.path}`)).toEqual([
+      'add /metadata/annotations/fs-interposer~1injected',
+      'add /metadata/annotations/cluster-autoscaler.kubernetes.io~1safe-to-evict-local-volumes',
+      'add /metadata/annotations/kubectl.kubernetes.io~1default-container',
+      'add /spec/volumes/3',
+      'add /spec/volumes/4',
+      'add /spec/volumes/5',
+      'add /spec/containers/0',
+      'replace /spec/containers/1/volumeMounts/0/name',
+    ]);
+  });
 });
+
