@@ -176,6 +176,21 @@ suite('webhook against a real kube-apiserver', () => {
   it('applies the namespace default layers to a Pod without annotations', async () => {
     const p = parsed(await createPod('fsi-default', pod('by-default', {})));
     expect(p.spec.volumes!.find((v) => v.name === 'fsi-data')?.csi?.volumeAttributes?.['fs-interposer.dev/layers']).toBe('trace,metrics');
+    expect(p.metadata.annotations!['fs-interposer/layers']).toBe('trace,metrics');
+  }, 60_000);
+
+  it("injects the Pods a Deployment's ReplicaSet creates (the controller-manager as the client)", async () => {
+    const template = JSON.parse(pod('ignored', { 'fs-interposer/layers': 'metrics' })) as { metadata: object; spec: object };
+    const deployment = {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' }, annotations: { 'fs-interposer/layers': 'metrics' } }, spec: template.spec } },
+    };
+    await kubectlOk(['apply', '-n', 'fsi-on', '-f', '-'], JSON.stringify(deployment));
+    const listed = await eventually(
+      () => kubectl(['get', 'pods', '-n', 'fsi-on', '-l', 'app=web', '-o', 'jsonpath={.items[*].spec.containers[*].name}']),
+      (r) => r.stdout.trim() !== '',
+    );
+    expect(listed.stdout.trim()).toBe('fs-interposer app');
   }, 60_000);
 
   it('answers a server-side dry run with the mutation and stores nothing', async () => {
