@@ -5,19 +5,41 @@ const CHUNK_SIZE = PAGES_PER_CHUNK * PAGE;
 
 type Chunks = ReadonlyMap<number, { readonly pages: number }>;
 
+/** The first data offset >= `offset` within chunk `idx`, if any. */
+function dataIn(idx: number, pages: number, offset: number): number | undefined {
+  const origin = idx * CHUNK_SIZE;
+  const first = Math.max(0, Math.floor((offset - origin) / PAGE));
+  if (first >= PAGES_PER_CHUNK) return undefined;
+  const left = pages & pagesFrom(first);
+  return left === 0 ? undefined : Math.max(origin + lowestPage(left) * PAGE, offset);
+}
+
+/** Chunks probed one by one after the offset before falling back to a scan of all of them. */
+const NEAR = 64;
+
+function nearData(chunks: Chunks, size: number, offset: number): number | undefined {
+  const start = Math.floor(offset / CHUNK_SIZE);
+  for (let idx = start; idx < start + NEAR && idx * CHUNK_SIZE < size; idx++) {
+    const chunk = chunks.get(idx);
+    const found = chunk === undefined ? undefined : dataIn(idx, chunk.pages, offset);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 /** First offset >= `offset` (and < `size`) in a data page, or undefined. */
 export function nextData(chunks: Chunks, size: number, offset: number): number | undefined {
+  // Near first: tools walking a file with SEEK_DATA/SEEK_HOLE (cp, tar) ask about offsets at
+  // or just before data, so a file of many chunks is not scanned whole on every call.
+  const near = nearData(chunks, size, offset);
+  if (near !== undefined) return near < size ? near : undefined;
+  // Far: Map order is not offset order, so visit every chunk.
   let best: number | undefined;
-  // Every chunk is visited (Map order is not offset order); files rarely have many chunks
-  // past the offset asked about, and SEEK_DATA is not on any hot path.
   for (const [idx, chunk] of chunks) {
-    const origin = idx * CHUNK_SIZE;
-    const first = Math.max(0, Math.floor((offset - origin) / PAGE));
-    if (first >= PAGES_PER_CHUNK) continue;
-    const pages = chunk.pages & pagesFrom(first);
-    if (pages === 0) continue;
-    const candidate = Math.max(origin + lowestPage(pages) * PAGE, offset);
-    if (candidate < size && (best === undefined || candidate < best)) best = candidate;
+    const candidate = dataIn(idx, chunk.pages, offset);
+    if (candidate !== undefined && candidate < size && (best === undefined || candidate < best)) {
+      best = candidate;
+    }
   }
   return best;
 }

@@ -134,6 +134,18 @@ describe('chunked file data', () => {
     expect(data.nextHole(from)).toBe(hole);
   });
 
+  it('walks data regions near and far apart with SEEK_DATA/SEEK_HOLE', () => {
+    const { data } = make();
+    const regions = [0, 10 * CHUNK_SIZE + 4096, 1000 * CHUNK_SIZE, 1000 * CHUNK_SIZE + 3 * 4096];
+    for (const off of regions) data.write(Buffer.alloc(4096, 1), off);
+    data.truncate(2000 * CHUNK_SIZE);
+    const found: [number, number][] = [];
+    for (let pos = data.nextData(0); pos !== undefined; pos = data.nextData(data.nextHole(pos))) {
+      found.push([pos, data.nextHole(pos)]);
+    }
+    expect(found).toEqual(regions.map((off) => [off, off + 4096]));
+  });
+
   it('reports no data after the last data region', () => {
     const { data } = make();
     data.write(Buffer.alloc(10, 1), 0);
