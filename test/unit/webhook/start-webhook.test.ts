@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
@@ -36,11 +37,11 @@ function post(port: number, ca: string, body: unknown): Promise<{ status: number
   });
 }
 
-async function start(tls: TlsConfig, api = createFakeKubeApi()) {
+async function start(tls: TlsConfig, api = createFakeKubeApi(), now?: () => number) {
   api.namespaces.set('apps', {});
   const r = await startWebhook(
     { port: 0, host: '127.0.0.1', tls, sidecarImage: 'img:1', imageAllowList: [], sidecarMode: 'auto', defaultResources: DEFAULT_SIDECAR_RESOURCES },
-    { logger, registry: new Registry(), api, parseLayerSpec },
+    { logger, registry: new Registry(), api, parseLayerSpec, now },
   );
   running.push(r);
   return r;
@@ -99,4 +100,37 @@ describe('startWebhook over real HTTPS on loopback', () => {
     expect(res.json.response?.allowed).toBe(true);
     await expect(post(r.port, pair().ca.certPem, loadReview('windows.json'))).rejects.toThrow();
   });
+
+  it('self-signed mode: rotates the serving certificate before expiry while serving, trusted throughout', async () => {
+    const api = createFakeKubeApi();
+    api.webhookConfigs.set('fs-interposer', ['']);
+    const DAY = 86_400_000;
+    let t = Date.now();
+    const r = await start({
+      mode: 'self-signed', namespace: 'fsi', secretName: 'tls', webhookConfiguration: 'fs-interposer', checkEveryMs: 20,
+      policy: {
+        dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], caValidityDays: 3650, certValidityDays: 5,
+        certRenewBeforeMs: 5 * DAY - 30_000, caRenewBeforeMs: 365 * DAY, overlapMs: DAY,
+      },
+    }, api, () => t);
+    const bundle = api.webhookConfigs.get('fs-interposer')![0]!;
+    const serial = () => new Promise<string>((resolve, reject) => {
+      const s2 = connect({ host: '127.0.0.1', port: r.port, ca: bundle, servername: 'localhost' }, () => {
+        resolve(s2.getPeerCertificate().serialNumber);
+        s2.end();
+      });
+      s2.on('error', reject);
+    });
+    const first = await serial();
+    t += 60_000; // inside the renewal window (and the new cert is valid by the real clock: backdated 5 min)
+    const deadline = Date.now() + 5000;
+    let next = first;
+    while (next === first && Date.now() < deadline) {
+      await new Promise((w) => setTimeout(w, 25));
+      next = await serial(); // every handshake verifies against the unchanged bundle
+    }
+    expect(next).not.toBe(first);
+    expect(api.webhookConfigs.get('fs-interposer')![0]).toBe(bundle);
+  });
 });
+
