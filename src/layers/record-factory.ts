@@ -48,5 +48,6 @@ export function recordLayerFactory(cfg: unknown, deps: ObservabilityDeps): Layer
     ops: c.ops,
     flushIntervalMs: c.flushIntervalMs,
     clock: deps.clock,
+    logger: deps.logger,
   });
 }

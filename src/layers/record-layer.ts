@@ -4,8 +4,9 @@ import { systemClock } from '../telemetry/clock.js';
 import { isInjected } from '../telemetry/injected.js';
 import type { Clock } from '../telemetry/clock.js';
 import type { RecordHeader, RecordLine } from './record-format.js';
+import type { Logger } from 'pino';
 import { createRotatingWriter } from './record-writer.js';
-import type { RotatingWriterOptions } from './record-writer.js';
+import type { RotatingWriter, RotatingWriterOptions } from './record-writer.js';
 
 export interface RecordLayerOptions extends Omit<RotatingWriterOptions, 'header'> {
   volume: string;
@@ -14,6 +15,7 @@ export interface RecordLayerOptions extends Omit<RotatingWriterOptions, 'header'
   /** Push buffered lines to the file at least this often (default 1000 ms; 0 disables). */
   flushIntervalMs?: number;
   clock?: Clock;
+  logger?: Logger;
 }
 
 const BYTE_OPS: ReadonlySet<FsOp> = new Set<FsOp>(['read', 'write', 'copyFileRange']);
@@ -31,23 +33,49 @@ function describe(call: OpCall, line: RecordLine): void {
   if (typeof a.newPath === 'string') line.to = a.newPath;
 }
 
+/**
+ * A failing log (disk full, file removed under us) must never fail the app's operation or crash
+ * the server from a timer: errors are counted and logged once per burst, and writing goes on.
+ */
+function guarded(writer: RotatingWriter, logger: Logger | undefined) {
+  let failures = 0;
+  const attempt = (fn: () => void): void => {
+    try {
+      fn();
+    } catch (err) {
+      if (failures % 1000 === 0)
+        logger?.error({ err, failures }, 'recording operations failed; lines are lost');
+      failures += 1;
+    }
+  };
+  return {
+    write: (line: string) => attempt(() => writer.write(line)),
+    flush: () => attempt(() => writer.flush()),
+    close: () => attempt(() => writer.close()),
+  };
+}
+
 /** Writes one JSON line per op: time, op, path, offset, bytes, duration, result, pid. */
 export function createRecordLayer(options: RecordLayerOptions): Layer {
   const clock = options.clock ?? systemClock;
   const ops = options.ops === undefined ? undefined : new Set<FsOp>(options.ops);
-  const writer = createRotatingWriter({
-    ...options,
-    header: (part) => {
-      const h: RecordHeader = {
-        kind: 'fs-interposer-record',
-        v: 1,
-        volume: options.volume,
-        started: clock.now(),
-        part,
-      };
-      return `${JSON.stringify(h)}\n`;
-    },
-  });
+  const logger = options.logger?.child({ component: 'record', path: options.path });
+  const writer = guarded(
+    createRotatingWriter({
+      ...options,
+      header: (part) => {
+        const h: RecordHeader = {
+          kind: 'fs-interposer-record',
+          v: 1,
+          volume: options.volume,
+          started: clock.now(),
+          part,
+        };
+        return `${JSON.stringify(h)}\n`;
+      },
+    }),
+    logger,
+  );
   const interval = options.flushIntervalMs ?? 1_000;
   const timer = interval > 0 ? setInterval(() => writer.flush(), interval) : undefined;
   timer?.unref();

@@ -42,9 +42,10 @@ export function createRotatingWriter(options: RotatingWriterOptions): RotatingWr
     while (off < buf.length) off += writeSync(fd, buf, off);
     size += buf.length;
   };
-  const start = (): void => {
-    if (options.header !== undefined && size === 0) put(options.header(part));
-  };
+  // The header of the first file waits in the buffer like any line, so that opening the layer
+  // does no write that could fail; after a rotation it is written at once.
+  const header = (): string =>
+    options.header !== undefined && size === 0 ? options.header(part) : '';
   const rotate = (): void => {
     closeSync(fd);
     const name = (i: number): string => `${options.path}.${i}`;
@@ -59,7 +60,7 @@ export function createRotatingWriter(options: RotatingWriterOptions): RotatingWr
     size = 0;
     part += 1;
     rotations += 1;
-    start();
+    put(header());
   };
   const flush = (): void => {
     if (pending.length === 0) return;
@@ -70,7 +71,11 @@ export function createRotatingWriter(options: RotatingWriterOptions): RotatingWr
     if (size > 0 && size + Buffer.byteLength(text) > maxBytes) rotate();
     put(text);
   };
-  start();
+  const first = header();
+  if (first !== '') {
+    pending.push(first);
+    pendingBytes += first.length;
+  }
 
   return {
     get rotations() {

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { pino } from 'pino';
 import { recordLayerFactory } from '../../../src/layers/record-factory.js';
 import { createRecordLayer } from '../../../src/layers/record-layer.js';
 import { isInjected } from '../../../src/telemetry/injected.js';
@@ -40,7 +41,6 @@ describe('record layer', () => {
       code: 'ENOENT',
     });
     await stack.run(opCall('forget', { path: '/f' })).catch(() => undefined);
-    expect(existsSync(path) && statSync(path).size).toBeGreaterThan(0); // header written at once
     await stack.close();
     const [header, read, rmdir, ...rest] = lines(path);
     expect(header).toEqual({
@@ -115,6 +115,27 @@ describe('record layer', () => {
     expect(n(lastOf(path))).toBe(99);
     expect(n(lastOf(`${path}.1`))).toBeLessThan(n(lines(path)[1]?.path as string));
     expect(lines(path)[0]?.part).toBeGreaterThan(lines(`${path}.1`)[0]?.part as number);
+  });
+
+  it('never fails an op or the server when the log cannot be written (disk full)', async () => {
+    const logs: string[] = [];
+    const logger = pino({ level: 'error' }, { write: (l: string) => logs.push(l) });
+    const layer = createRecordLayer({
+      path: '/dev/full',
+      volume: 'v',
+      bufferBytes: 1,
+      flushIntervalMs: 0,
+      logger,
+    });
+    const stack = createStack([layer], createTinyBackend());
+    for (let i = 0; i < 3; i++)
+      await expect(stack.run(opCall('getattr', { path: '/' }))).resolves.toMatchObject({ size: 0 });
+    await expect(stack.close()).resolves.toBeUndefined();
+    expect(logs).toHaveLength(1); // once per burst, not once per line
+    expect(JSON.parse(logs[0]!)).toMatchObject({
+      msg: 'recording operations failed; lines are lost',
+      err: { code: 'ENOSPC' },
+    });
   });
 
   it('factory requires a path and validates sizes', () => {
