@@ -1,0 +1,136 @@
+import { describe, expect, it, jest } from '@jest/globals';
+import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO, startMount, tempDir } from '../helpers/mount.js';
+import { sh } from '../helpers/sh.js';
+
+jest.setTimeout(330_000);
+
+/**
+ * The POSIX suite through a real mount with an unprivileged client (uid 65534). The suite runs
+ * in-process under jest, so a child jest runs test/helpers/apps-conformance-client.ts as that
+ * uid (setpriv) and its JSON results come back here: any failed case fails this test.
+ */
+const NOBODY = 65534;
+const USERS_GID = 100;
+
+interface JestJson {
+  numPassedTests: number;
+  numFailedTests: number;
+  numPendingTests: number;
+  numRuntimeErrorTestSuites: number;
+  testResults: {
+    message: string;
+    assertionResults: { fullName: string; status: string; failureMessages: string[] }[];
+  }[];
+}
+
+/** The same transform as jest.config.js, with a cache the unprivileged uid can write. */
+function childConfig(cacheDirectory: string): string {
+  return JSON.stringify({
+    rootDir: REPO,
+    roots: ['<rootDir>/test'],
+    testMatch: ['<rootDir>/test/helpers/apps-conformance-client.ts'],
+    extensionsToTreatAsEsm: ['.ts'],
+    moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+    transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }] },
+    testEnvironment: 'node',
+    cacheDirectory,
+    testTimeout: 60_000,
+  });
+}
+
+/** Names of the cases the child did not pass (skipped: the failed ones already failed the test). */
+function notPassed(json: JestJson): string[] {
+  return json.testResults.flatMap((t) =>
+    t.assertionResults.filter((a) => a.status !== 'passed').map((a) => a.fullName),
+  );
+}
+
+/** A case may only be skipped for a capability no unprivileged client has (its name ends in [caps]). */
+const ROOT_CAPS = /\[[^\]]*\b(ownership|devices|privileged|lockOwners)\b[^\]]*\]$/;
+
+async function runClientSuite(env: Record<string, string>): Promise<JestJson> {
+  const work = tempDir('uconf-jest');
+  chownSync(work, NOBODY, NOBODY);
+  const out = join(work, 'result.json');
+  try {
+    const r = await sh(
+      `cd "${REPO}" && exec setpriv --reuid=${NOBODY} --regid=${NOBODY} --clear-groups \
+         "${process.execPath}" --experimental-vm-modules node_modules/jest/bin/jest.js \
+         --config '${childConfig(join(work, 'cache'))}' --ci --forceExit --json --outputFile="${out}"`,
+      { timeoutMs: 300_000, env: { ...env, HOME: work, JEST_WORKER_ID: '' } },
+    );
+    let json: JestJson;
+    try {
+      json = JSON.parse(readFileSync(out, 'utf8')) as JestJson;
+    } catch {
+      throw new Error(`child jest left no results (exit ${r.code}):\n${r.stderr.slice(-6000)}`);
+    }
+    const failed = json.testResults.flatMap((t) =>
+      t.assertionResults
+        .filter((a) => a.status === 'failed')
+        .map((a) => `${a.fullName}\n${a.failureMessages.join('\n').slice(0, 1500)}`),
+    );
+    const suiteErrors = json.testResults.map((t) => t.message).filter((m) => m !== '');
+    // Shown as the assertion's diff, so CI names every failing case.
+    expect({ failed, suiteErrors }).toEqual({ failed: [], suiteErrors: [] });
+    expect(r.code).toBe(0);
+    console.log(
+      `${env.FSI_CONF_MODE}: ${json.numPassedTests} passed, ${json.numPendingTests} skipped\n${notPassed(json).join('\n')}`,
+    );
+    return json;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Root-owned objects the unprivileged client must be kept out of by the kernel. */
+function plantFixtures(src: string): void {
+  const d = join(src, 'fixtures');
+  mkdirSync(join(d, 'closed'), { recursive: true });
+  writeFileSync(join(d, 'root-644'), 'root');
+  chmodSync(join(d, 'root-644'), 0o644);
+  writeFileSync(join(d, 'root-666'), 'root');
+  chmodSync(join(d, 'root-666'), 0o666);
+  mkdirSync(join(d, 'sticky'));
+  chmodSync(join(d, 'sticky'), 0o1777);
+  writeFileSync(join(d, 'sticky/root-file'), 'root');
+  chmodSync(join(d, 'sticky/root-file'), 0o666);
+  mkdirSync(join(d, 'sgid'));
+  chownSync(join(d, 'sgid'), 0, USERS_GID);
+  chmodSync(join(d, 'sgid'), 0o2777);
+}
+
+describe('POSIX conformance through a real mount, unprivileged client', () => {
+  it('server as root, client as uid 65534 (kernel permission checks, caller-owned objects)', async () => {
+    const src = tempDir('uconf-src');
+    chownSync(src, NOBODY, NOBODY);
+    chmodSync(src, 0o755);
+    plantFixtures(src);
+    const m = await startMount({ source: src, args: ['-o', 'entry_timeout=0,attr_timeout=0'] });
+    try {
+      const json = await runClientSuite({
+        FSI_CONF_MODE: 'root-server',
+        FSI_CONF_MNT: m.mountpoint,
+        FSI_CONF_SRC: src,
+      });
+      expect(json.numPassedTests).toBeGreaterThanOrEqual(64);
+      expect(notPassed(json).filter((name) => !ROOT_CAPS.test(name))).toEqual([]);
+    } finally {
+      expect(await m.stop()).toBe(0);
+      rmSync(src, { recursive: true, force: true });
+    }
+  });
+
+  it('fully unprivileged: server (fusermount3) and client both uid 65534', async () => {
+    const json = await runClientSuite({ FSI_CONF_MODE: 'user-server' });
+    expect(json.numPassedTests).toBeGreaterThanOrEqual(62);
+    // The root-owned fixtures exist only when root serves; everything else must pass.
+    const other = notPassed(json).filter((name) => !ROOT_CAPS.test(name));
+    expect(other.map((name) => name.replace(/.*\(user-server\) /, ''))).toEqual([
+      "root's files: open for write EACCES, chmod/chown/utimes EPERM, UTIME_NOW with write access OK",
+      'directories: no create in a 0755 root dir, sticky dir protects root files, set-group-ID is inherited',
+    ]);
+  });
+});
