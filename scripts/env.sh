@@ -17,6 +17,9 @@ ensure_apt() {
   command -v setfattr >/dev/null || missing+=(attr)
   command -v promtool >/dev/null || missing+=(prometheus)
   command -v rsync >/dev/null || missing+=(rsync)
+  command -v pgbench >/dev/null || missing+=(postgresql postgresql-contrib)
+  command -v gcc >/dev/null || missing+=(gcc libc6-dev)
+  command -v make >/dev/null || missing+=(make)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" != 0 ]; then log "missing packages ${missing[*]}: install them as root"; return 1; fi
   log "installing ${missing[*]}"
