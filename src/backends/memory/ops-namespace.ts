@@ -80,7 +80,8 @@ export function createNamespaceOps(state: FsState): BackendOps<NamespaceOps> {
       return toAttr(addNode(state, args.path, { mode, caller, rdev: args.rdev }));
     },
     async mkdir({ args, caller }) {
-      const mode = S_IFDIR | (args.mode & MODE_BITS & ~args.umask);
+      // vfs_mkdir keeps only permissions and the sticky bit; setgid comes from the parent.
+      const mode = S_IFDIR | (args.mode & 0o1777 & ~args.umask);
       return toAttr(addNode(state, args.path, { mode, caller }));
     },
     async symlink({ args, caller }) {

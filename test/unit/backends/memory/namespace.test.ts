@@ -60,6 +60,11 @@ describe('creating nodes', () => {
     });
   });
 
+  it('mkdir keeps the sticky bit but not setuid/setgid of the requested mode', async () => {
+    const attr = await fs.call('mkdir', { path: '/n', mode: 0o7777, umask: 0o022 });
+    expect(attr.mode & 0o7777).toBe(0o1755);
+  });
+
   it('keeps the device number of a character device', async () => {
     const attr = await fs.call('mknod', {
       path: '/tty',
