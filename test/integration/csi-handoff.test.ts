@@ -67,7 +67,7 @@ const WITH_FIO = process.env.CSI_CRASH_FIO === '1';
 const FIO_WORKLOAD = `
 cd "$MNT" || exit 3
 n=0
-while [ ! -e "$STOP" ]; do
+while [ ! -e "$STOP" ] && [ -d "$(dirname "$STOP")" ]; do
   n=$((n+1))
   fio --name=verify --filename=fio.dat --size=8M --bs=4k --rw=randwrite --ioengine=psync \\
     --verify=crc32c --do_verify=1 --verify_fatal=1 --output-format=terse > /dev/null 2>>"$ERR" \\
@@ -79,7 +79,7 @@ echo "fio_runs=$n"
 const WORKLOAD = `
 cd "$MNT" || exit 3
 i=0
-while [ ! -e "$STOP" ]; do
+while [ ! -e "$STOP" ] && [ -d "$(dirname "$STOP")" ]; do
   i=$((i+1))
   echo "line $i" >> append.log 2>>"$ERR" || echo "append $i" >> "$FAIL"
   echo "data $i" > "f.$i" 2>>"$ERR" || echo "create $i" >> "$FAIL"
@@ -98,91 +98,98 @@ describe('crash custody under I/O (real mount)', () => {
     rig = undefined;
   });
 
-  it(`survives ${KILLS} kills of the server`, async () => {
-    const r = (rig = makeRig());
-    writeFileSync(join(r.source, 'before.bin'), Buffer.alloc(1 << 20, 7));
-    await publish(r);
-    startSidecar(r);
-    await shOk(`cat "${r.target}/hello.txt"`, { timeoutMs: 20_000 }).catch((err: Error) => {
-      throw new Error(`${err.message}\n--- sidecar\n${r.sidecar?.logs() ?? ''}`);
-    });
-    const stop = join(r.root, 'stop');
-    const err = join(r.root, 'err');
-    const fail = join(r.root, 'fail');
-    writeFileSync(err, '');
-    writeFileSync(fail, '');
-    const workEnv = { MNT: r.target, STOP: stop, ERR: err, FAIL: fail };
-    const budget = (KILLS * KILL_INTERVAL_MS + 60_000) * 2;
-    const work = sh(WORKLOAD, { timeoutMs: budget, env: workEnv });
-    const fio = WITH_FIO ? sh(FIO_WORKLOAD, { timeoutMs: budget, env: workEnv }) : undefined;
-    const sidecarTakeovers: number[] = [];
+  it(
+    `survives ${KILLS} kills of the server`,
+    async () => {
+      const r = (rig = makeRig());
+      writeFileSync(join(r.source, 'before.bin'), Buffer.alloc(1 << 20, 7));
+      await publish(r);
+      startSidecar(r);
+      await shOk(`cat "${r.target}/hello.txt"`, { timeoutMs: 20_000 }).catch((err: Error) => {
+        throw new Error(`${err.message}\n--- sidecar\n${r.sidecar?.logs() ?? ''}`);
+      });
+      const stop = join(r.root, 'stop');
+      const err = join(r.root, 'err');
+      const fail = join(r.root, 'fail');
+      writeFileSync(err, '');
+      writeFileSync(fail, '');
+      const workEnv = { MNT: r.target, STOP: stop, ERR: err, FAIL: fail };
+      const budget = (KILLS * KILL_INTERVAL_MS + 60_000) * 2;
+      const work = sh(WORKLOAD, { timeoutMs: budget, env: workEnv });
+      const fio = WITH_FIO ? sh(FIO_WORKLOAD, { timeoutMs: budget, env: workEnv }) : undefined;
+      const sidecarTakeovers: number[] = [];
 
-    const takeovers: number[] = [];
-    let last: number | undefined;
-    for (let k = 0; k < KILLS; k++) {
-      await sleep(KILL_INTERVAL_MS);
-      if (SIDECAR_EVERY > 0 && (k + 1) % SIDECAR_EVERY === 0) {
-        // The whole container dies: the new supervisor fetches the fds from the driver again.
-        process.kill(-r.sidecar!.child.pid!, 'SIGKILL');
-        await r.sidecar!.exited;
+      const takeovers: number[] = [];
+      let last: number | undefined;
+      for (let k = 0; k < KILLS; k++) {
+        await sleep(KILL_INTERVAL_MS);
+        if (SIDECAR_EVERY > 0 && (k + 1) % SIDECAR_EVERY === 0) {
+          // The whole container dies: the new supervisor fetches the fds from the driver again.
+          process.kill(-r.sidecar!.child.pid!, 'SIGKILL');
+          await r.sidecar!.exited;
+          const t0 = Date.now();
+          startSidecar(r);
+          await shOk(`stat "${r.target}/hello.txt" > /dev/null`, { timeoutMs: 20_000 });
+          sidecarTakeovers.push(Date.now() - t0);
+          continue;
+        }
+        const pid = await serverPid(r, last);
+        last = pid;
+        process.kill(pid, 'SIGKILL');
         const t0 = Date.now();
-        startSidecar(r);
-        await shOk(`stat "${r.target}/hello.txt" > /dev/null`, { timeoutMs: 20_000 });
-        sidecarTakeovers.push(Date.now() - t0);
-        continue;
+        // Takeover: a fresh lookup answered by the new server (from a killable child).
+        await shOk(`stat "${r.target}/hello.txt" > /dev/null`, { timeoutMs: 10_000 });
+        takeovers.push(Date.now() - t0);
+        expect(findMount(r.target)).toBeDefined();
       }
-      const pid = await serverPid(r, last);
-      last = pid;
-      process.kill(pid, 'SIGKILL');
-      const t0 = Date.now();
-      // Takeover: a fresh lookup answered by the new server (from a killable child).
-      await shOk(`stat "${r.target}/hello.txt" > /dev/null`, { timeoutMs: 10_000 });
-      takeovers.push(Date.now() - t0);
-      expect(findMount(r.target)).toBeDefined();
-    }
-    writeFileSync(stop, '');
-    const res = await work;
-    const fioRes = await fio;
-    const appended = readFileSync(join(r.source, 'append.log'), 'utf8').trim().split('\n');
-    const iterations = Number(/iterations=(\d+)/.exec(res.stdout)?.[1] ?? 0);
-    const errors = readFileSync(err, 'utf8').trim();
-    const failed = readFileSync(fail, 'utf8').trim().split('\n').filter(Boolean);
-    const byKind: Record<string, number> = {};
-    for (const f of failed) byKind[f.split(' ')[0]!] = (byKind[f.split(' ')[0]!] ?? 0) + 1;
-    const enotconn = (errors.match(/Transport endpoint is not connected/g) ?? []).length;
-    const summary = {
-      kills: KILLS,
-      iterations,
-      fio: fioRes?.stdout.trim(),
-      appendLines: appended.length,
-      appendDuplicates: appended.length - new Set(appended).size,
-      sidecarKills: sidecarTakeovers.length,
-      sidecarTakeovers,
-      failedOps: failed.length,
-      byKind,
-      enotconn,
-      takeovers,
-      takeoverMs: {
-        max: Math.max(...takeovers),
-        median: [...takeovers].sort((a, b) => a - b)[Math.floor(takeovers.length / 2)],
-      },
-      errorSample: [...new Set(errors.split('\n').map((l) => l.replace(/^.*: /, '')))].slice(0, 5),
-    };
-    process.stdout.write(`csi-crash summary ${JSON.stringify(summary)}\n`);
-    if (process.env.CSI_CRASH_LOGS)
-      writeFileSync(process.env.CSI_CRASH_LOGS, r.sidecar?.logs() ?? '');
-    expect(res.code).toBe(0);
-    expect(enotconn).toBe(0);
-    // O_APPEND replayed after a crash must not write twice; a failed append may be missing.
-    expect(summary.appendDuplicates).toBe(0);
-    expect(appended.length).toBeGreaterThanOrEqual(iterations - (byKind.append ?? 0) - 1);
-    expect(summary.takeoverMs.max).toBeLessThanOrEqual(1000);
-    expect(
-      await shOk(`cmp "${r.target}/before.bin" "${r.source}/before.bin" && echo same`, {
-        timeoutMs: 20_000,
-      }),
-    ).toBe('same\n');
-    await r.publisher.unpublish({ volumeId: 'csi-handoff-test', targetPath: r.target });
-    expect(findMount(r.target)).toBeUndefined();
-  });
+      writeFileSync(stop, '');
+      const res = await work;
+      const fioRes = await fio;
+      const appended = readFileSync(join(r.source, 'append.log'), 'utf8').trim().split('\n');
+      const iterations = Number(/iterations=(\d+)/.exec(res.stdout)?.[1] ?? 0);
+      const errors = readFileSync(err, 'utf8').trim();
+      const failed = readFileSync(fail, 'utf8').trim().split('\n').filter(Boolean);
+      const byKind: Record<string, number> = {};
+      for (const f of failed) byKind[f.split(' ')[0]!] = (byKind[f.split(' ')[0]!] ?? 0) + 1;
+      const enotconn = (errors.match(/Transport endpoint is not connected/g) ?? []).length;
+      const summary = {
+        kills: KILLS,
+        iterations,
+        fio: fioRes?.stdout.trim(),
+        appendLines: appended.length,
+        appendDuplicates: appended.length - new Set(appended).size,
+        sidecarKills: sidecarTakeovers.length,
+        sidecarTakeovers,
+        failedOps: failed.length,
+        byKind,
+        enotconn,
+        takeovers,
+        takeoverMs: {
+          max: Math.max(...takeovers),
+          median: [...takeovers].sort((a, b) => a - b)[Math.floor(takeovers.length / 2)],
+        },
+        errorSample: [...new Set(errors.split('\n').map((l) => l.replace(/^.*: /, '')))].slice(
+          0,
+          5,
+        ),
+      };
+      process.stdout.write(`csi-crash summary ${JSON.stringify(summary)}\n`);
+      if (process.env.CSI_CRASH_LOGS)
+        writeFileSync(process.env.CSI_CRASH_LOGS, r.sidecar?.logs() ?? '');
+      expect(res.code).toBe(0);
+      expect(enotconn).toBe(0);
+      // O_APPEND replayed after a crash must not write twice; a failed append may be missing.
+      expect(summary.appendDuplicates).toBe(0);
+      expect(appended.length).toBeGreaterThanOrEqual(iterations - (byKind.append ?? 0) - 1);
+      expect(summary.takeoverMs.max).toBeLessThanOrEqual(1000);
+      expect(
+        await shOk(`cmp "${r.target}/before.bin" "${r.source}/before.bin" && echo same`, {
+          timeoutMs: 20_000,
+        }),
+      ).toBe('same\n');
+      await r.publisher.unpublish({ volumeId: 'csi-handoff-test', targetPath: r.target });
+      expect(findMount(r.target)).toBeUndefined();
+    },
+    KILLS * (KILL_INTERVAL_MS + 2500) + 120_000,
+  );
 });
