@@ -24,6 +24,8 @@ Commands:
                                       set-config FILE | kill | powerloss drop|tear|report
   layers [--json]                     the layers and their parameters
   report RUN.jsonl -o REPORT.html     an HTML analysis of a run recorded with --record
+  webhook | csi | sidecar              the in-cluster roles (configured from the environment,
+                                      see docs/install.md)
   help, --help                        this text
   version, --version                  the version
 

@@ -3,6 +3,7 @@ import { createLogger } from '../log/logger.js';
 import { runCtlCommand } from './ctl-command.js';
 import { runLayersCommand } from './layers-command.js';
 import { runReportCommand } from './report-command.js';
+import { runRole } from './roles.js';
 import { runMountCommand } from './run-mount.js';
 import { HELP, VERSION } from './help.js';
 
@@ -29,6 +30,10 @@ async function main(argv: string[]): Promise<number> {
       return runLayersCommand(rest);
     case 'report':
       return runReportCommand(rest);
+    case 'webhook':
+    case 'csi':
+    case 'sidecar':
+      return runRole(command);
     default:
       process.stderr.write(`fs-interposer: unknown command ${JSON.stringify(command)}\n\n${HELP}`);
       return 2;
