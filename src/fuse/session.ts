@@ -52,6 +52,22 @@ export interface FuseSession {
 
 const CONTROL_INTS = 1; // + one per slot
 
+const writeAsync = promisify(write);
+
+/**
+ * FUSE_NOTIFY_INVAL_INODE: from `offset` on, the node's cached pages go (-1: none, attributes
+ * only); its attributes always. Written from the threadpool: an invalidation can wait on a page
+ * lock held by a READ that the main thread has yet to answer.
+ */
+async function sendInvalInode(fd: number, nodeId: number, offset: bigint): Promise<void> {
+  const msg = Buffer.alloc(OUT_HEADER_SIZE + 24);
+  encodeNotifyHeader(msg, msg.length, NotifyCode.INVAL_INODE);
+  writeU64(msg, OUT_HEADER_SIZE, nodeId);
+  msg.writeBigInt64LE(offset, OUT_HEADER_SIZE + 8);
+  msg.writeBigInt64LE(0n, OUT_HEADER_SIZE + 16); // length 0: to the end
+  await writeAsync(fd, msg, 0, msg.length, null);
+}
+
 interface Custody {
   nodes: NodeTable;
   journal: FileJournal;
@@ -94,6 +110,9 @@ export function createSession(o: SessionOptions): FuseSession {
     times: { entryTimeout: o.times?.entryTimeout ?? 1, attrTimeout: o.times?.attrTimeout ?? 1 },
     logger,
     stack: o.stack,
+    invalidateAttrs: (ids) => {
+      for (const id of ids) void sendInvalInode(o.fds[0]!, id, -1n).catch(() => undefined);
+    },
   };
   const server = createRequestServer(ctx);
   let live = o.fds.length;
@@ -145,17 +164,11 @@ export function createSession(o: SessionOptions): FuseSession {
     });
   }
 
-  const writeAsync = promisify(write);
   const invalidateAll = async (): Promise<number> => {
     let sent = 0;
     for (const id of [...ctx.nodes.ids()]) {
-      const msg = Buffer.alloc(OUT_HEADER_SIZE + 24);
-      encodeNotifyHeader(msg, msg.length, NotifyCode.INVAL_INODE);
-      writeU64(msg, OUT_HEADER_SIZE, id);
-      msg.writeBigInt64LE(0n, OUT_HEADER_SIZE + 8); // from offset 0
-      msg.writeBigInt64LE(-1n, OUT_HEADER_SIZE + 16); // to the end; attributes too
       try {
-        await writeAsync(o.fds[0]!, msg, 0, msg.length, null);
+        await sendInvalInode(o.fds[0]!, id, 0n);
         sent++;
       } catch (err) {
         // ENOENT: the kernel no longer has that inode; anything else is worth a line.
