@@ -53,35 +53,29 @@ export function createMetricsLayer(options: MetricsLayerOptions): Layer {
   vol.dirs.inc(0);
   vol.openFiles.inc(0);
 
+  /** What a successful op changes besides its count; n is the byte count of data ops. */
+  const effects: Partial<Record<FsOp, (n: number) => void>> = {
+    read: (n) => vol.readBytes.inc(n),
+    write: (n) => vol.writtenBytes.inc(n),
+    copyFileRange: (n) => {
+      vol.readBytes.inc(n);
+      vol.writtenBytes.inc(n);
+    },
+    mkdir: () => {
+      vol.dirsCreated.inc();
+      vol.dirs.inc();
+    },
+    rmdir: () => {
+      vol.dirsRemoved.inc();
+      vol.dirs.dec();
+    },
+    open: () => vol.openFiles.inc(),
+    create: () => vol.openFiles.inc(),
+    release: () => vol.openFiles.dec(),
+  };
   const onSuccess = (call: OpCall, result: unknown): void => {
-    switch (call.op) {
-      case 'read':
-        vol.readBytes.inc(result as number);
-        break;
-      case 'write':
-        vol.writtenBytes.inc(result as number);
-        break;
-      case 'copyFileRange':
-        vol.readBytes.inc(result as number);
-        vol.writtenBytes.inc(result as number);
-        break;
-      case 'mkdir':
-        vol.dirsCreated.inc();
-        vol.dirs.inc();
-        break;
-      case 'rmdir':
-        vol.dirsRemoved.inc();
-        vol.dirs.dec();
-        break;
-      case 'open':
-      case 'create':
-        vol.openFiles.inc();
-        break;
-      case 'release':
-        vol.openFiles.dec();
-        break;
-      default:
-    }
+    // A layer answering a read with something else than a byte count must not make inc() throw.
+    effects[call.op]?.(typeof result === 'number' && result >= 0 ? result : 0);
   };
 
   return {

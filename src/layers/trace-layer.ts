@@ -1,5 +1,5 @@
 import { SpanStatusCode } from '@opentelemetry/api';
-import type { Context, TracerProvider } from '@opentelemetry/api';
+import type { Context, Span, TracerProvider } from '@opentelemetry/api';
 import { toErrnoName } from '../vfs/errors.js';
 import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
 import { systemClock } from '../telemetry/clock.js';
@@ -73,18 +73,28 @@ export function createTraceLayer(options: TraceLayerOptions): Layer {
       { attributes: startAttributes(call), startTime: clock.now() },
       parent,
     );
+    let result: T;
     try {
-      const result = await next();
-      span.setAttributes(resultAttributes(call, result));
-      rememberInode(call, result);
-      return result;
+      result = await next();
     } catch (err) {
       const errno = toErrnoName(err);
       span.setAttribute(ATTR.errno, errno);
       span.setStatus({ code: SpanStatusCode.ERROR, message: errno });
-      throw err;
-    } finally {
       span.end(clock.now());
+      throw err;
+    }
+    describeResult(span, call, result);
+    span.end(clock.now());
+    return result;
+  };
+
+  /** Tracing must never fail an op: a result of an unexpected shape only loses attributes. */
+  const describeResult = (span: Span, call: OpCall, result: unknown): void => {
+    try {
+      span.setAttributes(resultAttributes(call, result));
+      rememberInode(call, result);
+    } catch {
+      span.setAttribute('fs.result.undescribed', true);
     }
   };
 

@@ -129,6 +129,24 @@ describe('metrics layer', () => {
     expect(await value(registry, 'fs_interposer_errors_total', { errno: 'ENOENT' })).toBe(1);
   });
 
+  it('does not fail a read whose answer is not a byte count', async () => {
+    const registry = new Registry();
+    const odd: Layer = { name: 'odd', around: async () => undefined as never };
+    const stack = createStack(
+      [createMetricsLayer({ registry, volume: 'v' }), odd],
+      createTinyBackend(),
+    );
+    const read = opCall('read', {
+      path: '/f',
+      fh: 1,
+      buffer: Buffer.alloc(1),
+      offset: 0,
+      flags: 0,
+    });
+    await expect(stack.run(read)).resolves.toBeUndefined();
+    expect(await value(registry, 'fs_interposer_read_bytes_total', { volume: 'v' })).toBe(0);
+  });
+
   it('observes latency in seconds into the 10us..10s buckets', async () => {
     const { registry, stack } = setup();
     await stack.run(opCall('getattr', { path: '/' }));

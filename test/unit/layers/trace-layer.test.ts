@@ -35,7 +35,7 @@ function setup(options: Partial<TraceLayerOptions> = {}) {
   const parentOf = (s: ReadableSpan) => s.parentSpanContext?.spanId;
   // SimpleSpanProcessor exports asynchronously (sdk-trace 3): flush before looking.
   const flush = () => tracerProvider.forceFlush();
-  return { stack, layer, clock, spans, named, parentOf, backend, flush };
+  return { stack, layer, clock, spans, named, parentOf, backend, flush, provider: tracerProvider };
 }
 
 const read = (fh: number, offset = 0, path = '/db/data.bin') =>
@@ -149,6 +149,19 @@ describe('trace layer', () => {
     expect(t.named('file')).toHaveLength(1);
     expect(t.named('read')).toHaveLength(1);
     expect(t.named('volume')).toHaveLength(0);
+  });
+
+  it('never fails an op because its result cannot be described', async () => {
+    const t = setup();
+    const odd: Layer = { name: 'odd', around: async () => undefined as never };
+    const stack = createStack(
+      [createTraceLayer({ tracerProvider: t.provider, volume: 'v' }), odd],
+      t.backend,
+    );
+    await expect(stack.run(opCall('lookup', { path: '/x' }))).resolves.toBeUndefined();
+    await stack.close();
+    await t.flush();
+    expect(t.named('lookup')[0]?.attributes['fs.result.undescribed']).toBe(true);
   });
 
   it('leaves forget out unless asked for', async () => {
