@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log/logger.js';
 import type { Stack } from '../vfs/stack.js';
+import { createBackingTable } from './backing.js';
 import type { CacheTimes, SessionContext } from './context.js';
 import { createHandleTable } from './handles.js';
 import type { NegotiatedInit } from './init.js';
@@ -114,6 +115,11 @@ export function createSession(o: SessionOptions): FuseSession {
       for (const id of ids) void sendInvalInode(o.fds[0]!, id, -1n).catch(() => undefined);
     },
   };
+  if (o.init.passthrough) {
+    const backing = createBackingTable({ devFd: o.fds[0]!, logger });
+    ctx.openBacking = (fd) => backing.open(fd);
+    ctx.closeBacking = (id) => backing.close(id);
+  }
   const server = createRequestServer(ctx);
   let live = o.fds.length;
   let finish: () => void = () => undefined;

@@ -19,8 +19,9 @@ function openFlags(ctx: SessionContext, r: OpenResult): { flags: number; backing
   if (r.directIo) flags |= FopenFlag.DIRECT_IO;
   let backingId = 0;
   if (r.backingFd !== undefined && ctx.openBacking) {
+    // 0: the kernel refused (no CAP_SYS_ADMIN); the file is then served through us.
     backingId = ctx.openBacking(r.backingFd);
-    flags |= FopenFlag.PASSTHROUGH;
+    if (backingId > 0) flags |= FopenFlag.PASSTHROUGH;
   }
   return { flags, backingId };
 }
