@@ -39,6 +39,12 @@ const FILE_HANDLE_OPS: ReadonlySet<FsOp> = new Set<FsOp>([
 
 const INODE_CACHE_MAX = 10_000;
 
+/** The handle of an open/create answer, if it has the expected shape. */
+const handleOf = (result: unknown): number | undefined => {
+  const fh = (result as { fh?: unknown } | undefined)?.fh;
+  return typeof fh === 'number' ? fh : undefined;
+};
+
 /**
  * One parent span per open file (open/create .. release), one child span per op under it;
  * metadata ops under a per-volume parent. `null` in `files` marks a handle that is deliberately
@@ -107,7 +113,8 @@ export function createTraceLayer(options: TraceLayerOptions): Layer {
   const openFile = async <O extends FsOp>(call: OpCall<O>, next: () => Promise<OpResultMap[O]>) => {
     if (!filter.path(call.path) || !filter.sample()) {
       const result = await next();
-      files.set((result as { fh: number }).fh, null);
+      const fh = handleOf(result);
+      if (fh !== undefined) files.set(fh, null);
       return result;
     }
     const flags = (call.args as { flags: number }).flags;
@@ -125,16 +132,19 @@ export function createTraceLayer(options: TraceLayerOptions): Layer {
       limits: fileLimits,
       clock,
     });
+    let result: OpResultMap[O];
     try {
-      const result = await child(call, parent.childContext(), next);
-      const created = (result as { attr?: { ino: bigint } }).attr;
-      if (created !== undefined) parent.current.setAttribute(ATTR.inode, inodeValue(created.ino));
-      files.set((result as { fh: number }).fh, parent);
-      return result;
+      result = await child(call, parent.childContext(), next);
     } catch (err) {
       parent.end(toErrnoName(err));
       throw err;
     }
+    const created = (result as { attr?: { ino?: unknown } } | undefined)?.attr?.ino;
+    if (typeof created === 'bigint') parent.current.setAttribute(ATTR.inode, inodeValue(created));
+    const fh = handleOf(result);
+    if (fh === undefined) parent.end();
+    else files.set(fh, parent);
+    return result;
   };
 
   const onFile = async <T>(call: OpCall, parent: RollingSpan, next: () => Promise<T>) => {
