@@ -1,14 +1,18 @@
 import { loadPackageDefinition } from '@grpc/grpc-js';
 import type { GrpcObject, ServiceClientConstructor, ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The .proto files stay in the source tree (src/csi/proto); a build in dist/ reads them from
- * there rather than copying them.
+ * The .proto files live in src/csi/proto; the image build copies them next to the compiled
+ * modules (dist/src/csi/proto). Use the copy beside this module when there is one, else the
+ * source tree (a local `tsc` build into dist/ copies nothing).
  */
 const HERE = fileURLToPath(new URL('.', import.meta.url));
-const PROTO_DIR = `${HERE.replace(/\/dist\/src\/csi\/$/, '/src/csi/')}proto/`;
+const PROTO_DIR = existsSync(`${HERE}proto/csi.proto`)
+  ? `${HERE}proto/`
+  : `${HERE.replace(/\/dist\/src\/csi\/$/, '/src/csi/')}proto/`;
 
 /** keepCase: fields stay snake_case as in the spec; enums as strings; defaults filled in. */
 const LOAD_OPTIONS = {
