@@ -17,12 +17,6 @@ type Obj = Record<string, Json>;
 const isObj = (v: Json): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const escape = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
-function equal(a: Json, b: Json): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
 /** Identity of array elements: a mount is its path (one volume may be mounted twice), else its name. */
 const KEYS = ['mountPath', 'name'];
 
@@ -87,7 +81,9 @@ function diffObject(a: Obj, b: Obj, path: string, ops: Operation[]): void {
 }
 
 function diffValue(a: Json, b: Json, path: string, ops: Operation[]): void {
-  if (equal(a, b)) return;
+  // Identity first: mutatePod copies on write, so unchanged subtrees are the same objects. No
+  // deep-equality pass (stringifying subtrees at every level cost more than the walk itself).
+  if (a === b) return;
   if (Array.isArray(a) && Array.isArray(b)) diffArray(a, b, path, ops);
   else if (isObj(a) && isObj(b)) diffObject(a, b, path, ops);
   else ops.push({ op: 'replace', path, value: b });
