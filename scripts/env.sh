@@ -20,6 +20,8 @@ ensure_apt() {
   command -v pgbench >/dev/null || missing+=(postgresql postgresql-contrib)
   command -v gcc >/dev/null || missing+=(gcc libc6-dev)
   command -v make >/dev/null || missing+=(make)
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v bc >/dev/null || missing+=(bc)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" != 0 ]; then log "missing packages ${missing[*]}: install them as root"; return 1; fi
   log "installing ${missing[*]}"

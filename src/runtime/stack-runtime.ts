@@ -1,4 +1,5 @@
-import { Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { createTelemetryRegistry, podIdentityFromEnv } from '../telemetry/registry.js';
 import type { Logger } from '../log/logger.js';
 import type { StackConfig } from '../config/index.js';
 import type { LayerFactory } from '../layers/build-stack.js';
@@ -37,7 +38,8 @@ export interface StackRuntime {
 }
 
 export function createStackRuntime(o: StackRuntimeOptions): StackRuntime {
-  const registry = o.registry ?? new Registry();
+  // Every series carries the pod and namespace when the environment names them (the sidecar).
+  const registry = o.registry ?? createTelemetryRegistry({ identity: podIdentityFromEnv(process.env) });
   const logger = o.logger.child({ component: 'stack', volume: o.volume });
   const controller = createStackController({
     backend: o.backend,
