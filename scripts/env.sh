@@ -17,7 +17,7 @@ ensure_apt() {
   command -v setfattr >/dev/null || missing+=(attr)
   command -v promtool >/dev/null || missing+=(prometheus)
   command -v rsync >/dev/null || missing+=(rsync)
-  command -v pgbench >/dev/null || missing+=(postgresql postgresql-contrib)
+  compgen -G '/usr/lib/postgresql/*/bin/pgbench' >/dev/null || missing+=(postgresql postgresql-contrib)
   command -v gcc >/dev/null || missing+=(gcc libc6-dev)
   command -v make >/dev/null || missing+=(make)
   command -v chromium >/dev/null || missing+=(chromium)
