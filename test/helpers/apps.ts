@@ -1,6 +1,9 @@
-import { chmodSync, rmdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, rmdirSync, rmSync } from 'node:fs';
 import { startMount, tempDir } from './mount.js';
 import type { MountHandle } from './mount.js';
+import { shOk } from './sh.js';
+import { shAs, startMountAs } from './apps-user.js';
+import type { User } from './apps-user.js';
 
 /**
  * Helpers for the real-application integration tests: each test gets its own source directory
@@ -12,23 +15,49 @@ export interface AppMount {
   /** The backing directory: what the applications wrote must be there too. */
   readonly src: string;
   readonly mnt: string;
+  /** Run a bash script as the mount's client (root, or the user who serves the mount); throws on failure. */
+  run(script: string, timeoutMs: number): Promise<string>;
+}
+
+async function runAs(user: User, script: string, timeoutMs: number): Promise<string> {
+  const r = await shAs(user, script, { timeoutMs });
+  if (r.code !== 0)
+    throw new Error(
+      `script as ${user.name} failed (${r.code}):\n${script}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`,
+    );
+  return r.stdout;
 }
 
 /**
- * Run `fn` against a fresh passthrough mount. The source root is 0755 so that other users
- * (postgres, the unprivileged uid) can traverse the mount root, whose attributes are the
- * source's. `cleanup` runs before the unmount even when `fn` throws (stop what holds files
- * open on the mount, or the unmount falls back to a forced abort).
+ * Run `fn` against a fresh passthrough mount, served by root (mount(2), allow_other) or, with
+ * `user`, by that user through fusermount3. The source root is 0755 so that other users can
+ * traverse the mount root, whose attributes are the source's. `cleanup` runs before the unmount
+ * even when `fn` throws (stop what holds files open on the mount, or the unmount is forced).
  */
 export async function withMount<T>(
   prefix: string,
   fn: (a: AppMount) => Promise<T>,
-  o: { args?: string[]; cleanup?: (a: AppMount) => Promise<void> } = {},
+  o: { args?: string[]; user?: User; cleanup?: (a: AppMount) => Promise<void> } = {},
 ): Promise<T> {
   const src = tempDir(`${prefix}-src`);
   chmodSync(src, 0o755);
-  const m = await startMount({ source: src, args: o.args ?? [] });
-  const a: AppMount = { m, src, mnt: m.mountpoint };
+  const user = o.user;
+  let m: MountHandle;
+  if (user) {
+    const mountpoint = tempDir(`${prefix}-mnt`);
+    chownSync(src, user.uid, user.gid);
+    chownSync(mountpoint, user.uid, user.gid);
+    m = await startMountAs(user, { source: src, mountpoint, args: o.args ?? [] });
+  } else {
+    m = await startMount({ source: src, args: o.args ?? [] });
+  }
+  const a: AppMount = {
+    m,
+    src,
+    mnt: m.mountpoint,
+    run: (script, timeoutMs) =>
+      user ? runAs(user, script, timeoutMs) : shOk(script, { timeoutMs }),
+  };
   try {
     return await fn(a);
   } finally {
@@ -47,9 +76,3 @@ export async function withMount<T>(
     }
   }
 }
-
-/** The newest installed PostgreSQL server binaries (Debian layout), or undefined. */
-export const PG_BIN_SCRIPT = `ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1`;
-
-/** Bash prelude: `as_user USER cmd...` runs cmd with USER's uid, gid and groups (no login). */
-export const AS_USER = `as_user() { local u="$1"; shift; setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups "$@"; }`;

@@ -1,80 +1,18 @@
-import { describe, expect, it, jest } from '@jest/globals';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { AS_USER, PG_BIN_SCRIPT, withMount } from '../helpers/apps.js';
-import type { AppMount } from '../helpers/apps.js';
-import { sh, shOk } from '../helpers/sh.js';
+import { describe, it, jest } from '@jest/globals';
+import { withMount } from '../helpers/apps.js';
+import { checkPostgres, killCluster, postgresScript } from '../helpers/apps-postgres.js';
 
 jest.setTimeout(300_000);
 
-const PORT = 20_000 + (process.pid % 10_000);
-
-/** Kill (by PID) whatever is left of the cluster, so the unmount is not held up by it. */
-async function killCluster(a: AppMount): Promise<void> {
-  const pidFile = join(a.src, 'pg/data/postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pm = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (!Number.isInteger(pm) || pm <= 1) return;
-  await sh(`kids=$(ps -o pid= --ppid ${pm} || true); kill -9 ${pm} $kids 2>/dev/null; sleep 1`, {
-    timeoutMs: 10_000,
-  });
-}
-
-/**
- * PostgreSQL as its own user on the mount: initdb, pgbench, a crash in the middle of a pgbench
- * run (the postmaster and every backend killed with SIGKILL, as an OOM kill or a node loss would),
- * a restart that must replay the WAL, then the pgbench balance invariants and pg_amcheck
- * (heap + every btree index, with heapallindexed).
- */
-describe('PostgreSQL on a passthrough mount', () => {
+describe('PostgreSQL on a passthrough mount served by root', () => {
   it('initdb as postgres, pgbench, kill -9 mid-run, WAL replay, pg_amcheck clean', async () => {
     const out = await withMount(
       'pg',
-      ({ mnt, src }) =>
-        shOk(
-          `set -euo pipefail; ${AS_USER}
-           PGBIN=$(${PG_BIN_SCRIPT}); [ -n "$PGBIN" ] || { echo "PostgreSQL is not installed" >&2; exit 1; }
-           SOCK=$(mktemp -d /tmp/fsi-pgsock-XXXXXX); chown postgres: "$SOCK"; trap 'rm -rf "$SOCK"' EXIT
-           mkdir "${mnt}/pg"; chown postgres: "${mnt}/pg"; chmod 700 "${mnt}/pg"
-           D="${mnt}/pg/data"; OPTS="-c listen_addresses= -k $SOCK -p ${PORT} -c shared_buffers=16MB -c max_connections=10"
-           pg() { as_user postgres "$PGBIN/$@"; }
-           pg initdb -D "$D" -A trust -U postgres -E UTF8 --locale=C >/dev/null
-           echo "owner $(stat -c %U:%G "${src}/pg/data/PG_VERSION")"
-           pg pg_ctl -D "$D" -l "$SOCK/log1" -w -t 120 -o "$OPTS" start >/dev/null
-           C="-h $SOCK -p ${PORT} -U postgres"
-           pg pgbench $C -i -s 1 -q postgres 2>/dev/null
-           pg pgbench $C -n -c 2 -j 2 -t 150 postgres | grep -E '^number of (transactions actually processed|failed)'
-           # The crash: SIGKILL to the postmaster and every backend while pgbench is committing.
-           pg pgbench $C -n -c 2 -j 2 -T 60 postgres >/dev/null 2>&1 & bench=$!
-           sleep 4
-           pm=$(head -1 "$D/postmaster.pid"); kids=$(ps -o pid= --ppid "$pm" | tr '\\n' ' ')
-           kill -9 "$pm" $kids
-           for i in $(seq 1 100); do kill -0 "$pm" $kids 2>/dev/null || break; sleep 0.2; done
-           wait $bench || true
-           pg pg_ctl -D "$D" -l "$SOCK/log2" -w -t 120 -o "$OPTS" start >/dev/null
-           grep -q 'was interrupted' "$SOCK/log2" && echo "crash recovery"
-           grep -q 'redo done' "$SOCK/log2" && echo "redo done"
-           pg psql $C -XAtq -d postgres -c "SELECT (SELECT sum(abalance) FROM pgbench_accounts) = (SELECT sum(delta) FROM pgbench_history),
-             (SELECT sum(bbalance) FROM pgbench_branches) = (SELECT sum(delta) FROM pgbench_history),
-             (SELECT sum(tbalance) FROM pgbench_tellers) = (SELECT sum(delta) FROM pgbench_history),
-             (SELECT count(*) FROM pgbench_accounts), (SELECT count(*) > 300 FROM pgbench_history)"
-           rc=0; pg pg_amcheck $C --install-missing --heapallindexed --all > "$SOCK/amcheck" 2>&1 || rc=$?
-           echo "amcheck exit $rc"; cat "$SOCK/amcheck" >&2
-           pg psql $C -XAtq -d postgres -c "SELECT count(*) FROM pg_class c JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'btree'" | sed 's/^/btrees /'
-           pg pg_ctl -D "$D" -m fast -w stop >/dev/null`,
-          { timeoutMs: 280_000 },
-        ),
-      { cleanup: killCluster },
+      (a) => a.run(postgresScript(a, 20_000 + (process.pid % 10_000)), 280_000),
+      {
+        cleanup: killCluster,
+      },
     );
-    const lines = out.trim().split('\n');
-    expect(lines).toContain('owner postgres:postgres');
-    expect(lines).toContain('number of transactions actually processed: 300/300');
-    expect(lines).toContain('number of failed transactions: 0 (0.000%)');
-    expect(lines).toContain('crash recovery');
-    expect(lines).toContain('redo done');
-    expect(lines).toContain('t|t|t|100000|t');
-    expect(lines).toContain('amcheck exit 0');
-    const btrees = Number(lines.find((l) => l.startsWith('btrees '))?.slice(7));
-    expect(btrees).toBeGreaterThan(100);
+    checkPostgres(out);
   });
 });
