@@ -26,8 +26,9 @@ export async function runWebhook(env: Record<string, string | undefined> = proce
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
-  logger.info('shutting down');
-  await running.close();
+  const drainMs = Number(env.FS_INTERPOSER_SHUTDOWN_DELAY_SECONDS ?? '5') * 1000;
+  logger.info({ drainMs }, 'shutting down: not ready, still answering while endpoints update');
+  await running.close({ drainMs: Number.isFinite(drainMs) ? drainMs : 5000 });
   return 0;
 }
 

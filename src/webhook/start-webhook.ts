@@ -56,7 +56,12 @@ export interface WebhookDeps {
 
 export interface RunningWebhook {
   port: number;
-  close(): Promise<void>;
+  /**
+   * Graceful stop: /readyz turns 503 at once, admissions are still answered for `drainMs` (the
+   * time endpoints and the API server need to stop sending here; closing first would fail them,
+   * and with failurePolicy Fail, fail Pod creations during every rollout), then the server closes.
+   */
+  close(options?: { drainMs?: number }): Promise<void>;
 }
 
 interface TlsSource {
@@ -118,8 +123,10 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps): Pr
   logger.info({ port: address.port, tls: config.tls.mode, sidecarMode: config.sidecarMode }, 'webhook serving');
   return {
     port: address.port,
-    async close() {
+    async close(options) {
       ready = false;
+      const drainMs = options?.drainMs ?? 0;
+      if (drainMs > 0) await new Promise((r) => setTimeout(r, drainMs));
       stop();
       await server.close();
     },

@@ -132,5 +132,29 @@ describe('startWebhook over real HTTPS on loopback', () => {
     expect(next).not.toBe(first);
     expect(api.webhookConfigs.get('fs-interposer')![0]).toBe(bundle);
   });
+
+  it('close drains: not ready at once, admissions still answered until the port closes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fsi-webhook-'));
+    dirs.push(dir);
+    const p = pair();
+    writeFileSync(join(dir, 'tls.crt'), p.serving.certPem);
+    writeFileSync(join(dir, 'tls.key'), p.serving.keyPem);
+    const r = await startWebhook(
+      { port: 0, host: '127.0.0.1', tls: { mode: 'files', certPath: join(dir, 'tls.crt'), keyPath: join(dir, 'tls.key') }, sidecarImage: 'img:1', imageAllowList: [], sidecarMode: 'regular', defaultResources: DEFAULT_SIDECAR_RESOURCES },
+      { logger, registry: new Registry(), api: Object.assign(createFakeKubeApi(), { namespaces: new Map([['apps', {}]]) }), parseLayerSpec },
+    );
+    const get = (path: string) => new Promise<number>((resolve, reject) => {
+      request({ host: '127.0.0.1', port: r.port, path, ca: p.ca.certPem, agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject).end();
+    });
+    expect(await get('/readyz')).toBe(200);
+    const closing = r.close({ drainMs: 400 });
+    expect(await get('/readyz')).toBe(503);
+    expect((await post(r.port, p.ca.certPem, loadReview('windows.json'))).json.response?.allowed).toBe(true);
+    await closing;
+    await expect(get('/healthz')).rejects.toThrow();
+  });
 });
 
