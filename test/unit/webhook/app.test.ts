@@ -189,5 +189,11 @@ describe('webhook HTTP app (in-process, no socket)', () => {
     const res = await harness().post(review);
     expect(res.json.response).toEqual({ uid: review.request.uid, allowed: true });
   });
+
+  it('UPDATE does not depend on the namespace lookup', async () => {
+    const h = harness({ namespaceDefaultLayers: async () => { throw new Error('apiserver unreachable'); } });
+    const review = loadReview('apiserver-1.20-update-annotation.json');
+    expect((await h.post(review)).json.response?.allowed).toBe(true);
+  });
 });
 
