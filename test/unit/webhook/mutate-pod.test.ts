@@ -26,6 +26,7 @@ describe('mutatePod on AdmissionReview fixtures', () => {
     ['windows.json', 'skipped'],
     ['root-pod.json', 'denied'],
     ['not-opted-in.json', 'unchanged'],
+    ['already-injected.json', 'unchanged'],
     ['apiserver-1.20-deployment-pod.json', 'mutated'],
     ['apiserver-1.20-pod.json', 'mutated'],
   ])('%s -> %s, idempotent, patch round-trips', (fixture, kind) => {
