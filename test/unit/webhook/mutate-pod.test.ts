@@ -260,5 +260,21 @@ describe('mutatePod on AdmissionReview fixtures', () => {
       'replace /spec/containers/1/volumeMounts/0/name',
     ]);
   });
+
+  it('several volumes: every PVC the app mounts is interposed, each with its own CSI volume and source mount', () => {
+    const pod = loadPod('deployment-pod.json');
+    pod.metadata!.annotations = { 'fs-interposer/layers': 'trace' };
+    const r = mutatePod(pod, mutateOptions());
+    expect(r.kind === 'mutated' && r.volumes).toEqual(['data', 'cache']);
+    const out = mutated(r);
+    expect(mountNames(byName(out.spec!.containers, 'web'))).toEqual(['fsi-data', 'fsi-cache', 'default-token-x7k2p']);
+    expect(out.spec!.volumes!.map((v) => v.name)).toEqual([
+      'data', 'cache', 'default-token-x7k2p', 'fsi-data', 'fsi-cache', 'fs-interposer-handoff', 'fs-interposer-podinfo',
+    ]);
+    expect(out.spec!.containers[0]!.volumeMounts!.map((m) => m.mountPath)).toEqual([
+      '/run/fs-interposer', '/etc/fs-interposer/podinfo', '/var/lib/fs-interposer/volumes/data', '/var/lib/fs-interposer/volumes/cache',
+    ]);
+    expect(out.metadata!.annotations!['fs-interposer/injected']).toBe('data,cache');
+  });
 });
 
