@@ -76,6 +76,7 @@ fsi_cleanup() {
 fsi_workdir() {
   FSI_WORK=$(mktemp -d "/tmp/fsi-example-$1-XXXXXX")
   trap 'fsi_cleanup; [[ "${FSI_KEEP:-0}" == 1 ]] || rm -rf "$FSI_WORK"' EXIT
+  trap 'exit 143' INT TERM   # so that the EXIT trap also runs when the example is stopped
 }
 
 # Where results go: docs/experiments/NAME, or $FSI_OUT (the smoke test points it at a temp dir).
