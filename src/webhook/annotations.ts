@@ -45,7 +45,7 @@ const RESOURCE_KEYS: Record<string, ResourceKey> = {
 };
 const SIMPLE_KEYS = new Set<string>([
   Annotations.layers, Annotations.volumes, Annotations.config, Annotations.sidecarMode,
-  Annotations.image, Annotations.identity, Annotations.injected, Annotations.skipped,
+  Annotations.image, Annotations.identity, Annotations.inject, Annotations.injected, Annotations.skipped,
   ...Object.keys(RESOURCE_KEYS),
 ]);
 /** Every accepted key, for the message that denies an unknown one. */
@@ -149,7 +149,9 @@ export function readPodSettings(
   const byVolume = checkKeysAndOverrides(a, options, errors);
   const config = a[Annotations.config];
   checkConfig(config, errors);
-  const optedIn = [own, config, options.namespaceDefaultLayers].some((v) => v !== undefined) || byVolume.size > 0;
+  const inject = choice(Annotations.inject, a[Annotations.inject], ['true', 'false'] as const, errors);
+  const asked = [own, config, options.namespaceDefaultLayers].some((v) => v !== undefined) || byVolume.size > 0;
+  const optedIn = inject !== 'false' && asked;
   const settings: PodSettings = {
     optedIn,
     layers: own ?? options.namespaceDefaultLayers,

@@ -29,6 +29,8 @@ export const Annotations = {
    * that run as root or mix users (docs/adr/0031-sidecar-identity.md).
    */
   identity: 'fs-interposer/identity',
+  /** `false`: this Pod opts out of its namespace's default layers (like istio's inject: "false"). */
+  inject: 'fs-interposer/inject',
   /** Written by the webhook: marks an injected Pod (value: the injected volume names). */
   injected: 'fs-interposer/injected',
   /** Written by the webhook: why a Pod or a volume was not interposed. */

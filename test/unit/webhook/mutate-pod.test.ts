@@ -276,5 +276,16 @@ describe('mutatePod on AdmissionReview fixtures', () => {
     ]);
     expect(out.metadata!.annotations!['fs-interposer/injected']).toBe('data,cache');
   });
+
+  it('fs-interposer/inject: "false" opts a Pod out of its namespace default', () => {
+    const pod = loadPod('not-opted-in.json');
+    pod.metadata!.annotations = { 'fs-interposer/inject': 'false' };
+    expect(mutatePod(pod, mutateOptions({ namespaceDefaultLayers: 'trace' }))).toEqual({ kind: 'unchanged', reason: 'not opted in' });
+    pod.metadata!.annotations = { 'fs-interposer/inject': 'true' };
+    expect(mutatePod(pod, mutateOptions({ namespaceDefaultLayers: 'trace' })).kind).toBe('mutated');
+    pod.metadata!.annotations = { 'fs-interposer/inject': 'no' };
+    const r = mutatePod(pod, mutateOptions({ namespaceDefaultLayers: 'trace' }));
+    expect(r.kind === 'denied' && r.message).toBe('fs-interposer: fs-interposer/inject: "no" is not accepted (accepted: true, false)');
+  });
 });
 
