@@ -20,7 +20,7 @@ describe('real applications through a mount served by an unprivileged user (fuse
 
   it('PostgreSQL as postgres, serving its own mount: initdb, pgbench, kill -9, WAL replay, pg_amcheck', async () => {
     const postgres = lookupUser('postgres');
-    const port = 30_000 + (process.pid % 10_000);
+    const port = 40_000 + (process.pid % 10_000);
     const out = await withMount('pg-user', (a) => a.run(postgresScript(a, port), 280_000), {
       user: postgres,
       cleanup: killCluster,
