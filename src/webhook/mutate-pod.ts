@@ -117,7 +117,13 @@ export function mutatePod(pod: Pod, options: MutateOptions): MutateResult {
   const sidecar = sidecarFor(pod, p, options);
   if ('kind' in sidecar) return sidecar;
   const out = assemble(pod, { ...p, sidecar, driver: options.csiDriver ?? CSI_DRIVER_NAME });
-  return { kind: 'mutated', pod: out, volumes: p.selected.map((v) => v.name), native: p.native, warnings: p.skips };
+  // Forced native on a cluster without it: the API server (< 1.29) drops restartPolicy and the
+  // sidecar becomes an init container that never ends. Allowed (detection may be what is wrong),
+  // but said out loud.
+  const warnings = p.native && !options.nativeSidecars
+    ? [...p.skips, 'native sidecar forced, but the API server or a kubelet is older than 1.29: the Pod may hang in Init']
+    : p.skips;
+  return { kind: 'mutated', pod: out, volumes: p.selected.map((v) => v.name), native: p.native, warnings };
 }
 
 interface Assembly extends Plan {

@@ -109,6 +109,16 @@ describe('mutatePod on AdmissionReview fixtures', () => {
     expect(out.spec![where]?.[0]?.name).toBe('fs-interposer');
   });
 
+  it('forcing native where the cluster lacks it is allowed with a warning', () => {
+    const pod = loadPod('pod-single-pvc.json');
+    pod.metadata!.annotations!['fs-interposer/sidecar-mode'] = 'native';
+    const r = mutatePod(pod, mutateOptions({ nativeSidecars: false }));
+    expect(r.kind === 'mutated' && r.warnings).toEqual([
+      'native sidecar forced, but the API server or a kubelet is older than 1.29: the Pod may hang in Init',
+    ]);
+    expect(mutatePod(loadPod('pod-single-pvc.json'), mutateOptions({ nativeSidecars: true }))).toMatchObject({ warnings: [] });
+  });
+
   it('the chart switch forces a mode when the Pod says auto', () => {
     const out = mutated(mutatePod(loadPod('pod-single-pvc.json'), mutateOptions({ sidecarMode: 'native' })));
     expect(out.spec!.initContainers?.[0]?.restartPolicy).toBe('Always');
