@@ -7,6 +7,7 @@ import express from 'express';
 import type { ErrorRequestHandler, Express } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { readJsonBody } from './read-json-body.js';
 import type { ProcessOutcome } from './review-processor.js';
 
 export interface WebhookAppOptions {
@@ -16,7 +17,7 @@ export interface WebhookAppOptions {
   ready(): boolean;
   logger: Logger;
   /** Largest accepted AdmissionReview body; the apiserver's own request limit is 3 MiB. */
-  bodyLimit?: string;
+  bodyLimitBytes?: number;
   /** Path of the admission endpoint (chart value webhook.path). */
   path?: string;
 }
@@ -25,7 +26,7 @@ export function createWebhookApp(options: WebhookAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.post(options.path ?? '/mutate', express.json({ limit: options.bodyLimit ?? '3mb', type: () => true }), async (req, res) => {
+  app.post(options.path ?? '/mutate', readJsonBody(options.bodyLimitBytes ?? 3 * 1024 * 1024), async (req, res) => {
     const outcome = await options.processReview(req.body as unknown);
     res.status(outcome.status).json(outcome.body);
   });
@@ -43,7 +44,7 @@ export function createWebhookApp(options: WebhookAppOptions): Express {
     if (res.headersSent) return next(err);
     const status = typeof err.status === 'number' && err.status >= 400 && err.status < 600 ? err.status : 500;
     if (status >= 500) options.logger.error({ err }, 'request failed');
-    res.status(status).json({ error: status === 400 ? `invalid AdmissionReview: ${err.message}` : (err.message ?? 'error') });
+    res.status(status).json({ error: status < 500 ? `invalid AdmissionReview: ${err.message}` : (err.message ?? 'error') });
   };
   app.use(onError);
   return app;

@@ -157,7 +157,8 @@ describe('webhook HTTP app (in-process, no socket)', () => {
   it.each([
     ['{"apiVersion":', 400, /^invalid AdmissionReview: /],
     [{ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }, 400, /request is missing/],
-  ])('a malformed body %j -> %i with a clear message', async (body, status, message) => {
+    [`{"pad":"${'x'.repeat(3 * 1024 * 1024)}"}`, 413, /^invalid AdmissionReview: body larger than 3145728 bytes$/],
+  ])('a malformed body %# -> %i with a clear message', async (body, status, message) => {
     const res = await harness().post(body);
     expect(res.status).toBe(status);
     expect(res.json.error).toMatch(message);
