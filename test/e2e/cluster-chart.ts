@@ -10,13 +10,13 @@ export const DRIVER = 'csi.fs-interposer.dev';
 export const CHART = join(ROOT, 'charts', 'fs-interposer');
 
 /**
- * Roles the CLI offers (its help text lists them): e2e steps that need a role the CLI does not
- * have yet are skipped, and run as soon as it lands.
+ * Roles the CLI dispatches (`case 'csi':` in src/cli/main.ts): e2e steps that need a role the CLI
+ * does not have yet are skipped, and run as soon as it lands.
  */
 export function cliRoles(): Set<string> {
   try {
-    const help = readFileSync(join(ROOT, 'src', 'cli', 'help.ts'), 'utf8');
-    return new Set([...help.matchAll(/^ {2}(webhook|csi|sidecar)\b/gm)].map((m) => m[1] ?? ''));
+    const main = readFileSync(join(ROOT, 'src', 'cli', 'main.ts'), 'utf8');
+    return new Set(['webhook', 'csi', 'sidecar'].filter((r) => main.includes(`case '${r}':`)));
   } catch {
     return new Set();
   }
