@@ -7,9 +7,11 @@
 import type { RequestHandler } from 'express';
 
 export class BodyError extends Error {
-  constructor(readonly status: 400 | 413, message: string) {
+  readonly status: 400 | 413;
+  constructor(status: 400 | 413, message: string) {
     super(message);
     this.name = 'BodyError';
+    this.status = status;
   }
 }
 
