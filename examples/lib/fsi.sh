@@ -64,7 +64,7 @@ fsi_ctl() { node "$FSI_CLI" ctl "$@"; }
 
 fsi_cleanup() {
   local i
-  for i in "${FSI_CHILDREN[@]}"; do kill -KILL "$i" 2>/dev/null || true; done
+  for i in "${FSI_CHILDREN[@]}"; do kill -KILL "$i" 2>/dev/null && wait "$i" 2>/dev/null; done
   for i in "${!FSI_PIDS[@]}"; do
     if kill -0 "${FSI_PIDS[$i]}" 2>/dev/null || mountpoint -q "${FSI_MNTS[$i]}" 2>/dev/null; then
       fsi_umount "${FSI_PIDS[$i]}" "${FSI_MNTS[$i]}"

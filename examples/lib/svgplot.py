@@ -32,8 +32,9 @@ def _frame(title, ylabel, ymax):
 
 
 def _legend(out, series):
+    step = min(170, (W - L - R) / max(1, len(series)))
     for i, name in enumerate(series):
-        x = L + 10 + i * 170
+        x = L + 10 + i * step
         out.append(f'<rect x="{x}" y="{H - 22}" width="12" height="12" fill="{COLORS[i % 7]}"/>')
         out.append(f'<text x="{x + 16}" y="{H - 12}">{escape(name)}</text>')
 
