@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # The benchmark, one command (root; Linux with fio and FUSE):
 #   bench/run.sh [--quick] [--reps N] [--only seqread,metadata,...] [--layers-overhead] [--no-docs]
+#                [--no-build] [--fsi NAME=OPTS ...] [--cpu-prof-dir DIR]
+# --fsi runs only the given fs-interposer variants (e.g. --fsi r1=readers=1 --fsi r4=readers=4)
+# next to native and passthrough_hp; --cpu-prof-dir profiles one fs-interposer alone.
 # Builds libfuse3's passthrough_hp from Debian's fuse3 source package once (cached under
 # $BENCH_CACHE, never committed), builds fs-interposer, then runs dist/bench/main.js, which writes
 # bench/results/*.json and its section of docs/benchmarks.md.
@@ -29,5 +32,8 @@ if [ ! -x "$HP" ]; then
   )
 fi
 
-if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then npx tsc -p tsconfig.build.json; fi
-exec node dist/bench/main.js --hp-binary "$HP" "$@"
+args=()
+build=1
+for a in "$@"; do if [ "$a" = --no-build ]; then build=0; else args+=("$a"); fi; done
+if [ "$build" = 1 ]; then npx tsc -p tsconfig.build.json; fi
+exec node dist/bench/main.js --hp-binary "$HP" "${args[@]}"

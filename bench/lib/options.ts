@@ -11,32 +11,43 @@ export interface BenchOptions {
   /** The docs/benchmarks.md section this run regenerates, or none. */
   section?: string;
   systems: SystemSpec[];
-  cpuProfDir?: string;
 }
 
 const FULL: Scale = { seqSize: '1G', randSize: '1G', runtime: 5, metaFiles: 10_000 };
 const QUICK: Scale = { seqSize: '128M', randSize: '128M', runtime: 1, metaFiles: 1_000 };
 
-function engineSystems(hp: string, quick: boolean, cpuProfDir?: string): SystemSpec[] {
-  const prof = cpuProfDir ? { cpuProfDir } : {};
+const references = (hp: string): SystemSpec[] => [
+  { kind: 'native', name: 'native' },
+  { kind: 'hp', name: 'passthrough_hp', binary: hp },
+];
+
+function engineSystems(quick: boolean): SystemSpec[] {
   return [
-    { kind: 'native', name: 'native' },
-    { kind: 'hp', name: 'passthrough_hp', binary: hp },
-    { kind: 'fsi', name: 'fsi', ...prof },
-    ...(quick ? [] : [{ kind: 'fsi', name: 'fsi-1reader', readers: 1 } as const]),
-    { kind: 'fsi', name: 'fsi-passthrough', passthrough: true },
+    { kind: 'fsi', name: 'fsi' },
+    ...(quick ? [] : [{ kind: 'fsi', name: 'fsi-1reader', options: 'readers=1' } as const]),
+    { kind: 'fsi', name: 'fsi-passthrough', options: 'passthrough' },
   ];
 }
 
 /** Configured-but-idle layers against the bare engine: what an inactive stack costs. */
-function layerSystems(hp: string): SystemSpec[] {
-  return [
-    { kind: 'native', name: 'native' },
-    { kind: 'hp', name: 'passthrough_hp', binary: hp },
-    { kind: 'fsi', name: 'fsi' },
-    { kind: 'fsi', name: 'fsi+metrics', layers: 'metrics' },
-    { kind: 'fsi', name: 'fsi+trace,metrics', layers: 'trace,metrics' },
-  ];
+const layerSystems: SystemSpec[] = [
+  { kind: 'fsi', name: 'fsi' },
+  { kind: 'fsi', name: 'fsi+metrics', layers: 'metrics' },
+  { kind: 'fsi', name: 'fsi+trace,metrics', layers: 'trace,metrics' },
+];
+
+/** `--fsi NAME=OPTS`: an fs-interposer system with those -o options (for measuring one lever). */
+function customSystems(specs: string[], cpuProfDir?: string): SystemSpec[] {
+  return specs.map((s) => {
+    const [name, options] = s.split('=', 2) as [string, string | undefined];
+    const more = s.slice(name.length + 1);
+    return {
+      kind: 'fsi',
+      name,
+      ...(options !== undefined && more ? { options: more } : {}),
+      ...(cpuProfDir ? { cpuProfDir } : {}),
+    };
+  });
 }
 
 export function parseOptions(argv: string[]): BenchOptions {
@@ -49,23 +60,27 @@ export function parseOptions(argv: string[]): BenchOptions {
       'hp-binary': { type: 'string' },
       'layers-overhead': { type: 'boolean', default: false },
       'no-docs': { type: 'boolean', default: false },
+      fsi: { type: 'string', multiple: true },
       'cpu-prof-dir': { type: 'string' },
     },
   });
   const quick = v.quick ?? false;
   const hp = v['hp-binary'];
   if (!hp) throw new Error('--hp-binary is required (bench/run.sh builds it)');
-  const layers = v['layers-overhead'] ?? false;
+  const custom = v.fsi !== undefined || v['cpu-prof-dir'] !== undefined;
+  const candidates = custom
+    ? customSystems(v.fsi ?? ['fsi'], v['cpu-prof-dir'])
+    : v['layers-overhead'] ? layerSystems : engineSystems(quick);
   const o: BenchOptions = {
     quick,
     reps: v.reps ? Number(v.reps) : quick ? 2 : 5,
     scale: quick ? QUICK : FULL,
     treeFiles: quick ? 500 : 3000,
-    systems: layers ? layerSystems(hp) : engineSystems(hp, quick, v['cpu-prof-dir']),
+    systems: [...(v['cpu-prof-dir'] ? [] : references(hp)), ...candidates],
   };
   if (v.only) o.only = v.only.split(',');
-  if (v['cpu-prof-dir']) o.cpuProfDir = v['cpu-prof-dir'];
-  if (!v['no-docs']) o.section = layers ? 'Layers overhead' : 'Engine';
+  // Experiments (custom systems, profiles) never overwrite the published tables.
+  if (!v['no-docs'] && !custom) o.section = v['layers-overhead'] ? 'Layers overhead' : 'Engine';
   if (!Number.isInteger(o.reps) || o.reps < 1) throw new Error('--reps: expected a positive integer');
   return o;
 }

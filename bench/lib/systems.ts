@@ -27,7 +27,7 @@ export interface System {
 export type SystemSpec =
   | { kind: 'native'; name: string }
   | { kind: 'hp'; name: string; binary: string }
-  | { kind: 'fsi'; name: string; readers?: number; passthrough?: boolean; layers?: string; cpuProfDir?: string };
+  | { kind: 'fsi'; name: string; options?: string; layers?: string; cpuProfDir?: string };
 
 export interface SystemEnv {
   source: string;
@@ -52,12 +52,11 @@ async function waitFor(check: () => boolean, ms: number, what: string): Promise<
 function command(spec: SystemSpec, env: SystemEnv, mnt: string): [string, string[]] {
   if (spec.kind === 'hp') return [spec.binary, ['--foreground', env.source, mnt]];
   if (spec.kind !== 'fsi') throw new Error('native has no server');
-  const opts = [`readers=${spec.readers ?? 2}`];
-  if (spec.passthrough) opts.push('passthrough');
+  const opts = spec.options ? ['-o', spec.options] : [];
   const node = spec.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${spec.cpuProfDir}`] : [];
   const layers = spec.layers ? ['--layers', spec.layers] : [];
   const cli = join(env.repo, 'dist/src/cli/main.js');
-  return [process.execPath, [...node, cli, 'mount', env.source, mnt, '-o', opts.join(','), '--log-level', 'warn', ...layers]];
+  return [process.execPath, [...node, cli, 'mount', env.source, mnt, ...opts, '--log-level', 'warn', ...layers]];
 }
 
 export function createSystem(spec: SystemSpec, env: SystemEnv): System {
@@ -71,7 +70,7 @@ export function createSystem(spec: SystemSpec, env: SystemEnv): System {
   return {
     name: spec.name,
     dir: mnt,
-    directRandomReads: !(spec.kind === 'fsi' && spec.passthrough),
+    directRandomReads: !(spec.kind === 'fsi' && (spec.options ?? '').split(',').includes('passthrough')),
     pid: () => child?.pid,
     async start() {
       mkdirSync(mnt, { recursive: true });
