@@ -62,6 +62,13 @@ const results: RunResults = {
   errors: [],
 };
 
+// A stopped harness must not leave mounts behind.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    void Promise.allSettled(systems.map((s) => s.stop())).then(() => process.exit(130));
+  });
+}
+
 async function main(): Promise<void> {
   const ds = await prepareDataset({ source, cache: join(root, 'cache'), seqBytes: o.quick ? 128 << 20 : 1 << 30, treeFiles: o.treeFiles });
   for (const s of systems) await s.start();

@@ -21,8 +21,10 @@ export function sh(
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: o.env ?? process.env });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Bounded: a command that streams data must redirect it, not hand it to the harness.
+    const keep = (s: string, d: Buffer): string => (s.length > 1 << 24 ? s : s + d.toString());
+    child.stdout.on('data', (d: Buffer) => (stdout = keep(stdout, d)));
+    child.stderr.on('data', (d: Buffer) => (stderr = keep(stderr, d)));
     const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 600_000);
     child.on('error', (err) => {
       clearTimeout(timer);
