@@ -41,10 +41,10 @@ const KEYS = ['fs-interposer/layers', 'fs-interposer/layers.data', 'fs-interpose
   'fs-interposer/identity', 'fs-interposer/nope'];
 
 describe('fuzz: annotations (seeded)', () => {
-  it.each([1, 2, 3])('seed %i: 1500 random annotation sets never throw, denials name the key', (seed) => {
+  it.each([1, 2, 3])('seed %i: 600 random annotation sets never throw, denials name the key', (seed) => {
     const rand = mulberry32(seed);
     const kinds = new Set<string>();
-    for (let i = 0; i < 1500; i++) {
+    for (let i = 0; i < 600; i++) {
       const pod = loadPod('deployment-pod.json');
       const annotations: Record<string, string> = {};
       const n = 1 + Math.floor(rand() * 3);
@@ -81,7 +81,7 @@ describe('fuzz: AdmissionReview decoder and processor (seeded)', () => {
   const fixtures = ['pod-single-pvc.json', 'deployment-pod.json', 'istio-sidecar.json', 'init-containers.json',
     'ephemeral-hostnetwork.json', 'block-and-filesystem.json'];
 
-  it('2000 damaged reviews: 200 or 400 with a message, never a crash', async () => {
+  it('1000 damaged reviews: 200 or 400 with a message, never a crash', async () => {
     const rand = mulberry32(42);
     const processReview = createReviewProcessor({
       mutate: mutateOptions({ parseLayerSpec }),
@@ -90,7 +90,7 @@ describe('fuzz: AdmissionReview decoder and processor (seeded)', () => {
       logger: pino({ level: 'silent' }),
     });
     const statuses = new Map<number, number>();
-    for (let i = 0; i < 2000; i++) {
+    for (let i = 0; i < 1000; i++) {
       const review = loadReview(fixtures[i % fixtures.length]!);
       const hits = 1 + Math.floor(rand() * 3);
       let body: unknown = review;
@@ -101,8 +101,8 @@ describe('fuzz: AdmissionReview decoder and processor (seeded)', () => {
       if (out.status === 400) expect('error' in out.body && out.body.error).toMatch(/^invalid AdmissionReview: .+/);
       else expect('response' in out.body && typeof out.body.response.allowed).toBe('boolean');
     }
-    expect(statuses.get(200)).toBeGreaterThan(100);
-    expect(statuses.get(400)).toBeGreaterThan(100);
+    expect(statuses.get(200)).toBeGreaterThan(50);
+    expect(statuses.get(400)).toBeGreaterThan(50);
   });
 });
 
@@ -128,10 +128,10 @@ describe('fuzz: the JSON diff (seeded)', () => {
     return reshapeObject(value, rand, depth);
   }
 
-  it('3000 random edits of real Pods: applying the diff gives the edited Pod', () => {
+  it('1000 random edits of real Pods: applying the diff gives the edited Pod', () => {
     const rand = mulberry32(7);
     const fixtures = ['deployment-pod.json', 'istio-sidecar.json', 'init-containers.json', 'multi-container-subpath-readonly.json'];
-    for (let i = 0; i < 3000; i++) {
+    for (let i = 0; i < 1000; i++) {
       const before = loadPod(fixtures[i % fixtures.length]!);
       const after = reshape(structuredClone(before), rand) as typeof before;
       expect(applyPatch(before, diffPods(before, after))).toEqual(after);
