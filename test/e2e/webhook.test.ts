@@ -14,6 +14,8 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { parseLayerSpec } from '../../src/config/index.js';
 import { createClientNodeKubeApi } from '../../src/webhook/kube/client-node-kube-api.js';
+import type { KubeApi } from '../../src/webhook/kube/kube-api.js';
+import { ensureSelfSignedTls } from '../../src/webhook/tls/self-signed-tls.js';
 import { DEFAULT_SIDECAR_RESOURCES } from '../../src/webhook/resources.js';
 import { startWebhook } from '../../src/webhook/start-webhook.js';
 import type { RunningWebhook, WebhookConfig } from '../../src/webhook/start-webhook.js';
@@ -160,6 +162,36 @@ suite('webhook against a real kube-apiserver', () => {
     expect(Buffer.from(bundle, 'base64').toString()).toMatch(/^-----BEGIN CERTIFICATE-----/);
     expect(await kubectlOk(['get', 'secret', '-n', 'fsi-system', 'fs-interposer-webhook-tls', '-o', 'name'])).toMatch(/secret/);
   });
+
+  it('single writer through the real API: a stale create or replace gets a conflict and adopts the winner', async () => {
+    const real = createClientNodeKubeApi({ kubeconfig: KUBECONFIG });
+    const logger = pino({ level: 'silent' });
+    const policy = { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], caValidityDays: 30, certValidityDays: 7, certRenewBeforeMs: 0, caRenewBeforeMs: 0, overlapMs: 0 };
+    // A replica whose first read is stale: it saw `first` (or nothing) before another replica wrote.
+    const stale = (first: Awaited<ReturnType<KubeApi['readSecret']>>): KubeApi => {
+      let reads = 0;
+      return { ...real, readSecret: (ns, name) => (reads++ === 0 ? Promise.resolve(first) : real.readSecret(ns, name)) };
+    };
+    // its own configuration (matching no namespace), so the running webhook's caBundle stays as it is
+    const raceConfig = JSON.parse(webhookConfiguration(1, 'Ignore')) as { metadata: { name: string }; webhooks: { namespaceSelector: object }[] };
+    raceConfig.metadata.name = 'fsi-race';
+    raceConfig.webhooks[0]!.namespaceSelector = { matchLabels: { 'fsi-race': 'never' } };
+    await kubectlOk(['apply', '-f', '-'], JSON.stringify(raceConfig));
+    const base = { namespace: 'fsi-system', webhookConfiguration: 'fsi-race', now: () => new Date(), logger };
+    // create race: the Secret exists, the stale replica thinks it does not -> AlreadyExists (409)
+    const winnerA = await ensureSelfSignedTls({ ...base, api: real, secretName: 'race-create', policy });
+    const loserA = await ensureSelfSignedTls({ ...base, api: stale(undefined), secretName: 'race-create', policy });
+    expect(loserA.certPem).toBe(winnerA.certPem);
+    // replace race: both see version 1; the winner re-issues for new names, the loser's replace is stale (409)
+    const v1 = await real.readSecret('fsi-system', 'race-create');
+    const renamed = { ...policy, dnsNames: ['localhost', 'fs-interposer-webhook.fsi-system.svc'] };
+    const winnerB = await ensureSelfSignedTls({ ...base, api: real, secretName: 'race-create', policy: renamed });
+    const loserB = await ensureSelfSignedTls({ ...base, api: stale(v1), secretName: 'race-create', policy: renamed });
+    expect(winnerB.certPem).not.toBe(winnerA.certPem);
+    expect(loserB.certPem).toBe(winnerB.certPem);
+    const bundle = await kubectlOk(['get', 'mutatingwebhookconfiguration', 'fsi-race', '-o', 'jsonpath={.webhooks[0].clientConfig.caBundle}']);
+    expect(Buffer.from(bundle, 'base64').toString()).toBe(winnerB.caBundle);
+  }, 60_000);
 
   it('mutates an annotated Pod in an opted-in namespace', async () => {
     const r = await createPod('fsi-on', pod('annotated', { 'fs-interposer/layers': 'trace,latency=10ms' }));
