@@ -1,25 +1,13 @@
-import { writeSync } from 'node:fs';
+import { mkdirSync, writeSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import { createPassthroughBackend } from '../backends/passthrough/backend.js';
-import type { StackConfig } from '../config/index.js';
 import type { NegotiatedInit } from '../fuse/init.js';
 import { hasFlag } from '../fuse/init.js';
 import { InitFlag, NotifyCode } from '../fuse/protocol/constants.js';
 import { encodeNotifyHeader } from '../fuse/protocol/encode.js';
 import { createSession } from '../fuse/session.js';
-import { buildStack } from '../layers/build-stack.js';
-import type { LayerFactory } from '../layers/build-stack.js';
-import { metricsLayerFactory } from '../layers/metrics-factory.js';
-import { recordLayerFactory } from '../layers/record-factory.js';
-import { createStackHolder } from '../layers/stack-holder.js';
-import { traceLayerFactory } from '../layers/trace-factory.js';
+import { createStackRuntime } from '../runtime/stack-runtime.js';
 import type { ServeSpec, ServedVolume, VolumeEngine } from './engine.js';
-
-const OBSERVABILITY: Readonly<Record<string, LayerFactory>> = {
-  metrics: metricsLayerFactory as unknown as LayerFactory,
-  trace: traceLayerFactory as unknown as LayerFactory,
-  record: recordLayerFactory as unknown as LayerFactory,
-};
 
 /**
  * Requests the dead predecessor had read but not answered sit on the connection's processing
@@ -35,27 +23,32 @@ function requestResend(fd: number, init: NegotiatedInit): boolean {
 }
 
 /**
- * The real engine: passthrough backend over the PV, the configured layers, the FUSE session on
- * the handed-off fds. Crash custody beyond RESEND (node-ID journal, intent log) needs the engine
- * hooks listed in docs/csi.md; until then a restarted server answers unknown node IDs ESTALE.
+ * The real engine: passthrough backend over the PV, the configured layers (the same stack runtime
+ * as local mode), the FUSE session on the handed-off fds. Crash custody: the session keeps its
+ * node-ID journal and O_APPEND intent log in `stateDir`, so a successor resolves every node ID
+ * the kernel still holds, and RESEND brings back the requests the predecessor had taken.
  */
 export function createFuseEngine(o: { registry: Registry }): VolumeEngine {
   return (spec: ServeSpec): ServedVolume => {
     const init = spec.init as unknown as NegotiatedInit;
     const backend = createPassthroughBackend({ root: spec.sourceDir, logger: spec.logger });
-    const build = (config: StackConfig) =>
-      buildStack(config, backend, {
-        logger: spec.logger,
-        layerFactories: OBSERVABILITY,
-        extras: { volume: spec.volume, registry: o.registry },
-      });
-    const holder = createStackHolder(build(spec.config), { logger: spec.logger });
+    const runtime = createStackRuntime({
+      config: spec.config,
+      backend,
+      logger: spec.logger,
+      volume: spec.volume,
+      registry: o.registry,
+    });
+    const holder = runtime.controller.holder;
+    mkdirSync(spec.stateDir, { recursive: true, mode: 0o700 });
     const session = createSession({
       fds: spec.fds,
       init,
       stack: () => holder.current(),
       logger: spec.logger,
+      stateDir: spec.stateDir,
     });
+    holder.onSwap(() => void session.invalidateAll());
     if (spec.restarted && spec.fds[0] !== undefined) {
       const sent = requestResend(spec.fds[0], init);
       spec.logger.info(
@@ -65,10 +58,13 @@ export function createFuseEngine(o: { registry: Registry }): VolumeEngine {
     }
     return {
       done: session.done,
-      reconfigure: (config) => holder.swap(build(config)),
+      async reconfigure(config) {
+        const r = await runtime.controller.apply(config);
+        if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('; '));
+      },
       async close() {
         await session.close();
-        await holder.current().close();
+        await runtime.close();
         await backend.close();
       },
     };
