@@ -20,6 +20,8 @@ export interface WebhookAppOptions {
   bodyLimitBytes?: number;
   /** Path of the admission endpoint (chart value webhook.path). */
   path?: string;
+  /** Counts a request rejected before the processor saw it (unreadable body, 4xx/5xx). */
+  countRejected?(result: 'invalid' | 'error'): void;
 }
 
 export function createWebhookApp(options: WebhookAppOptions): Express {
@@ -44,6 +46,7 @@ export function createWebhookApp(options: WebhookAppOptions): Express {
     if (res.headersSent) return next(err);
     const status = typeof err.status === 'number' && err.status >= 400 && err.status < 600 ? err.status : 500;
     if (status >= 500) options.logger.error({ err }, 'request failed');
+    options.countRejected?.(status >= 500 ? 'error' : 'invalid');
     res.status(status).json({ error: status < 500 ? `invalid AdmissionReview: ${err.message}` : (err.message ?? 'error') });
   };
   app.use(onError);

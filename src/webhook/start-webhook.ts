@@ -99,6 +99,7 @@ async function tlsSource(config: TlsConfig, deps: WebhookDeps): Promise<TlsSourc
 export async function startWebhook(config: WebhookConfig, deps: WebhookDeps): Promise<RunningWebhook> {
   const logger = deps.logger.child({ component: 'webhook' });
   const tls = await tlsSource(config.tls, { ...deps, logger });
+  const metrics = createWebhookMetrics(deps.registry);
   const processReview = createReviewProcessor({
     mutate: {
       parseLayerSpec: memoizeLayerSpecParser(deps.parseLayerSpec),
@@ -111,11 +112,14 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps): Pr
       metricsPort: config.metricsPort,
     },
     cluster: createClusterFacts({ api: deps.api, logger, now: deps.now }),
-    metrics: createWebhookMetrics(deps.registry),
+    metrics,
     logger,
   });
   let ready = false;
-  const app = createWebhookApp({ processReview, registry: deps.registry, ready: () => ready, logger, path: config.path });
+  const app = createWebhookApp({
+    processReview, registry: deps.registry, ready: () => ready, logger, path: config.path,
+    countRejected: (result) => metrics.requests.inc({ operation: 'unknown', result }),
+  });
   const server = createWebhookServer(app, tls.initial);
   const address = await server.listen(config.port, config.host);
   const stop = tls.start((pair) => server.setCertificate(pair));

@@ -24,6 +24,7 @@ interface Harness {
 function harness(cluster: Partial<ClusterFacts> = {}, ready = true): Harness {
   const registry = new Registry();
   const logger = pino({ level: 'silent' });
+  const metrics = createWebhookMetrics(registry);
   const processReview = createReviewProcessor({
     mutate: mutateOptions({ parseLayerSpec }),
     cluster: {
@@ -31,10 +32,13 @@ function harness(cluster: Partial<ClusterFacts> = {}, ready = true): Harness {
       namespaceDefaultLayers: async () => undefined,
       ...cluster,
     },
-    metrics: createWebhookMetrics(registry),
+    metrics,
     logger,
   });
-  const app = createWebhookApp({ processReview, registry, ready: () => ready, logger });
+  const app = createWebhookApp({
+    processReview, registry, ready: () => ready, logger,
+    countRejected: (result) => metrics.requests.inc({ operation: 'unknown', result }),
+  });
   return {
     registry,
     async post(body) {
@@ -158,10 +162,14 @@ describe('webhook HTTP app (in-process, no socket)', () => {
     ['{"apiVersion":', 400, /^invalid AdmissionReview: /],
     [{ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }, 400, /request is missing/],
     [`{"pad":"${'x'.repeat(3 * 1024 * 1024)}"}`, 413, /^invalid AdmissionReview: body larger than 3145728 bytes$/],
-  ])('a malformed body %# -> %i with a clear message', async (body, status, message) => {
-    const res = await harness().post(body);
+  ])('a malformed body %# -> %i with a clear message, counted', async (body, status, message) => {
+    const h = harness();
+    const res = await h.post(body);
     expect(res.status).toBe(status);
     expect(res.json.error).toMatch(message);
+    expect(await metric(h, 'fs_interposer_webhook_requests_total')).toEqual([
+      'fs_interposer_webhook_requests_total{operation="unknown",result="invalid"} 1',
+    ]);
   });
 
   it('internal errors answer 500 and count in metrics', async () => {
