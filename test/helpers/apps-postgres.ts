@@ -19,7 +19,15 @@ const PG_BIN = `ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1`
 const AS_USER = `as_user() { local u="$1"; shift
   if [ "$(id -u)" = "$(id -u "$u")" ]; then "$@"; else setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups "$@"; fi; }`;
 
-export function postgresScript(a: Pick<AppMount, 'mnt' | 'src'>, port: number): string {
+/**
+ * `afterCrash` runs between the SIGKILL and the restart, with $SOCK (a scratch directory) and
+ * $D (the data directory) set: e.g. a simulated power loss.
+ */
+export function postgresScript(
+  a: Pick<AppMount, 'mnt' | 'src'>,
+  port: number,
+  afterCrash = '',
+): string {
   return `set -euo pipefail; ${AS_USER}
            PGBIN=$(${PG_BIN}); [ -n "$PGBIN" ] || { echo "PostgreSQL is not installed" >&2; exit 1; }
            SOCK=$(mktemp -d /tmp/fsi-pgsock-XXXXXX); chown postgres: "$SOCK"; trap 'rm -rf "$SOCK"' EXIT
@@ -39,6 +47,7 @@ export function postgresScript(a: Pick<AppMount, 'mnt' | 'src'>, port: number): 
            kill -9 "$pm" $kids
            for i in $(seq 1 100); do kill -0 "$pm" $kids 2>/dev/null || break; sleep 0.2; done
            wait $bench || true
+           ${afterCrash}
            pg pg_ctl -D "$D" -l "$SOCK/log2" -w -t 120 -o "$OPTS" start >/dev/null
            grep -q 'was interrupted' "$SOCK/log2" && echo "crash recovery"
            grep -q 'redo done' "$SOCK/log2" && echo "redo done"
