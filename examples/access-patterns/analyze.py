@@ -100,7 +100,8 @@ md += ["", "Prometheus view (queries in `results.json`; the same series the Graf
        f"- written {inst['bytes_written'][0]['value'] / 1e6:.1f} MB, read "
        f"{inst['bytes_read'][0]['value'] / 1e6:.1f} MB (bytes that reached the server)",
        "- slowest ops by mean latency: " + ", ".join(
-           f"{op} {v * 1e3:.2f} ms (p99 <= {p99.get(op, float('nan')) * 1e3:.1f} ms)"
+           f"{op} {v * 1e3:.2f} ms"
+           + (f" (p99 <= {p99[op] * 1e3:.1f} ms)" if op in p99 else "")
            for op, v in lat),
        "- errors by errno: " + (", ".join(f"{r['labels'].get('errno')} {r['value']:.0f}"
                                           for r in inst["errors_by_errno"]) or "none"),
@@ -110,5 +111,5 @@ md += ["", "Prometheus view (queries in `results.json`; the same series the Graf
 with open(f"{out}/results.md", "w") as f:
     f.write("\n".join(md) + "\n")
 with open(f"{out}/results.json", "w") as f:
-    json.dump({"phases": summary, "prometheus": prom}, f, indent=1)
+    json.dump({"phases": summary, "prometheus": prom}, f, indent=1, allow_nan=False)
 print("\n".join(md))

@@ -1,5 +1,6 @@
 """Ask Prometheus what it scraped from the mount during the workload; print JSON."""
 import json
+import math
 import sys
 import urllib.parse
 import urllib.request
@@ -35,10 +36,13 @@ RANGE = {
 }
 out = {"queries": {**INSTANT, **RANGE}, "instant": {}, "range": {}}
 for name, q in INSTANT.items():
+    # NaN (0/0: an op with no samples in the window) is not JSON: leave those series out.
     out["instant"][name] = [{"labels": r["metric"], "value": float(r["value"][1])}
-                            for r in get("query", query=q, time=end)]
+                            for r in get("query", query=q, time=end)
+                            if math.isfinite(float(r["value"][1]))]
 for name, q in RANGE.items():
     out["range"][name] = [{"labels": r["metric"],
-                           "points": [(float(t) - start, float(v)) for t, v in r["values"]]}
+                           "points": [(float(t) - start, float(v)) for t, v in r["values"]
+                                      if math.isfinite(float(v))]}
                           for r in get("query_range", query=q, start=start, end=end, step=1)]
 print(json.dumps(out))

@@ -14,8 +14,8 @@ if [[ "${FSI_SMOKE:-0}" == 1 ]]; then N=20; else N=200; fi
 RATE="${FSI_FAULT_RATE:-2}"
 W="$HERE/pgwork.py"
 PGDATAS=()
-pg_cleanup() { local p; for p in "${PGDATAS[@]}"; do pg_running "$p" && pg_kill9 "$p"; done; }
-trap 'pg_cleanup; fsi_cleanup; [[ "${FSI_KEEP:-0}" == 1 ]] || rm -rf "$FSI_WORK"' EXIT
+pg_cleanup() { local p; for p in "${PGDATAS[@]}"; do pg_running "$p" && pg_kill9 "$p"; done; true; }
+trap 'set +e; pg_cleanup; fsi_cleanup; [[ "${FSI_KEEP:-0}" == 1 ]] || rm -rf "$FSI_WORK"' EXIT
 trap 'exit 143' INT TERM
 
 fault_phase() {

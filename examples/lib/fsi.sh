@@ -64,7 +64,7 @@ fsi_ctl() { node "$FSI_CLI" ctl "$@"; }
 
 fsi_cleanup() {
   local i
-  for i in "${FSI_CHILDREN[@]}"; do kill -KILL "$i" 2>/dev/null && wait "$i" 2>/dev/null; done
+  for i in "${FSI_CHILDREN[@]}"; do kill -TERM "$i" 2>/dev/null; wait "$i" 2>/dev/null; done
   for i in "${!FSI_PIDS[@]}"; do
     if kill -0 "${FSI_PIDS[$i]}" 2>/dev/null || mountpoint -q "${FSI_MNTS[$i]}" 2>/dev/null; then
       fsi_umount "${FSI_PIDS[$i]}" "${FSI_MNTS[$i]}"
@@ -75,7 +75,8 @@ fsi_cleanup() {
 # A fresh work directory under /tmp (never on a mount), removed on exit unless FSI_KEEP=1.
 fsi_workdir() {
   FSI_WORK=$(mktemp -d "/tmp/fsi-example-$1-XXXXXX")
-  trap 'fsi_cleanup; [[ "${FSI_KEEP:-0}" == 1 ]] || rm -rf "$FSI_WORK"' EXIT
+  # set +e: cleanup must run to the end, and must not turn a successful run into a failure.
+  trap 'set +e; fsi_cleanup; [[ "${FSI_KEEP:-0}" == 1 ]] || rm -rf "$FSI_WORK"' EXIT
   trap 'exit 143' INT TERM   # so that the EXIT trap also runs when the example is stopped
 }
 

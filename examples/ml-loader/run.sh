@@ -10,7 +10,7 @@ fsi_build; fsi_workdir ml-loader; fsi_outdir ml-loader
 
 if [[ "${FSI_SMOKE:-0}" == 1 ]]; then
   FILES=200; BIG_MB=30; WORKERS=(8)
-  PROFILES=("native" "" "latency=5ms,throttle=20MB")
+  PROFILES=("native" "latency=5ms,throttle=20MB")
 else
   FILES=2000; BIG_MB=160; WORKERS=(8 32)
   PROFILES=("native" "" "latency=20ms" "throttle=50MB" "latency=20ms,throttle=50MB"
