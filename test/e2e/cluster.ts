@@ -116,11 +116,11 @@ function makeCluster(env: NodeJS.ProcessEnv, kubeconfig: string, release: () => 
     kubectl,
     helm,
     async diagnostics(namespace) {
-      const parts = await Promise.all([
-        run(bin('kubectl'), ['get', 'pods,ds,deploy,events', '-n', namespace, '-o', 'wide'], { env }),
-        run(bin('kubectl'), ['logs', '-n', namespace, '--all-containers', '--tail=40', '-l', 'app.kubernetes.io/part-of=fs-interposer', '--prefix'], { env }),
-      ]);
-      return parts.map((p) => p.stdout + p.stderr).join('\n');
+      const overview = await run(bin('kubectl'), ['get', 'pods,ds,deploy,events', '-n', namespace, '-o', 'wide'], { env });
+      const pods = (await run(bin('kubectl'), ['get', 'pods', '-n', namespace, '-o', 'name'], { env })).stdout.split('\n').filter(Boolean);
+      const logs = await Promise.all(pods.map((p) =>
+        run(bin('kubectl'), ['logs', '-n', namespace, p, '--all-containers', '--prefix', '--tail=40'], { env })));
+      return [overview, ...logs].map((r) => r.stdout + r.stderr).join('\n');
     },
     async down() {
       if (stopped) return;
