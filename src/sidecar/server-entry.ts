@@ -89,9 +89,18 @@ async function main(): Promise<number> {
     logger,
   });
   writeFileSync(join(env.handoffDir, 'server.pid'), `${process.pid}\n`);
-  // After the session is up: /metrics is not on the takeover path.
+  // After the session is up: /metrics is not on the takeover path, and a metrics endpoint that
+  // cannot listen must not take the mount down with it (the server would crash-loop).
   const metrics = env.metricsListen
-    ? await startMetricsServer({ registry, logger, ...metricsTarget(env.metricsListen) })
+    ? await startMetricsServer({ registry, logger, ...metricsTarget(env.metricsListen) }).catch(
+        (err: Error) => {
+          logger.error(
+            { err: err.message, listen: env.metricsListen },
+            'no /metrics: listen failed',
+          );
+          return undefined;
+        },
+      )
     : undefined;
   const watcher = createFileWatcher({
     path: annotationsPath,

@@ -42,6 +42,11 @@ describe('CSI publish -> fd handoff -> sidecar serves -> unpublish (real mount)'
     );
     const st = statSync(join(r.source, 'dir', 'new.txt'));
     expect([st.uid, st.gid]).toEqual([NOBODY_ID, NOBODY_ID]); // owned as if the app had written it
+    // The annotation's metrics layer counts those operations on the sidecar's /metrics socket.
+    const metrics = await shOk(`curl -sf --unix-socket "${r.metricsSocket}" http://x/metrics`, {
+      timeoutMs: 10_000,
+    });
+    expect(metrics).toMatch(/^fs_interposer_\w+\{[^}]*volume="data"/m);
 
     // kill -9 the server: the supervisor restarts it and the mount keeps working.
     const before = await serverPid(r);

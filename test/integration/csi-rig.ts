@@ -29,6 +29,7 @@ export const NOBODY_ID = 65534;
 
 export interface Rig {
   root: string;
+  metricsSocket: string;
   target: string;
   source: string;
   handoff: string;
@@ -65,6 +66,8 @@ export function makeRig(): Rig {
   chownSync(join(root, 'pv'), NOBODY, NOBODY);
   chownSync(source, NOBODY, NOBODY);
   chownSync(join(source, 'hello.txt'), NOBODY, NOBODY);
+  mkdirSync(join(root, 'run'));
+  chownSync(join(root, 'run'), NOBODY, NOBODY);
   const podinfo = join(root, 'podinfo');
   mkdirSync(podinfo);
   writeFileSync(join(podinfo, 'annotations'), 'fs-interposer/layers="metrics"\n');
@@ -82,6 +85,7 @@ export function makeRig(): Rig {
   });
   return {
     root,
+    metricsSocket: join(root, 'run', 'metrics.sock'),
     publisher,
     source,
     target: join(kubeletRoot, 'pods', POD_UID, 'volumes', 'kubernetes.io~csi', 'fsi-data', 'mount'),
@@ -103,6 +107,8 @@ export function startSidecar(rig: Rig): NonNullable<Rig['sidecar']> {
       FS_INTERPOSER_SOURCE_ROOT: join(rig.root, 'pv'),
       FS_INTERPOSER_SIDECAR_KIND: 'native',
       FS_INTERPOSER_LOG_LEVEL: 'info',
+      // sun_path holds 107 bytes: the rig's emptyDir path is too long for it (in a Pod: /run/...).
+      FS_INTERPOSER_METRICS_LISTEN: `unix:${rig.metricsSocket}`,
     },
   });
   let stderr = '';
@@ -128,6 +134,7 @@ export async function serverPid(rig: Rig, not?: number): Promise<number> {
 
 export function teardown(rig: Rig | undefined): void {
   if (rig === undefined) return;
+  if (process.env.CSI_RIG_LOGS) writeFileSync(process.env.CSI_RIG_LOGS, rig.sidecar?.logs() ?? '');
   const pid = rig.sidecar?.child.pid;
   if (pid !== undefined) {
     try {
