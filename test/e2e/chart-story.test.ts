@@ -23,6 +23,7 @@ const PV_DIR = `/tmp/fs-interposer-e2e-pv-${process.pid}`;
 
 let cluster: Cluster;
 let podUid = '';
+let uninstalled = false;
 
 const json = async (args: string[]): Promise<any> => JSON.parse(await cluster.kubectl([...args, '-o', 'json']));
 const apply = (obj: object): Promise<string> => cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify(obj) });
@@ -96,7 +97,7 @@ const appPod = (layers: string): object => ({
 
   afterAll(async () => {
     if (cluster) {
-      await cluster.helm(['uninstall', RELEASE, '-n', NS]).catch(() => '');
+      if (!uninstalled) await cluster.helm(['uninstall', RELEASE, '-n', NS, '--no-hooks']).catch(() => '');
       await cluster.down();
     }
     rmSync(PV_DIR, { recursive: true, force: true });
@@ -156,4 +157,16 @@ const appPod = (layers: string): object => ({
       (readFileSync('/proc/self/mountinfo', 'utf8').includes(podUid) ? undefined : true), { timeoutMs: 60_000 });
     expect(statSync(`${PV_DIR}/f`).size).toBe(SIZE_MIB * MiB);
   }, 200_000);
+
+  it('helm uninstall removes the driver, its registration and everything else', async () => {
+    const manifest = await cluster.helm(['get', 'manifest', RELEASE, '-n', NS]);
+    await cluster.helm(['uninstall', RELEASE, '-n', NS, '--wait', '--timeout', '120s']);
+    const left = await cluster.kubectl(['get', '-f', '-', '--ignore-not-found', '-o', 'name'], { input: manifest });
+    expect(left.trim()).toBe('');
+    await waitFor(`${DRIVER} to leave CSINode`, async () => {
+      const node = await json(['get', 'csinode', cluster.env.K8S_NODE ?? 'node1']);
+      return node.spec.drivers?.some((d: any) => d.name === DRIVER) ? undefined : true;
+    }, { timeoutMs: 90_000 }).catch(explain);
+    uninstalled = true;
+  }, 300_000);
 });
