@@ -33,7 +33,8 @@ check build npx tsc -p tsconfig.build.json
 stage() { # project, timeout seconds
   local project="$1" budget="$2" start=$SECONDS
   echo "[stage] $project (budget ${budget}s)"
-  timeout --kill-after=30 "$budget" node --experimental-vm-modules node_modules/jest/bin/jest.js \
+  # Own session: a test that kills a process group by mistake cannot take this script with it.
+  setsid --wait timeout --kill-after=30 "$budget" node --experimental-vm-modules node_modules/jest/bin/jest.js \
     --selectProjects "$project" --forceExit --json --outputFile="$RESULTS/$project.json" ${JEST_ARGS:-} \
     > "$RESULTS/$project.out" 2>&1
   local rc=$?
