@@ -79,6 +79,21 @@ export function childPath(ctx: SessionContext, parent: number, name: string): st
 }
 
 const REOPEN_STRIP = 0o100 | 0o200 | 0o1000; // O_CREAT | O_EXCL | O_TRUNC
+const O_ACCMODE = 0o3;
+const O_WRONLY = 0o1;
+const O_RDWR = 0o2;
+const O_APPEND = 0o2000;
+
+/**
+ * The flags to open the backing file with. With the writeback cache the kernel reads pages
+ * through write-only handles and writes them back at explicit offsets, appends included: so a
+ * write-only open becomes read-write and O_APPEND is left to the kernel (as libfuse does).
+ */
+export function backingOpenFlags(ctx: SessionContext, flags: number): number {
+  if (!ctx.init.writebackCache) return flags;
+  const access = (flags & O_ACCMODE) === O_WRONLY ? O_RDWR : flags & O_ACCMODE;
+  return ((flags & ~O_ACCMODE) | access) & ~O_APPEND;
+}
 
 /**
  * The handle for a kernel fh. A handle this process never issued (a predecessor's, after a
@@ -94,7 +109,7 @@ export async function fileHandle(
   if (h !== undefined) return h;
   if (!ctx.handles.isForeign(fh)) throw new FsError('EBADF');
   const path = nodePath(ctx, req.h.nodeid);
-  const opened = await run(ctx, req, 'open', { path, flags: flags & ~REOPEN_STRIP });
+  const opened = await run(ctx, req, 'open', { path, flags: backingOpenFlags(ctx, flags & ~REOPEN_STRIP) });
   const adopted: FileHandle = { kind: 'file', backendFh: opened.fh, nodeId: req.h.nodeid, path, flags };
   ctx.handles.adopt(fh, adopted);
   ctx.logger.info({ fh, path }, 'reopened a handle of a previous server');

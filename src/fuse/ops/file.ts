@@ -1,6 +1,6 @@
 import { FsError } from '../../vfs/errors.js';
 import type { OpenResult } from '../../vfs/types.js';
-import { childPath, fileHandle, handlePath, nodePath, run } from '../context.js';
+import { backingOpenFlags, childPath, fileHandle, handlePath, nodePath, run } from '../context.js';
 import type { Handler, Req, SessionContext } from '../context.js';
 import { FUSE_FSYNC_FDATASYNC, FopenFlag } from '../protocol/constants.js';
 import { readName, readU64, requireArgs, uniqueKey } from '../protocol/decode.js';
@@ -34,7 +34,7 @@ export const open: Handler = async (ctx, req) => {
   requireArgs(req.h, A, ArgSize.open, 'OPEN');
   const flags = req.buf.readUInt32LE(A);
   const path = nodePath(ctx, req.h.nodeid);
-  const r = await run(ctx, req, 'open', { path, flags, passthrough: wantPassthrough(ctx) });
+  const r = await run(ctx, req, 'open', { path, flags: backingOpenFlags(ctx, flags), passthrough: wantPassthrough(ctx) });
   const { flags: of, backingId } = openFlags(ctx, r);
   const fh = ctx.handles.add({ kind: 'file', backendFh: r.fh, nodeId: req.h.nodeid, path, flags, backingId });
   const len = O + encodeOpenOut(req.buf, O, fh, of, backingId);
@@ -50,7 +50,7 @@ export const create: Handler = async (ctx, req) => {
   const flags = b.readUInt32LE(A);
   const r = await run(ctx, req, 'create', {
     path,
-    flags,
+    flags: backingOpenFlags(ctx, flags),
     mode: b.readUInt32LE(A + 4),
     umask: b.readUInt32LE(A + 8),
     passthrough: wantPassthrough(ctx),
