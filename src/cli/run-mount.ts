@@ -31,6 +31,10 @@ function createBackend(source: SourceSpec, logger: Logger): Backend {
   }
 }
 
+function describeAll(err: Error): string {
+  return err instanceof AggregateError ? err.errors.map((e: Error) => e?.message ?? String(e)).join('; ') : err.message;
+}
+
 function fail(lines: string[]): number {
   process.stderr.write(`fs-interposer mount:\n${lines.map((l) => `  - ${l}`).join('\n')}\n`);
   return 2;
@@ -105,7 +109,9 @@ export async function runMountCommand(argv: string[], deps: CliDeps): Promise<nu
   logger.info({ mountpoint: mount.mountpoint }, signalled ? 'stopped' : 'unmounted from outside; exiting');
   await control.close();
   await metrics?.close();
-  await runtime.close();
+  // The mount is gone and the data is safe: a layer that fails to flush on the way out (an OTLP
+  // collector that is not listening) is worth a warning, not a failed exit.
+  await runtime.close().catch((err: Error) => logger.warn({ err: describeAll(err) }, 'closing the layers failed'));
   await backend.close?.();
   return 0;
 }

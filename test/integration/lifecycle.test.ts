@@ -126,3 +126,20 @@ describe('mount errors are clear', () => {
     expect(out.trim().split('\n')).toEqual(['fuse.fs-interposer', 'as nobody', '65534', 'exit 0', '0']);
   });
 });
+
+describe('shutdown with a trace layer and no collector', () => {
+  it('still exits 0 after a clean unmount (the failed flush is a warning)', async () => {
+    const src = tempDir('trace');
+    const m = await startMount({
+      source: src,
+      args: ['--layers', 'trace'],
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' },
+    });
+    cleanup.push(() => {
+      forceUnmount(m.mountpoint);
+      rmSync(src, { recursive: true, force: true });
+    });
+    await shOk(`echo x > "${m.mountpoint}/a" && cat "${m.mountpoint}/a"`);
+    expect(await m.stop()).toBe(0);
+  });
+});
