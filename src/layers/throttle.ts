@@ -1,6 +1,8 @@
 import type { ThrottleConfig } from '../config/types.js';
 import { FsError } from '../vfs/errors.js';
 import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
+import type { Registry } from 'prom-client';
+import { recordThrottleWait } from '../telemetry/fs-metrics.js';
 import type { LayerDeps } from './deps.js';
 import { createScope } from './scope.js';
 import { createTokenBucket } from './token-bucket.js';
@@ -44,6 +46,11 @@ function bucketSet(
 
 export function createThrottleLayer(cfg: ThrottleConfig, deps: LayerDeps): Layer {
   const { name, clock, random } = deps;
+  // The metrics registry and volume come in buildStack's extras when the host has metrics.
+  const { registry, volume } = deps as LayerDeps & { registry?: Registry; volume?: string };
+  const waited = (ms: number): void => {
+    if (registry !== undefined) recordThrottleWait(registry, { volume: volume ?? '', layer: name }, ms / 1000);
+  };
   const scope = createScope(cfg.scope);
   const perFile = cfg.per === 'file';
   const now = (): number => clock.now();
@@ -72,6 +79,7 @@ export function createThrottleLayer(cfg: ThrottleConfig, deps: LayerDeps): Layer
     if (wait <= 0) return;
     try {
       await clock.sleep(wait, call.signal);
+      waited(wait);
     } catch (err) {
       o?.refund(1);
       b?.refund(n);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { Registry } from 'prom-client';
 import { compactConfig, fixture, yamlConfig } from './build.js';
 import { createFile, readAt, run, settle, writeAt } from './fs-helpers.js';
 import type { Fixture } from './build.js';
@@ -33,6 +34,18 @@ async function measure(
 }
 
 describe('throttle layer', () => {
+  it('counts the time it held operations back in fs_interposer_throttle_wait_seconds_total', async () => {
+    const registry = new Registry();
+    const f = fixture(compactConfig('throttle=1MB'), { extras: { registry, volume: 'v' } });
+    await measure(f, 100_000, 10);
+    const text = await registry.metrics();
+    const line = text.split('\n').find((l) => l.startsWith('fs_interposer_throttle_wait_seconds_total{'));
+    expect(line).toContain('volume="v"');
+    expect(line).toContain('layer="throttle"');
+    // Ten seconds of writers held back by a 1 MB/s bucket: several seconds of waiting, counted.
+    expect(Number(line!.split(' ').pop())).toBeGreaterThan(5);
+  });
+
   it.each([
     ['throttle=5MB', 5_000_000, 64 * 1024, 1],
     ['throttle=5MiB', 5 * 2 ** 20, 128 * 1024, 4],
