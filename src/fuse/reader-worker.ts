@@ -53,6 +53,11 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
       port.postMessage({ type: 'end', code } satisfies ReaderMessage);
       return;
     }
+    if (n === 0) {
+      // /dev/fuse never returns 0 bytes; a 0 is end of file on something that is not a FUSE fd.
+      port.postMessage({ type: 'end', code: 'EOF' } satisfies ReaderMessage);
+      return;
+    }
     Atomics.store(ctrl, slot, 1);
     port.postMessage(n * 64 + slot);
   }

@@ -33,18 +33,19 @@ const cUmount2 = libc.func('int umount2(const char *tgt, int flags)');
 const cIoctl = libc.func('int ioctl(int fd, unsigned long req, void *arg)');
 const cSocketpair = libc.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)');
 
-const Iovec = koffi.struct('fsi_iovec', { base: 'void *', len: 'size_t' });
-const Msghdr = koffi.struct('fsi_msghdr', {
+// Anonymous types: koffi's named types are process-wide, and a module loaded twice in one
+// process (jest re-imports per test file) must not redefine a name.
+const Iovec = koffi.struct({ base: 'void *', len: 'size_t' });
+const Msghdr = koffi.struct({
   name: 'void *',
   namelen: 'uint32',
-  iov: 'fsi_iovec *',
+  iov: koffi.pointer(Iovec),
   iovlen: 'size_t',
   control: 'void *',
   controllen: 'size_t',
   flags: 'int',
 });
-const cRecvmsg = libc.func('intptr_t recvmsg(int fd, _Inout_ fsi_msghdr *msg, int flags)');
-void Iovec;
+const cRecvmsg = libc.func('recvmsg', 'intptr_t', ['int', koffi.inout(koffi.pointer(Msghdr)), 'int']);
 
 export const MS_RDONLY = 1;
 export const MS_NOSUID = 2;
@@ -112,4 +113,3 @@ export function sysRecvFd(sock: number): number {
 }
 
 const ERRNO_BY_NAME: Readonly<Record<string, number>> = osConstants.errno;
-void Msghdr;
