@@ -43,6 +43,24 @@ def fault_run(fd):
             "injected": dict(where), "app_errors": dict(errors.most_common(5))}
 
 
+def injected_calls(d):
+    rows = (json.loads(x) for x in open(f"{d}/record.jsonl") if x.strip())
+    return [(r["op"], r["path"], r["res"]) for r in rows if r.get("inj")]
+
+
+def replay_compare(a, b):
+    ia, ib = injected_calls(a), injected_calls(b)
+    same_prefix = next((i for i, (x, y) in enumerate(zip(ia, ib)) if x != y), min(len(ia), len(ib)))
+    fa = [r["id"] for r in jl(f"{a}/acks.jsonl") if "id" in r and not r["ok"]]
+    fb = [r["id"] for r in jl(f"{b}/acks.jsonl") if "id" in r and not r["ok"]]
+    # The replay re-applies decisions per (op, path, n-th call): count the calls both runs failed,
+    # in any order, since several server processes interleave.
+    common = sum((collections.Counter(ia) & collections.Counter(ib)).values())
+    return {"injected_first_run": len(ia), "injected_replay": len(ib),
+            "identical_prefix": same_prefix, "common_calls": common, "same_failed_txns": fa == fb,
+            "failed_first_run": len(fa), "failed_replay": len(fb)}
+
+
 def fault_md(f):
     c, log = f["check"], f["log"]
     return [
@@ -66,10 +84,21 @@ def fault_md(f):
         f"{log['crash_restarts']} / {log['startup_failures']} / {log['recoveries']} |",
         f"| server after the fault phase | {f['state_after']} |",
         f"| after restart on a healthy disk: heap/index check, acked lost, failed but present | "
-        f"{c['integrity']}, {c['lost']}, {c['failed_but_present']} |", ""]
+        f"{c['integrity']}, {c['lost']}, {c['failed_but_present']} |"] + ([
+        f"| replay of the decision log under seed 7: injected calls (first run / replay), "
+        f"the same (op, file, errno) in both, identical in call order for the first, "
+        f"same failed transactions | "
+        f"{f['replay']['injected_first_run']} / {f['replay']['injected_replay']}, "
+        f"{f['replay']['common_calls']}, {f['replay']['identical_prefix']}, "
+        f"{'yes' if f['replay']['same_failed_txns'] else 'no'} "
+        f"({f['replay']['failed_first_run']} / {f['replay']['failed_replay']}) |"]
+        if f.get("replay") else []) + [""]
 
 
 fault = fault_run(f"{work}/fault") if os.path.isdir(f"{work}/fault") else None
+if fault and os.path.isdir(f"{work}/fault-replay"):
+    fault["replay"] = replay_compare(f"{work}/fault", f"{work}/fault-replay")
+    fault["replay"]["check"] = json.load(open(f"{work}/fault-replay/check.json"))
 pd = f"{work}/powerloss"
 power = {"sync": json.load(open(f"{pd}/check-sync.json")),
          "async": json.load(open(f"{pd}/check-async.json")), "log": server_log(pd),

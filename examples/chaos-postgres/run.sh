@@ -18,15 +18,21 @@ pg_cleanup() { local p; for p in "${PGDATAS[@]}"; do pg_running "$p" && pg_kill9
 trap 'set +e; pg_cleanup; fsi_cleanup; [[ "${FSI_KEEP:-0}" == 1 ]] || rm -rf "$FSI_WORK"' EXIT
 trap 'exit 143' INT TERM
 
+# fault_phase NAME SEED-LINES: a fresh cluster, faults on live, the workload, faults off, restart.
 fault_phase() {
-  fsi_log "fault: rate $RATE%, seed 42"
-  d="$FSI_WORK/fault"; pg_init "$d"; PGDATAS+=("$d/mnt/pgdata")
+  fsi_log "$1: rate $RATE%, $2"
+  d="$FSI_WORK/$1"; pg_init "$d"; PGDATAS+=("$d/mnt/pgdata")
+  # The record layer (outermost, writes and fsyncs only) shows the injected calls in call order,
+  # also in a replay, which writes no decision log.
   cat >"$d/fault.yaml" <<YAML
 apiVersion: fs-interposer/v1
 kind: LayerStack
-seed: 42
+$2
 decisionLog: {path: $d/decisions.jsonl}
 layers:
+  - type: record
+    path: $d/record.jsonl
+    ops: [write, fsync]
   - type: fault
     rate: $RATE
     errnos: [EIO, ENOSPC]
@@ -50,7 +56,11 @@ YAML
   fsi_umount "$FSI_PID" "$d/mnt"
 }
 # The smoke variant runs the powerloss part only (each fault run costs minutes of crash loops).
-[[ "${FSI_SMOKE:-0}" == 1 ]] || fault_phase
+if [[ "${FSI_SMOKE:-0}" != 1 ]]; then
+  fault_phase fault "seed: 42"
+  fault_phase fault-replay "seed: 7
+replay: {path: $FSI_WORK/fault/decisions.jsonl}"
+fi
 
 fsi_log "powerloss"
 d="$FSI_WORK/powerloss"; pg_init "$d"; PGDATAS+=("$d/mnt/pgdata")
