@@ -1,13 +1,11 @@
 #!/usr/bin/env node
 import { createLogger } from '../log/logger.js';
-import { runCtlCommand } from './ctl-command.js';
-import { runLayersCommand } from './layers-command.js';
-import { runReportCommand } from './report-command.js';
-import { runRole } from './roles.js';
-import { runMountCommand } from './run-mount.js';
 import { HELP, VERSION } from './help.js';
 
-/** Entry point: only composes. Each subcommand returns its exit code. */
+/**
+ * Entry point: only composes. Each subcommand is loaded when it is asked for, so a local mount
+ * does not carry the webhook, CSI and sidecar code (tens of MiB of resident memory).
+ */
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -23,17 +21,17 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${VERSION}\n`);
       return 0;
     case 'mount':
-      return runMountCommand(rest, { createLogger });
+      return (await import('./run-mount.js')).runMountCommand(rest, { createLogger });
     case 'ctl':
-      return runCtlCommand(rest);
+      return (await import('./ctl-command.js')).runCtlCommand(rest);
     case 'layers':
-      return runLayersCommand(rest);
+      return (await import('./layers-command.js')).runLayersCommand(rest);
     case 'report':
-      return runReportCommand(rest);
+      return (await import('./report-command.js')).runReportCommand(rest);
     case 'webhook':
     case 'csi':
     case 'sidecar':
-      return runRole(command);
+      return (await import('./roles.js')).runRole(command);
     default:
       process.stderr.write(`fs-interposer: unknown command ${JSON.stringify(command)}\n\n${HELP}`);
       return 2;

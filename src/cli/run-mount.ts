@@ -5,7 +5,7 @@ import { createNullBackend } from '../backends/null/null-backend.js';
 import { createPassthroughBackend } from '../backends/passthrough/backend.js';
 import { startControlServer } from '../control/control-server.js';
 import { controlSocketPath } from '../control/socket-path.js';
-import { createStackRuntime } from '../runtime/stack-runtime.js';
+import { createStackRuntime, loadLayerFactories } from '../runtime/stack-runtime.js';
 import { startMetricsServer } from '../telemetry/metrics-server.js';
 import type { MetricsServer } from '../telemetry/metrics-server.js';
 import type { Backend } from '../vfs/types.js';
@@ -70,6 +70,7 @@ export async function runMountCommand(argv: string[], deps: CliDeps): Promise<nu
   const backend = createBackend(source, logger);
   let runtime;
   try {
+    await loadLayerFactories(config.value);
     runtime = createStackRuntime({ config: config.value, backend, logger, volume: volumeName(source) });
   } catch (err) {
     await backend.close?.();

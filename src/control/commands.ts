@@ -1,4 +1,6 @@
+import { parseConfigFile, parseLayerSpec } from '../config/index.js';
 import type { ConfigError } from '../config/index.js';
+import { loadLayerFactories } from '../runtime/stack-runtime.js';
 import type { ApplyResult, StackController } from '../layers/controller.js';
 
 /** A control request: one JSON object per line on the control socket. */
@@ -16,6 +18,11 @@ export const CONTROL_COMMANDS = ['status', 'set-layers SPEC', 'set-config FILE',
 export interface ControlTarget {
   controller: StackController;
   mountpoint: string;
+}
+
+/** A valid new configuration may name layers whose modules are not loaded yet. */
+async function preload(r: ReturnType<typeof parseLayerSpec>): Promise<void> {
+  if (r.ok) await loadLayerFactories(r.value);
 }
 
 function status(t: ControlTarget): unknown {
@@ -41,8 +48,10 @@ export async function execute(t: ControlTarget, req: ControlRequest): Promise<Co
     case 'status':
       return { ok: true, result: status(t) };
     case 'set-layers':
+      await preload(parseLayerSpec(req.spec));
       return applied(t, await t.controller.setLayers(req.spec));
     case 'set-config':
+      await preload(parseConfigFile(req.text));
       return applied(t, await t.controller.setConfigFile(req.text));
     case 'kill':
       await t.controller.kill();

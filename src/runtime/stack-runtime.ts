@@ -3,19 +3,31 @@ import { createTelemetryRegistry, podIdentityFromEnv } from '../telemetry/regist
 import type { Logger } from '../log/logger.js';
 import type { StackConfig } from '../config/index.js';
 import type { LayerFactory } from '../layers/build-stack.js';
+import type { Backend } from '../vfs/types.js';
 import { createStackController } from '../layers/controller.js';
 import type { StackController } from '../layers/controller.js';
-import { metricsLayerFactory } from '../layers/metrics-factory.js';
-import { recordLayerFactory } from '../layers/record-factory.js';
-import { traceLayerFactory } from '../layers/trace-factory.js';
-import type { Backend } from '../vfs/types.js';
 
-/** trace, metrics and record take observability deps (registry, volume) from buildStack's extras. */
-export const OBSERVABILITY_FACTORIES: Readonly<Record<string, LayerFactory>> = {
-  trace: traceLayerFactory as unknown as LayerFactory,
-  metrics: metricsLayerFactory as unknown as LayerFactory,
-  record: recordLayerFactory as unknown as LayerFactory,
+/**
+ * trace, metrics and record take observability deps (registry, volume) from buildStack's extras.
+ * Their modules (the OpenTelemetry SDK above all) are loaded only when a configuration asks for
+ * them: an idle mount does not pay their memory. `OBSERVABILITY_FACTORIES` is the live table
+ * buildStack reads at every build.
+ */
+const LOADERS: Readonly<Record<string, () => Promise<LayerFactory>>> = {
+  trace: async () => (await import('../layers/trace-factory.js')).traceLayerFactory as unknown as LayerFactory,
+  metrics: async () => (await import('../layers/metrics-factory.js')).metricsLayerFactory as unknown as LayerFactory,
+  record: async () => (await import('../layers/record-factory.js')).recordLayerFactory as unknown as LayerFactory,
 };
+
+export const OBSERVABILITY_FACTORIES: Record<string, LayerFactory> = {};
+
+/** Load the factories a configuration needs before building it. */
+export async function loadLayerFactories(config: Pick<StackConfig, 'layers'>): Promise<void> {
+  for (const { type } of config.layers) {
+    const load = LOADERS[type];
+    if (load !== undefined && OBSERVABILITY_FACTORIES[type] === undefined) OBSERVABILITY_FACTORIES[type] = await load();
+  }
+}
 
 export interface StackRuntimeOptions {
   config: StackConfig;

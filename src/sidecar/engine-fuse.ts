@@ -6,7 +6,7 @@ import { hasFlag } from '../fuse/init.js';
 import { InitFlag, NotifyCode } from '../fuse/protocol/constants.js';
 import { encodeNotifyHeader } from '../fuse/protocol/encode.js';
 import { createSession } from '../fuse/session.js';
-import { createStackRuntime } from '../runtime/stack-runtime.js';
+import { createStackRuntime, loadLayerFactories } from '../runtime/stack-runtime.js';
 import type { ServeSpec, ServedVolume, VolumeEngine } from './engine.js';
 
 /**
@@ -59,6 +59,7 @@ export function createFuseEngine(o: { registry: Registry }): VolumeEngine {
     return {
       done: session.done,
       async reconfigure(config) {
+        await loadLayerFactories(config);
         const r = await runtime.controller.apply(config);
         if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('; '));
       },

@@ -7,6 +7,7 @@ import { startMetricsServer } from '../telemetry/metrics-server.js';
 import { createTelemetryRegistry, podIdentityFromEnv } from '../telemetry/registry.js';
 import { parseLayerSpec } from '../config/index.js';
 import { parseAnnotationsFile } from './annotations.js';
+import { loadLayerFactories } from '../runtime/stack-runtime.js';
 import { createFuseEngine } from './engine-fuse.js';
 import { parseSidecarEnv } from './env.js';
 import { createFileWatcher } from './file-watcher.js';
@@ -74,6 +75,8 @@ async function main(): Promise<number> {
   const registry = createTelemetryRegistry({ identity: podIdentityFromEnv(process.env) });
   const annotationsPath = join(env.podinfoDir, 'annotations');
   warmUp(readOptional(annotationsPath), env.volumes);
+  // The observability layers' modules, loaded while still a standby (off the takeover path).
+  await loadLayerFactories({ layers: [{ type: 'trace' }, { type: 'metrics' }, { type: 'record' }] });
   const standby = new Promise<'stop'>((resolve) => process.once('SIGTERM', () => resolve('stop')));
   if ((await Promise.race([waitForActivation(), standby])) === 'stop') return 0;
   const server = createSidecarServer({
