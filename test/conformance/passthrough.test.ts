@@ -2,23 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createPassthroughBackend } from '../../src/backends/passthrough/backend.js';
-import type { Capability } from './suite.js';
-import { describeConformance } from './suite.js';
+import { describeConformance, passthroughCapabilities } from './suite.js';
 
 const isRoot = process.getuid?.() === 0;
 
-const caps = new Set<Capability>([
-  'hostDir',
-  'xattr',
-  'fallocate',
-  'seekHole',
-  'copyFileRange',
-  'locks',
-  'lockOwners',
-  'strictSymlinks',
-  'blocks',
-  ...(isRoot ? (['ownership', 'devices', 'privileged'] as const) : []),
-]);
+const caps = passthroughCapabilities({ root: isRoot, lockOwners: true });
 
 describeConformance(
   `passthrough over a temp dir (${isRoot ? 'root' : 'unprivileged'})`,

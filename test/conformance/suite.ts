@@ -16,6 +16,25 @@ import { createHarness, createSuiteContext } from './harness.js';
 export type { Capability, ConformanceTarget, Harness } from './harness.js';
 
 /**
+ * What the passthrough backend supports, in-process or through a mount: `root` adds ownership,
+ * device nodes and trusted.* xattrs; `lockOwners` (explicit FUSE lock owners) is in-process only.
+ */
+export function passthroughCapabilities(o: { root: boolean; lockOwners: boolean }): Set<Capability> {
+  return new Set<Capability>([
+    'hostDir',
+    'xattr',
+    'fallocate',
+    'seekHole',
+    'copyFileRange',
+    'locks',
+    'strictSymlinks',
+    'blocks',
+    ...(o.lockOwners ? (['lockOwners'] as const) : []),
+    ...(o.root ? (['ownership', 'devices', 'privileged'] as const) : []),
+  ]);
+}
+
+/**
  * The POSIX conformance suite, written once and run against any Backend in-process through
  * `createStack([], backend)` (go-fuse's posixtest is the model). `makeTarget` gives a fresh,
  * empty volume per case; `caps` names what the backend supports beyond the core ops, so cases

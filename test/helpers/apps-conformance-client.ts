@@ -17,8 +17,7 @@ import {
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createPassthroughBackend } from '../../src/backends/passthrough/backend.js';
-import { describeConformance } from '../conformance/suite.js';
-import type { Capability } from '../conformance/suite.js';
+import { describeConformance, passthroughCapabilities } from '../conformance/suite.js';
 import { startMount, tempDir } from './mount.js';
 import type { MountHandle } from './mount.js';
 
@@ -38,16 +37,7 @@ const gid = process.getgid!();
 
 // What a non-root client can do: like the root run of conformance-mount, minus ownership,
 // device nodes and trusted.* xattrs.
-const caps = new Set<Capability>([
-  'hostDir',
-  'xattr',
-  'fallocate',
-  'seekHole',
-  'copyFileRange',
-  'locks',
-  'strictSymlinks',
-  'blocks',
-]);
+const caps = passthroughCapabilities({ root: false, lockOwners: false });
 
 let mount: MountHandle | undefined;
 let src = process.env.FSI_CONF_SRC ?? '';

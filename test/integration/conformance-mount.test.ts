@@ -2,8 +2,7 @@ import { afterAll, beforeAll, jest } from '@jest/globals';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPassthroughBackend } from '../../src/backends/passthrough/backend.js';
-import { describeConformance } from '../conformance/suite.js';
-import type { Capability } from '../conformance/suite.js';
+import { describeConformance, passthroughCapabilities } from '../conformance/suite.js';
 import { startMount, tempDir } from '../helpers/mount.js';
 import type { MountHandle } from '../helpers/mount.js';
 
@@ -16,17 +15,7 @@ jest.setTimeout(60_000);
  * syscall -> kernel FUSE -> our engine -> our passthrough backend -> the host filesystem.
  */
 const isRoot = process.getuid?.() === 0;
-const caps = new Set<Capability>([
-  'hostDir',
-  'xattr',
-  'fallocate',
-  'seekHole',
-  'copyFileRange',
-  'locks',
-  'strictSymlinks',
-  'blocks',
-  ...(isRoot ? (['ownership', 'devices', 'privileged'] as const) : []),
-]);
+const caps = passthroughCapabilities({ root: isRoot, lockOwners: false });
 
 let mount: MountHandle;
 let src: string;
