@@ -1,4 +1,6 @@
+import { constants as fsConstants } from 'node:fs';
 import type { Logger } from '../log/logger.js';
+import { O_ACCMODE, O_RDWR, O_WRONLY } from '../sys/constants.js';
 import { FsError } from '../vfs/errors.js';
 import type { Stack } from '../vfs/stack.js';
 import type { Caller, FsOp, OpArgsMap, OpResultMap } from '../vfs/types.js';
@@ -79,10 +81,7 @@ export function childPath(ctx: SessionContext, parent: number, name: string): st
 }
 
 const REOPEN_STRIP = 0o100 | 0o200 | 0o1000; // O_CREAT | O_EXCL | O_TRUNC
-const O_ACCMODE = 0o3;
-const O_WRONLY = 0o1;
-const O_RDWR = 0o2;
-const O_APPEND = 0o2000;
+const { O_APPEND } = fsConstants;
 
 /**
  * The flags to open the backing file with. With the writeback cache the kernel reads pages

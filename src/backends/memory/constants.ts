@@ -26,18 +26,19 @@ export const O_EXCL = 0o200;
 export const O_TRUNC = 0o1000;
 export const O_APPEND = 0o2000;
 
-export const RENAME_NOREPLACE = 1;
-export const RENAME_EXCHANGE = 2;
-export const RENAME_WHITEOUT = 4;
-
-export const FALLOC_FL_KEEP_SIZE = 0x01;
-export const FALLOC_FL_PUNCH_HOLE = 0x02;
-export const FALLOC_FL_COLLAPSE_RANGE = 0x08;
-export const FALLOC_FL_ZERO_RANGE = 0x10;
-export const FALLOC_FL_INSERT_RANGE = 0x20;
-
-export const SEEK_DATA = 3;
-export const SEEK_HOLE = 4;
+// The kernel's flag values, defined once with the syscall bindings.
+export {
+  FALLOC_FL_COLLAPSE_RANGE,
+  FALLOC_FL_INSERT_RANGE,
+  FALLOC_FL_KEEP_SIZE,
+  FALLOC_FL_PUNCH_HOLE,
+  FALLOC_FL_ZERO_RANGE,
+  RENAME_EXCHANGE,
+  RENAME_NOREPLACE,
+  RENAME_WHITEOUT,
+  SEEK_DATA,
+  SEEK_HOLE,
+} from '../../sys/constants.js';
 
 export const XATTR_CREATE = 1;
 export const XATTR_REPLACE = 2;

@@ -1,3 +1,4 @@
+import { constants as fsConstants } from 'node:fs';
 import { FsError } from '../../vfs/errors.js';
 import type { OpenResult } from '../../vfs/types.js';
 import { backingOpenFlags, childPath, fileHandle, handlePath, nodePath, run } from '../context.js';
@@ -98,7 +99,7 @@ export const write: Handler = async (ctx, req) => {
   return replyWritten(b, n);
 };
 
-const O_APPEND = 0o2000;
+const { O_APPEND } = fsConstants;
 
 /**
  * O_APPEND writes are not idempotent: record the size before each one (keyed by `unique`), and
