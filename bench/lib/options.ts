@@ -30,6 +30,28 @@ function engineSystems(quick: boolean): SystemSpec[] {
 }
 
 /** Configured-but-idle layers against the bare engine: what an inactive stack costs. */
+/**
+ * Every layer with a rate, delay or limit configured but inactive (rate 0, no window, no limit):
+ * the cost of a stack that is ready for a fault run but not disturbing anything (issue 6).
+ */
+export const INACTIVE_STACK = [
+  'apiVersion: fs-interposer/v1',
+  'kind: LayerStack',
+  'seed: 1',
+  'layers:',
+  '  - {type: fault, rate: 0}',
+  '  - {type: latency}',
+  '  - {type: throttle}',
+  '  - {type: quota}',
+  '  - {type: shuffle, readdir: false}',
+  '',
+].join('\n');
+
+const inactiveSystems: SystemSpec[] = [
+  { kind: 'fsi', name: 'fsi' },
+  { kind: 'fsi', name: 'fsi+inactive', config: INACTIVE_STACK },
+];
+
 const layerSystems: SystemSpec[] = [
   { kind: 'fsi', name: 'fsi' },
   { kind: 'fsi', name: 'fsi+metrics', layers: 'metrics' },
@@ -59,6 +81,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       only: { type: 'string' },
       'hp-binary': { type: 'string' },
       'layers-overhead': { type: 'boolean', default: false },
+      'inactive-layers': { type: 'boolean', default: false },
       'no-docs': { type: 'boolean', default: false },
       fsi: { type: 'string', multiple: true },
       'cpu-prof-dir': { type: 'string' },
@@ -70,7 +93,8 @@ export function parseOptions(argv: string[]): BenchOptions {
   const custom = v.fsi !== undefined || v['cpu-prof-dir'] !== undefined;
   const candidates = custom
     ? customSystems(v.fsi ?? ['fsi'], v['cpu-prof-dir'])
-    : v['layers-overhead'] ? layerSystems : engineSystems(quick);
+    : v['layers-overhead'] ? layerSystems
+    : v['inactive-layers'] ? inactiveSystems : engineSystems(quick);
   const o: BenchOptions = {
     quick,
     reps: v.reps ? Number(v.reps) : quick ? 2 : 5,
@@ -80,7 +104,9 @@ export function parseOptions(argv: string[]): BenchOptions {
   };
   if (v.only) o.only = v.only.split(',');
   // Experiments (custom systems, profiles) never overwrite the published tables.
-  if (!v['no-docs'] && !custom) o.section = v['layers-overhead'] ? 'Layers overhead' : 'Engine';
+  if (!v['no-docs'] && !custom) {
+    o.section = v['layers-overhead'] ? 'Layers overhead' : v['inactive-layers'] ? 'Inactive layers' : 'Engine';
+  }
   if (!Number.isInteger(o.reps) || o.reps < 1) throw new Error('--reps: expected a positive integer');
   return o;
 }

@@ -79,6 +79,52 @@ function cpuTable(r: RunResults): string[] {
   return lines;
 }
 
+/** Per-repetition ratios of `system` to `base` (runs are interleaved, so repetition k of each is a pair). */
+function pairedRatios(r: RunResults, system: string, base: string, metric: string, key: 'value' | 'cpuPerOp'): Summary {
+  const at = (sys: string, rep: number): number => {
+    const s = r.samples.find((x) => x.system === sys && x.metric === metric && x.rep === rep);
+    if (!s) return Number.NaN;
+    return key === 'value' ? s.value : s.cpuSeconds === undefined ? Number.NaN : s.cpuSeconds / s.ops;
+  };
+  const reps = [...new Set(r.samples.filter((x) => x.metric === metric).map((x) => x.rep))];
+  return summarize(reps.map((k) => ratio(at(system, k), at(base, k))));
+}
+
+/** The 3 % goal of an idle layer stack (issue 6), judged on paired ratios to the bare engine. */
+export const IDLE_GOAL = 0.03;
+
+function verdict(thr: Summary, cpu: Summary): string {
+  if (thr.n === 0) return 'n/a';
+  const cpuAgrees = Number.isFinite(cpu.median) && cpu.median <= 1 + IDLE_GOAL;
+  if (thr.median >= 1 - IDLE_GOAL && cpuAgrees) return 'met';
+  if (thr.min <= 1 && thr.max >= 1 - IDLE_GOAL && cpuAgrees) return 'met (difference below the noise floor; CPU per op agrees)';
+  return cpuAgrees ? 'not met (throughput)' : 'not met (CPU per op)';
+}
+
+/** Every fs-interposer variant against the bare engine `fsi`, pair by pair. */
+function againstBareTable(r: RunResults): string[] {
+  const base = 'fsi';
+  const variants = r.meta.systems.filter((s) => s !== NATIVE && s !== HP && s !== base);
+  if (!r.meta.systems.includes(base) || variants.length === 0) return [];
+  const lines = [
+    `Against the bare engine (\`${base}\`): the median of the per-repetition ratios (runs are interleaved, so`,
+    'repetition k of each system is a pair), with the lowest and highest pair. Throughput: higher is better;',
+    `CPU per op: lower is better. Goal for idle layers: within ${IDLE_GOAL * 100} % of the bare engine.`,
+    '',
+    '| workload | system | throughput ratio (min–max) | CPU per op ratio (min–max) | within 3 % |',
+    '|---|---|---|---|---|',
+  ];
+  const span = (s: Summary): string => (s.n === 0 ? 'n/a' : `${s.median.toFixed(3)} (${s.min.toFixed(2)}–${s.max.toFixed(2)})`);
+  for (const m of r.metrics) {
+    for (const v of variants) {
+      const thr = pairedRatios(r, v, base, m.metric, 'value');
+      const cpu = pairedRatios(r, v, base, m.metric, 'cpuPerOp');
+      lines.push(`| ${m.title} | ${v} | ${span(thr)} | ${span(cpu)} | ${verdict(thr, cpu)} |`);
+    }
+  }
+  return [...lines, ''];
+}
+
 function memoryTable(r: RunResults): string[] {
   const sys = Object.keys(r.memory);
   const lines = ['| server | RSS idle (MiB) | RSS peak over the run (MiB) |', '|---|---|---|'];
@@ -103,6 +149,7 @@ export function renderMarkdown(r: RunResults): string {
     '',
     ...cpuTable(r),
     '',
+    ...againstBareTable(r),
     ...memoryTable(r),
     ...(r.errors.length ? ['', 'Failed runs:', '', ...r.errors.map((e) => `- ${e}`)] : []),
     '',

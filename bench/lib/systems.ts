@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sh, sleep } from './sh.js';
 
@@ -27,7 +27,15 @@ export interface System {
 export type SystemSpec =
   | { kind: 'native'; name: string }
   | { kind: 'hp'; name: string; binary: string }
-  | { kind: 'fsi'; name: string; options?: string; layers?: string; cpuProfDir?: string };
+  | {
+      kind: 'fsi';
+      name: string;
+      options?: string;
+      layers?: string;
+      /** A layer config document, written next to the mount point and passed as --config. */
+      config?: string;
+      cpuProfDir?: string;
+    };
 
 export interface SystemEnv {
   source: string;
@@ -55,6 +63,11 @@ function command(spec: SystemSpec, env: SystemEnv, mnt: string): [string, string
   const opts = spec.options ? ['-o', spec.options] : [];
   const node = spec.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${spec.cpuProfDir}`] : [];
   const layers = spec.layers ? ['--layers', spec.layers] : [];
+  if (spec.config !== undefined) {
+    const file = `${mnt}.config.yaml`;
+    writeFileSync(file, spec.config);
+    layers.push('--config', file);
+  }
   const cli = join(env.repo, 'dist/src/cli/main.js');
   return [process.execPath, [...node, cli, 'mount', env.source, mnt, ...opts, '--log-level', 'warn', ...layers]];
 }

@@ -61,6 +61,21 @@ describe('markdown report', () => {
     expect(md).toContain('| fsi | 60.0 | 90.0 |');
   });
 
+  it('judges an idle stack against the bare engine pair by pair, CPU per op included', () => {
+    const r = results();
+    r.meta.systems = ['fsi', 'fsi+idle', 'fsi+slow'];
+    const s = (system: string, rep: number, value: number, cpuSeconds: number) => ({ system, metric: 'seqread', rep, value, ops: 1000, cpuSeconds });
+    // Rep 0 was a noisy minute for everyone; the pairs still agree for fsi+idle.
+    r.samples = [
+      s('fsi', 0, 400, 0.1), s('fsi+idle', 0, 380, 0.1), s('fsi+slow', 0, 300, 0.13),
+      s('fsi', 1, 500, 0.1), s('fsi+idle', 1, 480, 0.1), s('fsi+slow', 1, 400, 0.13),
+      s('fsi', 2, 510, 0.1), s('fsi+idle', 2, 520, 0.101), s('fsi+slow', 2, 420, 0.12),
+    ];
+    const md = renderMarkdown(r);
+    expect(md).toMatch(/\| seq read 1 MiB \| fsi\+idle \| 0\.960 \(0\.95–1\.02\) \| 1\.000 \(1\.00–1\.01\) \| met \(difference below the noise floor; CPU per op agrees\) \|/);
+    expect(md).toMatch(/\| seq read 1 MiB \| fsi\+slow \| 0\.800 .*\| not met \(CPU per op\) \|/);
+  });
+
   it('replaces only its own section of docs/benchmarks.md', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'bench-')), 'benchmarks.md');
     writeFileSync(file, '# Benchmarks\n\n## Webhook\n\nkeep me\n\n## Engine\n\nold\n\n## Crash\n\nkeep too\n');
