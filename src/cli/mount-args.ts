@@ -12,6 +12,8 @@ export interface MountArgs {
   entryTimeout: number;
   attrTimeout: number;
   readers: number;
+  /** READ/WRITE served in the reader threads while no layer is active (default on). */
+  readerIo: boolean;
   metricsPort?: number;
   metricsSocket?: string;
   record?: string;
@@ -28,6 +30,7 @@ export const FUSE_OPTIONS = [
   'entry_timeout=SECONDS',
   'attr_timeout=SECONDS',
   'readers=N',
+  'no_reader_io',
 ] as const;
 
 type Result = { ok: true; value: MountArgs } | { ok: false; errors: string[] };
@@ -51,6 +54,7 @@ function applyOption(a: MountArgs, opt: string, errors: string[]): void {
     case 'entry_timeout': a.entryTimeout = num(0, 86400); break;
     case 'attr_timeout': a.attrTimeout = num(0, 86400); break;
     case 'readers': a.readers = num(1, 16); break;
+    case 'no_reader_io': a.readerIo = false; break;
     default:
       errors.push(`-o ${opt}: unknown option; accepted: ${FUSE_OPTIONS.join(', ')}`);
   }
@@ -89,6 +93,7 @@ export function parseMountArgs(argv: string[]): Result {
     entryTimeout: 1,
     attrTimeout: 1,
     readers: 2,
+    readerIo: true,
     logLevel: v['log-level'] ?? 'info',
   };
   if (v.config) a.configFile = v.config;

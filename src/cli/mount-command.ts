@@ -69,6 +69,7 @@ export async function startMount(a: MountArgs, deps: MountDeps): Promise<Running
     stack: deps.stack,
     logger: deps.logger,
     times: { entryTimeout: a.entryTimeout, attrTimeout: a.attrTimeout },
+    directIo: a.readerIo,
   });
   let stopping: Promise<void> | undefined;
   const stop = (reason: string): Promise<void> => {

@@ -94,7 +94,7 @@ export async function runMountCommand(argv: string[], deps: CliDeps): Promise<nu
   holder.onSwap(() => void mount.session.invalidateAll());
   const control = await startControlServer({
     socketPath: controlSocketPath(mount.mountpoint),
-    target: { controller: runtime.controller, mountpoint: mount.mountpoint },
+    target: { controller: runtime.controller, mountpoint: mount.mountpoint, engine: () => mount.session.stats() },
     logger,
   });
   let signalled = false;

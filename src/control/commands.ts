@@ -18,6 +18,8 @@ export const CONTROL_COMMANDS = ['status', 'set-layers SPEC', 'set-config FILE',
 export interface ControlTarget {
   controller: StackController;
   mountpoint: string;
+  /** The FUSE engine's counters (open handles, requests the reader threads served). */
+  engine?: () => unknown;
 }
 
 /** A valid new configuration may name layers whose modules are not loaded yet. */
@@ -26,7 +28,7 @@ async function preload(r: ReturnType<typeof parseLayerSpec>): Promise<void> {
 }
 
 function status(t: ControlTarget): unknown {
-  return { mountpoint: t.mountpoint, ...t.controller.status() };
+  return { mountpoint: t.mountpoint, ...t.controller.status(), ...(t.engine && { engine: t.engine() }) };
 }
 
 function applied(t: ControlTarget, r: ApplyResult): ControlResponse {

@@ -4,6 +4,7 @@ import { O_ACCMODE, O_RDWR, O_WRONLY } from '../sys/constants.js';
 import { FsError } from '../vfs/errors.js';
 import type { Stack } from '../vfs/stack.js';
 import type { Caller, FsOp, OpArgsMap, OpResultMap } from '../vfs/types.js';
+import type { DirectIoTable } from './direct-io.js';
 import type { HandleTable, FileHandle } from './handles.js';
 import type { NegotiatedInit } from './init.js';
 import type { NodeTable } from './nodes.js';
@@ -43,6 +44,8 @@ export interface SessionContext {
    * changed st_nlink of the other names of an inode). Asynchronous, never waits for the kernel.
    */
   invalidateAttrs?(nodeIds: readonly number[]): void;
+  /** READ/WRITE served by the reader threads (direct-io.ts); absent when switched off. */
+  readonly direct?: DirectIoTable;
   /** Register a backing fd for kernel passthrough; returns the backing id. */
   openBacking?(fd: number): number;
   closeBacking?(id: number): void;

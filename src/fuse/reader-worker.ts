@@ -7,8 +7,9 @@
  * Slot states live in an Int32Array at the start of the SAB: 0 free, 1 taken by the main
  * thread. The last int is a wake-up counter that the main thread bumps when it frees a slot.
  */
-import { readSync } from 'node:fs';
+import { readSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { serveDirect } from './direct-io.js';
 
 export interface ReaderData {
   fd: number;
@@ -17,6 +18,8 @@ export interface ReaderData {
   slotSize: number;
   /** Byte offset of slot 0 in the SAB (after the control ints). */
   dataOffset: number;
+  /** The direct I/O table (direct-io.ts): READ/WRITE this thread serves itself. */
+  direct?: SharedArrayBuffer;
 }
 
 export type ReaderMessage = number | { type: 'end'; code: string };
@@ -30,6 +33,7 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
     Buffer.from(d.sab, d.dataOffset + i * d.slotSize, d.slotSize),
   );
   const wake = d.slots;
+  const direct = d.direct ? new Int32Array(d.direct) : undefined;
   for (;;) {
     let slot = -1;
     for (let i = 0; i < d.slots; i++) {
@@ -58,9 +62,22 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
       port.postMessage({ type: 'end', code: 'EOF' } satisfies ReaderMessage);
       return;
     }
+    if (direct && reply(d.fd, slots[slot]!, serveDirect(direct, slots[slot]!, n))) continue;
     Atomics.store(ctrl, slot, 1);
     port.postMessage(n * 64 + slot);
   }
+}
+
+/** Write a reply served here; false when the frame is the main thread's (len -1). */
+function reply(fd: number, buf: Buffer, len: number): boolean {
+  if (len < 0) return false;
+  try {
+    writeSync(fd, buf, 0, len);
+  } catch {
+    // ENOENT: the request was interrupted and is gone; ENODEV: the mount is gone (the next
+    // read says so and ends this thread).
+  }
+  return true;
 }
 
 if (parentPort) run(workerData as ReaderData, parentPort);

@@ -3,7 +3,9 @@ import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log/logger.js';
 import type { Stack } from '../vfs/stack.js';
+import { randomInt } from 'node:crypto';
 import { createBackingTable } from './backing.js';
+import { createDirectIoTable } from './direct-io.js';
 import type { CacheTimes, SessionContext } from './context.js';
 import { createHandleTable } from './handles.js';
 import type { NegotiatedInit } from './init.js';
@@ -31,6 +33,11 @@ export interface SessionOptions {
   /** Requests in flight per reader (each holds one max_write + 4 KiB slot). */
   slotsPerReader?: number;
   /**
+   * Serve READ/WRITE of files opened under an empty stack in the reader threads (default on;
+   * direct-io.ts). Off: every request goes through the main thread.
+   */
+  directIo?: boolean;
+  /**
    * Crash custody: where this connection's node journal and intent log live. A successor given
    * the same directory resolves every node ID its predecessor handed out.
    */
@@ -42,13 +49,24 @@ export interface FuseSession {
   readonly done: Promise<void>;
   readonly inFlight: number;
   /**
-   * Drop the kernel's cached data and attributes of every node (after a live stack swap, so the
+   * After a live stack swap: the reader threads stop serving READ/WRITE themselves if the new
+   * stack has layers, and the kernel's cached data and attributes of every node go (so the
    * new layers see the next reads). Written from the threadpool: an invalidation can wait on a
    * page lock held by a READ that the main thread has yet to answer.
    */
   invalidateAll(): Promise<number>;
+  /** Counters for `fs-interposer ctl MNT status`. */
+  stats(): SessionStats;
   /** Abort in-flight requests and close our fds (the kernel aborts what is still queued). */
   close(): Promise<void>;
+}
+
+export interface SessionStats {
+  /** Requests the main thread is serving. */
+  inFlight: number;
+  openHandles: number;
+  /** READ/WRITE served by the reader threads themselves (direct-io.ts). */
+  directIo: { enabled: boolean; files: number; served: number } | 'off';
 }
 
 const CONTROL_INTS = 1; // + one per slot
@@ -103,10 +121,14 @@ export function createSession(o: SessionOptions): FuseSession {
   const slots = Math.min(o.slotsPerReader ?? 8, 63);
   const slotSize = o.init.maxWrite + 4096 + 80;
   const custody = o.stateDir === undefined ? undefined : openCustody(o.stateDir, logger);
+  const epoch = randomInt(1, 0x1f_ffff);
+  const direct = o.directIo === false ? undefined : createDirectIoTable(epoch);
+  direct?.setEnabled(o.stack().layers.length === 0);
   const ctx: SessionContext = {
     nodes: custody?.nodes ?? createNodeTable(),
     ...(custody && { intents: custody.intents }),
-    handles: createHandleTable(),
+    ...(direct && { direct }),
+    handles: createHandleTable(epoch),
     init: o.init,
     times: { entryTimeout: o.times?.entryTimeout ?? 1, attrTimeout: o.times?.attrTimeout ?? 1 },
     logger,
@@ -132,7 +154,7 @@ export function createSession(o: SessionOptions): FuseSession {
     const sab = new SharedArrayBuffer(dataOffset + slots * slotSize);
     const ctrl = new Int32Array(sab, 0, slots + CONTROL_INTS);
     const bufs = Array.from({ length: slots }, (_, i) => Buffer.from(sab, dataOffset + i * slotSize, slotSize));
-    const data: ReaderData = { fd, sab, slots, slotSize, dataOffset };
+    const data: ReaderData = { fd, sab, slots, slotSize, dataOffset, ...(direct && { direct: direct.sab }) };
     const worker = new Worker(new URL('./reader-worker.js', import.meta.url), { workerData: data });
     workers.push(worker);
 
@@ -171,6 +193,8 @@ export function createSession(o: SessionOptions): FuseSession {
   }
 
   const invalidateAll = async (): Promise<number> => {
+    // A stack with layers must see every READ and WRITE: the readers stop serving them at once.
+    direct?.setEnabled(o.stack().layers.length === 0);
     let sent = 0;
     for (const id of [...ctx.nodes.ids()]) {
       try {
@@ -190,6 +214,11 @@ export function createSession(o: SessionOptions): FuseSession {
     get inFlight() {
       return server.inFlight;
     },
+    stats: () => ({
+      inFlight: server.inFlight,
+      openHandles: ctx.handles.size,
+      directIo: direct ? { enabled: direct.enabled, files: direct.size, served: direct.served } : 'off',
+    }),
     async close() {
       server.abortAll();
       for (const fd of o.fds) {

@@ -27,8 +27,16 @@ function openFlags(ctx: SessionContext, r: OpenResult): { flags: number; backing
   return { flags, backingId };
 }
 
+/** Ask the backend for the file's fd: for kernel passthrough, or for the readers' direct I/O. */
 function wantPassthrough(ctx: SessionContext): boolean {
-  return ctx.init.passthrough && !ctx.stack().needsData;
+  const stack = ctx.stack();
+  return (ctx.init.passthrough && !stack.needsData) || (ctx.direct?.enabled === true && stack.layers.length === 0);
+}
+
+/** Files the kernel does not pass through are served by the reader threads while no layer is active. */
+function registerDirect(ctx: SessionContext, fh: number, r: OpenResult, backingId: number): void {
+  if (backingId > 0 || r.backingFd === undefined || ctx.direct === undefined) return;
+  if (ctx.stack().layers.length === 0) ctx.direct.register(fh, r.backingFd);
 }
 
 export const open: Handler = async (ctx, req) => {
@@ -38,6 +46,7 @@ export const open: Handler = async (ctx, req) => {
   const r = await run(ctx, req, 'open', { path, flags: backingOpenFlags(ctx, flags), passthrough: wantPassthrough(ctx) });
   const { flags: of, backingId } = openFlags(ctx, r);
   const fh = ctx.handles.add({ kind: 'file', backendFh: r.fh, nodeId: req.h.nodeid, path, flags, backingId });
+  registerDirect(ctx, fh, r, backingId);
   const len = O + encodeOpenOut(req.buf, O, fh, of, backingId);
   encodeOutHeader(req.buf, len, 0);
   return len;
@@ -59,6 +68,7 @@ export const create: Handler = async (ctx, req) => {
   const nodeId = ctx.nodes.lookedUp(req.h.nodeid, name, r.attr.ino);
   const { flags: of, backingId } = openFlags(ctx, r);
   const fh = ctx.handles.add({ kind: 'file', backendFh: r.fh, nodeId, path, flags, backingId });
+  registerDirect(ctx, fh, r, backingId);
   let len = O + encodeEntryOut(b, O, nodeId, r.attr, ctx.times);
   len += encodeOpenOut(b, len, fh, of, backingId);
   encodeOutHeader(b, len, 0);
@@ -142,7 +152,10 @@ export const fsync: Handler = async (ctx, req) => {
 
 export const release: Handler = async (ctx, req) => {
   requireArgs(req.h, A, ArgSize.release, 'RELEASE');
-  const h = ctx.handles.remove(readU64(req.buf, A));
+  const fhId = readU64(req.buf, A);
+  // Before the backend closes the fd: no reader may use it from here on.
+  ctx.direct?.unregister(fhId);
+  const h = ctx.handles.remove(fhId);
   if (h === undefined) return replyEmpty(req);
   if (h.backingId && ctx.closeBacking) ctx.closeBacking(h.backingId);
   const flags = req.buf.readUInt32LE(A + 8);
