@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { META_IO } from '../sys/fs-type.js';
+import type { MetaIo } from '../sys/fs-type.js';
 
 export interface MountArgs {
   source: string;
@@ -14,6 +16,8 @@ export interface MountArgs {
   readers: number;
   /** READ/WRITE served in the reader threads while no layer is active (default on). */
   readerIo: boolean;
+  /** Metadata system calls inline on the main thread, on the threadpool, or by filesystem type. */
+  metaIo: MetaIo;
   metricsPort?: number;
   metricsSocket?: string;
   record?: string;
@@ -31,6 +35,7 @@ export const FUSE_OPTIONS = [
   'attr_timeout=SECONDS',
   'readers=N',
   'no_reader_io',
+  'meta_io=auto|inline|pool',
 ] as const;
 
 type Result = { ok: true; value: MountArgs } | { ok: false; errors: string[] };
@@ -55,6 +60,10 @@ function applyOption(a: MountArgs, opt: string, errors: string[]): void {
     case 'attr_timeout': a.attrTimeout = num(0, 86400); break;
     case 'readers': a.readers = num(1, 16); break;
     case 'no_reader_io': a.readerIo = false; break;
+    case 'meta_io':
+      if (META_IO.includes(value as MetaIo)) a.metaIo = value as MetaIo;
+      else errors.push(`-o meta_io: expected one of ${META_IO.join(', ')}, got ${JSON.stringify(value ?? '')}`);
+      break;
     default:
       errors.push(`-o ${opt}: unknown option; accepted: ${FUSE_OPTIONS.join(', ')}`);
   }
@@ -94,6 +103,7 @@ export function parseMountArgs(argv: string[]): Result {
     attrTimeout: 1,
     readers: 2,
     readerIo: true,
+    metaIo: 'auto',
     logLevel: v['log-level'] ?? 'info',
   };
   if (v.config) a.configFile = v.config;

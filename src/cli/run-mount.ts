@@ -9,6 +9,8 @@ import { createStackRuntime, loadLayerFactories } from '../runtime/stack-runtime
 import { startMetricsServer } from '../telemetry/metrics-server.js';
 import type { MetricsServer } from '../telemetry/metrics-server.js';
 import type { Backend } from '../vfs/types.js';
+import { setInlineSyscalls } from '../sys/libc.js';
+import { resolveMetaIo } from '../sys/fs-type.js';
 import { parseMountArgs } from './mount-args.js';
 import type { MountArgs } from './mount-args.js';
 import { startMount } from './mount-command.js';
@@ -20,14 +22,18 @@ export interface CliDeps {
   createLogger(o: LoggerOptions): Logger;
 }
 
-function createBackend(source: SourceSpec, logger: Logger): Backend {
+function createBackend(source: SourceSpec, a: MountArgs, logger: Logger): Backend {
   switch (source.kind) {
     case 'memory':
       return createMemoryBackend();
     case 'null':
       return createNullBackend();
-    case 'directory':
+    case 'directory': {
+      const io = resolveMetaIo(a.metaIo, source.path);
+      setInlineSyscalls(io.inline);
+      logger.info({ filesystem: io.fs.name, metaIo: io.inline ? 'inline' : 'pool' }, 'metadata system calls');
       return createPassthroughBackend({ root: source.path, logger });
+    }
   }
 }
 
@@ -67,7 +73,7 @@ export async function runMountCommand(argv: string[], deps: CliDeps): Promise<nu
   if (problems.length > 0 || !config.ok) return fail(problems);
 
   const logger = deps.createLogger({ level: a.logLevel });
-  const backend = createBackend(source, logger);
+  const backend = createBackend(source, a, logger);
   let runtime;
   try {
     await loadLayerFactories(config.value);

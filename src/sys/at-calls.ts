@@ -1,4 +1,4 @@
-import { callAsync, libc } from './libc.js';
+import { callMeta, libc } from './libc.js';
 import { UTIME_NOW, UTIME_OMIT } from './constants.js';
 
 export type TimeSpec = bigint | 'now' | undefined;
@@ -36,7 +36,7 @@ export async function utimensat(
   times: { atime: TimeSpec; mtime: TimeSpec },
   flags: number,
 ): Promise<void> {
-  await callAsync(
+  await callMeta(
     libc.utimensat,
     'utimensat',
     dirfd,
@@ -47,7 +47,7 @@ export async function utimensat(
 }
 
 export async function futimens(fd: number, atime: TimeSpec, mtime: TimeSpec): Promise<void> {
-  await callAsync(libc.futimens, 'futimens', fd, timespecPair(atime, mtime));
+  await callMeta(libc.futimens, 'futimens', fd, timespecPair(atime, mtime));
 }
 
 export async function renameat2(
@@ -55,7 +55,7 @@ export async function renameat2(
   to: { dirfd: number; name: string },
   flags: number,
 ): Promise<void> {
-  await callAsync(libc.renameat2, 'renameat2', from.dirfd, from.name, to.dirfd, to.name, flags);
+  await callMeta(libc.renameat2, 'renameat2', from.dirfd, from.name, to.dirfd, to.name, flags);
 }
 
 export async function mknodat(
@@ -64,7 +64,7 @@ export async function mknodat(
   mode: number,
   rdev: number,
 ): Promise<void> {
-  await callAsync(libc.mknodat, 'mknodat', dirfd, name, mode, BigInt(rdev));
+  await callMeta(libc.mknodat, 'mknodat', dirfd, name, mode, BigInt(rdev));
 }
 
 export async function faccessat(
@@ -73,7 +73,7 @@ export async function faccessat(
   mask: number,
   flags: number,
 ): Promise<void> {
-  await callAsync(libc.faccessat, 'faccessat', dirfd, name, mask, flags);
+  await callMeta(libc.faccessat, 'faccessat', dirfd, name, mask, flags);
 }
 
 /** fchmodat; with AT_SYMLINK_NOFOLLOW a symlink is refused (EOPNOTSUPP), never followed. */
@@ -83,5 +83,5 @@ export async function fchmodat(
   mode: number,
   flags: number,
 ): Promise<void> {
-  await callAsync(libc.fchmodat, 'fchmodat', dirfd, name, mode, flags);
+  await callMeta(libc.fchmodat, 'fchmodat', dirfd, name, mode, flags);
 }

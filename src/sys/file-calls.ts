@@ -1,4 +1,4 @@
-import { callAsync, libc } from './libc.js';
+import { callAsync, callMeta, libc } from './libc.js';
 
 export async function fallocate(
   fd: number,
@@ -10,7 +10,7 @@ export async function fallocate(
 
 /** lseek(2), for SEEK_DATA/SEEK_HOLE (Node has no lseek at all). */
 export function lseek(fd: number, offset: number, whence: number): Promise<number> {
-  return callAsync(libc.lseek, 'lseek', fd, offset, whence);
+  return callMeta(libc.lseek, 'lseek', fd, offset, whence);
 }
 
 /** copy_file_range(2) with explicit offsets (the fds' own offsets stay untouched). */
@@ -51,7 +51,7 @@ export interface StatFsResult {
 /** fstatfs(2): Node's statfs lacks f_namelen and f_frsize. Layout of struct statfs on LP64 Linux. */
 export async function fstatfs(fd: number): Promise<StatFsResult> {
   const buf = Buffer.alloc(120);
-  await callAsync(libc.fstatfs, 'fstatfs', fd, buf);
+  await callMeta(libc.fstatfs, 'fstatfs', fd, buf);
   const u64 = (off: number): number => Number(buf.readBigUInt64LE(off));
   return {
     type: u64(0),

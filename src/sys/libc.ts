@@ -47,6 +47,29 @@ export function callAsync(fn: Native, what: string, ...args: unknown[]): Promise
   });
 }
 
+/**
+ * Process-wide policy: run metadata system calls inline on the calling thread instead of the
+ * threadpool. A call on a page-cache-warm local filesystem takes microseconds, while a threadpool
+ * round trip costs two thread wake-ups and an event-loop turn (the bulk of a metadata request's
+ * cost, docs/performance.md). Only for local filesystems: on a network filesystem one slow call
+ * would stall every request (docs/adr/0074-inline-metadata-syscalls.md).
+ */
+let inline = false;
+export function setInlineSyscalls(on: boolean): void {
+  inline = on;
+}
+export const inlineSyscalls = (): boolean => inline;
+
+/** A metadata call: inline under that policy (settled promise), else on the threadpool. */
+export function callMeta(fn: Native, what: string, ...args: unknown[]): Promise<number> {
+  if (!inline) return callAsync(fn, what, ...args);
+  try {
+    return Promise.resolve(callSync(fn, what, ...args));
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+}
+
 /** Same, synchronously, for calls that never touch the disk (close of an O_PATH fd, fcntl). */
 export function callSync(fn: Native, what: string, ...args: unknown[]): number {
   const n = Number(fn(...args) as number | bigint);

@@ -1,4 +1,4 @@
-import { callAsync, callSync, libc } from './libc.js';
+import { callMeta, callSync, libc } from './libc.js';
 import { SYS_OPENAT2 } from './constants.js';
 
 /** struct open_how: u64 flags, u64 mode, u64 resolve (24 bytes, extensible by size). */
@@ -20,7 +20,7 @@ export function openat2(
   how: { flags: number; mode?: number; resolve: number },
 ): Promise<number> {
   const buf = openHow(how.flags, how.mode ?? 0, how.resolve);
-  return callAsync(libc.syscall4, 'openat2', SYS_OPENAT2, dirfd, path, buf, buf.length);
+  return callMeta(libc.syscall4, 'openat2', SYS_OPENAT2, dirfd, path, buf, buf.length);
 }
 
 /** close(2) synchronously: only for O_PATH fds, whose close never does I/O. */

@@ -1,5 +1,5 @@
 import { FsError } from '../vfs/errors.js';
-import { callAsync, libc } from './libc.js';
+import { callMeta, libc } from './libc.js';
 
 /**
  * xattr calls on a path. The passthrough backend passes `/proc/self/fd/N` of an O_PATH fd, which
@@ -28,7 +28,7 @@ async function readSized(
 }
 
 export function getxattr(path: string, name: string): Promise<Buffer> {
-  return readSized((buf, size) => callAsync(libc.getxattr, 'getxattr', path, name, buf, size));
+  return readSized((buf, size) => callMeta(libc.getxattr, 'getxattr', path, name, buf, size));
 }
 
 export async function setxattr(
@@ -37,12 +37,12 @@ export async function setxattr(
   value: Buffer,
   flags: number,
 ): Promise<void> {
-  await callAsync(libc.setxattr, 'setxattr', path, name, value, value.length, flags);
+  await callMeta(libc.setxattr, 'setxattr', path, name, value, value.length, flags);
 }
 
 export async function listxattr(path: string): Promise<string[]> {
   const raw = await readSized((buf, size) =>
-    callAsync(libc.listxattr, 'listxattr', path, buf, size),
+    callMeta(libc.listxattr, 'listxattr', path, buf, size),
   );
   return raw
     .toString('utf8')
@@ -51,5 +51,5 @@ export async function listxattr(path: string): Promise<string[]> {
 }
 
 export async function removexattr(path: string, name: string): Promise<void> {
-  await callAsync(libc.removexattr, 'removexattr', path, name);
+  await callMeta(libc.removexattr, 'removexattr', path, name);
 }

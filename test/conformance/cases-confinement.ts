@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { describe, expect } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,6 +26,17 @@ function untouched(trap: { outside: string; secret: string }): void {
   expect(fs.readFileSync(trap.secret, 'utf8')).toBe('secret');
   expect(fs.statSync(trap.secret).mode & 0o7777).toBe(0o600);
 }
+
+/** Swap host/a and host/b (a directory and a symlink) until the stop file appears; print the count. */
+const SWAPPER = `
+import os, sys
+host, stop = sys.argv[1], sys.argv[2]
+a, b, t = (os.path.join(host, n) for n in ('a', 'b', 'tmp'))
+n = 0
+while n < 200000 and not os.path.exists(stop):
+    os.rename(a, t); os.rename(b, a); os.rename(t, b); n += 1
+print(n)
+`;
 
 /** No way out of the served directory: '..', absolute and relative symlinks, racing renames. */
 export function confinementCases(s: SuiteContext): void {
@@ -88,19 +100,21 @@ export function confinementCases(s: SuiteContext): void {
       fs.mkdirSync(path.join(host, 'a'));
       fs.writeFileSync(path.join(host, 'a', 'secret'), 'inside');
       fs.symlinkSync(trap.outside, path.join(host, 'b'));
-      // Swap the real directory and the symlink to the outside as fast as the threadpool allows
-      // while the backend works on /a/...: whatever wins, nothing outside may change.
-      let stop = false;
-      const swapper = (async () => {
-        let swaps = 0;
-        while (!stop && swaps < 2000) {
-          await fs.promises.rename(path.join(host, 'a'), path.join(host, 'tmp'));
-          await fs.promises.rename(path.join(host, 'b'), path.join(host, 'a'));
-          await fs.promises.rename(path.join(host, 'tmp'), path.join(host, 'b'));
-          swaps++;
-        }
-        return swaps;
-      })();
+      // Another process swaps the real directory and the symlink to the outside as fast as it
+      // can while the backend works on /a/... (a process, not this event loop: with metadata calls
+      // inline the ops would otherwise only ever see the states between two awaits). Whatever
+      // wins, nothing outside may change.
+      const stopFile = path.join(trap.outside, '..', `stop-${process.pid}`);
+      const swapper = new Promise<number>((resolve, reject) => {
+        const py = spawn('python3', ['-c', SWAPPER, host, stopFile], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        let out = '';
+        py.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        py.on('error', reject);
+        py.on('close', () => resolve(Number(out.trim())));
+      });
+      await new Promise((r) => setTimeout(r, 20));
       const outcomes = new Set<string>();
       for (let i = 0; i < 150; i++) {
         const ops = [
@@ -120,8 +134,9 @@ export function confinementCases(s: SuiteContext): void {
           outcomes.add(r.status === 'fulfilled' ? 'OK' : await errnoOf(Promise.reject(r.reason)));
         }
       }
-      stop = true;
+      fs.writeFileSync(stopFile, '');
       expect(await swapper).toBeGreaterThan(0);
+      fs.rmSync(stopFile, { force: true });
       expect(outcomes.has('ELOOP')).toBe(true);
       untouched(trap);
     });

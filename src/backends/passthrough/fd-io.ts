@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import type { BigIntStats } from 'node:fs';
+import { inlineSyscalls } from '../../sys/libc.js';
 
 /**
- * Promise wrappers over Node's callback fs API for raw fd numbers (fs.promises only works with
- * FileHandle objects, which the backend does not want: it owns its fds and closes them itself).
- * Every call runs on the libuv threadpool.
+ * Promise wrappers over Node's fs API for raw fd numbers and confined paths (fs.promises only
+ * works with FileHandle objects, which the backend does not want: it owns its fds and closes them
+ * itself). Data calls (read, write, fsync) always run on the libuv threadpool; metadata calls run
+ * inline when the process runs metadata system calls inline (sys/libc.ts `setInlineSyscalls`).
  */
 type Cb<T> = (err: NodeJS.ErrnoException | null, value: T) => void;
 
@@ -14,17 +16,93 @@ function wrap<T>(start: (cb: Cb<T>) => void): Promise<T> {
   });
 }
 
+/** A metadata call: `now` inline under that policy (a settled promise), else `later` on the pool. */
+function meta<T>(now: () => T, later: (cb: Cb<T>) => void): Promise<T> {
+  if (!inlineSyscalls()) return wrap(later);
+  try {
+    return Promise.resolve(now());
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+}
+
+const done =
+  (cb: Cb<void>) =>
+  (e: NodeJS.ErrnoException | null): void =>
+    cb(e, undefined);
+
 export const fdOpen = (path: string, flags: number, mode = 0o666): Promise<number> =>
-  wrap((cb) => fs.open(path, flags, mode, cb));
+  meta(
+    () => fs.openSync(path, flags, mode),
+    (cb) => fs.open(path, flags, mode, cb),
+  );
 
 export const fdClose = (fd: number): Promise<void> =>
-  wrap<void>((cb) => fs.close(fd, (e) => cb(e, undefined)));
+  meta(
+    () => fs.closeSync(fd),
+    (cb) => fs.close(fd, done(cb)),
+  );
 
 export const fdStat = (fd: number): Promise<BigIntStats> =>
-  wrap((cb) => fs.fstat(fd, { bigint: true }, cb));
+  meta(
+    () => fs.fstatSync(fd, { bigint: true }),
+    (cb) => fs.fstat(fd, { bigint: true }, cb),
+  );
 
 export const pathLstat = (path: string): Promise<BigIntStats> =>
-  wrap((cb) => fs.lstat(path, { bigint: true }, cb));
+  meta(
+    () => fs.lstatSync(path, { bigint: true }),
+    (cb) => fs.lstat(path, { bigint: true }, cb),
+  );
+
+/** Namespace calls on confined `/proc/self/fd/N/name` paths (confine.ts). */
+export const pathIo = {
+  unlink: (p: string): Promise<void> =>
+    meta(
+      () => fs.unlinkSync(p),
+      (cb) => fs.unlink(p, done(cb)),
+    ),
+  rmdir: (p: string): Promise<void> =>
+    meta(
+      () => fs.rmdirSync(p),
+      (cb) => fs.rmdir(p, done(cb)),
+    ),
+  mkdir: (p: string, mode: number): Promise<void> =>
+    meta(
+      () => void fs.mkdirSync(p, { mode }),
+      (cb) => fs.mkdir(p, { mode }, (e) => cb(e, undefined)),
+    ),
+  symlink: (target: string, p: string): Promise<void> =>
+    meta(
+      () => fs.symlinkSync(target, p),
+      (cb) => fs.symlink(target, p, done(cb)),
+    ),
+  link: (from: string, to: string): Promise<void> =>
+    meta(
+      () => fs.linkSync(from, to),
+      (cb) => fs.link(from, to, done(cb)),
+    ),
+  readlink: (p: string): Promise<string> =>
+    meta(
+      () => fs.readlinkSync(p, 'utf8'),
+      (cb) => fs.readlink(p, 'utf8', cb),
+    ),
+  lchown: (p: string, uid: number, gid: number): Promise<void> =>
+    meta(
+      () => fs.lchownSync(p, uid, gid),
+      (cb) => fs.lchown(p, uid, gid, done(cb)),
+    ),
+  chown: (p: string, uid: number, gid: number): Promise<void> =>
+    meta(
+      () => fs.chownSync(p, uid, gid),
+      (cb) => fs.chown(p, uid, gid, done(cb)),
+    ),
+  chmod: (p: string, mode: number): Promise<void> =>
+    meta(
+      () => fs.chmodSync(p, mode),
+      (cb) => fs.chmod(p, mode, done(cb)),
+    ),
+};
 
 /** pread into `buffer` (its whole length) with no intermediate copy. */
 export const fdRead = (fd: number, buffer: Buffer, position: number): Promise<number> =>
@@ -51,7 +129,13 @@ export const fdTruncate = (fd: number, size: number): Promise<void> =>
   wrap<void>((cb) => fs.ftruncate(fd, size, (e) => cb(e, undefined)));
 
 export const fdChown = (fd: number, uid: number, gid: number): Promise<void> =>
-  wrap<void>((cb) => fs.fchown(fd, uid, gid, (e) => cb(e, undefined)));
+  meta(
+    () => fs.fchownSync(fd, uid, gid),
+    (cb) => fs.fchown(fd, uid, gid, done(cb)),
+  );
 
 export const fdChmod = (fd: number, mode: number): Promise<void> =>
-  wrap<void>((cb) => fs.fchmod(fd, mode, (e) => cb(e, undefined)));
+  meta(
+    () => fs.fchmodSync(fd, mode),
+    (cb) => fs.fchmod(fd, mode, done(cb)),
+  );

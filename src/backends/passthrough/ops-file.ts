@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises';
 import type { CreateResult, OpCall, OpenResult } from '../../vfs/types.js';
 import {
   O_CLOEXEC,
@@ -12,7 +11,7 @@ import {
 import { toAttr } from './attr.js';
 import { withRef } from './confine.js';
 import type { PassthroughContext } from './context.js';
-import { fdChmod, fdChown, fdClose, fdOpen, fdRead, fdStat, fdSync, fdWriteAll } from './fd-io.js';
+import { fdChmod, fdChown, fdClose, fdOpen, fdRead, fdStat, fdSync, fdWriteAll, pathIo } from './fd-io.js';
 import type { OpenFile } from './handles.js';
 import { openPath } from './open-path.js';
 
@@ -78,7 +77,7 @@ async function createExclusive(
     } catch (err) {
       // Keep create atomic: no half-owned file is left behind.
       await fdClose(fd);
-      await fs.unlink(p.proc).catch((cleanup: unknown) => {
+      await pathIo.unlink(p.proc).catch((cleanup: unknown) => {
         ctx.log?.warn({ err: cleanup, path: a.path }, 'could not remove a half-created file');
       });
       throw err;

@@ -7,7 +7,7 @@ import { AT_FDCWD, AT_SYMLINK_NOFOLLOW } from '../../sys/constants.js';
 import { toAttr } from './attr.js';
 import { withRef } from './confine.js';
 import type { PassthroughContext } from './context.js';
-import { fdChmod, fdChown, fdStat, fdTruncate, pathLstat } from './fd-io.js';
+import { fdChmod, fdChown, fdStat, fdTruncate, pathIo, pathLstat } from './fd-io.js';
 
 /** lstat of a path: the root through its fd, anything else through its parent (no follow). */
 export async function statPath(ctx: PassthroughContext, path: string): Promise<Attr> {
@@ -38,7 +38,7 @@ export function createMetaOps(ctx: PassthroughContext) {
 
     async readlink(call: OpCall<'readlink'>): Promise<string> {
       if (call.args.path === '/') throw new FsError('EINVAL');
-      return withRef(ctx.confine.parent(call.args.path), (p) => fs.readlink(p.proc, 'utf8'));
+      return withRef(ctx.confine.parent(call.args.path), (p) => pathIo.readlink(p.proc));
     },
 
     async access(call: OpCall<'access'>): Promise<void> {
@@ -77,8 +77,8 @@ async function setattrNode(fd: number, proc: string, a: SetattrArgs): Promise<At
   // `proc` names exactly the inode held by `fd`: none of these calls can follow a symlink that a
   // racing rename put in place of the file (a symlink is changed itself, or refused).
   if (a.size !== undefined) await fs.truncate(proc, a.size);
-  if (a.uid !== undefined || a.gid !== undefined) await fs.chown(proc, a.uid ?? -1, a.gid ?? -1);
-  if (a.mode !== undefined) await fs.chmod(proc, a.mode & 0o7777);
+  if (a.uid !== undefined || a.gid !== undefined) await pathIo.chown(proc, a.uid ?? -1, a.gid ?? -1);
+  if (a.mode !== undefined) await pathIo.chmod(proc, a.mode & 0o7777);
   if (a.atime !== undefined || a.mtime !== undefined) {
     await utimensat(AT_FDCWD, proc, { atime: a.atime, mtime: a.mtime }, 0);
   }

@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises';
 import type { Attr, Caller, OpCall } from '../../vfs/types.js';
 import { fchmodat, mknodat, renameat2 } from '../../sys/at-calls.js';
 import { AT_SYMLINK_NOFOLLOW } from '../../sys/constants.js';
@@ -6,7 +5,7 @@ import { toAttr } from './attr.js';
 import type { ParentRef } from './confine.js';
 import { withRef } from './confine.js';
 import type { PassthroughContext } from './context.js';
-import { pathLstat } from './fd-io.js';
+import { pathIo, pathLstat } from './fd-io.js';
 
 /** Give the new object at `p` to the caller (see ownership.ts), then report its attributes. */
 async function finishCreate(
@@ -19,7 +18,7 @@ async function finishCreate(
     {
       dirfd: p.dirfd,
       isDir: made.isDir ?? false,
-      chown: (uid, gid) => fs.lchown(p.proc, uid, gid),
+      chown: (uid, gid) => pathIo.lchown(p.proc, uid, gid),
       ...(made.mode === undefined
         ? {}
         : { chmod: (mode: number) => fchmodat(p.dirfd, p.name, mode, AT_SYMLINK_NOFOLLOW) }),
@@ -39,7 +38,7 @@ export function createNamespaceOps(ctx: PassthroughContext) {
     mkdir: (call: OpCall<'mkdir'>) =>
       inParent(call.args.path, async (p) => {
         const mode = masked(call.args.mode, call.args.umask);
-        await fs.mkdir(p.proc, { mode });
+        await pathIo.mkdir(p.proc, mode);
         return finishCreate(ctx, p, call.caller, { mode, isDir: true });
       }),
 
@@ -55,7 +54,7 @@ export function createNamespaceOps(ctx: PassthroughContext) {
       inParent(call.args.path, async (p) => {
         // The target is stored verbatim and never followed by the backend: the kernel resolves
         // it on the client side, relative to the client's view of the mount.
-        await fs.symlink(call.args.target, p.proc);
+        await pathIo.symlink(call.args.target, p.proc);
         return finishCreate(ctx, p, call.caller, { mode: undefined });
       }),
 
@@ -63,14 +62,14 @@ export function createNamespaceOps(ctx: PassthroughContext) {
       inParent(call.args.path, (from) =>
         inParent(call.args.newPath, async (to) => {
           // link(2) never follows a symlink at the old path on Linux: the link is to the symlink.
-          await fs.link(from.proc, to.proc);
+          await pathIo.link(from.proc, to.proc);
           return toAttr(await pathLstat(to.proc));
         }),
       ),
 
-    unlink: (call: OpCall<'unlink'>) => inParent(call.args.path, (p) => fs.unlink(p.proc)),
+    unlink: (call: OpCall<'unlink'>) => inParent(call.args.path, (p) => pathIo.unlink(p.proc)),
 
-    rmdir: (call: OpCall<'rmdir'>) => inParent(call.args.path, (p) => fs.rmdir(p.proc)),
+    rmdir: (call: OpCall<'rmdir'>) => inParent(call.args.path, (p) => pathIo.rmdir(p.proc)),
 
     rename: (call: OpCall<'rename'>) =>
       inParent(call.args.path, (from) =>
