@@ -122,8 +122,8 @@ export function createSession(o: SessionOptions): FuseSession {
   const slotSize = o.init.maxWrite + 4096 + 80;
   const custody = o.stateDir === undefined ? undefined : openCustody(o.stateDir, logger);
   const epoch = randomInt(1, 0x1f_ffff);
+  // Enabled by the first OPEN under an empty stack (ops/file.ts), cleared by a swap to layers.
   const direct = o.directIo === false ? undefined : createDirectIoTable(epoch);
-  direct?.setEnabled(o.stack().layers.length === 0);
   const ctx: SessionContext = {
     nodes: custody?.nodes ?? createNodeTable(),
     ...(custody && { intents: custody.intents }),
