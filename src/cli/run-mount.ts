@@ -77,7 +77,13 @@ export async function runMountCommand(argv: string[], deps: CliDeps): Promise<nu
   let runtime;
   try {
     await loadLayerFactories(config.value);
-    runtime = createStackRuntime({ config: config.value, backend, logger, volume: volumeName(source) });
+    runtime = createStackRuntime({
+      config: config.value,
+      backend,
+      logger,
+      volume: volumeName(source),
+      serveMetrics: a.metricsPort !== undefined || a.metricsSocket !== undefined,
+    });
   } catch (err) {
     await backend.close?.();
     return fail([`layers: ${(err as Error).message}`]);

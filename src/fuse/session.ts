@@ -69,7 +69,13 @@ export interface SessionStats {
   directIo: { enabled: boolean; files: number; served: number } | 'off';
 }
 
-const CONTROL_INTS = 1; // + one per slot
+const CONTROL_INTS = 1;
+
+/**
+ * A reader allocates nothing per request (frames live in the shared slots): a small heap is
+ * plenty, and keeps each reader's resident memory down.
+ */
+const READER_LIMITS = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 32 }; // + one per slot
 
 const writeAsync = promisify(write);
 
@@ -111,7 +117,8 @@ function openCustody(stateDir: string, logger: Logger): Custody {
   };
   const nodes = createNodeTable({ journal: compacting, restore });
   table.nodes = nodes;
-  if (restore.length > 0) logger.info({ nodes: restore.length }, 'restored node IDs of a previous server');
+  if (restore.length > 0)
+    logger.info({ nodes: restore.length }, 'restored node IDs of a previous server');
   return { nodes, journal, intents: createIntentLog(`${stateDir}/append-intents.log`) };
 }
 
@@ -153,9 +160,21 @@ export function createSession(o: SessionOptions): FuseSession {
     const dataOffset = (slots + CONTROL_INTS) * 4 + 60; // keep slot data 64-byte aligned
     const sab = new SharedArrayBuffer(dataOffset + slots * slotSize);
     const ctrl = new Int32Array(sab, 0, slots + CONTROL_INTS);
-    const bufs = Array.from({ length: slots }, (_, i) => Buffer.from(sab, dataOffset + i * slotSize, slotSize));
-    const data: ReaderData = { fd, sab, slots, slotSize, dataOffset, ...(direct && { direct: direct.sab }) };
-    const worker = new Worker(new URL('./reader-worker.js', import.meta.url), { workerData: data });
+    const bufs = Array.from({ length: slots }, (_, i) =>
+      Buffer.from(sab, dataOffset + i * slotSize, slotSize),
+    );
+    const data: ReaderData = {
+      fd,
+      sab,
+      slots,
+      slotSize,
+      dataOffset,
+      ...(direct && { direct: direct.sab }),
+    };
+    const worker = new Worker(new URL('./reader-worker.js', import.meta.url), {
+      workerData: data,
+      resourceLimits: READER_LIMITS,
+    });
     workers.push(worker);
 
     const release = (slot: number): void => {
@@ -172,7 +191,8 @@ export function createSession(o: SessionOptions): FuseSession {
         } catch (err) {
           // ENOENT: the request was interrupted and is gone; ENODEV: the mount is gone.
           const code = (err as NodeJS.ErrnoException).code;
-          if (code !== 'ENOENT' && code !== 'ENODEV') logger.warn({ err, fd }, 'reply write failed');
+          if (code !== 'ENOENT' && code !== 'ENODEV')
+            logger.warn({ err, fd }, 'reply write failed');
         }
       }
       release(slot);
@@ -202,7 +222,8 @@ export function createSession(o: SessionOptions): FuseSession {
         sent++;
       } catch (err) {
         // ENOENT: the kernel no longer has that inode; anything else is worth a line.
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') logger.debug({ err, id }, 'invalidation failed');
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+          logger.debug({ err, id }, 'invalidation failed');
       }
     }
     return sent;
@@ -217,7 +238,9 @@ export function createSession(o: SessionOptions): FuseSession {
     stats: () => ({
       inFlight: server.inFlight,
       openHandles: ctx.handles.size,
-      directIo: direct ? { enabled: direct.enabled, files: direct.size, served: direct.served } : 'off',
+      directIo: direct
+        ? { enabled: direct.enabled, files: direct.size, served: direct.served }
+        : 'off',
     }),
     async close() {
       server.abortAll();

@@ -14,9 +14,22 @@ import type { StackController } from '../layers/controller.js';
  * buildStack reads at every build.
  */
 const LOADERS: Readonly<Record<string, () => Promise<LayerFactory>>> = {
-  trace: async () => (await import('../layers/trace-factory.js')).traceLayerFactory as unknown as LayerFactory,
-  metrics: async () => (await import('../layers/metrics-factory.js')).metricsLayerFactory as unknown as LayerFactory,
-  record: async () => (await import('../layers/record-factory.js')).recordLayerFactory as unknown as LayerFactory,
+  trace: async () =>
+    (await import('../layers/trace-factory.js')).traceLayerFactory as unknown as LayerFactory,
+  metrics: async () => {
+    const factory = (await import('../layers/metrics-factory.js'))
+      .metricsLayerFactory as unknown as LayerFactory;
+    // The runtime's registry is created when the first metrics layer is built (lazyRegistry).
+    return ((config, deps) => {
+      const lazy = (deps as { lazyRegistry?: () => Registry }).lazyRegistry;
+      return factory(config, {
+        ...deps,
+        ...(deps.registry === undefined && lazy && { registry: lazy() }),
+      });
+    }) as LayerFactory;
+  },
+  record: async () =>
+    (await import('../layers/record-factory.js')).recordLayerFactory as unknown as LayerFactory,
 };
 
 export const OBSERVABILITY_FACTORIES: Record<string, LayerFactory> = {};
@@ -25,7 +38,8 @@ export const OBSERVABILITY_FACTORIES: Record<string, LayerFactory> = {};
 export async function loadLayerFactories(config: Pick<StackConfig, 'layers'>): Promise<void> {
   for (const { type } of config.layers) {
     const load = LOADERS[type];
-    if (load !== undefined && OBSERVABILITY_FACTORIES[type] === undefined) OBSERVABILITY_FACTORIES[type] = await load();
+    if (load !== undefined && OBSERVABILITY_FACTORIES[type] === undefined)
+      OBSERVABILITY_FACTORIES[type] = await load();
   }
 }
 
@@ -36,6 +50,11 @@ export interface StackRuntimeOptions {
   /** Volume name for labels and span attributes. */
   volume: string;
   registry?: Registry;
+  /**
+   * The host serves a metrics endpoint: create the registry now, so that every layer that reports
+   * (throttle waits, injected faults) finds it. Otherwise it is created by the first metrics layer.
+   */
+  serveMetrics?: boolean;
 }
 
 /**
@@ -45,23 +64,37 @@ export interface StackRuntimeOptions {
  */
 export interface StackRuntime {
   readonly controller: StackController;
+  /** Created (with prom-client loaded) on first use: by a metrics layer or a metrics endpoint. */
   readonly registry: Registry;
   close(): Promise<void>;
 }
 
 export function createStackRuntime(o: StackRuntimeOptions): StackRuntime {
   // Every series carries the pod and namespace when the environment names them (the sidecar).
-  const registry = o.registry ?? createTelemetryRegistry({ identity: podIdentityFromEnv(process.env) });
+  const create = (): Registry => createTelemetryRegistry({ identity: podIdentityFromEnv(process.env) });
+  let registry = o.registry ?? (o.serveMetrics === true ? create() : undefined);
+  const lazyRegistry = (): Registry => (registry ??= create());
   const logger = o.logger.child({ component: 'stack', volume: o.volume });
   const controller = createStackController({
     backend: o.backend,
     initial: o.config,
     logger,
-    deps: { logger, layerFactories: OBSERVABILITY_FACTORIES, extras: { volume: o.volume, registry, logger } },
+    deps: {
+      logger,
+      layerFactories: OBSERVABILITY_FACTORIES,
+      extras: {
+        volume: o.volume,
+        ...(registry && { registry }),
+        lazyRegistry,
+        logger,
+      },
+    },
   });
   return {
     controller,
-    registry,
+    get registry() {
+      return lazyRegistry();
+    },
     close: () => controller.holder.current().close(),
   };
 }

@@ -1,5 +1,5 @@
-import { Counter, Gauge, Histogram } from 'prom-client';
-import type { Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { promClient } from './prom-client.js';
 
 /**
  * The `fs_interposer_*` instruments, registered once per Registry and shared by every volume and
@@ -45,6 +45,7 @@ export const METRIC_NAMES = Object.freeze({
 const cache = new WeakMap<Registry, FsMetrics>();
 
 function create(registry: Registry): FsMetrics {
+  const { Counter, Gauge, Histogram } = promClient();
   const registers = [registry];
   const n = METRIC_NAMES;
   return {

@@ -1,4 +1,5 @@
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { promClient } from './prom-client.js';
 
 /**
  * Where a process runs, as the sidecar learns it from the downward API (env) or local mode from
@@ -47,7 +48,8 @@ export interface TelemetryRegistryOptions {
  * than per-metric labels: one place, and the process metrics get them too.
  */
 export function createTelemetryRegistry(options: TelemetryRegistryOptions = {}): Registry {
-  const registry = new Registry();
+  const { Registry: RegistryClass, collectDefaultMetrics } = promClient();
+  const registry = new RegistryClass();
   const labels: Record<string, string> = {};
   if (options.identity?.pod !== undefined) labels.pod = options.identity.pod;
   if (options.identity?.namespace !== undefined) labels.namespace = options.identity.namespace;
