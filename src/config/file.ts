@@ -1,4 +1,10 @@
-import { LineCounter, parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
+import type { LineCounter } from 'yaml';
+
+/** yaml is loaded with the first config file, not with this module (see validate.ts). */
+const requireCjs = createRequire(import.meta.url);
+const yaml = (): typeof Yaml => requireCjs('yaml') as typeof Yaml;
 import type { Document } from 'yaml';
 import type { ConfigError, ParseResult } from './result.js';
 import { looksLikeSeedConfig, mapSeedConfig } from './seed-compat.js';
@@ -46,7 +52,8 @@ function positioned(
 }
 
 export function parseConfigFile(text: string, fileName = '<config>'): ParseResult<StackConfig> {
-  const lines = new LineCounter();
+  const { LineCounter: Lines, parseDocument } = yaml();
+  const lines = new Lines();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     return {

@@ -1,4 +1,5 @@
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type * as Ajv from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { stackConfigSchema } from './schema/stack.js';
 import type { StackConfig } from './types.js';
@@ -16,7 +17,14 @@ interface DataCxt {
   parentDataProperty: string | number;
 }
 
+/**
+ * ajv (CommonJS) is loaded with the first validation, not with this module: a mount with no
+ * layers never validates anything and does not pay its memory (docs/performance.md, step 11).
+ */
+const requireCjs = createRequire(import.meta.url);
+
 function createValidator(): ValidateFunction {
+  const { Ajv2020 } = requireCjs('ajv/dist/2020.js') as typeof Ajv;
   const ajv = new Ajv2020({
     allErrors: true,
     verbose: true,
