@@ -122,7 +122,10 @@ export function serveDirect(table: Int32Array, buf: Buffer, n: number): number {
   const i = HEAD + (lo % ((table.length - HEAD) / 2)) * 2;
   if (Atomics.load(table, i) !== lo) return -1;
   const fd = Atomics.load(table, i + 1);
-  const offset = buf.readUInt32LE(A + 8) + buf.readUInt32LE(A + 12) * TWO32;
+  const offsetHi = buf.readUInt32LE(A + 12);
+  // Offsets from 2^53 on are not exact as numbers: the main thread's decoder answers those.
+  if (offsetHi > 0x1f_ffff) return -1;
+  const offset = buf.readUInt32LE(A + 8) + offsetHi * TWO32;
   const size = buf.readUInt32LE(A + 16);
   let len: number;
   try {

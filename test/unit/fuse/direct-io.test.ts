@@ -111,6 +111,9 @@ describe('serveDirect (reader-thread READ/WRITE)', () => {
     const truncated = writeFrame(2, fhOf(8), 0, Buffer.from('0123456789')).subarray(0, 85);
     expect(pass(truncated)).toBe(-1);
     expect(pass(readFrame(Opcode.READDIR, 2, fhOf(8), 0, 10))).toBe(-1);
+    const huge = readFrame(Opcode.READ, 2, fhOf(8), 0, 10);
+    huge.writeUInt32LE(0x20_0000, 40 + 12); // offset 2^53: not exact as a number
+    expect(pass(huge)).toBe(-1);
     expect(readFileSync(join(dir, 'f'), 'utf8')).toBe('0123456789abcdef');
     table.setEnabled(false);
     expect(pass(readFrame(Opcode.READ, 2, fhOf(8), 0, 10))).toBe(-1);
