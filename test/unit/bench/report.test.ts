@@ -72,8 +72,8 @@ describe('markdown report', () => {
       s('fsi', 2, 510, 0.1), s('fsi+idle', 2, 520, 0.101), s('fsi+slow', 2, 420, 0.12),
     ];
     const md = renderMarkdown(r);
-    expect(md).toMatch(/\| seq read 1 MiB \| fsi\+idle \| 0\.960 \(0\.95–1\.02\) \| 1\.000 \(1\.00–1\.01\) \| met \(difference below the noise floor; CPU per op agrees\) \|/);
-    expect(md).toMatch(/\| seq read 1 MiB \| fsi\+slow \| 0\.800 .*\| not met \(CPU per op\) \|/);
+    expect(md).toMatch(/\| seq read 1 MiB \| fsi\+idle \| 0\.960 \(0\.95–1\.02\) \| 1\.000 \(1\.00–1\.01\) \| yes \(difference below the noise floor; CPU per op agrees\) \|/);
+    expect(md).toMatch(/\| seq read 1 MiB \| fsi\+slow \| 0\.800 .*\| no \(CPU per op\) \|/);
   });
 
   it('replaces only its own section of docs/benchmarks.md', () => {
