@@ -80,7 +80,10 @@ async function main(): Promise<void> {
   try {
     for (const w of workloads) {
       for (let rep = 0; rep < o.reps; rep++) {
-        for (const sys of systems) {
+        // Rotate the order every repetition (A B C, B C A, C A B, ...): no system always runs right
+        // after the same other one, so position effects (page cache, memory compaction after
+        // drop_caches) average out instead of biasing one column.
+        for (const sys of rotate(systems, rep)) {
           const ctx = contextFor(sys, rep, ds);
           process.stderr.write(`[bench] ${w.name} rep ${rep + 1}/${o.reps} ${sys.name}\n`);
           await w.run(sys, ctx).catch((err: Error) => {
@@ -102,6 +105,11 @@ async function main(): Promise<void> {
   writeFileSync(join(repo, 'bench/results', `${stamp}-${results.meta.mode}.json`), `${JSON.stringify(results, null, 2)}\n`);
   if (o.section) writeSection(join(repo, 'docs/benchmarks.md'), o.section, md);
   process.stdout.write(md);
+}
+
+function rotate<T>(list: readonly T[], by: number): T[] {
+  const k = by % list.length;
+  return [...list.slice(k), ...list.slice(0, k)];
 }
 
 function contextFor(sys: System, rep: number, ds: { data: string; tarball: string; treeEntries: number }): RunContext {

@@ -139,7 +139,7 @@ export function renderMarkdown(r: RunResults): string {
     '',
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB.toFixed(0)} GiB RAM; kernel ${m.kernel}; Node ${m.node}; ${m.fio};`,
     `load average at the start ${m.load} (the machine is shared: read the spread). Mode: ${m.mode}, ${m.reps} repetitions,`,
-    'systems interleaved (A B C A B C), caches dropped before every measurement, the backing data',
+    'systems interleaved in a rotating order (A B C, B C A, C A B, ...), caches dropped before every measurement, the backing data',
     'warmed for read workloads (the numbers are the cost of the FUSE path, not of the disk).',
     'Each cell is the median and ± half the spread (max − min) over the repetitions; higher is better.',
     '',

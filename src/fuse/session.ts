@@ -1,9 +1,9 @@
+import { randomInt } from 'node:crypto';
 import { closeSync, write, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log/logger.js';
 import type { Stack } from '../vfs/stack.js';
-import { randomInt } from 'node:crypto';
 import { createBackingTable } from './backing.js';
 import { createDirectIoTable } from './direct-io.js';
 import type { CacheTimes, SessionContext } from './context.js';
@@ -69,13 +69,13 @@ export interface SessionStats {
   directIo: { enabled: boolean; files: number; served: number } | 'off';
 }
 
-const CONTROL_INTS = 1;
+const CONTROL_INTS = 1; // + one per slot
 
 /**
  * A reader allocates nothing per request (frames live in the shared slots): a small heap is
  * plenty, and keeps each reader's resident memory down.
  */
-const READER_LIMITS = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 32 }; // + one per slot
+const READER_LIMITS = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 32 };
 
 const writeAsync = promisify(write);
 
