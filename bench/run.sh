@@ -24,7 +24,18 @@ if [ ! -x "$HP" ]; then
     cd "$BENCH_CACHE"
     pkg-config --exists fuse3 || apt-get install -y libfuse3-dev pkg-config g++
     if ! ls -d fuse3-*/example >/dev/null 2>&1; then
-      # Needs a deb-src line for the distribution (Debian: Types: deb-src in debian.sources).
+      # apt-get source needs source entries: derive them from the binary ones when there are none.
+      if ! apt-cache showsrc fuse3 2>/dev/null | grep -q '^Package: fuse3'; then
+        if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+          sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
+            > /etc/apt/sources.list.d/fs-interposer-bench-src.sources
+        else
+          grep -h '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' \
+            > /etc/apt/sources.list.d/fs-interposer-bench-src.list
+        fi
+        apt-get update -qq
+      fi
+      command -v dpkg-source >/dev/null || apt-get install -y dpkg-dev
       apt-get source fuse3
     fi
     src="$(ls -d fuse3-*/example | head -1)"
