@@ -35,6 +35,7 @@ a, b, t = (os.path.join(host, n) for n in ('a', 'b', 'tmp'))
 n = 0
 while n < 200000 and not os.path.exists(stop):
     os.rename(a, t); os.rename(b, a); os.rename(t, b); n += 1
+    if n == 1: open(stop + '.started', 'w').close()
 print(n)
 `;
 
@@ -114,7 +115,10 @@ export function confinementCases(s: SuiteContext): void {
         py.on('error', reject);
         py.on('close', () => resolve(Number(out.trim())));
       });
-      await new Promise((r) => setTimeout(r, 20));
+      // Start the ops only once the swapper is swapping (inline ops can all finish in a few ms).
+      for (let i = 0; i < 500 && !fs.existsSync(`${stopFile}.started`); i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
       const outcomes = new Set<string>();
       for (let i = 0; i < 150; i++) {
         const ops = [
@@ -137,6 +141,7 @@ export function confinementCases(s: SuiteContext): void {
       fs.writeFileSync(stopFile, '');
       expect(await swapper).toBeGreaterThan(0);
       fs.rmSync(stopFile, { force: true });
+      fs.rmSync(`${stopFile}.started`, { force: true });
       expect(outcomes.has('ELOOP')).toBe(true);
       untouched(trap);
     });
