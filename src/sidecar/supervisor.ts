@@ -100,6 +100,8 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
     if (stopping || code === 0) {
       // Exit 0 unasked: every connection ended (unmounted); there is nothing left to serve.
       log.info({ code, signal, stopping }, 'server stopped');
+      // Stopping from here on: the standby killed below must not be replaced when it exits.
+      stopping = true;
       closeCustody();
       standby?.kill('SIGTERM');
       finish(code === 0 ? 0 : 1);

@@ -17,6 +17,15 @@ function makePipe(): [number, number] {
   return [fds[0]!, fds[1]!];
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Blocking read of one line from the pipe, polled so a hang fails the test instead. */
 async function readLine(fd: number, timeoutMs = 5000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
@@ -49,22 +58,26 @@ describe('sidecar supervisor', () => {
     cleanup.splice(0).forEach((fd) => closeSync(fd));
   });
 
-  const start = (o: {
-    native: boolean;
-    appsDone?: Promise<void>;
-    graceMs?: number;
-    env?: NodeJS.ProcessEnv;
-  }): { read: number } => {
+  const start = (
+    o: {
+      native: boolean;
+      appsDone?: Promise<void>;
+      graceMs?: number;
+      env?: NodeJS.ProcessEnv;
+    },
+    spawned: number[] = [],
+  ): { read: number } => {
+    const spawner = createServerSpawner({ entry: FIXTURE, execArgv: [], env: { ...process.env, ...o.env } });
     const [read, write] = makePipe();
     cleanup.push(read, write);
     sup = createSupervisor({
       volumes: ['data'],
       acquire: (volume) => Promise.resolve({ volume, fds: [write], init: { major: 7 } }),
-      spawnServer: createServerSpawner({
-        entry: FIXTURE,
-        execArgv: [],
-        env: { ...process.env, ...o.env },
-      }),
+      spawnServer: (launch) => {
+        const child = spawner(launch);
+        if (child.pid !== undefined) spawned.push(child.pid);
+        return child;
+      },
       appsDone: () => o.appsDone ?? new Promise(() => undefined),
       nativeSidecar: o.native,
       graceMs: o.graceMs ?? 60_000,
@@ -151,11 +164,15 @@ describe('sidecar supervisor', () => {
   });
 
   it('exits 0 without restarting when the server ends on its own (all volumes unmounted)', async () => {
-    const { read } = start({ native: false, env: { FD_SERVER_EXIT_AFTER_MS: '100' } });
+    const spawned: number[] = [];
+    const { read } = start({ native: false, env: { FD_SERVER_EXIT_AFTER_MS: '100' } }, spawned);
     await sup!.start();
     await readLine(read);
     expect(await sup!.done).toBe(0);
     expect(sup!.restarts).toBe(0);
     sup = undefined;
+    // The standby is stopped with the server and not replaced: no server process outlives it.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(spawned.filter(alive)).toEqual([]);
   });
 });
