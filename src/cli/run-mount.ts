@@ -9,8 +9,7 @@ import { createStackRuntime, loadLayerFactories } from '../runtime/stack-runtime
 import { startMetricsServer } from '../telemetry/metrics-server.js';
 import type { MetricsServer } from '../telemetry/metrics-server.js';
 import type { Backend } from '../vfs/types.js';
-import { setInlineSyscalls } from '../sys/libc.js';
-import { resolveMetaIo } from '../sys/fs-type.js';
+import { adoptMetaIo } from '../sys/fs-type.js';
 import { parseMountArgs } from './mount-args.js';
 import type { MountArgs } from './mount-args.js';
 import { startMount } from './mount-command.js';
@@ -29,9 +28,7 @@ function createBackend(source: SourceSpec, a: MountArgs, logger: Logger): Backen
     case 'null':
       return createNullBackend();
     case 'directory': {
-      const io = resolveMetaIo(a.metaIo, source.path);
-      setInlineSyscalls(io.inline);
-      logger.info({ filesystem: io.fs.name, metaIo: io.inline ? 'inline' : 'pool' }, 'metadata system calls');
+      adoptMetaIo(a.metaIo, source.path, logger);
       return createPassthroughBackend({ root: source.path, logger });
     }
   }

@@ -36,6 +36,9 @@ const ENABLED = 1;
 const SERVED = 2;
 export const DIRECT_CAPACITY = 4096;
 
+/** Index of the (counter, fd) pair for handle counter `lo`: the one mapping both sides use. */
+const entryOf = (lo: number, capacity: number): number => HEAD + (lo % capacity) * 2;
+
 /** The main thread's side: which open handles the readers may serve themselves. */
 export interface DirectIoTable {
   readonly sab: SharedArrayBuffer;
@@ -62,7 +65,7 @@ export function createDirectIoTable(epoch: number, capacity = DIRECT_CAPACITY): 
     const hi = Math.floor(fh / TWO32);
     const lo = fh % TWO32;
     if (hi !== epoch || lo <= 0 || lo > 0x7fff_ffff) return undefined;
-    return HEAD + (lo % capacity) * 2;
+    return entryOf(lo, capacity);
   };
   return {
     sab,
@@ -119,7 +122,7 @@ export function serveDirect(table: Int32Array, buf: Buffer, n: number): number {
   if ((buf.readUInt32LE(InHeader.unique + 4) & FUSE_UNIQUE_RESEND_HI) !== 0) return -1;
   const lo = buf.readUInt32LE(A);
   if (buf.readUInt32LE(A + 4) !== table[EPOCH] || lo === 0 || lo > 0x7fff_ffff) return -1;
-  const i = HEAD + (lo % ((table.length - HEAD) / 2)) * 2;
+  const i = entryOf(lo, (table.length - HEAD) / 2);
   if (Atomics.load(table, i) !== lo) return -1;
   const fd = Atomics.load(table, i + 1);
   const offsetHi = buf.readUInt32LE(A + 12);

@@ -8,8 +8,7 @@ import { encodeNotifyHeader } from '../fuse/protocol/encode.js';
 import { createSession } from '../fuse/session.js';
 import { createStackRuntime, loadLayerFactories } from '../runtime/stack-runtime.js';
 import type { ServeSpec, ServedVolume, VolumeEngine } from './engine.js';
-import { inlineSyscalls, setInlineSyscalls } from '../sys/libc.js';
-import { resolveMetaIo } from '../sys/fs-type.js';
+import { adoptMetaIo } from '../sys/fs-type.js';
 
 /**
  * Requests the dead predecessor had read but not answered sit on the connection's processing
@@ -31,14 +30,10 @@ function requestResend(fd: number, init: NegotiatedInit): boolean {
  * the kernel still holds, and RESEND brings back the requests the predecessor had taken.
  */
 export function createFuseEngine(o: { registry: Registry }): VolumeEngine {
-  let volumes = 0;
   return (spec: ServeSpec): ServedVolume => {
     const init = spec.init as unknown as NegotiatedInit;
-    // Metadata calls run inline only while every volume of this process is on a local filesystem
-    // (the policy is process-wide; one network volume keeps them all on the threadpool).
-    const io = resolveMetaIo('auto', spec.sourceDir);
-    setInlineSyscalls(io.inline && (volumes++ === 0 || inlineSyscalls()));
-    spec.logger.info({ filesystem: io.fs.name, metaIo: inlineSyscalls() ? 'inline' : 'pool' }, 'metadata system calls');
+    // Inline metadata calls only while every volume of this process is on a local filesystem.
+    adoptMetaIo('auto', spec.sourceDir, spec.logger);
     const backend = createPassthroughBackend({ root: spec.sourceDir, logger: spec.logger });
     const runtime = createStackRuntime({
       config: spec.config,

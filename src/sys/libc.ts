@@ -60,14 +60,18 @@ export function setInlineSyscalls(on: boolean): void {
 }
 export const inlineSyscalls = (): boolean => inline;
 
-/** A metadata call: inline under that policy (settled promise), else on the threadpool. */
-export function callMeta(fn: Native, what: string, ...args: unknown[]): Promise<number> {
-  if (!inline) return callAsync(fn, what, ...args);
+/** Run `now` at once and report its result or error as a settled promise (an inline call). */
+export function settled<T>(now: () => T): Promise<T> {
   try {
-    return Promise.resolve(callSync(fn, what, ...args));
+    return Promise.resolve(now());
   } catch (err) {
     return Promise.reject(err as Error);
   }
+}
+
+/** A metadata call: inline under that policy (settled promise), else on the threadpool. */
+export function callMeta(fn: Native, what: string, ...args: unknown[]): Promise<number> {
+  return inline ? settled(() => callSync(fn, what, ...args)) : callAsync(fn, what, ...args);
 }
 
 /** Same, synchronously, for calls that never touch the disk (close of an O_PATH fd, fcntl). */

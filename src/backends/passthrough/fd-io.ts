@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { BigIntStats } from 'node:fs';
-import { inlineSyscalls } from '../../sys/libc.js';
+import { inlineSyscalls, settled } from '../../sys/libc.js';
 
 /**
  * Promise wrappers over Node's fs API for raw fd numbers and confined paths (fs.promises only
@@ -18,12 +18,7 @@ function wrap<T>(start: (cb: Cb<T>) => void): Promise<T> {
 
 /** A metadata call: `now` inline under that policy (a settled promise), else `later` on the pool. */
 function meta<T>(now: () => T, later: (cb: Cb<T>) => void): Promise<T> {
-  if (!inlineSyscalls()) return wrap(later);
-  try {
-    return Promise.resolve(now());
-  } catch (err) {
-    return Promise.reject(err as Error);
-  }
+  return inlineSyscalls() ? settled(now) : wrap(later);
 }
 
 const done =
