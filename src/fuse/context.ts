@@ -1,6 +1,6 @@
 import { constants as fsConstants } from 'node:fs';
 import type { Logger } from '../log/logger.js';
-import { O_ACCMODE, O_RDWR, O_WRONLY } from '../sys/constants.js';
+import { O_ACCMODE, O_CREAT, O_EXCL, O_RDWR, O_TRUNC, O_WRONLY } from '../sys/constants.js';
 import { FsError } from '../vfs/errors.js';
 import type { Stack } from '../vfs/stack.js';
 import type { Caller, FsOp, OpArgsMap, OpResultMap } from '../vfs/types.js';
@@ -83,7 +83,7 @@ export function childPath(ctx: SessionContext, parent: number, name: string): st
   throw new FsError(ctx.nodes.get(parent) === undefined ? 'ESTALE' : 'ENOENT');
 }
 
-const REOPEN_STRIP = 0o100 | 0o200 | 0o1000; // O_CREAT | O_EXCL | O_TRUNC
+const REOPEN_STRIP = O_CREAT | O_EXCL | O_TRUNC;
 const { O_APPEND } = fsConstants;
 
 /**

@@ -1,4 +1,5 @@
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { O_CREAT, O_EXCL, O_TRUNC } from '../sys/constants.js';
 import { childPath, nodePath, run } from './context.js';
 import type { Req, SessionContext } from './context.js';
 import { replyEmpty, replyEntry } from './ops/entry.js';
@@ -35,7 +36,7 @@ async function existingCreate(ctx: SessionContext, req: Req): Promise<number> {
   const b = req.buf;
   const [name] = readName(b, A + ArgSize.create, req.h.argsEnd, 'resent CREATE');
   const path = childPath(ctx, req.h.nodeid, name);
-  const flags = b.readUInt32LE(A) & ~(0o100 | 0o200 | 0o1000); // no O_CREAT, O_EXCL, O_TRUNC
+  const flags = b.readUInt32LE(A) & ~(O_CREAT | O_EXCL | O_TRUNC);
   const attr = await run(ctx, req, 'lookup', { path });
   const opened = await run(ctx, req, 'open', { path, flags });
   const nodeId = ctx.nodes.lookedUp(req.h.nodeid, name, attr.ino);

@@ -1,4 +1,5 @@
 import koffi from 'koffi';
+import { O_CLOEXEC, O_NONBLOCK, SYS_OPENAT2 } from '../sys/constants.js';
 
 /**
  * The few libc calls Node's `fs`/`net` lack for fd handoff: AF_UNIX SEQPACKET sockets whose fd we
@@ -7,8 +8,9 @@ import koffi from 'koffi';
  */
 export const AF_UNIX = 1;
 export const SOCK_SEQPACKET = 5;
-export const SOCK_NONBLOCK = 0o4000;
-export const SOCK_CLOEXEC = 0o2000000;
+// The kernel defines these as the open flags of the same name (on every architecture we build for).
+export const SOCK_NONBLOCK = O_NONBLOCK;
+export const SOCK_CLOEXEC = O_CLOEXEC;
 export const SOL_SOCKET = 1;
 export const SCM_RIGHTS = 1;
 export const SO_PEERCRED = 17;
@@ -17,14 +19,6 @@ export const MSG_CTRUNC = 0x8;
 export const MSG_DONTWAIT = 0x40;
 export const MSG_NOSIGNAL = 0x4000;
 export const MSG_CMSG_CLOEXEC = 0x40000000;
-export const SYS_OPENAT2 = 437; // same number on x86_64 and aarch64 (unified syscall table)
-export const RESOLVE_NO_MAGICLINKS = 0x02;
-export const RESOLVE_NO_SYMLINKS = 0x04;
-export const RESOLVE_BENEATH = 0x08;
-export const O_PATH = 0o10000000;
-export const O_DIRECTORY = 0o200000;
-export const O_NOFOLLOW = 0o400000;
-export const O_CLOEXEC = 0o2000000;
 export const AT_REMOVEDIR = 0x200;
 
 export interface Libc {

@@ -1,15 +1,14 @@
 import { closeSync, constants as fsc, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { HandoffError, syscallError } from './errors.js';
 import {
-  AT_REMOVEDIR,
   O_CLOEXEC,
   O_DIRECTORY,
   O_NOFOLLOW,
   RESOLVE_BENEATH,
   RESOLVE_NO_MAGICLINKS,
   RESOLVE_NO_SYMLINKS,
-  libc,
-} from './libc.js';
+} from '../sys/constants.js';
+import { AT_REMOVEDIR, libc } from './libc.js';
 
 /**
  * Paths inside a Pod-writable directory (the emptyDir), opened by a root process: every lookup

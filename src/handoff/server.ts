@@ -1,6 +1,6 @@
 import { chmodSync, chownSync, closeSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { O_NOFOLLOW, O_PATH } from './libc.js';
+import { O_NOFOLLOW, O_PATH } from '../sys/constants.js';
 import type { HandoffOffer } from './message.js';
 import { encodeOffer } from './message.js';
 import { openBeneath, procPath, unlinkBeneath } from './safe-path.js';

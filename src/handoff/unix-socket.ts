@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { O_CLOEXEC, O_NOFOLLOW, O_PATH } from '../sys/constants.js';
 import { HandoffError, syscallError } from './errors.js';
 import {
   AF_UNIX,
@@ -10,7 +11,6 @@ import {
   SO_PEERCRED,
   libc,
 } from './libc.js';
-import { O_CLOEXEC, O_NOFOLLOW, O_PATH } from './libc.js';
 import { openBeneath, procPath, unlinkBeneath } from './safe-path.js';
 
 /**

@@ -1,12 +1,15 @@
 import { constants as fsConstants } from 'node:fs';
+import { openFlagsFor } from './open-flags.js';
 
 /**
  * Linux constants that Node's `fs.constants` lacks (values from the kernel uapi headers). Open
  * flags that differ between architectures (O_DIRECTORY, O_NOFOLLOW and O_DIRECT are not the same
- * on x86-64 and aarch64) come from Node, which has the values of the platform it runs on.
+ * on x86-64 and aarch64) come from Node, which has the values of the platform it runs on; the
+ * ones Node lacks from the per-architecture table.
  */
-export const O_PATH = 0o10000000;
-export const O_CLOEXEC = 0o2000000;
+const archFlags = openFlagsFor(process.arch);
+export const O_PATH = archFlags.O_PATH;
+export const O_CLOEXEC = archFlags.O_CLOEXEC;
 export const O_DIRECTORY = fsConstants.O_DIRECTORY;
 export const O_NOFOLLOW = fsConstants.O_NOFOLLOW;
 export const O_NONBLOCK = fsConstants.O_NONBLOCK;
@@ -14,6 +17,7 @@ export const O_DIRECT = fsConstants.O_DIRECT;
 export const O_CREAT = fsConstants.O_CREAT;
 export const O_EXCL = fsConstants.O_EXCL;
 export const O_NOCTTY = fsConstants.O_NOCTTY;
+export const O_TRUNC = fsConstants.O_TRUNC;
 export const O_ACCMODE = 3;
 export const O_RDONLY = 0;
 export const O_WRONLY = 1;
