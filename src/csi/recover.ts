@@ -53,11 +53,12 @@ async function fetchFromSidecar(s: VolumeState, o: RecoverOptions): Promise<numb
  */
 export async function recoverCustody(
   o: RecoverOptions,
-): Promise<{ adopted: number; withFds: number; dropped: number }> {
+): Promise<{ adopted: number; withFds: number; dropped: number; failed: number }> {
   const log = o.logger.child({ component: 'csi-recover' });
   let adopted = 0;
   let withFds = 0;
   let dropped = 0;
+  let failed = 0;
   for (const s of await o.state.list()) {
     if (!(await o.mounter.isMounted(s.targetPath))) {
       await o.state.remove(s.targetPath);
@@ -74,9 +75,20 @@ export async function recoverCustody(
         'custody not re-acquired; the sidecar keeps serving',
       );
     }
-    o.publisher.adopt(s, fds);
-    adopted += 1;
+    try {
+      await o.publisher.adopt(s, fds);
+      adopted += 1;
+    } catch (err) {
+      // Not served rather than served wider than first published (e.g. the Pod lookup failed).
+      // The state stays: unpublish still knows the mount as ours.
+      o.mounter.closeFds(fds);
+      failed += 1;
+      log.error(
+        { target: s.targetPath, err: (err as Error).message },
+        'volume not adopted: its handoff socket is not served until the Pod is re-created',
+      );
+    }
   }
-  log.info({ adopted, withFds, dropped }, 'custody recovery done');
-  return { adopted, withFds, dropped };
+  log.info({ adopted, withFds, dropped, failed }, 'custody recovery done');
+  return { adopted, withFds, dropped, failed };
 }

@@ -17,6 +17,17 @@ export interface VolumeState {
   readOnly: boolean;
   init: Readonly<Record<string, unknown>>;
   publishedAt: string;
+  /**
+   * Who may connect to the handoff socket, as decided at first publish: the sidecar's uid/gid,
+   * or null when its Pod set none. Absent in state written by a driver before this field: the
+   * Pod is then looked up again, so a restart re-serves the socket exactly as first published.
+   */
+  socketOwner?: SocketOwner | null;
+}
+
+export interface SocketOwner {
+  uid: number;
+  gid: number;
 }
 
 export interface StateStore {

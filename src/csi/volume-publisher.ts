@@ -8,8 +8,8 @@ import { CsiError } from './csi-error.js';
 import type { InitDefaults } from './init-policy.js';
 import { initFor } from './init-policy.js';
 import type { Mounter } from './mounter.js';
-import type { PodInspector } from './pod-inspector.js';
-import type { StateStore, VolumeState } from './state-store.js';
+import type { PodFacts, PodInspector } from './pod-inspector.js';
+import type { SocketOwner, StateStore, VolumeState } from './state-store.js';
 import type { PublishRequest, UnpublishRequest } from './validate.js';
 
 export interface PublisherOptions {
@@ -38,7 +38,7 @@ export interface VolumePublisher {
   publish(req: PublishRequest): Promise<void>;
   unpublish(req: UnpublishRequest): Promise<void>;
   /** Called after a restart with the fds re-acquired (or none): serve the handoff again. */
-  adopt(state: VolumeState, fds: number[]): void;
+  adopt(state: VolumeState, fds: number[]): Promise<void>;
   readonly live: ReadonlyMap<string, LiveVolume>;
   close(): void;
 }
@@ -47,24 +47,32 @@ function podLabel(s: { podNamespace: string; podName: string }): string {
   return `${s.podNamespace}/${s.podName}`;
 }
 
+/**
+ * The one rule for the handoff socket's access (docs/adr/0044-fd-handoff-transport.md), used at
+ * first publish and when a restarted driver serves the socket again: 0660 owned by the sidecar's
+ * uid/gid, or 0666 when the Pod sets none (only its own containers reach the emptyDir).
+ */
+export function socketAccess(owner: SocketOwner | null): { mode: number; owner?: SocketOwner } {
+  return owner === null ? { mode: 0o666 } : { mode: 0o660, owner };
+}
+
+function ownerOf(facts: PodFacts): SocketOwner | null {
+  if (facts.sidecarUid === undefined) return null;
+  return { uid: facts.sidecarUid, gid: facts.sidecarGid ?? facts.sidecarUid };
+}
+
 export function createVolumePublisher(o: PublisherOptions): VolumePublisher {
   const log = o.logger.child({ component: 'csi-publisher' });
   const live = new Map<string, LiveVolume>();
   const serve = o.serveHandoff ?? createHandoffServer;
   const now = o.now ?? (() => new Date());
 
-  const startServing = (
-    state: VolumeState,
-    fds: number[],
-    dirFd: number,
-    owner?: { uid: number; gid: number },
-  ): void => {
+  const startServing = (state: VolumeState, fds: number[], dirFd: number): void => {
     const server = serve({
       dirFd,
       name: handoffSocketName(state.sourceVolume),
       logger: o.logger,
-      mode: owner === undefined ? 0o666 : 0o660,
-      ...(owner === undefined ? {} : { owner }),
+      ...socketAccess(state.socketOwner ?? null),
       source: () =>
         fds.length === 0
           ? undefined
@@ -80,11 +88,9 @@ export function createVolumePublisher(o: PublisherOptions): VolumePublisher {
     live.set(state.targetPath, { state, fds, dirFd, server });
   };
 
-  const checkPod = async (
-    req: PublishRequest,
-  ): Promise<{ uid: number; gid: number } | undefined> => {
+  const checkPod = async (req: PublishRequest): Promise<SocketOwner | null> => {
     const facts = await o.pods.inspect(req.pod.namespace, req.pod.name);
-    if (facts === undefined) return undefined;
+    if (facts === undefined) return null;
     if (!facts.hasSidecar) {
       throw new CsiError(
         'FAILED_PRECONDITION',
@@ -92,14 +98,20 @@ export function createVolumePublisher(o: PublisherOptions): VolumePublisher {
           '(was the Pod created in a namespace labelled fs-interposer/injection=enabled, with the webhook running?)',
       );
     }
-    if (facts.sidecarUid === undefined) return undefined;
-    return { uid: facts.sidecarUid, gid: facts.sidecarGid ?? facts.sidecarUid };
+    return ownerOf(facts);
+  };
+
+  /** State from an older driver has no owner: ask the Pod again, as the first publish did. */
+  const recordedOwner = async (state: VolumeState): Promise<SocketOwner | null> => {
+    if (state.socketOwner !== undefined) return state.socketOwner;
+    const facts = await o.pods.inspect(state.podNamespace, state.podName);
+    return facts === undefined ? null : ownerOf(facts);
   };
 
   const mountAndServe = async (
     req: PublishRequest,
     dirFd: number,
-    owner?: { uid: number; gid: number },
+    owner: SocketOwner | null,
   ): Promise<void> => {
     const mounted = await o.mounter.mount({
       targetPath: req.targetPath,
@@ -118,10 +130,11 @@ export function createVolumePublisher(o: PublisherOptions): VolumePublisher {
       readOnly: req.readOnly,
       init: mounted.init,
       publishedAt: now().toISOString(),
+      socketOwner: owner,
     };
     try {
       await o.state.save(state);
-      startServing(state, mounted.fds, dirFd, owner);
+      startServing(state, mounted.fds, dirFd);
     } catch (err) {
       await o.mounter.unmount(req.targetPath);
       o.mounter.closeFds(mounted.fds);
@@ -187,8 +200,9 @@ export function createVolumePublisher(o: PublisherOptions): VolumePublisher {
   return {
     publish,
     unpublish,
-    adopt(state, fds) {
-      startServing(state, fds, o.openPodDir(state.podUid, HANDOFF_VOLUME_NAME));
+    async adopt(state, fds) {
+      const socketOwner = await recordedOwner(state);
+      startServing({ ...state, socketOwner }, fds, o.openPodDir(state.podUid, HANDOFF_VOLUME_NAME));
     },
     live,
     close() {
