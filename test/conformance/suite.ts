@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe } from '@jest/globals';
 import { attrCases } from './cases-attrs.js';
 import { confinementCases } from './cases-confinement.js';
 import { dataCases } from './cases-data.js';
+import { deepCases } from './cases-deep.js';
 import { dirCases } from './cases-dirs.js';
 import { errorCases } from './cases-errors.js';
 import { fileCases } from './cases-files.js';
@@ -65,6 +66,7 @@ export function describeConformance(
     namespaceCases(s);
     dirCases(s);
     errorCases(s);
+    deepCases(s);
     attrCases(s);
     ownershipCases(s);
     dataCases(s);

@@ -35,6 +35,8 @@ export interface Confinement {
 }
 
 const NAME_MAX = 255;
+/** openat2 takes a path of at most PATH_MAX bytes with its NUL: longer ones resolve in steps. */
+const STEP_MAX = 4095;
 const RESOLVE = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
 
 /**
@@ -55,16 +57,35 @@ export function splitPath(path: string): string[] {
 }
 
 /**
+ * Group components into relative paths of at most STEP_MAX bytes each (a component has at most
+ * NAME_MAX bytes, so every group holds at least one).
+ */
+export function pathSteps(parts: readonly string[]): string[] {
+  const steps: string[] = [];
+  let cur = '';
+  for (const part of parts) {
+    const next = cur === '' ? part : `${cur}/${part}`;
+    if (cur !== '' && Buffer.byteLength(next) > STEP_MAX) {
+      steps.push(cur);
+      cur = part;
+    } else cur = next;
+  }
+  if (cur !== '') steps.push(cur);
+  return steps;
+}
+
+/**
  * Every op resolves through a root directory fd with openat2(RESOLVE_BENEATH |
  * RESOLVE_NO_SYMLINKS): the kernel itself refuses '..', absolute or relative symlinks and any
- * rename race that would lead outside the root, and paths as long as PATH_MAX work because
- * the backend never prefixes the source path. See docs/adr/0010-passthrough-confinement.md.
+ * rename race that would lead outside the root. Paths of any depth work: the backend never
+ * prefixes the source path, and resolves one longer than PATH_MAX in steps (resolveSteps). See
+ * docs/adr/0010-passthrough-confinement.md.
  */
 export function createConfinement(root: string): Confinement {
   const rootFd = fs.openSync(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   const keepRoot = (): void => {};
-  const open = (rel: string, flags: number): Promise<number> =>
-    openat2(rootFd, rel, { flags: flags | O_PATH | O_CLOEXEC, resolve: RESOLVE });
+  const open = (parts: readonly string[], flags: number): Promise<number> =>
+    resolveSteps(rootFd, pathSteps(parts), flags);
   return {
     rootFd,
     async parent(path) {
@@ -72,7 +93,7 @@ export function createConfinement(root: string): Confinement {
       const name = parts.pop();
       if (name === undefined) throw new FsError('EINVAL', 'the root has no parent');
       // Top-level names need no resolution at all: the root fd is the parent.
-      const dirfd = parts.length === 0 ? rootFd : await open(parts.join('/'), O_DIRECTORY);
+      const dirfd = parts.length === 0 ? rootFd : await open(parts, O_DIRECTORY);
       return {
         dirfd,
         name,
@@ -82,7 +103,7 @@ export function createConfinement(root: string): Confinement {
     },
     async node(path) {
       const parts = splitPath(path);
-      const fd = parts.length === 0 ? rootFd : await open(parts.join('/'), O_NOFOLLOW);
+      const fd = parts.length === 0 ? rootFd : await open(parts, O_NOFOLLOW);
       return {
         fd,
         proc: `/proc/self/fd/${fd}`,
@@ -93,6 +114,33 @@ export function createConfinement(root: string): Confinement {
       closePathFd(rootFd);
     },
   };
+}
+
+/**
+ * A path longer than openat2 takes (an object deeper than PATH_MAX below the root, which the
+ * kernel's clients reach through relative paths) is resolved step by step, each step beneath the
+ * directory the previous one held: the same guarantees, one openat2 per 4 KiB of path. Every
+ * intermediate fd is closed before this returns, also on failure.
+ */
+async function resolveSteps(
+  rootFd: number,
+  steps: readonly string[],
+  flags: number,
+): Promise<number> {
+  let dirfd = rootFd;
+  for (let i = 0; i < steps.length; i++) {
+    const last = i === steps.length - 1;
+    const how = { flags: (last ? flags : O_DIRECTORY) | O_PATH | O_CLOEXEC, resolve: RESOLVE };
+    try {
+      const fd = await openat2(dirfd, steps[i]!, how);
+      if (dirfd !== rootFd) closePathFd(dirfd);
+      dirfd = fd;
+    } catch (err) {
+      if (dirfd !== rootFd) closePathFd(dirfd);
+      throw err;
+    }
+  }
+  return dirfd;
 }
 
 /** Run `fn` with a resolved ref and always release it. */

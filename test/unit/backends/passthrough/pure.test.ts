@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { splitPath } from '../../../../src/backends/passthrough/confine.js';
+import { pathSteps, splitPath } from '../../../../src/backends/passthrough/confine.js';
 import { applyLock } from '../../../../src/backends/passthrough/lock-ranges.js';
 import { readProcessUmask } from '../../../../src/backends/passthrough/ownership.js';
 import { parseDirents } from '../../../../src/sys/getdents.js';
@@ -29,6 +29,23 @@ describe('splitPath', () => {
       expect.objectContaining({ code: 'ENAMETOOLONG' }),
     );
     expect(splitPath(`/${'x'.repeat(255)}`)).toHaveLength(1);
+  });
+});
+
+describe('pathSteps (openat2 takes at most 4095 bytes of path)', () => {
+  const parts = (n: number, len: number): string[] =>
+    Array.from({ length: n }, () => 'x'.repeat(len));
+  it.each([
+    ['one short path', parts(3, 10), [3]],
+    ['exactly 4095 bytes', parts(16, 255), [16]],
+    ['two bytes more', [...parts(16, 255), 'x'], [16, 1]],
+    ['21 components of 200 bytes', parts(21, 200), [20, 1]],
+    ['nothing', [], []],
+  ])('%s', (_name, input, counts) => {
+    const steps = pathSteps(input);
+    expect(steps.map((s) => s.split('/').length)).toEqual(counts);
+    expect(steps.join('/')).toBe(input.join('/'));
+    for (const s of steps) expect(Buffer.byteLength(s)).toBeLessThanOrEqual(4095);
   });
 });
 
