@@ -34,6 +34,9 @@ export const sidecarErrorName = (sourceVolume: string): string => `${sourceVolum
 /** The sidecar supervisor offers its fds back here (driver restart: re-acquire custody). */
 export const custodySocketName = (sourceVolume: string): string => `${sourceVolume}.custody.sock`;
 
+/** The type our mounts show in /proc/self/mountinfo (src/fuse/mount.ts: subtype=fs-interposer). */
+export const FS_TYPE = 'fuse.fs-interposer';
+
 export const DEFAULT_KUBELET_ROOT = '/var/lib/kubelet';
 export const DEFAULT_STATE_DIR = '/var/lib/fs-interposer/csi';
 

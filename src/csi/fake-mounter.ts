@@ -1,4 +1,5 @@
 import { closeSync, openSync } from 'node:fs';
+import { FS_TYPE } from './constants.js';
 import type { Mounted, Mounter, MountSpec } from './mounter.js';
 
 /**
@@ -13,10 +14,13 @@ export interface FakeMounter extends Mounter {
   failNextMount(err: Error): void;
   /** Hold mounts until `release()` (to test lock contention). */
   hold(): () => void;
+  /** Something mounted at `target` that the driver did not mount (another fs type, lost state). */
+  plant(target: string, fsType: string): void;
 }
 
 export function createFakeMounter(): FakeMounter {
   const mounts = new Map<string, MountSpec>();
+  const types = new Map<string, string>();
   const openFds = new Set<number>();
   const calls: string[] = [];
   let failure: Error | undefined;
@@ -27,6 +31,16 @@ export function createFakeMounter(): FakeMounter {
     calls,
     failNextMount(err) {
       failure = err;
+    },
+    plant(target, fsType) {
+      mounts.set(target, {
+        targetPath: target,
+        readOnly: false,
+        fsName: 'planted',
+        queues: 0,
+        init: {},
+      });
+      types.set(target, fsType);
     },
     hold() {
       let release!: () => void;
@@ -47,16 +61,18 @@ export function createFakeMounter(): FakeMounter {
       const fds = Array.from({ length: spec.queues }, () => openSync('/dev/null', 'r'));
       fds.forEach((fd) => openFds.add(fd));
       mounts.set(spec.targetPath, spec);
+      types.set(spec.targetPath, FS_TYPE);
       const init = { major: 7, minor: 45, flags: '0x40446029', maxWrite: 1048576, ...spec.init };
       return { fds, init } satisfies Mounted;
     },
     unmount(target) {
       calls.push(`unmount ${target}`);
       mounts.delete(target);
+      types.delete(target);
       return Promise.resolve();
     },
-    isMounted(target) {
-      return Promise.resolve(mounts.has(target));
+    mountType(target) {
+      return Promise.resolve(types.get(target));
     },
     closeFds(fds) {
       for (const fd of fds) {

@@ -78,7 +78,7 @@ export function createFuseMounter(o: { logger: Logger }): Mounter {
       }
       return Promise.resolve();
     },
-    isMounted: (target) => Promise.resolve(isMounted(target)),
+    mountType: (target) => Promise.resolve(findMount(target)?.fsType),
     closeFds: closeQuietly,
   };
 }

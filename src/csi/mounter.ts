@@ -25,6 +25,7 @@ export interface Mounter {
   mount(spec: MountSpec): Promise<Mounted>;
   /** Unmount; a busy mount is detached lazily. Not mounted is not an error. */
   unmount(targetPath: string): Promise<void>;
-  isMounted(targetPath: string): Promise<boolean>;
+  /** The type of what is mounted at the target (e.g. fuse.fs-interposer), undefined if nothing. */
+  mountType(targetPath: string): Promise<string | undefined>;
   closeFds(fds: readonly number[]): void;
 }

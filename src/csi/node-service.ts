@@ -20,7 +20,7 @@ export function createNodeService(o: NodeServiceOptions): Handlers {
       return {};
     },
     async NodeUnpublishVolume(raw) {
-      const req = validateUnpublish(raw);
+      const req = validateUnpublish(raw, o.kubeletRoot);
       await o.locks.with(req.targetPath, () => o.publisher.unpublish(req));
       return {};
     },

@@ -2,7 +2,7 @@ import { closeSync, fstatSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { fetchOffer } from '../handoff/client.js';
 import { connectBeneath } from '../handoff/unix-socket.js';
-import { custodySocketName } from './constants.js';
+import { custodySocketName, FS_TYPE } from './constants.js';
 import type { Mounter } from './mounter.js';
 import type { StateStore, VolumeState } from './state-store.js';
 import type { VolumePublisher } from './volume-publisher.js';
@@ -60,7 +60,8 @@ export async function recoverCustody(
   let dropped = 0;
   let failed = 0;
   for (const s of await o.state.list()) {
-    if (!(await o.mounter.isMounted(s.targetPath))) {
+    // Gone, or something else mounted there since: not ours to adopt (nor to unmount).
+    if ((await o.mounter.mountType(s.targetPath)) !== FS_TYPE) {
       await o.state.remove(s.targetPath);
       dropped += 1;
       continue;

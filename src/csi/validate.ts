@@ -35,16 +35,36 @@ function str(req: Raw, field: string): string {
   return v;
 }
 
-function target(req: Raw, kubeletRoot?: string): string {
+const TARGET_SHAPE = 'pods/<pod uid>/volumes/kubernetes.io~csi/<volume>/mount';
+
+/** The Pod uid of `pods/<uid>/volumes/kubernetes.io~csi/<volume>/mount`, else undefined. */
+function csiTargetPodUid(parts: string[]): string | undefined {
+  if (parts.length !== 6) return undefined;
+  const [pods, podUid = '', volumes, plugin, volume = '', mount] = parts;
+  const fixed = pods === 'pods' && volumes === 'volumes' && mount === 'mount';
+  const ok = fixed && plugin === 'kubernetes.io~csi' && UID.test(podUid) && DNS_LABEL.test(volume);
+  return ok ? podUid : undefined;
+}
+
+/**
+ * Where the kubelet publishes an inline CSI volume: nothing else is ever mounted or unmounted,
+ * so a request naming another path (a host directory, another plugin's mount) is refused before
+ * any side effect. Returns the path and the Pod uid it names.
+ */
+function target(req: Raw, kubeletRoot: string): { path: string; podUid: string } {
   const raw = str(req, 'target_path');
   const p = raw.length > 1 ? raw.replace(/\/+$/, '') : raw;
   if (!isAbsolute(p) || normalize(p) !== p) {
     throw invalidArgument('target_path', `must be an absolute, normalized path (got ${raw})`);
   }
-  if (kubeletRoot !== undefined && !p.startsWith(`${kubeletRoot}/`)) {
+  if (!p.startsWith(`${kubeletRoot}/`)) {
     throw invalidArgument('target_path', `must be below the kubelet root ${kubeletRoot}`);
   }
-  return p;
+  const podUid = csiTargetPodUid(p.slice(kubeletRoot.length + 1).split('/'));
+  if (podUid === undefined) {
+    throw invalidArgument('target_path', `must be ${kubeletRoot}/${TARGET_SHAPE} (got ${raw})`);
+  }
+  return { path: p, podUid };
 }
 
 function capability(req: Raw): string {
@@ -97,14 +117,21 @@ function context(req: Raw): Pick<PublishRequest, 'sourceVolume' | 'layers' | 'co
 }
 
 /** Validation first: every problem is INVALID_ARGUMENT naming the field, before any side effect. */
-export function validatePublish(req: Raw, kubeletRoot?: string): PublishRequest {
+export function validatePublish(req: Raw, kubeletRoot: string): PublishRequest {
   const volumeId = str(req, 'volume_id');
-  const targetPath = target(req, kubeletRoot);
+  const { path: targetPath, podUid } = target(req, kubeletRoot);
   const mode = capability(req);
   const readOnly = req.readonly === true || READ_ONLY_MODES.has(mode);
-  return { volumeId, targetPath, readOnly, ...context(req) };
+  const ctx = context(req);
+  if (ctx.pod.uid !== podUid) {
+    throw invalidArgument(
+      'target_path',
+      `names Pod ${podUid}, but volume_context["${PodInfoKey.uid}"] is ${ctx.pod.uid}`,
+    );
+  }
+  return { volumeId, targetPath, readOnly, ...ctx };
 }
 
-export function validateUnpublish(req: Raw): UnpublishRequest {
-  return { volumeId: str(req, 'volume_id'), targetPath: target(req) };
+export function validateUnpublish(req: Raw, kubeletRoot: string): UnpublishRequest {
+  return { volumeId: str(req, 'volume_id'), targetPath: target(req, kubeletRoot).path };
 }

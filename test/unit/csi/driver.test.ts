@@ -154,4 +154,54 @@ describe('CSI driver over grpc-js (fake mounter)', () => {
     });
     expect(h.logLines.join('')).toContain('kubelet registered the driver');
   });
+
+  it('refuses to unmount a mount it did not publish, leaving it in place', async () => {
+    const req = publishRequest(h);
+    const target = req.target_path as string;
+    h.mounter.plant(target, 'ext4');
+    await expect(
+      h.call(h.clients.node, 'NodeUnpublishVolume', {
+        volume_id: req.volume_id,
+        target_path: target,
+      }),
+    ).rejects.toMatchObject({
+      code: status.FAILED_PRECONDITION,
+      details: expect.stringContaining(
+        'ext4 mount this driver did not publish',
+      ) as unknown as string,
+    });
+    expect(h.mounter.mounts.has(target)).toBe(true);
+    expect(h.mounter.calls).not.toContain(`unmount ${target}`);
+  });
+
+  it('refuses an unpublish target outside the kubelet root without touching it', async () => {
+    h.mounter.plant('/etc', 'ext4');
+    await expect(
+      h.call(h.clients.node, 'NodeUnpublishVolume', { volume_id: 'v', target_path: '/etc' }),
+    ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+    expect(h.mounter.calls).toEqual([]);
+  });
+
+  it('refuses another volume id on a target it published', async () => {
+    const req = publishRequest(h);
+    await h.call(h.clients.node, 'NodePublishVolume', req);
+    await expect(
+      h.call(h.clients.node, 'NodeUnpublishVolume', {
+        volume_id: 'other',
+        target_path: req.target_path,
+      }),
+    ).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
+    expect(h.mounter.mounts.has(req.target_path as string)).toBe(true);
+  });
+
+  it('unmounts a mount of its own type whose state was lost', async () => {
+    const req = publishRequest(h);
+    const target = req.target_path as string;
+    h.mounter.plant(target, 'fuse.fs-interposer');
+    await h.call(h.clients.node, 'NodeUnpublishVolume', {
+      volume_id: req.volume_id,
+      target_path: target,
+    });
+    expect(h.mounter.mounts.has(target)).toBe(false);
+  });
 });

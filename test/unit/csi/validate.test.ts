@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { CsiError } from '../../../src/csi/csi-error.js';
 import { validatePublish, validateUnpublish } from '../../../src/csi/validate.js';
-import { publishRequest } from './harness.js';
+import { POD_UID, publishRequest } from './harness.js';
 
 const KUBELET = '/var/lib/kubelet';
 const base = publishRequest({ kubeletRoot: KUBELET });
@@ -86,10 +86,24 @@ describe('validatePublish', () => {
   });
 
   it('validates unpublish', () => {
-    expect(validateUnpublish({ volume_id: 'v', target_path: '/t/' })).toEqual({
+    const target = `${KUBELET}/pods/${POD_UID}/volumes/kubernetes.io~csi/fsi-data/mount`;
+    expect(validateUnpublish({ volume_id: 'v', target_path: `${target}/` }, KUBELET)).toEqual({
       volumeId: 'v',
-      targetPath: '/t',
+      targetPath: target,
     });
-    expect(() => validateUnpublish({ volume_id: 'v' })).toThrow('target_path: required');
+    expect(() => validateUnpublish({ volume_id: 'v' }, KUBELET)).toThrow('target_path: required');
+  });
+
+  it.each([
+    ['/etc'],
+    ['/t'],
+    [`${KUBELET}/plugins/csi.fs-interposer.dev`],
+    [`${KUBELET}/pods/${POD_UID}/volumes/kubernetes.io~empty-dir/x`],
+    [`${KUBELET}/pods/${POD_UID}/volumes/kubernetes.io~csi/fsi-data/mount/../../../../x/mount`],
+    [`${KUBELET}/pods/${POD_UID}/volumes/kubernetes.io~csi/fsi-data/mount/deeper`],
+  ])('refuses to unpublish %s: not a CSI volume target of the kubelet', (target) => {
+    expect(() => validateUnpublish({ volume_id: 'v', target_path: target }, KUBELET)).toThrow(
+      /target_path: .*(normalized|kubelet root|pods\/<pod uid>\/volumes\/kubernetes.io~csi\/<volume>\/mount)/,
+    );
   });
 });
