@@ -6,6 +6,7 @@
 import { ANNOTATION_PREFIX, Annotations, NAMESPACE_DEFAULT_LAYERS } from './constants.js';
 import type { LayerSpecParser } from './pod-types.js';
 import { isQuantity } from './quantity.js';
+import { outOfRange } from './resources.js';
 
 export type SidecarModeChoice = 'native' | 'regular' | 'auto';
 export type IdentityChoice = 'default' | 'privileged';
@@ -99,8 +100,13 @@ function readResources(a: Record<string, string>, errors: string[]): PodSettings
   for (const [key, field] of Object.entries(RESOURCE_KEYS)) {
     const v = a[key];
     if (v === undefined) continue;
-    if (isQuantity(v)) out[field] = v;
-    else errors.push(`${key}: "${v}" is not accepted (accepted: a Kubernetes quantity such as 100m, 64Mi, 1Gi)`);
+    if (!isQuantity(v)) {
+      errors.push(`${key}: "${v}" is not accepted (accepted: a Kubernetes quantity such as 100m, 64Mi, 1Gi)`);
+      continue;
+    }
+    const range = outOfRange(field, v);
+    if (range === undefined) out[field] = v;
+    else errors.push(`${key}: "${v}" is out of range (accepted: ${range})`);
   }
   return out;
 }

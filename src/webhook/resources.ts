@@ -16,6 +16,25 @@ export const DEFAULT_SIDECAR_RESOURCES: ResourceValues = {
   memoryLimit: '128Mi',
 };
 
+/**
+ * What a Pod may ask for its sidecar. Upper bounds keep a typo or a hostile annotation from
+ * asking for more than any node has (`999999999999999999999Ei` is a valid quantity); the memory
+ * limit's lower bound is what the Node process needs to start at all.
+ */
+export const SIDECAR_RESOURCE_RANGES: Readonly<Record<ResourceKey, { min: string; max: string }>> = {
+  cpuRequest: { min: '1m', max: '64' },
+  cpuLimit: { min: '1m', max: '64' },
+  memoryRequest: { min: '1Mi', max: '64Gi' },
+  memoryLimit: { min: '32Mi', max: '64Gi' },
+};
+
+/** undefined when the quantity is within the range of `key`, else the accepted range. */
+export function outOfRange(key: ResourceKey, value: string): string | undefined {
+  const { min, max } = SIDECAR_RESOURCE_RANGES[key];
+  const v = quantityValue(value);
+  return v >= quantityValue(min) && v <= quantityValue(max) ? undefined : `${min} to ${max}`;
+}
+
 type Pair = { request?: string; limit?: string };
 
 function resolvePair(d: Pair, o: Pair, name: string): Pair | string {

@@ -43,6 +43,11 @@ describe('readPodSettings with the real layer grammar (src/config)', () => {
     ['fs-interposer/sidecar-mode', 'sometimes', /"sometimes" is not accepted \(accepted: native, regular, auto\)/],
     ['fs-interposer/identity', 'root', /"root" is not accepted \(accepted: default, privileged\)/],
     ['fs-interposer/cpu-limit', 'lots', /"lots" is not accepted \(accepted: a Kubernetes quantity/],
+    ['fs-interposer/memory-limit', '999999999999999999999Ei', /memory-limit: "999999999999999999999Ei" is out of range \(accepted: 32Mi to 64Gi\)/],
+    ['fs-interposer/memory-limit', '1Mi', /memory-limit: "1Mi" is out of range \(accepted: 32Mi to 64Gi\)/],
+    ['fs-interposer/memory-request', '1e30', /memory-request: "1e30" is out of range \(accepted: 1Mi to 64Gi\)/],
+    ['fs-interposer/cpu-limit', '100000', /cpu-limit: "100000" is out of range \(accepted: 1m to 64\)/],
+    ['fs-interposer/cpu-request', '0.0001', /cpu-request: "0.0001" is out of range \(accepted: 1m to 64\)/],
     ['fs-interposer/volumes', 'Data_1', /"Data_1" is not accepted \(accepted: comma-separated volume names/],
     ['fs-interposer/config', 'Bad Name', /"Bad Name" is not accepted \(accepted: the name of a ConfigMap/],
     ['fs-interposer/image', 'evil.example/miner:1', /not on the allow-list \(accepted: ghcr.io\/fs-interposer\/fs-interposer:debug\)/],
@@ -51,6 +56,16 @@ describe('readPodSettings with the real layer grammar (src/config)', () => {
     const errors = errorsOf({ [key]: value });
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(message);
+  });
+
+  it.each([
+    ['fs-interposer/memory-limit', '64Gi'],
+    ['fs-interposer/memory-limit', '32Mi'],
+    ['fs-interposer/cpu-limit', '64'],
+    ['fs-interposer/cpu-request', '1m'],
+    ['fs-interposer/memory-request', '1Mi'],
+  ])('%s: %s (a bound) is accepted', (key, value) => {
+    expect(errorsOf({ [key]: value })).toEqual([]);
   });
 
   it('reports every error at once', () => {
