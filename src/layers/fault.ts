@@ -38,8 +38,10 @@ export function createFaultLayer(cfg: FaultConfig, deps: LayerDeps): Layer {
         ? pickWeighted(entries, random.next())
         : undefined,
     );
-    if (errno !== undefined)
-      throw new FsError(isErrnoName(errno) ? errno : 'EIO', `injected ${errno}`);
+    if (errno !== undefined) {
+      const code = isErrnoName(errno) ? errno : 'EIO';
+      throw new FsError(code, `injected ${errno} by ${name}`, { injectedBy: name });
+    }
   };
 
   return {

@@ -1,11 +1,10 @@
 import type { Registry } from 'prom-client';
-import { toErrnoName } from '../vfs/errors.js';
+import { injectedBy, toErrnoName } from '../vfs/errors.js';
 import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
 import { systemClock } from '../telemetry/clock.js';
 import type { Clock } from '../telemetry/clock.js';
 import { getFsMetrics } from '../telemetry/fs-metrics.js';
 import type { FsMetrics } from '../telemetry/fs-metrics.js';
-import { injectedBy, isInjected } from '../telemetry/injected.js';
 
 export interface MetricsLayerOptions {
   registry: Registry;
@@ -105,8 +104,9 @@ function recordError(m: FsMetrics, volume: string, call: OpCall, err: unknown): 
   m.ops.inc({ volume, op: call.op, result: 'error' });
   const errno = toErrnoName(err);
   m.errors.inc({ volume, op: call.op, errno });
-  // Layers below that inject errors need no registry of their own: the error says it was injected.
-  if (isInjected(err)) m.injectedFaults.inc({ volume, layer: injectedBy(err), kind: errno });
+  // Layers below that inject errors need no registry of their own: the error names its injector.
+  const by = injectedBy(err);
+  if (by !== undefined) m.injectedFaults.inc({ volume, layer: by, kind: errno });
   // A failed release still closes the file in the kernel's eyes.
   if (call.op === 'release') m.openFiles.dec({ volume });
 }

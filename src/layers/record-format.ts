@@ -21,6 +21,8 @@ export interface RecordLine {
   res: string;
   /** True when a disturbing layer below injected the error. */
   inj?: true;
+  /** The instance name of the layer that injected it (`fault`, `fault.2`), with `inj`. */
+  by?: string;
   pid: number;
   uid: number;
 }

@@ -1,7 +1,6 @@
-import { toErrnoName } from '../vfs/errors.js';
+import { injectedBy, toErrnoName } from '../vfs/errors.js';
 import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
 import { systemClock } from '../telemetry/clock.js';
-import { isInjected } from '../telemetry/injected.js';
 import type { Clock } from '../telemetry/clock.js';
 import type { RecordHeader, RecordLine } from './record-format.js';
 import type { Logger } from 'pino';
@@ -106,7 +105,8 @@ export function createRecordLayer(options: RecordLayerOptions): Layer {
         emit(call, start, 'ok', BYTE_OPS.has(call.op) ? { bytes: result as number } : {});
         return result;
       } catch (err) {
-        emit(call, start, toErrnoName(err), isInjected(err) ? { inj: true } : {});
+        const by = injectedBy(err);
+        emit(call, start, toErrnoName(err), by === undefined ? {} : { inj: true, by });
         throw err;
       }
     },

@@ -12,6 +12,8 @@ export const ATTR = Object.freeze({
   size: 'fs.size',
   bytes: 'fs.bytes',
   errno: 'fs.errno',
+  /** Instance name of the layer that injected the error on purpose (`fault`, `fault.2`). */
+  injectedBy: 'fs.injected_by',
   volume: 'fs.volume',
   pid: 'process.pid',
   uid: 'process.real_user.id',

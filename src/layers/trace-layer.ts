@@ -1,6 +1,6 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { Context, Span, TracerProvider } from '@opentelemetry/api';
-import { toErrnoName } from '../vfs/errors.js';
+import { injectedBy, toErrnoName } from '../vfs/errors.js';
 import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
 import { systemClock } from '../telemetry/clock.js';
 import type { Clock } from '../telemetry/clock.js';
@@ -85,6 +85,8 @@ export function createTraceLayer(options: TraceLayerOptions): Layer {
     } catch (err) {
       const errno = toErrnoName(err);
       span.setAttribute(ATTR.errno, errno);
+      const by = injectedBy(err);
+      if (by !== undefined) span.setAttribute(ATTR.injectedBy, by);
       span.setStatus({ code: SpanStatusCode.ERROR, message: errno });
       span.end(clock.now());
       throw err;

@@ -52,6 +52,8 @@ export interface RunAnalysis {
   dirs: Map<string, { read: number; written: number; ops: number }>;
   errors: ErrorEvent[];
   errnos: Map<string, { real: number; injected: number }>;
+  /** Injected faults per injecting layer instance (`fault`, `fault.2`; `?` in older records). */
+  injectors: Map<string, number>;
   pids: Map<number, { ops: number; bytes: number; errors: number }>;
   /** Lines that were not JSON or not a record (counted, never fatal). */
   skipped: number;
@@ -72,6 +74,7 @@ export function createAnalysis(): RunAnalysis {
     dirs: new Map(),
     errors: [],
     errnos: new Map(),
+    injectors: new Map(),
     pids: new Map(),
     skipped: 0,
   };
@@ -110,7 +113,11 @@ function addPoint(f: FileStats, p: AccessPoint): void {
 function addError(a: RunAnalysis, r: RecordLine): void {
   const injected = r.inj === true;
   a.totals.errors += 1;
-  if (injected) a.totals.injected += 1;
+  if (injected) {
+    a.totals.injected += 1;
+    const by = r.by ?? '?';
+    a.injectors.set(by, (a.injectors.get(by) ?? 0) + 1);
+  }
   const e = a.errnos.get(r.res) ?? { real: 0, injected: 0 };
   if (injected) e.injected += 1;
   else e.real += 1;

@@ -16,6 +16,14 @@ function top<T>(entries: Iterable<T>, score: (t: T) => number, n = TOP_ROWS): T[
   return [...entries].sort((a, b) => score(b) - score(a)).slice(0, n);
 }
 
+const injectorList = (a: RunAnalysis): string =>
+  a.injectors.size === 0
+    ? '-'
+    : [...a.injectors]
+        .sort(([x], [y]) => (x < y ? -1 : 1))
+        .map(([layer, n]) => `${layer}: ${formatCount(n)}`)
+        .join(', ');
+
 export function summarySection(a: RunAnalysis): string {
   const t = a.totals;
   const span = t.ops === 0 ? 0 : a.end - a.start;
@@ -27,6 +35,7 @@ export function summarySection(a: RunAnalysis): string {
     ['Bytes read', formatBytes(t.read)],
     ['Bytes written', formatBytes(t.written)],
     ['Errors (of which injected)', `${formatCount(t.errors)} (${formatCount(t.injected)})`],
+    ['Injected by layer', injectorList(a)],
     ['Files touched', formatCount(a.files.size)],
     ['Unreadable lines skipped', formatCount(a.skipped)],
   ];

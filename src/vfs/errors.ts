@@ -9,16 +9,32 @@ export type ErrnoName = keyof typeof osConstants.errno;
 
 const ERRNO: Readonly<Record<string, number>> = osConstants.errno;
 
+export interface FsErrorOptions {
+  /**
+   * Instance name of the layer that made this error up on purpose (`fault`, `fault.2`): the
+   * observers above it (metrics, trace, record) count and label it by this field, never by its
+   * message. Absent on every real error.
+   */
+  injectedBy?: string;
+}
+
 export class FsError extends Error {
   readonly code: ErrnoName;
   readonly errno: number;
+  readonly injectedBy: string | undefined;
 
-  constructor(code: ErrnoName, message?: string) {
+  constructor(code: ErrnoName, message?: string, options: FsErrorOptions = {}) {
     super(message ?? code);
     this.name = 'FsError';
     this.code = code;
     this.errno = ERRNO[code] ?? ERRNO.EIO!;
+    this.injectedBy = options.injectedBy;
   }
+}
+
+/** The injecting layer's instance name when `err` was injected on purpose, else undefined. */
+export function injectedBy(err: unknown): string | undefined {
+  return err instanceof FsError ? err.injectedBy : undefined;
 }
 
 export function isErrnoName(name: string): name is ErrnoName {

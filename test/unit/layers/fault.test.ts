@@ -38,6 +38,28 @@ describe('fault layer', () => {
     await expect(writeAt(s2, '/g', fh, 'x')).rejects.toMatchObject({ code: 'ENOSPC' });
   });
 
+  it('marks each injected error with the instance name of the layer that injected it', async () => {
+    const { stack } = fixture(
+      yamlConfig(
+        [
+          "  - {type: fault, rate: 100, perOp: {write: {EIO: 1}}, scope: {paths: ['/a'], ops: [write]}}",
+          "  - {type: fault, rate: 100, perOp: {write: {EIO: 1}}, scope: {paths: ['/b'], ops: [write]}}",
+        ].join('\n'),
+      ),
+    );
+    expect(stack.configured).toEqual(['fault', 'fault.2']);
+    const fa = await createFile(stack, '/a');
+    const fb = await createFile(stack, '/b');
+    await expect(writeAt(stack, '/a', fa, 'x')).rejects.toMatchObject({
+      code: 'EIO',
+      injectedBy: 'fault',
+    });
+    await expect(writeAt(stack, '/b', fb, 'x')).rejects.toMatchObject({
+      code: 'EIO',
+      injectedBy: 'fault.2',
+    });
+  });
+
   it('uses per-op weights', async () => {
     const { stack, backend } = fixture(
       yamlConfig('  - {type: fault, rate: 100, perOp: {write: {EIO: 1, EDQUOT: 3}}}'),

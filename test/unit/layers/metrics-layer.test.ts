@@ -99,10 +99,14 @@ describe('metrics layer', () => {
     const injecting: Layer = {
       name: 'chaos',
       around: (c, next) => {
-        if (c.path === '/eio') return Promise.reject(new FsError('EIO', 'injected EIO'));
+        if (c.path === '/eio')
+          return Promise.reject(new FsError('EIO', undefined, { injectedBy: 'fault' }));
         if (c.path === '/nospc')
+          return Promise.reject(new FsError('ENOSPC', undefined, { injectedBy: 'fault.2' }));
+        // Neither a message nor an ad-hoc property makes an error injected: only the marker.
+        if (c.path === '/says-injected')
           return Promise.reject(
-            Object.assign(new FsError('ENOSPC'), { injected: true, injectedBy: 'quota' }),
+            Object.assign(new FsError('EIO', 'injected EIO'), { injected: true }),
           );
         return next();
       },
@@ -111,7 +115,7 @@ describe('metrics layer', () => {
       [createMetricsLayer({ registry, volume: 'v' }), injecting],
       createTinyBackend(),
     );
-    for (const path of ['/eio', '/eio', '/nospc', '/real-enoent']) {
+    for (const path of ['/eio', '/eio', '/nospc', '/real-enoent', '/says-injected']) {
       await stack.run(opCall('getattr', { path })).catch(() => undefined);
     }
     expect(
@@ -119,7 +123,7 @@ describe('metrics layer', () => {
     ).toBe(2);
     expect(
       await value(registry, 'fs_interposer_injected_faults_total', {
-        layer: 'quota',
+        layer: 'fault.2',
         kind: 'ENOSPC',
       }),
     ).toBe(1);

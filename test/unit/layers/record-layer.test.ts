@@ -5,7 +5,6 @@ import { describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { recordLayerFactory } from '../../../src/layers/record-factory.js';
 import { createRecordLayer } from '../../../src/layers/record-layer.js';
-import { isInjected } from '../../../src/telemetry/injected.js';
 import { createManualClock } from '../../../src/telemetry/clock.js';
 import { FsError } from '../../../src/vfs/errors.js';
 import { createStack } from '../../../src/vfs/stack.js';
@@ -67,23 +66,32 @@ describe('record layer', () => {
     expect(rest).toEqual([]); // forget is not recorded by default
   });
 
-  it('marks errors that a disturbing layer injected', async () => {
+  it('marks errors that a disturbing layer injected, with the injecting layer', async () => {
     const path = join(tmp(), 'run.jsonl');
     const fault: Layer = {
-      name: 'fault',
-      around: () => Promise.reject(new FsError('EIO', 'injected EIO')),
+      name: 'fault.2',
+      around: (c) =>
+        Promise.reject(
+          c.path === '/'
+            ? new FsError('EIO', undefined, { injectedBy: 'fault.2' })
+            : new FsError('EIO', 'injected EIO'),
+        ),
     };
     const stack = createStack(
       [createRecordLayer({ path, volume: 'v', flushIntervalMs: 0 }), fault],
       createTinyBackend(),
     );
-    await expect(stack.run(opCall('getattr', { path: '/' }))).rejects.toMatchObject({
-      code: 'EIO',
-    });
+    for (const p of ['/', '/real'])
+      await expect(stack.run(opCall('getattr', { path: p }))).rejects.toMatchObject({
+        code: 'EIO',
+      });
     await stack.close();
-    expect(lines(path)[1]).toMatchObject({ op: 'getattr', res: 'EIO', inj: true });
-    expect(isInjected(Object.assign(new Error('x'), { injected: true }))).toBe(true);
-    expect(isInjected(new FsError('EIO'))).toBe(false);
+    const [, injected, real] = lines(path);
+    expect(injected).toMatchObject({ path: '/', res: 'EIO', inj: true, by: 'fault.2' });
+    // A message that merely says "injected" is a real error: only the typed marker counts.
+    expect(real).toMatchObject({ path: '/real', res: 'EIO' });
+    expect(real).not.toHaveProperty('inj');
+    expect(real).not.toHaveProperty('by');
   });
 
   it('rotates by size on line boundaries and keeps maxFiles old files', async () => {

@@ -9,11 +9,12 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { createTraceLayer } from '../../../src/layers/trace-layer.js';
 import type { TraceLayerOptions } from '../../../src/layers/trace-layer.js';
 import { createManualClock } from '../../../src/telemetry/clock.js';
+import { FsError } from '../../../src/vfs/errors.js';
 import { createStack } from '../../../src/vfs/stack.js';
 import type { Layer } from '../../../src/vfs/types.js';
 import { createTinyBackend, opCall } from '../telemetry/fixtures.js';
 
-function setup(options: Partial<TraceLayerOptions> = {}) {
+function setup(options: Partial<TraceLayerOptions> = {}, below: Layer[] = []) {
   const exporter = new InMemorySpanExporter();
   const tracerProvider = new TracerProvider({
     spanProcessors: [new SimpleSpanProcessor({ exporter })],
@@ -29,7 +30,7 @@ function setup(options: Partial<TraceLayerOptions> = {}) {
   const backend = createTinyBackend();
   backend.files.set('/db/data.bin', Buffer.from('0123456789'));
   const layer = createTraceLayer({ tracerProvider, volume: 'data', clock, ...options });
-  const stack = createStack([layer, tick], backend);
+  const stack = createStack([layer, tick, ...below], backend);
   const spans = (): ReadableSpan[] => exporter.getFinishedSpans();
   const named = (name: string) => spans().filter((s) => s.name === name);
   const parentOf = (s: ReadableSpan) => s.parentSpanContext?.spanId;
@@ -101,6 +102,29 @@ describe('trace layer', () => {
     expect(file?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'ENOENT' });
     expect(t.named('open')[0]?.attributes['fs.errno']).toBe('ENOENT');
     expect(t.named('rmdir')[0]?.status.code).toBe(SpanStatusCode.ERROR);
+  });
+
+  it('names the layer that injected an error, and only on injected errors', async () => {
+    const fault: Layer = {
+      name: 'fault.2',
+      around: (c, next) =>
+        c.path === '/flaky'
+          ? Promise.reject(new FsError('EIO', undefined, { injectedBy: 'fault.2' }))
+          : next(),
+    };
+    const t = setup({}, [fault]);
+    await expect(t.stack.run(opCall('getattr', { path: '/flaky' }))).rejects.toMatchObject({
+      code: 'EIO',
+    });
+    await expect(t.stack.run(opCall('rmdir', { path: '/nope' }))).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
+    await t.flush();
+    expect(t.named('getattr')[0]?.attributes).toMatchObject({
+      'fs.errno': 'EIO',
+      'fs.injected_by': 'fault.2',
+    });
+    expect(t.named('rmdir')[0]?.attributes).not.toHaveProperty('fs.injected_by');
   });
 
   it('rolls a busy file parent over after maxOps, linking each segment to the one before', async () => {

@@ -33,6 +33,7 @@ describe('report from a recorded run', () => {
     expect(a.totals.read).toBe(40 * 4096);
     expect(a.totals.errors).toBe(9 + 40);
     expect(a.totals.injected).toBe(9);
+    expect(a.injectors).toEqual(new Map([['fault', 9]]));
     expect(a.errnos.get('EIO')).toEqual({ real: 0, injected: 9 });
     expect(a.errnos.get('ENOENT')).toEqual({ real: 40, injected: 0 });
     expect(a.pids.get(200)).toEqual({ ops: 80, bytes: 40 * 4096, errors: 40 });
@@ -70,6 +71,7 @@ describe('report from a recorded run', () => {
     );
     expect(errors.match(/<circle class="mark"/g)).toHaveLength(49);
     expect(errors).toContain('<tr><td>EIO</td><td>0</td><td>9</td></tr>');
+    expect(html).toContain('<tr><th>Injected by layer</th><td>fault: 9</td></tr>');
     expect(html).toContain('<tr><td>200</td><td>80</td><td>160.0 KiB</td><td>40</td></tr>');
   });
 

@@ -16,7 +16,8 @@ export async function recordFixtureRun(path: string): Promise<void> {
     name: 'fault',
     async around(c, next) {
       clock.advance(c.op === 'read' ? 0.05 : 0.4);
-      if (c.op === 'write' && ++writes % 7 === 0) throw new FsError('EIO', 'injected EIO');
+      if (c.op === 'write' && ++writes % 7 === 0)
+        throw new FsError('EIO', 'injected EIO', { injectedBy: 'fault' });
       return next();
     },
   };
