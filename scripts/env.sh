@@ -15,6 +15,7 @@ ensure_apt() {
   command -v sqlite3 >/dev/null || missing+=(sqlite3)
   command -v git >/dev/null || missing+=(git)
   command -v setfattr >/dev/null || missing+=(attr)
+  command -v setfacl >/dev/null || missing+=(acl)
   command -v promtool >/dev/null || missing+=(prometheus)
   command -v rsync >/dev/null || missing+=(rsync)
   compgen -G '/usr/lib/postgresql/*/bin/pgbench' >/dev/null || missing+=(postgresql postgresql-contrib)

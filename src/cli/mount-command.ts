@@ -56,6 +56,7 @@ export async function startMount(a: MountArgs, deps: MountDeps): Promise<Running
       passthrough: a.passthrough,
       posixLocks: deps.backend.setlk !== undefined && deps.backend.getlk !== undefined,
       flockLocks: deps.backend.flock !== undefined,
+      posixAcl: deps.backend.posixAcl === true,
     });
     for (let i = 1; i < a.readers; i++) fds.push(cloneQueueFd(fd));
   } catch (err) {

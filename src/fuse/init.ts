@@ -25,6 +25,12 @@ export interface InitOptions {
   /** Advertise POSIX (fcntl) and BSD (flock) locks: only when the backend implements them. */
   posixLocks?: boolean;
   flockLocks?: boolean;
+  /**
+   * The backend keeps POSIX ACLs with their meaning (system.posix_acl_* attributes, the mode kept
+   * in step with them, default ACLs inherited on create): the kernel then checks them itself and
+   * leaves the umask to the server, which applies it only where no default ACL governs.
+   */
+  posixAcl?: boolean;
 }
 
 /** What the kernel and we agreed on. JSON-serialisable: persisted for a successor process. */
@@ -78,6 +84,15 @@ export function decodeInitRequest(buf: Buffer, n: number): InitRequest {
   };
 }
 
+/** What the backend must implement for the kernel to rely on it. */
+function backendFlags(o: InitOptions): bigint {
+  let flags = 0n;
+  if (o.posixLocks) flags |= InitFlag.POSIX_LOCKS;
+  if (o.flockLocks) flags |= InitFlag.FLOCK_LOCKS;
+  if (o.posixAcl) flags |= InitFlag.POSIX_ACL | InitFlag.DONT_MASK;
+  return flags;
+}
+
 /** Decide the reply to the kernel's INIT. Throws when the kernel is too old. */
 export function negotiate(req: InitRequest, o: InitOptions): NegotiatedInit {
   if (req.major !== FUSE_KERNEL_VERSION || req.minor < FUSE_MIN_MINOR_VERSION) {
@@ -85,13 +100,11 @@ export function negotiate(req: InitRequest, o: InitOptions): NegotiatedInit {
       `kernel FUSE ${req.major}.${req.minor} is unsupported (need 7.${FUSE_MIN_MINOR_VERSION} or newer)`,
     );
   }
-  let wanted = BASE_FLAGS;
+  let wanted = BASE_FLAGS | backendFlags(o);
   // Kernel passthrough and the writeback cache exclude each other (the kernel refuses both).
   const passthrough = o.passthrough === true && (req.flags & InitFlag.PASSTHROUGH) !== 0n;
   if (passthrough) wanted |= InitFlag.PASSTHROUGH;
   else if (o.writebackCache) wanted |= InitFlag.WRITEBACK_CACHE;
-  if (o.posixLocks) wanted |= InitFlag.POSIX_LOCKS;
-  if (o.flockLocks) wanted |= InitFlag.FLOCK_LOCKS;
   const flags = wanted & req.flags;
   const maxPages = Math.min(o.maxPages ?? 256, 256);
   return {

@@ -66,6 +66,8 @@ export const LOCK_UN = 8;
 
 export const XATTR_CREATE = 1;
 export const XATTR_REPLACE = 2;
+export const XATTR_POSIX_ACL_ACCESS = 'system.posix_acl_access';
+export const XATTR_POSIX_ACL_DEFAULT = 'system.posix_acl_default';
 
 export const S_IFMT = 0o170000;
 export const S_IFDIR = 0o040000;

@@ -204,6 +204,12 @@ export function isOp<O extends FsOp>(call: OpCall, op: O): call is OpCall<O> {
 /** A backend: the ops it implements. Anything missing answers ENOSYS. */
 export type Backend = {
   readonly name: string;
+  /**
+   * The backend stores system.posix_acl_access/default with their POSIX meaning: setting one
+   * updates the mode, chmod updates the ACL, a new object inherits its parent's default ACL
+   * (and then ignores the umask). Only then does the mount let the kernel enforce ACLs.
+   */
+  readonly posixAcl?: boolean;
   close?(): Promise<void>;
 } & { [O in FsOp]?: (call: OpCall<O>) => Promise<OpResultMap[O]> };
 

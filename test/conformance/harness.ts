@@ -29,7 +29,9 @@ export type Capability =
   /** A symlink as an intermediate path component is refused with ELOOP, never followed. */
   | 'strictSymlinks'
   /** st_blocks reflects holes and allocation (sparse files use no space). */
-  | 'blocks';
+  | 'blocks'
+  /** POSIX ACLs keep their meaning: mode and access ACL in step, default ACLs inherited. */
+  | 'posixAcl';
 
 export interface ConformanceTarget {
   readonly backend: Backend;

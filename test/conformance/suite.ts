@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe } from '@jest/globals';
+import { aclCases } from './cases-acl.js';
 import { attrCases } from './cases-attrs.js';
 import { confinementCases } from './cases-confinement.js';
 import { dataCases } from './cases-data.js';
@@ -19,6 +20,7 @@ export type { Capability, ConformanceTarget, Harness } from './harness.js';
 /**
  * What the passthrough backend supports, in-process or through a mount: `root` adds ownership,
  * device nodes and trusted.* xattrs; `lockOwners` (explicit FUSE lock owners) is in-process only.
+ * `posixAcl` assumes the temp directory's filesystem keeps ACLs (ext4, xfs, btrfs, tmpfs do).
  */
 export function passthroughCapabilities(o: { root: boolean; lockOwners: boolean }): Set<Capability> {
   return new Set<Capability>([
@@ -30,6 +32,7 @@ export function passthroughCapabilities(o: { root: boolean; lockOwners: boolean 
     'locks',
     'strictSymlinks',
     'blocks',
+    'posixAcl',
     ...(o.lockOwners ? (['lockOwners'] as const) : []),
     ...(o.root ? (['ownership', 'devices', 'privileged'] as const) : []),
   ]);
@@ -71,6 +74,7 @@ export function describeConformance(
     ownershipCases(s);
     dataCases(s);
     xattrCases(s);
+    aclCases(s);
     lockCases(s);
     confinementCases(s);
     hostCases(s);

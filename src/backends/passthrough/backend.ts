@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Backend } from '../../vfs/types.js';
+import { probePosixAcl } from './acl.js';
 import { createConfinement } from './confine.js';
 import type { PassthroughContext } from './context.js';
 import { fdClose } from './fd-io.js';
@@ -61,10 +62,15 @@ export function createPassthroughBackend(options: PassthroughOptions): Passthrou
   });
   const locks = createLockTable({ handles, log });
   const readdirAttrs = options.readdirAttrs ?? true;
-  const ctx: PassthroughContext = { confine, handles, ownership, locks, log, readdirAttrs };
-  log?.info({ root: options.root, chownNew: ownership.chownNew }, 'passthrough backend ready');
+  const posixAcl = probePosixAcl(confine.rootFd);
+  const ctx: PassthroughContext = { confine, handles, ownership, locks, log, readdirAttrs, posixAcl };
+  log?.info(
+    { root: options.root, chownNew: ownership.chownNew, posixAcl },
+    'passthrough backend ready',
+  );
   return {
     name: 'passthrough',
+    posixAcl,
     ...createMetaOps(ctx),
     ...createNamespaceOps(ctx),
     ...createFileOps(ctx),

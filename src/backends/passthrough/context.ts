@@ -13,4 +13,6 @@ export interface PassthroughContext {
   readonly log: Logger | undefined;
   /** Attach attributes to readdir entries (see dir-attrs.ts). */
   readonly readdirAttrs: boolean;
+  /** The backing filesystem keeps POSIX ACLs (see acl.ts). */
+  readonly posixAcl: boolean;
 }

@@ -8,6 +8,7 @@ import {
   O_NOFOLLOW,
   O_RDONLY,
 } from '../../sys/constants.js';
+import { createMode, inheritedMode } from './acl.js';
 import { toAttr } from './attr.js';
 import { withRef } from './confine.js';
 import type { PassthroughContext } from './context.js';
@@ -51,9 +52,9 @@ async function createExclusive(
   call: OpCall<'create'>,
 ): Promise<CreateResult> {
   const a = call.args;
-  const mode = a.mode & ~a.umask & 0o7777;
   const base = (a.flags & ~(O_DIRECT | O_NOCTTY)) | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
   return withRef(ctx.confine.parent(a.path), async (p) => {
+    const { mode, inherited } = await createMode(ctx.posixAcl, p.dirfd, a);
     let fd: number;
     try {
       fd = await fdOpen(p.proc, base, mode);
@@ -69,7 +70,7 @@ async function createExclusive(
       await ctx.ownership.adopt(
         { dirfd: p.dirfd, chown: (u, g) => fdChown(fd, u, g), chmod: (m) => fdChmod(fd, m) },
         call.caller,
-        mode,
+        inherited ? inheritedMode(Number((await fdStat(fd)).mode), mode) : mode,
       );
       const attr = toAttr(await fdStat(fd));
       const file: OpenFile = { fd, path: a.path, flags: a.flags, kind: 'file' };

@@ -1,6 +1,7 @@
 import type { Attr, Caller, OpCall } from '../../vfs/types.js';
 import { fchmodat, mknodat, renameat2 } from '../../sys/at-calls.js';
 import { AT_SYMLINK_NOFOLLOW } from '../../sys/constants.js';
+import { createMode, inheritedMode } from './acl.js';
 import { toAttr } from './attr.js';
 import type { ParentRef } from './confine.js';
 import { withRef } from './confine.js';
@@ -12,24 +13,26 @@ async function finishCreate(
   ctx: PassthroughContext,
   p: ParentRef,
   caller: Caller,
-  made: { mode: number | undefined; isDir?: boolean },
+  made: { mode: number | undefined; inherited?: boolean; isDir?: boolean },
 ): Promise<Attr> {
+  const mode =
+    made.inherited === true && made.mode !== undefined
+      ? inheritedMode(Number((await pathLstat(p.proc)).mode), made.mode)
+      : made.mode;
   await ctx.ownership.adopt(
     {
       dirfd: p.dirfd,
       isDir: made.isDir ?? false,
       chown: (uid, gid) => pathIo.lchown(p.proc, uid, gid),
-      ...(made.mode === undefined
+      ...(mode === undefined
         ? {}
-        : { chmod: (mode: number) => fchmodat(p.dirfd, p.name, mode, AT_SYMLINK_NOFOLLOW) }),
+        : { chmod: (m: number) => fchmodat(p.dirfd, p.name, m, AT_SYMLINK_NOFOLLOW) }),
     },
     caller,
-    made.mode,
+    mode,
   );
   return toAttr(await pathLstat(p.proc));
 }
-
-const masked = (mode: number, umask: number): number => mode & ~umask & 0o7777;
 
 export function createNamespaceOps(ctx: PassthroughContext) {
   const inParent = <T>(path: string, fn: (p: ParentRef) => Promise<T>): Promise<T> =>
@@ -37,17 +40,17 @@ export function createNamespaceOps(ctx: PassthroughContext) {
   return {
     mkdir: (call: OpCall<'mkdir'>) =>
       inParent(call.args.path, async (p) => {
-        const mode = masked(call.args.mode, call.args.umask);
+        const { mode, inherited } = await createMode(ctx.posixAcl, p.dirfd, call.args);
         await pathIo.mkdir(p.proc, mode);
-        return finishCreate(ctx, p, call.caller, { mode, isDir: true });
+        return finishCreate(ctx, p, call.caller, { mode, inherited, isDir: true });
       }),
 
     mknod: (call: OpCall<'mknod'>) =>
       inParent(call.args.path, async (p) => {
-        const perm = masked(call.args.mode, call.args.umask);
+        const c = await createMode(ctx.posixAcl, p.dirfd, call.args);
         const type = call.args.mode & 0o170000;
-        await mknodat(p.dirfd, p.name, type | perm, call.args.rdev);
-        return finishCreate(ctx, p, call.caller, { mode: perm });
+        await mknodat(p.dirfd, p.name, type | c.mode, call.args.rdev);
+        return finishCreate(ctx, p, call.caller, { mode: c.mode, inherited: c.inherited });
       }),
 
     symlink: (call: OpCall<'symlink'>) =>

@@ -1,5 +1,6 @@
 import type { OpCall } from '../../vfs/types.js';
 import { getxattr, listxattr, removexattr, setxattr } from '../../sys/xattr.js';
+import { noAclAsNoData } from './acl.js';
 import { withRef } from './confine.js';
 import type { NodeRef } from './confine.js';
 import type { PassthroughContext } from './context.js';
@@ -13,7 +14,11 @@ export function createXattrOps(ctx: PassthroughContext) {
     withRef(ctx.confine.node(path), fn);
   return {
     getxattr: (call: OpCall<'getxattr'>) =>
-      onNode(call.args.path, (n) => getxattr(n.proc, call.args.name)),
+      onNode(call.args.path, (n) =>
+        getxattr(n.proc, call.args.name).catch((err: unknown) =>
+          noAclAsNoData(call.args.name, err),
+        ),
+      ),
     listxattr: (call: OpCall<'listxattr'>) => onNode(call.args.path, (n) => listxattr(n.proc)),
     setxattr: (call: OpCall<'setxattr'>) =>
       onNode(call.args.path, (n) =>

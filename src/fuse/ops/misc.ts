@@ -1,8 +1,10 @@
+import { XATTR_POSIX_ACL_ACCESS, XATTR_POSIX_ACL_DEFAULT } from '../../sys/constants.js';
 import { FsError } from '../../vfs/errors.js';
 import type { LockSpec } from '../../vfs/types.js';
 import { fileHandle, handlePath, nodePath, run } from '../context.js';
-import type { Handler, Req } from '../context.js';
-import { FUSE_LK_FLOCK } from '../protocol/constants.js';
+import type { Handler, Req, SessionContext } from '../context.js';
+import { hasFlag } from '../init.js';
+import { FUSE_LK_FLOCK, InitFlag } from '../protocol/constants.js';
 import { readCString, readU64, requireArgs } from '../protocol/decode.js';
 import { encodeOutHeader, encodeStatfsOut } from '../protocol/encode.js';
 import { ArgSize, GETXATTR_OUT_SIZE, IN_HEADER_SIZE as A, LK_OUT_SIZE, OUT_HEADER_SIZE as O } from '../protocol/layout.js';
@@ -21,6 +23,16 @@ export const access: Handler = async (ctx, req) => {
   return replyEmpty(req);
 };
 
+/**
+ * Without FUSE_POSIX_ACL (a backend that does not keep ACLs) the kernel checks mode bits only:
+ * an ACL stored or shown through the mount would look enforced and never be. Refuse them, as a
+ * filesystem without ACL support does.
+ */
+function refuseUnenforcedAcl(ctx: SessionContext, name: string): void {
+  if (name !== XATTR_POSIX_ACL_ACCESS && name !== XATTR_POSIX_ACL_DEFAULT) return;
+  if (!hasFlag(ctx.init, InitFlag.POSIX_ACL)) throw new FsError('EOPNOTSUPP');
+}
+
 export const setxattr: Handler = async (ctx, req) => {
   requireArgs(req.h, A, ArgSize.setxattr, 'SETXATTR');
   const size = req.buf.readUInt32LE(A);
@@ -28,6 +40,7 @@ export const setxattr: Handler = async (ctx, req) => {
   const [name, next] = readCString(req.buf, A + ArgSize.setxattr, req.h.argsEnd, 'SETXATTR');
   requireArgs(req.h, next, size, 'SETXATTR value');
   const value = req.buf.subarray(next, next + size);
+  refuseUnenforcedAcl(ctx, name);
   await run(ctx, req, 'setxattr', { path: nodePath(ctx, req.h.nodeid), name, value, flags });
   return replyEmpty(req);
 };
@@ -50,6 +63,7 @@ export const getxattr: Handler = async (ctx, req) => {
   requireArgs(req.h, A, ArgSize.getxattr, 'GETXATTR');
   const size = req.buf.readUInt32LE(A);
   const [name] = readCString(req.buf, A + ArgSize.getxattr, req.h.argsEnd, 'GETXATTR');
+  refuseUnenforcedAcl(ctx, name);
   const value = await run(ctx, req, 'getxattr', { path: nodePath(ctx, req.h.nodeid), name });
   return replySized(req, value, size);
 };
@@ -64,6 +78,7 @@ export const listxattr: Handler = async (ctx, req) => {
 
 export const removexattr: Handler = async (ctx, req) => {
   const [name] = readCString(req.buf, A, req.h.argsEnd, 'REMOVEXATTR');
+  refuseUnenforcedAcl(ctx, name);
   await run(ctx, req, 'removexattr', { path: nodePath(ctx, req.h.nodeid), name });
   return replyEmpty(req);
 };

@@ -26,7 +26,9 @@ export const INIT: NegotiatedInit = {
 export const CAPACITY = (1 << 20) + 4096;
 
 /** The engine's request server over a real in-memory backend, fed frames without a kernel. */
-export function createTestServer(o: { backend?: Backend; layers?: Layer[] } = {}): {
+export function createTestServer(
+  o: { backend?: Backend; layers?: Layer[]; init?: NegotiatedInit } = {},
+): {
   server: RequestServer;
   ctx: SessionContext;
   send(frame: Buffer, n?: number): Promise<Reply | undefined>;
@@ -36,7 +38,7 @@ export function createTestServer(o: { backend?: Backend; layers?: Layer[] } = {}
   const ctx: SessionContext = {
     nodes: createNodeTable(),
     handles: createHandleTable(7),
-    init: INIT,
+    init: o.init ?? INIT,
     times: { entryTimeout: 1, attrTimeout: 1 },
     logger: createSilentLogger(),
     stack: () => stack,

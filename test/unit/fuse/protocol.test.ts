@@ -132,6 +132,15 @@ describe('INIT negotiation', () => {
     expect(init.writebackCache).toBe(true);
   });
 
+  it('leaves ACL checks and the umask to the kernel unless the backend keeps ACLs', () => {
+    const f = initFrame(45, offered);
+    const both = InitFlag.POSIX_ACL | InitFlag.DONT_MASK;
+    const flagsOf = (posixAcl: boolean): bigint =>
+      BigInt(`0x${negotiate(decodeInitRequest(f, f.length), { posixAcl }).flags}`) & both;
+    expect(flagsOf(true)).toBe(both);
+    expect(flagsOf(false)).toBe(0n);
+  });
+
   it('refuses kernels older than 7.31', () => {
     const f = initFrame(26, 0n);
     expect(() => negotiate(decodeInitRequest(f, f.length), {})).toThrow(/unsupported/);

@@ -3,7 +3,7 @@ import { Opcode } from '../../../src/fuse/protocol/constants.js';
 import { FsError } from '../../../src/vfs/errors.js';
 import type { Layer } from '../../../src/vfs/types.js';
 import { createFrame, cstr, frame, lookupFrame, parseEntry, readFrame, u32s, u64s, writeFrame } from './frames.js';
-import { createTestServer } from './harness.js';
+import { INIT, createTestServer } from './harness.js';
 
 const ENOENT = -2;
 const EINVAL = -22;
@@ -114,6 +114,33 @@ describe('request server over the memory backend', () => {
     expect(small.error).toBe(-34); // ERANGE
     const got = (await t.send(frame(Opcode.GETXATTR, Buffer.concat([u32s(64, 0), cstr('user.k')]), { nodeid })))!;
     expect(got.body.toString()).toBe('value');
+  });
+
+  it.each([
+    ['refuses', 'not agreed', '0', -95],
+    ['passes on', 'agreed', (1 << 20).toString(16), 0],
+  ])('%s ACL attributes when FUSE_POSIX_ACL is %s', async (_, _agreed, flags, errno) => {
+    // Stands in for a backend that keeps ACLs (the memory backend refuses system.* itself).
+    const reached: string[] = [];
+    const aclKeeper: Layer = {
+      name: 'acl-keeper',
+      around: (call, next) => {
+        if (!call.op.endsWith('xattr')) return next();
+        reached.push(call.op);
+        return Promise.resolve((call.op === 'getxattr' ? Buffer.from('v') : undefined) as never);
+      },
+    };
+    const t = createTestServer({ init: { ...INIT, flags }, layers: [aclKeeper] });
+    const { nodeid } = await createFile(t, 'acl', Buffer.alloc(0));
+    const acl = Buffer.from([2, 0, 0, 0, 1, 0, 6, 0, 255, 255, 255, 255]);
+    for (const name of ['system.posix_acl_access', 'system.posix_acl_default']) {
+      const args = Buffer.concat([u32s(acl.length, 0), cstr(name), acl]);
+      expect((await t.send(frame(Opcode.SETXATTR, args, { nodeid })))!.error).toBe(errno);
+      const get = Buffer.concat([u32s(64, 0), cstr(name)]);
+      expect((await t.send(frame(Opcode.GETXATTR, get, { nodeid })))!.error).toBe(errno);
+      expect((await t.send(frame(Opcode.REMOVEXATTR, cstr(name), { nodeid })))!.error).toBe(errno);
+    }
+    expect(reached.length).toBe(errno === 0 ? 6 : 0);
   });
 
   it('answers unknown and unsupported opcodes with ENOSYS and FORGET with nothing', async () => {

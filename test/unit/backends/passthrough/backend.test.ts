@@ -104,6 +104,38 @@ describe('passthrough backend specifics', () => {
     }
   });
 
+  it('keeps the permissions a default ACL gives although the server has its own umask', async () => {
+    fs.mkdirSync(path.join(dir, 'd'));
+    execFileSync('setfacl', [
+      '-m',
+      'd:u:nobody:rwx,d:g::r-x,d:m::rwx,d:o::r-x',
+      path.join(dir, 'd'),
+    ]);
+    const old = process.umask(0o077);
+    try {
+      const run = runOn(make());
+      const c = await run('create', { path: '/d/f', flags: O_RDWR, mode: 0o666, umask: 0o022 });
+      await run('release', { path: '/d/f', fh: c.fh, flags: O_RDWR });
+      const sub = await run('mkdir', { path: '/d/s', mode: 0o777, umask: 0o077 });
+      expect([c.attr.mode & 0o777, sub.mode & 0o777]).toEqual([0o664, 0o775]);
+      expect(
+        execFileSync('getfacl', ['-cp', path.join(dir, 'd', 'f')], { encoding: 'utf8' }),
+      ).toContain('mask::rw-');
+    } finally {
+      process.umask(old);
+    }
+  });
+
+  it('claims ACLs only over a filesystem that keeps them, and reports none elsewhere', async () => {
+    expect(make().posixAcl).toBe(true);
+    const proc = createPassthroughBackend({ root: '/proc/sys' });
+    backends.push(proc);
+    expect(proc.posixAcl).toBe(false);
+    await expect(
+      runOn(proc)('getxattr', { path: '/', name: 'system.posix_acl_access' }),
+    ).rejects.toMatchObject({ code: 'ENODATA' });
+  });
+
   rootIt(
     'does not give a file it did not create to the caller (create racing another creator)',
     async () => {
