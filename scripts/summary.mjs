@@ -6,7 +6,25 @@ const [dir, checksFailedArg] = process.argv.slice(2);
 let passed = 0;
 let failed = Number(checksFailedArg ?? 0);
 let skipped = 0;
-for (const file of readdirSync(dir)) {
+const files = readdirSync(dir);
+// A stage that exited non-zero counts as failed even when its JSON shows no failed test (no JSON
+// at all, a budget exceeded, a crash after the last test, a suite that did not load).
+for (const file of files.filter((f) => f.endsWith('.rc'))) {
+  const rc = Number(readFileSync(join(dir, file), 'utf8').trim());
+  let failedTests = 0;
+  let haveJson = true;
+  try {
+    const r = JSON.parse(readFileSync(join(dir, file.replace(/\.rc$/, '.json')), 'utf8'));
+    failedTests = (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0);
+  } catch {
+    haveJson = false;
+  }
+  if ((rc !== 0 && failedTests === 0) || (rc === 0 && !haveJson)) {
+    console.log(`[summary] ${file.replace(/\.rc$/, '')}: exit ${rc}, ${haveJson ? 'no failed test reported' : 'no results'}: counted as 1 failure`);
+    failed += 1;
+  }
+}
+for (const file of files) {
   if (file.endsWith('.check') && readFileSync(join(dir, file), 'utf8').trim() === 'pass') passed += 1;
   if (!file.endsWith('.json')) continue;
   try {

@@ -2,15 +2,19 @@
 # The one test command (README, .ci/run): setup, static checks, then the jest stages with a time
 # budget each. Ends with the plain line "N passed, N failed".
 #   STAGES="unit integration e2e" (default: all)   JEST_ARGS=... extra jest arguments
+#   CHECKS=0 skips typecheck/lint/build            TEST_RESULTS=DIR (default: test-results/)
+# Every stage is reported with its exit code and the run always reaches its summary line: this
+# script never runs under `set -e` (env.sh sets it for itself; it is switched off again below).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-RESULTS="$ROOT/test-results"
+RESULTS="${TEST_RESULTS:-$ROOT/test-results}"
 rm -rf "$RESULTS"; mkdir -p "$RESULTS"
 
 failed_setup=0
 # shellcheck source=scripts/env.sh
 source "$ROOT/scripts/env.sh" || failed_setup=1
+set +e # env.sh's `set -e` must not end this script at the first failing stage
 if [ "$failed_setup" = 1 ]; then echo "setup failed"; echo "0 passed, 1 failed"; exit 1; fi
 
 checks_failed=0
@@ -26,21 +30,26 @@ check() { # name, command...
   fi
 }
 
-check typecheck npx tsc -p tsconfig.json --noEmit
-check lint npx eslint --max-warnings=-1 .
-check build npx tsc -p tsconfig.build.json
+if [ "${CHECKS:-1}" != 0 ]; then
+  check typecheck npx tsc -p tsconfig.json --noEmit
+  check lint npx eslint --max-warnings=-1 .
+  check build npx tsc -p tsconfig.build.json
+fi
 
 stage() { # project, timeout seconds
-  local project="$1" budget="$2" start=$SECONDS
-  echo "[stage] $project (budget ${budget}s)"
+  local project="$1" budget="$2" start=$SECONDS name="$1" n=1
+  # The same project twice (STAGES="unit unit") keeps both results.
+  while [ -e "$RESULTS/$name.rc" ]; do n=$((n + 1)); name="$project-$n"; done
+  echo "[stage] $name (budget ${budget}s)"
   # Own session: a test that kills a process group by mistake cannot take this script with it.
   setsid --wait timeout --kill-after=30 "$budget" node --experimental-vm-modules node_modules/jest/bin/jest.js \
-    --selectProjects "$project" --forceExit --json --outputFile="$RESULTS/$project.json" ${JEST_ARGS:-} \
-    > "$RESULTS/$project.out" 2>&1
+    --selectProjects "$project" --forceExit --json --outputFile="$RESULTS/$name.json" ${JEST_ARGS:-} \
+    > "$RESULTS/$name.out" 2>&1
   local rc=$?
-  tail -30 "$RESULTS/$project.out" | grep -E '✕|●|Tests:|Test Suites:' | head -40
-  echo "[stage] $project rc=$rc ($((SECONDS - start)) s)"
-  [ $rc = 124 ] && echo "[stage] $project exceeded its budget" && echo "{\"numPassedTests\":0,\"numFailedTests\":1}" > "$RESULTS/$project.json"
+  echo "$rc" > "$RESULTS/$name.rc"
+  tail -30 "$RESULTS/$name.out" | grep -E '✕|●|Tests:|Test Suites:' | head -40
+  echo "[stage] $name rc=$rc ($((SECONDS - start)) s)"
+  [ $rc = 124 ] && echo "[stage] $name exceeded its budget"
   return 0
 }
 
@@ -64,6 +73,7 @@ for s in ${STAGES:-unit integration e2e}; do
     unit) stage unit 300 ;;
     integration) stage integration 1200 ;;
     e2e) JEST_ARGS="--runInBand ${JEST_ARGS:-}" stage e2e 2700 ;;
+    *) echo "[stage] $s: unknown stage (unit, integration, e2e)"; echo '{"numPassedTests":0,"numFailedTests":1}' > "$RESULTS/unknown-$s.json" ;;
   esac
 done
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { exitProcess } from './exit.js';
 import { createLogger } from '../log/logger.js';
 import { HELP, VERSION } from './help.js';
 
@@ -39,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitProcess(code),
   (err: unknown) => {
     process.stderr.write(`fs-interposer: ${(err as Error)?.stack ?? String(err)}\n`);
     process.exit(1);

@@ -1,9 +1,17 @@
+import { markParkedThreads } from './exit.js';
 import { closeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { negotiateInit } from '../fuse/init.js';
 import type { NegotiatedInit } from '../fuse/init.js';
-import { cloneQueueFd, mountFuse, mountWithFusermount, openDevFuse, unmountFuse } from '../fuse/mount.js';
+import {
+  cloneQueueFd,
+  inheritedFdOf,
+  mountFuse,
+  mountWithFusermount,
+  openDevFuse,
+  unmountFuse,
+} from '../fuse/mount.js';
 import { createSession } from '../fuse/session.js';
 import type { FuseSession } from '../fuse/session.js';
 import type { Stack } from '../vfs/stack.js';
@@ -22,6 +30,12 @@ export interface RunningMount {
   readonly session: FuseSession;
   readonly init: NegotiatedInit;
   readonly mountpoint: string;
+  /**
+   * Resolves when the mount has ended: unmounted (by us or from outside), or, for an inherited
+   * `/dev/fd/N` connection, closed by `stop` (readers blocked in read(2) stay parked until the
+   * process exits and the kernel drops the connection; the parent unmounts).
+   */
+  readonly done: Promise<void>;
   /** Unmount (lazily if busy) and wait for the session to end. */
   stop(reason: string): Promise<void>;
 }
@@ -43,11 +57,16 @@ async function mountAndOpen(a: MountArgs, mountpoint: string, fsName: string): P
   return mountWithFusermount({ ...common, allowOther: a.allowOther ?? false });
 }
 
-/** Mount, negotiate, start the reader threads. The caller owns the returned mount. */
+/**
+ * Mount, negotiate, start the reader threads. The caller owns the returned mount. With a
+ * `/dev/fd/N` mount point the connection was mounted by a privileged parent: it is served as
+ * it is, and stopping closes it (the parent unmounts).
+ */
 export async function startMount(a: MountArgs, deps: MountDeps): Promise<RunningMount> {
-  const mountpoint = resolve(a.mountpoint);
+  const inherited = inheritedFdOf(a.mountpoint);
+  const mountpoint = inherited === undefined ? resolve(a.mountpoint) : a.mountpoint;
   const log = deps.logger.child({ component: 'mount', mountpoint });
-  const fd = await mountAndOpen(a, mountpoint, a.source);
+  const fd = inherited ?? (await mountAndOpen(a, mountpoint, a.source));
   let init: NegotiatedInit;
   const fds = [fd];
   try {
@@ -60,7 +79,7 @@ export async function startMount(a: MountArgs, deps: MountDeps): Promise<Running
     });
     for (let i = 1; i < a.readers; i++) fds.push(cloneQueueFd(fd));
   } catch (err) {
-    unmountFuse(mountpoint, { lazy: true });
+    if (inherited === undefined) unmountFuse(mountpoint, { lazy: true });
     throw err;
   }
   log.info({ init, readers: fds.length }, 'mounted');
@@ -73,9 +92,21 @@ export async function startMount(a: MountArgs, deps: MountDeps): Promise<Running
     directIo: a.readerIo,
   });
   let stopping: Promise<void> | undefined;
+  let closed = (): void => {};
   const stop = (reason: string): Promise<void> => {
     stopping ??= (async () => {
-      log.info({ reason }, 'unmounting');
+      log.info(
+        { reason },
+        inherited === undefined ? 'unmounting' : 'closing the inherited connection',
+      );
+      if (inherited !== undefined) {
+        // Closing aborts what is in flight; a reader parked in read(2) cannot be woken without
+        // an unmount, so do not wait for it: the process exit drops the connection.
+        markParkedThreads();
+        await Promise.race([session.close(), new Promise((r) => setTimeout(r, 1000).unref())]);
+        closed();
+        return;
+      }
       if (findMount(mountpoint)) {
         try {
           unmountFuse(mountpoint);
@@ -89,5 +120,9 @@ export async function startMount(a: MountArgs, deps: MountDeps): Promise<Running
     })();
     return stopping;
   };
-  return { session, init, mountpoint, stop };
+  const done =
+    inherited === undefined
+      ? session.done
+      : Promise.race([session.done, new Promise<void>((r) => (closed = r))]);
+  return { session, init, mountpoint, done, stop };
 }

@@ -115,7 +115,7 @@ export async function runMountCommand(argv: string[], deps: CliDeps): Promise<nu
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.stdout.write(`fs-interposer: serving ${a.source} at ${mount.mountpoint} (pid ${process.pid})\n`);
-  await mount.session.done;
+  await mount.done;
   logger.info({ mountpoint: mount.mountpoint }, signalled ? 'stopped' : 'unmounted from outside; exiting');
   await control.close();
   await metrics?.close();

@@ -32,6 +32,9 @@ const cMount = libc.func(
 const cUmount2 = libc.func('int umount2(const char *tgt, int flags)');
 const cIoctl = libc.func('int ioctl(int fd, unsigned long req, void *arg)');
 const cSocketpair = libc.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)');
+const cDup = libc.func('int fcntl(int fd, int cmd, int arg)');
+const cExit = libc.func('void _exit(int status)');
+const F_DUPFD_CLOEXEC = 1030;
 
 // Anonymous types: koffi's named types are process-wide, and a module loaded twice in one
 // process (jest re-imports per test file) must not redefine a name.
@@ -45,7 +48,11 @@ const Msghdr = koffi.struct({
   controllen: 'size_t',
   flags: 'int',
 });
-const cRecvmsg = libc.func('recvmsg', 'intptr_t', ['int', koffi.inout(koffi.pointer(Msghdr)), 'int']);
+const cRecvmsg = libc.func('recvmsg', 'intptr_t', [
+  'int',
+  koffi.inout(koffi.pointer(Msghdr)),
+  'int',
+]);
 
 export const MS_RDONLY = 1;
 export const MS_NOSUID = 2;
@@ -80,6 +87,17 @@ export function sysUmount2(target: string, flags: number): void {
 /** ioctl with a buffer argument (in and/or out). */
 export function sysIoctl(fd: number, request: number, arg: Buffer): number {
   return check(cIoctl(fd, request, arg) as number, 'ioctl', `0x${request.toString(16)}`);
+}
+
+/** _exit(2): end the process now, without joining threads (see src/cli/exit.ts). */
+export function sysExitNow(code: number): never {
+  cExit(code);
+  throw new Error('_exit returned');
+}
+
+/** A second descriptor for the same open file (F_DUPFD_CLOEXEC, lowest free number from 3). */
+export function sysDup(fd: number): number {
+  return check(cDup(fd, F_DUPFD_CLOEXEC, 3) as number, 'fcntl', 'F_DUPFD_CLOEXEC');
 }
 
 export function sysSocketpair(): [number, number] {

@@ -27,7 +27,9 @@ import type { MountHandle } from './mount.js';
  * - `root-server`: the parent serves FSI_CONF_SRC at FSI_CONF_MNT as root; this process is only a
  *   client, so the kernel checks its permissions (default_permissions) against root-made fixtures
  *   in `fixtures/` (see the parent for what they are).
- * - `user-server`: this process mounts by itself (fusermount3), the server runs as this uid too.
+ * - `user-server`: the server runs as this uid too: this process mounts by itself (fusermount3),
+ *   or, where no user may open /dev/fuse, the parent has started the server as this uid on a
+ *   connection it mounted (FSI_CONF_MNT set).
  */
 const MODE = process.env.FSI_CONF_MODE;
 if (MODE !== 'root-server' && MODE !== 'user-server')
@@ -45,7 +47,7 @@ let mnt = process.env.FSI_CONF_MNT ?? '';
 let n = 0;
 
 beforeAll(async () => {
-  if (MODE === 'root-server') return;
+  if (MODE === 'root-server' || mnt !== '') return;
   src = tempDir('uconf-src');
   mount = await startMount({ source: src, args: ['-o', 'entry_timeout=0,attr_timeout=0'] });
   mnt = mount.mountpoint;

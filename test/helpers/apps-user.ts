@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, statSync, writeFileSync } from 'node:fs';
+import { mountFuse, openDevFuse } from '../../src/fuse/mount.js';
 import { join } from 'node:path';
 import { CLI, forceUnmount, tempDir } from './mount.js';
 import type { MountHandle } from './mount.js';
@@ -31,8 +32,39 @@ const setpriv = (u: User): string[] => [`--reuid=${u.uid}`, `--regid=${u.gid}`, 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * Whether a user other than root can open /dev/fuse, as fusermount3 does with the caller's
+ * filesystem credentials. Not on a machine without udev, where the device is crw------- root.
+ */
+export function usersCanOpenFuse(): boolean {
+  return (statSync('/dev/fuse').mode & 0o006) === 0o006;
+}
+
+/**
+ * Mount for `user` as a privileged parent does (mount.fuse3 -o drop_privileges, or our CSI
+ * driver): root opens /dev/fuse and mounts it owned by the user; the server gets the connection
+ * as fd 3 and serves `/dev/fd/3`.
+ */
+function brokeredMount(user: User, o: { source: string; mountpoint: string }): number {
+  const fd = openDevFuse();
+  try {
+    mountFuse({
+      fd,
+      mountpoint: o.mountpoint,
+      fsName: o.source,
+      owner: { uid: user.uid, gid: user.gid },
+    });
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  return fd;
+}
+
+/**
  * `fs-interposer mount` as `user` in a child process (setpriv execs node, so the child's pid is
  * the server's). The mount point must be the user's: fusermount3 requires write access to it.
+ * Where no user may open /dev/fuse, root mounts and hands the server the connection instead
+ * (`brokeredMount`): the server is as unprivileged either way.
  * Without allow_other (which needs user_allow_other in /etc/fuse.conf) only `user` can use the
  * mount, root included, so every client command has to run as `user` too (`shAs`).
  */
@@ -40,17 +72,18 @@ export async function startMountAs(
   user: User,
   o: { source: string; mountpoint: string; args?: string[] },
 ): Promise<MountHandle> {
+  const fd = usersCanOpenFuse() ? undefined : brokeredMount(user, o);
+  const target = fd === undefined ? o.mountpoint : '/dev/fd/3';
   const child = spawn(
     'setpriv',
-    [...setpriv(user), process.execPath, CLI, 'mount', ...(o.args ?? []), o.source, o.mountpoint],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    [...setpriv(user), process.execPath, CLI, 'mount', ...(o.args ?? []), o.source, target],
+    { stdio: ['ignore', 'pipe', 'pipe', ...(fd === undefined ? [] : [fd])] },
   );
+  if (fd !== undefined) closeSync(fd); // the server holds the connection now
   let stderr = '';
   let stdout = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   let exitCode: number | null | undefined;
   const exited = new Promise<number | null>((r) =>
     child.once('exit', (code) => r((exitCode = code))),
@@ -77,6 +110,8 @@ export async function startMountAs(
       if (exitCode === undefined) {
         child.kill('SIGTERM');
         const code = await Promise.race([exited, sleep(10_000).then(() => 'timeout' as const)]);
+        // A brokered server only closes its connection: the mounting parent unmounts.
+        if (fd !== undefined) forceUnmount(o.mountpoint);
         if (code !== 'timeout') return code;
         child.kill('SIGKILL');
       }
