@@ -3,6 +3,7 @@ import type { ControlRequest } from '../control/commands.js';
 import { CONTROL_COMMANDS } from '../control/commands.js';
 import { sendControl } from '../control/control-client.js';
 import { controlSocketPath } from '../control/socket-path.js';
+import { canonicalMountpoint } from './mountinfo.js';
 
 async function toRequest(words: string[]): Promise<ControlRequest | string> {
   const [cmd, arg] = words;
@@ -42,7 +43,7 @@ export async function runCtlCommand(argv: string[]): Promise<number> {
     process.stderr.write(`fs-interposer ctl: ${req}\n`);
     return 2;
   }
-  const path = socket ?? controlSocketPath(mountpoint!);
+  const path = socket ?? controlSocketPath(canonicalMountpoint(mountpoint!));
   try {
     const res = await sendControl(path, req);
     process.stdout.write(`${JSON.stringify(res.ok ? res.result : res, null, 2)}\n`);

@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
 import { META_IO } from '../sys/fs-type.js';
 import type { MetaIo } from '../sys/fs-type.js';
+import { canonicalMountpoint } from './mountinfo.js';
 
 export interface MountArgs {
   source: string;
+  /** Canonical (canonicalMountpoint): compared as it is with mountinfo. */
   mountpoint: string;
   layers: string;
   configFile?: string;
@@ -94,7 +96,7 @@ export function parseMountArgs(argv: string[]): Result {
   if (positionals.length !== 2) errors.push(`expected SOURCE and MOUNTPOINT, got ${positionals.length} argument(s)`);
   const a: MountArgs = {
     source: positionals[0] ?? '',
-    mountpoint: positionals[1] ?? '',
+    mountpoint: positionals[1] === undefined ? '' : canonicalMountpoint(positionals[1]),
     layers: v.layers ?? '',
     readOnly: false,
     writebackCache: false,
