@@ -56,6 +56,7 @@ export function parseDriverEnv(env: Env): DriverEnv {
       maxWrite,
       writebackCache: env.FS_INTERPOSER_FUSE_WRITEBACK_CACHE === 'true',
       passthrough: env.FS_INTERPOSER_FUSE_PASSTHROUGH === 'true',
+      posixAcl: DEFAULT_INIT.posixAcl,
     },
     version: env.FS_INTERPOSER_VERSION ?? '0.1.0',
   };

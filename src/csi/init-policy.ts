@@ -9,12 +9,19 @@ export interface InitDefaults {
   maxWrite: number;
   writebackCache: boolean;
   passthrough: boolean;
+  /**
+   * Let the kernel enforce POSIX ACLs and leave the umask to the server. The sidecar always
+   * serves the PV through the passthrough backend, which keeps ACLs where the PV's filesystem
+   * has them and reports none where it has not (docs/posix.md).
+   */
+  posixAcl: boolean;
 }
 
 export const DEFAULT_INIT: InitDefaults = {
   maxWrite: 1024 * 1024,
   writebackCache: false,
   passthrough: false,
+  posixAcl: true,
 };
 
 export function layersNeedData(layers: string | undefined, hasConfigFile: boolean): boolean {

@@ -61,6 +61,34 @@ describe('CSI publish -> fd handoff -> sidecar serves -> unpublish (real mount)'
     expect(findMount(r.target)).toBeUndefined();
     await expect(Promise.race([sc.exited, sleep(10_000).then(() => 'timeout')])).resolves.toBe(0);
   });
+
+  it("enforces the PV's POSIX ACLs for another app user", async () => {
+    const r = rig!;
+    writeFileSync(join(r.source, 'secret.txt'), 'not for postgres\n');
+    await shOk(
+      `chown 65534:65534 "${r.source}/secret.txt" && setfacl -m u:postgres:--- "${r.source}/secret.txt"`,
+    );
+    await publish(r);
+    const sc = startSidecar(r);
+    const asPostgres = (file: string) =>
+      // From inside the mount: the kubelet directories above it are root's 0750, as on a node.
+      sh(
+        `cd "${r.target}" && setpriv --reuid=postgres --regid=postgres --clear-groups cat ${file}`,
+        {
+          timeoutMs: 20_000,
+        },
+      );
+    const open = await asPostgres('hello.txt');
+    if (open.code !== 0) throw new Error(`${open.stderr}\n--- sidecar\n${sc.logs()}`);
+    expect(open.stdout).toBe('hello through the sidecar\n');
+    const denied = await asPostgres('secret.txt');
+    expect({ code: denied.code, stderr: denied.stderr }).toEqual({
+      code: 1,
+      stderr: expect.stringContaining('Permission denied'),
+    });
+    await r.publisher.unpublish({ volumeId: 'csi-handoff-test', targetPath: r.target });
+    await expect(Promise.race([sc.exited, sleep(10_000).then(() => 'timeout')])).resolves.toBe(0);
+  });
 });
 
 const KILLS = Number(process.env.CSI_CRASH_KILLS ?? 10);

@@ -22,7 +22,7 @@ describe('driver environment (as the chart sets it)', () => {
       nodeId: 'node1',
       healthPort: 9809,
       queues: 4,
-      init: { maxWrite: 131072, writebackCache: true, passthrough: false },
+      init: { maxWrite: 131072, writebackCache: true, passthrough: false, posixAcl: true },
     });
   });
 
