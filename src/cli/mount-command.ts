@@ -14,7 +14,7 @@ import {
 } from '../fuse/mount.js';
 import { createSession } from '../fuse/session.js';
 import type { FuseSession } from '../fuse/session.js';
-import type { Stack } from '../vfs/stack.js';
+import type { StackPort } from '../vfs/stack.js';
 import type { Backend } from '../vfs/types.js';
 import type { MountArgs } from './mount-args.js';
 import { findMount } from './mountinfo.js';
@@ -22,8 +22,8 @@ import { findMount } from './mountinfo.js';
 export interface MountDeps {
   logger: Logger;
   backend: Backend;
-  /** The current layer stack (the live holder decides; read per request). */
-  stack: () => Stack;
+  /** The live layer stack (ADR 0076). */
+  stack: StackPort;
 }
 
 export interface RunningMount {

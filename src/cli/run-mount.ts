@@ -90,7 +90,7 @@ export async function runMountCommand(argv: string[], deps: CliDeps): Promise<nu
   const mountArgs = needsData ? { ...a, writebackCache: false, passthrough: false } : a;
   const metrics = await metricsServer(a, runtime, logger);
   const holder = runtime.controller.holder;
-  const mount = await startMount(mountArgs, { logger, backend, stack: () => holder.current() }).catch((err: Error) => {
+  const mount = await startMount(mountArgs, { logger, backend, stack: holder }).catch((err: Error) => {
     logger.error({ err: err.message }, 'mount failed');
     return undefined;
   });

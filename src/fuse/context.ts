@@ -2,7 +2,7 @@ import { constants as fsConstants } from 'node:fs';
 import type { Logger } from '../log/logger.js';
 import { O_ACCMODE, O_CREAT, O_EXCL, O_RDWR, O_TRUNC, O_WRONLY } from '../sys/constants.js';
 import { FsError } from '../vfs/errors.js';
-import type { Stack } from '../vfs/stack.js';
+import type { StackPort } from '../vfs/stack.js';
 import type { Caller, FsOp, OpArgsMap, OpResultMap } from '../vfs/types.js';
 import type { DirectIoTable } from './direct-io.js';
 import type { HandleTable, FileHandle } from './handles.js';
@@ -36,7 +36,8 @@ export interface SessionContext {
   readonly init: NegotiatedInit;
   readonly times: CacheTimes;
   readonly logger: Logger;
-  stack(): Stack;
+  /** The live layer stack: the one seam to the layers (ADR 0076). */
+  readonly stack: StackPort;
   /** Intent log of O_APPEND writes for replayed requests (crash custody); absent in local mode. */
   readonly intents?: IntentLog;
   /**
@@ -60,7 +61,7 @@ export function run<O extends FsOp>(
   op: O,
   args: OpArgsMap[O],
 ): Promise<OpResultMap[O]> {
-  return ctx.stack().run({
+  return ctx.stack.run({
     op,
     path: args.path,
     args,

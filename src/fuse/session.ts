@@ -3,7 +3,7 @@ import { closeSync, write, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log/logger.js';
-import type { Stack } from '../vfs/stack.js';
+import type { StackPort } from '../vfs/stack.js';
 import { createBackingTable } from './backing.js';
 import { createDirectIoTable } from './direct-io.js';
 import type { CacheTimes, SessionContext } from './context.js';
@@ -26,8 +26,8 @@ export interface SessionOptions {
   /** One reader thread per fd: the original /dev/fuse fd and its clones. */
   fds: number[];
   init: NegotiatedInit;
-  /** The current stack; read per request so a live swap takes effect at once. */
-  stack: () => Stack;
+  /** The live layer stack (ADR 0076): requests run through it, counted; its plan is read per request. */
+  stack: StackPort;
   logger: Logger;
   times?: Partial<CacheTimes>;
   /** Requests in flight per reader (each holds one max_write + 4 KiB slot). */
@@ -214,7 +214,7 @@ export function createSession(o: SessionOptions): FuseSession {
 
   const invalidateAll = async (): Promise<number> => {
     // A stack with layers must see every READ and WRITE: the readers stop serving them at once.
-    direct?.setEnabled(o.stack().layers.length === 0);
+    direct?.setEnabled(o.stack.plan().readerData);
     let sent = 0;
     for (const id of [...ctx.nodes.ids()]) {
       try {

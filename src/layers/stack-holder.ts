@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { createStack } from '../vfs/stack.js';
-import type { Stack } from '../vfs/stack.js';
+import { createStack, planOf } from '../vfs/stack.js';
+import type { Stack, StackPlan, StackPort } from '../vfs/stack.js';
 import type { FsOp, OpCall, OpResultMap } from '../vfs/types.js';
 
 /**
@@ -9,9 +9,10 @@ import type { FsOp, OpCall, OpResultMap } from '../vfs/types.js';
  * ops have finished. The kill switch swaps in an empty stack: plain passthrough to the backend.
  * The engine listens with `onSwap` to invalidate the kernel's caches (FUSE_NOTIFY_INVAL_*).
  */
-export interface StackHolder {
+export interface StackHolder extends StackPort {
   current(): Stack;
   run<O extends FsOp>(call: OpCall<O>): Promise<OpResultMap[O]>;
+  plan(): StackPlan;
   /** Resolves when the previous stack has drained and closed. */
   swap(next: Stack): Promise<void>;
   /** Drop every layer (passthrough). */
@@ -60,6 +61,7 @@ export function createStackHolder(initial: Stack, options: StackHolderOptions = 
 
   return {
     current: () => active,
+    plan: () => planOf(active),
     get killed() {
       return killed;
     },

@@ -47,7 +47,7 @@ export function createFuseEngine(o: { registry: Registry }): VolumeEngine {
     const session = createSession({
       fds: spec.fds,
       init,
-      stack: () => holder.current(),
+      stack: holder,
       logger: spec.logger,
       stateDir: spec.stateDir,
     });

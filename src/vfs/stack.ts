@@ -16,6 +16,48 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/** A stack's serving plan: what the engine may do without the main thread (ADR 0076). */
+export interface StackPlan {
+  /** Some layer must see file data: no kernel passthrough, no kept page cache. */
+  readonly needsData: boolean;
+  /** The reader threads may serve READ/WRITE of registered files themselves. */
+  readonly readerData: boolean;
+}
+
+/**
+ * All the engine knows of the layers (ADR 0076). `run` starts a request on the stack current at
+ * that moment and counts it in flight until it settles: a live swap closes a stack only after
+ * every request counted on it has settled. `plan` is read per request, so a swap takes effect at
+ * once. The engine never holds a `Stack`.
+ */
+export interface StackPort {
+  run<O extends FsOp>(call: OpCall<O>): Promise<OpResultMap[O]>;
+  plan(): StackPlan;
+  inFlight(): number;
+}
+
+export function planOf(stack: Stack): StackPlan {
+  return { needsData: stack.needsData, readerData: stack.layers.length === 0 };
+}
+
+/** A port over one fixed stack (tests, tools): counts in flight like the live holder. */
+export function portOf(stack: Stack): StackPort {
+  let inFlight = 0;
+  const plan = planOf(stack);
+  return {
+    async run(call) {
+      inFlight++;
+      try {
+        return await stack.run(call);
+      } finally {
+        inFlight--;
+      }
+    },
+    plan: () => plan,
+    inFlight: () => inFlight,
+  };
+}
+
 type OpFn<O extends FsOp> = (call: OpCall<O>) => Promise<OpResultMap[O]>;
 
 function backendOp<O extends FsOp>(backend: Backend, op: O): OpFn<O> {

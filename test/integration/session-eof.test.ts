@@ -16,7 +16,7 @@ describe('reader threads', () => {
        import { createSession } from '${REPO}/dist/src/fuse/session.js';
        import { createSilentLogger } from '${REPO}/dist/src/log/logger.js';
        const init = { major: 7, minor: 45, flags: '0', maxReadahead: 0, maxWrite: 4096, maxPages: 1, maxBackground: 1, passthrough: false, writebackCache: false };
-       const s = createSession({ fds: [openSync('${dir}/empty', 'r')], init, stack: () => { throw new Error('unused'); }, logger: createSilentLogger() });
+       const s = createSession({ fds: [openSync('${dir}/empty', 'r')], init, stack: { run: () => { throw new Error('unused'); }, plan: () => ({ needsData: false, readerData: true }), inFlight: () => 0 }, logger: createSilentLogger() });
        await s.done;
        console.log('ended');
        process.exit(0);`,

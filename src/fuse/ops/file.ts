@@ -29,15 +29,15 @@ function openFlags(ctx: SessionContext, r: OpenResult): { flags: number; backing
 
 /** Ask the backend for the file's fd: for kernel passthrough, or for the readers' direct I/O. */
 function wantPassthrough(ctx: SessionContext): boolean {
-  const stack = ctx.stack();
-  return (ctx.init.passthrough && !stack.needsData) || (ctx.direct !== undefined && stack.layers.length === 0);
+  const plan = ctx.stack.plan();
+  return (ctx.init.passthrough && !plan.needsData) || (ctx.direct !== undefined && plan.readerData);
 }
 
 /** Files the kernel does not pass through are served by the reader threads while no layer is active. */
 function registerDirect(ctx: SessionContext, fh: number, r: OpenResult, backingId: number): void {
   if (backingId > 0 || r.backingFd === undefined || ctx.direct === undefined) return;
-  if (ctx.stack().layers.length > 0) return;
-  // The stack is empty right now (this runs on the main thread, like every swap).
+  if (!ctx.stack.plan().readerData) return;
+  // The plan allows it right now (this runs on the main thread, like every swap).
   if (!ctx.direct.enabled) ctx.direct.setEnabled(true);
   ctx.direct.register(fh, r.backingFd);
 }

@@ -10,7 +10,7 @@ import { createIntentLog } from '../../../src/fuse/resend.js';
 import { createRequestServer } from '../../../src/fuse/server.js';
 import { createHandleTable } from '../../../src/fuse/handles.js';
 import { createSilentLogger } from '../../../src/log/logger.js';
-import { createStack } from '../../../src/vfs/stack.js';
+import { createStack, portOf } from '../../../src/vfs/stack.js';
 import { cstr, frame, lookupFrame, parseEntry, parseReply, u32s, writeFrame } from './frames.js';
 import { CAPACITY, INIT } from './harness.js';
 
@@ -60,7 +60,7 @@ function generation(backend: ReturnType<typeof createMemoryBackend>, stateDir: s
     init: INIT,
     times: { entryTimeout: 1, attrTimeout: 1 },
     logger: createSilentLogger(),
-    stack: () => createStack([], backend),
+    stack: portOf(createStack([], backend)),
     intents: createIntentLog(join(stateDir, 'append-intents.log')),
   };
   const server = createRequestServer(ctx);

@@ -6,7 +6,7 @@ import { createNodeTable } from '../../../src/fuse/nodes.js';
 import { createRequestServer } from '../../../src/fuse/server.js';
 import type { RequestServer } from '../../../src/fuse/server.js';
 import { createSilentLogger } from '../../../src/log/logger.js';
-import { createStack } from '../../../src/vfs/stack.js';
+import { createStack, portOf } from '../../../src/vfs/stack.js';
 import type { Backend, Layer } from '../../../src/vfs/types.js';
 import { parseReply } from './frames.js';
 import type { Reply } from './frames.js';
@@ -41,7 +41,7 @@ export function createTestServer(
     init: o.init ?? INIT,
     times: { entryTimeout: 1, attrTimeout: 1 },
     logger: createSilentLogger(),
-    stack: () => stack,
+    stack: portOf(stack),
   };
   const server = createRequestServer(ctx);
   // Slots reused like a reader's (allocating 1 MiB per request would dominate the test time).
