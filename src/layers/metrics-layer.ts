@@ -1,10 +1,11 @@
 import type { Registry } from 'prom-client';
-import { injectedBy, toErrnoName } from '../vfs/errors.js';
+import { injectedBy } from '../vfs/errors.js';
 import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
 import { systemClock } from '../telemetry/clock.js';
 import type { Clock } from '../telemetry/clock.js';
 import { getFsMetrics } from '../telemetry/fs-metrics.js';
 import type { FsMetrics } from '../telemetry/fs-metrics.js';
+import { outcomeOfError } from '../telemetry/outcome.js';
 
 export interface MetricsLayerOptions {
   registry: Registry;
@@ -15,24 +16,38 @@ export interface MetricsLayerOptions {
 
 interface OpChildren {
   ok: { inc(): void };
+  expected: { inc(): void };
   duration: { observe(v: number): void };
 }
 
 /**
  * Counts every op that passes, with its latency, bytes and result. Label children are resolved
  * once per op and kept, because prom-client hashes the label object on every `inc(labels)` and
- * this runs on every FUSE request.
+ * this runs on every FUSE request. An errno that is the op's normal answer (ENOENT on lookup)
+ * is counted as `result="expected"`, not as a failure (docs/adr/0078).
  */
 export function createMetricsLayer(options: MetricsLayerOptions): Layer {
   const m = getFsMetrics(options.registry);
   const clock = options.clock ?? systemClock;
   const volume = options.volume;
   const perOp = new Map<FsOp, OpChildren>();
+  // Expected answers come at request rates (every negative lookup): their children are kept too.
+  const perAnswer = new Map<string, { inc(): void }>();
+  const expectedAnswer = (op: FsOp, errno: string): { inc(): void } => {
+    const key = `${op} ${errno}`;
+    let c = perAnswer.get(key);
+    if (c === undefined) {
+      c = m.expected.labels({ volume, op, errno });
+      perAnswer.set(key, c);
+    }
+    return c;
+  };
   const children = (op: FsOp): OpChildren => {
     let c = perOp.get(op);
     if (c === undefined) {
       c = {
         ok: m.ops.labels({ volume, op, result: 'ok' }),
+        expected: m.ops.labels({ volume, op, result: 'expected' }),
         duration: m.duration.labels({ volume, op }),
       };
       perOp.set(op, c);
@@ -93,20 +108,28 @@ export function createMetricsLayer(options: MetricsLayerOptions): Layer {
         return result;
       } catch (err) {
         c.duration.observe((clock.now() - start) / 1000);
-        recordError(m, volume, call, err);
+        const { outcome, errno } = outcomeOfError(call.op, err);
+        if (outcome === 'expected') {
+          c.expected.inc();
+          expectedAnswer(call.op, errno).inc();
+        } else recordFailure(m, { volume, op: call.op, errno }, err);
+        // A failed release still closes the file in the kernel's eyes.
+        if (call.op === 'release') vol.openFiles.dec();
         throw err;
       }
     },
   };
 }
 
-function recordError(m: FsMetrics, volume: string, call: OpCall, err: unknown): void {
-  m.ops.inc({ volume, op: call.op, result: 'error' });
-  const errno = toErrnoName(err);
-  m.errors.inc({ volume, op: call.op, errno });
+function recordFailure(
+  m: FsMetrics,
+  labels: { volume: string; op: FsOp; errno: string },
+  err: unknown,
+): void {
+  const { volume, op, errno } = labels;
+  m.ops.inc({ volume, op, result: 'error' });
+  m.errors.inc(labels);
   // Layers below that inject errors need no registry of their own: the error names its injector.
   const by = injectedBy(err);
   if (by !== undefined) m.injectedFaults.inc({ volume, layer: by, kind: errno });
-  // A failed release still closes the file in the kernel's eyes.
-  if (call.op === 'release') m.openFiles.dec({ volume });
 }

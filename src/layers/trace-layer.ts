@@ -1,9 +1,10 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { Context, Span, TracerProvider } from '@opentelemetry/api';
-import { injectedBy, toErrnoName } from '../vfs/errors.js';
+import { injectedBy } from '../vfs/errors.js';
 import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
 import { systemClock } from '../telemetry/clock.js';
 import type { Clock } from '../telemetry/clock.js';
+import { outcomeOfError } from '../telemetry/outcome.js';
 import { ATTR, inodeValue, resultAttributes, startAttributes } from './trace-attributes.js';
 import { createTraceFilter } from './trace-filter.js';
 import type { TraceFilterOptions } from './trace-filter.js';
@@ -83,11 +84,13 @@ export function createTraceLayer(options: TraceLayerOptions): Layer {
     try {
       result = await next();
     } catch (err) {
-      const errno = toErrnoName(err);
+      const { outcome, errno } = outcomeOfError(call.op, err);
       span.setAttribute(ATTR.errno, errno);
       const by = injectedBy(err);
       if (by !== undefined) span.setAttribute(ATTR.injectedBy, by);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: errno });
+      // An expected answer (ENOENT on lookup) leaves the status unset, as HTTP 4xx does on
+      // server spans: error views should show failures, not every negative lookup.
+      if (outcome === 'error') span.setStatus({ code: SpanStatusCode.ERROR, message: errno });
       span.end(clock.now());
       throw err;
     }
@@ -138,7 +141,8 @@ export function createTraceLayer(options: TraceLayerOptions): Layer {
     try {
       result = await child(call, parent.childContext(), next);
     } catch (err) {
-      parent.end(toErrnoName(err));
+      const { outcome, errno } = outcomeOfError(call.op, err);
+      parent.end(errno, outcome === 'error');
       throw err;
     }
     const created = (result as { attr?: { ino?: unknown } } | undefined)?.attr?.ino;

@@ -20,8 +20,11 @@ export interface RollingSpan {
   childContext(): Context;
   readonly segment: number;
   readonly current: Span;
-  /** End the current segment; `errno` marks the file's last op as failed. */
-  end(errno?: string): void;
+  /**
+   * End the current segment. `errno` names how the file's last op ended; the span's status is
+   * ERROR only when that was a failure, not an expected answer such as EEXIST on O_EXCL create.
+   */
+  end(errno?: string, failed?: boolean): void;
 }
 
 export interface RollingSpanOptions {
@@ -70,9 +73,9 @@ export function createRollingSpan(options: RollingSpanOptions): RollingSpan {
       ops += 1;
       return context;
     },
-    end(errno) {
+    end(errno, failed = true) {
       if (errno !== undefined) {
-        span.setStatus({ code: SpanStatusCode.ERROR, message: errno });
+        if (failed) span.setStatus({ code: SpanStatusCode.ERROR, message: errno });
         span.setAttribute('fs.errno', errno);
       }
       span.end(clock.now());

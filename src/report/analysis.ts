@@ -1,4 +1,5 @@
 import type { RecordLine } from '../layers/record-format.js';
+import { classifyErrno } from '../telemetry/outcome.js';
 
 /** Latency bucket upper bounds in microseconds: 1 us .. 10 s, 1-2-5 steps, then overflow. */
 export const LATENCY_BOUNDS_US: readonly number[] = Object.freeze(
@@ -34,8 +35,11 @@ export interface ErrorEvent {
 
 export interface Totals {
   ops: number;
+  /** Failures, injected ones included; expected answers (ENOENT on lookup) are not failures. */
   errors: number;
   injected: number;
+  /** Ops answered with an errno that is their normal answer (docs/adr/0078). */
+  expected: number;
   read: number;
   written: number;
 }
@@ -50,8 +54,10 @@ export interface RunAnalysis {
   latency: Map<string, number[]>;
   files: Map<string, FileStats>;
   dirs: Map<string, { read: number; written: number; ops: number }>;
+  /** Failures only (at most MAX_ERROR_EVENTS). */
   errors: ErrorEvent[];
-  errnos: Map<string, { real: number; injected: number }>;
+  /** Per errno: real failures, injected failures, expected answers. */
+  errnos: Map<string, { real: number; injected: number; expected: number }>;
   /** Injected faults per injecting layer instance (`fault`, `fault.2`; `?` in older records). */
   injectors: Map<string, number>;
   pids: Map<number, { ops: number; bytes: number; errors: number }>;
@@ -67,7 +73,7 @@ export function createAnalysis(): RunAnalysis {
     volume: undefined,
     start: Number.POSITIVE_INFINITY,
     end: Number.NEGATIVE_INFINITY,
-    totals: { ops: 0, errors: 0, injected: 0, read: 0, written: 0 },
+    totals: { ops: 0, errors: 0, injected: 0, expected: 0, read: 0, written: 0 },
     opMix: new Map(),
     latency: new Map(),
     files: new Map(),
@@ -110,21 +116,28 @@ function addPoint(f: FileStats, p: AccessPoint): void {
   }
 }
 
-function addError(a: RunAnalysis, r: RecordLine): void {
+/** Counts a non-ok line; true when it was a failure rather than an expected answer. */
+function addError(a: RunAnalysis, r: RecordLine): boolean {
   const injected = r.inj === true;
+  const e = a.errnos.get(r.res) ?? { real: 0, injected: 0, expected: 0 };
+  a.errnos.set(r.res, e);
+  if (classifyErrno(r.op, r.res, injected) === 'expected') {
+    a.totals.expected += 1;
+    e.expected += 1;
+    return false;
+  }
   a.totals.errors += 1;
   if (injected) {
     a.totals.injected += 1;
     const by = r.by ?? '?';
     a.injectors.set(by, (a.injectors.get(by) ?? 0) + 1);
   }
-  const e = a.errnos.get(r.res) ?? { real: 0, injected: 0 };
   if (injected) e.injected += 1;
   else e.real += 1;
-  a.errnos.set(r.res, e);
   if (a.errors.length < MAX_ERROR_EVENTS) {
     a.errors.push({ t: r.t, op: r.op, path: r.path, errno: r.res, injected });
   }
+  return true;
 }
 
 function addData(a: RunAnalysis, r: RecordLine, f: FileStats): number {
@@ -158,11 +171,11 @@ export function addRecord(a: RunAnalysis, r: RecordLine): void {
   const f = fileStats(a, r.path);
   f.ops += 1;
   const bytes = r.res === 'ok' ? addData(a, r, f) : 0;
-  if (r.res !== 'ok') addError(a, r);
+  const failed = r.res !== 'ok' && addError(a, r);
   const p = a.pids.get(r.pid) ?? { ops: 0, bytes: 0, errors: 0 };
   p.ops += 1;
   p.bytes += bytes;
-  if (r.res !== 'ok') p.errors += 1;
+  if (failed) p.errors += 1;
   a.pids.set(r.pid, p);
 }
 

@@ -34,7 +34,11 @@ export function summarySection(a: RunAnalysis): string {
     ['Operations', formatCount(t.ops)],
     ['Bytes read', formatBytes(t.read)],
     ['Bytes written', formatBytes(t.written)],
-    ['Errors (of which injected)', `${formatCount(t.errors)} (${formatCount(t.injected)})`],
+    [
+      'Failed operations (of which injected)',
+      `${formatCount(t.errors)} (${formatCount(t.injected)})`,
+    ],
+    ['Expected errno answers (not failures)', formatCount(t.expected)],
     ['Injected by layer', injectorList(a)],
     ['Files touched', formatCount(a.files.size)],
     ['Unreadable lines skipped', formatCount(a.skipped)],
@@ -136,10 +140,27 @@ export function bytesSection(a: RunAnalysis): string {
   );
 }
 
+const EXPECTED_NOTE =
+  'Expected answers are errnos that are the normal answer of their op (ENOENT on lookup, ENODATA on getxattr, EEXIST on mkdir, ...): counted in the table, not plotted, not failures.';
+
+function errnoTable(a: RunAnalysis): string {
+  const rows = [...a.errnos.keys()].sort().map((e) => {
+    const c = a.errnos.get(e)!;
+    return `<tr><td>${esc(e)}</td><td>${formatCount(c.real)}</td><td>${formatCount(c.injected)}</td><td>${formatCount(c.expected)}</td></tr>`;
+  });
+  return `<table><tr><th>errno</th><th>failed</th><th>injected</th><th>expected answer</th></tr>${rows.join('')}</table>`;
+}
+
 export function errorSection(a: RunAnalysis): string {
+  const title = 'Failures and injected faults over time';
+  if (a.errnos.size === 0) return section('errors', title, empty('errors'));
+  const table = errnoTable(a);
   if (a.errors.length === 0)
-    return section('errors', 'Errors and injected faults over time', empty('errors'));
-  const errnos = [...a.errnos.keys()].sort();
+    return section('errors', title, empty('failures') + table, EXPECTED_NOTE);
+  const errnos = [...a.errnos]
+    .filter(([, c]) => c.real + c.injected > 0)
+    .map(([e]) => e)
+    .sort();
   const series = (injected: boolean) =>
     a.errors
       .filter((e) => e.injected === injected)
@@ -154,12 +175,7 @@ export function errorSection(a: RunAnalysis): string {
     yCategories: errnos,
     height: Math.max(140, errnos.length * 22 + 50),
   });
-  const rows = errnos.map((e) => {
-    const c = a.errnos.get(e)!;
-    return `<tr><td>${esc(e)}</td><td>${formatCount(c.real)}</td><td>${formatCount(c.injected)}</td></tr>`;
-  });
-  const table = `<table><tr><th>errno</th><th>real</th><th>injected</th></tr>${rows.join('')}</table>`;
-  return section('errors', 'Errors and injected faults over time', chart + table);
+  return section('errors', title, chart + table, EXPECTED_NOTE);
 }
 
 export function pidSection(a: RunAnalysis): string {

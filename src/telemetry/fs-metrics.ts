@@ -11,6 +11,7 @@ import { promClient } from './prom-client.js';
 export interface FsMetrics {
   readonly ops: Counter<'volume' | 'op' | 'result'>;
   readonly errors: Counter<'volume' | 'op' | 'errno'>;
+  readonly expected: Counter<'volume' | 'op' | 'errno'>;
   readonly duration: Histogram<'volume' | 'op'>;
   readonly readBytes: Counter<'volume'>;
   readonly writtenBytes: Counter<'volume'>;
@@ -31,6 +32,7 @@ export const LATENCY_BUCKETS_SECONDS: readonly number[] = Object.freeze([
 export const METRIC_NAMES = Object.freeze({
   ops: 'fs_interposer_ops_total',
   errors: 'fs_interposer_errors_total',
+  expected: 'fs_interposer_expected_errnos_total',
   duration: 'fs_interposer_op_duration_seconds',
   readBytes: 'fs_interposer_read_bytes_total',
   writtenBytes: 'fs_interposer_written_bytes_total',
@@ -51,13 +53,19 @@ function create(registry: Registry): FsMetrics {
   return {
     ops: new Counter({
       name: n.ops,
-      help: 'Filesystem operations completed, by op and result (ok or error).',
+      help: 'Filesystem operations completed, by op and result (ok, expected or error).',
       labelNames: ['volume', 'op', 'result'],
       registers,
     }),
     errors: new Counter({
       name: n.errors,
-      help: 'Filesystem operations that failed, by op and errno name.',
+      help: 'Filesystem operations that failed, by op and errno name (result="error").',
+      labelNames: ['volume', 'op', 'errno'],
+      registers,
+    }),
+    expected: new Counter({
+      name: n.expected,
+      help: 'Operations answered with an errno that is the normal answer of that op (ENOENT on lookup, ENODATA on getxattr, ...), by op and errno name: result=expected, not failures.',
       labelNames: ['volume', 'op', 'errno'],
       registers,
     }),

@@ -94,6 +94,47 @@ describe('metrics layer', () => {
     expect(await value(registry, 'fs_interposer_open_files', { volume: 'data' })).toBe(0);
   });
 
+  it('counts expected answers apart from failures, unless a layer injected them', async () => {
+    const registry = new Registry();
+    const injecting: Layer = {
+      name: 'fault',
+      around: (c, next) =>
+        c.path === '/injected'
+          ? Promise.reject(new FsError('ENOENT', undefined, { injectedBy: 'fault' }))
+          : next(),
+    };
+    const stack = createStack(
+      [createMetricsLayer({ registry, volume: 'v' }), injecting],
+      createTinyBackend(),
+    );
+    for (const path of ['/missing', '/missing', '/injected']) {
+      await expect(stack.run(opCall('lookup', { path }))).rejects.toMatchObject({
+        code: 'ENOENT',
+      });
+    }
+    await expect(stack.run(opCall('getattr', { path: '/vanished' }))).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
+    const ops = (op: string, result: string) =>
+      value(registry, 'fs_interposer_ops_total', { op, result });
+    expect(await ops('lookup', 'expected')).toBe(2);
+    expect(await ops('lookup', 'error')).toBe(1);
+    expect(await ops('getattr', 'error')).toBe(1);
+    expect(await ops('getattr', 'expected')).toBeUndefined();
+    expect(
+      await value(registry, 'fs_interposer_expected_errnos_total', {
+        op: 'lookup',
+        errno: 'ENOENT',
+      }),
+    ).toBe(2);
+    expect(
+      await value(registry, 'fs_interposer_errors_total', { op: 'lookup', errno: 'ENOENT' }),
+    ).toBe(1);
+    expect(
+      await value(registry, 'fs_interposer_errors_total', { op: 'getattr', errno: 'ENOENT' }),
+    ).toBe(1);
+  });
+
   it('counts errors that a layer below injected as injected faults, by layer and errno', async () => {
     const registry = new Registry();
     const injecting: Layer = {

@@ -104,6 +104,17 @@ describe('trace layer', () => {
     expect(t.named('rmdir')[0]?.status.code).toBe(SpanStatusCode.ERROR);
   });
 
+  it('leaves the status unset on expected answers, with their errno', async () => {
+    const t = setup();
+    await expect(t.stack.run(opCall('lookup', { path: '/nope' }))).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
+    await t.flush();
+    const [lookup] = t.named('lookup');
+    expect(lookup?.attributes['fs.errno']).toBe('ENOENT');
+    expect(lookup?.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
   it('names the layer that injected an error, and only on injected errors', async () => {
     const fault: Layer = {
       name: 'fault.2',

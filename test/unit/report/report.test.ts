@@ -11,6 +11,8 @@ import {
 } from '../../../src/report/analysis.js';
 import { loadRun } from '../../../src/report/load-run.js';
 import { renderReport } from '../../../src/report/render-report.js';
+import { errorSection } from '../../../src/report/sections.js';
+import type { RecordLine } from '../../../src/layers/record-format.js';
 import { recordFixtureRun } from './run-fixture.js';
 
 describe('report from a recorded run', () => {
@@ -28,15 +30,17 @@ describe('report from a recorded run', () => {
   it('aggregates what the record layer wrote', async () => {
     const a = await loadRun([run]);
     expect(a.volume).toBe('data');
-    expect(a.totals.ops).toBe(2 + 64 + 80 + 1 + 3);
+    expect(a.totals.ops).toBe(2 + 64 + 80 + 5 + 1 + 3);
     expect(a.totals.written).toBe((64 - 9) * 4096 + 10); // 9 of 64 writes were injected EIOs
     expect(a.totals.read).toBe(40 * 4096);
+    // The 5 negative lookups are expected answers, not failures (docs/adr/0078).
     expect(a.totals.errors).toBe(9 + 40);
+    expect(a.totals.expected).toBe(5);
     expect(a.totals.injected).toBe(9);
     expect(a.injectors).toEqual(new Map([['fault', 9]]));
-    expect(a.errnos.get('EIO')).toEqual({ real: 0, injected: 9 });
-    expect(a.errnos.get('ENOENT')).toEqual({ real: 40, injected: 0 });
-    expect(a.pids.get(200)).toEqual({ ops: 80, bytes: 40 * 4096, errors: 40 });
+    expect(a.errnos.get('EIO')).toEqual({ real: 0, injected: 9, expected: 0 });
+    expect(a.errnos.get('ENOENT')).toEqual({ real: 40, injected: 0, expected: 5 });
+    expect(a.pids.get(200)).toEqual({ ops: 85, bytes: 40 * 4096, errors: 40 });
     expect(a.dirs.get('/db')).toMatchObject({ written: 55 * 4096, read: 40 * 4096 });
     expect(a.files.get('/db/table.dat')?.points).toHaveLength(55 + 40);
     expect(a.skipped).toBe(1);
@@ -70,9 +74,11 @@ describe('report from a recorded run', () => {
       html.indexOf('<section id="pids">'),
     );
     expect(errors.match(/<circle class="mark"/g)).toHaveLength(49);
-    expect(errors).toContain('<tr><td>EIO</td><td>0</td><td>9</td></tr>');
+    expect(errors).toContain('<tr><td>EIO</td><td>0</td><td>9</td><td>0</td></tr>');
+    expect(errors).toContain('<tr><td>ENOENT</td><td>40</td><td>0</td><td>5</td></tr>');
+    expect(html).toContain('<tr><th>Expected errno answers (not failures)</th><td>5</td></tr>');
     expect(html).toContain('<tr><th>Injected by layer</th><td>fault: 9</td></tr>');
-    expect(html).toContain('<tr><td>200</td><td>80</td><td>160.0 KiB</td><td>40</td></tr>');
+    expect(html).toContain('<tr><td>200</td><td>85</td><td>160.0 KiB</td><td>40</td></tr>');
   });
 
   it('reports an empty run without failing', async () => {
@@ -126,5 +132,29 @@ describe('analysis', () => {
     expect(f.points.length).toBeGreaterThan(POINTS_PER_FILE / 4);
     expect(f.points.at(-1)!.t).toBeGreaterThan(n * 0.9);
     expect(f.read).toBe(n);
+  });
+
+  it('tells expected answers from failures; an injected one is always a failure', () => {
+    const a = createAnalysis();
+    const line = (op: string, res: string, inj?: true): RecordLine => ({
+      t: 1,
+      op,
+      path: '/x',
+      us: 1,
+      res,
+      pid: 1,
+      uid: 0,
+      ...(inj && { inj, by: 'fault' }),
+    });
+    addRecord(a, line('lookup', 'ENOENT'));
+    addRecord(a, line('getxattr', 'ENODATA'));
+    expect(a.totals).toMatchObject({ errors: 0, expected: 2 });
+    const html = errorSection(a);
+    expect(html).toContain('No failures in this run.');
+    expect(html).toContain('<tr><td>ENODATA</td><td>0</td><td>0</td><td>1</td></tr>');
+    addRecord(a, line('lookup', 'ENOENT', true));
+    addRecord(a, line('getattr', 'ENOENT'));
+    expect(a.totals).toMatchObject({ errors: 2, injected: 1, expected: 2 });
+    expect(a.errnos.get('ENOENT')).toEqual({ real: 1, injected: 1, expected: 1 });
   });
 });

@@ -7,7 +7,8 @@ import { createTinyBackend, opCall } from '../telemetry/fixtures.js';
 
 /**
  * Records a small, known run through the real record layer: a sequential writer (pid 100), a
- * random reader (pid 200), directory churn, real ENOENTs and injected EIOs (every 7th write).
+ * random reader (pid 200), directory churn, real ENOENTs (getattr of a vanished file), expected
+ * ones (5 negative lookups) and injected EIOs (every 7th write).
  */
 export async function recordFixtureRun(path: string): Promise<void> {
   const clock = createManualClock(1_700_000_000_000);
@@ -50,6 +51,9 @@ export async function recordFixtureRun(path: string): Promise<void> {
       ),
     );
     await stack.run(opCall('getattr', { path: '/db/missing' }, r)).catch(() => undefined);
+  }
+  for (let i = 0; i < 5; i++) {
+    await stack.run(opCall('lookup', { path: '/db/nothing' }, r)).catch(() => undefined);
   }
   await stack.run(opCall('release', { path: '/db/table.dat', fh, flags: 1 }, w));
   const evil = '/<script>alert(1)</script>';
