@@ -1,5 +1,5 @@
 import { closeSync, existsSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import type { NodeJournal } from './nodes.js';
+import type { NodeEdge, NodeJournal } from './node-types.js';
 
 /**
  * The node-ID journal of crash custody: every node ID handed to the kernel is written (before
@@ -8,15 +8,12 @@ import type { NodeJournal } from './nodes.js';
  * crash loses nothing written with write(2) (it sits in the page cache), so no fsync is needed;
  * a node crash ends the FUSE connection anyway.
  *
- * Lines: `a id parent ino name` (added), `m id parent name` (moved), `r id` (removed).
- * Names are JSON strings so that spaces and newlines survive.
+ * Lines: `a id parent ino name` (added), `l id parent name` (another name of the node: a hard
+ * link), `m id parent name` (its only name moved), `u id parent name` (one name gone), `r id`
+ * (removed). Names are JSON strings so that spaces and newlines survive. A reader that predates
+ * `l` and `u` skips them: it restores one name per node, as it made them.
  */
-export interface RestoredNode {
-  id: number;
-  parent: number;
-  name: string;
-  ino: bigint;
-}
+export type RestoredNode = NodeEdge;
 
 export interface FileJournal extends NodeJournal {
   /** Rewrite the file as a snapshot of the live nodes (bounded size). */
@@ -29,24 +26,50 @@ export function journalPath(stateDir: string): string {
   return `${stateDir}/nodes.journal`;
 }
 
-/** Replay a journal into the nodes still live at its end. Torn last lines are ignored. */
+type Replayed = Map<number, { ino: bigint; names: { parent: number; name: string }[] }>;
+
+/** Replay a journal into the names still live at its end. Torn last lines are ignored. */
 export function loadJournal(path: string): RestoredNode[] {
   if (!existsSync(path)) return [];
-  const nodes = new Map<number, RestoredNode>();
+  const nodes: Replayed = new Map();
   for (const line of readFileSync(path, 'utf8').split('\n')) {
-    const [kind, a, b, c, ...rest] = line.split(' ');
     try {
-      if (kind === 'a') {
-        nodes.set(Number(a), { id: Number(a), parent: Number(b), ino: BigInt(c!), name: JSON.parse(rest.join(' ')) as string });
-      } else if (kind === 'm') {
-        const n = nodes.get(Number(a));
-        if (n) Object.assign(n, { parent: Number(b), name: JSON.parse([c, ...rest].join(' ')) as string });
-      } else if (kind === 'r') nodes.delete(Number(a));
+      replay(nodes, line);
     } catch {
       // a line torn by a crash in the middle of write(2): the entry was never answered
     }
   }
-  return [...nodes.values()];
+  return [...nodes].flatMap(([id, n]) => n.names.map((x) => ({ id, ino: n.ino, ...x })));
+}
+
+type Names = { parent: number; name: string }[];
+
+/** What each line kind does to the names of its node (`a` and `r` are handled by replay). */
+const EDITS: Record<string, (names: Names, at: { parent: number; name: string }) => Names> = {
+  l: (names, at) => (names.some((x) => same(x, at)) ? names : [...names, at]),
+  m: (_names, at) => [at],
+  u: (names, at) => names.filter((x) => !same(x, at)),
+};
+
+const same = (x: { parent: number; name: string }, y: { parent: number; name: string }): boolean =>
+  x.parent === y.parent && x.name === y.name;
+
+function replay(nodes: Replayed, line: string): void {
+  const [kind, a, b, c, ...rest] = line.split(' ');
+  const id = Number(a);
+  if (kind === 'r') nodes.delete(id);
+  if (kind === 'a') {
+    const first = { parent: Number(b), name: JSON.parse(rest.join(' ')) as string };
+    nodes.set(id, { ino: BigInt(c!), names: [first] });
+  }
+  const edit = kind === undefined ? undefined : EDITS[kind];
+  const n = nodes.get(id);
+  if (edit === undefined || n === undefined) return;
+  n.names = edit(n.names, {
+    parent: Number(b),
+    name: JSON.parse([c, ...rest].join(' ')) as string,
+  });
+  if (n.names.length === 0) nodes.delete(id);
 }
 
 export function createFileJournal(path: string): FileJournal {
@@ -58,14 +81,19 @@ export function createFileJournal(path: string): FileJournal {
   };
   return {
     added: (id, parent, name, ino) => put(`a ${id} ${parent} ${ino} ${JSON.stringify(name)}\n`),
+    linked: (id, parent, name) => put(`l ${id} ${parent} ${JSON.stringify(name)}\n`),
     moved: (id, parent, name) => put(`m ${id} ${parent} ${JSON.stringify(name)}\n`),
+    unlinked: (id, parent, name) => put(`u ${id} ${parent} ${JSON.stringify(name)}\n`),
     removed: (id) => put(`r ${id}\n`),
     compact(live) {
       const tmp = `${path}.tmp`;
       const out = openSync(tmp, 'w');
       let n = 0;
+      const seen = new Set<number>();
       for (const e of live) {
-        writeSync(out, `a ${e.id} ${e.parent} ${e.ino} ${JSON.stringify(e.name)}\n`);
+        const head = seen.has(e.id) ? `l ${e.id} ${e.parent}` : `a ${e.id} ${e.parent} ${e.ino}`;
+        writeSync(out, `${head} ${JSON.stringify(e.name)}\n`);
+        seen.add(e.id);
         n++;
       }
       closeSync(out);

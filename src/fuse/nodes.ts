@@ -1,56 +1,10 @@
 import { FUSE_ROOT_ID } from './protocol/constants.js';
+import type { NodeEdge, NodeEntry, NodeJournal, NodeName, NodeTable } from './node-types.js';
 
-/**
- * Node IDs handed to the kernel, each a (parent, name) edge with a lookup count. Paths are
- * derived by walking parents and cached per rename generation. A node whose name was unlinked
- * or replaced stays valid (open files, pending FORGETs) but has no path of its own.
- *
- * Every change is reported to an optional journal so that a successor process can resolve the
- * IDs the kernel still holds (crash custody, docs/fuse-engine.md).
- */
-export interface NodeEntry {
-  readonly id: number;
-  parent: number;
-  name: string;
-  nlookup: number;
-  ino: bigint;
-  /** Unlinked or replaced: kept only until the kernel forgets it. */
-  orphan: boolean;
-  cachedPath: string;
-  cachedGen: number;
-}
+export type { NodeEdge, NodeEntry, NodeJournal, NodeName, NodeTable } from './node-types.js';
 
-export interface NodeJournal {
-  added(id: number, parent: number, name: string, ino: bigint): void;
-  moved(id: number, parent: number, name: string): void;
-  removed(id: number): void;
-}
-
-export interface NodeTable {
-  get(id: number): NodeEntry | undefined;
-  path(id: number): string | undefined;
-  childPath(parentId: number, name: string): string | undefined;
-  /** Register a successful lookup of (parent, name); returns the node ID (nlookup + 1). */
-  lookedUp(parentId: number, name: string, ino: bigint): number;
-  forget(id: number, nlookup: number): void;
-  /** The name (parent, name) no longer exists (unlink, rmdir). */
-  detach(parentId: number, name: string): void;
-  rename(parentId: number, name: string, newParentId: number, newName: string): void;
-  exchange(parentId: number, name: string, newParentId: number, newName: string): void;
-  /** Every node ID the kernel may still hold. */
-  ids(): IterableIterator<number>;
-  /** The node ID of (parent, name), if the kernel was told of it. */
-  lookupEdge(parentId: number, name: string): number | undefined;
-  /** Node IDs whose inode is `ino` (hard links get one node ID per name). */
-  sameInode(ino: bigint): number[];
-  /** The named (not orphaned) nodes as journal entries, for compaction. */
-  live(): Iterable<{ id: number; parent: number; name: string; ino: bigint }>;
-  readonly size: number;
-}
-
-function edge(parent: number, name: string): string {
-  return `${parent}/${name}`;
-}
+const edge = (parent: number, name: string): string => `${parent}/${name}`;
+const join = (dir: string, name: string): string => (dir === '/' ? `/${name}` : `${dir}/${name}`);
 
 /**
  * Nodes restored from a predecessor's journal: the kernel's lookup counts are unknown, so they
@@ -60,62 +14,109 @@ const PINNED = 2 ** 40;
 
 export interface NodeTableOptions {
   journal?: NodeJournal;
-  restore?: readonly { id: number; parent: number; name: string; ino: bigint }[];
+  restore?: readonly NodeEdge[];
 }
 
+/**
+ * Node IDs handed to the kernel. The kernel keeps attributes, page cache and locks per node ID,
+ * so one inode has one ID however many names it has: a hard link joins the node of its inode
+ * (the caller proves it is the same inode, see same-inode.ts), a directory always has one name.
+ * A node's path is its first name's, derived by walking parents and cached per rename
+ * generation. A node with no name left (unlinked or replaced) stays valid for open files and
+ * pending FORGETs but has no path.
+ *
+ * Every change is reported to an optional journal so that a successor process can resolve the
+ * IDs the kernel still holds (crash custody, docs/fuse-engine.md).
+ */
 export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
   const nodes = new Map<number, NodeEntry>();
   const byEdge = new Map<string, number>();
   const byIno = new Map<bigint, Set<number>>();
-  const index = (id: number, ino: bigint): void => {
+  const journal = opts.journal;
+  let nextId = 2;
+  let gen = 0;
+
+  const create = (id: number, ino: bigint, nlookup: number, first: NodeName): NodeEntry => {
+    const n: NodeEntry = {
+      id,
+      names: [first],
+      nlookup,
+      ino,
+      orphan: false,
+      cachedPath: '',
+      cachedGen: -1,
+    };
+    nodes.set(id, n);
+    byEdge.set(edge(first.parent, first.name), id);
     let set = byIno.get(ino);
     if (set === undefined) byIno.set(ino, (set = new Set()));
     set.add(id);
+    return n;
   };
-  const unindex = (id: number, ino: bigint): void => {
-    const set = byIno.get(ino);
-    set?.delete(id);
-    if (set?.size === 0) byIno.delete(ino);
+  const indexOf = (n: NodeEntry, parent: number, name: string): number =>
+    n.names.findIndex((x) => x.parent === parent && x.name === name);
+  /** The name no longer leads to this node's inode. */
+  const dropName = (key: string, parent: number, name: string): void => {
+    const id = byEdge.get(key);
+    if (id === undefined) return;
+    byEdge.delete(key);
+    gen++;
+    const n = nodes.get(id)!;
+    const i = indexOf(n, parent, name);
+    if (i >= 0) n.names.splice(i, 1);
+    n.orphan = n.names.length === 0;
+    journal?.unlinked(id, parent, name);
   };
-  let nextId = 2;
-  let gen = 0;
-  const journal = opts.journal;
+  /** One name of a node becomes another (rename, exchange). */
+  const renameName = (id: number, from: NodeName, to: NodeName): void => {
+    const n = nodes.get(id)!;
+    const i = indexOf(n, from.parent, from.name);
+    if (i >= 0) n.names[i] = to;
+    else n.names.push(to);
+    byEdge.set(edge(to.parent, to.name), id);
+    if (n.names.length === 1) journal?.moved(id, to.parent, to.name);
+    else {
+      journal?.unlinked(id, from.parent, from.name);
+      journal?.linked(id, to.parent, to.name);
+    }
+  };
+
+  // The root has no name and is never indexed by inode: nothing can be a link to it.
   nodes.set(FUSE_ROOT_ID, {
     id: FUSE_ROOT_ID,
-    parent: 0,
-    name: '',
+    names: [],
     nlookup: 1,
     ino: 1n,
     orphan: false,
     cachedPath: '/',
-    cachedGen: Number.MAX_SAFE_INTEGER,
+    cachedGen: 0,
   });
   for (const r of opts.restore ?? []) {
     if (r.id === FUSE_ROOT_ID) continue;
-    nodes.set(r.id, { ...r, nlookup: PINNED, orphan: false, cachedPath: '', cachedGen: -1 });
-    byEdge.set(edge(r.parent, r.name), r.id);
-    index(r.id, r.ino);
+    const n = nodes.get(r.id);
+    if (n === undefined) create(r.id, r.ino, PINNED, { parent: r.parent, name: r.name });
+    else if (indexOf(n, r.parent, r.name) < 0) {
+      n.names.push({ parent: r.parent, name: r.name });
+      byEdge.set(edge(r.parent, r.name), r.id);
+    }
     nextId = Math.max(nextId, r.id + 1);
   }
 
   const pathOf = (id: number): string | undefined => {
     const n = nodes.get(id);
-    if (n === undefined || n.orphan) return undefined;
-    if (n.cachedGen === gen || id === FUSE_ROOT_ID) return n.cachedPath;
-    const parentPath = pathOf(n.parent);
-    if (parentPath === undefined) return undefined;
-    n.cachedPath = parentPath === '/' ? `/${n.name}` : `${parentPath}/${n.name}`;
-    n.cachedGen = gen;
-    return n.cachedPath;
-  };
-
-  const orphan = (key: string): void => {
-    const id = byEdge.get(key);
-    if (id === undefined) return;
-    byEdge.delete(key);
-    const n = nodes.get(id);
-    if (n) n.orphan = true;
-    gen++;
+    if (n === undefined) return undefined;
+    if (id === FUSE_ROOT_ID) return '/';
+    if (n.orphan) return undefined;
+    if (n.cachedGen === gen) return n.cachedPath;
+    // The first name whose directory still has a path (they differ only for hard links).
+    for (const { parent, name } of n.names) {
+      const dir = pathOf(parent);
+      if (dir === undefined) continue;
+      n.cachedPath = join(dir, name);
+      n.cachedGen = gen;
+      return n.cachedPath;
+    }
+    return undefined;
   };
 
   return {
@@ -123,25 +124,37 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
     path: pathOf,
     childPath(parentId, name) {
       const p = pathOf(parentId);
-      if (p === undefined) return undefined;
-      return p === '/' ? `/${name}` : `${p}/${name}`;
+      return p === undefined ? undefined : join(p, name);
     },
-    lookedUp(parentId, name, ino) {
+    lookedUp(parentId, name, ino, alias) {
       const key = edge(parentId, name);
       const existing = byEdge.get(key);
       if (existing !== undefined) {
         const n = nodes.get(existing)!;
         if (n.ino === ino) {
           n.nlookup++;
+          // The name the kernel just used is the one to take the path from.
+          const i = indexOf(n, parentId, name);
+          if (i > 0) {
+            n.names.unshift(...n.names.splice(i, 1));
+            n.cachedGen = -1;
+          }
           return existing;
         }
-        // The name now points to another inode (replaced behind our back): new node.
-        orphan(key);
+        // The name now points to another inode (replaced behind our back).
+        dropName(key, parentId, name);
+      }
+      const same = alias === undefined ? undefined : nodes.get(alias);
+      if (same !== undefined && same.ino === ino && same.names.length > 0) {
+        same.nlookup++;
+        same.names.unshift({ parent: parentId, name });
+        same.cachedGen = -1;
+        byEdge.set(key, same.id);
+        journal?.linked(same.id, parentId, name);
+        return same.id;
       }
       const id = nextId++;
-      nodes.set(id, { id, parent: parentId, name, nlookup: 1, ino, orphan: false, cachedPath: '', cachedGen: -1 });
-      byEdge.set(key, id);
-      index(id, ino);
+      create(id, ino, 1, { parent: parentId, name });
       journal?.added(id, parentId, name, ino);
       return id;
     },
@@ -152,58 +165,54 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
       n.nlookup -= nlookup;
       if (n.nlookup > 0) return;
       nodes.delete(id);
-      unindex(id, n.ino);
-      const key = edge(n.parent, n.name);
-      if (byEdge.get(key) === id) byEdge.delete(key);
+      const set = byIno.get(n.ino);
+      set?.delete(id);
+      if (set?.size === 0) byIno.delete(n.ino);
+      for (const { parent, name } of n.names) {
+        const key = edge(parent, name);
+        if (byEdge.get(key) === id) byEdge.delete(key);
+      }
       journal?.removed(id);
     },
     detach(parentId, name) {
-      orphan(edge(parentId, name));
+      dropName(edge(parentId, name), parentId, name);
     },
     rename(parentId, name, newParentId, newName) {
       const from = edge(parentId, name);
       const to = edge(newParentId, newName);
       if (from === to) return;
       const id = byEdge.get(from);
-      orphan(to);
+      const target = byEdge.get(to);
+      // Two names of one inode: rename(2) does nothing and succeeds.
+      if (id !== undefined && target !== undefined && nodes.get(id)!.ino === nodes.get(target)!.ino)
+        return;
+      dropName(to, newParentId, newName);
       byEdge.delete(from);
       gen++;
-      if (id === undefined) return;
-      const n = nodes.get(id)!;
-      n.parent = newParentId;
-      n.name = newName;
-      byEdge.set(to, id);
-      journal?.moved(id, newParentId, newName);
+      if (id !== undefined)
+        renameName(id, { parent: parentId, name }, { parent: newParentId, name: newName });
     },
     exchange(parentId, name, newParentId, newName) {
       const a = edge(parentId, name);
       const b = edge(newParentId, newName);
       const idA = byEdge.get(a);
       const idB = byEdge.get(b);
+      if (idA !== undefined && idA === idB) return;
       byEdge.delete(a);
       byEdge.delete(b);
       gen++;
-      if (idA !== undefined) {
-        const n = nodes.get(idA)!;
-        n.parent = newParentId;
-        n.name = newName;
-        byEdge.set(b, idA);
-        journal?.moved(idA, newParentId, newName);
-      }
-      if (idB !== undefined) {
-        const n = nodes.get(idB)!;
-        n.parent = parentId;
-        n.name = name;
-        byEdge.set(a, idB);
-        journal?.moved(idB, parentId, name);
-      }
+      const na = { parent: parentId, name };
+      const nb = { parent: newParentId, name: newName };
+      if (idA !== undefined) renameName(idA, na, nb);
+      if (idB !== undefined) renameName(idB, nb, na);
     },
     ids: () => nodes.keys(),
     lookupEdge: (parentId, name) => byEdge.get(edge(parentId, name)),
     sameInode: (ino) => [...(byIno.get(ino) ?? [])],
     *live() {
       for (const n of nodes.values()) {
-        if (!n.orphan && n.id !== FUSE_ROOT_ID) yield { id: n.id, parent: n.parent, name: n.name, ino: n.ino };
+        if (n.id === FUSE_ROOT_ID) continue;
+        for (const { parent, name } of n.names) yield { id: n.id, parent, name, ino: n.ino };
       }
     },
     get size() {

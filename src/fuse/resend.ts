@@ -4,6 +4,7 @@ import { childPath, nodePath, run } from './context.js';
 import type { Req, SessionContext } from './context.js';
 import { replyEmpty, replyEntry } from './ops/entry.js';
 import { Opcode } from './protocol/constants.js';
+import { sameInodeNode } from './same-inode.js';
 import { readName, readU64 } from './protocol/decode.js';
 import { encodeEntryOut, encodeOpenOut, encodeOutHeader } from './protocol/encode.js';
 import { ArgSize, IN_HEADER_SIZE as A, OUT_HEADER_SIZE as O } from './protocol/layout.js';
@@ -29,7 +30,7 @@ function code(err: unknown): string | undefined {
 async function existingEntry(ctx: SessionContext, req: Req, argOff: number): Promise<number> {
   const [name] = readName(req.buf, argOff, req.h.argsEnd, 'resent');
   const attr = await run(ctx, req, 'lookup', { path: childPath(ctx, req.h.nodeid, name) });
-  return replyEntry(ctx, req, req.h.nodeid, name, attr);
+  return replyEntry(ctx, req, { parent: req.h.nodeid, name }, attr);
 }
 
 async function existingCreate(ctx: SessionContext, req: Req): Promise<number> {
@@ -39,7 +40,8 @@ async function existingCreate(ctx: SessionContext, req: Req): Promise<number> {
   const flags = b.readUInt32LE(A) & ~(O_CREAT | O_EXCL | O_TRUNC);
   const attr = await run(ctx, req, 'lookup', { path });
   const opened = await run(ctx, req, 'open', { path, flags });
-  const nodeId = ctx.nodes.lookedUp(req.h.nodeid, name, attr.ino);
+  const at = { parent: req.h.nodeid, name };
+  const nodeId = ctx.nodes.lookedUp(at.parent, name, attr.ino, await sameInodeNode(ctx, req, at, attr));
   const fh = ctx.handles.add({ kind: 'file', backendFh: opened.fh, nodeId, path, flags });
   let len = O + encodeEntryOut(b, O, nodeId, attr, ctx.times);
   len += encodeOpenOut(b, len, fh, 0);

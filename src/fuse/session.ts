@@ -107,12 +107,19 @@ function openCustody(stateDir: string, logger: Logger): Custody {
   journal.compact(restore);
   // The journal is compacted to the live nodes when it outgrows them (the table is created below).
   const table: { nodes?: NodeTable } = {};
+  const maybeCompact = (): void => {
+    const live = table.nodes;
+    if (live && journal.lines > 4 * live.size + 10_000) journal.compact(live.live());
+  };
   const compacting: FileJournal = {
     ...journal,
     added(id, parent, name, ino) {
       journal.added(id, parent, name, ino);
-      const live = table.nodes;
-      if (live && journal.lines > 4 * live.size + 10_000) journal.compact(live.live());
+      maybeCompact();
+    },
+    linked(id, parent, name) {
+      journal.linked(id, parent, name);
+      maybeCompact();
     },
   };
   const nodes = createNodeTable({ journal: compacting, restore });

@@ -17,6 +17,11 @@ export interface Caller {
 /** File attributes. Times are nanoseconds since the epoch (BigInt, like Node's BigIntStats). */
 export interface Attr {
   ino: bigint;
+  /**
+   * The device of the inode, when a backend spans filesystems (the passthrough backend: mounts
+   * inside the source). Inode numbers are only unique per device.
+   */
+  dev?: number;
   size: number;
   blocks: number;
   atimeNs: bigint;

@@ -1,6 +1,6 @@
 import { describe, expect } from '@jest/globals';
 import type { Harness, SuiteContext } from './harness.js';
-import { O_RDWR, S_IFIFO, S_IFMT, errnoOf } from './harness.js';
+import { O_RDWR, S_IFDIR, S_IFIFO, S_IFMT, errnoOf } from './harness.js';
 
 const PATH_MAX = 4096;
 const NS = 1_000_000_000n;
@@ -19,6 +19,25 @@ async function deepDir(h: Harness): Promise<string> {
   expect(Buffer.byteLength(path)).toBeGreaterThan(PATH_MAX);
   return path;
 }
+
+/**
+ * Remove the tree through the backend, deepest first: tools that build full paths (Node's
+ * fs.rm, as the suite's cleanup uses) cannot, so each case leaves nothing that deep behind.
+ */
+async function removeTree(h: Harness, path: string): Promise<void> {
+  const d = await h.run('opendir', { path, flags: 0 });
+  const entries = await h.run('readdir', { path, fh: d.fh });
+  await h.run('releasedir', { path, fh: d.fh });
+  for (const e of entries) {
+    const child = `${path}/${e.name}`;
+    const type = (await h.run('lookup', { path: child })).mode & S_IFMT;
+    if (type === S_IFDIR) await removeTree(h, child);
+    else await h.run('unlink', { path: child });
+  }
+  await h.run('rmdir', { path });
+}
+
+const TOP = `/000${'d'.repeat(197)}`;
 
 /** Objects deeper than PATH_MAX below the root: every op works on them as on shallow ones. */
 export function deepCases(s: SuiteContext): void {
@@ -39,6 +58,7 @@ export function deepCases(s: SuiteContext): void {
       const attr = await h.run('getattr', { path: file });
       expect([attr.mode & 0o7777, attr.size, attr.mtimeNs]).toEqual([0o600, 2, mtime]);
       expect((await h.readFile(file)).toString()).toBe('de');
+      await removeTree(h, TOP);
     });
 
     s.test('ownership')('chown to another owner', async () => {
@@ -48,6 +68,7 @@ export function deepCases(s: SuiteContext): void {
       const a = await h.run('setattr', { path: file, uid: 1234, gid: 5678 });
       expect([a.uid, a.gid]).toEqual([1234, 5678]);
       expect((await h.run('lookup', { path: file })).uid).toBe(1234);
+      await removeTree(h, TOP);
     });
 
     s.test()('namespace ops, links, special files, listing, access and statfs', async () => {
@@ -74,6 +95,7 @@ export function deepCases(s: SuiteContext): void {
       await h.run('rmdir', { path: `${dir}/sub` });
       await h.run('unlink', { path: `${dir}/sym` });
       expect(await h.names(dir)).toEqual(['f', 'fifo']);
+      await removeTree(h, TOP);
     });
 
     s.test('xattr')('extended attributes', async () => {
@@ -85,6 +107,7 @@ export function deepCases(s: SuiteContext): void {
       expect(await h.run('listxattr', { path: file })).toContain('user.deep');
       await h.run('removexattr', { path: file, name: 'user.deep' });
       expect(await errnoOf(h.run('getxattr', { path: file, name: 'user.deep' }))).toBe('ENODATA');
+      await removeTree(h, TOP);
     });
   });
 }

@@ -17,7 +17,12 @@ import {
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createPassthroughBackend } from '../../src/backends/passthrough/backend.js';
-import { describeConformance, passthroughCapabilities } from '../conformance/suite.js';
+import type { ConformanceTarget } from '../conformance/suite.js';
+import {
+  coherenceCases,
+  describeConformance,
+  passthroughCapabilities,
+} from '../conformance/suite.js';
 import { startMount, tempDir } from './mount.js';
 import type { MountHandle } from './mount.js';
 
@@ -41,43 +46,64 @@ const gid = process.getgid!();
 // device nodes and trusted.* xattrs.
 const caps = passthroughCapabilities({ root: false, lockOwners: false });
 
-let mount: MountHandle | undefined;
-let src = process.env.FSI_CONF_SRC ?? '';
-let mnt = process.env.FSI_CONF_MNT ?? '';
+const UNCACHED = 'entry_timeout=0,attr_timeout=0';
+const CACHED = 'entry_timeout=60,attr_timeout=60';
+
+/** The mount the suite runs on (no caching) and one that caches (the coherence cases again). */
+interface Served {
+  src: string;
+  mnt: string;
+  mount?: MountHandle;
+}
+const served: Served[] = [
+  { src: process.env.FSI_CONF_SRC ?? '', mnt: process.env.FSI_CONF_MNT ?? '' },
+  { src: process.env.FSI_CONF_SRC_CACHED ?? '', mnt: process.env.FSI_CONF_MNT_CACHED ?? '' },
+];
+const mnt = (): string => served[0]!.mnt;
 let n = 0;
 
 beforeAll(async () => {
-  if (MODE === 'root-server' || mnt !== '') return;
-  src = tempDir('uconf-src');
-  mount = await startMount({ source: src, args: ['-o', 'entry_timeout=0,attr_timeout=0'] });
-  mnt = mount.mountpoint;
+  if (MODE === 'root-server') return;
+  for (const [i, opts] of [UNCACHED, CACHED].entries()) {
+    if (served[i]!.mnt !== '') continue; // served by the parent (brokered)
+    const src = tempDir('uconf-src');
+    const mount = await startMount({ source: src, args: ['-o', opts] });
+    served[i] = { src, mnt: mount.mountpoint, mount };
+  }
 }, 30_000);
 
 afterAll(async () => {
-  if (!mount) return;
-  const code = await mount.stop();
-  await rm(src, { recursive: true, force: true });
-  expect(code).toBe(0);
+  for (const { mount, src } of served) {
+    if (!mount) continue;
+    const code = await mount.stop();
+    await rm(src, { recursive: true, force: true });
+    expect(code).toBe(0);
+  }
 }, 30_000);
 
+async function caseOn(i: number): Promise<ConformanceTarget> {
+  const { src, mnt: root } = served[i]!;
+  const name = `case${++n}`;
+  await mkdir(join(root, name)); // through the mount, so it is the client's
+  const backend = createPassthroughBackend({ root: join(root, name) });
+  return {
+    backend,
+    caps,
+    hostDir: join(src, name),
+    async cleanup() {
+      await backend.close();
+      // On the host side: names that are not UTF-8 cannot be removed through the mount.
+      await rm(join(src, name), { recursive: true, force: true });
+    },
+  };
+}
+
+describeConformance(`through a real FUSE mount, client uid ${uid}, ${MODE}`, () => caseOn(0), caps);
 describeConformance(
-  `through a real FUSE mount, client uid ${uid}, ${MODE}`,
-  async () => {
-    const name = `case${++n}`;
-    await mkdir(join(mnt, name)); // through the mount, so it is the client's
-    const backend = createPassthroughBackend({ root: join(mnt, name) });
-    return {
-      backend,
-      caps,
-      hostDir: join(src, name),
-      async cleanup() {
-        await backend.close();
-        // On the host side: names that are not UTF-8 cannot be removed through the mount.
-        await rm(join(src, name), { recursive: true, force: true });
-      },
-    };
-  },
+  `through a real FUSE mount, cached, client uid ${uid}, ${MODE}`,
+  () => caseOn(1),
   caps,
+  [coherenceCases],
 );
 
 const run = promisify(execFile);
@@ -92,19 +118,19 @@ async function errnoOf(p: Promise<unknown>): Promise<string> {
 }
 
 describe(`kernel permission checks for uid ${uid} (${MODE})`, () => {
-  const f = (p: string): string => join(mnt, 'fixtures', p);
-  const mine = (p: string): string => join(mnt, 'own', p);
+  const f = (p: string): string => join(mnt(), 'fixtures', p);
+  const mine = (p: string): string => join(mnt(), 'own', p);
   beforeAll(async () => {
-    await mkdir(join(mnt, 'own'));
+    await mkdir(join(mnt(), 'own'));
   });
   afterAll(async () => {
-    await rm(join(mnt, 'own'), { recursive: true, force: true });
+    await rm(join(mnt(), 'own'), { recursive: true, force: true });
   });
 
   it('the mount is served by the expected identity (user_id in the mount options)', async () => {
     const line = (await readFile('/proc/self/mountinfo', 'utf8'))
       .split('\n')
-      .find((l) => l.split(' ')[4] === mnt);
+      .find((l) => l.split(' ')[4] === mnt());
     expect(line).toMatch(/ - fuse\.fs-interposer /);
     expect(line).toMatch(new RegExp(`[ ,]user_id=${MODE === 'root-server' ? 0 : uid}[ ,]`));
     expect(line).toMatch(/[ ,]default_permissions[ ,]?/);
@@ -114,7 +140,7 @@ describe(`kernel permission checks for uid ${uid} (${MODE})`, () => {
     await writeFile(mine('new'), 'x');
     await mkdir(mine('dir'));
     for (const p of ['own/new', 'own/dir']) {
-      for (const s of [await lstat(join(mnt, p)), await lstat(join(src, p))])
+      for (const s of [await lstat(join(mnt(), p)), await lstat(join(served[0]!.src, p))])
         expect([s.uid, s.gid]).toEqual([uid, gid]);
     }
   });

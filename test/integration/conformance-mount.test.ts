@@ -2,7 +2,12 @@ import { afterAll, beforeAll, jest } from '@jest/globals';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPassthroughBackend } from '../../src/backends/passthrough/backend.js';
-import { describeConformance, passthroughCapabilities } from '../conformance/suite.js';
+import type { ConformanceTarget } from '../conformance/suite.js';
+import {
+  coherenceCases,
+  describeConformance,
+  passthroughCapabilities,
+} from '../conformance/suite.js';
 import { startMount, tempDir } from '../helpers/mount.js';
 import type { MountHandle } from '../helpers/mount.js';
 
@@ -13,40 +18,50 @@ jest.setTimeout(60_000);
  * passthrough backend (in this process) whose root is a directory on the mount, served by
  * `fs-interposer mount` in a child process over the real source directory. So each case checks
  * syscall -> kernel FUSE -> our engine -> our passthrough backend -> the host filesystem.
+ * Attribute and entry caching are off (the suite checks effects made behind the mount's back);
+ * the hard-link coherence cases run again on a second mount that caches for a minute.
  */
 const isRoot = process.getuid?.() === 0;
 const caps = passthroughCapabilities({ root: isRoot, lockOwners: false });
+const UNCACHED = 'entry_timeout=0,attr_timeout=0';
+const CACHED = 'entry_timeout=60,attr_timeout=60';
 
-let mount: MountHandle;
-let src: string;
+const mounts: { mount: MountHandle; src: string }[] = [];
 let n = 0;
 
 beforeAll(async () => {
-  src = tempDir('conf-src');
-  // Attribute and entry caching off: the suite checks effects made behind the mount's back.
-  mount = await startMount({ source: src, args: ['-o', 'entry_timeout=0,attr_timeout=0'] });
+  for (const opts of [UNCACHED, CACHED]) {
+    const src = tempDir('conf-src');
+    mounts.push({ src, mount: await startMount({ source: src, args: ['-o', opts] }) });
+  }
 });
 
 afterAll(async () => {
-  await mount?.stop();
-  rmSync(src, { recursive: true, force: true });
+  for (const { mount, src } of mounts) {
+    await mount.stop();
+    rmSync(src, { recursive: true, force: true });
+  }
 });
 
-describeConformance(
-  `through a real FUSE mount (${isRoot ? 'root' : 'unprivileged'})`,
-  async () => {
-    const name = `case${++n}`;
-    mkdirSync(join(src, name));
-    const backend = createPassthroughBackend({ root: join(mount.mountpoint, name) });
-    return {
-      backend,
-      caps,
-      hostDir: join(src, name),
-      async cleanup() {
-        await backend.close();
-        rmSync(join(src, name), { recursive: true, force: true });
-      },
-    };
-  },
-  caps,
-);
+/** A fresh directory on mount `i`, as the root of an in-process passthrough backend. */
+async function caseOn(i: number): Promise<ConformanceTarget> {
+  const { mount, src } = mounts[i]!;
+  const name = `case${++n}`;
+  mkdirSync(join(src, name));
+  const backend = createPassthroughBackend({ root: join(mount.mountpoint, name) });
+  return {
+    backend,
+    caps,
+    hostDir: join(src, name),
+    async cleanup() {
+      await backend.close();
+      rmSync(join(src, name), { recursive: true, force: true });
+    },
+  };
+}
+
+const who = isRoot ? 'root' : 'unprivileged';
+describeConformance(`through a real FUSE mount (${who})`, () => caseOn(0), caps);
+describeConformance(`through a real FUSE mount, cached (${who})`, () => caseOn(1), caps, [
+  coherenceCases,
+]);

@@ -121,39 +121,59 @@ function plantFixtures(src: string): void {
 describe('POSIX conformance through a real mount, unprivileged client', () => {
   it('server as root, client as uid 65534 (kernel permission checks, caller-owned objects)', async () => {
     const src = tempDir('uconf-src');
-    chownSync(src, NOBODY, NOBODY);
-    chmodSync(src, 0o755);
+    const cachedSrc = tempDir('uconf-src');
+    for (const d of [src, cachedSrc]) {
+      chownSync(d, NOBODY, NOBODY);
+      chmodSync(d, 0o755);
+    }
     plantFixtures(src);
     const m = await startMount({ source: src, args: ['-o', 'entry_timeout=0,attr_timeout=0'] });
+    const cached = await startMount({
+      source: cachedSrc,
+      args: ['-o', 'entry_timeout=60,attr_timeout=60'],
+    });
     try {
       const json = await runClientSuite({
         FSI_CONF_MODE: 'root-server',
         FSI_CONF_MNT: m.mountpoint,
         FSI_CONF_SRC: src,
+        FSI_CONF_MNT_CACHED: cached.mountpoint,
+        FSI_CONF_SRC_CACHED: cachedSrc,
       });
       expect(json.numPassedTests).toBeGreaterThanOrEqual(64);
       expect(notPassed(json).filter((name) => !ROOT_CAPS.test(name))).toEqual([]);
     } finally {
       expect(await m.stop()).toBe(0);
-      rmSync(src, { recursive: true, force: true });
+      expect(await cached.stop()).toBe(0);
+      for (const d of [src, cachedSrc]) rmSync(d, { recursive: true, force: true });
     }
   });
 
   it('fully unprivileged: server (fusermount3 or brokered) and client both uid 65534', async () => {
     // Where users may not open /dev/fuse, root mounts for uid 65534 and hands its server the fd.
+    // The second server caches attributes: the hard-link coherence cases run on it again.
     const brokered = usersCanOpenFuse()
-      ? undefined
-      : await startServerAs(lookupUser('nobody'), ['-o', 'entry_timeout=0,attr_timeout=0']);
+      ? []
+      : [
+          await startServerAs(lookupUser('nobody'), ['-o', 'entry_timeout=0,attr_timeout=0']),
+          await startServerAs(lookupUser('nobody'), ['-o', 'entry_timeout=60,attr_timeout=60']),
+        ];
     const env: Record<string, string> = { FSI_CONF_MODE: 'user-server' };
-    if (brokered)
-      Object.assign(env, { FSI_CONF_MNT: brokered.m.mountpoint, FSI_CONF_SRC: brokered.src });
+    const [plain, cached] = brokered;
+    if (plain && cached)
+      Object.assign(env, {
+        FSI_CONF_MNT: plain.m.mountpoint,
+        FSI_CONF_SRC: plain.src,
+        FSI_CONF_MNT_CACHED: cached.m.mountpoint,
+        FSI_CONF_SRC_CACHED: cached.src,
+      });
     let json: JestJson;
     try {
       json = await runClientSuite(env);
     } finally {
-      if (brokered) {
-        expect(await brokered.m.stop()).toBe(0);
-        rmSync(brokered.root, { recursive: true, force: true });
+      for (const b of brokered) {
+        expect(await b.m.stop()).toBe(0);
+        rmSync(b.root, { recursive: true, force: true });
       }
     }
     expect(json.numPassedTests).toBeGreaterThanOrEqual(62);

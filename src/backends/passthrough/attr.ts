@@ -5,6 +5,7 @@ import type { Attr } from '../../vfs/types.js';
 export function toAttr(st: BigIntStats): Attr {
   return {
     ino: st.ino,
+    dev: Number(st.dev),
     size: Number(st.size),
     blocks: Number(st.blocks),
     atimeNs: st.atimeNs,

@@ -7,6 +7,7 @@ import { FUSE_FSYNC_FDATASYNC } from '../protocol/constants.js';
 import { readU64, requireArgs } from '../protocol/decode.js';
 import { direntSize, encodeDirent, encodeEntryOut, encodeOpenOut, encodeOutHeader } from '../protocol/encode.js';
 import { ArgSize, ENTRY_OUT_SIZE, IN_HEADER_SIZE as A, OUT_HEADER_SIZE as O } from '../protocol/layout.js';
+import { sameInodeNode } from '../same-inode.js';
 import { replyEmpty } from './entry.js';
 
 const S_IFDIR = 0o040000;
@@ -71,7 +72,9 @@ function readdirHandler(plus: boolean): Handler {
         if (attr) {
           ino = attr.ino;
           // A READDIRPLUS entry counts as a LOOKUP for the kernel.
-          encodeEntryOut(b, pos, ctx.nodes.lookedUp(h.nodeId, e.name, attr.ino), attr, ctx.times);
+          const alias = await sameInodeNode(ctx, req, { parent: h.nodeId, name: e.name }, attr);
+          const id = ctx.nodes.lookedUp(h.nodeId, e.name, attr.ino, alias);
+          encodeEntryOut(b, pos, id, attr, ctx.times);
         } else b.fill(0, pos, pos + ENTRY_OUT_SIZE);
         pos += ENTRY_OUT_SIZE;
       }

@@ -3,14 +3,24 @@ import type { Attr, OpArgsMap } from '../../vfs/types.js';
 import { childPath, nodePath, run } from '../context.js';
 import type { Handler, Req, SessionContext } from '../context.js';
 import type { FileHandle } from '../handles.js';
+import { otherNodesChanged, sameInodeNode } from '../same-inode.js';
 import { FUSE_GETATTR_FH, Fattr } from '../protocol/constants.js';
 import { readName, readCString, readU64, requireArgs } from '../protocol/decode.js';
 import { encodeAttrOut, encodeEntryOut, encodeOutHeader } from '../protocol/encode.js';
 import { ArgSize, IN_HEADER_SIZE as A, OUT_HEADER_SIZE as O, SetattrOff } from '../protocol/layout.js';
 
-/** Register (parent, name) -> attr with the kernel and encode the entry reply. */
-export function replyEntry(ctx: SessionContext, req: Req, parent: number, name: string, attr: Attr): number {
-  const id = ctx.nodes.lookedUp(parent, name, attr.ino);
+/**
+ * Register (parent, name) -> attr with the kernel and encode the entry reply. Another name of an
+ * inode the kernel knows joins its node (`at.alias` when the caller knows it, else proven here).
+ */
+export async function replyEntry(
+  ctx: SessionContext,
+  req: Req,
+  at: { parent: number; name: string; alias?: number | undefined },
+  attr: Attr,
+): Promise<number> {
+  const same = at.alias ?? (await sameInodeNode(ctx, req, at, attr));
+  const id = ctx.nodes.lookedUp(at.parent, at.name, attr.ino, same);
   const len = O + encodeEntryOut(req.buf, O, id, attr, ctx.times);
   encodeOutHeader(req.buf, len, 0);
   return len;
@@ -30,7 +40,7 @@ function replyAttr(ctx: SessionContext, req: Req, attr: Attr): number {
 export const lookup: Handler = async (ctx, req) => {
   const [name] = readName(req.buf, A, req.h.argsEnd, 'LOOKUP');
   const attr = await run(ctx, req, 'lookup', { path: childPath(ctx, req.h.nodeid, name) });
-  return replyEntry(ctx, req, req.h.nodeid, name, attr);
+  return replyEntry(ctx, req, { parent: req.h.nodeid, name }, attr);
 };
 
 export const forget: Handler = async (ctx, req) => {
@@ -91,8 +101,11 @@ export function decodeSetattr(ctx: SessionContext, req: Req): OpArgsMap['setattr
   return args;
 }
 
-export const setattr: Handler = async (ctx, req) =>
-  replyAttr(ctx, req, await run(ctx, req, 'setattr', decodeSetattr(ctx, req)));
+export const setattr: Handler = async (ctx, req) => {
+  const attr = await run(ctx, req, 'setattr', decodeSetattr(ctx, req));
+  otherNodesChanged(ctx, attr.ino, req.h.nodeid);
+  return replyAttr(ctx, req, attr);
+};
 
 export const readlink: Handler = async (ctx, req) => {
   const target = Buffer.from(await run(ctx, req, 'readlink', { path: nodePath(ctx, req.h.nodeid) }));
@@ -106,7 +119,8 @@ export const symlink: Handler = async (ctx, req) => {
   const [name, next] = readName(req.buf, A, req.h.argsEnd, 'SYMLINK');
   const [target] = readCString(req.buf, next, req.h.argsEnd, 'SYMLINK target');
   const path = childPath(ctx, req.h.nodeid, name);
-  return replyEntry(ctx, req, req.h.nodeid, name, await run(ctx, req, 'symlink', { path, target }));
+  const attr = await run(ctx, req, 'symlink', { path, target });
+  return replyEntry(ctx, req, { parent: req.h.nodeid, name }, attr);
 };
 
 export const mknod: Handler = async (ctx, req) => {
@@ -118,7 +132,7 @@ export const mknod: Handler = async (ctx, req) => {
     rdev: req.buf.readUInt32LE(A + 4),
     umask: req.buf.readUInt32LE(A + 8),
   };
-  return replyEntry(ctx, req, req.h.nodeid, name, await run(ctx, req, 'mknod', args));
+  return replyEntry(ctx, req, { parent: req.h.nodeid, name }, await run(ctx, req, 'mknod', args));
 };
 
 export const mkdir: Handler = async (ctx, req) => {
@@ -129,15 +143,8 @@ export const mkdir: Handler = async (ctx, req) => {
     mode: req.buf.readUInt32LE(A),
     umask: req.buf.readUInt32LE(A + 4),
   };
-  return replyEntry(ctx, req, req.h.nodeid, name, await run(ctx, req, 'mkdir', args));
+  return replyEntry(ctx, req, { parent: req.h.nodeid, name }, await run(ctx, req, 'mkdir', args));
 };
-
-/** The other names of an inode changed st_nlink: drop their cached attributes. */
-function otherNamesChanged(ctx: SessionContext, ino: bigint | undefined, except: number): void {
-  if (ino === undefined || ctx.invalidateAttrs === undefined) return;
-  const others = ctx.nodes.sameInode(ino).filter((id) => id !== except);
-  if (others.length > 0) ctx.invalidateAttrs(others);
-}
 
 function removal(op: 'unlink' | 'rmdir'): Handler {
   return async (ctx, req) => {
@@ -146,7 +153,7 @@ function removal(op: 'unlink' | 'rmdir'): Handler {
     const id = ctx.nodes.lookupEdge(req.h.nodeid, name);
     const ino = id === undefined ? undefined : ctx.nodes.get(id)?.ino;
     ctx.nodes.detach(req.h.nodeid, name);
-    otherNamesChanged(ctx, ino, id ?? 0);
+    otherNodesChanged(ctx, ino, id ?? 0);
     return replyEmpty(req);
   };
 }
@@ -182,7 +189,9 @@ export const link: Handler = async (ctx, req) => {
   const [newName] = readName(req.buf, A + ArgSize.link, req.h.argsEnd, 'LINK');
   const args = { path: nodePath(ctx, oldNode), newPath: childPath(ctx, req.h.nodeid, newName) };
   const attr = await run(ctx, req, 'link', args);
-  const len = replyEntry(ctx, req, req.h.nodeid, newName, attr);
-  otherNamesChanged(ctx, attr.ino, ctx.nodes.lookupEdge(req.h.nodeid, newName) ?? 0);
+  // The new name is the old node's inode: the kernel expects the old node ID back.
+  const alias = ctx.nodes.get(oldNode)?.ino === attr.ino ? oldNode : undefined;
+  const len = await replyEntry(ctx, req, { parent: req.h.nodeid, name: newName, alias }, attr);
+  otherNodesChanged(ctx, attr.ino, ctx.nodes.lookupEdge(req.h.nodeid, newName) ?? 0);
   return len;
 };

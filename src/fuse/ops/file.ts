@@ -12,6 +12,7 @@ import {
   OUT_HEADER_SIZE as O,
   WRITE_OUT_SIZE,
 } from '../protocol/layout.js';
+import { sameInodeNode } from '../same-inode.js';
 import { replyEmpty } from './entry.js';
 
 function openFlags(ctx: SessionContext, r: OpenResult): { flags: number; backingId: number } {
@@ -68,7 +69,9 @@ export const create: Handler = async (ctx, req) => {
     umask: b.readUInt32LE(A + 8),
     passthrough: wantPassthrough(ctx),
   });
-  const nodeId = ctx.nodes.lookedUp(req.h.nodeid, name, r.attr.ino);
+  // A file that appeared since the kernel's lookup may be another name of a known inode.
+  const alias = await sameInodeNode(ctx, req, { parent: req.h.nodeid, name }, r.attr);
+  const nodeId = ctx.nodes.lookedUp(req.h.nodeid, name, r.attr.ino, alias);
   const { flags: of, backingId } = openFlags(ctx, r);
   const fh = ctx.handles.add({ kind: 'file', backendFh: r.fh, nodeId, path, flags, backingId });
   registerDirect(ctx, fh, r, backingId);

@@ -51,6 +51,59 @@ describe('node journal', () => {
   });
 });
 
+describe('node journal with hard links (one node, several names)', () => {
+  it('restores every name of a node, drops a name that went and a node whose names all went', () => {
+    const d = dir();
+    const j = createFileJournal(journalPath(d));
+    const t = createNodeTable({ journal: j });
+    const sub = t.lookedUp(1, 'sub', 20n);
+    const f = t.lookedUp(1, 'f', 21n);
+    expect(t.lookedUp(sub, 'g', 21n, f)).toBe(f);
+    expect(t.lookedUp(1, 'h', 21n, f)).toBe(f);
+    t.detach(1, 'h');
+    t.rename(sub, 'g', sub, 'g2');
+    const gone = t.lookedUp(1, 'gone', 22n);
+    t.detach(1, 'gone');
+    j.close();
+    const restored = createNodeTable({ restore: loadJournal(journalPath(d)) });
+    expect(restored.lookupEdge(1, 'f')).toBe(f);
+    expect(restored.lookupEdge(sub, 'g2')).toBe(f);
+    expect(restored.lookupEdge(1, 'h')).toBeUndefined();
+    expect(restored.lookupEdge(sub, 'g')).toBeUndefined();
+    // An unlinked node is not restored under its old name (which may be another file by now).
+    expect(restored.get(gone)).toBeUndefined();
+    restored.detach(1, 'f');
+    expect(restored.path(f)).toBe('/sub/g2');
+  });
+
+  it('compacts a node with several names and still reads journals with one node per name', () => {
+    const d = dir();
+    const j = createFileJournal(journalPath(d));
+    const t = createNodeTable({ journal: j });
+    const f = t.lookedUp(1, 'f', 30n);
+    t.lookedUp(1, 'g', 30n, f);
+    j.compact(t.live());
+    j.close();
+    expect(readFileSync(journalPath(d), 'utf8')).toBe(`a ${f} 1 30 "g"\nl ${f} 1 "f"\n`);
+    expect(loadJournal(journalPath(d))).toHaveLength(2);
+    // Written by a server that gave each name its own node ID: both stay resolvable.
+    appendFileSync(journalPath(d), 'a 50 1 31 "x"\na 51 1 31 "y"\n');
+    const restored = createNodeTable({ restore: loadJournal(journalPath(d)) });
+    expect([restored.path(50), restored.path(51)]).toEqual(['/x', '/y']);
+    expect(restored.sameInode(31n).sort()).toEqual([50, 51]);
+  });
+
+  it('a rename between two names of one node changes nothing (rename(2) does nothing)', () => {
+    const t = createNodeTable();
+    const f = t.lookedUp(1, 'f', 40n);
+    t.lookedUp(1, 'g', 40n, f);
+    t.rename(1, 'f', 1, 'g');
+    expect([t.lookupEdge(1, 'f'), t.lookupEdge(1, 'g')]).toEqual([f, f]);
+    t.forget(f, 2);
+    expect([t.lookupEdge(1, 'f'), t.lookupEdge(1, 'g'), t.size]).toEqual([undefined, undefined, 1]);
+  });
+});
+
 /** Two server generations over one backend, as after a crash: the second one sees resends. */
 function generation(backend: ReturnType<typeof createMemoryBackend>, stateDir: string) {
   const nodes = createNodeTable({ restore: loadJournal(journalPath(stateDir)), journal: createFileJournal(journalPath(stateDir)) });

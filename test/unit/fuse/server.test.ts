@@ -90,19 +90,6 @@ describe('request server over the memory backend', () => {
     expect((await t.send(frame(Opcode.GETATTR, Buffer.alloc(16), { nodeid })))!.error).toBe(ENOENT);
   });
 
-  it('invalidates the other names of an inode when a hard link is made or removed', async () => {
-    const t = createTestServer();
-    const invalidated: number[][] = [];
-    Object.assign(t.ctx, { invalidateAttrs: (ids: readonly number[]) => invalidated.push([...ids]) });
-    const { nodeid } = await createFile(t, 'f', Buffer.from('x'));
-    const l = (await t.send(frame(Opcode.LINK, Buffer.concat([u64s(nodeid), cstr('g')]), { nodeid: 1 })))!;
-    expect(l.error).toBe(0);
-    expect(parseEntry(l.body).nlink).toBe(2);
-    expect(invalidated).toEqual([[nodeid]]);
-    expect((await t.send(frame(Opcode.UNLINK, cstr('g'), { nodeid: 1 })))!.error).toBe(0);
-    expect(invalidated).toEqual([[nodeid], [nodeid]]);
-  });
-
   it('implements the xattr size probe', async () => {
     const t = createTestServer();
     const { nodeid } = await createFile(t, 'x', Buffer.alloc(0));

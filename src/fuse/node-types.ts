@@ -1,0 +1,61 @@
+/** The node table's shapes (nodes.ts) and its journal's (journal.ts). */
+export interface NodeName {
+  parent: number;
+  name: string;
+}
+
+export interface NodeEntry {
+  readonly id: number;
+  /** The names the kernel knows, the one the path is taken from first. */
+  readonly names: NodeName[];
+  nlookup: number;
+  ino: bigint;
+  /** No name left: kept only until the kernel forgets it. */
+  orphan: boolean;
+  cachedPath: string;
+  cachedGen: number;
+}
+
+export interface NodeJournal {
+  added(id: number, parent: number, name: string, ino: bigint): void;
+  /** A node got another name (a hard link of its inode). */
+  linked(id: number, parent: number, name: string): void;
+  /** The only name of a node moved. */
+  moved(id: number, parent: number, name: string): void;
+  /** One name of a node is gone (unlinked, renamed over, replaced). */
+  unlinked(id: number, parent: number, name: string): void;
+  removed(id: number): void;
+}
+
+/** One (id, name) edge: what the journal restores and compacts to. */
+export interface NodeEdge {
+  id: number;
+  parent: number;
+  name: string;
+  ino: bigint;
+}
+
+export interface NodeTable {
+  get(id: number): NodeEntry | undefined;
+  path(id: number): string | undefined;
+  childPath(parentId: number, name: string): string | undefined;
+  /**
+   * Register a successful lookup of (parent, name); returns the node ID (nlookup + 1). `alias`
+   * names a node proven to be the same inode under another name: the name joins it.
+   */
+  lookedUp(parentId: number, name: string, ino: bigint, alias?: number): number;
+  forget(id: number, nlookup: number): void;
+  /** The name (parent, name) no longer exists (unlink, rmdir). */
+  detach(parentId: number, name: string): void;
+  rename(parentId: number, name: string, newParentId: number, newName: string): void;
+  exchange(parentId: number, name: string, newParentId: number, newName: string): void;
+  /** Every node ID the kernel may still hold. */
+  ids(): IterableIterator<number>;
+  /** The node ID of (parent, name), if the kernel was told of it. */
+  lookupEdge(parentId: number, name: string): number | undefined;
+  /** Node IDs whose inode number is `ino` (one per inode, more only across filesystems). */
+  sameInode(ino: bigint): number[];
+  /** Every name of every named node, for compaction. */
+  live(): Iterable<NodeEdge>;
+  readonly size: number;
+}
