@@ -2,7 +2,8 @@ import type { ConfigError, ParseResult } from './result.js';
 import { LAYER_TYPES } from './schema/layers.js';
 import { API_VERSION, KIND } from './types.js';
 import type { StackConfig } from './types.js';
-import { parseDuration, parseSize } from './units.js';
+import { parseSizeText } from './quantity.js';
+import { parseDuration } from './units.js';
 import { deepFreeze, validateStack } from './validate.js';
 import type { Violation } from './validate.js';
 
@@ -33,10 +34,11 @@ const BARE = new Set(['trace', 'metrics', 'powerloss', 'shuffle']);
 function throttle(v: string): Built {
   const ops = /^([0-9]+(?:\.[0-9]+)?)\s*iops$/i.exec(v);
   if (ops !== null) return { ok: true, layer: { type: 'throttle', opsPerSecond: Number(ops[1]) } };
-  const bytes = parseSize(v.replace(/\/s$/, ''));
-  if (bytes === undefined || bytes <= 0)
-    return fail(`bad throttle rate '${v}'`, ['5MB', '5MiB', '5MB/s', '100iops']);
-  return { ok: true, layer: { type: 'throttle', bytesPerSecond: bytes } };
+  const size = parseSizeText(v.replace(/\/s$/, ''));
+  const accepted = ['5MB', '5MiB', '5Mi', '5MB/s', '100iops'];
+  if (!size.ok) return fail(`bad throttle rate: ${size.reason}`, accepted);
+  if (size.bytes <= 0) return fail(`bad throttle rate '${v}': must be above 0`, accepted);
+  return { ok: true, layer: { type: 'throttle', bytesPerSecond: size.bytes } };
 }
 
 function latency(v: string): Built {
@@ -59,9 +61,9 @@ function fault(v: string): Built {
 }
 
 function quota(v: string): Built {
-  const bytes = parseSize(v);
-  if (bytes === undefined) return fail(`bad quota size '${v}'`, ['10GB', '512MiB', '1000000']);
-  return { ok: true, layer: { type: 'quota', maxBytes: bytes } };
+  const size = parseSizeText(v);
+  if (!size.ok) return fail(`bad quota size: ${size.reason}`, ['10GB', '10Gi', '512MiB', '1000000']);
+  return { ok: true, layer: { type: 'quota', maxBytes: size.bytes } };
 }
 
 function bare(t: Token): Built {

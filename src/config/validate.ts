@@ -3,7 +3,8 @@ import type * as Ajv from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { stackConfigSchema } from './schema/stack.js';
 import type { StackConfig } from './types.js';
-import { parseDuration, parseSize } from './units.js';
+import { SIZE_PATTERN, parseSizeText } from './quantity.js';
+import { parseDuration } from './units.js';
 
 /** A schema violation before positions are attached: where (JSON pointer), what, what is accepted. */
 export interface Violation {
@@ -35,23 +36,44 @@ function createValidator(): ValidateFunction {
     keyword: 'x-unit',
     schemaType: 'string',
     modifying: true,
-    // Converts a valid unit string to the base unit; an invalid one is left for `pattern`.
-    validate: (unit: string, data: unknown, _schema?: unknown, cxt?: DataCxt) => {
-      if (typeof data !== 'string' || cxt === undefined) return true;
-      const value = unit === 'bytes' ? parseSize(data) : parseDuration(data);
-      if (value !== undefined) cxt.parentData[cxt.parentDataProperty] = value;
-      return true;
-    },
+    errors: true,
+    validate: convertUnit,
   });
   return ajv.compile(stackConfigSchema);
 }
 
+interface UnitKeyword {
+  (unit: string, data: unknown, schema?: unknown, cxt?: DataCxt): boolean;
+  errors?: Partial<ErrorObject>[];
+}
+
+/**
+ * Converts a valid unit string to the base unit in place. A bad size is reported here, with the
+ * parser's reason (milli suffix, fractional bytes); a bad duration is left for `pattern`.
+ */
+const convertUnit: UnitKeyword = (unit, data, _schema, cxt) => {
+  if (typeof data !== 'string' || cxt === undefined) return true;
+  if (unit !== 'bytes') {
+    const value = parseDuration(data);
+    if (value !== undefined) cxt.parentData[cxt.parentDataProperty] = value;
+    return true;
+  }
+  const size = parseSizeText(data);
+  if (size.ok) {
+    cxt.parentData[cxt.parentDataProperty] = size.bytes;
+    return true;
+  }
+  convertUnit.errors = [{ keyword: 'x-unit', message: size.reason, params: { unit } }];
+  return false;
+};
+
 let validator: ValidateFunction | undefined;
 
-const HIDDEN_KEYWORDS = new Set(['if', 'x-unit']);
+const HIDDEN_KEYWORDS = new Set(['if']);
 
+const SIZE_EXAMPLES = ['integer bytes', '5MB', '5MiB', '10Gi', '512M'];
 const UNIT_EXAMPLES: readonly [string, string[]][] = [
-  ['MiB', ['integer bytes', '5MB', '5MiB']],
+  ['MiB', SIZE_EXAMPLES],
   ['ms', ['number of ms', '250us', '10ms', '2s']],
 ];
 
@@ -64,6 +86,7 @@ const ACCEPTED: Readonly<
   additionalProperties: (e) =>
     Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}),
   pattern: (_e, p) => UNIT_EXAMPLES.find(([marker]) => String(p.pattern).includes(marker))?.[1],
+  'x-unit': () => SIZE_EXAMPLES,
 };
 
 function accepted(e: ErrorObject): string[] | undefined {
@@ -99,6 +122,8 @@ export function validateStack(
   if (validator(candidate)) return { ok: true, value: candidate as StackConfig };
   const all = (validator.errors ?? [])
     .filter((e) => !HIDDEN_KEYWORDS.has(e.keyword) && !/\/oneOf\/\d+\//.test(e.schemaPath))
+    // A bad size string is reported once, by x-unit, with the reason.
+    .filter((e) => !(e.keyword === 'pattern' && e.params.pattern === SIZE_PATTERN))
     .map(toViolation);
   const seen = new Set<string>();
   const violations = all.filter((v) => {

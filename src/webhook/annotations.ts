@@ -5,7 +5,7 @@
  */
 import { ANNOTATION_PREFIX, Annotations, NAMESPACE_DEFAULT_LAYERS } from './constants.js';
 import type { LayerSpecParser } from './pod-types.js';
-import { isQuantity } from './quantity.js';
+import { isQuantity } from '../config/quantity.js';
 import { outOfRange } from './resources.js';
 
 export type SidecarModeChoice = 'native' | 'regular' | 'auto';

@@ -4,7 +4,7 @@
  */
 import type { SidecarModeChoice } from './annotations.js';
 import { CSI_DRIVER_NAME, SIDECAR_METRICS_PORT } from './constants.js';
-import { isQuantity } from './quantity.js';
+import { isQuantity } from '../config/quantity.js';
 import { DEFAULT_SIDECAR_RESOURCES } from './resources.js';
 import type { ResourceValues } from './resources.js';
 import type { TlsConfig, WebhookConfig } from './start-webhook.js';

@@ -5,7 +5,7 @@
  */
 import type { PodSettings, ResourceKey } from './annotations.js';
 import type { ResourceRequirements } from './pod-types.js';
-import { quantityValue } from './quantity.js';
+import { quantityValue } from '../config/quantity.js';
 
 export type ResourceValues = Readonly<Record<ResourceKey, string | undefined>>;
 

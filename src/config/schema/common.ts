@@ -1,6 +1,7 @@
 import { constants as osConstants } from 'node:os';
 import { OP_NAMES_AND_GROUPS } from '../ops.js';
-import { DURATION_PATTERN, SIZE_PATTERN } from '../units.js';
+import { SIZE_PATTERN } from '../quantity.js';
+import { DURATION_PATTERN } from '../units.js';
 
 /**
  * Building blocks of the schema. `x-unit` is our one custom keyword: the validator turns a unit
@@ -13,7 +14,7 @@ export const size = (description: string, extra: object = {}): object => ({
   minimum: 0,
   pattern: SIZE_PATTERN,
   'x-unit': 'bytes',
-  description: `${description} (bytes, or a size like 5MB = 5*10^6, 5MiB = 5*2^20)`,
+  description: `${description} (bytes, or a size like 5MB = 5M = 5*10^6, 5MiB = 5Mi = 5*2^20)`,
   ...extra,
 });
 

@@ -58,7 +58,10 @@ describe('parseLayerSpec', () => {
     if (r.ok) return;
     expect(r.errors.map((e) => [e.position, e.message])).toEqual([
       ["token 2 ('bogus'), column 7", "unknown layer 'bogus'"],
-      ["token 3 ('throttle=5XB'), column 13", "bad throttle rate '5XB'"],
+      [
+        "token 3 ('throttle=5XB'), column 13",
+        expect.stringMatching(/^bad throttle rate: '5XB' is not a size \(bytes, or a number with one of k M G .* MiB/),
+      ],
       ["token 4 ('latency=10'), column 27", "bad latency '10'"],
       [
         "token 5 ('fault=EXX@1%'), column 38, at /errnos/0",
@@ -76,7 +79,7 @@ describe('parseLayerSpec', () => {
     ['latency', "layer 'latency' needs a value"],
     ['latency=20ms..5ms', "latency range '20ms..5ms' is reversed"],
     ['fault=EIO', "bad fault 'EIO'"],
-    ['throttle=0', "bad throttle rate '0'"],
+    ['throttle=0', "bad throttle rate '0': must be above 0"],
   ])('rejects %s', (spec, message) => {
     const r = parseLayerSpec(spec);
     expect(r.ok ? [] : r.errors.map((e) => e.message)).toEqual([message]);

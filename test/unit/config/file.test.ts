@@ -79,6 +79,8 @@ layers:
       'integer bytes',
       '5MB',
       '5MiB',
+      '10Gi',
+      '512M',
     ]);
     expect(byPos['bad.yaml:9 /layers/1/mode']?.accepted).toEqual(['block', 'fail']);
     expect(byPos['bad.yaml:10 /layers/2/type']?.accepted).toEqual(
