@@ -16,6 +16,7 @@
  */
 import { readSync, writeSync } from 'node:fs';
 import { constants as fsConstants } from 'node:fs';
+import { tapServed } from '../vfs/reader-tap.js';
 import { FUSE_UNIQUE_RESEND_HI, Opcode } from './protocol/constants.js';
 import {
   ArgSize,
@@ -29,11 +30,13 @@ import {
 const { READ, WRITE } = Opcode;
 const TWO32 = 0x1_0000_0000;
 
-/** Ints before the entries: the handle epoch, the enabled flag, requests served. */
-const HEAD = 3;
+/** Ints before the entries: the handle epoch, the enabled flag, requests served, the tap flag. */
+const HEAD = 4;
 const EPOCH = 0;
 const ENABLED = 1;
 const SERVED = 2;
+/** Count what the readers serve in the reader tap (an observe-only layer consumes it). */
+const TAP = 3;
 export const DIRECT_CAPACITY = 4096;
 
 /** Index of the (counter, fd) pair for handle counter `lo`: the one mapping both sides use. */
@@ -48,7 +51,10 @@ export interface DirectIoTable {
   unregister(fh: number): void;
   /** Off clears every entry (a stack with layers must see every READ and WRITE). */
   setEnabled(on: boolean): void;
+  /** The stack's plan: readers serve READ/WRITE (readerData), counting them in the tap (tap). */
+  setPlan(plan: { readerData: boolean; tap: boolean }): void;
   readonly enabled: boolean;
+  readonly tapping: boolean;
   /** Handles currently served by the readers. */
   readonly size: number;
   /** READ/WRITE requests the readers served themselves so far. */
@@ -91,8 +97,17 @@ export function createDirectIoTable(epoch: number, capacity = DIRECT_CAPACITY): 
       for (let i = HEAD; i < t.length; i += 2) Atomics.store(t, i, 0);
       size = 0;
     },
+    setPlan(plan) {
+      // Tap on before serving starts, off only after serving stopped: nothing served uncounted.
+      if (plan.tap) Atomics.store(t, TAP, 1);
+      this.setEnabled(plan.readerData);
+      if (!plan.tap) Atomics.store(t, TAP, 0);
+    },
     get enabled() {
       return Atomics.load(t, ENABLED) === 1;
+    },
+    get tapping() {
+      return Atomics.load(t, TAP) === 1;
     },
     get size() {
       return size;
@@ -115,7 +130,12 @@ const errnoOf = (err: unknown): number => {
  * The reader's side. Serves the frame in `buf` (n bytes) when the table covers it and writes
  * the reply in place; returns the reply length, or -1 when the main thread must serve it.
  */
-export function serveDirect(table: Int32Array, buf: Buffer, n: number): number {
+export function serveDirect(
+  table: Int32Array,
+  buf: Buffer,
+  n: number,
+  tap?: BigInt64Array,
+): number {
   if (n < A + ArgSize.read || Atomics.load(table, ENABLED) === 0) return -1;
   const opcode = buf.readUInt32LE(InHeader.opcode);
   if (opcode !== READ && opcode !== WRITE) return -1;
@@ -130,16 +150,25 @@ export function serveDirect(table: Int32Array, buf: Buffer, n: number): number {
   if (offsetHi > 0x1f_ffff) return -1;
   const offset = buf.readUInt32LE(A + 8) + offsetHi * TWO32;
   const size = buf.readUInt32LE(A + 16);
+  const tapping = tap !== undefined && Atomics.load(table, TAP) === 1;
+  const start = tapping ? process.hrtime.bigint() : 0n;
   let len: number;
   try {
     len =
       opcode === READ ? directRead(fd, buf, offset, size) : directWrite(fd, buf, n, offset, size);
   } catch (err) {
+    // Observed: the main thread runs it again through the stack, which counts the errno.
+    // pread/pwrite at an offset are idempotent, so repeating them is safe.
+    if (tapping) return -1;
     buf.writeUInt32LE(O, OutHeader.len);
     buf.writeInt32LE(-errnoOf(err), OutHeader.error);
     return O;
   }
   if (len < 0) return -1;
+  if (tapping) {
+    const bytes = opcode === READ ? len - O : size;
+    tapServed(tap, opcode === READ ? 0 : 1, bytes, process.hrtime.bigint() - start);
+  }
   Atomics.add(table, SERVED, 1);
   buf.writeUInt32LE(len, OutHeader.len);
   buf.writeInt32LE(0, OutHeader.error);

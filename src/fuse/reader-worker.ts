@@ -20,6 +20,8 @@ export interface ReaderData {
   dataOffset: number;
   /** The direct I/O table (direct-io.ts): READ/WRITE this thread serves itself. */
   direct?: SharedArrayBuffer;
+  /** The reader tap (src/vfs/reader-tap.ts): where served READ/WRITE are counted when asked. */
+  tap?: SharedArrayBuffer;
 }
 
 export type ReaderMessage = number | { type: 'end'; code: string };
@@ -34,6 +36,7 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
   );
   const wake = d.slots;
   const direct = d.direct ? new Int32Array(d.direct) : undefined;
+  const tap = d.tap ? new BigInt64Array(d.tap) : undefined;
   for (;;) {
     let slot = -1;
     for (let i = 0; i < d.slots; i++) {
@@ -62,7 +65,7 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
       port.postMessage({ type: 'end', code: 'EOF' } satisfies ReaderMessage);
       return;
     }
-    if (direct && reply(d.fd, slots[slot]!, serveDirect(direct, slots[slot]!, n))) continue;
+    if (direct && reply(d.fd, slots[slot]!, serveDirect(direct, slots[slot]!, n, tap))) continue;
     Atomics.store(ctrl, slot, 1);
     port.postMessage(n * 64 + slot);
   }

@@ -177,6 +177,7 @@ export function createSession(o: SessionOptions): FuseSession {
       slotSize,
       dataOffset,
       ...(direct && { direct: direct.sab }),
+      ...(direct && o.stack.readerTap && { tap: o.stack.readerTap }),
     };
     const worker = new Worker(new URL('./reader-worker.js', import.meta.url), {
       workerData: data,
@@ -221,7 +222,7 @@ export function createSession(o: SessionOptions): FuseSession {
 
   const invalidateAll = async (): Promise<number> => {
     // A stack with layers must see every READ and WRITE: the readers stop serving them at once.
-    direct?.setEnabled(o.stack.plan().readerData);
+    direct?.setPlan(o.stack.plan());
     let sent = 0;
     for (const id of [...ctx.nodes.ids()]) {
       try {

@@ -46,6 +46,8 @@ export interface StackControllerOptions {
   initial: StackConfig;
   deps?: BuildDeps;
   logger?: Logger;
+  /** Shared memory the reader threads count served READ/WRITE into (ADR 0076). */
+  readerTap?: SharedArrayBuffer;
 }
 
 export function createStackController(options: StackControllerOptions): StackController {
@@ -75,7 +77,10 @@ export function createStackController(options: StackControllerOptions): StackCon
     return built;
   };
   let built = build(options.initial);
-  const holder = createStackHolder(built, logger === undefined ? {} : { logger });
+  const holder = createStackHolder(built, {
+    ...(logger && { logger }),
+    ...(options.readerTap && { readerTap: options.readerTap }),
+  });
 
   const status = (): StackStatus => {
     const log = built.decisionLog;

@@ -23,9 +23,11 @@ export function metricsLayerFactory(cfg: unknown, deps: ObservabilityDeps): Laye
   if (deps.registry === undefined) {
     throw new ObservabilityConfigError('metrics', 'no metrics registry was provided by the host');
   }
+  const tap = (deps as { readerTap?: SharedArrayBuffer }).readerTap;
   return createMetricsLayer({
     registry: deps.registry,
     volume: options.volume ?? deps.volume ?? 'default',
     clock: deps.clock,
+    ...(tap && { readerTap: tap }),
   });
 }

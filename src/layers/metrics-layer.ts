@@ -6,16 +6,24 @@ import type { Clock } from '../telemetry/clock.js';
 import { getFsMetrics } from '../telemetry/fs-metrics.js';
 import type { FsMetrics } from '../telemetry/fs-metrics.js';
 import { outcomeOfError } from '../telemetry/outcome.js';
+import { onCollect } from '../telemetry/fs-metrics.js';
+import { TAP_OPS, takeTap } from '../vfs/reader-tap.js';
 
 export interface MetricsLayerOptions {
   registry: Registry;
   /** The `volume` label (the Pod's volume name, or the mountpoint's base name in local mode). */
   volume: string;
   clock?: Clock;
+  /**
+   * The reader tap of the mount (src/vfs/reader-tap.ts): READ/WRITE that the reader threads
+   * serve themselves are counted there and folded in at every scrape, so this layer keeps the
+   * data path off the main thread (ADR 0076).
+   */
+  readerTap?: SharedArrayBuffer;
 }
 
 interface OpChildren {
-  ok: { inc(): void };
+  ok: { inc(n?: number): void };
   expected: { inc(): void };
   duration: { observe(v: number): void };
 }
@@ -92,8 +100,33 @@ export function createMetricsLayer(options: MetricsLayerOptions): Layer {
     effects[call.op]?.(typeof result === 'number' && result >= 0 ? result : 0);
   };
 
+  const tap = options.readerTap === undefined ? undefined : new BigInt64Array(options.readerTap);
+  /** Take what the readers served since the last scrape into the same instruments as `around`. */
+  const fold = (): void => {
+    if (tap === undefined) return;
+    for (const op of TAP_OPS) {
+      const t = takeTap(tap, op);
+      if (t.count === 0 && t.bytes === 0) continue;
+      const c = children(op);
+      c.ok.inc(t.count);
+      // Each request's latency lies in its bucket, and so does their mean: observing the mean
+      // once per request gives the exact bucket counts and the exact sum.
+      for (const b of t.buckets)
+        for (let k = 0; k < b.count; k++) c.duration.observe(b.seconds / b.count);
+      (op === 'read' ? vol.readBytes : vol.writtenBytes).inc(t.bytes);
+    }
+  };
+  const unregister = tap === undefined ? undefined : onCollect(options.registry, fold);
+
   return {
     name: 'metrics',
+    ...(tap !== undefined && {
+      readerTap: true,
+      async close() {
+        fold();
+        unregister?.();
+      },
+    }),
     async around<O extends FsOp>(
       call: OpCall<O>,
       next: () => Promise<OpResultMap[O]>,

@@ -29,6 +29,8 @@ interface Tracker {
 
 export interface StackHolderOptions {
   logger?: Logger;
+  /** The port's reader tap (src/vfs/reader-tap.ts), shared with the layers that consume it. */
+  readerTap?: SharedArrayBuffer;
 }
 
 export function createStackHolder(initial: Stack, options: StackHolderOptions = {}): StackHolder {
@@ -62,6 +64,7 @@ export function createStackHolder(initial: Stack, options: StackHolderOptions = 
   return {
     current: () => active,
     plan: () => planOf(active),
+    ...(options.readerTap && { readerTap: options.readerTap }),
     get killed() {
       return killed;
     },

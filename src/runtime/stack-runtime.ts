@@ -5,6 +5,7 @@ import type { StackConfig } from '../config/index.js';
 import type { LayerFactory } from '../layers/build-stack.js';
 import type { Backend } from '../vfs/types.js';
 import { createStackController } from '../layers/controller.js';
+import { createReaderTap } from '../vfs/reader-tap.js';
 import type { StackController } from '../layers/controller.js';
 
 /**
@@ -75,10 +76,13 @@ export function createStackRuntime(o: StackRuntimeOptions): StackRuntime {
   let registry = o.registry ?? (o.serveMetrics === true ? create() : undefined);
   const lazyRegistry = (): Registry => (registry ??= create());
   const logger = o.logger.child({ component: 'stack', volume: o.volume });
+  // One per volume for the mount's life: the readers count into it, metrics layers take from it.
+  const readerTap = createReaderTap();
   const controller = createStackController({
     backend: o.backend,
     initial: o.config,
     logger,
+    readerTap,
     deps: {
       logger,
       layerFactories: OBSERVABILITY_FACTORIES,
@@ -87,6 +91,7 @@ export function createStackRuntime(o: StackRuntimeOptions): StackRuntime {
         ...(registry && { registry }),
         lazyRegistry,
         logger,
+        readerTap,
       },
     },
   });

@@ -45,6 +45,18 @@ export const METRIC_NAMES = Object.freeze({
 });
 
 const cache = new WeakMap<Registry, FsMetrics>();
+const folds = new WeakMap<Registry, Set<() => void>>();
+
+/**
+ * Run `fold` at every scrape of `registry`, before its fs_interposer_* series are read (the
+ * metrics layer folds the reader tap in). Returns the unregister function.
+ */
+export function onCollect(registry: Registry, fold: () => void): () => void {
+  let set = folds.get(registry);
+  if (set === undefined) folds.set(registry, (set = new Set()));
+  set.add(fold);
+  return () => set.delete(fold);
+}
 
 function create(registry: Registry): FsMetrics {
   const { Counter, Gauge, Histogram } = promClient();
@@ -52,6 +64,11 @@ function create(registry: Registry): FsMetrics {
   const n = METRIC_NAMES;
   return {
     ops: new Counter({
+      // The first instrument read at a scrape: what the reader threads counted in shared memory
+      // is folded into all of them here, before any is serialised (see onCollect).
+      collect: () => {
+        for (const fold of folds.get(registry) ?? []) fold();
+      },
       name: n.ops,
       help: 'Filesystem operations completed, by op and result (ok, expected or error).',
       labelNames: ['volume', 'op', 'result'],

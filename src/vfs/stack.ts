@@ -22,6 +22,8 @@ export interface StackPlan {
   readonly needsData: boolean;
   /** The reader threads may serve READ/WRITE of registered files themselves. */
   readonly readerData: boolean;
+  /** They count what they serve in the port's reader tap: a layer consumes it. */
+  readonly tap: boolean;
 }
 
 /**
@@ -34,10 +36,24 @@ export interface StackPort {
   run<O extends FsOp>(call: OpCall<O>): Promise<OpResultMap[O]>;
   plan(): StackPlan;
   inFlight(): number;
+  /**
+   * Shared memory where the readers count the READ/WRITE they serve while `plan().tap` is on
+   * (src/vfs/reader-tap.ts); the same for the port's life, across swaps.
+   */
+  readonly readerTap?: SharedArrayBuffer;
 }
 
+/**
+ * Readers serve the data path when every layer is content with the reader tap for it (an
+ * observe-only layer such as metrics), or when there is no layer at all.
+ */
 export function planOf(stack: Stack): StackPlan {
-  return { needsData: stack.needsData, readerData: stack.layers.length === 0 };
+  const tapped = stack.layers.filter((l) => l.readerTap === true).length;
+  return {
+    needsData: stack.needsData,
+    readerData: tapped === stack.layers.length,
+    tap: tapped > 0,
+  };
 }
 
 /** A port over one fixed stack (tests, tools): counts in flight like the live holder. */

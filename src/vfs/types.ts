@@ -230,5 +230,11 @@ export interface Layer {
   ): Promise<OpResultMap[O]>;
   /** True when the layer needs to see file data (disables kernel passthrough and caches). */
   readonly needsData?: boolean;
+  /**
+   * True when the reader tap is all this layer needs of READ/WRITE that the reader threads serve
+   * themselves (ADR 0076): those requests then skip `around`, and the layer takes their counts
+   * from the tap (src/vfs/reader-tap.ts). Every other op still goes through `around`.
+   */
+  readonly readerTap?: boolean;
   close?(): Promise<void>;
 }

@@ -39,7 +39,7 @@ function registerDirect(ctx: SessionContext, fh: number, r: OpenResult, backingI
   if (backingId > 0 || r.backingFd === undefined || ctx.direct === undefined) return;
   if (!ctx.stack.plan().readerData) return;
   // The plan allows it right now (this runs on the main thread, like every swap).
-  if (!ctx.direct.enabled) ctx.direct.setEnabled(true);
+  if (!ctx.direct.enabled) ctx.direct.setPlan(ctx.stack.plan());
   ctx.direct.register(fh, r.backingFd);
 }
 

@@ -1,0 +1,62 @@
+/**
+ * The reader tap (ADR 0076, step 2): what an observe-only layer needs to know of the READ and
+ * WRITE requests that the reader threads serve themselves, in shared memory. A reader adds one
+ * served request with three Atomics (bytes, its latency bucket's count and sum); the layer that
+ * owns the numbers takes them (exchange with 0) when its instruments are read, at a scrape. This
+ * is how `metrics` stays on the fast path: the request never leaves the thread that read it.
+ *
+ * Layout, one block per data op (READ, WRITE), BigInt64 cells:
+ *   [bytes, then per latency bucket (upper bounds below, then +Inf): count, sum of ns]
+ * Taking with exchange means no two consumers ever count the same request (a live swap builds a
+ * new metrics layer before the old one is closed). Only successful requests are counted here: a
+ * failing pread/pwrite is handed to the main thread, which runs it through the stack, so errors
+ * are counted by errno as everywhere else.
+ */
+
+/** Upper bounds of the latency buckets, seconds (the metrics layer's histogram buckets). */
+export const TAP_BUCKETS_SECONDS: readonly number[] = Object.freeze([
+  0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+  0.25, 0.5, 1, 2.5, 5, 10,
+]);
+const BOUNDS_NS = TAP_BUCKETS_SECONDS.map((s) => BigInt(Math.round(s * 1e9)));
+
+export type TapOp = 'read' | 'write';
+export const TAP_OPS: readonly TapOp[] = ['read', 'write'];
+const BYTES = 0;
+const BUCKET0 = 1;
+const BLOCK = BUCKET0 + (BOUNDS_NS.length + 1) * 2;
+
+export function createReaderTap(): SharedArrayBuffer {
+  return new SharedArrayBuffer(TAP_OPS.length * BLOCK * 8);
+}
+
+/** Reader side: one request of op 0 (read) or 1 (write) served with `bytes` in `ns`. */
+export function tapServed(tap: BigInt64Array, op: number, bytes: number, ns: bigint): void {
+  const base = op * BLOCK;
+  let b = 0;
+  while (b < BOUNDS_NS.length && ns > BOUNDS_NS[b]!) b++;
+  Atomics.add(tap, base + BYTES, BigInt(bytes));
+  Atomics.add(tap, base + BUCKET0 + b * 2 + 1, ns);
+  Atomics.add(tap, base + BUCKET0 + b * 2, 1n);
+}
+
+export interface TapTaken {
+  count: number;
+  bytes: number;
+  /** Per latency bucket (the last for beyond 10 s): requests, and their summed seconds. */
+  buckets: { count: number; seconds: number }[];
+}
+
+/** Consumer side: take (and reset) what the readers counted for `op` since the last take. */
+export function takeTap(tap: BigInt64Array, op: TapOp): TapTaken {
+  const base = TAP_OPS.indexOf(op) * BLOCK;
+  const buckets: TapTaken['buckets'] = [];
+  let count = 0;
+  for (let b = 0; b <= BOUNDS_NS.length; b++) {
+    const n = Number(Atomics.exchange(tap, base + BUCKET0 + b * 2, 0n));
+    const ns = Number(Atomics.exchange(tap, base + BUCKET0 + b * 2 + 1, 0n));
+    buckets.push({ count: n, seconds: ns / 1e9 });
+    count += n;
+  }
+  return { count, bytes: Number(Atomics.exchange(tap, base + BYTES, 0n)), buckets };
+}
