@@ -2,6 +2,7 @@ import { constants as fsConstants } from 'node:fs';
 import type { Logger } from '../log/logger.js';
 import { O_ACCMODE, O_CREAT, O_EXCL, O_RDWR, O_TRUNC, O_WRONLY } from '../sys/constants.js';
 import { FsError } from '../vfs/errors.js';
+import { displayName } from '../vfs/names.js';
 import type { StackPort } from '../vfs/stack.js';
 import type { Caller, FsOp, OpArgsMap, OpResultMap } from '../vfs/types.js';
 import type { DirectIoTable } from './direct-io.js';
@@ -115,7 +116,7 @@ export async function fileHandle(
   const opened = await run(ctx, req, 'open', { path, flags: backingOpenFlags(ctx, flags & ~REOPEN_STRIP) });
   const adopted: FileHandle = { kind: 'file', backendFh: opened.fh, nodeId: req.h.nodeid, path, flags };
   ctx.handles.adopt(fh, adopted);
-  ctx.logger.info({ fh, path }, 'reopened a handle of a previous server');
+  ctx.logger.info({ fh, path: displayName(path) }, 'reopened a handle of a previous server');
   return adopted;
 }
 

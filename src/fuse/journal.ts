@@ -10,8 +10,10 @@ import type { NodeEdge, NodeJournal } from './node-types.js';
  *
  * Lines: `a id parent ino name` (added), `l id parent name` (another name of the node: a hard
  * link), `m id parent name` (its only name moved), `u id parent name` (one name gone), `r id`
- * (removed). Names are JSON strings so that spaces and newlines survive. A reader that predates
- * `l` and `u` skips them: it restores one name per node, as it made them.
+ * (removed). Names are JSON strings so that spaces and newlines survive, and so do the escaped
+ * bytes of a name that is not UTF-8 (docs/adr/0075): JSON.stringify writes each as the ASCII
+ * escape \udcNN, which JSON.parse restores exactly; the file never holds U+FFFD. A reader that
+ * predates `l` and `u` skips them: it restores one name per node, as it made them.
  */
 export type RestoredNode = NodeEdge;
 

@@ -1,6 +1,8 @@
+import { encodeNameZ as z } from '../vfs/names.js';
 import { callMeta, libc } from './libc.js';
 import { UTIME_NOW, UTIME_OMIT } from './constants.js';
 
+/** Names and paths below are volume strings, passed to the kernel as their exact bytes (`z`). */
 export type TimeSpec = bigint | 'now' | undefined;
 
 const NS = 1_000_000_000n;
@@ -40,7 +42,7 @@ export async function utimensat(
     libc.utimensat,
     'utimensat',
     dirfd,
-    path,
+    z(path),
     timespecPair(times.atime, times.mtime),
     flags,
   );
@@ -55,7 +57,15 @@ export async function renameat2(
   to: { dirfd: number; name: string },
   flags: number,
 ): Promise<void> {
-  await callMeta(libc.renameat2, 'renameat2', from.dirfd, from.name, to.dirfd, to.name, flags);
+  await callMeta(
+    libc.renameat2,
+    'renameat2',
+    from.dirfd,
+    z(from.name),
+    to.dirfd,
+    z(to.name),
+    flags,
+  );
 }
 
 export async function mknodat(
@@ -64,7 +74,7 @@ export async function mknodat(
   mode: number,
   rdev: number,
 ): Promise<void> {
-  await callMeta(libc.mknodat, 'mknodat', dirfd, name, mode, BigInt(rdev));
+  await callMeta(libc.mknodat, 'mknodat', dirfd, z(name), mode, BigInt(rdev));
 }
 
 export async function faccessat(
@@ -73,7 +83,7 @@ export async function faccessat(
   mask: number,
   flags: number,
 ): Promise<void> {
-  await callMeta(libc.faccessat, 'faccessat', dirfd, name, mask, flags);
+  await callMeta(libc.faccessat, 'faccessat', dirfd, z(name), mask, flags);
 }
 
 /** fchmodat; with AT_SYMLINK_NOFOLLOW a symlink is refused (EOPNOTSUPP), never followed. */
@@ -83,5 +93,5 @@ export async function fchmodat(
   mode: number,
   flags: number,
 ): Promise<void> {
-  await callMeta(libc.fchmodat, 'fchmodat', dirfd, name, mode, flags);
+  await callMeta(libc.fchmodat, 'fchmodat', dirfd, z(name), mode, flags);
 }

@@ -1,3 +1,4 @@
+import { decodeName } from '../vfs/names.js';
 import { callMeta, libc } from './libc.js';
 import { SEEK_SET } from './constants.js';
 
@@ -12,7 +13,7 @@ const CHUNK = 64 * 1024;
 
 /**
  * Parse linux_dirent64 records: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, name\0.
- * Names are decoded as UTF-8 because the VFS contract is string based (see docs/posix.md).
+ * Names are bytes: decoded losslessly (docs/adr/0075), an invalid UTF-8 byte as its escape.
  */
 export function parseDirents(buf: Buffer, length: number, into: RawDirEntry[]): void {
   let off = 0;
@@ -22,7 +23,7 @@ export function parseDirents(buf: Buffer, length: number, into: RawDirEntry[]): 
     const nameStart = off + 19;
     let nameEnd = buf.indexOf(0, nameStart);
     if (nameEnd < 0 || nameEnd > off + reclen) nameEnd = off + reclen;
-    const name = buf.toString('utf8', nameStart, nameEnd);
+    const name = decodeName(buf, nameStart, nameEnd);
     if (name !== '.' && name !== '..') {
       into.push({ name, ino: buf.readBigUInt64LE(off), dtype: buf.readUInt8(off + 18) });
     }

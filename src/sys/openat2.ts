@@ -1,3 +1,4 @@
+import { encodeNameZ } from '../vfs/names.js';
 import { callMeta, callSync, libc } from './libc.js';
 import { SYS_OPENAT2 } from './constants.js';
 
@@ -13,6 +14,7 @@ function openHow(flags: number, mode: number, resolve: number): Buffer {
 /**
  * openat2(2) on the threadpool. `path` is relative to `dirfd`; with RESOLVE_BENEATH the kernel
  * refuses any resolution that leaves `dirfd` (EXDEV), including through '..' or racing renames.
+ * `path` is a volume name string, handed to the kernel as its exact bytes (docs/adr/0075).
  */
 export function openat2(
   dirfd: number,
@@ -20,7 +22,7 @@ export function openat2(
   how: { flags: number; mode?: number; resolve: number },
 ): Promise<number> {
   const buf = openHow(how.flags, how.mode ?? 0, how.resolve);
-  return callMeta(libc.syscall4, 'openat2', SYS_OPENAT2, dirfd, path, buf, buf.length);
+  return callMeta(libc.syscall4, 'openat2', SYS_OPENAT2, dirfd, encodeNameZ(path), buf, buf.length);
 }
 
 /** close(2) synchronously: only for O_PATH fds, whose close never does I/O. */

@@ -1,10 +1,12 @@
 import { FsError } from '../vfs/errors.js';
+import { decodeName, encodeNameZ as z } from '../vfs/names.js';
 import { callMeta, libc } from './libc.js';
 
 /**
  * xattr calls on a path. The passthrough backend passes `/proc/self/fd/N` of an O_PATH fd, which
  * the kernel resolves to exactly that inode (a symlink's own inode, never its target), so the
- * following variants are both confined and correct for every file type.
+ * following variants are both confined and correct for every file type. Paths and attribute
+ * names are bytes to the kernel (docs/adr/0075): converted here, never as lossy UTF-8.
  */
 // Most values (ACLs, capabilities, security labels) are far smaller; larger ones cost two more calls.
 const FIRST_TRY = 1024;
@@ -28,7 +30,7 @@ async function readSized(
 }
 
 export function getxattr(path: string, name: string): Promise<Buffer> {
-  return readSized((buf, size) => callMeta(libc.getxattr, 'getxattr', path, name, buf, size));
+  return readSized((buf, size) => callMeta(libc.getxattr, 'getxattr', z(path), z(name), buf, size));
 }
 
 export async function setxattr(
@@ -37,19 +39,23 @@ export async function setxattr(
   value: Buffer,
   flags: number,
 ): Promise<void> {
-  await callMeta(libc.setxattr, 'setxattr', path, name, value, value.length, flags);
+  await callMeta(libc.setxattr, 'setxattr', z(path), z(name), value, value.length, flags);
 }
 
 export async function listxattr(path: string): Promise<string[]> {
   const raw = await readSized((buf, size) =>
-    callMeta(libc.listxattr, 'listxattr', path, buf, size),
+    callMeta(libc.listxattr, 'listxattr', z(path), buf, size),
   );
-  return raw
-    .toString('utf8')
-    .split('\0')
-    .filter((n) => n.length > 0);
+  const names: string[] = [];
+  for (let off = 0; off < raw.length;) {
+    let nul = raw.indexOf(0, off);
+    if (nul < 0) nul = raw.length;
+    if (nul > off) names.push(decodeName(raw, off, nul));
+    off = nul + 1;
+  }
+  return names;
 }
 
 export async function removexattr(path: string, name: string): Promise<void> {
-  await callMeta(libc.removexattr, 'removexattr', path, name);
+  await callMeta(libc.removexattr, 'removexattr', z(path), z(name));
 }

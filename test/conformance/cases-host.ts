@@ -42,20 +42,6 @@ export function hostCases(s: SuiteContext): void {
     );
 
     s.test('hostDir')(
-      'names that are not UTF-8 are listed lossily and cannot be opened (docs/posix.md)',
-      async () => {
-        const h = s.h();
-        const raw = Buffer.concat([
-          Buffer.from(h.target.hostDir!),
-          Buffer.from([0x2f, 0x66, 0xff]),
-        ]);
-        fs.writeFileSync(raw, 'latin-1 name');
-        expect(await h.names('/')).toEqual(['f\uFFFD']);
-        expect(await errnoOf(h.run('lookup', { path: '/f\uFFFD' }))).toBe('ENOENT');
-      },
-    );
-
-    s.test('hostDir')(
       'changes made on the host are seen at once (no caching in the backend)',
       async () => {
         const h = s.h();

@@ -10,6 +10,7 @@ import { errorCases } from './cases-errors.js';
 import { fileCases } from './cases-files.js';
 import { hostCases } from './cases-host.js';
 import { lockCases } from './cases-locks.js';
+import { nameCases } from './cases-names.js';
 import { namespaceCases } from './cases-namespace.js';
 import { ownershipCases } from './cases-ownership.js';
 import { xattrCases } from './cases-xattr.js';
@@ -47,6 +48,7 @@ export const ALL_CASES: readonly CaseGroup[] = [
   namespaceCases,
   dirCases,
   errorCases,
+  nameCases,
   deepCases,
   coherenceCases,
   attrCases,

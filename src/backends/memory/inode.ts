@@ -1,3 +1,4 @@
+import { nameByteLength } from '../../vfs/names.js';
 import type { Attr } from '../../vfs/types.js';
 import { BLOCK_SIZE, DIRENT_SIZE, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from './constants.js';
 import type { FileData } from './file-data.js';
@@ -66,7 +67,7 @@ function sizeOf(node: Inode): number {
     case 'file':
       return node.data.size;
     case 'symlink':
-      return Buffer.byteLength(node.target);
+      return nameByteLength(node.target);
     case 'special':
       return 0;
   }

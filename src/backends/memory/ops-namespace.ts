@@ -1,4 +1,5 @@
 import { FsError } from '../../vfs/errors.js';
+import { nameByteLength } from '../../vfs/names.js';
 import type { Attr, Caller } from '../../vfs/types.js';
 import {
   LINK_MAX,
@@ -86,7 +87,7 @@ export function createNamespaceOps(state: FsState): BackendOps<NamespaceOps> {
     },
     async symlink({ args, caller }) {
       if (args.target.length === 0) throw new FsError('ENOENT');
-      if (Buffer.byteLength(args.target) > SYMLINK_MAX) throw new FsError('ENAMETOOLONG');
+      if (nameByteLength(args.target) > SYMLINK_MAX) throw new FsError('ENAMETOOLONG');
       return toAttr(
         addNode(state, args.path, { mode: S_IFLNK | 0o777, caller, target: args.target }),
       );

@@ -1,4 +1,5 @@
 import { FsError } from '../../vfs/errors.js';
+import { nameByteLength } from '../../vfs/names.js';
 import type { OpArgsMap } from '../../vfs/types.js';
 import { XATTR_CREATE, XATTR_REPLACE } from './constants.js';
 import type { Inode } from './inode.js';
@@ -19,7 +20,7 @@ const VALUE_MAX = 64 * 1024;
 const NAMESPACES = ['user.', 'trusted.', 'security.'];
 
 function checkName(name: string): void {
-  const length = Buffer.byteLength(name);
+  const length = nameByteLength(name);
   if (length === 0 || length > NAME_MAX) throw new FsError('ERANGE');
   if (!NAMESPACES.some((ns) => name.startsWith(ns) && name.length > ns.length))
     throw new FsError('EOPNOTSUPP');

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { FsError } from '../../vfs/errors.js';
+import { displayName, nameByteLength } from '../../vfs/names.js';
 import { closePathFd, openat2 } from '../../sys/openat2.js';
 import {
   O_CLOEXEC,
@@ -44,14 +45,15 @@ const RESOLVE = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
  * contract promises none of these, so one arriving means a bug or an attack, never a real file.
  */
 export function splitPath(path: string): string[] {
-  if (!path.startsWith('/')) throw new FsError('EINVAL', `not absolute: ${path}`);
+  if (!path.startsWith('/')) throw new FsError('EINVAL', `not absolute: ${displayName(path)}`);
   if (path === '/') return [];
   const parts = path.slice(1).split('/');
   for (const part of parts) {
     if (part === '' || part === '.' || part === '..' || part.includes('\0')) {
-      throw new FsError('EINVAL', `bad path component in ${JSON.stringify(path)}`);
+      throw new FsError('EINVAL', `bad path component in ${JSON.stringify(displayName(path))}`);
     }
-    if (Buffer.byteLength(part) > NAME_MAX) throw new FsError('ENAMETOOLONG');
+    // Bytes, not UTF-16 units or lossy UTF-8 (docs/adr/0075): 255 escaped bytes are 255 bytes.
+    if (nameByteLength(part) > NAME_MAX) throw new FsError('ENAMETOOLONG');
   }
   return parts;
 }
@@ -65,7 +67,7 @@ export function pathSteps(parts: readonly string[]): string[] {
   let cur = '';
   for (const part of parts) {
     const next = cur === '' ? part : `${cur}/${part}`;
-    if (cur !== '' && Buffer.byteLength(next) > STEP_MAX) {
+    if (cur !== '' && nameByteLength(next) > STEP_MAX) {
       steps.push(cur);
       cur = part;
     } else cur = next;

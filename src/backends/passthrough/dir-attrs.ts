@@ -19,7 +19,7 @@ export async function attachAttrs(dirfd: number, entries: DirEntry[]): Promise<D
       try {
         e.attr = toAttr(await pathLstat(`/proc/self/fd/${dirfd}/${e.name}`));
       } catch {
-        // Gone, or a name that is not valid UTF-8 (docs/posix.md): the engine decides.
+        // Gone since the listing was taken: the engine decides.
       }
     }
   };

@@ -1,12 +1,15 @@
 import fs from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { inlineSyscalls, settled } from '../../sys/libc.js';
+import { decodeName, encodeName as b } from '../../vfs/names.js';
 
 /**
  * Promise wrappers over Node's fs API for raw fd numbers and confined paths (fs.promises only
  * works with FileHandle objects, which the backend does not want: it owns its fds and closes them
  * itself). Data calls (read, write, fsync) always run on the libuv threadpool; metadata calls run
  * inline when the process runs metadata system calls inline (sys/libc.ts `setInlineSyscalls`).
+ * Paths are volume strings and reach the kernel as their exact bytes (`b`, docs/adr/0075): Node
+ * would encode a string path as lossy UTF-8, so it is never given one.
  */
 type Cb<T> = (err: NodeJS.ErrnoException | null, value: T) => void;
 
@@ -28,8 +31,8 @@ const done =
 
 export const fdOpen = (path: string, flags: number, mode = 0o666): Promise<number> =>
   meta(
-    () => fs.openSync(path, flags, mode),
-    (cb) => fs.open(path, flags, mode, cb),
+    () => fs.openSync(b(path), flags, mode),
+    (cb) => fs.open(b(path), flags, mode, cb),
   );
 
 export const fdClose = (fd: number): Promise<void> =>
@@ -46,56 +49,56 @@ export const fdStat = (fd: number): Promise<BigIntStats> =>
 
 export const pathLstat = (path: string): Promise<BigIntStats> =>
   meta(
-    () => fs.lstatSync(path, { bigint: true }),
-    (cb) => fs.lstat(path, { bigint: true }, cb),
+    () => fs.lstatSync(b(path), { bigint: true }),
+    (cb) => fs.lstat(b(path), { bigint: true }, cb),
   );
 
 /** Namespace calls on confined `/proc/self/fd/N/name` paths (confine.ts). */
 export const pathIo = {
   unlink: (p: string): Promise<void> =>
     meta(
-      () => fs.unlinkSync(p),
-      (cb) => fs.unlink(p, done(cb)),
+      () => fs.unlinkSync(b(p)),
+      (cb) => fs.unlink(b(p), done(cb)),
     ),
   rmdir: (p: string): Promise<void> =>
     meta(
-      () => fs.rmdirSync(p),
-      (cb) => fs.rmdir(p, done(cb)),
+      () => fs.rmdirSync(b(p)),
+      (cb) => fs.rmdir(b(p), done(cb)),
     ),
   mkdir: (p: string, mode: number): Promise<void> =>
     meta(
-      () => void fs.mkdirSync(p, { mode }),
-      (cb) => fs.mkdir(p, { mode }, (e) => cb(e, undefined)),
+      () => void fs.mkdirSync(b(p), { mode }),
+      (cb) => fs.mkdir(b(p), { mode }, (e) => cb(e, undefined)),
     ),
   symlink: (target: string, p: string): Promise<void> =>
     meta(
-      () => fs.symlinkSync(target, p),
-      (cb) => fs.symlink(target, p, done(cb)),
+      () => fs.symlinkSync(b(target), b(p)),
+      (cb) => fs.symlink(b(target), b(p), done(cb)),
     ),
   link: (from: string, to: string): Promise<void> =>
     meta(
-      () => fs.linkSync(from, to),
-      (cb) => fs.link(from, to, done(cb)),
+      () => fs.linkSync(b(from), b(to)),
+      (cb) => fs.link(b(from), b(to), done(cb)),
     ),
   readlink: (p: string): Promise<string> =>
     meta(
-      () => fs.readlinkSync(p, 'utf8'),
-      (cb) => fs.readlink(p, 'utf8', cb),
+      () => decodeName(fs.readlinkSync(b(p), 'buffer')),
+      (cb) => fs.readlink(b(p), 'buffer', (e, t) => cb(e, e ? '' : decodeName(t))),
     ),
   lchown: (p: string, uid: number, gid: number): Promise<void> =>
     meta(
-      () => fs.lchownSync(p, uid, gid),
-      (cb) => fs.lchown(p, uid, gid, done(cb)),
+      () => fs.lchownSync(b(p), uid, gid),
+      (cb) => fs.lchown(b(p), uid, gid, done(cb)),
     ),
   chown: (p: string, uid: number, gid: number): Promise<void> =>
     meta(
-      () => fs.chownSync(p, uid, gid),
-      (cb) => fs.chown(p, uid, gid, done(cb)),
+      () => fs.chownSync(b(p), uid, gid),
+      (cb) => fs.chown(b(p), uid, gid, done(cb)),
     ),
   chmod: (p: string, mode: number): Promise<void> =>
     meta(
-      () => fs.chmodSync(p, mode),
-      (cb) => fs.chmod(p, mode, done(cb)),
+      () => fs.chmodSync(b(p), mode),
+      (cb) => fs.chmod(b(p), mode, done(cb)),
     ),
 };
 

@@ -1,3 +1,4 @@
+import { displayName } from '../../vfs/names.js';
 import type { CreateResult, OpCall, OpenResult } from '../../vfs/types.js';
 import {
   O_CLOEXEC,
@@ -79,7 +80,7 @@ async function createExclusive(
       // Keep create atomic: no half-owned file is left behind.
       await fdClose(fd);
       await pathIo.unlink(p.proc).catch((cleanup: unknown) => {
-        ctx.log?.warn({ err: cleanup, path: a.path }, 'could not remove a half-created file');
+        ctx.log?.warn({ err: cleanup, path: displayName(a.path) }, 'could not remove a half-created file');
       });
       throw err;
     }

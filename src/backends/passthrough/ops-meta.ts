@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import { FsError } from '../../vfs/errors.js';
+import { encodeName } from '../../vfs/names.js';
 import type { Attr, OpCall, StatFs } from '../../vfs/types.js';
 import { faccessat, futimens, utimensat } from '../../sys/at-calls.js';
 import { fstatfs } from '../../sys/file-calls.js';
@@ -76,7 +77,7 @@ async function setattrFd(fd: number, a: SetattrArgs): Promise<Attr> {
 async function setattrNode(fd: number, proc: string, a: SetattrArgs): Promise<Attr> {
   // `proc` names exactly the inode held by `fd`: none of these calls can follow a symlink that a
   // racing rename put in place of the file (a symlink is changed itself, or refused).
-  if (a.size !== undefined) await fs.truncate(proc, a.size);
+  if (a.size !== undefined) await fs.truncate(encodeName(proc), a.size);
   if (a.uid !== undefined || a.gid !== undefined) await pathIo.chown(proc, a.uid ?? -1, a.gid ?? -1);
   if (a.mode !== undefined) await pathIo.chmod(proc, a.mode & 0o7777);
   if (a.atime !== undefined || a.mtime !== undefined) {

@@ -1,4 +1,5 @@
 import { FsError } from '../../vfs/errors.js';
+import { encodeName } from '../../vfs/names.js';
 import type { Attr, DirEntry } from '../../vfs/types.js';
 import { handlePath, nodePath, run } from '../context.js';
 import type { Handler, Req, SessionContext } from '../context.js';
@@ -61,7 +62,7 @@ function readdirHandler(plus: boolean): Handler {
     const end = O + size;
     for (let i = offset; i < entries.length; i++) {
       const e = entries[i]!;
-      const name = Buffer.from(e.name);
+      const name = encodeName(e.name);
       const need = direntSize(name.length) + (plus ? ENTRY_OUT_SIZE : 0);
       if (pos + need > end) break;
       let ino = e.attr?.ino ?? e.ino;

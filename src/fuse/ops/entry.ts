@@ -1,4 +1,5 @@
 import { FsError } from '../../vfs/errors.js';
+import { encodeName } from '../../vfs/names.js';
 import type { Attr, OpArgsMap } from '../../vfs/types.js';
 import { childPath, nodePath, run } from '../context.js';
 import type { Handler, Req, SessionContext } from '../context.js';
@@ -108,7 +109,7 @@ export const setattr: Handler = async (ctx, req) => {
 };
 
 export const readlink: Handler = async (ctx, req) => {
-  const target = Buffer.from(await run(ctx, req, 'readlink', { path: nodePath(ctx, req.h.nodeid) }));
+  const target = encodeName(await run(ctx, req, 'readlink', { path: nodePath(ctx, req.h.nodeid) }));
   if (O + target.length > req.capacity) throw new FsError('ENAMETOOLONG');
   target.copy(req.buf, O);
   encodeOutHeader(req.buf, O + target.length, 0);

@@ -1,5 +1,6 @@
 import { XATTR_POSIX_ACL_ACCESS, XATTR_POSIX_ACL_DEFAULT } from '../../sys/constants.js';
 import { FsError } from '../../vfs/errors.js';
+import { encodeNameZ } from '../../vfs/names.js';
 import type { LockSpec } from '../../vfs/types.js';
 import { fileHandle, handlePath, nodePath, run } from '../context.js';
 import type { Handler, Req, SessionContext } from '../context.js';
@@ -72,7 +73,7 @@ export const listxattr: Handler = async (ctx, req) => {
   requireArgs(req.h, A, ArgSize.getxattr, 'LISTXATTR');
   const size = req.buf.readUInt32LE(A);
   const names = await run(ctx, req, 'listxattr', { path: nodePath(ctx, req.h.nodeid) });
-  const value = Buffer.from(names.map((n) => `${n}\0`).join(''));
+  const value = Buffer.concat(names.map((n) => encodeNameZ(n)));
   return replySized(req, value, size);
 };
 

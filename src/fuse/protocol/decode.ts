@@ -1,3 +1,4 @@
+import { decodeName, displayName } from '../../vfs/names.js';
 import { FUSE_UNIQUE_RESEND_HI } from './constants.js';
 import { IN_HEADER_SIZE, InHeader } from './layout.js';
 
@@ -77,19 +78,20 @@ export function requireArgs(h: RequestHeader, off: number, size: number, what: s
 
 /**
  * Read a NUL-terminated name starting at `off`, ending before `end`. Returns the name and the
- * offset after its NUL. Rejects a missing terminator; names are decoded as UTF-8.
+ * offset after its NUL. Rejects a missing terminator. Names are bytes: decoded losslessly, an
+ * invalid UTF-8 byte as its escape (docs/adr/0075-file-names-are-bytes.md), never as U+FFFD.
  */
 export function readCString(buf: Buffer, off: number, end: number, what: string): [string, number] {
   const nul = buf.indexOf(0, off);
   if (nul < 0 || nul >= end) throw new FrameError(`${what}: name is not NUL-terminated`);
-  return [buf.toString('utf8', off, nul), nul + 1];
+  return [decodeName(buf, off, nul), nul + 1];
 }
 
 /** A path component from the kernel: never empty, '.', '..' or containing '/'. */
 export function readName(buf: Buffer, off: number, end: number, what: string): [string, number] {
   const [name, next] = readCString(buf, off, end, what);
   if (name === '' || name === '.' || name === '..' || name.includes('/')) {
-    throw new FrameError(`${what}: invalid name ${JSON.stringify(name)}`);
+    throw new FrameError(`${what}: invalid name ${JSON.stringify(displayName(name))}`);
   }
   return [name, next];
 }

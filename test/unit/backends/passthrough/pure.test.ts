@@ -90,11 +90,11 @@ describe('parseDirents', () => {
     ]);
   });
 
-  it('decodes a non-UTF-8 name lossily (documented in docs/posix.md)', () => {
+  it('decodes a non-UTF-8 name losslessly, each invalid byte escaped (docs/adr/0075)', () => {
     const buf = record(3n, 8, Buffer.from([0x66, 0xff, 0x6f]));
     const out: RawDirEntry[] = [];
     parseDirents(buf, buf.length, out);
-    expect(out[0]?.name).toBe('f\uFFFDo');
+    expect(out[0]?.name).toBe('f\udcffo');
   });
 });
 
