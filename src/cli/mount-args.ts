@@ -15,6 +15,12 @@ export interface MountArgs {
   passthrough: boolean;
   entryTimeout: number;
   attrTimeout: number;
+  /**
+   * `-o exclusive`: nothing but this mount writes the source (what passthrough_hp assumes by
+   * default), so the kernel may keep file pages across opens and cache names and attributes
+   * for a day (timeouts given explicitly still win).
+   */
+  exclusive: boolean;
   readers: number;
   /** READ/WRITE served in the reader threads while no layer is active (default on). */
   readerIo: boolean;
@@ -26,6 +32,9 @@ export interface MountArgs {
   logLevel: string;
 }
 
+/** Entry and attribute timeout under `-o exclusive` (passthrough_hp's default, one day). */
+export const EXCLUSIVE_TIMEOUT_S = 86400;
+
 export const FUSE_OPTIONS = [
   'ro',
   'rw',
@@ -35,6 +44,7 @@ export const FUSE_OPTIONS = [
   'passthrough',
   'entry_timeout=SECONDS',
   'attr_timeout=SECONDS',
+  'exclusive',
   'readers=N',
   'no_reader_io',
   'meta_io=auto|inline|pool',
@@ -62,6 +72,7 @@ function applyOption(a: MountArgs, opt: string, errors: string[]): void {
     case 'attr_timeout': a.attrTimeout = num(0, 86400); break;
     case 'readers': a.readers = num(1, 16); break;
     case 'no_reader_io': a.readerIo = false; break;
+    case 'exclusive': a.exclusive = true; break;
     case 'meta_io':
       if (META_IO.includes(value as MetaIo)) a.metaIo = value as MetaIo;
       else errors.push(`-o meta_io: expected one of ${META_IO.join(', ')}, got ${JSON.stringify(value ?? '')}`);
@@ -101,8 +112,9 @@ export function parseMountArgs(argv: string[]): Result {
     readOnly: false,
     writebackCache: false,
     passthrough: false,
-    entryTimeout: 1,
-    attrTimeout: 1,
+    entryTimeout: NaN,
+    attrTimeout: NaN,
+    exclusive: false,
     readers: 2,
     readerIo: true,
     metaIo: 'auto',
@@ -118,5 +130,9 @@ export function parseMountArgs(argv: string[]): Result {
   }
   for (const group of v.o ?? []) for (const opt of group.split(',').filter(Boolean)) applyOption(a, opt, errors);
   if (a.passthrough && a.writebackCache) errors.push('-o passthrough and -o writeback_cache exclude each other');
+  // Unset timeouts: 1 s by default, a day when the source is exclusively ours.
+  const timeout = a.exclusive ? EXCLUSIVE_TIMEOUT_S : 1;
+  if (Number.isNaN(a.entryTimeout)) a.entryTimeout = timeout;
+  if (Number.isNaN(a.attrTimeout)) a.attrTimeout = timeout;
   return errors.length ? { ok: false, errors } : { ok: true, value: a };
 }

@@ -89,6 +89,7 @@ export async function startMount(a: MountArgs, deps: MountDeps): Promise<Running
     stack: deps.stack,
     logger: deps.logger,
     times: { entryTimeout: a.entryTimeout, attrTimeout: a.attrTimeout },
+    exclusive: a.exclusive,
     directIo: a.readerIo,
   });
   let stopping: Promise<void> | undefined;

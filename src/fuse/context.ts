@@ -36,6 +36,8 @@ export interface SessionContext {
   readonly handles: HandleTable;
   readonly init: NegotiatedInit;
   readonly times: CacheTimes;
+  /** `-o exclusive`: the source has no other writer (see SessionOptions.exclusive). */
+  readonly exclusive?: boolean;
   readonly logger: Logger;
   /** The live layer stack: the one seam to the layers (ADR 0076). */
   readonly stack: StackPort;

@@ -30,6 +30,11 @@ export interface SessionOptions {
   stack: StackPort;
   logger: Logger;
   times?: Partial<CacheTimes>;
+  /**
+   * Nothing else writes the source: open files keep their page cache (FOPEN_KEEP_CACHE) while
+   * the stack's plan lets the data path skip the layers (no layer needs to see every read).
+   */
+  exclusive?: boolean;
   /** Requests in flight per reader (each holds one max_write + 4 KiB slot). */
   slotsPerReader?: number;
   /**
@@ -145,6 +150,7 @@ export function createSession(o: SessionOptions): FuseSession {
     handles: createHandleTable(epoch),
     init: o.init,
     times: { entryTimeout: o.times?.entryTimeout ?? 1, attrTimeout: o.times?.attrTimeout ?? 1 },
+    exclusive: o.exclusive === true,
     logger,
     stack: o.stack,
     invalidateAttrs: (ids) => {

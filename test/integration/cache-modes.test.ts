@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, scrape, total } from '../helpers/prometheus.js';
 import { startMount, tempDir } from '../helpers/mount.js';
 import type { MountHandle } from '../helpers/mount.js';
 import { shOk } from '../helpers/sh.js';
@@ -39,5 +41,64 @@ describe('-o writeback_cache', () => {
       { timeoutMs: 100_000 },
     );
     expect(out.trim().split('\n')).toEqual(['ok', '5000', '0', '30']);
+  });
+});
+
+/**
+ * `-o exclusive`: nothing else writes the source, so pages stay cached across opens and names
+ * and attributes for a day. A re-read must not reach the server; data through the mount must
+ * stay exact; a layer that needs to see reads turns the page keeping off.
+ */
+describe('-o exclusive', () => {
+  const readOps = async (port: number): Promise<number> =>
+    total(await scrape(port), 'fs_interposer_ops_total', { op: 'read', result: 'ok' });
+
+  async function rereadCost(opts: string[]): Promise<{ first: number; second: number }> {
+    const src = tempDir('excl');
+    writeFileSync(join(src, 'f'), Buffer.alloc(1 << 20, 1));
+    const port = await freePort();
+    const m = await startMount({
+      source: src,
+      args: [...opts, '--layers', 'metrics', '--metrics-port', String(port)],
+    });
+    try {
+      const before = await readOps(port);
+      await shOk(`cat "${m.mountpoint}/f" > /dev/null`);
+      const first = (await readOps(port)) - before;
+      await shOk(`cat "${m.mountpoint}/f" > /dev/null`);
+      return { first, second: (await readOps(port)) - before - first };
+    } finally {
+      expect(await m.stop()).toBe(0);
+      rmSync(src, { recursive: true, force: true });
+    }
+  }
+
+  it('serves a re-read from the page cache; the default policy reads again', async () => {
+    const exclusive = await rereadCost(['-o', 'exclusive']);
+    expect(exclusive.first).toBeGreaterThan(0);
+    expect(exclusive.second).toBe(0);
+    const safe = await rereadCost([]);
+    expect(safe.second).toBeGreaterThan(0);
+  });
+
+  it('keeps an sqlite database, a git repository and a hard-linked file exact', async () => {
+    const src = tempDir('excl-apps');
+    const m = await startMount({ source: src, args: ['-o', 'exclusive'] });
+    try {
+      const out = await shOk(
+        `set -e; cd "${m.mountpoint}"
+         sqlite3 db 'CREATE TABLE t(v); WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 5000) INSERT INTO t SELECT hex(randomblob(32)) FROM c;'
+         sqlite3 db 'PRAGMA integrity_check; SELECT count(*) FROM t;'
+         mkdir r && cd r && git init -q . && git config user.email t@e && git config user.name t
+         for i in $(seq 1 30); do echo $i >> log; git add log; git commit -qm "c$i"; done
+         git fsck --strict 2>&1 | wc -l; git log --oneline | wc -l
+         echo one > a; ln a b; chmod 600 a; echo two >> b; stat -c %a b; cat a | wc -l`,
+        { timeoutMs: 100_000 },
+      );
+      expect(out.trim().split('\n')).toEqual(['ok', '5000', '0', '30', '600', '2']);
+    } finally {
+      expect(await m.stop()).toBe(0);
+      rmSync(src, { recursive: true, force: true });
+    }
   });
 });

@@ -25,12 +25,13 @@ const isRoot = process.getuid?.() === 0;
 const caps = passthroughCapabilities({ root: isRoot, lockOwners: false });
 const UNCACHED = 'entry_timeout=0,attr_timeout=0';
 const CACHED = 'entry_timeout=60,attr_timeout=60';
+const EXCLUSIVE = 'exclusive';
 
 const mounts: { mount: MountHandle; src: string }[] = [];
 let n = 0;
 
 beforeAll(async () => {
-  for (const opts of [UNCACHED, CACHED]) {
+  for (const opts of [UNCACHED, CACHED, EXCLUSIVE]) {
     const src = tempDir('conf-src');
     mounts.push({ src, mount: await startMount({ source: src, args: ['-o', opts] }) });
   }
@@ -63,5 +64,8 @@ async function caseOn(i: number): Promise<ConformanceTarget> {
 const who = isRoot ? 'root' : 'unprivileged';
 describeConformance(`through a real FUSE mount (${who})`, () => caseOn(0), caps);
 describeConformance(`through a real FUSE mount, cached (${who})`, () => caseOn(1), caps, [
+  coherenceCases,
+]);
+describeConformance(`through a real FUSE mount, -o exclusive (${who})`, () => caseOn(2), caps, [
   coherenceCases,
 ]);

@@ -17,7 +17,8 @@ import { replyEmpty } from './entry.js';
 
 function openFlags(ctx: SessionContext, r: OpenResult): { flags: number; backingId: number } {
   let flags = 0;
-  if (r.keepCache) flags |= FopenFlag.KEEP_CACHE;
+  // Kept pages hide re-reads from the layers: only while no layer needs to see them.
+  if (r.keepCache || (ctx.exclusive === true && ctx.stack.plan().readerData)) flags |= FopenFlag.KEEP_CACHE;
   if (r.directIo) flags |= FopenFlag.DIRECT_IO;
   let backingId = 0;
   if (r.backingFd !== undefined && ctx.openBacking) {
