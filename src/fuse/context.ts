@@ -1,8 +1,7 @@
 import { constants as fsConstants } from 'node:fs';
 import type { Logger } from '../log/logger.js';
-import { O_ACCMODE, O_CREAT, O_EXCL, O_RDWR, O_TRUNC, O_WRONLY } from '../sys/constants.js';
+import { O_ACCMODE, O_RDWR, O_WRONLY } from '../sys/constants.js';
 import { FsError } from '../vfs/errors.js';
-import { displayName } from '../vfs/names.js';
 import type { StackPort } from '../vfs/stack.js';
 import type { Caller, FsOp, OpArgsMap, OpResultMap } from '../vfs/types.js';
 import type { DirectIoTable } from './direct-io.js';
@@ -87,7 +86,6 @@ export function childPath(ctx: SessionContext, parent: number, name: string): st
   throw new FsError(ctx.nodes.get(parent) === undefined ? 'ESTALE' : 'ENOENT');
 }
 
-const REOPEN_STRIP = O_CREAT | O_EXCL | O_TRUNC;
 const { O_APPEND } = fsConstants;
 
 /**
@@ -99,27 +97,6 @@ export function backingOpenFlags(ctx: SessionContext, flags: number): number {
   if (!ctx.init.writebackCache) return flags;
   const access = (flags & O_ACCMODE) === O_WRONLY ? O_RDWR : flags & O_ACCMODE;
   return ((flags & ~O_ACCMODE) | access) & ~O_APPEND;
-}
-
-/**
- * The handle for a kernel fh. A handle this process never issued (a predecessor's, after a
- * restart) is reopened lazily from the node and the open flags carried by the request.
- */
-export async function fileHandle(
-  ctx: SessionContext,
-  req: Req,
-  fh: number,
-  flags: number,
-): Promise<FileHandle> {
-  const h = ctx.handles.get(fh);
-  if (h !== undefined) return h;
-  if (!ctx.handles.isForeign(fh)) throw new FsError('EBADF');
-  const path = nodePath(ctx, req.h.nodeid);
-  const opened = await run(ctx, req, 'open', { path, flags: backingOpenFlags(ctx, flags & ~REOPEN_STRIP) });
-  const adopted: FileHandle = { kind: 'file', backendFh: opened.fh, nodeId: req.h.nodeid, path, flags };
-  ctx.handles.adopt(fh, adopted);
-  ctx.logger.info({ fh, path: displayName(path) }, 'reopened a handle of a previous server');
-  return adopted;
 }
 
 /** Path for an op on an open handle: the node's current path, else the path at open time. */

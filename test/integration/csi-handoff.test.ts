@@ -3,7 +3,16 @@
 // metadata + O_APPEND workload). One file: src/fuse/sys.ts registers named koffi structs, which
 // a second test file in the same jest worker would register again. See csi-rig.ts.
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { findMount } from '../../src/cli/mountinfo.js';
 import { sh, shOk } from '../helpers/sh.js';
@@ -232,4 +241,68 @@ describe('crash custody under I/O (real mount)', () => {
     },
     KILLS * (KILL_INTERVAL_MS + 2500) + 120_000,
   );
+});
+
+/**
+ * After a restart the successor reopens the app's open files by path, as itself: for a root
+ * sidecar that is a root open. The app's open was checked by the kernel for the inode it opened;
+ * if the name leads to another file by now, the reopen must fail, not hand the app that file.
+ */
+const APP = `
+exec 3>>mine.txt 4>>kept.txt || exit 3
+echo one >&3 && echo one >&4 || exit 4
+touch "$SIG/ready"
+while [ ! -e "$SIG/go" ]; do sleep 0.05; done
+if echo two >&3; then echo wrote; else echo refused; fi
+if echo two >&4; then echo kept; else echo lost; fi
+`;
+
+describe('crash custody: a reopened handle is the file the app opened (real mount)', () => {
+  let rig: Rig | undefined;
+  afterEach(() => {
+    teardown(rig);
+    rig = undefined;
+  });
+
+  it("a root sidecar's successor refuses a handle whose name now leads to root's file", async () => {
+    const r = (rig = makeRig());
+    const mine = join(r.source, 'mine.txt');
+    const secret = join(r.source, 'secret');
+    for (const f of [mine, join(r.source, 'kept.txt')]) {
+      writeFileSync(f, '');
+      chownSync(f, 1000, 1000);
+      chmodSync(f, 0o600);
+    }
+    writeFileSync(secret, 'root only\n', { mode: 0o600 });
+    const sig = join(r.root, 'sig');
+    mkdirSync(sig);
+    chmodSync(sig, 0o777);
+    await publish(r);
+    startSidecar(r, { uid: 0, gid: 0 });
+    await shOk(`cat "${r.target}/hello.txt"`, { timeoutMs: 20_000 }).catch((err: Error) => {
+      throw new Error(`${err.message}\n--- sidecar\n${r.sidecar?.logs() ?? ''}`);
+    });
+    // From inside the mount: uid 1000 may not walk the kubelet directories above it.
+    const app = sh(
+      `cd "$MNT" && exec setpriv --reuid=1000 --regid=1000 --clear-groups bash -c '${APP}'`,
+      {
+        env: { MNT: r.target, SIG: sig },
+        timeoutMs: 60_000,
+      },
+    );
+    for (let i = 0; i < 400 && !existsSync(join(sig, 'ready')); i++) await sleep(25);
+    const before = await serverPid(r);
+    process.kill(before, 'SIGKILL');
+    await serverPid(r, before);
+    // Behind the mount, while the app holds its file open: root's file takes the app's name.
+    renameSync(secret, mine);
+    writeFileSync(join(sig, 'go'), '');
+    const res = await app;
+    // The file that kept its name is reopened as usual; the replaced one is refused.
+    expect({ out: res.stdout.trim(), code: res.code }).toEqual({ out: 'refused\nkept', code: 0 });
+    expect(readFileSync(join(r.source, 'kept.txt'), 'utf8')).toBe('one\ntwo\n');
+    expect(res.stderr).toMatch(/Stale file handle/);
+    expect(readFileSync(mine, 'utf8')).toBe('root only\n');
+    expect(r.sidecar?.logs()).toMatch(/refused to reopen a handle of a previous server/);
+  });
 });

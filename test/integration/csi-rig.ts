@@ -93,10 +93,14 @@ export function makeRig(): Rig {
   };
 }
 
-export function startSidecar(rig: Rig): NonNullable<Rig['sidecar']> {
+/** The sidecar as uid/gid 65534, or as another identity (root: the opt-in privileged sidecar). */
+export function startSidecar(
+  rig: Rig,
+  as: { uid: number; gid: number } = { uid: NOBODY, gid: NOBODY },
+): NonNullable<Rig['sidecar']> {
   const child = spawn(process.execPath, [SIDECAR], {
-    uid: NOBODY,
-    gid: NOBODY,
+    uid: as.uid,
+    gid: as.gid,
     detached: true, // own process group: teardown kills the supervisor and its servers at once
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {

@@ -1,7 +1,8 @@
 import { constants as fsConstants } from 'node:fs';
 import { FsError } from '../../vfs/errors.js';
 import type { OpenResult } from '../../vfs/types.js';
-import { backingOpenFlags, childPath, fileHandle, handlePath, nodePath, run } from '../context.js';
+import { backingOpenFlags, childPath, handlePath, nodePath, run } from '../context.js';
+import { fileHandle } from '../reopen.js';
 import type { Handler, Req, SessionContext } from '../context.js';
 import { FUSE_FSYNC_FDATASYNC, FopenFlag } from '../protocol/constants.js';
 import { readName, readU64, requireArgs, uniqueKey } from '../protocol/decode.js';

@@ -2,7 +2,8 @@ import { XATTR_POSIX_ACL_ACCESS, XATTR_POSIX_ACL_DEFAULT } from '../../sys/const
 import { FsError } from '../../vfs/errors.js';
 import { encodeNameZ } from '../../vfs/names.js';
 import type { LockSpec } from '../../vfs/types.js';
-import { fileHandle, handlePath, nodePath, run } from '../context.js';
+import { handlePath, nodePath, run } from '../context.js';
+import { fileHandle } from '../reopen.js';
 import type { Handler, Req, SessionContext } from '../context.js';
 import { hasFlag } from '../init.js';
 import { FUSE_LK_FLOCK, InitFlag } from '../protocol/constants.js';

@@ -11,6 +11,7 @@ import { createRequestServer } from '../../../src/fuse/server.js';
 import { createHandleTable } from '../../../src/fuse/handles.js';
 import { createSilentLogger } from '../../../src/log/logger.js';
 import { createStack, portOf } from '../../../src/vfs/stack.js';
+import type { FsOp, OpArgsMap } from '../../../src/vfs/types.js';
 import { cstr, frame, lookupFrame, parseEntry, parseReply, u32s, writeFrame } from './frames.js';
 import { CAPACITY, INIT } from './harness.js';
 
@@ -185,5 +186,31 @@ describe('a successor server', () => {
     expect(again.body.readUInt32LE(0)).toBe(6);
     const attr = await g2(lookupFrame(1, 'log'));
     expect(parseEntry(attr.body).size).toBe(6);
+  });
+
+  it('refuses to reopen a predecessor handle whose path leads to another file now (ESTALE)', async () => {
+    const backend = createMemoryBackend();
+    const d = dir();
+    const user = { uid: 1000, gid: 1000 };
+    const g1 = generation(backend, d);
+    const c = await g1(frame(Opcode.CREATE, Buffer.concat([u32s(0o101, 0o100600, 0, 0), cstr('mine')]), user));
+    const node = parseEntry(c.body).nodeid;
+    const fh = Number(c.body.readBigUInt64LE(128));
+    // While no server runs, root's 0600 file is renamed over the user's name on the volume.
+    const root = createStack([], backend);
+    const as = { caller: { pid: 1, uid: 0, gid: 0 }, signal: new AbortController().signal };
+    const run = <O extends FsOp>(op: O, args: OpArgsMap[O]) => root.run({ op, path: args.path, args, ...as });
+    const s = await run('create', { path: '/secret', flags: 0o101, mode: 0o100600, umask: 0 });
+    await run('write', { path: '/secret', fh: s.fh, buffer: Buffer.from('root only'), offset: 0, flags: 1 });
+    await run('release', { path: '/secret', fh: s.fh, flags: 1 });
+    await run('rename', { path: '/secret', newPath: '/mine', flags: 0 });
+    const g2 = generation(backend, d);
+    const w = writeFrame(node, fh, 0, Buffer.from('XXXX'));
+    w.writeUInt32LE(1000, 24); // the user's request
+    expect((await g2(w)).error).toBe(-116); // ESTALE
+    const read = await run('open', { path: '/mine', flags: 0 });
+    const buf = Buffer.alloc(64);
+    const n = await run('read', { path: '/mine', fh: read.fh, buffer: buf, offset: 0, flags: 0 });
+    expect(buf.subarray(0, n).toString()).toBe('root only');
   });
 });
