@@ -12,6 +12,8 @@ export interface FioJob {
   fsync?: number;
   /** Drop the file's cached pages before the job (on a FUSE mount: the mount's cache only). */
   invalidate?: boolean;
+  /** Job i starts at i * offsetIncrement (jobs split the file instead of each reading all of it). */
+  offsetIncrement?: string;
 }
 
 export interface FioResult {
@@ -36,6 +38,7 @@ export function fioArgs(j: FioJob): string[] {
   ];
   if (j.runtime !== undefined) a.push('--time_based', `--runtime=${j.runtime}`);
   if (j.fsync !== undefined) a.push(`--fsync=${j.fsync}`);
+  if (j.offsetIncrement !== undefined) a.push(`--offset_increment=${j.offsetIncrement}`);
   return a;
 }
 
