@@ -36,7 +36,10 @@ mount options:
       --metrics-port N    serve Prometheus metrics on http://0.0.0.0:N/metrics
       --metrics-socket P  serve Prometheus metrics on the unix socket P
       --record FILE       record every operation to FILE (JSON lines)
-      --log-level LEVEL   trace, debug, info (default), warn, error
+      --log-level LEVEL   trace, debug, info (default), warn, error, fatal, silent
+                          (else FS_INTERPOSER_LOG_LEVEL)
+      --log-format FORMAT auto (default: text on a terminal, JSON lines otherwise), json, text
+                          (else FS_INTERPOSER_LOG_FORMAT)
 
 SOURCE is a directory, or memory: (an in-memory filesystem) or null: (writes vanish, reads
 return zeros). As root the mount uses mount(2) with allow_other; as a normal user it goes

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { META_IO } from '../sys/fs-type.js';
 import type { MetaIo } from '../sys/fs-type.js';
+import { resolveLogFormat, resolveLogLevel } from '../log/log-options.js';
 import { canonicalMountpoint } from './mountinfo.js';
 
 export interface MountArgs {
@@ -29,7 +30,10 @@ export interface MountArgs {
   metricsPort?: number;
   metricsSocket?: string;
   record?: string;
-  logLevel: string;
+  /** Absent: FS_INTERPOSER_LOG_LEVEL, else info (see src/log/log-options.ts). */
+  logLevel?: string;
+  /** Absent: FS_INTERPOSER_LOG_FORMAT, else auto. */
+  logFormat?: string;
 }
 
 /** Entry and attribute timeout under `-o exclusive` (passthrough_hp's default, one day). */
@@ -49,6 +53,8 @@ export const FUSE_OPTIONS = [
   'no_reader_io',
   'meta_io=auto|inline|pool',
 ] as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
 
 type Result = { ok: true; value: MountArgs } | { ok: false; errors: string[] };
 
@@ -82,8 +88,21 @@ function applyOption(a: MountArgs, opt: string, errors: string[]): void {
   }
 }
 
+/** Flag, else environment, else default; a bad value in either is an error naming the accepted. */
+function logOptions(a: MountArgs, flags: { level?: string; format?: string }, env: Env, errors: string[]): void {
+  const attempt = (apply: () => void): void => {
+    try {
+      apply();
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  };
+  attempt(() => (a.logLevel = resolveLogLevel(flags.level, env)));
+  attempt(() => (a.logFormat = resolveLogFormat(flags.format, env)));
+}
+
 /** Parse `mount` arguments; every problem is reported at once. */
-export function parseMountArgs(argv: string[]): Result {
+export function parseMountArgs(argv: string[], env: Env = process.env): Result {
   const errors: string[] = [];
   let parsed;
   try {
@@ -97,7 +116,8 @@ export function parseMountArgs(argv: string[]): Result {
         'metrics-port': { type: 'string' },
         'metrics-socket': { type: 'string' },
         record: { type: 'string' },
-        'log-level': { type: 'string', default: 'info' },
+        'log-level': { type: 'string' },
+        'log-format': { type: 'string' },
       },
     });
   } catch (err) {
@@ -118,8 +138,8 @@ export function parseMountArgs(argv: string[]): Result {
     readers: 2,
     readerIo: true,
     metaIo: 'auto',
-    logLevel: v['log-level'] ?? 'info',
   };
+  logOptions(a, { level: v['log-level'], format: v['log-format'] }, env, errors);
   if (v.config) a.configFile = v.config;
   if (v.record) a.record = v.record;
   if (v['metrics-socket']) a.metricsSocket = v['metrics-socket'];

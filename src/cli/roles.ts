@@ -13,7 +13,7 @@ const onTermination = (handler: () => void): void => {
 };
 
 export function runRole(role: 'webhook' | 'csi' | 'sidecar'): Promise<number> {
-  const logger = createLogger({ level: process.env.FS_INTERPOSER_LOG_LEVEL });
+  const logger = createLogger();
   switch (role) {
     case 'webhook':
       return runWebhook(process.env);

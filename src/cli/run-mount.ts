@@ -69,7 +69,7 @@ export async function runMountCommand(argv: string[], deps: CliDeps): Promise<nu
   if (!config.ok) problems.push(...config.errors);
   if (problems.length > 0 || !config.ok) return fail(problems);
 
-  const logger = deps.createLogger({ level: a.logLevel });
+  const logger = deps.createLogger({ level: a.logLevel, format: a.logFormat });
   const backend = createBackend(source, a, logger);
   let runtime;
   try {

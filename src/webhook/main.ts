@@ -12,7 +12,7 @@ import { createClientNodeKubeApi } from './kube/client-node-kube-api.js';
 import { startWebhook } from './start-webhook.js';
 
 export async function runWebhook(env: Record<string, string | undefined> = process.env): Promise<number> {
-  const logger = createLogger({ level: env.FS_INTERPOSER_LOG_LEVEL });
+  const logger = createLogger({ env });
   const config = webhookConfigFromEnv(env);
   if (!config.ok) {
     for (const e of config.errors) logger.error(e);
