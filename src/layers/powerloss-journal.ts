@@ -1,4 +1,5 @@
 import { FsError } from '../vfs/errors.js';
+import { displayName } from '../vfs/names.js';
 
 /**
  * Undo records of un-fsynced changes, per file. The powerloss layer lets writes through (so
@@ -89,7 +90,8 @@ export function createJournal(maxBytes: number): Journal {
     paths: () => [...files.keys()],
     report: () =>
       [...files].map(([path, list]) => ({
-        path,
+        // For people (ctl output): invalid UTF-8 bytes as \xNN (docs/adr/0075).
+        path: displayName(path),
         bytes: list.reduce((s, r) => s + r.written, 0),
         changes: list.length,
       })),

@@ -1,4 +1,5 @@
 import type { PowerlossConfig } from '../config/types.js';
+import { displayName } from '../vfs/names.js';
 import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
 import { isOp } from '../vfs/types.js';
 import type { LayerDeps } from './deps.js';
@@ -97,7 +98,7 @@ export function createPowerlossLayer(cfg: PowerlossConfig, deps: LayerDeps): Pow
         await undo(backend, path, records, cut);
         const torn = cut.tornBytes > 0 ? 1 : 0;
         files.push({
-          path,
+          path: displayName(path),
           undone: records.length - cut.keep - torn,
           kept: cut.keep,
           tornBytes: cut.tornBytes,

@@ -2,6 +2,7 @@ import { injectedBy, toErrnoName } from '../vfs/errors.js';
 import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
 import { systemClock } from '../telemetry/clock.js';
 import type { Clock } from '../telemetry/clock.js';
+import { pathFields } from './record-format.js';
 import type { RecordHeader, RecordLine } from './record-format.js';
 import type { Logger } from 'pino';
 import { createRotatingWriter } from './record-writer.js';
@@ -29,7 +30,11 @@ function describe(call: OpCall, line: RecordLine): void {
   if (typeof a.offset === 'number') line.off = a.offset;
   if (a.buffer !== undefined) line.len = a.buffer.length;
   else if (typeof a.length === 'number') line.len = a.length;
-  if (typeof a.newPath === 'string') line.to = a.newPath;
+  if (typeof a.newPath === 'string') {
+    const to = pathFields(a.newPath);
+    line.to = to.text;
+    if (to.bytes !== undefined) line.toBytes = to.bytes;
+  }
 }
 
 /**
@@ -81,10 +86,12 @@ export function createRecordLayer(options: RecordLayerOptions): Layer {
   const wanted = (op: FsOp): boolean => (ops === undefined ? op !== 'forget' : ops.has(op));
 
   const emit = (call: OpCall, start: number, res: string, extra: Partial<RecordLine>): void => {
+    const path = pathFields(call.path);
     const line: RecordLine = {
       t: Math.round(start * 1000) / 1000,
       op: call.op,
-      path: call.path,
+      path: path.text,
+      ...(path.bytes !== undefined && { pathBytes: path.bytes }),
       us: Math.round((clock.now() - start) * 1000),
       res,
       pid: call.caller.pid,

@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
+import { displayName } from '../vfs/names.js';
 import type { Attr, OpCall } from '../vfs/types.js';
 
 /** Attribute keys: `fs.*` for the filesystem, OpenTelemetry's `process.*` for the caller. */
@@ -24,11 +25,14 @@ export function inodeValue(ino: bigint): number | string {
   return ino <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(ino) : ino.toString();
 }
 
-/** What is known about an op before it runs. */
+/**
+ * What is known about an op before it runs. OTLP strings are UTF-8: a path that is not shows
+ * each invalid byte as `\xNN` (docs/adr/0075), never U+FFFD.
+ */
 export function startAttributes(call: OpCall): Attributes {
   const a: Attributes = {
     [ATTR.op]: call.op,
-    [ATTR.path]: call.path,
+    [ATTR.path]: displayName(call.path),
     [ATTR.pid]: call.caller.pid,
     [ATTR.uid]: call.caller.uid,
   };
@@ -42,7 +46,7 @@ export function startAttributes(call: OpCall): Attributes {
   if (typeof args.offset === 'number') a[ATTR.offset] = args.offset;
   if (args.buffer !== undefined) a[ATTR.size] = args.buffer.length;
   else if (typeof args.length === 'number') a[ATTR.size] = args.length;
-  if (typeof args.newPath === 'string') a[ATTR.newPath] = args.newPath;
+  if (typeof args.newPath === 'string') a[ATTR.newPath] = displayName(args.newPath);
   if ((call.op === 'open' || call.op === 'create') && typeof args.flags === 'number') {
     a[ATTR.flags] = args.flags;
   }

@@ -1,5 +1,6 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { Context, Span, TracerProvider } from '@opentelemetry/api';
+import { displayName } from '../vfs/names.js';
 import { injectedBy } from '../vfs/errors.js';
 import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
 import { systemClock } from '../telemetry/clock.js';
@@ -124,7 +125,7 @@ export function createTraceLayer(options: TraceLayerOptions): Layer {
     }
     const flags = (call.args as { flags: number }).flags;
     const attributes = {
-      [ATTR.path]: call.path,
+      [ATTR.path]: displayName(call.path),
       [ATTR.flags]: flags,
       [ATTR.pid]: call.caller.pid,
       [ATTR.volume]: options.volume,

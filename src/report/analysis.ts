@@ -1,3 +1,4 @@
+import { recordedPath } from '../layers/record-format.js';
 import type { RecordLine } from '../layers/record-format.js';
 import { classifyErrno } from '../telemetry/outcome.js';
 
@@ -151,11 +152,11 @@ function addData(a: RunAnalysis, r: RecordLine, f: FileStats): number {
     f.read += bytes;
     a.totals.read += bytes;
   }
-  const d = a.dirs.get(dirOf(r.path)) ?? { read: 0, written: 0, ops: 0 };
+  const d = a.dirs.get(dirOf(f.path)) ?? { read: 0, written: 0, ops: 0 };
   d.ops += 1;
   if (write) d.written += bytes;
   else if (r.op === 'read') d.read += bytes;
-  a.dirs.set(dirOf(r.path), d);
+  a.dirs.set(dirOf(f.path), d);
   return bytes;
 }
 
@@ -168,7 +169,8 @@ export function addRecord(a: RunAnalysis, r: RecordLine): void {
   const b = bucketOf(r.us ?? 0);
   hist[b] = (hist[b] ?? 0) + 1;
   a.latency.set(r.op, hist);
-  const f = fileStats(a, r.path);
+  // Keyed by the exact name: two names that differ only in bytes that are not UTF-8 stay apart.
+  const f = fileStats(a, recordedPath(r.path, r.pathBytes));
   f.ops += 1;
   const bytes = r.res === 'ok' ? addData(a, r, f) : 0;
   const failed = r.res !== 'ok' && addError(a, r);

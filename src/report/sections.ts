@@ -1,3 +1,4 @@
+import { displayName } from '../vfs/names.js';
 import { LATENCY_BOUNDS_US, percentileUs } from './analysis.js';
 import type { RunAnalysis } from './analysis.js';
 import { formatBytes, formatCount, formatMicros, formatOffsetSeconds } from './format.js';
@@ -92,7 +93,7 @@ export function accessSection(a: RunAnalysis): string {
       height: 200,
     });
     const thinned = f.stride > 1 ? `, 1 in ${f.stride} ops shown` : '';
-    return `<figure class="card wide"><figcaption><b>${esc(f.path)}</b>: ${esc(formatBytes(f.read))} read, ${esc(formatBytes(f.written))} written${esc(thinned)}</figcaption>${chart}</figure>`;
+    return `<figure class="card wide"><figcaption><b>${esc(displayName(f.path))}</b>: ${esc(formatBytes(f.read))} read, ${esc(formatBytes(f.written))} written${esc(thinned)}</figcaption>${chart}</figure>`;
   });
   return section(
     'access',
@@ -111,17 +112,17 @@ export function bytesSection(a: RunAnalysis): string {
   );
   const fileChart = barChart({
     bars: byFile.map((f) => ({
-      label: f.path,
+      label: displayName(f.path),
       value: f.read + f.written,
-      title: `${f.path}: ${formatBytes(f.read)} read, ${formatBytes(f.written)} written`,
+      title: `${displayName(f.path)}: ${formatBytes(f.read)} read, ${formatBytes(f.written)} written`,
     })),
     format: formatBytes,
   });
   const dirChart = barChart({
     bars: byDir.map(([d, s]) => ({
-      label: d,
+      label: displayName(d),
       value: s.read + s.written,
-      title: `${d}: ${formatBytes(s.read)} read, ${formatBytes(s.written)} written`,
+      title: `${displayName(d)}: ${formatBytes(s.read)} read, ${formatBytes(s.written)} written`,
     })),
     format: formatBytes,
     color: '#f28e2b',
