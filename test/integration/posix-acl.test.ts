@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lookupUser, shAs } from '../helpers/apps-user.js';
 import { startMount, tempDir } from '../helpers/mount.js';
@@ -116,5 +116,53 @@ describe('POSIX ACLs through a mount served by root', () => {
       `umask 027 && cd "${mnt}/plain" && touch f && mkdir d && mkfifo p && stat -c '%n %a' f d p`,
     );
     expect(r).toEqual({ code: 0, out: 'f 640\nd 750\np 640\n' });
+  });
+});
+
+describe("the mount root's ACL, which the kernel cannot cache itself", () => {
+  let root: string;
+  let rootMount: MountHandle;
+  let record: string;
+
+  beforeAll(async () => {
+    root = tempDir('acl-root');
+    chmodSync(root, 0o755);
+    writeFileSync(join(root, 'f'), 'f\n');
+    chmodSync(join(root, 'f'), 0o644);
+    record = join(tempDir('acl-record'), 'ops.jsonl');
+    const mountpoint = tempDir('acl-root-mnt');
+    chmodSync(mountpoint, 0o755);
+    // Attributes kept a minute: whatever is asked again is not the kernel's attribute timeout.
+    rootMount = await startMount({
+      source: root,
+      mountpoint,
+      args: ['--record', record, '-o', 'attr_timeout=60,entry_timeout=60'],
+    });
+  });
+
+  afterAll(async () => {
+    await rootMount?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const rootAclReads = (): number =>
+    readFileSync(record, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"op":"getxattr"') && l.includes('"path":"/",')).length;
+
+  it('is asked of the backend once, not on every path walk of another user', async () => {
+    const stats = `for i in $(seq 1 200); do stat -c %s "${rootMount.mountpoint}/f" >/dev/null || exit 1; done`;
+    expect((await asNobody(stats)).code).toBe(0);
+    expect(rootAclReads()).toBeLessThanOrEqual(2);
+  });
+
+  it('is enforced at once when changed through the mount (setfacl, chmod)', async () => {
+    const m = rootMount.mountpoint;
+    await shOk(`setfacl -m u:nobody:--- "${m}"`);
+    expect((await asNobody(`cat "${m}/f"`)).out).toContain('Permission denied');
+    await shOk(`setfacl -m u:nobody:rx "${m}"`);
+    expect(await asNobody(`cat "${m}/f"`)).toEqual({ code: 0, out: 'f\n' });
+    await shOk(`chmod 0700 "${m}"`); // the mask goes to ---: the named entry no longer grants
+    expect((await asNobody(`cat "${m}/f"`)).out).toContain('Permission denied');
   });
 });

@@ -9,6 +9,7 @@ import { FUSE_GETATTR_FH, Fattr } from '../protocol/constants.js';
 import { readName, readCString, readU64, requireArgs } from '../protocol/decode.js';
 import { encodeAttrOut, encodeEntryOut, encodeOutHeader } from '../protocol/encode.js';
 import { ArgSize, IN_HEADER_SIZE as A, OUT_HEADER_SIZE as O, SetattrOff } from '../protocol/layout.js';
+import { ROOT_NODE, rootAclCache } from './root-acl.js';
 
 /**
  * Register (parent, name) -> attr with the kernel and encode the entry reply. Another name of an
@@ -103,8 +104,11 @@ export function decodeSetattr(ctx: SessionContext, req: Req): OpArgsMap['setattr
 }
 
 export const setattr: Handler = async (ctx, req) => {
-  const attr = await run(ctx, req, 'setattr', decodeSetattr(ctx, req));
+  const args = decodeSetattr(ctx, req);
+  const attr = await run(ctx, req, 'setattr', args);
   otherNodesChanged(ctx, attr.ino, req.h.nodeid);
+  // A mode change rewrites the ACL's mask entry.
+  if (req.h.nodeid === ROOT_NODE && args.mode !== undefined) rootAclCache(ctx).forget();
   return replyAttr(ctx, req, attr);
 };
 

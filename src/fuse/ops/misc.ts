@@ -11,6 +11,7 @@ import { readCString, readU64, requireArgs } from '../protocol/decode.js';
 import { encodeOutHeader, encodeStatfsOut } from '../protocol/encode.js';
 import { ArgSize, GETXATTR_OUT_SIZE, IN_HEADER_SIZE as A, LK_OUT_SIZE, OUT_HEADER_SIZE as O } from '../protocol/layout.js';
 import { replyEmpty } from './entry.js';
+import { ROOT_NODE, rootAclCache } from './root-acl.js';
 
 export const statfs: Handler = async (ctx, req) => {
   const path = ctx.nodes.path(req.h.nodeid) ?? '/';
@@ -26,13 +27,19 @@ export const access: Handler = async (ctx, req) => {
 };
 
 /**
- * Without FUSE_POSIX_ACL (a backend that does not keep ACLs) the kernel checks mode bits only:
- * an ACL stored or shown through the mount would look enforced and never be. Refuse them, as a
- * filesystem without ACL support does.
+ * Whether `name` is an ACL the kernel enforces. Without FUSE_POSIX_ACL (a backend that does not
+ * keep ACLs) the kernel checks mode bits only: an ACL stored or shown through the mount would
+ * look enforced and never be, so it is refused, as a filesystem without ACL support does.
  */
-function refuseUnenforcedAcl(ctx: SessionContext, name: string): void {
-  if (name !== XATTR_POSIX_ACL_ACCESS && name !== XATTR_POSIX_ACL_DEFAULT) return;
+function isEnforcedAcl(ctx: SessionContext, name: string): boolean {
+  if (name !== XATTR_POSIX_ACL_ACCESS && name !== XATTR_POSIX_ACL_DEFAULT) return false;
   if (!hasFlag(ctx.init, InitFlag.POSIX_ACL)) throw new FsError('EOPNOTSUPP');
+  return true;
+}
+
+/** The root's ACL changed through the mount: its cached copy goes (see root-acl.ts). */
+function rootAclChanged(ctx: SessionContext, req: Req, name: string): void {
+  if (req.h.nodeid === ROOT_NODE && isEnforcedAcl(ctx, name)) rootAclCache(ctx).forget();
 }
 
 export const setxattr: Handler = async (ctx, req) => {
@@ -42,8 +49,9 @@ export const setxattr: Handler = async (ctx, req) => {
   const [name, next] = readCString(req.buf, A + ArgSize.setxattr, req.h.argsEnd, 'SETXATTR');
   requireArgs(req.h, next, size, 'SETXATTR value');
   const value = req.buf.subarray(next, next + size);
-  refuseUnenforcedAcl(ctx, name);
+  isEnforcedAcl(ctx, name);
   await run(ctx, req, 'setxattr', { path: nodePath(ctx, req.h.nodeid), name, value, flags });
+  rootAclChanged(ctx, req, name);
   return replyEmpty(req);
 };
 
@@ -65,8 +73,10 @@ export const getxattr: Handler = async (ctx, req) => {
   requireArgs(req.h, A, ArgSize.getxattr, 'GETXATTR');
   const size = req.buf.readUInt32LE(A);
   const [name] = readCString(req.buf, A + ArgSize.getxattr, req.h.argsEnd, 'GETXATTR');
-  refuseUnenforcedAcl(ctx, name);
-  const value = await run(ctx, req, 'getxattr', { path: nodePath(ctx, req.h.nodeid), name });
+  const path = nodePath(ctx, req.h.nodeid);
+  const fetch = (): Promise<Buffer> => run(ctx, req, 'getxattr', { path, name });
+  const cached = isEnforcedAcl(ctx, name) && req.h.nodeid === ROOT_NODE;
+  const value = cached ? await rootAclCache(ctx).get(name, fetch) : await fetch();
   return replySized(req, value, size);
 };
 
@@ -80,8 +90,9 @@ export const listxattr: Handler = async (ctx, req) => {
 
 export const removexattr: Handler = async (ctx, req) => {
   const [name] = readCString(req.buf, A, req.h.argsEnd, 'REMOVEXATTR');
-  refuseUnenforcedAcl(ctx, name);
+  isEnforcedAcl(ctx, name);
   await run(ctx, req, 'removexattr', { path: nodePath(ctx, req.h.nodeid), name });
+  rootAclChanged(ctx, req, name);
   return replyEmpty(req);
 };
 
