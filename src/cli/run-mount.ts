@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type { Logger, LoggerOptions } from '../log/logger.js';
 import { createMemoryBackend } from '../backends/memory/memory-backend.js';
@@ -10,12 +11,15 @@ import { startMetricsServer } from '../telemetry/metrics-server.js';
 import type { MetricsServer } from '../telemetry/metrics-server.js';
 import type { Backend } from '../vfs/types.js';
 import { adoptMetaIo } from '../sys/fs-type.js';
+import { abortConnection, detachMount } from './end-mount.js';
+import { installFatalGuard } from './fatal-guard.js';
 import { parseMountArgs } from './mount-args.js';
 import type { MountArgs } from './mount-args.js';
 import { startMount } from './mount-command.js';
 import { parseSource, preflight } from './preflight.js';
 import type { SourceSpec } from './preflight.js';
-import { loadStackConfig } from './stack-setup.js';
+import { filesInsideMount } from './outside-mount.js';
+import { describeConfigError, loadStackConfig } from './stack-setup.js';
 
 export interface CliDeps {
   createLogger(o: LoggerOptions): Logger;
@@ -67,6 +71,7 @@ export async function runMountCommand(argv: string[], deps: CliDeps): Promise<nu
   const problems = preflight(source, a.mountpoint);
   const config = await loadStackConfig(a);
   if (!config.ok) problems.push(...config.errors);
+  else problems.push(...filesInsideMount(config.value, a.mountpoint).map(describeConfigError));
   if (problems.length > 0 || !config.ok) return fail(problems);
 
   const logger = deps.createLogger({ level: a.logLevel, format: a.logFormat });
@@ -101,11 +106,26 @@ export async function runMountCommand(argv: string[], deps: CliDeps): Promise<nu
     return 1;
   }
   holder.onSwap(() => void mount.session.invalidateAll());
-  const control = await startControlServer({
-    socketPath: controlSocketPath(mount.mountpoint),
-    target: { controller: runtime.controller, mountpoint: mount.mountpoint, engine: () => mount.session.stats() },
+  const socketPath = controlSocketPath(mount.mountpoint);
+  // From here on a throw must end the mount, never leave it hanging (fatal-guard.ts).
+  const guard = installFatalGuard({
     logger,
+    teardown: [
+      () => abortConnection(mount.mountpoint),
+      () => detachMount(mount.mountpoint),
+      () => rmSync(socketPath, { force: true }),
+    ],
   });
+  const control = await startControlServer({
+    socketPath,
+    target: {
+      controller: runtime.controller,
+      mountpoint: mount.mountpoint,
+      engine: () => mount.session.stats(),
+      admit: (c) => filesInsideMount(c, mount.mountpoint),
+    },
+    logger,
+  }).catch((err: unknown) => guard.fatal(err, 'control socket'));
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signalled) return;

@@ -1,3 +1,4 @@
+import { MAX_SPEC_BYTES, oversize } from './limits.js';
 import type { ConfigError, ParseResult } from './result.js';
 import { LAYER_TYPES } from './schema/layers.js';
 import { API_VERSION, KIND } from './types.js';
@@ -127,6 +128,8 @@ const EMPTY: StackConfig = { apiVersion: API_VERSION, kind: KIND, layers: [] };
 
 export function parseLayerSpec(spec: string): ParseResult<StackConfig> {
   if (spec.trim() === '') return { ok: true, value: deepFreeze({ ...EMPTY }) };
+  const tooLarge = oversize(spec, MAX_SPEC_BYTES, 'the layer spec');
+  if (tooLarge !== undefined) return { ok: false, errors: [{ message: tooLarge }] };
   const errors: ConfigError[] = [];
   const layers: Record<string, unknown>[] = [];
   const tokenOf: Token[] = [];

@@ -6,6 +6,7 @@ import type { LineCounter } from 'yaml';
 const requireCjs = createRequire(import.meta.url);
 const yaml = (): typeof Yaml => requireCjs('yaml') as typeof Yaml;
 import type { Document } from 'yaml';
+import { MAX_CONFIG_BYTES, MAX_YAML_ALIAS_COUNT, oversize } from './limits.js';
 import type { ConfigError, ParseResult } from './result.js';
 import { looksLikeSeedConfig, mapSeedConfig } from './seed-compat.js';
 import type { StackConfig } from './types.js';
@@ -51,7 +52,25 @@ function positioned(
     : { message: v.message, position, accepted: v.accepted };
 }
 
+/**
+ * The document as plain data, or why it cannot be: yaml throws (rather than reports) when the
+ * aliases expand past the limit, and nothing may throw out of here (see limits.ts).
+ */
+function toData(doc: Document, fileName: string): { ok: true; raw: unknown } | { ok: false; errors: ConfigError[] } {
+  try {
+    return { ok: true, raw: doc.toJS({ maxAliasCount: MAX_YAML_ALIAS_COUNT }) as unknown };
+  } catch (err) {
+    const aliases = /alias/i.test((err as Error).message);
+    const message = aliases
+      ? `YAML aliases expand past the limit (maxAliasCount ${MAX_YAML_ALIAS_COUNT}); write the values out`
+      : `cannot read the document: ${(err as Error).message}`;
+    return { ok: false, errors: [{ message, position: fileName }] };
+  }
+}
+
 export function parseConfigFile(text: string, fileName = '<config>'): ParseResult<StackConfig> {
+  const tooLarge = oversize(text, MAX_CONFIG_BYTES, 'the document');
+  if (tooLarge !== undefined) return { ok: false, errors: [{ message: tooLarge, position: fileName }] };
   const { LineCounter: Lines, parseDocument } = yaml();
   const lines = new Lines();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
@@ -64,7 +83,9 @@ export function parseConfigFile(text: string, fileName = '<config>'): ParseResul
       })),
     };
   }
-  const raw: unknown = doc.toJS();
+  const data = toData(doc, fileName);
+  if (!data.ok) return data;
+  const raw = data.raw;
   let candidate = raw;
   const errors: ConfigError[] = [];
   if (looksLikeSeedConfig(raw)) {

@@ -2,6 +2,7 @@
 export type { ConfigError, ParseResult } from './result.js';
 export { parseLayerSpec } from './compact.js';
 export { parseConfigFile } from './file.js';
+export { MAX_CONFIG_BYTES, MAX_LAYERS, MAX_SPEC_BYTES, MAX_YAML_ALIAS_COUNT } from './limits.js';
 export { stackConfigSchema } from './schema/stack.js';
 export { listLayers } from './list-layers.js';
 export type { LayerInfo, LayerParam } from './list-layers.js';

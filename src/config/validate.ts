@@ -93,20 +93,23 @@ function accepted(e: ErrorObject): string[] | undefined {
   return ACCEPTED[e.keyword]?.(e, e.params as Record<string, unknown>);
 }
 
+/** Messages ajv words poorly, per keyword. */
+const MESSAGES: Readonly<Record<string, (e: ErrorObject, p: Record<string, unknown>) => string>> = {
+  additionalProperties: (_e, p) => `unknown property '${String(p.additionalProperty)}'`,
+  oneOf: () => 'must have exactly one of: fixed | min+max | median+p99',
+  pattern: (_e, p) => (String(p.pattern).includes('MiB') ? 'must be a size' : 'must be a duration'),
+  required: (_e, p) => `missing required property '${String(p.missingProperty)}'`,
+  maxItems: (e, p) =>
+    `has ${Array.isArray(e.data) ? e.data.length : '?'} entries; at most ${String(p.limit)} accepted`,
+};
+
 function toViolation(e: ErrorObject): Violation {
   const p = e.params as Record<string, unknown>;
-  let pointer = e.instancePath;
-  let message = e.message ?? e.keyword;
-  if (e.keyword === 'additionalProperties') {
-    pointer = `${pointer}/${String(p.additionalProperty)}`;
-    message = `unknown property '${String(p.additionalProperty)}'`;
-  } else if (e.keyword === 'oneOf') {
-    message = 'must have exactly one of: fixed | min+max | median+p99';
-  } else if (e.keyword === 'pattern') {
-    message = String(p.pattern).includes('MiB') ? 'must be a size' : 'must be a duration';
-  } else if (e.keyword === 'required') {
-    message = `missing required property '${String(p.missingProperty)}'`;
-  }
+  const pointer =
+    e.keyword === 'additionalProperties'
+      ? `${e.instancePath}/${String(p.additionalProperty)}`
+      : e.instancePath;
+  const message = MESSAGES[e.keyword]?.(e, p) ?? e.message ?? e.keyword;
   const acc = accepted(e);
   return acc === undefined ? { pointer, message } : { pointer, message, accepted: acc };
 }

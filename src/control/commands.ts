@@ -1,5 +1,5 @@
 import { parseConfigFile, parseLayerSpec } from '../config/index.js';
-import type { ConfigError } from '../config/index.js';
+import type { ConfigError, ParseResult, StackConfig } from '../config/index.js';
 import { loadLayerFactories } from '../runtime/stack-runtime.js';
 import type { ApplyResult, StackController } from '../layers/controller.js';
 
@@ -20,19 +20,32 @@ export interface ControlTarget {
   mountpoint: string;
   /** The FUSE engine's counters (open handles, requests the reader threads served). */
   engine?: () => unknown;
+  /** What this host refuses in a new configuration beyond the schema (files inside the mount). */
+  admit?: (config: StackConfig) => ConfigError[];
 }
 
-/** A valid new configuration may name layers whose modules are not loaded yet. */
-async function preload(r: ReturnType<typeof parseLayerSpec>): Promise<void> {
-  if (r.ok) await loadLayerFactories(r.value);
-}
+const REFUSED = 'invalid configuration: the current stack stays';
 
 function status(t: ControlTarget): unknown {
   return { mountpoint: t.mountpoint, ...t.controller.status(), ...(t.engine && { engine: t.engine() }) };
 }
 
-function applied(t: ControlTarget, r: ApplyResult): ControlResponse {
-  if (!r.ok) return { ok: false, error: 'invalid configuration: the current stack stays', errors: r.errors };
+/**
+ * Admit, then apply. A valid configuration may name layers whose modules are not loaded yet;
+ * an invalid one is left to `apply`, which reports every error.
+ */
+async function applyParsed(
+  t: ControlTarget,
+  parsed: ParseResult<StackConfig>,
+  apply: () => Promise<ApplyResult>,
+): Promise<ControlResponse> {
+  if (parsed.ok) {
+    const refused = t.admit?.(parsed.value) ?? [];
+    if (refused.length > 0) return { ok: false, error: REFUSED, errors: refused };
+    await loadLayerFactories(parsed.value);
+  }
+  const r = await apply();
+  if (!r.ok) return { ok: false, error: REFUSED, errors: r.errors };
   return { ok: true, result: status(t) };
 }
 
@@ -50,11 +63,9 @@ export async function execute(t: ControlTarget, req: ControlRequest): Promise<Co
     case 'status':
       return { ok: true, result: status(t) };
     case 'set-layers':
-      await preload(parseLayerSpec(req.spec));
-      return applied(t, await t.controller.setLayers(req.spec));
+      return applyParsed(t, parseLayerSpec(req.spec), () => t.controller.setLayers(req.spec));
     case 'set-config':
-      await preload(parseConfigFile(req.text));
-      return applied(t, await t.controller.setConfigFile(req.text));
+      return applyParsed(t, parseConfigFile(req.text), () => t.controller.setConfigFile(req.text));
     case 'kill':
       await t.controller.kill();
       return { ok: true, result: status(t) };

@@ -35,7 +35,12 @@ export async function startControlServer(o: { socketPath: string; target: Contro
     } catch {
       return { ok: false, error: 'request is not JSON' };
     }
-    const r = await execute(o.target, req);
+    // A command that throws fails that command; it must not become an unhandled rejection
+    // (which ends the whole mount: see cli/fatal-guard.ts).
+    const r = await execute(o.target, req).catch((err: unknown): ControlResponse => {
+      log.error({ err, command: req.command }, 'control command failed');
+      return { ok: false, error: `${String(req.command)} failed: ${(err as Error)?.message ?? String(err)}` };
+    });
     log.info({ command: req.command, ok: r.ok }, 'control command');
     return r;
   };

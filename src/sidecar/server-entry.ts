@@ -2,6 +2,7 @@
 // 3, 4, ...; serves them until the connection ends or the supervisor sends SIGTERM.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { installFatalGuard } from '../cli/fatal-guard.js';
 import { createLogger } from '../log/logger.js';
 import { startMetricsServer } from '../telemetry/metrics-server.js';
 import { createTelemetryRegistry, podIdentityFromEnv } from '../telemetry/registry.js';
@@ -79,6 +80,9 @@ async function main(): Promise<number> {
   await loadLayerFactories({ layers: [{ type: 'trace' }, { type: 'metrics' }, { type: 'record' }] });
   const standby = new Promise<'stop'>((resolve) => process.once('SIGTERM', () => resolve('stop')));
   if ((await Promise.race([waitForActivation(), standby])) === 'stop') return 0;
+  // Serving from here: an error nobody caught ends this process at once (exit() would wait for
+  // the reader threads for ever); the supervisor's standby takes the connections over.
+  installFatalGuard({ logger, teardown: [] });
   const server = createSidecarServer({
     volumes: handedVolumes(spec),
     engine: createFuseEngine({ registry }),

@@ -15,6 +15,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { findMount } from '../../src/cli/mountinfo.js';
+import { REPO } from '../helpers/mount.js';
 import { sh, shOk } from '../helpers/sh.js';
 import { NOBODY_ID, makeRig, publish, serverPid, startSidecar, teardown } from './csi-rig.js';
 import type { Rig } from './csi-rig.js';
@@ -136,6 +137,34 @@ while [ ! -e "$STOP" ] && [ -d "$(dirname "$STOP")" ]; do
 done
 echo "iterations=$i"
 `;
+
+describe('an error on the main thread of the sidecar server (real mount)', () => {
+  let rig: Rig | undefined;
+  afterEach(() => {
+    teardown(rig);
+    rig = undefined;
+  });
+
+  // The server used to stay alive after the error (exit() waits for its reader threads, parked
+  // in read(2)), keeping the queue: every caller hung. Now it ends and the standby takes over.
+  it.each(['throw', 'reject'])('%s: the server ends, its standby serves on', async (mode) => {
+    const r = (rig = makeRig());
+    await publish(r);
+    const preload = join(REPO, 'test/fixtures/preload/fatal-on-signal.mjs');
+    const sc = startSidecar(r, undefined, { NODE_OPTIONS: `--import ${preload}`, FSI_TEST_FATAL: mode });
+    await shOk(`cat "${r.target}/hello.txt"`, { timeoutMs: 20_000 }).catch((err: Error) => {
+      throw new Error(`${err.message}\n--- sidecar\n${sc.logs()}`);
+    });
+    const pid = await serverPid(r);
+    process.kill(pid, 'SIGPWR');
+    const next = await serverPid(r, pid).catch(() => undefined);
+    expect(next).toBeDefined();
+    await expect(shOk(`cat "${r.target}/hello.txt"`, { timeoutMs: 10_000 })).resolves.toBe(
+      'hello through the sidecar\n',
+    );
+    expect(r.sidecar!.logs()).toContain('fatal error on the main thread');
+  });
+});
 
 describe('crash custody under I/O (real mount)', () => {
   let rig: Rig | undefined;

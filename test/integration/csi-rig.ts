@@ -97,6 +97,7 @@ export function makeRig(): Rig {
 export function startSidecar(
   rig: Rig,
   as: { uid: number; gid: number } = { uid: NOBODY, gid: NOBODY },
+  env: NodeJS.ProcessEnv = {},
 ): NonNullable<Rig['sidecar']> {
   const child = spawn(process.execPath, [SIDECAR], {
     uid: as.uid,
@@ -113,6 +114,7 @@ export function startSidecar(
       FS_INTERPOSER_LOG_LEVEL: 'info',
       // sun_path holds 107 bytes: the rig's emptyDir path is too long for it (in a Pod: /run/...).
       FS_INTERPOSER_METRICS_LISTEN: `unix:${rig.metricsSocket}`,
+      ...env,
     },
   });
   let stderr = '';

@@ -56,7 +56,10 @@ describe('a live mount point is busy however it is spelled', () => {
     const socket = controlSocketPath(m.mountpoint);
     expect(existsSync(socket)).toBe(true);
     const { cwd, arg } = spell(m.mountpoint, link);
-    const second = await sh(`exec node "${CLI}" mount "${src}" "${arg}"`, { cwd, timeoutMs: 20_000 });
+    const second = await sh(`exec node "${CLI}" mount "${src}" "${arg}"`, {
+      cwd,
+      timeoutMs: 20_000,
+    });
     if (second.code === 124) forceUnmount(m.mountpoint);
     expect(second.code).toBe(2);
     expect(second.stderr).toContain(`mount point ${m.mountpoint} is busy`);

@@ -1,3 +1,4 @@
+import { MAX_LAYERS } from '../limits.js';
 import { API_VERSION, KIND } from '../types.js';
 import { size } from './common.js';
 import { LAYER_TYPES, layerSchemas } from './layers.js';
@@ -54,7 +55,8 @@ export const stackConfigSchema: object = {
     },
     layers: {
       type: 'array',
-      description: 'outermost first',
+      maxItems: MAX_LAYERS,
+      description: `outermost first; at most ${MAX_LAYERS}`,
       items: { $ref: '#/$defs/layer' },
     },
   },
