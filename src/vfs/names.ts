@@ -40,7 +40,14 @@ function validSequence(b: Uint8Array, i: number, end: number): number {
 
 /** The name for bytes `start..end` of `bytes`: valid UTF-8 as is, each other byte escaped. */
 export function decodeName(bytes: Uint8Array, start = 0, end = bytes.length): string {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start);
+  const whole = Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Most names are ASCII: one scan in JS is cheaper than asking whether they are valid UTF-8.
+  let k = start;
+  while (k < end && whole[k]! < 0x80) k++;
+  if (k === end) return whole.toString('latin1', start, end);
+  const buf = whole.subarray(start, end);
   if (isUtf8(buf)) return buf.toString('utf8');
   let out = '';
   let run = 0; // start of the pending run of valid bytes

@@ -116,6 +116,8 @@ describe('decodeName / encodeName (surrogate escape, ADR 0075)', () => {
     const frame = bytes(0xff, 0x62, 0xfe, 0x00, 0xfd);
     expect(decodeName(frame, 1, 3)).toBe(`b${esc(0xfe)}`);
     expect(decodeName(new Uint8Array(frame), 4, 5)).toBe(esc(0xfd));
+    expect(decodeName(frame, 1, 2)).toBe('b');
+    expect(decodeName(new Uint8Array(Buffer.from('xé/ok')), 3, 6)).toBe('/ok');
   });
 
   it('counts 255-byte names in bytes, escaped or not', () => {
