@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { lookupUser, shAs } from '../helpers/apps-user.js';
 import { startMount, tempDir } from '../helpers/mount.js';
 import type { MountHandle } from '../helpers/mount.js';
@@ -142,7 +142,8 @@ describe("the mount root's ACL, which the kernel cannot cache itself", () => {
 
   afterAll(async () => {
     await rootMount?.stop();
-    rmSync(root, { recursive: true, force: true });
+    for (const dir of [root, dirname(record), rootMount?.mountpoint])
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
   const rootAclReads = (): number =>
