@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { FUSE_OPTIONS } from './mount-args.js';
+import type { CommandSpec, OptionSpec } from './command-table.js';
+import { COMMANDS, EXIT_CODES } from './command-table.js';
+import { FUSE_OPTIONS } from './fuse-options.js';
 
 function packageVersion(): string {
   for (const rel of ['../../package.json', '../../../package.json']) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === 'fs-interposer' && pkg.version) return pkg.version;
     } catch {
       // try the next layout (source tree or dist/)
@@ -15,33 +20,79 @@ function packageVersion(): string {
 
 export const VERSION = `fs-interposer ${packageVersion()} (node ${process.version})`;
 
-export const HELP = `Usage: fs-interposer <command> [options]
+const column = (left: string, right: string, width: number): string =>
+  left.length < width
+    ? `  ${left.padEnd(width)}${right}`
+    : `  ${left}\n  ${' '.repeat(width)}${right}`;
+
+function optionLine(o: OptionSpec): string {
+  const name = o.name.length === 1 ? `-${o.name}` : `--${o.name}`;
+  const short = o.short !== undefined && o.short !== o.name ? `-${o.short}, ` : '    ';
+  const left = `${o.short === o.name ? '' : short}${name}${o.value === undefined ? '' : ` ${o.value}`}`;
+  const env = o.env === undefined ? '' : `\n${' '.repeat(26)}(env ${o.env})`;
+  return `${column(left, o.description, 24)}${env}`;
+}
+
+/** Words joined into lines of at most `width` columns, each after `indent`. */
+function wrap(words: readonly string[], indent: string, width = 100): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const w of words) {
+    if (line !== '' && indent.length + line.length + 1 + w.length > width) {
+      lines.push(line);
+      line = w;
+    } else line = line === '' ? w : `${line} ${w}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines.map((l) => `${indent}${l}`).join('\n');
+}
+
+const commandWord = (c: CommandSpec): string => [c.name, ...(c.aliases ?? [])].join(', ');
+
+/** `fs-interposer --help`: every command, one line each. */
+export function renderHelp(): string {
+  const lines = COMMANDS.map((c) => column(c.name, c.summary, 12));
+  return `Usage: fs-interposer <command> [options]
 
 Commands:
-  mount [options] SOURCE MOUNTPOINT   serve SOURCE at MOUNTPOINT through a stack of layers
-                                      (foreground; Ctrl-C or SIGTERM unmounts)
-  ctl MOUNTPOINT COMMAND              control a running mount: status | set-layers SPEC |
-                                      set-config FILE | kill | powerloss drop|tear|report
-  layers [--json]                     the layers and their parameters
-  report RUN.jsonl -o REPORT.html     an HTML analysis of a run recorded with --record
-  webhook | csi | sidecar              the in-cluster roles (configured from the environment,
-                                      see docs/install.md)
-  help, --help                        this text
-  version, --version                  the version
+${lines.join('\n')}
 
-mount options:
-  -l, --layers SPEC       layers, outermost first, e.g. 'trace,throttle=5MB,latency=10ms,fault=EIO@1%'
-  -c, --config FILE       layer configuration file (YAML or JSON, apiVersion fs-interposer/v1)
-  -o OPT[,OPT...]         FUSE options: ${FUSE_OPTIONS.join(', ')}
-      --metrics-port N    serve Prometheus metrics on http://0.0.0.0:N/metrics
-      --metrics-socket P  serve Prometheus metrics on the unix socket P
-      --record FILE       record every operation to FILE (JSON lines)
-      --log-level LEVEL   trace, debug, info (default), warn, error, fatal, silent
-                          (else FS_INTERPOSER_LOG_LEVEL)
-      --log-format FORMAT auto (default: text on a terminal, JSON lines otherwise), json, text
-                          (else FS_INTERPOSER_LOG_FORMAT)
+Run \`fs-interposer <command> --help\` for the options of a command.
 
-SOURCE is a directory, or memory: (an in-memory filesystem) or null: (writes vanish, reads
-return zeros). As root the mount uses mount(2) with allow_other; as a normal user it goes
-through fusermount3. The kernel always checks permissions (default_permissions).
+${EXIT_CODES}
 `;
+}
+
+/** `fs-interposer COMMAND --help`: usage, options, verbs, details and exit codes. */
+export function renderCommandHelp(c: CommandSpec): string {
+  const parts = [
+    `Usage: fs-interposer ${c.name} ${c.usage}`.trimEnd(),
+    '',
+    `${commandWord(c)}: ${c.summary}`,
+  ];
+  if (c.verbs !== undefined) {
+    parts.push('', 'Commands:');
+    for (const v of c.verbs) {
+      const names = [v.name, ...(v.aliases ?? [])].join(', ');
+      parts.push(column(`${names}${v.args === undefined ? '' : ` ${v.args}`}`, v.summary, 26));
+    }
+  }
+  parts.push(
+    '',
+    'Options:',
+    ...c.options.map(optionLine),
+    optionLine({ name: 'help', short: 'h', description: 'this text' }),
+  );
+  if (c.name === 'mount')
+    parts.push(
+      '',
+      'FUSE options (-o):',
+      wrap(
+        FUSE_OPTIONS.map((o, i) => (i < FUSE_OPTIONS.length - 1 ? `${o},` : o)),
+        '  ',
+      ),
+    );
+  if (c.details !== undefined) parts.push('', c.details);
+  parts.push('', EXIT_CODES);
+  return `${parts.join('\n')}\n`;
+}

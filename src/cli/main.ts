@@ -1,48 +1,93 @@
 #!/usr/bin/env node
 import { exitProcess } from './exit.js';
 import { createLogger } from '../log/logger.js';
-import { HELP, VERSION } from './help.js';
+import type { CommandSpec } from './command-table.js';
+import { COMMANDS, findCommand } from './command-table.js';
+import { VERSION, renderCommandHelp, renderHelp } from './help.js';
+import { parseCommand, wantsHelp } from './parse-command.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './usage-error.js';
 
 /**
  * Entry point: only composes. Each subcommand is loaded when it is asked for, so a local mount
  * does not carry the webhook, CSI and sidecar code (tens of MiB of resident memory).
  */
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case undefined:
-    case '-h':
-    case '--help':
-    case 'help':
-      process.stdout.write(HELP);
-      return command === undefined ? 2 : 0;
-    case '-V':
-    case '--version':
-    case 'version':
-      process.stdout.write(`${VERSION}\n`);
-      return 0;
+async function run(spec: CommandSpec, argv: string[]): Promise<number> {
+  switch (spec.name) {
     case 'mount':
-      return (await import('./run-mount.js')).runMountCommand(rest, { createLogger });
+      return (await import('./run-mount.js')).runMountCommand(argv, { createLogger });
     case 'ctl':
-      return (await import('./ctl-command.js')).runCtlCommand(rest);
+      return (await import('./ctl-command.js')).runCtlCommand(argv);
     case 'layers':
-      return (await import('./layers-command.js')).runLayersCommand(rest);
+      return (await import('./layers-command.js')).runLayersCommand(parseCommand(spec, argv));
     case 'report':
-      return (await import('./report-command.js')).runReportCommand(rest);
+      return (await import('./report-command.js')).runReportCommand(parseCommand(spec, argv));
     case 'webhook':
     case 'csi':
     case 'sidecar':
-      return (await import('./roles.js')).runRole(command);
+      noArguments(spec, argv);
+      return (await import('./roles.js')).runRole(spec.name);
+    case 'help':
+      return help(argv[0]);
     default:
-      process.stderr.write(`fs-interposer: unknown command ${JSON.stringify(command)}\n\n${HELP}`);
-      return 2;
+      noArguments(spec, argv);
+      process.stdout.write(`${VERSION}\n`);
+      return EXIT_OK;
   }
+}
+
+function noArguments(spec: CommandSpec, argv: string[]): void {
+  const p = parseCommand(spec, argv);
+  if (p.positionals.length > 0) throw new UsageError(`${spec.name} takes no arguments`, spec.name);
+}
+
+function help(command: string | undefined): number {
+  if (command === undefined) {
+    process.stdout.write(renderHelp());
+    return EXIT_OK;
+  }
+  const spec = findCommand(command);
+  if (spec === undefined) throw unknownCommand(command);
+  process.stdout.write(renderCommandHelp(spec));
+  return EXIT_OK;
+}
+
+const unknownCommand = (command: string): UsageError =>
+  new UsageError(
+    `unknown command ${JSON.stringify(command)}; accepted: ${COMMANDS.map((c) => c.name).join(', ')}`,
+  );
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined) {
+    process.stderr.write(renderHelp());
+    return EXIT_USAGE;
+  }
+  if (command === '-h' || command === '--help') return help(undefined);
+  if (command === '-V' || command === '--version') return run(findCommand('version')!, []);
+  const spec = findCommand(command);
+  if (spec === undefined) throw unknownCommand(command);
+  // Per-command help before the command parses anything (mount and ctl included).
+  if (spec.name !== 'help' && wantsHelp(rest)) {
+    process.stdout.write(renderCommandHelp(spec));
+    return EXIT_OK;
+  }
+  return run(spec, rest);
+}
+
+function fail(err: unknown): number {
+  const e = err as Error & { code?: string; command?: string };
+  if (e instanceof UsageError || e?.code === 'ELOGOPTION') {
+    const hint =
+      e.command === undefined ? 'fs-interposer --help' : `fs-interposer ${e.command} --help`;
+    process.stderr.write(`fs-interposer: ${e.message}\n(see \`${hint}\`)\n`);
+    return EXIT_USAGE;
+  }
+  // Not a usage problem we foresaw: the stack is what a bug report needs.
+  process.stderr.write(`fs-interposer: ${e?.stack ?? String(err)}\n`);
+  return EXIT_FAILURE;
 }
 
 main(process.argv.slice(2)).then(
   (code) => exitProcess(code),
-  (err: unknown) => {
-    process.stderr.write(`fs-interposer: ${(err as Error)?.stack ?? String(err)}\n`);
-    process.exit(1);
-  },
+  (err: unknown) => exitProcess(fail(err)),
 );

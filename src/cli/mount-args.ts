@@ -1,7 +1,9 @@
-import { parseArgs } from 'node:util';
 import { META_IO } from '../sys/fs-type.js';
 import type { MetaIo } from '../sys/fs-type.js';
 import { resolveLogFormat, resolveLogLevel } from '../log/log-options.js';
+import { findCommand } from './command-table.js';
+import { FUSE_OPTIONS } from './fuse-options.js';
+import { parseCommand } from './parse-command.js';
 import { canonicalMountpoint } from './mountinfo.js';
 
 export interface MountArgs {
@@ -39,20 +41,20 @@ export interface MountArgs {
 /** Entry and attribute timeout under `-o exclusive` (passthrough_hp's default, one day). */
 export const EXCLUSIVE_TIMEOUT_S = 86400;
 
-export const FUSE_OPTIONS = [
-  'ro',
-  'rw',
-  'allow_other',
-  'default_permissions',
-  'writeback_cache',
-  'passthrough',
-  'entry_timeout=SECONDS',
-  'attr_timeout=SECONDS',
-  'exclusive',
-  'readers=N',
-  'no_reader_io',
-  'meta_io=auto|inline|pool',
-] as const;
+
+const MOUNT = findCommand('mount')!;
+
+/** The flags as parsed (command-table.ts MOUNT_OPTIONS). */
+interface MountValues {
+  layers?: string;
+  config?: string;
+  o?: string[];
+  'metrics-port'?: string;
+  'metrics-socket'?: string;
+  record?: string;
+  'log-level'?: string;
+  'log-format'?: string;
+}
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -106,24 +108,12 @@ export function parseMountArgs(argv: string[], env: Env = process.env): Result {
   const errors: string[] = [];
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        layers: { type: 'string', short: 'l', default: '' },
-        config: { type: 'string', short: 'c' },
-        o: { type: 'string', short: 'o', multiple: true, default: [] },
-        'metrics-port': { type: 'string' },
-        'metrics-socket': { type: 'string' },
-        record: { type: 'string' },
-        'log-level': { type: 'string' },
-        'log-format': { type: 'string' },
-      },
-    });
+    parsed = parseCommand(MOUNT, argv);
   } catch (err) {
     return { ok: false, errors: [(err as Error).message] };
   }
-  const { values: v, positionals } = parsed;
+  const { positionals } = parsed;
+  const v = parsed.values as MountValues;
   if (positionals.length !== 2) errors.push(`expected SOURCE and MOUNTPOINT, got ${positionals.length} argument(s)`);
   const a: MountArgs = {
     source: positionals[0] ?? '',

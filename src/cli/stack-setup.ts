@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseConfigFile, parseLayerSpec } from '../config/index.js';
 import type { ConfigError, LayerConfig, StackConfig } from '../config/index.js';
+import { fileProblem } from './file-errors.js';
 import type { MountArgs } from './mount-args.js';
 
 export function describeConfigError(e: ConfigError): string {
@@ -20,7 +21,7 @@ export async function loadStackConfig(a: MountArgs): Promise<Loaded> {
     try {
       text = await readFile(a.configFile, 'utf8');
     } catch (err) {
-      return { ok: false, errors: [`--config ${a.configFile}: ${(err as NodeJS.ErrnoException).code ?? err}`] };
+      return { ok: false, errors: [`--config ${a.configFile}: ${fileProblem(err as NodeJS.ErrnoException)}`] };
     }
     const r = parseConfigFile(text, a.configFile);
     loaded = r.ok ? r : { ok: false, errors: r.errors.map((e) => `--config ${a.configFile}: ${describeConfigError(e)}`) };

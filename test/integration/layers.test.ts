@@ -112,8 +112,8 @@ PY`,
   it('rejects an invalid live configuration and keeps the old stack', async () => {
     const { m } = await mountWith(['--layers', 'latency=1ms']);
     const r = await sh(`node "${CLI}" ctl "${m.mountpoint}" set-layers 'latency=fast'`);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/invalid configuration/);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/invalid configuration/);
     const status = JSON.parse(await ctl(m, 'status')) as { layers: string[] };
     expect(status.layers).toEqual(['latency']);
   });
