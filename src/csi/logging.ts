@@ -1,3 +1,4 @@
+import { status } from '@grpc/grpc-js';
 import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { toGrpcError } from './csi-error.js';
@@ -33,6 +34,8 @@ export function grpcHandlers(
   service: string,
   handlers: Handlers,
   logger: Logger,
+  /** Told every call's outcome (the driver's request counter). */
+  onResult?: (service: string, method: string, code: status) => void,
 ): UntypedServiceImplementation {
   const log = logger.child({ component: 'csi', service });
   const out: UntypedServiceImplementation = {};
@@ -47,15 +50,17 @@ export function grpcHandlers(
       handler(call.request).then(
         (response) => {
           log.debug({ method, request, ms: ms() }, 'rpc ok');
+          onResult?.(service, method, status.OK);
           callback(null, response);
         },
         (err: unknown) => {
-          const status = toGrpcError(err);
+          const failure = toGrpcError(err);
           log.warn(
-            { method, request, code: status.code, details: status.details, ms: ms() },
+            { method, request, code: failure.code, details: failure.details, ms: ms() },
             'rpc failed',
           );
-          callback(status, null);
+          onResult?.(service, method, failure.code);
+          callback(failure, null);
         },
       );
     };

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
+import { createHandoffServer } from '../handoff/server.js';
 import { HANDOFF_VOLUME_NAME } from './constants.js';
+import { createCsiMetrics } from './csi-metrics.js';
 import { parseDriverEnv } from './driver-env.js';
 import { createFuseMounter } from './fuse-mounter.js';
 import { startHealthServer } from './health.js';
@@ -43,7 +45,9 @@ export async function runCsiDriver(o: {
     openPodDir,
     queues: env.queues,
     initDefaults: env.init,
+    serveHandoff: (opts) => createHandoffServer({ ...opts, onError: () => metrics.handoffError() }),
   });
+  const metrics = createCsiMetrics({ version: env.version, liveVolumes: () => publisher.live.size });
   let ready = false;
   const driver = createCsiDriver({
     name: env.driverName,
@@ -56,16 +60,20 @@ export async function runCsiDriver(o: {
     locks: createTargetLocks(),
     logger,
     ready: () => ready,
+    onResult: metrics.rpc,
   });
-  const health = env.healthPort ? await startHealthServer(env.healthPort, () => ready) : undefined;
+  const health = env.healthPort
+    ? await startHealthServer(env.healthPort, () => ready, metrics.registry)
+    : undefined;
   await driver.start();
-  await recoverCustody({
+  const recovered = await recoverCustody({
     state,
     publisher,
     mounter,
     openPodDir: (uid) => openPodDir(uid, HANDOFF_VOLUME_NAME),
     logger,
   });
+  metrics.custody(recovered);
   ready = true;
   await o.stop;
   await driver.stop();

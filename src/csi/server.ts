@@ -1,4 +1,5 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { CSI_SPEC_VERSION } from './constants.js';
 import { createControllerService } from './controller-service.js';
@@ -25,6 +26,8 @@ export interface CsiDriverOptions {
   locks: TargetLocks;
   logger: Logger;
   ready?: () => boolean;
+  /** Counts every RPC by method and code (csi-metrics.ts). */
+  onResult?: (service: string, method: string, code: status) => void;
 }
 
 export interface CsiDriver {
@@ -54,11 +57,12 @@ export function createCsiDriver(o: CsiDriverOptions): CsiDriver {
       'Identity',
       createIdentityService({ name: o.name, version: o.version, ready: o.ready ?? (() => true) }),
       o.logger,
+      o.onResult,
     ),
   );
   csi.addService(
     defs.Controller.service,
-    grpcHandlers('Controller', createControllerService(), o.logger),
+    grpcHandlers('Controller', createControllerService(), o.logger, o.onResult),
   );
   csi.addService(
     defs.Node.service,
@@ -71,6 +75,7 @@ export function createCsiDriver(o: CsiDriverOptions): CsiDriver {
         locks: o.locks,
       }),
       o.logger,
+      o.onResult,
     ),
   );
   let reg: Server | undefined;

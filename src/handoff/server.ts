@@ -25,6 +25,8 @@ export interface HandoffServerOptions {
   owner?: { uid: number; gid: number };
   /** How often pending connections are accepted. */
   pollMs?: number;
+  /** Told of every handoff that failed (besides the log line): the driver counts them. */
+  onError?: (err: unknown) => void;
 }
 
 export interface HandoffServer {
@@ -63,6 +65,7 @@ export function createHandoffServer(o: HandoffServerOptions): HandoffServer {
       log.info({ peer, fds: offer.fds.length, volumeId: offer.message.volumeId }, 'fds handed off');
     } catch (err) {
       log.error({ err }, 'handoff to a peer failed');
+      o.onError?.(err);
     } finally {
       closeFd(conn);
     }

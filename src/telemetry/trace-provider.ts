@@ -3,6 +3,7 @@ import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Logger } from 'pino';
+import { exportTarget, reportingExporter } from './export-reporter.js';
 import { createResource } from './resource.js';
 import type { ResourceOptions } from './resource.js';
 
@@ -51,11 +52,21 @@ function envInt(env: Env, name: string): number | undefined {
  */
 function createExporter(options: TraceProviderOptions, env: Env): SpanExporter | undefined {
   if (options.exporter !== undefined) return options.exporter;
-  if (env.OTEL_TRACES_EXPORTER?.trim() === 'none') return undefined;
+  const log = options.logger?.child({ component: 'trace-provider' });
+  if (env.OTEL_TRACES_EXPORTER?.trim() === 'none') {
+    log?.info('spans are not exported (OTEL_TRACES_EXPORTER=none; in a cluster: the chart value tracing.otlpEndpoint is empty)');
+    return undefined;
+  }
   const protocol = resolveProtocol(env, options.protocol);
   const url = options.endpoint;
-  if (protocol === 'grpc') return new OtlpGrpcExporter(url === undefined ? {} : { url });
-  return new OtlpProtoExporter(url === undefined ? {} : { url });
+  const exporter =
+    protocol === 'grpc'
+      ? new OtlpGrpcExporter(url === undefined ? {} : { url })
+      : new OtlpProtoExporter(url === undefined ? {} : { url });
+  if (log === undefined) return exporter;
+  const target = exportTarget(env, protocol, url);
+  log.info({ target, protocol }, `spans are exported to ${target} (${protocol})`);
+  return reportingExporter(exporter, { logger: log, target });
 }
 
 /** The OTEL_BSP_* batching settings, which sdk-trace no longer reads by itself. */
@@ -79,9 +90,6 @@ function batchProcessor(exporter: SpanExporter, env: Env): SpanProcessor {
 export function createTraceProvider(options: TraceProviderOptions = {}): TracerProvider {
   const env = options.env ?? {};
   const exporter = createExporter(options, env);
-  options.logger
-    ?.child({ component: 'trace-provider' })
-    .debug({ exporter: exporter?.constructor.name ?? 'none' }, 'trace export configured');
   return new TracerProvider({
     resource: createResource(options),
     spanProcessors: exporter === undefined ? [] : [batchProcessor(exporter, env)],

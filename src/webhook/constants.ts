@@ -37,6 +37,13 @@ export const Annotations = {
   skipped: 'fs-interposer/skipped',
 } as const;
 
+/**
+ * Pod label the webhook sets on every injected Pod: the chart's PodMonitor and the dashboard
+ * select on it (a label, because selectors cannot match annotations).
+ */
+export const INJECTED_LABEL = 'fs-interposer.dev/injected';
+export const INJECTED_LABEL_VALUE = 'true';
+
 /** Namespace label that opts a namespace in (matched by the webhook configuration's selector). */
 export const INJECTION_LABEL = 'fs-interposer/injection';
 export const INJECTION_LABEL_VALUE = 'enabled';
@@ -58,6 +65,8 @@ export const SIDECAR_CONTAINER_NAME = 'fs-interposer';
 /** emptyDir shared by the driver (fd handoff socket) and the sidecar. */
 export const HANDOFF_VOLUME_NAME = 'fs-interposer-handoff';
 export const HANDOFF_MOUNT_PATH = '/run/fs-interposer';
+/** Where the sidecar's record layers write (its only writable space is the handoff emptyDir). */
+export const RECORD_DIR = `${HANDOFF_MOUNT_PATH}/record`;
 /** Downward API volume with the Pod's annotations, for live reconfiguration. */
 export const PODINFO_VOLUME_NAME = 'fs-interposer-podinfo';
 export const PODINFO_MOUNT_PATH = '/etc/fs-interposer/podinfo';

@@ -7,6 +7,8 @@ import { CSI_DRIVER_NAME, SIDECAR_METRICS_PORT } from './constants.js';
 import { isQuantity } from '../config/quantity.js';
 import { DEFAULT_SIDECAR_RESOURCES } from './resources.js';
 import type { ResourceValues } from './resources.js';
+import { DEFAULT_TRACING, OTLP_PROTOCOLS } from './sidecar-telemetry-env.js';
+import type { OtlpProtocol, SidecarTracing } from './sidecar-telemetry-env.js';
 import type { TlsConfig, WebhookConfig } from './start-webhook.js';
 
 type Env = Record<string, string | undefined>;
@@ -92,6 +94,23 @@ function sidecarModeFromEnv(env: Env, errors: string[]): SidecarModeChoice {
   return 'auto';
 }
 
+/** The chart's `tracing` values, passed on to every sidecar (sidecar-telemetry-env.ts). */
+function tracingFromEnv(env: Env, errors: string[]): SidecarTracing {
+  const endpoint = (env[`${P}SIDECAR_OTLP_ENDPOINT`] ?? '').trim();
+  const protocol = env[`${P}SIDECAR_OTLP_PROTOCOL`] || DEFAULT_TRACING.protocol;
+  if (!(OTLP_PROTOCOLS as string[]).includes(protocol)) {
+    errors.push(`${P}SIDECAR_OTLP_PROTOCOL: "${protocol}" is not accepted (accepted: ${OTLP_PROTOCOLS.join(', ')})`);
+  }
+  if (endpoint !== '' && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
+    errors.push(`${P}SIDECAR_OTLP_ENDPOINT: "${endpoint}" is not accepted (accepted: an http:// or https:// URL, e.g. http://otel-collector.observability:4318)`);
+  }
+  return {
+    ...(endpoint !== '' ? { endpoint } : {}),
+    protocol: protocol as OtlpProtocol,
+    serviceName: env[`${P}SIDECAR_SERVICE_NAME`] || DEFAULT_TRACING.serviceName,
+  };
+}
+
 function required(env: Env, key: string, why: string, errors: string[]): string {
   const v = env[`${P}${key}`] ?? '';
   if (v === '') errors.push(`${P}${key}: required (${why})`);
@@ -112,6 +131,7 @@ export function webhookConfigFromEnv(env: Env): { ok: true; value: WebhookConfig
     defaultResources: resourcesFromEnv(env, errors),
     csiDriver: env[`${P}CSI_DRIVER`] ?? CSI_DRIVER_NAME,
     metricsPort: port(env, 'SIDECAR_METRICS_PORT', SIDECAR_METRICS_PORT, errors),
+    tracing: tracingFromEnv(env, errors),
   };
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value };
 }

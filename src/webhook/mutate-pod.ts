@@ -5,7 +5,9 @@
  */
 import { readPodSettings } from './annotations.js';
 import type { PodSettings, SidecarModeChoice } from './annotations.js';
-import { Annotations, CSI_DRIVER_NAME, HANDOFF_VOLUME_NAME, SAFE_TO_EVICT_LOCAL_VOLUMES } from './constants.js';
+import {
+  Annotations, CSI_DRIVER_NAME, HANDOFF_VOLUME_NAME, INJECTED_LABEL, INJECTED_LABEL_VALUE, SAFE_TO_EVICT_LOCAL_VOLUMES,
+} from './constants.js';
 import { sidecarIdentity } from './identity.js';
 import { isInjected, isWindows, mergeList, metricsPort } from './pod-facts.js';
 import type { Container, LayerSpecParser, Pod } from './pod-types.js';
@@ -13,6 +15,7 @@ import { resolveResources } from './resources.js';
 import type { ResourceValues } from './resources.js';
 import { csiVolume, rewriteMounts, sidecarVolumes } from './rewrite-volumes.js';
 import { buildSidecar } from './sidecar-container.js';
+import type { SidecarTracing } from './sidecar-telemetry-env.js';
 import { selectVolumes } from './volumes.js';
 import type { SelectedVolume } from './volumes.js';
 
@@ -31,6 +34,8 @@ export interface MutateOptions {
   sidecarPullPolicy?: string;
   /** Preferred sidecar metrics port (default SIDECAR_METRICS_PORT). */
   metricsPort?: number;
+  /** Where sidecars send spans (the chart's `tracing` values). */
+  tracing?: SidecarTracing;
 }
 
 export type DenialReason = 'invalid-annotation' | 'identity' | 'resources';
@@ -108,6 +113,7 @@ function sidecarFor(pod: Pod, p: Plan, options: MutateOptions): Container | Muta
     metricsPort: metricsPort(pod, options.metricsPort),
     config: p.settings.config,
     graceSeconds: graceSeconds(pod),
+    ...(options.tracing !== undefined ? { tracing: options.tracing } : {}),
   });
 }
 
@@ -156,7 +162,11 @@ function assemble(pod: Pod, a: Assembly): Pod {
     ...sidecarVolumes(a.settings.config),
   ];
   out.spec = spec;
-  out.metadata = { ...out.metadata, annotations: annotate(out.metadata?.annotations, a, firstApp) };
+  out.metadata = {
+    ...out.metadata,
+    labels: { ...out.metadata?.labels, [INJECTED_LABEL]: INJECTED_LABEL_VALUE },
+    annotations: annotate(out.metadata?.annotations, a, firstApp),
+  };
   return out;
 }
 

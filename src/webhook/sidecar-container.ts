@@ -8,6 +8,8 @@ import {
   PODINFO_MOUNT_PATH, PODINFO_VOLUME_NAME, SIDECAR_CONTAINER_NAME, SIDECAR_METRICS_PORT_NAME, SOURCE_MOUNT_ROOT,
 } from './constants.js';
 import type { Container, ResourceRequirements, SecurityContext } from './pod-types.js';
+import { DEFAULT_TRACING, IDENTITY_ENV, telemetryEnv } from './sidecar-telemetry-env.js';
+import type { SidecarTracing } from './sidecar-telemetry-env.js';
 import type { SelectedVolume } from './volumes.js';
 
 export interface SidecarSpec {
@@ -23,6 +25,8 @@ export interface SidecarSpec {
   config?: string;
   /** How long the sidecar keeps serving after SIGTERM (the Pod's grace period, less a margin). */
   graceSeconds: number;
+  /** Where the sidecar's spans go (the chart's `tracing` values). */
+  tracing?: SidecarTracing;
 }
 
 function fieldEnv(name: string, fieldPath: string) {
@@ -39,9 +43,10 @@ export function buildSidecar(spec: SidecarSpec): Container {
     imagePullPolicy: spec.pullPolicy ?? 'IfNotPresent',
     args: ['sidecar'],
     env: [
-      fieldEnv('POD_NAME', 'metadata.name'),
-      fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
-      fieldEnv('POD_UID', 'metadata.uid'),
+      fieldEnv(IDENTITY_ENV.pod, 'metadata.name'),
+      fieldEnv(IDENTITY_ENV.namespace, 'metadata.namespace'),
+      fieldEnv(IDENTITY_ENV.uid, 'metadata.uid'),
+      fieldEnv(IDENTITY_ENV.node, 'spec.nodeName'),
       { name: 'FS_INTERPOSER_VOLUMES', value: spec.volumes.map((v) => v.name).join(',') },
       { name: 'FS_INTERPOSER_HANDOFF_DIR', value: HANDOFF_MOUNT_PATH },
       { name: 'FS_INTERPOSER_PODINFO_DIR', value: PODINFO_MOUNT_PATH },
@@ -52,6 +57,7 @@ export function buildSidecar(spec: SidecarSpec): Container {
       ...(spec.config !== undefined
         ? [{ name: 'FS_INTERPOSER_CONFIG_FILE', value: `${CONFIG_MOUNT_PATH}/${CONFIG_FILE_KEY}` }]
         : []),
+      ...telemetryEnv(spec.tracing ?? DEFAULT_TRACING),
     ],
     resources: spec.resources,
     securityContext: spec.securityContext,

@@ -15,6 +15,7 @@ import type { LayerSpecParser } from './pod-types.js';
 import type { ResourceValues } from './resources.js';
 import { createReviewProcessor } from './review-processor.js';
 import { createWebhookServer } from './server.js';
+import type { SidecarTracing } from './sidecar-telemetry-env.js';
 import type { CertPair } from './tls/certificates.js';
 import { watchCertFiles } from './tls/cert-files.js';
 import type { RotationPolicy } from './tls/rotation-plan.js';
@@ -44,6 +45,7 @@ export interface WebhookConfig {
   defaultResources: ResourceValues;
   csiDriver?: string;
   metricsPort?: number;
+  tracing?: SidecarTracing;
 }
 
 export interface WebhookDeps {
@@ -110,6 +112,7 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps): Pr
       sidecarPullPolicy: config.sidecarPullPolicy,
       csiDriver: config.csiDriver,
       metricsPort: config.metricsPort,
+      tracing: config.tracing,
     },
     cluster: createClusterFacts({ api: deps.api, logger, now: deps.now }),
     metrics,

@@ -260,6 +260,7 @@ describe('mutatePod on AdmissionReview fixtures', () => {
     expect(pod.spec!.initContainers).toEqual(before.spec!.initContainers); // fallback: raw PVC
     expect(pod.metadata!.managedFields).toEqual(before.metadata!.managedFields);
     expect(diffPods(before, pod).map((o) => `${o.op} ${o.path}`)).toEqual([
+      'add /metadata/labels/fs-interposer.dev~1injected',
       'add /metadata/annotations/fs-interposer~1injected',
       'add /metadata/annotations/cluster-autoscaler.kubernetes.io~1safe-to-evict-local-volumes',
       'add /metadata/annotations/kubectl.kubernetes.io~1default-container',
