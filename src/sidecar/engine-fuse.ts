@@ -1,14 +1,15 @@
 import { mkdirSync, writeSync } from 'node:fs';
 import type { Registry } from 'prom-client';
-import { createPassthroughBackend } from '../backends/passthrough/backend.js';
 import type { NegotiatedInit } from '../fuse/init.js';
 import { hasFlag } from '../fuse/init.js';
 import { InitFlag, NotifyCode } from '../fuse/protocol/constants.js';
 import { encodeNotifyHeader } from '../fuse/protocol/encode.js';
 import { createSession } from '../fuse/session.js';
-import { createStackRuntime, loadLayerFactories } from '../runtime/stack-runtime.js';
+import { createStackRuntime } from '../runtime/stack-runtime.js';
 import type { ServeSpec, ServedVolume, VolumeEngine } from './engine.js';
 import { adoptMetaIo } from '../sys/fs-type.js';
+import { createVolumeBackend } from './volume-backends.js';
+import { createVolumeLayers } from './volume-layers.js';
 
 /**
  * Requests the dead predecessor had read but not answered sit on the connection's processing
@@ -24,34 +25,39 @@ function requestResend(fd: number, init: NegotiatedInit): boolean {
 }
 
 /**
- * The real engine: passthrough backend over the PV, the configured layers (the same stack runtime
- * as local mode), the FUSE session on the handed-off fds. Crash custody: the session keeps its
- * node-ID journal and O_APPEND intent log in `stateDir`, so a successor resolves every node ID
- * the kernel still holds, and RESEND brings back the requests the predecessor had taken.
+ * The real engine: the volume's backend (passthrough over the PV, or memory/null), the
+ * configured layers (the same stack runtime as local mode), the FUSE session on the handed-off
+ * fds. A stack that cannot be built is not replaced by a smaller one: the volume answers EIO
+ * until a reconfigure builds it (volume-layers.ts). Crash custody: the session keeps its node-ID
+ * journal and O_APPEND intent log in `stateDir`, so a successor resolves every node ID the
+ * kernel still holds, and RESEND brings back the requests the predecessor had taken.
  */
-export function createFuseEngine(o: { registry: Registry }): VolumeEngine {
+export function createFuseEngine(o: { registry: Registry; sizelessMemoryVolumes?: number }): VolumeEngine {
   return (spec: ServeSpec): ServedVolume => {
     const init = spec.init as unknown as NegotiatedInit;
+    const chosen = spec.backend ?? { kind: 'passthrough' };
     // Inline metadata calls only while every volume of this process is on a local filesystem.
-    adoptMetaIo('auto', spec.sourceDir, spec.logger);
-    const backend = createPassthroughBackend({ root: spec.sourceDir, logger: spec.logger });
-    const runtime = createStackRuntime({
-      config: spec.config,
-      backend,
+    if (chosen.kind === 'passthrough') adoptMetaIo('auto', spec.sourceDir, spec.logger);
+    const backend = createVolumeBackend(chosen, {
+      sourceDir: spec.sourceDir,
       logger: spec.logger,
-      volume: spec.volume,
-      registry: o.registry,
+      sizelessMemoryVolumes: o.sizelessMemoryVolumes ?? 1,
     });
-    const holder = runtime.controller.holder;
+    const layers = createVolumeLayers({
+      config: spec.config,
+      ...(spec.refused !== undefined && { refused: spec.refused }),
+      build: (config) =>
+        createStackRuntime({ config, backend, logger: spec.logger, volume: spec.volume, registry: o.registry }),
+    });
     mkdirSync(spec.stateDir, { recursive: true, mode: 0o700 });
     const session = createSession({
       fds: spec.fds,
       init,
-      stack: holder,
+      stack: layers.port,
       logger: spec.logger,
       stateDir: spec.stateDir,
     });
-    holder.onSwap(() => void session.invalidateAll());
+    layers.onChange(() => void session.invalidateAll());
     if (spec.restarted && spec.fds[0] !== undefined) {
       const sent = requestResend(spec.fds[0], init);
       spec.logger.info(
@@ -61,15 +67,14 @@ export function createFuseEngine(o: { registry: Registry }): VolumeEngine {
     }
     return {
       done: session.done,
-      async reconfigure(config) {
-        await loadLayerFactories(config);
-        const r = await runtime.controller.apply(config);
-        if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('; '));
+      get refused() {
+        return layers.refused;
       },
+      reconfigure: (config) => layers.reconfigure(config),
       async close() {
         await session.close();
-        await runtime.close();
-        await backend.close();
+        await layers.close();
+        await backend.close?.();
       },
     };
   };

@@ -1,5 +1,6 @@
 import type { StackConfig } from '../config/index.js';
 import type { Logger } from 'pino';
+import type { VolumeBackend } from './volume-backends.js';
 
 /**
  * What the sidecar server needs from the FUSE engine and the layers, per volume. The real
@@ -14,7 +15,14 @@ export interface ServeSpec {
   init: Readonly<Record<string, unknown>>;
   /** The real PV, mounted into the sidecar only. */
   sourceDir: string;
+  /** What holds the volume's data (default: passthrough over `sourceDir`). */
+  backend?: VolumeBackend;
   config: StackConfig;
+  /**
+   * The configuration cannot run as asked: every request fails (EIO) until a reconfigure
+   * succeeds. `config` is ignored meanwhile.
+   */
+  refused?: string;
   /** A predecessor served this connection before (a restart): recover its in-flight requests. */
   restarted: boolean;
   /** Directory for this volume's crash-custody state (node journal, intent log). */
@@ -25,6 +33,8 @@ export interface ServeSpec {
 export interface ServedVolume {
   /** Resolves when the connection ends (unmount or abort). */
   readonly done: Promise<void>;
+  /** Why the volume is not served (every request fails), or undefined while it is. */
+  readonly refused: string | undefined;
   /** Live swap of the layer stack (annotation change). */
   reconfigure(config: StackConfig): Promise<void>;
   close(): Promise<void>;

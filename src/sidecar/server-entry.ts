@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { installFatalGuard } from '../cli/fatal-guard.js';
 import { createLogger } from '../log/logger.js';
 import { startMetricsServer } from '../telemetry/metrics-server.js';
-import { createTelemetryRegistry, podIdentityFromEnv } from '../telemetry/registry.js';
+import { createTelemetryRegistry } from '../telemetry/registry.js';
 import { parseLayerSpec } from '../config/index.js';
 import { parseAnnotationsFile } from './annotations.js';
 import { loadLayerFactories } from '../runtime/stack-runtime.js';
@@ -21,6 +21,8 @@ import {
   SERVER_SPEC_ENV,
 } from './spawn-server.js';
 import type { ServerSpec } from './spawn-server.js';
+import { registryIdentity } from './metrics-identity.js';
+import { BACKENDS_ENV, parseBackendsEnv } from './volume-backends.js';
 import { resolveVolumeConfig } from './volume-config.js';
 
 function readOptional(path: string): string {
@@ -73,7 +75,9 @@ async function main(): Promise<number> {
     role: 'server',
     pid: process.pid,
   });
-  const registry = createTelemetryRegistry({ identity: podIdentityFromEnv(process.env) });
+  const registry = createTelemetryRegistry({ identity: registryIdentity(env.metricsListen, process.env) });
+  const backends = parseBackendsEnv(process.env[BACKENDS_ENV], env.volumes);
+  const sizelessMemoryVolumes = [...backends.values()].filter((b) => b.kind === 'memory' && b.maxBytes === undefined).length;
   const annotationsPath = join(env.podinfoDir, 'annotations');
   warmUp(readOptional(annotationsPath), env.volumes);
   // The observability layers' modules, loaded while still a standby (off the takeover path).
@@ -85,7 +89,8 @@ async function main(): Promise<number> {
   installFatalGuard({ logger, teardown: [] });
   const server = createSidecarServer({
     volumes: handedVolumes(spec),
-    engine: createFuseEngine({ registry }),
+    engine: createFuseEngine({ registry, sizelessMemoryVolumes }),
+    backends,
     handoffDir: env.handoffDir,
     sourceRoot: env.sourceRoot,
     generation: spec.generation,

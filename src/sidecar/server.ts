@@ -6,7 +6,11 @@ import type { StackConfig } from '../config/index.js';
 import type { Annotations } from './annotations.js';
 import { parseAnnotationsFile } from './annotations.js';
 import type { ServedVolume, VolumeEngine } from './engine.js';
-import { describeErrors, resolveVolumeConfig } from './volume-config.js';
+import type { VolumeBackend } from './volume-backends.js';
+import { describeErrors, resolvePodVolumeConfig } from './volume-config.js';
+
+/** Record files live here in the handoff dir: the sidecar's only writable space. */
+export const RECORD_DIR_NAME = 'record';
 
 export interface HandedVolume {
   volume: string;
@@ -24,6 +28,8 @@ export interface SidecarServerOptions {
   generation: number;
   annotationsText: string;
   configFile?: { name: string; text: string };
+  /** Volumes not served from their PV (FS_INTERPOSER_BACKENDS); absent ones are passthrough. */
+  backends?: ReadonlyMap<string, VolumeBackend>;
   logger: Logger;
 }
 
@@ -45,9 +51,20 @@ interface Live {
   key: string;
 }
 
-/** Serves every handed-off volume; a volume whose configuration is invalid runs with no layers. */
+/** The configuration a volume runs with, or why it cannot run (exactly one is set). */
+interface Resolved {
+  config?: StackConfig;
+  invalid?: string;
+}
+
+/**
+ * Serves every handed-off volume. A volume whose configuration cannot run as asked is not served
+ * with fewer layers: every request on it fails until a valid configuration arrives, and the
+ * reason is logged and written to `<volume>.error` in the handoff dir.
+ */
 export function createSidecarServer(o: SidecarServerOptions): SidecarServer {
   const log = o.logger.child({ component: 'sidecar-server', generation: o.generation });
+  const ctx = { recordDir: join(o.handoffDir, RECORD_DIR_NAME) };
   const errorFile = (v: string): string => join(o.handoffDir, `${v}.error`);
   const report = (v: string, message: string | undefined): void => {
     try {
@@ -57,75 +74,82 @@ export function createSidecarServer(o: SidecarServerOptions): SidecarServer {
       log.warn({ err, volume: v }, 'cannot write the error file');
     }
   };
-  const configFor = (v: string, annotations: Annotations): { config: StackConfig; key: string } => {
-    const r = resolveVolumeConfig(v, {
-      annotations,
-      ...(o.configFile ? { configFile: o.configFile } : {}),
-    });
-    if (!r.ok) {
-      const message = describeErrors(r.errors);
-      log.error({ volume: v, message }, 'invalid layer configuration');
-      report(v, `invalid layer configuration: ${message}`);
-      return { config: EMPTY, key: '' };
-    }
-    report(v, undefined);
-    return { config: r.value, key: JSON.stringify(r.value) };
+  const resolve = (v: string, annotations: Annotations): Resolved => {
+    const r = resolvePodVolumeConfig(v, { annotations, ...(o.configFile ? { configFile: o.configFile } : {}) }, ctx);
+    return r.ok ? { config: r.value } : { invalid: describeErrors(r.errors) };
+  };
+  const refuse = (v: string, why: string): void => {
+    log.error({ volume: v, reason: why }, 'volume not served: every request on it fails with EIO');
+    report(v, `volume not served (every request fails with EIO): ${why}`);
   };
 
-  const live = new Map<string, Live>();
-  let annotations = parseAnnotationsFile(o.annotationsText);
-  for (const h of o.volumes) {
+  const announce = (h: HandedVolume, served: ServedVolume, f: { restarted: boolean; backend?: VolumeBackend; config?: StackConfig }): void => {
+    if (served.refused !== undefined) refuse(h.volume, served.refused);
+    else report(h.volume, undefined);
+    log.info({
+      volume: h.volume,
+      queues: h.fds.length,
+      restarted: f.restarted,
+      backend: f.backend?.kind ?? 'passthrough',
+      layers: f.config?.layers.map((l) => l.type) ?? [],
+      served: served.refused === undefined,
+    }, 'serving');
+  };
+  const serve = (h: HandedVolume, annotations: Annotations): Live => {
     const stateDir = join(o.handoffDir, `${h.volume}.state`);
     const restarted = o.generation > 0 || existsSync(stateDir);
     mkdirSync(stateDir, { recursive: true });
-    const { config, key } = configFor(h.volume, annotations);
+    const { config, invalid } = resolve(h.volume, annotations);
+    const backend = o.backends?.get(h.volume);
     const served = o.engine({
       volume: h.volume,
       fds: h.fds,
       init: h.init,
       sourceDir: join(o.sourceRoot, h.volume),
-      config,
+      backend,
+      config: config ?? EMPTY,
+      refused: invalid && `invalid layer configuration: ${invalid}`,
       restarted,
       stateDir,
       logger: o.logger.child({ volume: h.volume }),
     });
-    live.set(h.volume, { served, key });
-    log.info(
-      {
-        volume: h.volume,
-        queues: h.fds.length,
-        restarted,
-        layers: config.layers.map((l) => l.type),
-      },
-      'serving',
-    );
-  }
+    announce(h, served, { restarted, backend, config });
+    return { served, key: config === undefined ? '' : JSON.stringify(config) };
+  };
+
+  let annotations = parseAnnotationsFile(o.annotationsText);
+  mkdirSync(ctx.recordDir, { recursive: true });
+  const live = new Map(o.volumes.map((h) => [h.volume, serve(h, annotations)]));
+
+  const reconfigure = async (volume: string, entry: Live, next: Annotations): Promise<void> => {
+    const { config, invalid } = resolve(volume, next);
+    const wasRefused = entry.served.refused !== undefined;
+    if (config === undefined) {
+      // Keep the running stack: a typo in a live edit must not drop the layers in use.
+      if (wasRefused) refuse(volume, `invalid layer configuration: ${invalid}`);
+      else report(volume, `invalid layer configuration (still running the previous one): ${invalid}`);
+      return;
+    }
+    const key = JSON.stringify(config);
+    if (key === entry.key && !wasRefused) return;
+    try {
+      await entry.served.reconfigure(config);
+    } catch (err) {
+      const why = `the layer stack could not be built: ${(err as Error).message}`;
+      if (wasRefused) return refuse(volume, why);
+      log.error({ volume, err: (err as Error).message }, 'live reconfiguration failed; still running the previous stack');
+      return report(volume, `${why} (still running the previous one)`);
+    }
+    entry.key = key;
+    report(volume, undefined);
+    log.info({ volume, layers: config.layers.map((l) => l.type) }, 'layer stack reconfigured');
+  };
 
   return {
     done: Promise.all([...live.values()].map((l) => l.served.done)).then(() => undefined),
     async annotationsChanged(text) {
-      const next = parseAnnotationsFile(text);
-      annotations = next;
-      for (const [volume, entry] of live) {
-        const r = resolveVolumeConfig(volume, {
-          annotations,
-          ...(o.configFile ? { configFile: o.configFile } : {}),
-        });
-        if (!r.ok) {
-          // Keep the running stack: a typo in a live edit must not drop the layers in use.
-          report(
-            volume,
-            `invalid layer configuration (still running the previous one): ${describeErrors(r.errors)}`,
-          );
-          continue;
-        }
-        const key = JSON.stringify(r.value);
-        if (key === entry.key) continue;
-        report(volume, undefined);
-        await entry.served.reconfigure(r.value);
-        entry.key = key;
-        log.info({ volume, layers: r.value.layers.map((l) => l.type) }, 'layer stack reconfigured');
-      }
+      annotations = parseAnnotationsFile(text);
+      for (const [volume, entry] of live) await reconfigure(volume, entry, annotations);
     },
     async close() {
       await Promise.allSettled([...live.values()].map((l) => l.served.close()));

@@ -2,6 +2,8 @@ import { parseConfigFile, parseLayerSpec } from '../config/index.js';
 import type { ConfigError, ParseResult, StackConfig } from '../config/index.js';
 import type { Annotations } from './annotations.js';
 import { layerSpecFor } from './annotations.js';
+import { checkPodConfig, withPodDefaults } from './pod-config-rules.js';
+import type { PodConfigContext } from './pod-config-rules.js';
 
 export interface ConfigInputs {
   annotations: Annotations;
@@ -20,6 +22,21 @@ export function resolveVolumeConfig(
   if (inputs.configFile !== undefined)
     return parseConfigFile(inputs.configFile.text, inputs.configFile.name);
   return parseLayerSpec(layerSpecFor(inputs.annotations, volume) ?? '');
+}
+
+/**
+ * The configuration as it runs in this Pod: resolved, checked against what a Pod can run (a
+ * ConfigMap file was never seen by the webhook), with the Pod defaults filled in.
+ */
+export function resolvePodVolumeConfig(
+  volume: string,
+  inputs: ConfigInputs,
+  ctx: PodConfigContext,
+): ParseResult<StackConfig> {
+  const r = resolveVolumeConfig(volume, inputs);
+  if (!r.ok) return r;
+  const errors = checkPodConfig(r.value, ctx);
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: withPodDefaults(r.value, volume, ctx) };
 }
 
 export function describeErrors(errors: readonly ConfigError[]): string {

@@ -7,6 +7,8 @@ import { pathToFileURL } from 'node:url';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { parseLayerSpec } from '../config/index.js';
 import { createLogger } from '../log/logger.js';
+import { inPodParser } from '../sidecar/pod-config-rules.js';
+import { RECORD_DIR } from './constants.js';
 import { webhookConfigFromEnv } from './env-config.js';
 import { createClientNodeKubeApi } from './kube/client-node-kube-api.js';
 import { startWebhook } from './start-webhook.js';
@@ -21,7 +23,9 @@ export async function runWebhook(env: Record<string, string | undefined> = proce
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const api = createClientNodeKubeApi();
-  const running = await startWebhook(config.value, { logger, registry, api, parseLayerSpec });
+  // The grammar, then what a sidecar can run (pids scopes, writable paths): refused at admission.
+  const parse = inPodParser(parseLayerSpec, { recordDir: RECORD_DIR });
+  const running = await startWebhook(config.value, { logger, registry, api, parseLayerSpec: parse });
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

@@ -74,3 +74,11 @@ export function defaultLimits(memoryLimit: number | undefined): Limits {
     maxBytes: Math.min(DEFAULT_LIMITS.maxBytes, Math.max(FLOOR, fitting)),
   };
 }
+
+/**
+ * The memory cap a server needs to hold `maxBytes` of data: the inverse of `defaultLimits`, for
+ * whoever sets the cap (the webhook sizes a sidecar that serves memory volumes with it).
+ */
+export function memoryLimitFor(maxBytes: number): number {
+  return SERVER_RESERVE + Math.ceil(maxBytes / SHARE);
+}

@@ -10,17 +10,25 @@ import { createSidecarServer } from '../../../src/sidecar/server.js';
 const logger = pino({ level: 'silent' });
 
 /** In-process engine double: records what each volume was served with and reconfigured to. */
-function recordingEngine() {
+function recordingEngine(o: { failBuild?: (c: StackConfig) => string | undefined } = {}) {
   const specs: ServeSpec[] = [];
   const configs = new Map<string, StackConfig[]>();
   const closed: string[] = [];
   const engine: VolumeEngine = (spec) => {
     specs.push(spec);
-    configs.set(spec.volume, [spec.config]);
+    // Like engine-fuse: a refused volume builds no stack; one that cannot be built is refused.
+    let refused = spec.refused ?? o.failBuild?.(spec.config);
+    configs.set(spec.volume, refused === undefined ? [spec.config] : []);
     return {
       done: new Promise(() => undefined),
+      get refused() {
+        return refused;
+      },
       reconfigure: (c) => {
+        const failure = o.failBuild?.(c);
+        if (failure !== undefined) return Promise.reject(new Error(failure));
         configs.get(spec.volume)!.push(c);
+        refused = undefined;
         return Promise.resolve();
       },
       close: () => {
@@ -45,8 +53,8 @@ describe('sidecar server', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const start = (annotations: string, generation = 0) => {
-    const rec = recordingEngine();
+  const start = (annotations: string, generation = 0, o: Parameters<typeof recordingEngine>[0] & { configFile?: string } = {}) => {
+    const rec = recordingEngine(o);
     const server = createSidecarServer({
       volumes: [
         { volume: 'data', fds: [10, 11], init: { major: 7 } },
@@ -57,6 +65,7 @@ describe('sidecar server', () => {
       sourceRoot: '/pv',
       generation,
       annotationsText: annotations,
+      ...(o.configFile !== undefined ? { configFile: { name: 'config.yaml', text: o.configFile } } : {}),
       logger,
     });
     return { rec, server };
@@ -100,10 +109,66 @@ describe('sidecar server', () => {
     expect(existsSync(join(dir, 'data.error'))).toBe(false);
   });
 
-  it('serves an invalid initial config with no layers and says why', () => {
-    const { rec } = start(ann({ 'fs-interposer/layers': 'nope' }));
-    expect(rec.types('data')).toEqual([[]]);
-    expect(readFileSync(join(dir, 'data.error'), 'utf8')).toContain('invalid layer configuration');
+  it('never serves an invalid initial config with fewer layers: the volume is refused, and says why', () => {
+    const { rec } = start(ann({ 'fs-interposer/layers': 'nope', 'fs-interposer/layers.logs': 'metrics' }));
+    expect(rec.specs.map((s) => [s.volume, s.refused === undefined])).toEqual([['data', false], ['logs', true]]);
+    expect(rec.types('data')).toEqual([]);
+    expect(readFileSync(join(dir, 'data.error'), 'utf8')).toMatch(
+      /^volume not served \(every request fails with EIO\): invalid layer configuration: /,
+    );
+    expect(existsSync(join(dir, 'logs.error'))).toBe(false);
+  });
+
+  it('a layer the engine cannot build refuses the volume, and a later valid edit brings it to life', async () => {
+    const failBuild = (c: StackConfig) => (c.layers.some((l) => l.type === 'record') ? 'EACCES: record file' : undefined);
+    const { rec, server } = start(ann({ 'fs-interposer/layers': 'metrics,record' }), 0, { failBuild });
+    expect(readFileSync(join(dir, 'data.error'), 'utf8')).toMatch(/volume not served .*EACCES: record file/);
+    await server.annotationsChanged(ann({ 'fs-interposer/layers': 'metrics' }));
+    expect(rec.types('data')).toEqual([['metrics']]);
+    expect(existsSync(join(dir, 'data.error'))).toBe(false);
+  });
+
+  it('a live edit the engine cannot build keeps the running stack, reports it and does not throw', async () => {
+    const failBuild = (c: StackConfig) => (c.layers.some((l) => l.type === 'trace') ? 'collector gone' : undefined);
+    const { rec, server } = start(ann({ 'fs-interposer/layers': 'metrics' }), 0, { failBuild });
+    await expect(server.annotationsChanged(ann({ 'fs-interposer/layers': 'trace' }))).resolves.toBeUndefined();
+    expect(rec.types('data')).toEqual([['metrics']]);
+    expect(readFileSync(join(dir, 'data.error'), 'utf8')).toBe(
+      'the layer stack could not be built: collector gone (still running the previous one)\n',
+    );
+  });
+
+  it('record without a path writes into the handoff dir, one size-limited file per volume', () => {
+    const { rec } = start(ann({ 'fs-interposer/layers': 'metrics,record' }));
+    expect(rec.specs.map((s) => s.config.layers.find((l) => l.type === 'record'))).toEqual([
+      { type: 'record', path: join(dir, 'record', 'data.jsonl'), maxBytes: 16 * 2 ** 20, maxFiles: 2 },
+      { type: 'record', path: join(dir, 'record', 'logs.jsonl'), maxBytes: 16 * 2 ** 20, maxFiles: 2 },
+    ]);
+    expect(existsSync(join(dir, 'record'))).toBe(true);
+  });
+
+  it.each([
+    ['a record path outside the writable handoff dir', 'record=/etc/rec.jsonl', /record path "\/etc\/rec.jsonl" is not writable in the sidecar/],
+  ])('refuses %s', (_what, layers, message) => {
+    start(ann({ 'fs-interposer/layers': layers }));
+    expect(readFileSync(join(dir, 'data.error'), 'utf8')).toMatch(message);
+  });
+
+  it('refuses a ConfigMap configuration with a pids scope, naming uids and gids', () => {
+    const configFile = [
+      'apiVersion: fs-interposer/v1',
+      'kind: LayerStack',
+      'layers:',
+      '  - type: fault',
+      '    errnos: [EIO]',
+      '    rate: 1',
+      '    scope: {pids: [42]}',
+    ].join('\n');
+    const { rec } = start('', 0, { configFile });
+    expect(rec.specs.every((s) => s.refused !== undefined)).toBe(true);
+    const error = readFileSync(join(dir, 'data.error'), 'utf8');
+    expect(error).toContain('layers[0] (fault): scope.pids never matches in a Pod');
+    expect(error).toContain('accepted: scope.uids, scope.gids');
   });
 
   it('marks a successor server as restarted (generation or leftover state)', () => {

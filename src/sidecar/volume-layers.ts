@@ -1,0 +1,66 @@
+import type { StackConfig } from '../config/index.js';
+import { loadLayerFactories } from '../runtime/stack-runtime.js';
+import type { StackRuntime } from '../runtime/stack-runtime.js';
+import type { StackPort } from '../vfs/stack.js';
+import { createSwitchablePort, refusingPort } from './refusing-port.js';
+
+/**
+ * One volume's layers as the session sees them: the live stack, or, while the configuration
+ * cannot run, a port that refuses every request. A reconfigure swaps the live stack, or brings
+ * a refused volume to life; it throws (and changes nothing) when the new stack cannot be built.
+ */
+export interface VolumeLayers {
+  readonly port: StackPort;
+  readonly refused: string | undefined;
+  reconfigure(config: StackConfig): Promise<void>;
+  /** Called after every change of what serves requests (a swap, or coming to life). */
+  onChange(listener: () => void): void;
+  close(): Promise<void>;
+}
+
+export interface VolumeLayersOptions {
+  config: StackConfig;
+  /** Known not to run (invalid configuration): nothing is built. */
+  refused?: string;
+  build: (config: StackConfig) => StackRuntime;
+}
+
+export function createVolumeLayers(o: VolumeLayersOptions): VolumeLayers {
+  let refused = o.refused;
+  let runtime: StackRuntime | undefined;
+  const listeners: (() => void)[] = [];
+  const changed = (): void => listeners.forEach((l) => l());
+  const start = (config: StackConfig): StackRuntime => {
+    const r = o.build(config);
+    r.controller.holder.onSwap(changed);
+    return r;
+  };
+  if (refused === undefined) {
+    try {
+      runtime = start(o.config);
+    } catch (err) {
+      refused = `the layer stack could not be built: ${(err as Error).message}`;
+    }
+  }
+  const gate = createSwitchablePort(runtime?.controller.holder ?? refusingPort(refused ?? ''));
+  return {
+    port: gate.port,
+    get refused() {
+      return refused;
+    },
+    async reconfigure(config) {
+      await loadLayerFactories(config);
+      if (runtime === undefined) {
+        runtime = start(config);
+        gate.set(runtime.controller.holder);
+        refused = undefined;
+        changed();
+        return;
+      }
+      const r = await runtime.controller.apply(config);
+      if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('; '));
+    },
+    onChange: (listener) => void listeners.push(listener),
+    close: async () => runtime?.close(),
+  };
+}

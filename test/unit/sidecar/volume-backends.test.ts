@@ -1,0 +1,60 @@
+import { describe, expect, it } from '@jest/globals';
+import { pino } from 'pino';
+import { registryIdentity } from '../../../src/sidecar/metrics-identity.js';
+import { createVolumeBackend, parseBackendsEnv } from '../../../src/sidecar/volume-backends.js';
+import type { TreeBackend } from '../../../src/backends/memory/tree-backend.js';
+
+const logger = pino({ level: 'silent' });
+const MiB = 2 ** 20;
+
+describe('FS_INTERPOSER_BACKENDS', () => {
+  it('names the backend of each volume; the others are passthrough', () => {
+    expect([...parseBackendsEnv('scratch=memory:1048576, sink=null,tmp=memory', ['data', 'scratch', 'sink', 'tmp'])]).toEqual([
+      ['data', { kind: 'passthrough' }],
+      ['scratch', { kind: 'memory', maxBytes: MiB }],
+      ['sink', { kind: 'null' }],
+      ['tmp', { kind: 'memory' }],
+    ]);
+    expect([...parseBackendsEnv(undefined, ['data'])]).toEqual([['data', { kind: 'passthrough' }]]);
+  });
+
+  it('refuses what it cannot serve, all at once', () => {
+    expect(() => parseBackendsEnv('a=tmpfs,b=null:5,c=memory', ['a', 'b'])).toThrow(
+      'FS_INTERPOSER_BACKENDS: "a=tmpfs" is not accepted (accepted: <volume>=passthrough|null|memory[:<bytes>]); ' +
+        'FS_INTERPOSER_BACKENDS: "b=null:5" is not accepted (accepted: <volume>=passthrough|null|memory[:<bytes>]); ' +
+        'FS_INTERPOSER_BACKENDS: volume "c" is not served by this sidecar (accepted: a, b)',
+    );
+  });
+});
+
+describe('memory volumes and the memory limit', () => {
+  const limits = (b: unknown) => (b as TreeBackend).usage().limits.maxBytes;
+  const ctx = { sourceDir: '/nonexistent', logger };
+
+  it('a sized volume holds exactly its size', () => {
+    expect(limits(createVolumeBackend({ kind: 'memory', maxBytes: 5 * MiB }, { ...ctx, sizelessMemoryVolumes: 0, memoryLimit: 128 * MiB }))).toBe(5 * MiB);
+  });
+
+  it('sizeless volumes share what the memory limit leaves after the server', () => {
+    const one = limits(createVolumeBackend({ kind: 'memory' }, { ...ctx, sizelessMemoryVolumes: 1, memoryLimit: 256 * MiB }));
+    const two = limits(createVolumeBackend({ kind: 'memory' }, { ...ctx, sizelessMemoryVolumes: 2, memoryLimit: 256 * MiB }));
+    expect(one).toBe(80 * MiB); // (256 - 96) / 2
+    expect(two).toBe(40 * MiB);
+  });
+
+  it('null holds no data at all', () => {
+    const sink = createVolumeBackend({ kind: 'null' }, { ...ctx, sizelessMemoryVolumes: 0 });
+    expect(sink.name).toBe('null');
+  });
+});
+
+describe('metrics identity labels', () => {
+  const env = { POD_NAME: 'app', POD_NAMESPACE: 'story' };
+  it.each([
+    ['0.0.0.0:9464', {}],
+    [undefined, {}],
+    ['unix:/run/fs-interposer/metrics.sock', { pod: 'app', namespace: 'story' }],
+  ])('listening on %s: %j', (listen, identity) => {
+    expect(registryIdentity(listen, env)).toEqual(identity);
+  });
+});
