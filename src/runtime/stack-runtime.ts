@@ -56,6 +56,11 @@ export interface StackRuntimeOptions {
    * (throttle waits, injected faults) finds it. Otherwise it is created by the first metrics layer.
    */
   serveMetrics?: boolean;
+  /**
+   * The volume's reader tap, when the host made it before the stack (the sidecar: a volume first
+   * refused, then brought to life, keeps the tap its session was started with). Default: a new one.
+   */
+  readerTap?: SharedArrayBuffer;
 }
 
 /**
@@ -77,7 +82,7 @@ export function createStackRuntime(o: StackRuntimeOptions): StackRuntime {
   const lazyRegistry = (): Registry => (registry ??= create());
   const logger = o.logger.child({ component: 'stack', volume: o.volume });
   // One per volume for the mount's life: the readers count into it, metrics layers take from it.
-  const readerTap = createReaderTap();
+  const readerTap = o.readerTap ?? createReaderTap();
   const controller = createStackController({
     backend: o.backend,
     initial: o.config,

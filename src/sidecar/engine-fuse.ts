@@ -46,8 +46,8 @@ export function createFuseEngine(o: { registry: Registry; sizelessMemoryVolumes?
     const layers = createVolumeLayers({
       config: spec.config,
       ...(spec.refused !== undefined && { refused: spec.refused }),
-      build: (config) =>
-        createStackRuntime({ config, backend, logger: spec.logger, volume: spec.volume, registry: o.registry }),
+      build: (config, readerTap) =>
+        createStackRuntime({ config, backend, logger: spec.logger, volume: spec.volume, registry: o.registry, readerTap }),
     });
     mkdirSync(spec.stateDir, { recursive: true, mode: 0o700 });
     const session = createSession({

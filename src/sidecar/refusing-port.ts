@@ -2,7 +2,7 @@ import { FsError } from '../vfs/errors.js';
 import type { StackPlan, StackPort } from '../vfs/stack.js';
 
 /** Every layer must see everything: the reader threads serve nothing by themselves. */
-const CLOSED_PLAN: StackPlan = { needsData: true, readerData: false };
+const CLOSED_PLAN: StackPlan = { needsData: true, readerData: false, tap: false };
 
 /**
  * The stack port of a volume the sidecar must not serve as asked (a layer it cannot build, a
@@ -25,14 +25,18 @@ export interface SwitchablePort {
   set(next: StackPort): void;
 }
 
-/** A port the session holds for its lifetime, pointing at a refusing port or the live stack. */
-export function createSwitchablePort(initial: StackPort): SwitchablePort {
+/**
+ * A port the session holds for its lifetime, pointing at a refusing port or the live stack. The
+ * reader tap is the session's for its whole life: every stack it points at must count into it.
+ */
+export function createSwitchablePort(initial: StackPort, readerTap: SharedArrayBuffer): SwitchablePort {
   let current = initial;
   return {
     port: {
       run: (call) => current.run(call),
       plan: () => current.plan(),
       inFlight: () => current.inFlight(),
+      readerTap,
     },
     set(next) {
       current = next;

@@ -1,6 +1,7 @@
 import type { StackConfig } from '../config/index.js';
 import { loadLayerFactories } from '../runtime/stack-runtime.js';
 import type { StackRuntime } from '../runtime/stack-runtime.js';
+import { createReaderTap } from '../vfs/reader-tap.js';
 import type { StackPort } from '../vfs/stack.js';
 import { createSwitchablePort, refusingPort } from './refusing-port.js';
 
@@ -22,7 +23,8 @@ export interface VolumeLayersOptions {
   config: StackConfig;
   /** Known not to run (invalid configuration): nothing is built. */
   refused?: string;
-  build: (config: StackConfig) => StackRuntime;
+  /** Builds the stack runtime, counting into the reader tap it is given. */
+  build: (config: StackConfig, readerTap: SharedArrayBuffer) => StackRuntime;
 }
 
 export function createVolumeLayers(o: VolumeLayersOptions): VolumeLayers {
@@ -30,8 +32,9 @@ export function createVolumeLayers(o: VolumeLayersOptions): VolumeLayers {
   let runtime: StackRuntime | undefined;
   const listeners: (() => void)[] = [];
   const changed = (): void => listeners.forEach((l) => l());
+  const readerTap = createReaderTap();
   const start = (config: StackConfig): StackRuntime => {
-    const r = o.build(config);
+    const r = o.build(config, readerTap);
     r.controller.holder.onSwap(changed);
     return r;
   };
@@ -42,7 +45,7 @@ export function createVolumeLayers(o: VolumeLayersOptions): VolumeLayers {
       refused = `the layer stack could not be built: ${(err as Error).message}`;
     }
   }
-  const gate = createSwitchablePort(runtime?.controller.holder ?? refusingPort(refused ?? ''));
+  const gate = createSwitchablePort(runtime?.controller.holder ?? refusingPort(refused ?? ''), readerTap);
   return {
     port: gate.port,
     get refused() {
