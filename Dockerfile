@@ -38,6 +38,9 @@ LABEL org.opencontainers.image.title="fs-interposer" \
 RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack /opt/yarn-* \
       /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg \
  && groupadd --gid 65532 fsi && useradd --uid 65532 --gid 65532 --no-create-home --shell /usr/sbin/nologin fsi
+# `fs-interposer` on PATH, so `kubectl exec POD -c fs-interposer -- fs-interposer ctl ...` works.
+RUN printf '#!/bin/sh\nexec node /app/dist/src/cli/main.js "$@"\n' > /usr/local/bin/fs-interposer \
+ && chmod 755 /usr/local/bin/fs-interposer
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist

@@ -33,6 +33,9 @@ chmod 1777 "$OUT/tmp"
 if [ -x "$K8S_CACHE/rootfs/busybox/bin/busybox" ]; then cp -a "$K8S_CACHE/rootfs/busybox/bin/." "$OUT/bin/"
 elif command -v busybox >/dev/null; then cp "$(command -v busybox)" "$OUT/bin/busybox"; ln -s busybox "$OUT/bin/sh"; fi
 cp "$NODE_BIN" "$OUT/usr/local/bin/node"
+# `fs-interposer` on PATH, as in the Dockerfile (kubectl exec ... fs-interposer ctl ...).
+printf '#!/bin/sh\nexec /usr/local/bin/node /app/dist/src/cli/main.js "$@"\n' > "$OUT/usr/local/bin/fs-interposer"
+chmod 755 "$OUT/usr/local/bin/fs-interposer"
 for lib in $(ldd "$NODE_BIN" | grep -o '/[^ ]*'); do mkdir -p "$OUT$(dirname "$lib")"; cp -L "$lib" "$OUT$lib"; done
 cp -L /etc/ssl/certs/ca-certificates.crt "$OUT/etc/ssl/certs/" 2>/dev/null || true
 printf 'root:x:0:0:root:/root:/bin/sh\nfsi:x:65532:65532:fsi:/nonexistent:/bin/false\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$OUT/etc/passwd"

@@ -9,7 +9,15 @@ import type { ControlRequest, ControlResponse, ControlTarget } from './commands.
 const MAX_LINE = 1 << 20;
 
 /** Serve control commands (JSON lines) on a unix socket only its owner can use (mode 0600). */
-export async function startControlServer(o: { socketPath: string; target: ControlTarget; logger: Logger }): Promise<{ close(): Promise<void> }> {
+export interface ControlServerOptions {
+  socketPath: string;
+  target: ControlTarget;
+  logger: Logger;
+  /** Called after every command (the sidecar counts them in its metrics). */
+  onCommand?: (command: string, ok: boolean) => void;
+}
+
+export async function startControlServer(o: ControlServerOptions): Promise<{ close(): Promise<void> }> {
   mkdirSync(dirname(o.socketPath), { recursive: true, mode: 0o700 });
   rmSync(o.socketPath, { force: true }); // a stale socket from a dead predecessor
   const log = o.logger.child({ component: 'control' });
@@ -41,7 +49,8 @@ export async function startControlServer(o: { socketPath: string; target: Contro
       log.error({ err, command: req.command }, 'control command failed');
       return { ok: false, error: `${String(req.command)} failed: ${(err as Error)?.message ?? String(err)}` };
     });
-    log.info({ command: req.command, ok: r.ok }, 'control command');
+    log.info({ command: req.command, ok: r.ok, ...(!r.ok && { error: r.error }) }, 'control command');
+    o.onCommand?.(String(req.command), r.ok);
     return r;
   };
   const server: Server = createServer(onConnection);

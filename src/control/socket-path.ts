@@ -10,3 +10,11 @@ export function controlSocketPath(mountpoint: string, env: NodeJS.ProcessEnv = p
   const id = createHash('sha256').update(resolve(mountpoint)).digest('hex').slice(0, 16);
   return join(dir, `ctl-${id}.sock`);
 }
+
+/**
+ * A sidecar volume's control socket, in its state directory in the handoff emptyDir (the
+ * sidecar's root filesystem is read-only): /run/fs-interposer/VOLUME.state/ctl.sock in the Pod.
+ */
+export function sidecarControlSocket(stateDir: string): string {
+  return join(stateDir, 'ctl.sock');
+}

@@ -26,6 +26,8 @@ export interface StackStatus {
   inFlight: number;
   unsynced: UnsyncedFile[];
   decisions?: { written: number; dropped: number };
+  /** Files the record layers of the current stack write (what `kubectl fs-interposer record` fetches). */
+  records: string[];
 }
 
 export type ApplyResult = { ok: true; status: StackStatus } | { ok: false; errors: ConfigError[] };
@@ -77,6 +79,7 @@ export function createStackController(options: StackControllerOptions): StackCon
     return built;
   };
   let built = build(options.initial);
+  let config = options.initial;
   const holder = createStackHolder(built, {
     ...(logger && { logger }),
     ...(options.readerTap && { readerTap: options.readerTap }),
@@ -93,16 +96,20 @@ export function createStackController(options: StackControllerOptions): StackCon
       inFlight: holder.inFlight(),
       unsynced: holder.killed ? [] : built.powerloss.flatMap((p) => p.unsynced()),
       ...(log && { decisions: { written: log.written, dropped: log.dropped } }),
+      records: holder.killed
+        ? []
+        : config.layers.flatMap((l) => (l.type === 'record' && typeof l.path === 'string' ? [l.path] : [])),
     };
   };
-  const apply = async (config: StackConfig): Promise<ApplyResult> => {
+  const apply = async (nextConfig: StackConfig): Promise<ApplyResult> => {
     let next: BuiltStack;
     try {
-      next = build(config);
+      next = build(nextConfig);
     } catch (err) {
       return { ok: false, errors: [{ message: (err as Error).message }] };
     }
     built = next;
+    config = nextConfig;
     await holder.swap(next);
     return { ok: true, status: status() };
   };

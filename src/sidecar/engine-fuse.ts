@@ -1,4 +1,5 @@
 import { mkdirSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { NegotiatedInit } from '../fuse/init.js';
 import { hasFlag } from '../fuse/init.js';
@@ -10,6 +11,9 @@ import type { ServeSpec, ServedVolume, VolumeEngine } from './engine.js';
 import { adoptMetaIo } from '../sys/fs-type.js';
 import { createVolumeBackend } from './volume-backends.js';
 import { createVolumeLayers } from './volume-layers.js';
+import { startControlServer } from '../control/control-server.js';
+import { sidecarControlSocket } from '../control/socket-path.js';
+import { controlActionCounter } from '../telemetry/control-metrics.js';
 
 /**
  * Requests the dead predecessor had read but not answered sit on the connection's processing
@@ -32,7 +36,11 @@ function requestResend(fd: number, init: NegotiatedInit): boolean {
  * journal and O_APPEND intent log in `stateDir`, so a successor resolves every node ID the
  * kernel still holds, and RESEND brings back the requests the predecessor had taken.
  */
-export function createFuseEngine(o: { registry: Registry; sizelessMemoryVolumes?: number }): VolumeEngine {
+export function createFuseEngine(o: {
+  registry: Registry;
+  sizelessMemoryVolumes?: number;
+  controlDir?: string;
+}): VolumeEngine {
   return (spec: ServeSpec): ServedVolume => {
     const init = spec.init as unknown as NegotiatedInit;
     const chosen = spec.backend ?? { kind: 'passthrough' };
@@ -47,7 +55,14 @@ export function createFuseEngine(o: { registry: Registry; sizelessMemoryVolumes?
       config: spec.config,
       ...(spec.refused !== undefined && { refused: spec.refused }),
       build: (config, readerTap) =>
-        createStackRuntime({ config, backend, logger: spec.logger, volume: spec.volume, registry: o.registry, readerTap }),
+        createStackRuntime({
+          config,
+          backend,
+          logger: spec.logger,
+          volume: spec.volume,
+          registry: o.registry,
+          readerTap,
+        }),
     });
     mkdirSync(spec.stateDir, { recursive: true, mode: 0o700 });
     const session = createSession({
@@ -58,6 +73,31 @@ export function createFuseEngine(o: { registry: Registry; sizelessMemoryVolumes?
       stateDir: spec.stateDir,
     });
     layers.onChange(() => void session.invalidateAll());
+    // The control channel of an injected Pod: the same socket as a local mount's, in the
+    // writable handoff volume (`kubectl exec POD -c fs-interposer -- fs-interposer ctl --socket
+    // /run/fs-interposer/VOLUME.state/ctl.sock status`, or the kubectl plugin).
+    const countAction = controlActionCounter(o.registry);
+    const control = startControlServer({
+      socketPath:
+        o.controlDir === undefined
+          ? sidecarControlSocket(spec.stateDir)
+          : join(o.controlDir, `${spec.volume}.sock`),
+      target: {
+        get controller() {
+          const c = layers.controller;
+          if (c === undefined)
+            throw new Error(`volume ${spec.volume} is not served: ${layers.refused ?? ''}`);
+          return c;
+        },
+        mountpoint: spec.volume,
+        engine: () => session.stats(),
+      },
+      logger: spec.logger,
+      onCommand: (command, ok) => countAction(spec.volume, command, ok),
+    }).catch((err: Error) => {
+      spec.logger.error({ err: err.message }, 'no control socket for this volume');
+      return undefined;
+    });
     if (spec.restarted && spec.fds[0] !== undefined) {
       const sent = requestResend(spec.fds[0], init);
       spec.logger.info(
@@ -72,6 +112,7 @@ export function createFuseEngine(o: { registry: Registry; sizelessMemoryVolumes?
       },
       reconfigure: (config) => layers.reconfigure(config),
       async close() {
+        await (await control)?.close();
         await session.close();
         await layers.close();
         await backend.close?.();

@@ -8,6 +8,11 @@ export interface SidecarEnv {
   podinfoDir: string;
   sourceRoot: string;
   metricsListen?: string;
+  /**
+   * Where the per-volume control sockets go (VOLUME.sock); default: each volume's state dir in
+   * the handoff volume. For hosts whose handoff path is longer than a socket path may be.
+   */
+  controlDir?: string;
   configFile?: string;
   pod: { name: string; namespace: string; uid: string };
   nativeSidecar: boolean;
@@ -51,6 +56,7 @@ export function parseSidecarEnv(env: Env): SidecarEnv {
     nativeSidecar: kind === 'native',
     graceMs: num('FS_INTERPOSER_GRACE_SECONDS', 25) * 1000,
     acquireTimeoutMs: num('FS_INTERPOSER_ACQUIRE_TIMEOUT_SECONDS', 60) * 1000,
+    ...(env.FS_INTERPOSER_CONTROL_DIR ? { controlDir: env.FS_INTERPOSER_CONTROL_DIR } : {}),
     ...(env.FS_INTERPOSER_METRICS_LISTEN
       ? { metricsListen: env.FS_INTERPOSER_METRICS_LISTEN }
       : {}),

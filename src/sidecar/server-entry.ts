@@ -75,13 +75,19 @@ async function main(): Promise<number> {
     role: 'server',
     pid: process.pid,
   });
-  const registry = createTelemetryRegistry({ identity: registryIdentity(env.metricsListen, process.env) });
+  const registry = createTelemetryRegistry({
+    identity: registryIdentity(env.metricsListen, process.env),
+  });
   const backends = parseBackendsEnv(process.env[BACKENDS_ENV], env.volumes);
-  const sizelessMemoryVolumes = [...backends.values()].filter((b) => b.kind === 'memory' && b.maxBytes === undefined).length;
+  const sizelessMemoryVolumes = [...backends.values()].filter(
+    (b) => b.kind === 'memory' && b.maxBytes === undefined,
+  ).length;
   const annotationsPath = join(env.podinfoDir, 'annotations');
   warmUp(readOptional(annotationsPath), env.volumes);
   // The observability layers' modules, loaded while still a standby (off the takeover path).
-  await loadLayerFactories({ layers: [{ type: 'trace' }, { type: 'metrics' }, { type: 'record' }] });
+  await loadLayerFactories({
+    layers: [{ type: 'trace' }, { type: 'metrics' }, { type: 'record' }],
+  });
   const standby = new Promise<'stop'>((resolve) => process.once('SIGTERM', () => resolve('stop')));
   if ((await Promise.race([waitForActivation(), standby])) === 'stop') return 0;
   // Serving from here: an error nobody caught ends this process at once (exit() would wait for
@@ -89,7 +95,11 @@ async function main(): Promise<number> {
   installFatalGuard({ logger, teardown: [] });
   const server = createSidecarServer({
     volumes: handedVolumes(spec),
-    engine: createFuseEngine({ registry, sizelessMemoryVolumes }),
+    engine: createFuseEngine({
+      registry,
+      sizelessMemoryVolumes,
+      ...(env.controlDir && { controlDir: env.controlDir }),
+    }),
     backends,
     handoffDir: env.handoffDir,
     sourceRoot: env.sourceRoot,

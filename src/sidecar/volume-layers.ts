@@ -3,6 +3,7 @@ import { loadLayerFactories } from '../runtime/stack-runtime.js';
 import type { StackRuntime } from '../runtime/stack-runtime.js';
 import { createReaderTap } from '../vfs/reader-tap.js';
 import type { StackPort } from '../vfs/stack.js';
+import type { StackController } from '../layers/controller.js';
 import { createSwitchablePort, refusingPort } from './refusing-port.js';
 
 /**
@@ -13,6 +14,8 @@ import { createSwitchablePort, refusingPort } from './refusing-port.js';
 export interface VolumeLayers {
   readonly port: StackPort;
   readonly refused: string | undefined;
+  /** The live stack's controller (the control socket drives it); undefined while refused. */
+  readonly controller: StackController | undefined;
   reconfigure(config: StackConfig): Promise<void>;
   /** Called after every change of what serves requests (a swap, or coming to life). */
   onChange(listener: () => void): void;
@@ -45,11 +48,17 @@ export function createVolumeLayers(o: VolumeLayersOptions): VolumeLayers {
       refused = `the layer stack could not be built: ${(err as Error).message}`;
     }
   }
-  const gate = createSwitchablePort(runtime?.controller.holder ?? refusingPort(refused ?? ''), readerTap);
+  const gate = createSwitchablePort(
+    runtime?.controller.holder ?? refusingPort(refused ?? ''),
+    readerTap,
+  );
   return {
     port: gate.port,
     get refused() {
       return refused;
+    },
+    get controller() {
+      return runtime?.controller;
     },
     async reconfigure(config) {
       await loadLayerFactories(config);

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { request } from 'node:http';
 import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { startCluster } from './cluster.js';
+import { join } from 'node:path';
+import { ROOT as ROOT_DIR, startCluster } from './cluster.js';
 import type { Cluster } from './cluster.js';
-import { waitFor } from './cluster-tools.js';
+import { run as runCmd, waitFor } from './cluster-tools.js';
 import { DRIVER, NS, RELEASE, cliRoles, installChart } from './cluster-chart.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- kubectl JSON is read structurally */
@@ -20,6 +21,10 @@ const APP_NS = 'story';
 const MiB = 1024 * 1024;
 const SIZE_MIB = 20;
 const PV_DIR = `/tmp/fs-interposer-e2e-pv-${process.pid}`;
+const PLUGIN = join(ROOT_DIR, 'dist/src/plugin/main.js');
+const CLI_MAIN = join(ROOT_DIR, 'dist/src/cli/main.js');
+/** In the sidecar's writable handoff volume (its root filesystem is read-only). */
+const RECORD = '/run/fs-interposer/data.record.jsonl';
 
 let cluster: Cluster;
 let podUid = '';
@@ -149,6 +154,46 @@ const appPod = (layers: string): object => ({
       return ms < 2_000 ? ms : undefined;
     }, { timeoutMs: 180_000, intervalMs: 5_000 });
     expect(fast).toBeLessThan(2_000);
+  }, 240_000);
+
+  it('is driven through its control channel: kubectl exec ... fs-interposer ctl, and the kubectl plugin', async () => {
+    // The sidecar serves each volume's control socket in its handoff volume, with fs-interposer on PATH.
+    const exec = await cluster.kubectl(['exec', '-n', APP_NS, 'app', '-c', 'fs-interposer', '--',
+      'fs-interposer', 'ctl', '--socket', '/run/fs-interposer/data.state/ctl.sock', 'status']);
+    expect(JSON.parse(exec)).toMatchObject({ mountpoint: 'data', layers: ['trace', 'metrics'] });
+    // The plugin finds the sidecar and the volume and drives the same socket through the API server.
+    const plugin = async (...args: string[]): Promise<string> => {
+      const r = await runCmd(process.execPath, [PLUGIN, ...args, '-n', APP_NS], { env: cluster.env, timeoutMs: 60_000 });
+      if (r.status !== 0) throw new Error(`kubectl fs-interposer ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+      return r.stdout;
+    };
+    expect(JSON.parse(await plugin('status', 'app'))).toMatchObject({ layers: ['trace', 'metrics'] });
+    // set-layers takes effect on the next operation: 10 MiB at 2 MB/s takes seconds.
+    await plugin('set-layers', `throttle=2MB,record=${RECORD}`, 'app');
+    const slow = await timed('dd if=/dev/zero of=/data/g bs=1048576 count=10 conv=fsync 2>/dev/null');
+    expect(slow).toBeGreaterThanOrEqual(3_000);
+    // record -> fetch -> report.
+    const rec = `/tmp/fsi-e2e-record-${process.pid}.jsonl`;
+    const html = `/tmp/fsi-e2e-record-${process.pid}.html`;
+    try {
+      await plugin('record', 'app', '-o', rec);
+      const lines = readFileSync(rec, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { op?: string; path?: string });
+      expect(lines.some((l) => l.op === 'write' && l.path === '/g')).toBe(true);
+      const report = await runCmd(process.execPath, [CLI_MAIN, 'report', rec, '-o', html], { timeoutMs: 60_000 });
+      expect(report.status).toBe(0);
+      expect(readFileSync(html, 'utf8')).toMatch(/<html/i);
+    } finally {
+      rmSync(rec, { force: true });
+      rmSync(html, { force: true });
+    }
+    // bypass drops every layer at once: the next write is unthrottled.
+    expect(JSON.parse(await plugin('bypass', 'app'))).toMatchObject({ killed: true, layers: [] });
+    const fast = await timed('dd if=/dev/zero of=/data/g bs=1048576 count=10 conv=fsync 2>/dev/null');
+    expect(fast).toBeLessThan(2_000);
+    // A Pod without a sidecar is named in the error.
+    const wrong = await runCmd(process.execPath, [PLUGIN, 'status', 'no-such-pod', '-n', APP_NS], { env: cluster.env, timeoutMs: 60_000 });
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toMatch(/cannot read Pod story\/no-such-pod/);
   }, 240_000);
 
   it('unmounts and leaves nothing behind when the Pod is deleted', async () => {

@@ -30,6 +30,8 @@ export const NOBODY_ID = 65534;
 export interface Rig {
   root: string;
   metricsSocket: string;
+  /** Where the sidecar's control sockets go (VOLUME.sock): the emptyDir path is too long for one. */
+  controlDir: string;
   target: string;
   source: string;
   handoff: string;
@@ -86,6 +88,7 @@ export function makeRig(): Rig {
   return {
     root,
     metricsSocket: join(root, 'run', 'metrics.sock'),
+    controlDir: join(root, 'run'),
     publisher,
     source,
     target: join(kubeletRoot, 'pods', POD_UID, 'volumes', 'kubernetes.io~csi', 'fsi-data', 'mount'),
@@ -114,6 +117,7 @@ export function startSidecar(
       FS_INTERPOSER_LOG_LEVEL: 'info',
       // sun_path holds 107 bytes: the rig's emptyDir path is too long for it (in a Pod: /run/...).
       FS_INTERPOSER_METRICS_LISTEN: `unix:${rig.metricsSocket}`,
+      FS_INTERPOSER_CONTROL_DIR: rig.controlDir,
       ...env,
     },
   });
