@@ -1,6 +1,7 @@
 /** The configuration API other components build on (CLI, webhook, sidecar, Helm schema). */
 export type { ConfigError, ParseResult } from './result.js';
 export { parseLayerSpec } from './compact.js';
+export { continueFiles } from './continue-files.js';
 export { parseConfigFile } from './file.js';
 export { MAX_CONFIG_BYTES, MAX_LAYERS, MAX_SPEC_BYTES, MAX_YAML_ALIAS_COUNT } from './limits.js';
 export { stackConfigSchema } from './schema/stack.js';

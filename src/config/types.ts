@@ -103,6 +103,8 @@ export interface RecordConfig extends LayerBase {
   readonly type: 'record';
   readonly path?: string;
   readonly maxBytes?: number;
+  /** Add to an existing file of ours instead of refusing it. */
+  readonly append?: boolean;
   readonly [option: string]: unknown;
 }
 
@@ -122,6 +124,8 @@ export type LayerType = LayerConfig['type'];
 export interface DecisionLogConfig {
   /** JSON-lines file; absent: decisions are kept in memory only (bounded). */
   readonly path?: string;
+  /** Add to an existing file of ours instead of refusing it. */
+  readonly append?: boolean;
   readonly maxBytes?: number;
   readonly maxEntries?: number;
   readonly maxKeys?: number;

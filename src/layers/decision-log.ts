@@ -1,4 +1,5 @@
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { writeSync } from 'node:fs';
+import { openLogFile } from './record-open.js';
 import type { Logger } from 'pino';
 
 /** One injected decision (a JSON line). `n` is the call's ordinal for (layer, kind, op, path). */
@@ -21,8 +22,13 @@ export interface DecisionLog {
 }
 
 export interface DecisionLogOptions {
-  /** JSON-lines file, truncated at creation; must not be on the mount being served. */
+  /**
+   * JSON-lines file, created new (0600, never through a symlink: record-open.ts); must not be on
+   * the mount being served.
+   */
   path?: string;
+  /** Add to an existing file of ours at `path` instead of refusing it. */
+  append?: boolean;
   maxBytes?: number;
   maxEntries?: number;
   logger?: Logger;
@@ -46,7 +52,10 @@ export function createDecisionLog(options: DecisionLogOptions = {}): DecisionLog
   let written = 0;
   let dropped = 0;
   let full = false;
-  if (options.path !== undefined) writeFileSync(options.path, '');
+  const fd =
+    options.path === undefined
+      ? undefined
+      : openLogFile(options.path, { append: options.append === true, what: 'decision log' });
   return {
     get written() {
       return written;
@@ -61,7 +70,7 @@ export function createDecisionLog(options: DecisionLogOptions = {}): DecisionLog
         ring[head] = d;
         head = (head + 1) % maxEntries;
       }
-      if (options.path === undefined) return;
+      if (fd === undefined) return;
       const line = `${JSON.stringify(d)}\n`;
       if (full || bytes + line.length > maxBytes) {
         if (!full) {
@@ -74,7 +83,9 @@ export function createDecisionLog(options: DecisionLogOptions = {}): DecisionLog
         dropped++;
         return;
       }
-      appendFileSync(options.path, line);
+      // One write per decision, at once: a crash loses nothing already decided.
+      const buf = Buffer.from(line);
+      for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
       bytes += line.length;
       written++;
     },

@@ -14,6 +14,8 @@ export interface RecordLayerConfig {
   ops?: FsOp[];
   flushIntervalMs?: number;
   volume?: string;
+  /** Add to an existing file of ours at `path` instead of refusing it. */
+  append?: boolean;
 }
 
 const positiveInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0;
@@ -27,6 +29,9 @@ function check(c: RecordLayerConfig): string {
   }
   if (c.maxFiles !== undefined && !(Number.isInteger(c.maxFiles) && c.maxFiles >= 0)) {
     throw new ObservabilityConfigError('record.maxFiles', 'must be an integer >= 0');
+  }
+  if (c.append !== undefined && typeof c.append !== 'boolean') {
+    throw new ObservabilityConfigError('record.append', 'must be true or false');
   }
   if (c.ops !== undefined && !Array.isArray(c.ops)) {
     throw new ObservabilityConfigError('record.ops', 'must be a list of op names');
@@ -47,6 +52,7 @@ export function recordLayerFactory(cfg: unknown, deps: ObservabilityDeps): Layer
     maxFiles: c.maxFiles,
     ops: c.ops,
     flushIntervalMs: c.flushIntervalMs,
+    append: c.append,
     clock: deps.clock,
     logger: deps.logger,
   });

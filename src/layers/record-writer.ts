@@ -1,4 +1,5 @@
-import { closeSync, existsSync, fstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { openLogFile } from './record-open.js';
 
 export interface RotatingWriterOptions {
   /** The live file; rotated files are PATH.1, PATH.2, ... (PATH.1 the newest). */
@@ -11,6 +12,8 @@ export interface RotatingWriterOptions {
   bufferBytes?: number;
   /** Written at the top of every file, given the part number. */
   header?: (part: number) => string;
+  /** Append to an existing file at `path` (else it is refused: see record-open.ts). */
+  append?: boolean;
 }
 
 export interface RotatingWriter {
@@ -33,10 +36,11 @@ export function createRotatingWriter(options: RotatingWriterOptions): RotatingWr
   let rotations = 0;
   let pending: string[] = [];
   let pendingBytes = 0;
-  let fd = openSync(options.path, 'a');
+  let fd = openLogFile(options.path, { append: options.append === true, what: 'record file' });
   let size = fstatSync(fd).size;
 
   const put = (text: string): void => {
+    if (fd < 0) throw new Error(`record file ${options.path} is not open: a rotation failed`);
     const buf = Buffer.from(text);
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off);
@@ -47,7 +51,11 @@ export function createRotatingWriter(options: RotatingWriterOptions): RotatingWr
   const header = (): string =>
     options.header !== undefined && size === 0 ? options.header(part) : '';
   const rotate = (): void => {
-    closeSync(fd);
+    // Forget the number before closing it: after a failed rotation a later close must not hit
+    // whatever file has reused that number since.
+    const old = fd;
+    fd = -1;
+    if (old >= 0) closeSync(old);
     const name = (i: number): string => `${options.path}.${i}`;
     if (maxFiles === 0) rmSync(options.path, { force: true });
     else {
@@ -56,7 +64,8 @@ export function createRotatingWriter(options: RotatingWriterOptions): RotatingWr
         if (existsSync(name(i))) renameSync(name(i), name(i + 1));
       renameSync(options.path, name(1));
     }
-    fd = openSync(options.path, 'a');
+    // The live file was just renamed away: whatever is at the path now is not ours to append to.
+    fd = openLogFile(options.path, { what: 'record file' });
     size = 0;
     part += 1;
     rotations += 1;
@@ -88,8 +97,13 @@ export function createRotatingWriter(options: RotatingWriterOptions): RotatingWr
     },
     flush,
     close() {
-      flush();
-      closeSync(fd);
+      try {
+        flush();
+      } finally {
+        const old = fd;
+        fd = -1;
+        if (old >= 0) closeSync(old);
+      }
     },
   };
 }

@@ -1,6 +1,8 @@
 import { mkdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
+import { continueFiles } from '../config/index.js';
+import type { StackConfig } from '../config/index.js';
 import type { NegotiatedInit } from '../fuse/init.js';
 import { hasFlag } from '../fuse/init.js';
 import { InitFlag, NotifyCode } from '../fuse/protocol/constants.js';
@@ -51,8 +53,10 @@ export function createFuseEngine(o: {
       logger: spec.logger,
       sizelessMemoryVolumes: o.sizelessMemoryVolumes ?? 1,
     });
+    // A successor continues its predecessor's record and decision-log files.
+    const own = (c: StackConfig): StackConfig => (spec.restarted ? continueFiles(c) : c);
     const layers = createVolumeLayers({
-      config: spec.config,
+      config: own(spec.config),
       ...(spec.refused !== undefined && { refused: spec.refused }),
       build: (config, readerTap) =>
         createStackRuntime({
@@ -110,7 +114,7 @@ export function createFuseEngine(o: {
       get refused() {
         return layers.refused;
       },
-      reconfigure: (config) => layers.reconfigure(config),
+      reconfigure: (config) => layers.reconfigure(own(config)),
       async close() {
         await (await control)?.close();
         await session.close();

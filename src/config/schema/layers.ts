@@ -53,8 +53,17 @@ export const layerSchemas: Readonly<Record<string, object>> = {
     'record',
     'operation log (JSON lines) for `fs-interposer report`',
     {
-      path: { type: 'string', minLength: 1, description: 'where the log is written' },
+      path: {
+        type: 'string',
+        minLength: 1,
+        description: 'where the log is written: a new file (0600), outside the mount',
+      },
       maxBytes: size('log size limit', { default: 64 * 2 ** 20 }),
+      append: {
+        type: 'boolean',
+        default: false,
+        description: 'add to an existing file of ours at path instead of refusing it',
+      },
     },
     true,
   ),

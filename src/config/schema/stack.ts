@@ -30,7 +30,12 @@ export const stackConfigSchema: object = {
       additionalProperties: false,
       description: 'JSON-lines log of every injected decision (time, op, path, layer, decision)',
       properties: {
-        path: { type: 'string', minLength: 1 },
+        path: { type: 'string', minLength: 1, description: 'a new file (0600), outside the mount' },
+        append: {
+          type: 'boolean',
+          default: false,
+          description: 'add to an existing file of ours at path instead of refusing it',
+        },
         maxBytes: size('file size limit', { default: 64 * 2 ** 20 }),
         maxEntries: {
           type: 'integer',
