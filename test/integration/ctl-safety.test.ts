@@ -29,7 +29,7 @@ async function mounted(): Promise<{ m: MountHandle; src: string; work: string }>
   return { m, src, work };
 }
 
-/** A ctl call with a hard timeout: before the fixes, these hung (code 124). */
+/** A ctl call with a hard timeout: before the fixes, these hung (code 124). A refused configuration exits 2, its errors on stderr. */
 const ctl = (
   m: MountHandle,
   ...words: string[]
@@ -53,16 +53,16 @@ describe('ctl refuses what would wedge or deadlock the server, and the mount kee
     const { m, work } = await mounted();
     writeFileSync(join(work, 'bomb.yaml'), aliasBomb());
     const r = await ctl(m, 'set-config', join(work, 'bomb.yaml'));
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain('maxAliasCount 100');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('maxAliasCount 100');
     await stillServing(m);
   });
 
   it(`set-layers with more than ${MAX_LAYERS} layers is a config error naming the limit`, async () => {
     const { m } = await mounted();
     const r = await ctl(m, 'set-layers', Array(5000).fill('shuffle').join(','));
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`has 5000 entries; at most ${MAX_LAYERS} accepted`);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`has 5000 entries; at most ${MAX_LAYERS} accepted`);
     await stillServing(m);
   });
 
@@ -78,8 +78,8 @@ describe('ctl refuses what would wedge or deadlock the server, and the mount kee
     symlinkSync(m.mountpoint, join(work, 'into'));
     const path = pathOf(m.mountpoint, work);
     const r = await ctl(m, 'set-layers', `record=${path}`);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain('inside the mount being served');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('inside the mount being served');
     await stillServing(m);
     expect(existsSync(join(src, 'rec.jsonl'))).toBe(false);
   });
@@ -89,8 +89,8 @@ describe('ctl refuses what would wedge or deadlock the server, and the mount kee
     const config = `apiVersion: fs-interposer/v1\nkind: LayerStack\ndecisionLog: {path: ${m.mountpoint}/d.jsonl}\nlayers: [{type: fault, rate: 1}]\n`;
     writeFileSync(join(work, 'c.yaml'), config);
     const r = await ctl(m, 'set-config', join(work, 'c.yaml'));
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain('/decisionLog/path');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('/decisionLog/path');
     await stillServing(m);
   });
 });

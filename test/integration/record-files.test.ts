@@ -50,7 +50,10 @@ async function serve(r: Rig, args: string[]): Promise<MountHandle> {
   return m;
 }
 
-const ctl = (m: MountHandle, ...words: string[]): Promise<{ code: number; stdout: string }> =>
+const ctl = (
+  m: MountHandle,
+  ...words: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> =>
   sh(`node "${CLI}" ctl "${m.mountpoint}" ${words.map((w) => `'${w}'`).join(' ')}`, {
     timeoutMs: 20_000,
   });
@@ -81,8 +84,8 @@ describe('record and decision-log files: no symlinks, no clobbering, mode 0600',
     symlinkSync(r.victim, join(r.work, 'd.jsonl'));
     writeFileSync(join(r.work, 'c.yaml'), config(`decisionLog: {path: ${r.work}/d.jsonl}`));
     const res = await ctl(m, 'set-config', join(r.work, 'c.yaml'));
-    expect(res.code).toBe(1);
-    expect(res.stdout).toContain('is a symlink');
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('is a symlink');
     expect(readFileSync(r.victim, 'utf8')).toBe('precious\n');
     await expect(shOk(`cat "${r.mnt}/hello.txt"`, { timeoutMs: 10_000 })).resolves.toBe('hello\n');
   });
