@@ -49,6 +49,7 @@ async function listen(kind: Kind, certPem: string, keyPem: string): Promise<{ po
       port: 0, host: '127.0.0.1', sidecarImage: 'ghcr.io/fs-interposer/fs-interposer:0.1.0', imageAllowList: [],
       sidecarMode: 'auto', defaultResources: DEFAULT_SIDECAR_RESOURCES,
       tls: { mode: 'files', certPath: `${dir}/tls.crt`, keyPath: `${dir}/tls.key` },
+      provenance: { namespace: 'fs-interposer', secretName: 'fs-interposer-provenance' },
     },
     { logger: pino({ level: 'warn' }), registry: new Registry(), api, parseLayerSpec },
   );

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DEFAULT_KUBELET_ROOT, DEFAULT_STATE_DIR, DRIVER_NAME } from './constants.js';
 import type { InitDefaults } from './init-policy.js';
 import { DEFAULT_INIT } from './init-policy.js';
+import type { LegacyPolicy } from './provenance-judge.js';
 
 /** The driver's settings, from the environment the chart gives the DaemonSet (csi-daemonset.yaml). */
 export interface DriverEnv {
@@ -17,6 +18,12 @@ export interface DriverEnv {
   queues: number;
   init: InitDefaults;
   version: string;
+  provenance: {
+    /** The release namespace, where the webhook keeps its signing key (required in a cluster). */
+    namespace?: string;
+    secretName: string;
+    legacy: LegacyPolicy;
+  };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -28,6 +35,32 @@ function positive(env: Env, key: string, dflt: number, problems: string[]): numb
   if (!Number.isInteger(n) || n <= 0)
     problems.push(`${key} must be a positive integer (got ${raw})`);
   return n;
+}
+
+function nonNegative(env: Env, key: string, dflt: number, problems: string[]): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0)
+    problems.push(`${key} must be a whole number of seconds, 0 or more (got ${raw})`);
+  return n;
+}
+
+function legacyPolicy(env: Env, problems: string[]): LegacyPolicy {
+  const mode = env.FS_INTERPOSER_PROVENANCE_LEGACY_PODS ?? 'accept';
+  if (mode !== 'accept' && mode !== 'refuse')
+    problems.push(`FS_INTERPOSER_PROVENANCE_LEGACY_PODS must be accept or refuse (got ${mode})`);
+  const grace = nonNegative(env, 'FS_INTERPOSER_PROVENANCE_LEGACY_GRACE_SECONDS', 300, problems);
+  return { accept: mode === 'accept', graceMs: grace * 1000 };
+}
+
+function provenanceEnv(env: Env, problems: string[]): DriverEnv['provenance'] {
+  const namespace = env.FS_INTERPOSER_NAMESPACE;
+  return {
+    ...(namespace ? { namespace } : {}),
+    secretName: env.FS_INTERPOSER_PROVENANCE_SECRET ?? 'fs-interposer-provenance',
+    legacy: legacyPolicy(env, problems),
+  };
 }
 
 export function parseDriverEnv(env: Env): DriverEnv {
@@ -59,6 +92,7 @@ export function parseDriverEnv(env: Env): DriverEnv {
       posixAcl: DEFAULT_INIT.posixAcl,
     },
     version: env.FS_INTERPOSER_VERSION ?? '0.1.0',
+    provenance: provenanceEnv(env, problems),
   };
   if (problems.length > 0)
     throw new Error(`csi driver environment:\n  - ${problems.join('\n  - ')}`);

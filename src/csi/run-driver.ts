@@ -5,7 +5,12 @@ import { createCsiMetrics } from './csi-metrics.js';
 import { parseDriverEnv } from './driver-env.js';
 import { createFuseMounter } from './fuse-mounter.js';
 import { startHealthServer } from './health.js';
-import { createKubePodInspector } from './kube-pod-inspector.js';
+import {
+  createKubePodInspector,
+  createKubeProvenanceKeys,
+  loadDefault,
+} from './kube-pod-inspector.js';
+import { createKubePodEvents } from './pod-events.js';
 import { openHandoffDir } from './pod-dir.js';
 import type { PodInspector } from './pod-inspector.js';
 import { recoverCustody } from './recover.js';
@@ -15,6 +20,15 @@ import { createTargetLocks } from './target-locks.js';
 import { createVolumePublisher } from './volume-publisher.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+function required(value: string | undefined, name: string): string {
+  if (value === undefined) {
+    throw new Error(
+      `csi driver environment: ${name} is required in a cluster (the release namespace, where the webhook keeps the provenance key)`,
+    );
+  }
+  return value;
+}
 
 /**
  * `fs-interposer csi`: compose the real mounter, the state store, the Pod check and the gRPC
@@ -31,14 +45,31 @@ export async function runCsiDriver(o: {
   const mounter = createFuseMounter({ logger });
   const state = createStateStore(env.stateDir);
   const inCluster = o.env.KUBERNETES_SERVICE_HOST !== undefined || o.env.KUBECONFIG !== undefined;
-  const pods: PodInspector = inCluster
-    ? createKubePodInspector()
-    : { inspect: () => Promise.resolve(undefined) };
+  const kubeConfig = inCluster ? loadDefault() : undefined;
+  // Without the API nothing can be verified: every publish is refused (pod-check.ts).
+  const pods: PodInspector =
+    kubeConfig === undefined
+      ? { inspect: () => Promise.resolve(undefined) }
+      : createKubePodInspector({
+          kubeConfig,
+          driver: env.driverName,
+          keys: createKubeProvenanceKeys({
+            kubeConfig,
+            namespace: required(env.provenance.namespace, 'FS_INTERPOSER_NAMESPACE'),
+            secretName: env.provenance.secretName,
+          }),
+          legacy: env.provenance.legacy,
+        });
+  const events =
+    kubeConfig === undefined
+      ? undefined
+      : createKubePodEvents({ kubeConfig, node: env.nodeId, logger });
   const openPodDir = (uid: string, volume: string): number =>
     openHandoffDir(env.kubeletRoot, uid, volume);
   const publisher = createVolumePublisher({
     mounter,
     pods,
+    ...(events === undefined ? {} : { events }),
     state,
     logger,
     kubeletRoot: env.kubeletRoot,

@@ -8,13 +8,17 @@ import { CsiError } from './csi-error.js';
 import type { InitDefaults } from './init-policy.js';
 import { initFor } from './init-policy.js';
 import type { Mounter } from './mounter.js';
-import type { PodFacts, PodInspector } from './pod-inspector.js';
+import { createPodCheck, socketAccess } from './pod-check.js';
+import type { PodEvents } from './pod-events.js';
+import type { PodInspector } from './pod-inspector.js';
 import type { SocketOwner, StateStore, VolumeState } from './state-store.js';
 import type { PublishRequest, UnpublishRequest } from './validate.js';
 
 export interface PublisherOptions {
   mounter: Mounter;
   pods: PodInspector;
+  /** Warning Events on Pods (an unsigned Pod of an earlier release served). */
+  events?: PodEvents;
   state: StateStore;
   logger: Logger;
   kubeletRoot: string;
@@ -47,25 +51,12 @@ function podLabel(s: { podNamespace: string; podName: string }): string {
   return `${s.podNamespace}/${s.podName}`;
 }
 
-/**
- * The one rule for the handoff socket's access (docs/adr/0044-fd-handoff-transport.md), used at
- * first publish and when a restarted driver serves the socket again: 0660 owned by the sidecar's
- * uid/gid, or 0666 when the Pod sets none (only its own containers reach the emptyDir).
- */
-export function socketAccess(owner: SocketOwner | null): { mode: number; owner?: SocketOwner } {
-  return owner === null ? { mode: 0o666 } : { mode: 0o660, owner };
-}
-
-function ownerOf(facts: PodFacts): SocketOwner | null {
-  if (facts.sidecarUid === undefined) return null;
-  return { uid: facts.sidecarUid, gid: facts.sidecarGid ?? facts.sidecarUid };
-}
-
 export function createVolumePublisher(o: PublisherOptions): VolumePublisher {
   const log = o.logger.child({ component: 'csi-publisher' });
   const live = new Map<string, LiveVolume>();
   const serve = o.serveHandoff ?? createHandoffServer;
   const now = o.now ?? (() => new Date());
+  const pods = createPodCheck(o);
 
   const startServing = (state: VolumeState, fds: number[], dirFd: number): void => {
     const server = serve({
@@ -86,26 +77,6 @@ export function createVolumePublisher(o: PublisherOptions): VolumePublisher {
             },
     });
     live.set(state.targetPath, { state, fds, dirFd, server });
-  };
-
-  const checkPod = async (req: PublishRequest): Promise<SocketOwner | null> => {
-    const facts = await o.pods.inspect(req.pod.namespace, req.pod.name);
-    if (facts === undefined) return null;
-    if (!facts.hasSidecar) {
-      throw new CsiError(
-        'FAILED_PRECONDITION',
-        `pod ${req.pod.namespace}/${req.pod.name} has no fs-interposer sidecar: this volume is only served through it ` +
-          '(was the Pod created in a namespace labelled fs-interposer/injection=enabled, with the webhook running?)',
-      );
-    }
-    return ownerOf(facts);
-  };
-
-  /** State from an older driver has no owner: ask the Pod again, as the first publish did. */
-  const recordedOwner = async (state: VolumeState): Promise<SocketOwner | null> => {
-    if (state.socketOwner !== undefined) return state.socketOwner;
-    const facts = await o.pods.inspect(state.podNamespace, state.podName);
-    return facts === undefined ? null : ownerOf(facts);
   };
 
   const mountAndServe = async (
@@ -152,7 +123,7 @@ export function createVolumePublisher(o: PublisherOptions): VolumePublisher {
         `${req.targetPath} is published for volume ${existing.state.volumeId}`,
       );
     }
-    const owner = await checkPod(req);
+    const owner = await pods.forPublish(req);
     const dirFd = o.openPodDir(req.pod.uid, HANDOFF_VOLUME_NAME);
     const sidecarError = readFileBeneath(dirFd, sidecarErrorName(req.sourceVolume));
     if (sidecarError !== undefined)
@@ -223,7 +194,9 @@ export function createVolumePublisher(o: PublisherOptions): VolumePublisher {
     publish,
     unpublish,
     async adopt(state, fds) {
-      const socketOwner = await recordedOwner(state);
+      // State from an older driver has no owner: ask the Pod again, as the first publish did.
+      const socketOwner =
+        state.socketOwner !== undefined ? state.socketOwner : await pods.ownerOf(state);
       startServing({ ...state, socketOwner }, fds, o.openPodDir(state.podUid, HANDOFF_VOLUME_NAME));
     },
     live,

@@ -47,6 +47,7 @@ const RESOURCE_KEYS: Record<string, ResourceKey> = {
 const SIMPLE_KEYS = new Set<string>([
   Annotations.layers, Annotations.volumes, Annotations.config, Annotations.sidecarMode,
   Annotations.image, Annotations.identity, Annotations.inject, Annotations.injected, Annotations.skipped,
+  Annotations.provenance,
   ...Object.keys(RESOURCE_KEYS),
 ]);
 /** Every accepted key, for the message that denies an unknown one. */

@@ -35,6 +35,11 @@ export const Annotations = {
   injected: 'fs-interposer/injected',
   /** Written by the webhook: why a Pod or a volume was not interposed. */
   skipped: 'fs-interposer/skipped',
+  /**
+   * Written by the webhook: its signature on the sidecar and the inline volumes it injected; the
+   * CSI driver serves only Pods that carry a valid one (docs/adr/0077-pod-provenance.md).
+   */
+  provenance: 'fs-interposer/provenance',
 } as const;
 
 /**

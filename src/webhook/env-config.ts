@@ -19,19 +19,17 @@ function list(v: string | undefined): string[] {
   return (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
 
-function tlsFromEnv(env: Env, errors: string[]): TlsConfig {
+function tlsFromEnv(env: Env, namespace: string, errors: string[]): TlsConfig {
   const mode = env[`${P}TLS_MODE`] ?? 'cert-manager';
   if (mode === 'cert-manager') {
     const dir = env[`${P}TLS_DIR`] ?? '/etc/fs-interposer/tls';
     return { mode: 'files', certPath: `${dir}/tls.crt`, keyPath: `${dir}/tls.key` };
   }
   if (mode !== 'self-signed') errors.push(`${P}TLS_MODE: "${mode}" is not accepted (accepted: cert-manager, self-signed)`);
-  return selfSignedFromEnv(env, errors);
+  return selfSignedFromEnv(env, namespace);
 }
 
-function selfSignedFromEnv(env: Env, errors: string[]): TlsConfig {
-  const namespace = env[`${P}NAMESPACE`] ?? '';
-  if (namespace === '') errors.push(`${P}NAMESPACE: required in self-signed mode`);
+function selfSignedFromEnv(env: Env, namespace: string): TlsConfig {
   const service = env[`${P}WEBHOOK_SERVICE`] ?? 'fs-interposer-webhook';
   const dnsNames = list(env[`${P}TLS_DNS_NAMES`]);
   return {
@@ -119,11 +117,12 @@ function required(env: Env, key: string, why: string, errors: string[]): string 
 
 export function webhookConfigFromEnv(env: Env): { ok: true; value: WebhookConfig } | { ok: false; errors: string[] } {
   const errors: string[] = [];
+  const namespace = required(env, 'NAMESPACE', 'the release namespace: the provenance key Secret, and the TLS Secret in self-signed mode', errors);
   const value: WebhookConfig = {
     port: port(env, 'WEBHOOK_PORT', 8443, errors),
     host: env[`${P}WEBHOOK_HOST`] ?? '0.0.0.0',
     path: env[`${P}WEBHOOK_PATH`] ?? '/mutate',
-    tls: tlsFromEnv(env, errors),
+    tls: tlsFromEnv(env, namespace, errors),
     sidecarImage: required(env, 'SIDECAR_IMAGE', 'the chart sets it to its own image', errors),
     sidecarPullPolicy: env[`${P}SIDECAR_IMAGE_PULL_POLICY`] ?? 'IfNotPresent',
     imageAllowList: list(env[`${P}SIDECAR_ALLOWED_IMAGES`]),
@@ -132,6 +131,10 @@ export function webhookConfigFromEnv(env: Env): { ok: true; value: WebhookConfig
     csiDriver: env[`${P}CSI_DRIVER`] ?? CSI_DRIVER_NAME,
     metricsPort: port(env, 'SIDECAR_METRICS_PORT', SIDECAR_METRICS_PORT, errors),
     tracing: tracingFromEnv(env, errors),
+    provenance: {
+      namespace,
+      secretName: env[`${P}PROVENANCE_SECRET`] ?? 'fs-interposer-provenance',
+    },
   };
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value };
 }

@@ -9,8 +9,10 @@ import {
   Annotations, CSI_DRIVER_NAME, HANDOFF_VOLUME_NAME, INJECTED_LABEL, INJECTED_LABEL_VALUE, SAFE_TO_EVICT_LOCAL_VOLUMES,
 } from './constants.js';
 import { sidecarIdentity } from './identity.js';
-import { isInjected, isWindows, mergeList, metricsPort } from './pod-facts.js';
+import { isWindows, mergeList, metricsPort } from './pod-facts.js';
 import type { Container, LayerSpecParser, Pod } from './pod-types.js';
+import { checkCarried, signed } from './provenance-check.js';
+import type { ProvenanceOptions } from './provenance-check.js';
 import { resolveResources } from './resources.js';
 import type { ResourceValues } from './resources.js';
 import { csiVolume, rewriteMounts, sidecarVolumes } from './rewrite-volumes.js';
@@ -19,7 +21,7 @@ import type { SidecarTracing } from './sidecar-telemetry-env.js';
 import { selectVolumes } from './volumes.js';
 import type { SelectedVolume } from './volumes.js';
 
-export interface MutateOptions {
+export interface MutateOptions extends ProvenanceOptions {
   parseLayerSpec: LayerSpecParser;
   sidecarImage: string;
   imageAllowList: readonly string[];
@@ -29,8 +31,6 @@ export interface MutateOptions {
   /** The API server and every kubelet support native sidecars (>= 1.29). */
   nativeSidecars: boolean;
   namespaceDefaultLayers?: string;
-  /** CSI driver name (chart value; default CSI_DRIVER_NAME). */
-  csiDriver?: string;
   sidecarPullPolicy?: string;
   /** Preferred sidecar metrics port (default SIDECAR_METRICS_PORT). */
   metricsPort?: number;
@@ -38,7 +38,7 @@ export interface MutateOptions {
   tracing?: SidecarTracing;
 }
 
-export type DenialReason = 'invalid-annotation' | 'identity' | 'resources';
+export type DenialReason = 'invalid-annotation' | 'identity' | 'resources' | 'provenance';
 
 export type MutateResult =
   | { kind: 'mutated'; pod: Pod; volumes: string[]; native: boolean; warnings: string[] }
@@ -73,7 +73,10 @@ interface Plan {
 
 /** Everything decided from the annotations and the volumes, or the reason nothing happens. */
 function plan(pod: Pod, options: MutateOptions): Plan | MutateResult {
-  if (isInjected(pod)) return { kind: 'unchanged', reason: 'already injected' };
+  const carried = checkCarried(pod, options);
+  if (carried !== undefined) {
+    return carried.ok ? { kind: 'unchanged', reason: 'already injected' } : denied('provenance', [carried.message]);
+  }
   if (isWindows(pod)) return skipped(pod, 'Windows Pod (the interposer runs on Linux nodes only)');
   const read = readPodSettings(pod.metadata?.annotations, options);
   if (!read.ok) return denied('invalid-annotation', read.errors);
@@ -122,7 +125,7 @@ export function mutatePod(pod: Pod, options: MutateOptions): MutateResult {
   if ('kind' in p) return p;
   const sidecar = sidecarFor(pod, p, options);
   if ('kind' in sidecar) return sidecar;
-  const out = assemble(pod, { ...p, sidecar, driver: options.csiDriver ?? CSI_DRIVER_NAME });
+  const out = signed(assemble(pod, { ...p, sidecar, driver: options.csiDriver ?? CSI_DRIVER_NAME }), options);
   // Forced native on a cluster without it: the API server (< 1.29) drops restartPolicy and the
   // sidecar becomes an init container that never ends. Allowed (detection may be what is wrong),
   // but said out loud.

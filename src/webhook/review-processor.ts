@@ -20,7 +20,7 @@ export interface ClusterFacts {
 }
 
 export interface ReviewProcessorOptions {
-  mutate: Omit<MutateOptions, 'nativeSidecars' | 'namespaceDefaultLayers'>;
+  mutate: Omit<MutateOptions, 'nativeSidecars' | 'namespaceDefaultLayers' | 'namespace'>;
   cluster: ClusterFacts;
   metrics: WebhookMetrics;
   logger: Logger;
@@ -41,7 +41,7 @@ async function admitCreate(req: AdmissionRequest, o: ReviewProcessorOptions): Pr
     o.cluster.nativeSidecars(),
     o.cluster.namespaceDefaultLayers(req.namespace),
   ]);
-  const r = mutatePod(pod, { ...o.mutate, nativeSidecars, namespaceDefaultLayers });
+  const r = mutatePod(pod, { ...o.mutate, nativeSidecars, namespaceDefaultLayers, namespace: req.namespace });
   switch (r.kind) {
     case 'denied':
       o.metrics.denials.inc({ reason: r.reason });

@@ -13,6 +13,7 @@ import { memoizeLayerSpecParser } from './layer-spec-cache.js';
 import { createWebhookMetrics } from './metrics.js';
 import type { LayerSpecParser } from './pod-types.js';
 import type { ResourceValues } from './resources.js';
+import { ensureProvenanceKey } from './provenance-key.js';
 import { createReviewProcessor } from './review-processor.js';
 import { createWebhookServer } from './server.js';
 import type { SidecarTracing } from './sidecar-telemetry-env.js';
@@ -46,6 +47,8 @@ export interface WebhookConfig {
   csiDriver?: string;
   metricsPort?: number;
   tracing?: SidecarTracing;
+  /** Where the key that signs injected Pods lives (created there if absent). */
+  provenance: { namespace: string; secretName: string };
 }
 
 export interface WebhookDeps {
@@ -101,6 +104,9 @@ async function tlsSource(config: TlsConfig, deps: WebhookDeps): Promise<TlsSourc
 export async function startWebhook(config: WebhookConfig, deps: WebhookDeps): Promise<RunningWebhook> {
   const logger = deps.logger.child({ component: 'webhook' });
   const tls = await tlsSource(config.tls, { ...deps, logger });
+  const provenanceKey = await ensureProvenanceKey({
+    api: deps.api, ...config.provenance, logger, now: () => new Date((deps.now ?? Date.now)()),
+  });
   const metrics = createWebhookMetrics(deps.registry);
   const processReview = createReviewProcessor({
     mutate: {
@@ -113,6 +119,7 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps): Pr
       csiDriver: config.csiDriver,
       metricsPort: config.metricsPort,
       tracing: config.tracing,
+      provenanceKey,
     },
     cluster: createClusterFacts({ api: deps.api, logger, now: deps.now }),
     metrics,

@@ -4,7 +4,8 @@
  * change can never install what CREATE would have denied. Nothing is mutated.
  */
 import { readPodSettings } from './annotations.js';
-import { ANNOTATION_PREFIX, Annotations } from './constants.js';
+import { canonicalJson, sidecarClaims } from '../csi/provenance-claims.js';
+import { ANNOTATION_PREFIX, Annotations, SIDECAR_CONTAINER_NAME } from './constants.js';
 import type { MutateOptions } from './mutate-pod.js';
 import { isInjected } from './pod-facts.js';
 import type { Pod } from './pod-types.js';
@@ -24,6 +25,21 @@ function ours(pod: Pod): Record<string, string> {
   return out;
 }
 
+/**
+ * A container's image is the one field of it a Pod UPDATE may change. The sidecar's must not: the
+ * kubelet would restart it with that image, and the new container would fetch the FUSE fds.
+ */
+function sidecarChange(oldPod: Pod, newPod: Pod): string | undefined {
+  const before = sidecarClaims(oldPod) as Record<string, unknown> | undefined;
+  const after = sidecarClaims(newPod) as Record<string, unknown> | undefined;
+  if (before === undefined) return undefined;
+  if (after === undefined) return `the ${SIDECAR_CONTAINER_NAME} container cannot be removed from a running Pod`;
+  const changed = Object.keys(before).filter((k) => canonicalJson(before[k]) !== canonicalJson(after[k]));
+  if (changed.length === 0) return undefined;
+  const detail = changed.includes('image') ? ` (image ${String(before.image)} -> ${String(after.image)})` : '';
+  return `the ${SIDECAR_CONTAINER_NAME} container cannot change on a running Pod: ${changed.join(', ')}${detail}`;
+}
+
 function isLive(key: string): boolean {
   return (LIVE as string[]).includes(key) || key.startsWith(Annotations.layersForVolumePrefix);
 }
@@ -34,6 +50,8 @@ export function validateUpdate(
   options: Pick<MutateOptions, 'parseLayerSpec' | 'imageAllowList' | 'namespaceDefaultLayers'>,
 ): UpdateResult {
   if (!isInjected(oldPod)) return { allowed: true, changed: false };
+  const sidecar = sidecarChange(oldPod, newPod);
+  if (sidecar !== undefined) return { allowed: false, message: `fs-interposer: ${sidecar}` };
   const before = ours(oldPod);
   const after = ours(newPod);
   const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => before[k] !== after[k]);

@@ -12,7 +12,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { findMount, listMounts } from '../../src/cli/mountinfo.js';
+import { signPod } from '../../src/csi/provenance.js';
 import { ROOT, startCluster } from './cluster.js';
 import type { Cluster } from './cluster.js';
 import { waitFor } from './cluster-tools.js';
@@ -24,9 +26,14 @@ import { waitFor } from './cluster-tools.js';
  * carries the sidecar (written by hand here, as the webhook would). The app container writes and
  * reads through the FUSE mount; the sidecar (uid 65534, no capabilities) serves it over a hostPath
  * "PV" with the metrics layer; deleting the Pod unpublishes and unmounts.
+ * The Pod carries the webhook's signature, made here with the same code and a key the test puts in
+ * the Secret the driver reads (issue 15, item 12); the same Pod unsigned is refused.
  */
 const DRIVER = 'csi.fs-interposer.dev';
 const NS = 'csi-e2e';
+/** Where the driver finds the provenance key (the chart's release namespace). */
+const SYSTEM_NS = 'csi-e2e-system';
+const KEY = randomBytes(32).toString('base64');
 const NOBODY = 65534;
 
 let cluster: Cluster;
@@ -44,6 +51,8 @@ function startDriver(): void {
     FS_INTERPOSER_KUBELET_DIR: cluster.kubeletRoot,
     FS_INTERPOSER_STATE_DIR: join(work, 'state'),
     FS_INTERPOSER_NODE_NAME: 'node1',
+    FS_INTERPOSER_NAMESPACE: SYSTEM_NS,
+    FS_INTERPOSER_PROVENANCE_LEGACY_GRACE_SECONDS: '0',
     KUBECONFIG: cluster.kubeconfig,
     FS_INTERPOSER_LOG_LEVEL: 'debug',
   };
@@ -67,7 +76,15 @@ const csiDriverObject = {
   },
 };
 
-function pod(source: string): object {
+/** The Pod as the webhook would write it, signed as the webhook signs (name bound). */
+function signedPod(source: string, name = 'app'): object {
+  const p = pod(source, name) as { metadata: { annotations: Record<string, string> } };
+  const value = signPod(p as never, { namespace: NS, driver: DRIVER, key: KEY });
+  p.metadata.annotations['fs-interposer/provenance'] = value!;
+  return p;
+}
+
+function pod(source: string, name = 'app'): object {
   const env = (name: string, value: string) => ({ name, value });
   const field = (name: string, fieldPath: string) => ({
     name,
@@ -76,7 +93,7 @@ function pod(source: string): object {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: 'app', namespace: NS, annotations: { 'fs-interposer/layers': 'metrics' } },
+    metadata: { name, namespace: NS, annotations: { 'fs-interposer/layers': 'metrics' } },
     spec: {
       hostNetwork: true,
       restartPolicy: 'Never',
@@ -149,6 +166,14 @@ const explain = (e: unknown): never => {
 beforeAll(async () => {
   cluster = await startCluster();
   work = mkdtempSync('/tmp/fsi-csi-e2e-');
+  await kubectl(['create', 'namespace', SYSTEM_NS]);
+  const secret = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'fs-interposer-provenance', namespace: SYSTEM_NS },
+    stringData: { key: KEY, created: new Date().toISOString() },
+  };
+  await kubectl(['apply', '-f', '-'], JSON.stringify(secret));
   startDriver();
 }, 45 * 60_000);
 
@@ -192,7 +217,7 @@ describe('CSI inline volume through the real kubelet', () => {
       chownSync(work, NOBODY, NOBODY);
       chownSync(source, NOBODY, NOBODY);
       await kubectl(['create', 'namespace', NS]);
-      const apply = () => kubectl(['apply', '-f', '-'], JSON.stringify(pod(source)));
+      const apply = () => kubectl(['apply', '-f', '-'], JSON.stringify(signedPod(source)));
       await waitFor('the Pod to be accepted', () => apply().then(() => true), {
         timeoutMs: 60_000,
         intervalMs: 2000,
@@ -235,5 +260,50 @@ describe('CSI inline volume through the real kubelet', () => {
       expect(left).toEqual([]); // the driver forgot the volume
     },
     8 * 60_000,
+  );
+
+  it(
+    'refuses the same Pod unsigned: the volume never publishes, the event names the reason',
+    async () => {
+      const source = join(work, 'pv');
+      await kubectl(['apply', '-f', '-'], JSON.stringify(pod(source, 'look-alike')));
+      const message = await waitFor(
+        'a FailedMount event naming the missing provenance',
+        async () => {
+          const out = await kubectl([
+            'get',
+            'events',
+            '-n',
+            NS,
+            '--field-selector',
+            'involvedObject.name=look-alike,reason=FailedMount',
+            '-o',
+            'jsonpath={.items[*].message}',
+          ]);
+          return out.includes('no webhook provenance') ? out : undefined;
+        },
+        { timeoutMs: 180_000, intervalMs: 3000 },
+      ).catch(explain);
+      expect(message).toContain('PermissionDenied');
+      const uid = (
+        await kubectl(['get', 'pod', '-n', NS, 'look-alike', '-o', 'jsonpath={.metadata.uid}'])
+      ).trim();
+      const fuse = listMounts().filter(
+        (m) => m.mountpoint.includes(uid) && m.fsType.startsWith('fuse'),
+      );
+      expect(fuse).toEqual([]);
+      const phase = await kubectl([
+        'get',
+        'pod',
+        '-n',
+        NS,
+        'look-alike',
+        '-o',
+        'jsonpath={.status.phase}',
+      ]);
+      expect(phase).toBe('Pending');
+      await kubectl(['delete', 'pod', '-n', NS, 'look-alike', '--wait=false']);
+    },
+    4 * 60_000,
   );
 });

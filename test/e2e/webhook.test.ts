@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { parseLayerSpec } from '../../src/config/index.js';
+import { verifyPod } from '../../src/csi/provenance.js';
 import { createClientNodeKubeApi } from '../../src/webhook/kube/client-node-kube-api.js';
 import type { KubeApi } from '../../src/webhook/kube/kube-api.js';
 import { ensureSelfSignedTls } from '../../src/webhook/tls/self-signed-tls.js';
@@ -137,6 +138,7 @@ suite('webhook against a real kube-apiserver', () => {
     const config = (p: number): WebhookConfig => ({
       port: p, host: '127.0.0.1', sidecarImage: 'local/fs-interposer:dev', imageAllowList: [], sidecarMode: 'auto',
       defaultResources: DEFAULT_SIDECAR_RESOURCES,
+      provenance: { namespace: 'fsi-system', secretName: 'fs-interposer-provenance' },
       tls: {
         mode: 'self-signed', namespace: 'fsi-system', secretName: 'fs-interposer-webhook-tls', webhookConfiguration: CONFIG_NAME,
         policy: { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], caValidityDays: 30, certValidityDays: 7, certRenewBeforeMs: 0, caRenewBeforeMs: 0, overlapMs: 0 },
@@ -235,6 +237,33 @@ suite('webhook against a real kube-apiserver', () => {
     const r = await createPod('fsi-on', pod('bad', { 'fs-interposer/layers': 'trace,fault=EXX@1%' }));
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/admission webhook "pods.fs-interposer.dev" denied the request: fs-interposer: fs-interposer\/layers: "trace,fault=EXX@1%".*EXX.*accepted: /);
+  }, 60_000);
+
+  it('signs what it injects: the Pods the API server stored verify with the key in the Secret', async () => {
+    const secret = JSON.parse(await kubectlOk(['get', 'secret', '-n', 'fsi-system', 'fs-interposer-provenance', '-o', 'json'])) as { data: Record<string, string> };
+    const key = Buffer.from(secret.data.key!, 'base64').toString();
+    expect(new Date(Buffer.from(secret.data.created!, 'base64').toString()).getTime()).toBeLessThanOrEqual(Date.now());
+    // A Pod with a name, and the Deployment's Pod (generateName at admission, named after it).
+    const named = JSON.parse(await kubectlOk(['get', 'pod', '-n', 'fsi-on', 'annotated', '-o', 'json'])) as never;
+    const list = JSON.parse(await kubectlOk(['get', 'pods', '-n', 'fsi-on', '-l', 'app=web', '-o', 'json'])) as { items: never[] };
+    for (const stored of [named, list.items[0]!]) {
+      expect(verifyPod(stored, { namespace: 'fsi-on', driver: 'csi.fs-interposer.dev', key })).toEqual({ ok: true });
+    }
+  }, 60_000);
+
+  it('denies a hand-written Pod with our inline volume and a look-alike container, naming them', async () => {
+    const fake = JSON.parse(pod('look-alike', {})) as { spec: { containers: object[]; volumes: object[] } };
+    fake.spec.containers.unshift({ name: 'fs-interposer', image: 'local/busybox:1', command: ['sleep', '3600'] });
+    fake.spec.volumes.push({ name: 'fsi-data', csi: { driver: 'csi.fs-interposer.dev', volumeAttributes: { 'fs-interposer.dev/source-volume': 'data' } } });
+    const r = await createPod('fsi-on', JSON.stringify(fake));
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/denied the request: fs-interposer: the Pod already carries a container named "fs-interposer", the inline volume "fsi-data" of csi.fs-interposer.dev, without valid provenance from this webhook \(no fs-interposer\/provenance annotation\)/);
+  }, 60_000);
+
+  it('denies a new sidecar image on a running injected Pod', async () => {
+    const r = await kubectl(['set', 'image', '-n', 'fsi-on', 'pod/annotated', 'fs-interposer=local/busybox:1']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/the fs-interposer container cannot change on a running Pod: image/);
   }, 60_000);
 
   it('leaves Pods in an unlabelled namespace untouched', async () => {

@@ -35,17 +35,30 @@ describe('default render (self-signed TLS)', () => {
     expect(ps.containers[0].args).toEqual(['webhook']);
   });
 
-  it('opts namespaces in by label, never its own, and skips its own Pods', () => {
+  it('opts namespaces in by label, never its own; no Pod label can skip it (issue 15, item 16)', () => {
     expect(webhook.namespaceSelector.matchExpressions).toEqual([
       { key: 'fs-interposer/injection', operator: 'In', values: ['enabled'] },
       { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['fs-interposer'] },
     ]);
-    expect(webhook.objectSelector.matchExpressions).toEqual([
-      { key: 'app.kubernetes.io/part-of', operator: 'NotIn', values: ['fs-interposer'] },
-    ]);
-    for (const workload of [deployment, daemonset]) {
-      expect(spec(workload).template.metadata.labels['app.kubernetes.io/part-of']).toBe('fs-interposer');
-    }
+    expect(webhook.objectSelector).toBeUndefined();
+    for (const workload of [deployment, daemonset]) expect(workload.metadata.namespace).toBe('fs-interposer');
+  });
+
+  it('shares the provenance key Secret: the webhook may fill it, the driver may only read it', () => {
+    const secret = findObject(objects, 'Secret', '-provenance') as any;
+    expect(secret.type).toBe('Opaque');
+    expect(secret.data).toBeUndefined();
+    const name = secret.metadata.name;
+    const webhookRole = objects.find((o) => o.kind === 'Role' && o.metadata.name.endsWith('-webhook')) as any;
+    expect(webhookRole.rules).toContainEqual({ apiGroups: [''], resources: ['secrets'], resourceNames: [name], verbs: ['get', 'update'] });
+    const csiRole = objects.find((o) => o.kind === 'Role' && o.metadata.name.endsWith('-csi')) as any;
+    expect(csiRole.rules).toEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: [name], verbs: ['get'] }]);
+    expect(env(podSpec(deployment).containers[0]).FS_INTERPOSER_PROVENANCE_SECRET).toBe(name);
+    expect(env(podSpec(daemonset).containers[0])).toMatchObject({
+      FS_INTERPOSER_PROVENANCE_SECRET: name,
+      FS_INTERPOSER_PROVENANCE_LEGACY_PODS: 'accept',
+      FS_INTERPOSER_PROVENANCE_LEGACY_GRACE_SECONDS: '300',
+    });
   });
 
   it('calls the webhook through its Service, with the values for failure policy and timeout', () => {
@@ -66,7 +79,7 @@ describe('default render (self-signed TLS)', () => {
     const secret = findObject(objects, 'Secret', '-webhook-tls');
     expect((secret as any).type).toBe('Opaque');
     expect((secret as any).data).toBeUndefined();
-    const role = findObject(objects, 'Role') as any;
+    const role = findObject(objects, 'Role', '-webhook') as any;
     expect(role.rules[0]).toEqual({
       apiGroups: [''], resources: ['secrets'], resourceNames: [secret.metadata.name], verbs: ['get', 'update'],
     });

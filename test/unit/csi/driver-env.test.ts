@@ -34,4 +34,31 @@ describe('driver environment (as the chart sets it)', () => {
       parseDriverEnv({ FS_INTERPOSER_CSI_ENDPOINT: 'tcp://x:1', FS_INTERPOSER_FUSE_QUEUES: '0' }),
     ).toThrow(/CSI_ENDPOINT must be unix[\s\S]*FUSE_QUEUES must be a positive integer/);
   });
+
+  it('reads the provenance settings: legacy Pods accepted for 300 s by default', () => {
+    expect(parseDriverEnv({}).provenance).toEqual({
+      secretName: 'fs-interposer-provenance',
+      legacy: { accept: true, graceMs: 300_000 },
+    });
+    expect(
+      parseDriverEnv({
+        FS_INTERPOSER_NAMESPACE: 'fsi',
+        FS_INTERPOSER_PROVENANCE_SECRET: 'fsi-provenance',
+        FS_INTERPOSER_PROVENANCE_LEGACY_PODS: 'refuse',
+        FS_INTERPOSER_PROVENANCE_LEGACY_GRACE_SECONDS: '0',
+      }).provenance,
+    ).toEqual({
+      namespace: 'fsi',
+      secretName: 'fsi-provenance',
+      legacy: { accept: false, graceMs: 0 },
+    });
+    expect(() =>
+      parseDriverEnv({
+        FS_INTERPOSER_PROVENANCE_LEGACY_PODS: 'sometimes',
+        FS_INTERPOSER_PROVENANCE_LEGACY_GRACE_SECONDS: '-1',
+      }),
+    ).toThrow(
+      /LEGACY_PODS must be accept or refuse \(got sometimes\)[\s\S]*GRACE_SECONDS must be a whole number/,
+    );
+  });
 });

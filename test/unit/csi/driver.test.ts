@@ -204,4 +204,87 @@ describe('CSI driver over grpc-js (fake mounter)', () => {
     });
     expect(h.mounter.mounts.has(target)).toBe(false);
   });
+
+  it('refuses a volume to a Pod it cannot read: no API access means nothing is verified', async () => {
+    const req = publishRequest(h);
+    const ctx = { ...(req.volume_context as object), 'csi.storage.k8s.io/pod.name': 'unknown' };
+    await expect(
+      h.call(h.clients.node, 'NodePublishVolume', { ...req, volume_context: ctx }),
+    ).rejects.toMatchObject({
+      code: status.FAILED_PRECONDITION,
+      details: expect.stringContaining(
+        'cannot check that the fs-interposer webhook made this Pod',
+      ) as unknown as string,
+    });
+    expect(h.mounter.mounts.size).toBe(0);
+  });
+});
+
+describe('provenance at NodePublishVolume (issue 15, item 12)', () => {
+  let h: Harness;
+  const warnings: string[] = [];
+  const events = {
+    warn: (pod: { name: string }, reason: string, message: string) => {
+      warnings.push(`${pod.name} ${reason}: ${message}`);
+      return Promise.resolve();
+    },
+  };
+  beforeEach(async () => {
+    warnings.length = 0;
+    h = await startHarness(
+      {
+        'default/app': {
+          hasSidecar: true,
+          provenance: { kind: 'legacy', reason: 'injected before provenance' },
+        },
+        'default/fake': {
+          hasSidecar: true,
+          provenance: { kind: 'refused', reason: 'no webhook provenance' },
+        },
+        'default/early': {
+          hasSidecar: true,
+          provenance: {
+            kind: 'refused',
+            reason: 'the provenance key is not available yet',
+            unavailable: true,
+          },
+        },
+      },
+      events,
+    );
+  });
+  afterEach(() => h.close());
+
+  const forPod = (name: string): Record<string, unknown> => {
+    const req = publishRequest(h);
+    return {
+      ...req,
+      volume_context: { ...(req.volume_context as object), 'csi.storage.k8s.io/pod.name': name },
+    };
+  };
+
+  it('refuses a look-alike Pod with PERMISSION_DENIED and the reason; nothing is mounted', async () => {
+    await expect(h.call(h.clients.node, 'NodePublishVolume', forPod('fake'))).rejects.toMatchObject(
+      {
+        code: status.PERMISSION_DENIED,
+        details: 'pod default/fake: no webhook provenance',
+      },
+    );
+    expect(h.mounter.calls).toEqual([]);
+  });
+
+  it('answers UNAVAILABLE (retry) while the key is not there yet', async () => {
+    await expect(
+      h.call(h.clients.node, 'NodePublishVolume', forPod('early')),
+    ).rejects.toMatchObject({
+      code: status.UNAVAILABLE,
+    });
+    expect(h.mounter.calls).toEqual([]);
+  });
+
+  it('serves an unsigned Pod of an earlier release, with a Warning event on it', async () => {
+    await h.call(h.clients.node, 'NodePublishVolume', forPod('app'));
+    expect(h.mounter.mounts.size).toBe(1);
+    expect(warnings).toEqual(['app FsInterposerUnsignedPod: injected before provenance']);
+  });
 });

@@ -11,8 +11,8 @@ import { createFakeMounter } from '../../../src/csi/fake-mounter.js';
 import type { FakeMounter } from '../../../src/csi/fake-mounter.js';
 import { DEFAULT_INIT } from '../../../src/csi/init-policy.js';
 import { openHandoffDir } from '../../../src/csi/pod-dir.js';
+import type { PodEvents } from '../../../src/csi/pod-events.js';
 import { createStaticPodInspector } from '../../../src/csi/pod-inspector.js';
-import type { PodFacts } from '../../../src/csi/pod-inspector.js';
 import { csiServices, registrationService } from '../../../src/csi/proto-loader.js';
 import { createCsiDriver } from '../../../src/csi/server.js';
 import type { CsiDriver } from '../../../src/csi/server.js';
@@ -77,7 +77,8 @@ export function foreignService(
 }
 
 export async function startHarness(
-  pods: Record<string, PodFacts> = { 'default/app': { hasSidecar: true } },
+  pods: Parameters<typeof createStaticPodInspector>[0] = { 'default/app': { hasSidecar: true } },
+  events?: PodEvents,
 ): Promise<Harness> {
   const root = mkdtempSync(join(tmpdir(), 'csi-'));
   const kubeletRoot = join(root, 'kubelet');
@@ -88,6 +89,7 @@ export async function startHarness(
   const publisher = createVolumePublisher({
     mounter,
     pods: createStaticPodInspector(pods),
+    ...(events === undefined ? {} : { events }),
     state,
     logger,
     kubeletRoot,

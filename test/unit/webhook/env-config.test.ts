@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { webhookConfigFromEnv } from '../../../src/webhook/env-config.js';
 
-const IMAGE = { FS_INTERPOSER_SIDECAR_IMAGE: 'ghcr.io/fs-interposer/fs-interposer:0.1.0' };
+const IMAGE = { FS_INTERPOSER_SIDECAR_IMAGE: 'ghcr.io/fs-interposer/fs-interposer:0.1.0', FS_INTERPOSER_NAMESPACE: 'fsi' };
 
 describe('webhookConfigFromEnv (the chart contract, docs/adr/0060)', () => {
   it('defaults to cert-manager files and the built-in defaults', () => {
@@ -15,6 +15,7 @@ describe('webhookConfigFromEnv (the chart contract, docs/adr/0060)', () => {
       metricsPort: 9464,
       tls: { mode: 'files', certPath: '/etc/fs-interposer/tls/tls.crt', keyPath: '/etc/fs-interposer/tls/tls.key' },
       defaultResources: { cpuRequest: '10m', memoryRequest: '32Mi', memoryLimit: '128Mi' },
+      provenance: { namespace: 'fsi', secretName: 'fs-interposer-provenance' },
     });
   });
 
@@ -33,12 +34,14 @@ describe('webhookConfigFromEnv (the chart contract, docs/adr/0060)', () => {
       FS_INTERPOSER_SIDECAR_RESOURCES: '{"requests":{"cpu":"20m","memory":"64Mi"},"limits":{"memory":"256Mi"}}',
       FS_INTERPOSER_SIDECAR_METRICS_PORT: '9500',
       FS_INTERPOSER_SIDECAR_IMAGE_PULL_POLICY: 'Never',
+      FS_INTERPOSER_PROVENANCE_SECRET: 'fsi-provenance',
     });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.value).toMatchObject({
       port: 9443, path: '/inject', sidecarMode: 'native', metricsPort: 9500, sidecarPullPolicy: 'Never',
       imageAllowList: ['a:1', 'b:2'],
+      provenance: { namespace: 'fsi', secretName: 'fsi-provenance' },
       defaultResources: { cpuRequest: '20m', cpuLimit: undefined, memoryRequest: '64Mi', memoryLimit: '256Mi' },
     });
     expect(r.value.tls).toMatchObject({
@@ -53,9 +56,9 @@ describe('webhookConfigFromEnv (the chart contract, docs/adr/0060)', () => {
       FS_INTERPOSER_SIDECAR_RESOURCES: '{"limits":{"cpu":"lots"}}',
     });
     expect(!r.ok && r.errors).toEqual([
+      'FS_INTERPOSER_NAMESPACE: required (the release namespace: the provenance key Secret, and the TLS Secret in self-signed mode)',
       'FS_INTERPOSER_WEBHOOK_PORT: "99999" is not a port',
       'FS_INTERPOSER_TLS_MODE: "acme" is not accepted (accepted: cert-manager, self-signed)',
-      'FS_INTERPOSER_NAMESPACE: required in self-signed mode',
       'FS_INTERPOSER_SIDECAR_IMAGE: required (the chart sets it to its own image)',
       'FS_INTERPOSER_SIDECAR_MODE: "x" is not accepted (accepted: auto, native, regular)',
       'FS_INTERPOSER_SIDECAR_RESOURCES: limits.cpu "lots" is not a Kubernetes quantity',

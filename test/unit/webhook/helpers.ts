@@ -27,6 +27,9 @@ export function loadPod(name: string): Pod {
  */
 export const acceptAnySpec: LayerSpecParser = () => ({ ok: true, value: {} });
 
+/** The key the webhook's unit tests sign with (the chart's Secret holds 44 base64 characters). */
+export const TEST_PROVENANCE_KEY = 'dGVzdC1rZXktZm9yLWZzLWludGVycG9zZXItdW5pdHM=';
+
 export function mutateOptions(overrides: Partial<MutateOptions> = {}): MutateOptions {
   return {
     parseLayerSpec: acceptAnySpec,
@@ -35,6 +38,8 @@ export function mutateOptions(overrides: Partial<MutateOptions> = {}): MutateOpt
     defaultResources: DEFAULT_SIDECAR_RESOURCES,
     sidecarMode: 'auto',
     nativeSidecars: false,
+    provenanceKey: TEST_PROVENANCE_KEY,
+    namespace: 'apps',
     ...overrides,
   };
 }

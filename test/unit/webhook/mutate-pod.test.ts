@@ -26,7 +26,8 @@ describe('mutatePod on AdmissionReview fixtures', () => {
     ['windows.json', 'skipped'],
     ['root-pod.json', 'denied'],
     ['not-opted-in.json', 'unchanged'],
-    ['already-injected.json', 'unchanged'],
+    // Looks injected, but no webhook signed it: written by hand (provenance-check.test.ts).
+    ['already-injected.json', 'denied'],
     ['apiserver-1.20-deployment-pod.json', 'mutated'],
     ['apiserver-1.20-pod.json', 'mutated'],
   ])('%s -> %s, idempotent, patch round-trips', (fixture, kind) => {
@@ -264,6 +265,7 @@ describe('mutatePod on AdmissionReview fixtures', () => {
       'add /metadata/annotations/fs-interposer~1injected',
       'add /metadata/annotations/cluster-autoscaler.kubernetes.io~1safe-to-evict-local-volumes',
       'add /metadata/annotations/kubectl.kubernetes.io~1default-container',
+      'add /metadata/annotations/fs-interposer~1provenance',
       'add /spec/volumes/3',
       'add /spec/volumes/4',
       'add /spec/volumes/5',

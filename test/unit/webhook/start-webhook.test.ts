@@ -37,10 +37,12 @@ function post(port: number, ca: string, body: unknown): Promise<{ status: number
   });
 }
 
+const PROVENANCE = { namespace: 'fs-interposer', secretName: 'fs-interposer-provenance' };
+
 async function start(tls: TlsConfig, api = createFakeKubeApi(), now?: () => number) {
   api.namespaces.set('apps', {});
   const r = await startWebhook(
-    { port: 0, host: '127.0.0.1', tls, sidecarImage: 'img:1', imageAllowList: [], sidecarMode: 'auto', defaultResources: DEFAULT_SIDECAR_RESOURCES },
+    { port: 0, host: '127.0.0.1', tls, sidecarImage: 'img:1', imageAllowList: [], sidecarMode: 'auto', defaultResources: DEFAULT_SIDECAR_RESOURCES, provenance: PROVENANCE },
     { logger, registry: new Registry(), api, parseLayerSpec, now },
   );
   running.push(r);
@@ -140,7 +142,7 @@ describe('startWebhook over real HTTPS on loopback', () => {
     writeFileSync(join(dir, 'tls.crt'), p.serving.certPem);
     writeFileSync(join(dir, 'tls.key'), p.serving.keyPem);
     const r = await startWebhook(
-      { port: 0, host: '127.0.0.1', tls: { mode: 'files', certPath: join(dir, 'tls.crt'), keyPath: join(dir, 'tls.key') }, sidecarImage: 'img:1', imageAllowList: [], sidecarMode: 'regular', defaultResources: DEFAULT_SIDECAR_RESOURCES },
+      { port: 0, host: '127.0.0.1', tls: { mode: 'files', certPath: join(dir, 'tls.crt'), keyPath: join(dir, 'tls.key') }, sidecarImage: 'img:1', imageAllowList: [], sidecarMode: 'regular', defaultResources: DEFAULT_SIDECAR_RESOURCES, provenance: PROVENANCE },
       { logger, registry: new Registry(), api: Object.assign(createFakeKubeApi(), { namespaces: new Map([['apps', {}]]) }), parseLayerSpec },
     );
     const get = (path: string) => new Promise<number>((resolve, reject) => {
