@@ -46,8 +46,10 @@ cp -a "$ROOT/dist" "$OUT/app/dist"
 (cd "$ROOT" && find src -type f ! -name '*.ts' -exec cp --parents {} "$OUT/app/dist/" \;)
 cp "$ROOT/package.json" "$OUT/app/"
 # Production dependencies only: exactly the packages `npm ls --omit=dev` resolves (no network).
-(cd "$ROOT" && npm ls --omit=dev --all --parseable 2>/dev/null | tail -n +2) | while read -r dir; do
-  rel="${dir#"$ROOT"/}"; mkdir -p "$OUT/app/$(dirname "$rel")"; cp -a "$dir" "$OUT/app/$rel"
+# Listed where node_modules really is: a git worktree links it to the main checkout's.
+DEPS_ROOT=$(dirname "$(readlink -f "$ROOT/node_modules")")
+(cd "$DEPS_ROOT" && npm ls --omit=dev --all --parseable 2>/dev/null | tail -n +2) | while read -r dir; do
+  rel="${dir#"$DEPS_ROOT"/}"; mkdir -p "$OUT/app/$(dirname "$rel")"; cp -a "$dir" "$OUT/app/$rel"
 done
 chroot "$OUT" /usr/local/bin/node -e 'process.exit(0)' || { log "rootfs is not self-contained"; exit 1; }
 log "rootfs $OUT ($(du -sh "$OUT" | cut -f1))"
