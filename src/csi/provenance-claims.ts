@@ -3,6 +3,7 @@ import type {
   V1EnvVar,
   V1Pod,
   V1SecurityContext,
+  V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
 import { SIDECAR_CONTAINER_NAME } from './constants.js';
@@ -49,14 +50,19 @@ const SERVICE_ACCOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
  * re-invocation): not the webhook's to sign. Only exactly that mount is left out.
  */
 function isServiceAccountMount(pod: V1Pod, m: V1VolumeMount): boolean {
-  if (m.mountPath !== SERVICE_ACCOUNT_PATH || m.readOnly !== true || m.subPath || m.subPathExpr)
-    return false;
+  if (!isTokenMountShape(m)) return false;
   const v = pod.spec?.volumes?.find((x) => x.name === m.name);
-  const account = pod.spec?.serviceAccountName ?? 'default';
-  const legacy = v?.secret?.secretName?.startsWith(`${account}-token-`) === true;
-  const projected =
-    v?.projected?.sources?.some((src) => src.serviceAccountToken !== undefined) === true;
-  return legacy || projected;
+  return v !== undefined && isTokenVolume(v, pod.spec?.serviceAccountName ?? 'default');
+}
+
+function isTokenMountShape(m: V1VolumeMount): boolean {
+  const whole = !m.subPath && !m.subPathExpr;
+  return m.mountPath === SERVICE_ACCOUNT_PATH && m.readOnly === true && whole;
+}
+
+function isTokenVolume(v: V1Volume, account: string): boolean {
+  if (v.secret?.secretName?.startsWith(`${account}-token-`) === true) return true;
+  return v.projected?.sources?.some((src) => src.serviceAccountToken !== undefined) === true;
 }
 
 /** What it may reach and with which privileges. */

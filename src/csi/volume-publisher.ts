@@ -3,12 +3,13 @@ import type { Logger } from 'pino';
 import { readFileBeneath } from '../handoff/safe-path.js';
 import { createHandoffServer } from '../handoff/server.js';
 import type { HandoffServer, HandoffServerOptions } from '../handoff/server.js';
-import { FS_TYPE, HANDOFF_VOLUME_NAME, handoffSocketName, sidecarErrorName } from './constants.js';
+import { HANDOFF_VOLUME_NAME, handoffSocketName, sidecarErrorName } from './constants.js';
 import { CsiError } from './csi-error.js';
 import type { InitDefaults } from './init-policy.js';
 import { initFor } from './init-policy.js';
 import type { Mounter } from './mounter.js';
 import { createPodCheck, socketAccess } from './pod-check.js';
+import { mountOfOurs } from './unpublish-guard.js';
 import type { PodEvents } from './pod-events.js';
 import type { PodInspector } from './pod-inspector.js';
 import type { SocketOwner, StateStore, VolumeState } from './state-store.js';
@@ -148,30 +149,10 @@ export function createVolumePublisher(o: PublisherOptions): VolumePublisher {
     );
   };
 
-  /** Only a mount this driver made: a record of it, and nothing but our fs type at the target. */
-  const checkOurs = async (req: UnpublishRequest): Promise<string | undefined> => {
-    const record = live.get(req.targetPath)?.state ?? (await o.state.load(req.targetPath));
-    if (record !== undefined && record.volumeId !== req.volumeId) {
-      throw new CsiError(
-        'FAILED_PRECONDITION',
-        `${req.targetPath} is published for volume ${record.volumeId}, not ${req.volumeId}`,
-      );
-    }
-    const type = await o.mounter.mountType(req.targetPath);
-    if (type !== undefined && type !== FS_TYPE) {
-      throw new CsiError(
-        'FAILED_PRECONDITION',
-        `${req.targetPath} has a ${type} mount this driver did not publish (ours are ${FS_TYPE}); refusing to unmount it`,
-      );
-    }
-    if (type !== undefined && record === undefined)
-      log.warn({ target: req.targetPath }, `unmounting a ${FS_TYPE} mount whose state was lost`);
-    return type;
-  };
-
   const unpublish = async (req: UnpublishRequest): Promise<void> => {
-    const type = await checkOurs(req);
     const entry = live.get(req.targetPath);
+    const record = entry?.state ?? (await o.state.load(req.targetPath));
+    const type = await mountOfOurs(req, record, o.mounter, log);
     if (type !== undefined) await o.mounter.unmount(req.targetPath);
     if (entry !== undefined) {
       live.delete(req.targetPath);

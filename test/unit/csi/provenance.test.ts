@@ -35,9 +35,9 @@ const TOKEN_MOUNT = {
  * the ServiceAccount plugin adds to every container when the admission chain runs again.
  */
 function defaulted(c: V1Container, hostNetwork: boolean): void {
-  if (!c.volumeMounts?.some((m) => m.mountPath === TOKEN_MOUNT.mountPath)) {
-    c.volumeMounts = [...(c.volumeMounts ?? []), TOKEN_MOUNT];
-  }
+  const mounts = c.volumeMounts ?? [];
+  if (!mounts.some((m) => m.mountPath === TOKEN_MOUNT.mountPath))
+    c.volumeMounts = [...mounts, TOKEN_MOUNT];
   c.terminationMessagePath = '/dev/termination-log';
   c.terminationMessagePolicy = 'File';
   for (const e of c.env ?? []) if (e.valueFrom?.fieldRef) e.valueFrom.fieldRef.apiVersion = 'v1';
