@@ -35,7 +35,8 @@ function sidecarOf(options: Partial<MutateOptions> = {}): { pod: Pod; sidecar: C
   return { pod: r.pod, sidecar };
 }
 
-const chartEnv = { FS_INTERPOSER_SIDECAR_IMAGE: 'ghcr.io/fs-interposer/fs-interposer:0.1.0' };
+// What the chart always sets (its common environment includes the release namespace).
+const chartEnv = { FS_INTERPOSER_SIDECAR_IMAGE: 'ghcr.io/fs-interposer/fs-interposer:0.1.0', FS_INTERPOSER_NAMESPACE: 'fs-interposer' };
 
 describe('tracing: chart values -> webhook -> sidecar OTEL_* environment', () => {
   it('an endpoint from the chart reaches every sidecar with its protocol and service name', () => {
