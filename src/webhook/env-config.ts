@@ -102,10 +102,16 @@ function tracingFromEnv(env: Env, errors: string[]): SidecarTracing {
   if (endpoint !== '' && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
     errors.push(`${P}SIDECAR_OTLP_ENDPOINT: "${endpoint}" is not accepted (accepted: an http:// or https:// URL, e.g. http://otel-collector.observability:4318)`);
   }
+  const ratioText = (env[`${P}SIDECAR_TRACE_SAMPLE_RATIO`] ?? '').trim();
+  const sampleRatio = ratioText === '' ? DEFAULT_TRACING.sampleRatio : Number(ratioText);
+  if (!(sampleRatio >= 0 && sampleRatio <= 1)) {
+    errors.push(`${P}SIDECAR_TRACE_SAMPLE_RATIO: "${ratioText}" is not accepted (accepted: a number from 0 to 1)`);
+  }
   return {
     ...(endpoint !== '' ? { endpoint } : {}),
     protocol: protocol as OtlpProtocol,
     serviceName: env[`${P}SIDECAR_SERVICE_NAME`] || DEFAULT_TRACING.serviceName,
+    sampleRatio,
   };
 }
 

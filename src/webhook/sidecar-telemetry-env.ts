@@ -17,9 +17,16 @@ export interface SidecarTracing {
   protocol: OtlpProtocol;
   /** `service.name` of the sidecar's spans. */
   serviceName: string;
+  /** Fraction traced (OTEL_TRACES_SAMPLER_ARG of parentbased_traceidratio), 0..1. */
+  sampleRatio: number;
 }
 
-export const DEFAULT_TRACING: SidecarTracing = { protocol: 'http/protobuf', serviceName: 'fs-interposer' };
+/** 10 % of open-file sessions and metadata ops: the production default (docs/adr/0076). */
+export const DEFAULT_TRACING: SidecarTracing = {
+  protocol: 'http/protobuf',
+  serviceName: 'fs-interposer',
+  sampleRatio: 0.1,
+};
 
 /** Downward-API variables the identity below refers to (defined before it in the container). */
 export const IDENTITY_ENV = { pod: 'POD_NAME', namespace: 'POD_NAMESPACE', uid: 'POD_UID', node: 'NODE_NAME' } as const;
@@ -51,6 +58,8 @@ export function telemetryEnv(t: SidecarTracing): EnvVar[] {
     { name: 'CONTAINER_NAME', value: SIDECAR_CONTAINER_NAME },
     { name: 'OTEL_SERVICE_NAME', value: t.serviceName },
     { name: 'OTEL_RESOURCE_ATTRIBUTES', value: resourceAttributes() },
+    { name: 'OTEL_TRACES_SAMPLER', value: 'parentbased_traceidratio' },
+    { name: 'OTEL_TRACES_SAMPLER_ARG', value: String(t.sampleRatio) },
     ...export_,
   ];
 }

@@ -14,24 +14,43 @@ import type { K8sObject } from './helm.js';
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered YAML is read structurally */
 const podSpec = (o: K8sObject): any => (o as any).spec.template.spec;
 const env = (container: any): Record<string, string> =>
-  Object.fromEntries((container.env ?? []).filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]));
+  Object.fromEntries(
+    (container.env ?? []).filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]),
+  );
 
 describe('tracing values -> webhook', () => {
   it.each([
-    [{}, { protocol: 'http/protobuf', serviceName: 'fs-interposer' }],
+    [{}, { protocol: 'http/protobuf', serviceName: 'fs-interposer', sampleRatio: 0.1 }],
     [
-      { tracing: { otlpEndpoint: 'http://otel-collector.observability:4317', protocol: 'grpc', serviceName: 'chaos' } },
-      { endpoint: 'http://otel-collector.observability:4317', protocol: 'grpc', serviceName: 'chaos' },
+      {
+        tracing: {
+          otlpEndpoint: 'http://otel-collector.observability:4317',
+          protocol: 'grpc',
+          serviceName: 'chaos',
+          sampleRatio: 1,
+        },
+      },
+      {
+        endpoint: 'http://otel-collector.observability:4317',
+        protocol: 'grpc',
+        serviceName: 'chaos',
+        sampleRatio: 1,
+      },
     ],
   ])('values %j reach the webhook as %j', (values, tracing) => {
     const deployment = findObject(renderChart({ values }), 'Deployment', '-webhook');
-    const config = webhookConfigFromEnv({ FS_INTERPOSER_NAMESPACE: 'fs-interposer', ...env(podSpec(deployment).containers[0]) });
+    const config = webhookConfigFromEnv({
+      FS_INTERPOSER_NAMESPACE: 'fs-interposer',
+      ...env(podSpec(deployment).containers[0]),
+    });
     if (!config.ok) throw new Error(config.errors.join('; '));
     expect(config.value.tracing).toEqual(tracing);
   });
 
   it('refuses a protocol the sidecar cannot speak, at install', () => {
-    expect(() => renderChart({ values: { tracing: { protocol: 'http/json' } } })).toThrow(/protocol/);
+    expect(() => renderChart({ values: { tracing: { protocol: 'http/json' } } })).toThrow(
+      /protocol/,
+    );
   });
 });
 
@@ -50,7 +69,9 @@ describe('monitors', () => {
 
   it("the ServiceMonitor scrapes /metrics on the driver's health port, where the driver serves it", () => {
     const sm = findObject(objects, 'ServiceMonitor') as any;
-    const service = objects.find((o) => o.kind === 'Service' && o.metadata.name.endsWith('-csi-metrics')) as any;
+    const service = objects.find(
+      (o) => o.kind === 'Service' && o.metadata.name.endsWith('-csi-metrics'),
+    ) as any;
     const daemonset = findObject(objects, 'DaemonSet', '-csi');
     const container = podSpec(daemonset).containers[0];
     const endpoint = sm.spec.endpoints.find((e: any) => e.port === 'http-metrics');
@@ -61,11 +82,15 @@ describe('monitors', () => {
   });
 
   it('the dashboard lists the namespaces, Pods and volumes of injected Pods', () => {
-    const dashboard = JSON.parse(readFileSync(join(CHART_DIR, 'dashboards', 'fs-interposer.json'), 'utf8'));
+    const dashboard = JSON.parse(
+      readFileSync(join(CHART_DIR, 'dashboards', 'fs-interposer.json'), 'utf8'),
+    );
     const label = INJECTED_LABEL.replace(/[^a-zA-Z0-9_]/g, '_');
     const vars = dashboard.templating.list.filter((v: any) => v.type === 'query');
     expect(vars.map((v: any) => v.query.query)).toEqual(
-      ['namespace', 'pod', 'volume'].map((n) => `label_values(fs_interposer_ops_total{${label}="${INJECTED_LABEL_VALUE}"}, ${n})`),
+      ['namespace', 'pod', 'volume'].map(
+        (n) => `label_values(fs_interposer_ops_total{${label}="${INJECTED_LABEL_VALUE}"}, ${n})`,
+      ),
     );
   });
 });

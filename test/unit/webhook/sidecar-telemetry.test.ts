@@ -4,6 +4,7 @@
  * expands `$(VAR)`, give the sidecar's spans the Pod's identity (telemetry/resource.ts, the code
  * the sidecar runs). Also the label the PodMonitor selects on.
  */
+import { sampleRatioFromEnv } from '../../../src/layers/trace-factory.js';
 import { describe, expect, it } from '@jest/globals';
 import { createResource } from '../../../src/telemetry/resource.js';
 import { podIdentityFromEnv } from '../../../src/telemetry/registry.js';
@@ -15,7 +16,10 @@ import type { Container, Pod } from '../../../src/webhook/pod-types.js';
 import { loadPod, mutateOptions } from './helpers.js';
 
 const FIELDS: Record<string, string> = {
-  'metadata.name': 'web-1', 'metadata.namespace': 'apps', 'metadata.uid': 'u-1', 'spec.nodeName': 'node-a',
+  'metadata.name': 'web-1',
+  'metadata.namespace': 'apps',
+  'metadata.uid': 'u-1',
+  'spec.nodeName': 'node-a',
 };
 
 /** The container's environment as the kubelet resolves it: fieldRefs, then `$(VAR)` of earlier variables. */
@@ -23,7 +27,10 @@ function resolvedEnv(c: Container): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of c.env ?? []) {
     const raw = e.value ?? FIELDS[e.valueFrom?.fieldRef?.fieldPath ?? ''] ?? '';
-    out[e.name] = raw.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (ref, name: string) => out[name] ?? ref);
+    out[e.name] = raw.replace(
+      /\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g,
+      (ref, name: string) => out[name] ?? ref,
+    );
   }
   return out;
 }
@@ -56,18 +63,57 @@ describe('tracing: chart values -> webhook -> sidecar OTEL_* environment', () =>
     expect(env.OTEL_TRACES_EXPORTER).toBeUndefined();
   });
 
+  it('samples 10 % of files by default, as the chart says, and the trace layer reads it', () => {
+    const byDefault = webhookConfigFromEnv(chartEnv);
+    if (!byDefault.ok) throw new Error(byDefault.errors.join('; '));
+    const env = resolvedEnv(sidecarOf({ tracing: byDefault.value.tracing }).sidecar);
+    expect(env).toMatchObject({
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.1',
+    });
+    expect(sampleRatioFromEnv(env)).toBe(0.1);
+    const all = webhookConfigFromEnv({
+      ...chartEnv,
+      FS_INTERPOSER_SIDECAR_TRACE_SAMPLE_RATIO: '1',
+    });
+    if (!all.ok) throw new Error(all.errors.join('; '));
+    expect(sampleRatioFromEnv(resolvedEnv(sidecarOf({ tracing: all.value.tracing }).sidecar))).toBe(
+      1,
+    );
+    const bad = webhookConfigFromEnv({
+      ...chartEnv,
+      FS_INTERPOSER_SIDECAR_TRACE_SAMPLE_RATIO: '10%',
+    });
+    expect(bad).toMatchObject({
+      ok: false,
+      errors: [expect.stringContaining('accepted: a number from 0 to 1')],
+    });
+  });
+
   it('every $(VAR) of the sidecar environment refers to a variable defined before it', () => {
-    const { sidecar } = sidecarOf({ tracing: { endpoint: 'http://c:4318', protocol: 'http/protobuf', serviceName: 'x' } });
+    const { sidecar } = sidecarOf({
+      tracing: {
+        endpoint: 'http://c:4318',
+        protocol: 'http/protobuf',
+        serviceName: 'x',
+        sampleRatio: 1,
+      },
+    });
     const seen = new Set<string>();
     for (const e of sidecar.env ?? []) {
-      for (const m of (e.value ?? '').matchAll(/\$\(([^)]+)\)/g)) expect([e.name, seen.has(m[1]!)]).toEqual([e.name, true]);
+      for (const m of (e.value ?? '').matchAll(/\$\(([^)]+)\)/g))
+        expect([e.name, seen.has(m[1]!)]).toEqual([e.name, true]);
       seen.add(e.name);
     }
   });
 
   it("the spans' resource names the namespace, Pod, container and node, and the volume per tracer", () => {
     const env = resolvedEnv(sidecarOf().sidecar);
-    const attrs = createResource({ identity: podIdentityFromEnv(env), volume: 'data', env }).attributes;
+    const attrs = createResource({
+      identity: podIdentityFromEnv(env),
+      volume: 'data',
+      env,
+    }).attributes;
     expect(attrs).toMatchObject({
       'service.name': 'fs-interposer',
       'k8s.namespace.name': 'apps',
@@ -88,8 +134,14 @@ describe('tracing: chart values -> webhook -> sidecar OTEL_* environment', () =>
   });
 
   it.each([
-    [{ FS_INTERPOSER_SIDECAR_OTLP_PROTOCOL: 'http/json' }, 'FS_INTERPOSER_SIDECAR_OTLP_PROTOCOL: "http/json" is not accepted (accepted: http/protobuf, grpc)'],
-    [{ FS_INTERPOSER_SIDECAR_OTLP_ENDPOINT: 'otel-collector:4318' }, 'FS_INTERPOSER_SIDECAR_OTLP_ENDPOINT: "otel-collector:4318" is not accepted (accepted: an http:// or https:// URL'],
+    [
+      { FS_INTERPOSER_SIDECAR_OTLP_PROTOCOL: 'http/json' },
+      'FS_INTERPOSER_SIDECAR_OTLP_PROTOCOL: "http/json" is not accepted (accepted: http/protobuf, grpc)',
+    ],
+    [
+      { FS_INTERPOSER_SIDECAR_OTLP_ENDPOINT: 'otel-collector:4318' },
+      'FS_INTERPOSER_SIDECAR_OTLP_ENDPOINT: "otel-collector:4318" is not accepted (accepted: an http:// or https:// URL',
+    ],
   ])('a bad chart value is refused at start, naming what is accepted: %j', (bad, message) => {
     const r = webhookConfigFromEnv({ ...chartEnv, ...bad });
     expect(r.ok).toBe(false);
@@ -102,12 +154,15 @@ describe('the injected label', () => {
     const before = loadPod('deployment-pod.json');
     const { pod } = sidecarOf();
     expect(pod.metadata?.labels?.['fs-interposer.dev/injected']).toBe('true');
-    expect(applyPatch(before, diffPods(before, pod)).metadata?.labels).toEqual(pod.metadata?.labels);
+    expect(applyPatch(before, diffPods(before, pod)).metadata?.labels).toEqual(
+      pod.metadata?.labels,
+    );
   });
 
   it('is not set on Pods that are skipped', () => {
     const r = mutatePod(loadPod('no-pvc.json'), mutateOptions());
     expect(r.kind).toBe('skipped');
-    if (r.kind === 'skipped') expect(r.pod.metadata?.labels?.['fs-interposer.dev/injected']).toBeUndefined();
+    if (r.kind === 'skipped')
+      expect(r.pod.metadata?.labels?.['fs-interposer.dev/injected']).toBeUndefined();
   });
 });
