@@ -26,6 +26,7 @@ function engineSystems(quick: boolean): SystemSpec[] {
     { kind: 'fsi', name: 'fsi' },
     ...(quick ? [] : [{ kind: 'fsi', name: 'fsi-1reader', options: 'readers=1' } as const]),
     { kind: 'fsi', name: 'fsi-passthrough', options: 'passthrough' },
+    { kind: 'fsi', name: 'fsi-exclusive', options: 'exclusive' },
   ];
 }
 
