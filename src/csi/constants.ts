@@ -12,6 +12,8 @@ export const VolumeAttr = {
   sourceVolume: 'fs-interposer.dev/source-volume',
   layers: 'fs-interposer.dev/layers',
   config: 'fs-interposer.dev/config',
+  /** `memory` or `null`: the sidecar holds the data itself (absent: passthrough over the PV). */
+  backend: 'fs-interposer.dev/backend',
 } as const;
 
 /** Keys the kubelet adds to volume_context (CSIDriver podInfoOnMount: true, inline volumes). */

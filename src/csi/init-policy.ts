@@ -35,9 +35,12 @@ export function layersNeedData(layers: string | undefined, hasConfigFile: boolea
 }
 
 export function initFor(
-  o: { layers?: string; config?: string },
+  o: { layers?: string; config?: string; backend?: 'memory' | 'null' },
   defaults: InitDefaults,
 ): InitDefaults {
-  if (!layersNeedData(o.layers, o.config !== undefined)) return { ...defaults };
-  return { ...defaults, writebackCache: false, passthrough: false };
+  // Memory and null volumes keep no ACLs (the kernel would fail permission checks on them) and
+  // have no file to pass through to.
+  const own = o.backend === undefined ? {} : { posixAcl: false, passthrough: false };
+  if (!layersNeedData(o.layers, o.config !== undefined)) return { ...defaults, ...own };
+  return { ...defaults, ...own, writebackCache: false, passthrough: false };
 }

@@ -10,6 +10,8 @@ export interface PublishRequest {
   sourceVolume: string;
   layers?: string;
   config?: string;
+  /** The sidecar serves the volume from memory or null, not from a PV. */
+  backend?: 'memory' | 'null';
   pod: { name: string; namespace: string; uid: string };
 }
 
@@ -94,7 +96,14 @@ function ctxValue(ctx: Raw, key: string, pattern?: RegExp): string {
   return v;
 }
 
-function context(req: Raw): Pick<PublishRequest, 'sourceVolume' | 'layers' | 'config' | 'pod'> {
+function backendOf(ctx: Raw): Pick<PublishRequest, 'backend'> {
+  const v = ctx[VolumeAttr.backend];
+  if (v === undefined || v === '') return {};
+  if (v === 'memory' || v === 'null') return { backend: v };
+  throw invalidArgument(`volume_context["${VolumeAttr.backend}"]`, `${String(v)} is not accepted (accepted: memory, null, or none for passthrough)`);
+}
+
+function context(req: Raw): Pick<PublishRequest, 'sourceVolume' | 'layers' | 'config' | 'backend' | 'pod'> {
   const ctx = (req.volume_context ?? {}) as Raw;
   if (ctx[PodInfoKey.ephemeral] !== 'true') {
     throw new CsiError(
@@ -108,6 +117,7 @@ function context(req: Raw): Pick<PublishRequest, 'sourceVolume' | 'layers' | 'co
     sourceVolume: ctxValue(ctx, VolumeAttr.sourceVolume, DNS_LABEL),
     ...(typeof layers === 'string' && layers !== '' ? { layers } : {}),
     ...(typeof config === 'string' && config !== '' ? { config } : {}),
+    ...backendOf(ctx),
     pod: {
       name: ctxValue(ctx, PodInfoKey.name),
       namespace: ctxValue(ctx, PodInfoKey.namespace, DNS_LABEL),

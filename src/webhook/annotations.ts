@@ -4,6 +4,8 @@
  * belongs to src/config: `parseLayerSpec` is injected, never reimplemented here.
  */
 import { ANNOTATION_PREFIX, Annotations, NAMESPACE_DEFAULT_LAYERS } from './constants.js';
+import { backendVolume, parseBackend } from './backends.js';
+import type { BackendChoice } from './backends.js';
 import type { LayerSpecParser } from './pod-types.js';
 import { isQuantity } from '../config/quantity.js';
 import { outOfRange } from './resources.js';
@@ -19,6 +21,8 @@ export interface PodSettings {
   /** `layers` is the namespace default (the Pod has no `fs-interposer/layers`). */
   layersFromNamespace: boolean;
   layersByVolume: ReadonlyMap<string, string>;
+  /** `fs-interposer/backend.<volume>` choices (volumes not named are passthrough). */
+  backendsByVolume: ReadonlyMap<string, BackendChoice>;
   /** Explicit volume selection; undefined means every PVC volume. */
   volumes?: readonly string[];
   config?: string;
@@ -51,7 +55,9 @@ const SIMPLE_KEYS = new Set<string>([
   ...Object.keys(RESOURCE_KEYS),
 ]);
 /** Every accepted key, for the message that denies an unknown one. */
-export const ACCEPTED_KEYS = [...SIMPLE_KEYS, `${Annotations.layersForVolumePrefix}<volume>`];
+export const ACCEPTED_KEYS = [
+  ...SIMPLE_KEYS, `${Annotations.layersForVolumePrefix}<volume>`, `${Annotations.backendForVolumePrefix}<volume>`,
+];
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -121,16 +127,21 @@ function readImage(raw: string | undefined, allow: readonly string[], errors: st
 
 function checkKeysAndOverrides(a: Record<string, string>, o: ReadSettingsOptions, errors: string[]) {
   const byVolume = new Map<string, string>();
+  const backends = new Map<string, BackendChoice>();
   for (const [key, value] of Object.entries(a)) {
     if (!key.startsWith(ANNOTATION_PREFIX) || SIMPLE_KEYS.has(key)) continue;
+    const backendOf = backendVolume(key);
     if (key.startsWith(Annotations.layersForVolumePrefix)) {
       byVolume.set(key.slice(Annotations.layersForVolumePrefix.length), value);
       checkLayers(key, value, o.parseLayerSpec, errors);
+    } else if (backendOf !== undefined) {
+      const choice = parseBackend(key, value, errors);
+      if (choice !== undefined) backends.set(backendOf, choice);
     } else {
       errors.push(`${key}: unknown annotation (accepted: ${ACCEPTED_KEYS.join(', ')})`);
     }
   }
-  return byVolume;
+  return { byVolume, backends };
 }
 
 function checkOwnLayers(own: string | undefined, o: ReadSettingsOptions, errors: string[]): void {
@@ -153,17 +164,19 @@ export function readPodSettings(
   const errors: string[] = [];
   const own = a[Annotations.layers];
   checkOwnLayers(own, options, errors);
-  const byVolume = checkKeysAndOverrides(a, options, errors);
+  const { byVolume, backends } = checkKeysAndOverrides(a, options, errors);
   const config = a[Annotations.config];
   checkConfig(config, errors);
   const inject = choice(Annotations.inject, a[Annotations.inject], ['true', 'false'] as const, errors);
-  const asked = [own, config, options.namespaceDefaultLayers].some((v) => v !== undefined) || byVolume.size > 0;
+  const asked = [own, config, options.namespaceDefaultLayers].some((v) => v !== undefined) ||
+    byVolume.size > 0 || backends.size > 0;
   const optedIn = inject !== 'false' && asked;
   const settings: PodSettings = {
     optedIn,
     layers: own ?? options.namespaceDefaultLayers,
     layersFromNamespace: own === undefined && options.namespaceDefaultLayers !== undefined,
     layersByVolume: byVolume,
+    backendsByVolume: backends,
     volumes: readVolumes(a[Annotations.volumes], errors),
     config,
     sidecarMode: choice(Annotations.sidecarMode, a[Annotations.sidecarMode], ['native', 'regular', 'auto'] as const, errors) ?? 'auto',

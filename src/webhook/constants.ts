@@ -12,6 +12,11 @@ export const Annotations = {
   layers: 'fs-interposer/layers',
   /** Prefix of the per-volume override `fs-interposer/layers.<volume>`. */
   layersForVolumePrefix: 'fs-interposer/layers.',
+  /**
+   * Prefix of `fs-interposer/backend.<volume>`: passthrough (the PV), memory[=SIZE] or null for
+   * scratch and sink volumes (webhook/backends.ts).
+   */
+  backendForVolumePrefix: 'fs-interposer/backend.',
   /** Comma-separated volume names to interpose (default: every PVC volume). */
   volumes: 'fs-interposer/volumes',
   /** ConfigMap (same namespace) holding the full configuration file. */
@@ -64,6 +69,8 @@ export const VolumeAttributes = {
   sourceVolume: 'fs-interposer.dev/source-volume',
   layers: 'fs-interposer.dev/layers',
   config: 'fs-interposer.dev/config',
+  /** `memory` or `null` when the sidecar serves the volume from those (absent: passthrough). */
+  backend: 'fs-interposer.dev/backend',
 } as const;
 
 export const SIDECAR_CONTAINER_NAME = 'fs-interposer';

@@ -16,6 +16,7 @@ import type { ProvenanceOptions } from './provenance-check.js';
 import { resolveResources } from './resources.js';
 import type { ResourceValues } from './resources.js';
 import { csiVolume, rewriteMounts, sidecarVolumes } from './rewrite-volumes.js';
+import { memoryNeeded } from './backends.js';
 import { buildSidecar } from './sidecar-container.js';
 import type { SidecarTracing } from './sidecar-telemetry-env.js';
 import { selectVolumes } from './volumes.js';
@@ -82,7 +83,7 @@ function plan(pod: Pod, options: MutateOptions): Plan | MutateResult {
   if (!read.ok) return denied('invalid-annotation', read.errors);
   const settings = read.value;
   if (!settings.optedIn) return { kind: 'unchanged', reason: 'not opted in' };
-  const selection = selectVolumes(pod, settings.volumes, settings.layersByVolume.keys());
+  const selection = selectVolumes(pod, settings.volumes, settings.layersByVolume.keys(), settings.backendsByVolume);
   if (selection.errors.length > 0) return denied('invalid-annotation', selection.errors);
   const skips = selection.skipped.map((s) => `${s.volume}: ${s.reason}`);
   if (selection.selected.length === 0) {
@@ -104,7 +105,7 @@ function sidecarFor(pod: Pod, p: Plan, options: MutateOptions): Container | Muta
     .filter((c) => mounts(c, names));
   const identity = sidecarIdentity(pod, users, p.settings.identity);
   if (!identity.ok) return denied('identity', [identity.error]);
-  const resources = resolveResources(options.defaultResources, p.settings.resources);
+  const resources = resolveResources(options.defaultResources, p.settings.resources, memoryNeeded(p.selected));
   if (!resources.ok) return denied('resources', [resources.error]);
   return buildSidecar({
     image: p.settings.image ?? options.sidecarImage,

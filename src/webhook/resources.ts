@@ -48,16 +48,34 @@ function resolvePair(d: Pair, o: Pair, name: string): Pair | string {
   return { request, limit };
 }
 
+const MiB = 2 ** 20;
+
+/**
+ * Memory volumes live in the sidecar's memory: a limit too small for them is raised when it is
+ * the chart's default, and denied when the Pod set it, naming what it needs.
+ */
+function fitMemory(memory: Pair, explicitLimit: string | undefined, needed: number | undefined): Pair | string {
+  if (needed === undefined || memory.limit === undefined || quantityValue(memory.limit) >= needed) return memory;
+  const need = `${Math.ceil(needed / MiB)}Mi`;
+  if (explicitLimit !== undefined) {
+    return `fs-interposer/memory-limit ${explicitLimit} is too small for this Pod's memory volumes (accepted: at least ${need}: 96Mi for the sidecar plus twice the data)`;
+  }
+  return { ...memory, limit: need };
+}
+
 export function resolveResources(
   defaults: ResourceValues,
   overrides: PodSettings['resources'],
+  /** Bytes of memory the sidecar needs for its memory volumes (backends.ts). */
+  memoryNeeded?: number,
 ): { ok: true; value: ResourceRequirements } | { ok: false; error: string } {
   const cpu = resolvePair(
     { request: defaults.cpuRequest, limit: defaults.cpuLimit },
     { request: overrides.cpuRequest, limit: overrides.cpuLimit }, 'cpu');
-  const memory = resolvePair(
+  const paired = resolvePair(
     { request: defaults.memoryRequest, limit: defaults.memoryLimit },
     { request: overrides.memoryRequest, limit: overrides.memoryLimit }, 'memory');
+  const memory = typeof paired === 'string' ? paired : fitMemory(paired, overrides.memoryLimit, memoryNeeded);
   if (typeof cpu === 'string') return { ok: false, error: cpu };
   if (typeof memory === 'string') return { ok: false, error: memory };
   const requests: Record<string, string> = {};

@@ -28,6 +28,9 @@ export function csiVolume(driver: string, v: VolumeLayers): Volume {
   const attributes: Record<string, string> = { [VolumeAttributes.sourceVolume]: v.volume.name };
   if (v.layers !== undefined) attributes[VolumeAttributes.layers] = v.layers;
   if (v.config !== undefined) attributes[VolumeAttributes.config] = v.config;
+  const backend = v.volume.backend?.kind;
+  // The driver fixes the FUSE flags at mount time: ACLs and passthrough need a PV behind.
+  if (backend === 'memory' || backend === 'null') attributes[VolumeAttributes.backend] = backend;
   return {
     name: interposedVolumeName(v.volume.name),
     csi: { driver, ...(v.volume.readOnly ? { readOnly: true } : {}), volumeAttributes: attributes },

@@ -10,7 +10,9 @@ import {
 import type { Container, ResourceRequirements, SecurityContext } from './pod-types.js';
 import { DEFAULT_TRACING, IDENTITY_ENV, telemetryEnv } from './sidecar-telemetry-env.js';
 import type { SidecarTracing } from './sidecar-telemetry-env.js';
+import { needsSource } from './volumes.js';
 import type { SelectedVolume } from './volumes.js';
+import { backendsEnv } from './backends.js';
 
 export interface SidecarSpec {
   image: string;
@@ -34,6 +36,7 @@ function fieldEnv(name: string, fieldPath: string) {
 }
 
 export function buildSidecar(spec: SidecarSpec): Container {
+  const backends = backendsEnv(spec.volumes);
   const metrics = spec.metricsPort !== undefined
     ? `0.0.0.0:${spec.metricsPort}`
     : `unix:${HANDOFF_MOUNT_PATH}/metrics.sock`;
@@ -51,6 +54,7 @@ export function buildSidecar(spec: SidecarSpec): Container {
       { name: 'FS_INTERPOSER_HANDOFF_DIR', value: HANDOFF_MOUNT_PATH },
       { name: 'FS_INTERPOSER_PODINFO_DIR', value: PODINFO_MOUNT_PATH },
       { name: 'FS_INTERPOSER_SOURCE_ROOT', value: SOURCE_MOUNT_ROOT },
+      ...(backends !== '' ? [{ name: 'FS_INTERPOSER_BACKENDS', value: backends }] : []),
       { name: 'FS_INTERPOSER_METRICS_LISTEN', value: metrics },
       { name: 'FS_INTERPOSER_SIDECAR_KIND', value: spec.native ? 'native' : 'regular' },
       { name: 'FS_INTERPOSER_GRACE_SECONDS', value: String(spec.graceSeconds) },
@@ -65,7 +69,8 @@ export function buildSidecar(spec: SidecarSpec): Container {
       { name: HANDOFF_VOLUME_NAME, mountPath: HANDOFF_MOUNT_PATH },
       { name: PODINFO_VOLUME_NAME, mountPath: PODINFO_MOUNT_PATH, readOnly: true },
       ...(spec.config !== undefined ? [{ name: CONFIG_VOLUME_NAME, mountPath: CONFIG_MOUNT_PATH, readOnly: true }] : []),
-      ...spec.volumes.map((v) => ({
+      // Memory and null volumes hold nothing on their source: the sidecar does not mount it.
+      ...spec.volumes.filter(needsSource).map((v) => ({
         name: v.name,
         mountPath: `${SOURCE_MOUNT_ROOT}/${v.name}`,
         ...(v.readOnly ? { readOnly: true } : {}),

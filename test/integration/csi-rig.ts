@@ -39,7 +39,8 @@ export interface Rig {
   sidecar?: { child: ChildProcess; exited: Promise<number | null>; logs: () => string };
 }
 
-export async function publish(rig: Rig): Promise<void> {
+/** `context`: more volume attributes, as the webhook writes them (e.g. fs-interposer.dev/backend). */
+export async function publish(rig: Rig, context: Record<string, string> = {}): Promise<void> {
   const req = validatePublish(
     {
       volume_id: 'csi-handoff-test',
@@ -51,6 +52,7 @@ export async function publish(rig: Rig): Promise<void> {
         'csi.storage.k8s.io/pod.name': 'app',
         'csi.storage.k8s.io/pod.namespace': 'default',
         'csi.storage.k8s.io/pod.uid': POD_UID,
+        ...context,
       },
     },
     join(rig.root, 'kubelet'),
