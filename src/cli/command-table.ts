@@ -104,6 +104,11 @@ export const MOUNT_OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
+/** The stack flags without their variables: `validate` reads the command line only. */
+const SPEC_OR_CONFIG: readonly OptionSpec[] = MOUNT_OPTIONS.filter(
+  (o) => o.name === 'layers' || o.name === 'config',
+).map((o) => ({ ...o, env: undefined }));
+
 const JSON_FLAG: OptionSpec = { name: 'json', description: 'machine-readable JSON output' };
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -114,7 +119,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: MOUNT_OPTIONS,
     args: ['dir', 'dir'],
     details: `SOURCE is a directory, or memory: (an in-memory filesystem) or null: (writes vanish,
-reads return zeros). The mount runs in the foreground; Ctrl-C or SIGTERM unmounts it. As root the mount uses mount(2) with
+reads return zeros). The mount runs in the foreground; Ctrl-C, SIGTERM or
+\`fs-interposer umount MOUNTPOINT\` unmounts it. As root the mount uses mount(2) with
 allow_other; as a normal user it goes through fusermount3. The kernel always checks
 permissions (default_permissions).
 
@@ -151,6 +157,39 @@ named beside each option); a flag on the command line wins over its variable, an
       { name: 'powerloss', args: 'drop|tear|report', summary: 'act on the powerloss layer' },
     ],
     details: 'A successful answer is printed as JSON on stdout; a failure is explained on stderr.',
+  },
+  {
+    name: 'ls',
+    usage: '[--json]',
+    summary: 'the running mounts: mount point, source, layers, pid, control socket',
+    options: [JSON_FLAG],
+  },
+  {
+    name: 'umount',
+    aliases: ['unmount'],
+    usage: '[--lazy] MOUNTPOINT',
+    summary: 'unmount a running mount cleanly (its server flushes its layers and exits)',
+    options: [
+      {
+        name: 'lazy',
+        short: 'l',
+        description: 'detach now, even with files open in it (umount -l)',
+      },
+    ],
+    args: ['dir'],
+    details: `The server is asked through its control socket to unmount, as on SIGTERM, and the command
+returns once it has exited. A mount whose server is gone or hung is unmounted by the kernel
+(umount2 as root, fusermount3 -u otherwise).`,
+  },
+  {
+    name: 'validate',
+    usage: '--layers SPEC | --config FILE [--json]',
+    summary: 'check a layer stack as mount and admission do, without mounting',
+    options: [
+      ...SPEC_OR_CONFIG,
+      { name: 'json', description: 'print the normalised configuration as JSON' },
+    ],
+    details: 'Exit status 0 when the stack is valid, 2 with every error when it is not.',
   },
   {
     name: 'layers',

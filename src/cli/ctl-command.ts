@@ -68,7 +68,7 @@ function unreachable(
   const where = mountpoint === undefined ? path : `${mountpoint} (control socket ${path})`;
   switch (err.code) {
     case 'ENOENT':
-      return `no mount is served at ${where}: is \`fs-interposer mount\` running?`;
+      return `no mount is served at ${where}: is \`fs-interposer mount\` running? \`fs-interposer ls\` lists the running mounts`;
     case 'ECONNREFUSED':
       return `nothing answers at ${where}: the server that made it has gone (a stale socket)`;
     case 'EACCES':

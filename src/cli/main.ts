@@ -17,6 +17,12 @@ async function run(spec: CommandSpec, argv: string[]): Promise<number> {
       return (await import('./run-mount.js')).runMountCommand(argv, { createLogger });
     case 'ctl':
       return (await import('./ctl-command.js')).runCtlCommand(argv);
+    case 'ls':
+      return (await import('./ls-command.js')).runLsCommand(parseCommand(spec, argv));
+    case 'umount':
+      return (await import('./umount-command.js')).runUmountCommand(parseCommand(spec, argv));
+    case 'validate':
+      return (await import('./validate-command.js')).runValidateCommand(parseCommand(spec, argv));
     case 'layers':
       return (await import('./layers-command.js')).runLayersCommand(parseCommand(spec, argv));
     case 'report':

@@ -3,6 +3,8 @@ import type { MetaIo } from '../sys/fs-type.js';
 import { resolveLogFormat, resolveLogLevel } from '../log/log-options.js';
 import { findCommand } from './command-table.js';
 import { FUSE_OPTIONS } from './fuse-options.js';
+import { mountOptionsFromEnv } from './mount-env.js';
+import type { Sourced } from './mount-env.js';
 import { parseCommand } from './parse-command.js';
 import { canonicalMountpoint } from './mountinfo.js';
 
@@ -60,12 +62,12 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 type Result = { ok: true; value: MountArgs } | { ok: false; errors: string[] };
 
-function applyOption(a: MountArgs, opt: string, errors: string[]): void {
+function applyOption(a: MountArgs, opt: string, errors: string[], from = '-o'): void {
   const [key, value] = opt.split('=', 2) as [string, string | undefined];
   const num = (min: number, max: number): number => {
     const n = Number(value);
     if (value === undefined || !Number.isFinite(n) || n < min || n > max) {
-      errors.push(`-o ${key}: expected a number from ${min} to ${max}, got ${JSON.stringify(value ?? '')}`);
+      errors.push(`${from} ${key}: expected a number from ${min} to ${max}, got ${JSON.stringify(value ?? '')}`);
     }
     return n;
   };
@@ -83,10 +85,10 @@ function applyOption(a: MountArgs, opt: string, errors: string[]): void {
     case 'exclusive': a.exclusive = true; break;
     case 'meta_io':
       if (META_IO.includes(value as MetaIo)) a.metaIo = value as MetaIo;
-      else errors.push(`-o meta_io: expected one of ${META_IO.join(', ')}, got ${JSON.stringify(value ?? '')}`);
+      else errors.push(`${from} meta_io: expected one of ${META_IO.join(', ')}, got ${JSON.stringify(value ?? '')}`);
       break;
     default:
-      errors.push(`-o ${opt}: unknown option; accepted: ${FUSE_OPTIONS.join(', ')}`);
+      errors.push(`${from} ${opt}: unknown option; accepted: ${FUSE_OPTIONS.join(', ')}`);
   }
 }
 
@@ -114,11 +116,13 @@ export function parseMountArgs(argv: string[], env: Env = process.env): Result {
   }
   const { positionals } = parsed;
   const v = parsed.values as MountValues;
+  const opts = mountOptionsFromEnv(parsed.values, env);
+  const one = (name: string): Sourced | undefined => opts.get(name)?.[0];
   if (positionals.length !== 2) errors.push(`expected SOURCE and MOUNTPOINT, got ${positionals.length} argument(s)`);
   const a: MountArgs = {
     source: positionals[0] ?? '',
     mountpoint: positionals[1] === undefined ? '' : canonicalMountpoint(positionals[1]),
-    layers: v.layers ?? '',
+    layers: one('layers')?.value ?? '',
     readOnly: false,
     writebackCache: false,
     passthrough: false,
@@ -130,15 +134,19 @@ export function parseMountArgs(argv: string[], env: Env = process.env): Result {
     metaIo: 'auto',
   };
   logOptions(a, { level: v['log-level'], format: v['log-format'] }, env, errors);
-  if (v.config) a.configFile = v.config;
-  if (v.record) a.record = v.record;
-  if (v['metrics-socket']) a.metricsSocket = v['metrics-socket'];
-  if (v['metrics-port'] !== undefined) {
-    const port = Number(v['metrics-port']);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) errors.push(`--metrics-port: expected 0..65535, got ${v['metrics-port']}`);
-    a.metricsPort = port;
+  if (one('config')) a.configFile = one('config')!.value;
+  if (one('record')) a.record = one('record')!.value;
+  if (one('metrics-socket')) a.metricsSocket = one('metrics-socket')!.value;
+  const port = one('metrics-port');
+  if (port !== undefined) {
+    a.metricsPort = Number(port.value);
+    if (!Number.isInteger(a.metricsPort) || a.metricsPort < 0 || a.metricsPort > 65535) {
+      errors.push(`${port.from}: expected a port 0..65535, got ${JSON.stringify(port.value)}`);
+    }
   }
-  for (const group of v.o ?? []) for (const opt of group.split(',').filter(Boolean)) applyOption(a, opt, errors);
+  for (const group of opts.get('o') ?? []) {
+    for (const opt of group.value.split(',').filter(Boolean)) applyOption(a, opt, errors, group.from);
+  }
   if (a.passthrough && a.writebackCache) errors.push('-o passthrough and -o writeback_cache exclude each other');
   // Unset timeouts: 1 s by default, a day when the source is exclusively ours.
   const timeout = a.exclusive ? EXCLUSIVE_TIMEOUT_S : 1;

@@ -11,6 +11,10 @@ export interface MountInfo {
   /** "major:minor" of the mount's device; for FUSE the minor is the fusectl connection number. */
   device: string;
   fsType: string;
+  /** What mount(2) was given as the source (for ours: the served SOURCE). */
+  source?: string;
+  /** Per-superblock options (for FUSE: user_id=, group_id=, allow_other ...). */
+  superOptions?: string;
 }
 
 /** Mounts from /proc/self/mountinfo. Reading it never touches the mounted filesystems. */
@@ -20,9 +24,15 @@ export function listMounts(text = readFileSync('/proc/self/mountinfo', 'utf8')):
     if (!line) continue;
     const [left, right] = line.split(' - ');
     const f = left?.split(' ') ?? [];
-    const fsType = right?.split(' ')[0] ?? '';
+    const [fsType = '', source = '', superOptions = ''] = right?.split(' ') ?? [];
     if (f.length < 5) continue;
-    out.push({ mountpoint: unescape(f[4]!), device: f[2]!, fsType });
+    out.push({
+      mountpoint: unescape(f[4]!),
+      device: f[2]!,
+      fsType,
+      source: unescape(source),
+      superOptions,
+    });
   }
   return out;
 }

@@ -116,6 +116,12 @@ export async function runMountCommand(argv: string[], deps: CliDeps): Promise<nu
       () => rmSync(socketPath, { force: true }),
     ],
   });
+  let signalled = false;
+  const stop = (reason: string): void => {
+    if (signalled) return;
+    signalled = true;
+    void mount.stop(reason);
+  };
   const control = await startControlServer({
     socketPath,
     target: {
@@ -123,17 +129,12 @@ export async function runMountCommand(argv: string[], deps: CliDeps): Promise<nu
       mountpoint: mount.mountpoint,
       engine: () => mount.session.stats(),
       admit: (c) => filesInsideMount(c, mount.mountpoint),
+      stop,
     },
     logger,
   }).catch((err: unknown) => guard.fatal(err, 'control socket'));
-  let signalled = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (signalled) return;
-    signalled = true;
-    void mount.stop(signal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   process.stdout.write(`fs-interposer: serving ${a.source} at ${mount.mountpoint} (pid ${process.pid})\n`);
   await mount.done;
   logger.info({ mountpoint: mount.mountpoint }, signalled ? 'stopped' : 'unmounted from outside; exiting');

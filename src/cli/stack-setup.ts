@@ -13,10 +13,10 @@ export function describeConfigError(e: ConfigError): string {
 type Loaded = { ok: true; value: StackConfig } | { ok: false; errors: string[] };
 
 /** The stack configuration from --layers or --config, plus the --record shorthand. */
-export async function loadStackConfig(a: MountArgs): Promise<Loaded> {
+export async function loadStackConfig(a: Pick<MountArgs, 'layers' | 'configFile' | 'record'>): Promise<Loaded> {
   let loaded: Loaded;
   if (a.configFile !== undefined) {
-    if (a.layers !== '') return { ok: false, errors: ['--layers and --config exclude each other'] };
+    if (a.layers !== '') return { ok: false, errors: ['--layers and --config (or FS_INTERPOSER_LAYERS and FS_INTERPOSER_CONFIG) exclude each other: give one'] };
     let text: string;
     try {
       text = await readFile(a.configFile, 'utf8');

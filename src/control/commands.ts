@@ -9,11 +9,12 @@ export type ControlRequest =
   | { command: 'set-layers'; spec: string }
   | { command: 'set-config'; text: string }
   | { command: 'kill' }
+  | { command: 'unmount' }
   | { command: 'powerloss'; action: 'drop' | 'tear' | 'report' };
 
 export type ControlResponse = { ok: true; result: unknown } | { ok: false; error: string; errors?: ConfigError[] };
 
-export const CONTROL_COMMANDS = ['status', 'set-layers SPEC', 'set-config FILE', 'kill', 'powerloss drop|tear|report'];
+export const CONTROL_COMMANDS = ['status', 'set-layers SPEC', 'set-config FILE', 'kill', 'unmount', 'powerloss drop|tear|report'];
 
 export interface ControlTarget {
   controller: StackController;
@@ -22,12 +23,14 @@ export interface ControlTarget {
   engine?: () => unknown;
   /** What this host refuses in a new configuration beyond the schema (files inside the mount). */
   admit?: (config: StackConfig) => ConfigError[];
+  /** Unmount cleanly, as SIGTERM does (`fs-interposer umount`); absent where the host cannot. */
+  stop?: (reason: string) => void;
 }
 
 const REFUSED = 'invalid configuration: the current stack stays';
 
 function status(t: ControlTarget): unknown {
-  return { mountpoint: t.mountpoint, ...t.controller.status(), ...(t.engine && { engine: t.engine() }) };
+  return { mountpoint: t.mountpoint, pid: process.pid, ...t.controller.status(), ...(t.engine && { engine: t.engine() }) };
 }
 
 /**
@@ -69,6 +72,11 @@ export async function execute(t: ControlTarget, req: ControlRequest): Promise<Co
     case 'kill':
       await t.controller.kill();
       return { ok: true, result: status(t) };
+    case 'unmount':
+      if (t.stop === undefined) return { ok: false, error: 'this server cannot be unmounted from its control socket' };
+      // Answer first: the unmount ends the server, and with it this connection.
+      setImmediate(() => t.stop!('umount'));
+      return { ok: true, result: { mountpoint: t.mountpoint, pid: process.pid, unmounting: true } };
     case 'powerloss':
       return powerloss(t, req.action);
     default:

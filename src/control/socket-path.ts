@@ -2,11 +2,17 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-/** Where a mount's control socket lives: one per mount point, found again from the mount point. */
-export function controlSocketPath(mountpoint: string, env: NodeJS.ProcessEnv = process.env): string {
-  const dir =
-    env.FS_INTERPOSER_RUN_DIR ??
-    ((process.getuid?.() ?? 0) === 0 ? '/run/fs-interposer' : join(tmpdir(), `fs-interposer-${process.getuid?.()}`));
+/**
+ * Where a mount's control socket lives: one per mount point, found again from the mount point.
+ * `uid` is the user who serves the mount (default: this process's), so that `fs-interposer ls`
+ * run by root finds the sockets of mounts other users serve.
+ */
+export function controlSocketPath(
+  mountpoint: string,
+  env: NodeJS.ProcessEnv = process.env,
+  uid: number = process.getuid?.() ?? 0,
+): string {
+  const dir = env.FS_INTERPOSER_RUN_DIR ?? (uid === 0 ? '/run/fs-interposer' : join(tmpdir(), `fs-interposer-${uid}`));
   const id = createHash('sha256').update(resolve(mountpoint)).digest('hex').slice(0, 16);
   return join(dir, `ctl-${id}.sock`);
 }
