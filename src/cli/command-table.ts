@@ -71,8 +71,20 @@ export const MOUNT_OPTIONS: readonly OptionSpec[] = [
   {
     name: 'metrics-port',
     value: 'N',
-    description: 'serve Prometheus metrics on http://0.0.0.0:N/metrics',
+    description: 'serve Prometheus metrics on http://HOST:N/metrics (--metrics-host)',
     env: env('metrics-port'),
+  },
+  {
+    name: 'metrics-host',
+    value: 'HOST',
+    description: 'where --metrics-port listens (default 127.0.0.1; 0.0.0.0: all)',
+    env: env('metrics-host'),
+  },
+  {
+    name: 'volume-name',
+    value: 'NAME',
+    description: "the volume label of metrics and records (default: mount point's name)",
+    env: env('volume-name'),
   },
   {
     name: 'metrics-socket',

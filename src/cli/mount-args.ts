@@ -7,6 +7,7 @@ import { mountOptionsFromEnv } from './mount-env.js';
 import type { Sourced } from './mount-env.js';
 import { parseCommand } from './parse-command.js';
 import { canonicalMountpoint } from './mountinfo.js';
+import { DEFAULT_METRICS_HOST, VOLUME_NAME, VOLUME_NAME_RULE, defaultVolumeName, isHost } from './volume-name.js';
 
 export interface MountArgs {
   source: string;
@@ -32,7 +33,11 @@ export interface MountArgs {
   /** Metadata system calls inline on the main thread, on the threadpool, or by filesystem type. */
   metaIo: MetaIo;
   metricsPort?: number;
+  /** Where --metrics-port listens (default 127.0.0.1: this host only). */
+  metricsHost: string;
   metricsSocket?: string;
+  /** The `volume` label of metrics, spans and records: never a host path (volume-name.ts). */
+  volumeName: string;
   record?: string;
   /** Absent: FS_INTERPOSER_LOG_LEVEL, else info (see src/log/log-options.ts). */
   logLevel?: string;
@@ -52,7 +57,9 @@ interface MountValues {
   config?: string;
   o?: string[];
   'metrics-port'?: string;
+  'metrics-host'?: string;
   'metrics-socket'?: string;
+  'volume-name'?: string;
   record?: string;
   'log-level'?: string;
   'log-format'?: string;
@@ -105,6 +112,18 @@ function logOptions(a: MountArgs, flags: { level?: string; format?: string }, en
   attempt(() => (a.logFormat = resolveLogFormat(flags.format, env)));
 }
 
+/** --metrics-host and --volume-name, checked; the volume defaults to the mount point's name. */
+function labelOptions(a: MountArgs, v: MountValues, errors: string[]): void {
+  const host = v['metrics-host'];
+  if (host !== undefined && !isHost(host))
+    errors.push(`--metrics-host: expected an IP address or a host name (127.0.0.1, ::1, 0.0.0.0 for every interface), got ${JSON.stringify(host)}`);
+  a.metricsHost = host ?? DEFAULT_METRICS_HOST;
+  const name = v['volume-name'];
+  if (name !== undefined && !VOLUME_NAME.test(name))
+    errors.push(`--volume-name: expected ${VOLUME_NAME_RULE}, got ${JSON.stringify(name)}`);
+  a.volumeName = name ?? defaultVolumeName(a.mountpoint);
+}
+
 /** Parse `mount` arguments; every problem is reported at once. */
 export function parseMountArgs(argv: string[], env: Env = process.env): Result {
   const errors: string[] = [];
@@ -132,7 +151,10 @@ export function parseMountArgs(argv: string[], env: Env = process.env): Result {
     readers: 2,
     readerIo: true,
     metaIo: 'auto',
+    metricsHost: DEFAULT_METRICS_HOST,
+    volumeName: '',
   };
+  labelOptions(a, v, errors);
   logOptions(a, { level: v['log-level'], format: v['log-format'] }, env, errors);
   if (one('config')) a.configFile = one('config')!.value;
   if (one('record')) a.record = one('record')!.value;

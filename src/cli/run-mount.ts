@@ -1,10 +1,12 @@
 import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Logger, LoggerOptions } from '../log/logger.js';
 import { createMemoryBackend } from '../backends/memory/memory-backend.js';
 import { createNullBackend } from '../backends/null/null-backend.js';
 import { createPassthroughBackend } from '../backends/passthrough/backend.js';
 import { startControlServer } from '../control/control-server.js';
+import { socketDirProblem } from '../control/socket-dir.js';
 import { controlSocketPath } from '../control/socket-path.js';
 import { createStackRuntime, loadLayerFactories } from '../runtime/stack-runtime.js';
 import { startMetricsServer } from '../telemetry/metrics-server.js';
@@ -18,7 +20,7 @@ import type { MountArgs } from './mount-args.js';
 import { startMount } from './mount-command.js';
 import { parseSource, preflight } from './preflight.js';
 import type { SourceSpec } from './preflight.js';
-import { filesInsideMount } from './outside-mount.js';
+import { filesInsideMount, resolvesIntoMount } from './outside-mount.js';
 import { describeConfigError, loadStackConfig } from './stack-setup.js';
 
 export interface CliDeps {
@@ -47,8 +49,13 @@ function fail(lines: string[]): number {
   return 2;
 }
 
-function volumeName(source: SourceSpec): string {
-  return source.kind === 'directory' ? source.path : `${source.kind}:`;
+/** The control socket's directory: outside the mount, ours, writable by nobody else. */
+function controlDirProblems(mountpoint: string): string[] {
+  const dir = dirname(controlSocketPath(mountpoint));
+  if (resolvesIntoMount(dir, mountpoint, { followLast: true }))
+    return [`control socket directory ${dir} is inside the mount point: set FS_INTERPOSER_RUN_DIR elsewhere`];
+  const problem = socketDirProblem(dir);
+  return problem === undefined ? [] : [problem];
 }
 
 async function metricsServer(a: MountArgs, runtime: { registry: Registry }, logger: Logger): Promise<MetricsServer | undefined> {
@@ -56,7 +63,9 @@ async function metricsServer(a: MountArgs, runtime: { registry: Registry }, logg
   const server = await startMetricsServer({
     registry: runtime.registry,
     logger,
-    ...(a.metricsSocket !== undefined ? { socketPath: a.metricsSocket } : { port: a.metricsPort! }),
+    ...(a.metricsSocket !== undefined
+      ? { socketPath: a.metricsSocket }
+      : { port: a.metricsPort!, host: a.metricsHost }),
   });
   logger.info({ url: server.url }, 'serving metrics');
   return server;
@@ -68,7 +77,7 @@ export async function runMountCommand(argv: string[], deps: CliDeps): Promise<nu
   if (!parsed.ok) return fail(parsed.errors);
   const a = parsed.value;
   const source = parseSource(a.source);
-  const problems = preflight(source, a.mountpoint);
+  const problems = [...preflight(source, a.mountpoint), ...controlDirProblems(a.mountpoint)];
   const config = await loadStackConfig(a);
   if (!config.ok) problems.push(...config.errors);
   else problems.push(...filesInsideMount(config.value, a.mountpoint).map(describeConfigError));
@@ -83,7 +92,7 @@ export async function runMountCommand(argv: string[], deps: CliDeps): Promise<nu
       config: config.value,
       backend,
       logger,
-      volume: volumeName(source),
+      volume: a.volumeName,
       serveMetrics: a.metricsPort !== undefined || a.metricsSocket !== undefined,
     });
   } catch (err) {

@@ -1,9 +1,10 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { execute } from './commands.js';
+import { ControlSocketError, socketDirProblem } from './socket-dir.js';
 import type { ControlRequest, ControlResponse, ControlTarget } from './commands.js';
 
 const MAX_LINE = 1 << 20;
@@ -18,7 +19,8 @@ export interface ControlServerOptions {
 }
 
 export async function startControlServer(o: ControlServerOptions): Promise<{ close(): Promise<void> }> {
-  mkdirSync(dirname(o.socketPath), { recursive: true, mode: 0o700 });
+  const problem = socketDirProblem(dirname(o.socketPath));
+  if (problem !== undefined) throw new ControlSocketError(problem);
   rmSync(o.socketPath, { force: true }); // a stale socket from a dead predecessor
   const log = o.logger.child({ component: 'control' });
   const onConnection = (sock: Socket): void => {
@@ -56,8 +58,16 @@ export async function startControlServer(o: ControlServerOptions): Promise<{ clo
   const server: Server = createServer(onConnection);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ path: o.socketPath, readableAll: false, writableAll: false }, resolve);
+    // bind(2) gives the socket file the umask's mode: 0600 whatever the caller's umask (listen
+    // binds before it returns).
+    const umask = process.umask(0o177);
+    try {
+      server.listen({ path: o.socketPath }, resolve);
+    } finally {
+      process.umask(umask);
+    }
   });
+  chmodSync(o.socketPath, 0o600);
   return {
     close: () =>
       new Promise<void>((resolve) => {
