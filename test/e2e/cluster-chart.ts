@@ -38,10 +38,10 @@ export function localValues(cluster: Cluster): object {
   };
 }
 
-/** helm install; returns the release manifest (`helm get manifest`). */
-export async function installChart(cluster: Cluster): Promise<string> {
+/** helm install; returns the release manifest (`helm get manifest`). `extra`: top-level values. */
+export async function installChart(cluster: Cluster, extra: Record<string, unknown> = {}): Promise<string> {
   await cluster.helm(['install', RELEASE, CHART, '-n', NS, '--create-namespace', '-f', '-'], {
-    input: JSON.stringify(localValues(cluster)),
+    input: JSON.stringify({ ...localValues(cluster), ...extra }),
   });
   return cluster.helm(['get', 'manifest', RELEASE, '-n', NS]);
 }
