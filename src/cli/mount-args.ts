@@ -112,16 +112,14 @@ function logOptions(a: MountArgs, flags: { level?: string; format?: string }, en
   attempt(() => (a.logFormat = resolveLogFormat(flags.format, env)));
 }
 
-/** --metrics-host and --volume-name, checked; the volume defaults to the mount point's name. */
-function labelOptions(a: MountArgs, v: MountValues, errors: string[]): void {
-  const host = v['metrics-host'];
-  if (host !== undefined && !isHost(host))
-    errors.push(`--metrics-host: expected an IP address or a host name (127.0.0.1, ::1, 0.0.0.0 for every interface), got ${JSON.stringify(host)}`);
-  a.metricsHost = host ?? DEFAULT_METRICS_HOST;
-  const name = v['volume-name'];
-  if (name !== undefined && !VOLUME_NAME.test(name))
-    errors.push(`--volume-name: expected ${VOLUME_NAME_RULE}, got ${JSON.stringify(name)}`);
-  a.volumeName = name ?? defaultVolumeName(a.mountpoint);
+/** --metrics-host and --volume-name (or their variables), checked; the volume defaults to the mount point's name. */
+function labelOptions(a: MountArgs, host: Sourced | undefined, name: Sourced | undefined, errors: string[]): void {
+  if (host !== undefined && !isHost(host.value))
+    errors.push(`${host.from}: expected an IP address or a host name (127.0.0.1, ::1, 0.0.0.0 for every interface), got ${JSON.stringify(host.value)}`);
+  a.metricsHost = host?.value ?? DEFAULT_METRICS_HOST;
+  if (name !== undefined && !VOLUME_NAME.test(name.value))
+    errors.push(`${name.from}: expected ${VOLUME_NAME_RULE}, got ${JSON.stringify(name.value)}`);
+  a.volumeName = name?.value ?? defaultVolumeName(a.mountpoint);
 }
 
 /** Parse `mount` arguments; every problem is reported at once. */
@@ -154,7 +152,7 @@ export function parseMountArgs(argv: string[], env: Env = process.env): Result {
     metricsHost: DEFAULT_METRICS_HOST,
     volumeName: '',
   };
-  labelOptions(a, v, errors);
+  labelOptions(a, one('metrics-host'), one('volume-name'), errors);
   logOptions(a, { level: v['log-level'], format: v['log-format'] }, env, errors);
   if (one('config')) a.configFile = one('config')!.value;
   if (one('record')) a.record = one('record')!.value;

@@ -5,7 +5,8 @@ export { continueFiles } from './continue-files.js';
 export { parseConfigFile } from './file.js';
 export { MAX_CONFIG_BYTES, MAX_LAYERS, MAX_SPEC_BYTES, MAX_YAML_ALIAS_COUNT } from './limits.js';
 export { stackConfigSchema } from './schema/stack.js';
-export { listLayers } from './list-layers.js';
+export { UNIT_HINTS } from './schema/common.js';
+export { COMMON_PARAMS, listLayers, listStackOptions } from './list-layers.js';
 export type { LayerInfo, LayerParam } from './list-layers.js';
 export { API_VERSION, KIND } from './types.js';
 export type {

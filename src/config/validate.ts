@@ -32,6 +32,8 @@ function createValidator(): ValidateFunction {
     allowUnionTypes: true,
     strictTypes: false,
   });
+  // Annotation only: the compact forms `fs-interposer layers` prints (schema/layer-base.ts).
+  ajv.addKeyword('x-compact');
   ajv.addKeyword({
     keyword: 'x-unit',
     schemaType: 'string',

@@ -9,12 +9,19 @@ import { DURATION_PATTERN } from '../units.js';
  * ignore it and still check the pattern.
  */
 
+/** The unit hints every size, duration and percent description ends with (for editors, Helm). */
+export const UNIT_HINTS = {
+  size: ' (bytes, or a size like 5MB = 5M = 5*10^6, 5MiB = 5Mi = 5*2^20)',
+  duration: ' (milliseconds, or a duration like 250us, 10ms, 2s)',
+  percent: ' (percent, 0..100)',
+} as const;
+
 export const size = (description: string, extra: object = {}): object => ({
   type: ['integer', 'string'],
   minimum: 0,
   pattern: SIZE_PATTERN,
   'x-unit': 'bytes',
-  description: `${description} (bytes, or a size like 5MB = 5M = 5*10^6, 5MiB = 5Mi = 5*2^20)`,
+  description: `${description}${UNIT_HINTS.size}`,
   ...extra,
 });
 
@@ -23,7 +30,7 @@ export const duration = (description: string, extra: object = {}): object => ({
   minimum: 0,
   pattern: DURATION_PATTERN,
   'x-unit': 'ms',
-  description: `${description} (milliseconds, or a duration like 250us, 10ms, 2s)`,
+  description: `${description}${UNIT_HINTS.duration}`,
   ...extra,
 });
 
@@ -31,7 +38,7 @@ export const percent = (description: string, extra: object = {}): object => ({
   type: 'number',
   minimum: 0,
   maximum: 100,
-  description: `${description} (percent, 0..100)`,
+  description: `${description}${UNIT_HINTS.percent}`,
   ...extra,
 });
 
@@ -41,7 +48,7 @@ export const errnoName = { type: 'string', title: 'errno', enum: ERRNO_NAMES };
 
 export const opList = {
   type: 'array',
-  items: { type: 'string', enum: OP_NAMES_AND_GROUPS },
+  items: { type: 'string', title: 'op', enum: OP_NAMES_AND_GROUPS },
   uniqueItems: true,
 };
 
@@ -61,7 +68,11 @@ export const scope = {
       items: { type: 'string', minLength: 1 },
       description: 'picomatch globs on the volume-relative path, e.g. /db/**',
     },
-    excludePaths: { type: 'array', items: { type: 'string', minLength: 1 } },
+    excludePaths: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      description: 'globs of paths the layer leaves alone, even when paths match',
+    },
     ops: {
       ...opList,
       description: 'op names or groups (@data @sync @dir @file @namespace @metadata)',

@@ -1,23 +1,11 @@
-import { delay, duration, errnoName, layerName, percent, scope, size } from './common.js';
+import { delay, duration, errnoName, percent, size } from './common.js';
+import { compact, layer } from './layer-base.js';
+import { observabilitySchemas } from './observability.js';
 
 /**
  * One JSON Schema per layer type. `description` and each property's `description`/`default` are
  * what `fs-interposer layers` prints (listLayers derives from here, not from a second table).
  */
-
-const base = (type: string): object => ({
-  type: { const: type },
-  name: layerName,
-  scope,
-});
-
-const layer = (type: string, description: string, properties: object, open = false): object => ({
-  type: 'object',
-  description,
-  required: ['type'],
-  additionalProperties: open,
-  properties: { ...base(type), ...properties },
-});
 
 const rateObject = (description: string, extra: object = {}): object => ({
   type: 'object',
@@ -34,47 +22,16 @@ const weightMap = {
 };
 
 export const layerSchemas: Readonly<Record<string, object>> = {
-  trace: layer(
-    'trace',
-    'OpenTelemetry spans per open file and per op (options owned by the telemetry component)',
-    {
-      sampleRatio: {
-        type: 'number',
-        minimum: 0,
-        maximum: 1,
-        description: 'share of files traced',
-        default: 1,
-      },
-    },
-    true,
-  ),
-  metrics: layer('metrics', 'Prometheus metrics of ops, bytes, latency and errors', {}, true),
-  record: layer(
-    'record',
-    'operation log (JSON lines) for `fs-interposer report`',
-    {
-      path: {
-        type: 'string',
-        minLength: 1,
-        description: 'where the log is written: a new file (0600), outside the mount',
-      },
-      maxBytes: size('log size limit', { default: 64 * 2 ** 20 }),
-      append: {
-        type: 'boolean',
-        default: false,
-        description: 'add to an existing file of ours at path instead of refusing it',
-      },
-    },
-    true,
-  ),
+  ...observabilitySchemas,
   fault: layer('fault', 'errno injection, short reads/writes, dropped writes, corrupted bytes', {
-    rate: percent('share of eligible calls that fail', { default: 0 }),
+    rate: percent('share of eligible calls that fail', { default: 0, ...compact('fault=EIO@1%') }),
     errnos: {
       type: 'array',
       items: errnoName,
       uniqueItems: true,
       minItems: 1,
       description: 'restrict to these errnos; each op only gets those realistic for it',
+      ...compact('fault=EIO@1%', 'fault=EIO|ENOSPC@2%'),
     },
     weights: { ...weightMap, description: 'relative weight per errno, e.g. {EIO: 3, ENOSPC: 1}' },
     perOp: {
@@ -108,20 +65,30 @@ export const layerSchemas: Readonly<Record<string, object>> = {
     shortIo: rateObject('short reads/writes: transfer a random prefix of the request'),
     dropWrites: rateObject('writes that report success but never reach the backend'),
     corrupt: rateObject('corrupt bytes of reads and writes', {
-      fill: { type: 'string', enum: ['zero', 'random'], default: 'random' },
+      fill: {
+        type: 'string',
+        enum: ['zero', 'random'],
+        default: 'random',
+        description: 'what corrupted bytes become',
+      },
       maxBytes: size('largest corrupted run', { default: 512 }),
       maxCount: { type: 'integer', minimum: 1, description: 'total corruptions before stopping' },
     }),
   }),
   latency: layer('latency', 'delays per op class, cancellable by FUSE interrupt', {
-    read: delay('data reads'),
-    write: delay('data writes'),
+    read: { ...delay('data reads'), ...compact('latency=10ms', 'latency=5ms..20ms') },
+    write: { ...delay('data writes'), ...compact('latency=10ms', 'latency=5ms..20ms') },
     flush: delay('flush, fsync, fsyncdir'),
     metadata: delay('every other op'),
   }),
   throttle: layer('throttle', 'token-bucket bandwidth and IOPS limits', {
-    bytesPerSecond: size('read+write bytes per second'),
-    opsPerSecond: { type: 'number', exclusiveMinimum: 0, description: 'operations per second' },
+    bytesPerSecond: size('read+write bytes per second', compact('throttle=5MB', 'throttle=5Mi/s')),
+    opsPerSecond: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      description: 'operations per second',
+      ...compact('throttle=100iops'),
+    },
     burstBytes: size('bucket size in bytes (default: one second of bytesPerSecond)'),
     burstOps: {
       type: 'number',
@@ -142,7 +109,7 @@ export const layerSchemas: Readonly<Record<string, object>> = {
     },
   }),
   quota: layer('quota', 'byte and inode budgets, initialised from the backend usage', {
-    maxBytes: size('byte budget'),
+    maxBytes: size('byte budget', compact('quota=10GB', 'quota=10Gi')),
     maxInodes: { type: 'integer', minimum: 1, description: 'inode (file, dir, link) budget' },
     errno: {
       type: 'string',
@@ -159,12 +126,13 @@ export const layerSchemas: Readonly<Record<string, object>> = {
         default: 64 * 2 ** 20,
       }),
     },
+    compact('powerloss'),
   ),
   shuffle: layer('shuffle', 'readdir order randomisation and bounded attribute time jitter', {
     readdir: { type: 'boolean', default: true, description: 'shuffle readdir order' },
     mtimeJitter: duration('max +/- mtime jitter', { default: 0 }),
     atimeJitter: duration('max +/- atime jitter', { default: 0 }),
-  }),
+  }, compact('shuffle')),
 };
 
 export const LAYER_TYPES: readonly string[] = Object.keys(layerSchemas);

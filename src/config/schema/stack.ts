@@ -56,7 +56,9 @@ export const stackConfigSchema: object = {
       additionalProperties: false,
       required: ['path'],
       description: 're-apply the decisions of a decision log instead of drawing new ones',
-      properties: { path: { type: 'string', minLength: 1 } },
+      properties: {
+        path: { type: 'string', minLength: 1, description: 'the decision log (decisionLog.path) of the run to repeat' },
+      },
     },
     layers: {
       type: 'array',

@@ -1,4 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MOUNT_OPTIONS } from '../../../src/cli/command-table.js';
 import { parseMountArgs } from '../../../src/cli/mount-args.js';
 import { mountOptionsFromEnv } from '../../../src/cli/mount-env.js';
 import { listMounts } from '../../../src/cli/mountinfo.js';
@@ -40,6 +43,27 @@ describe('mount options from the environment (FS_INTERPOSER_<OPTION>)', () => {
     expect(args([], { FS_INTERPOSER_CONFIG: '/etc/stack.yaml' }).configFile).toBe(
       '/etc/stack.yaml',
     );
+    expect(
+      args([], { FS_INTERPOSER_METRICS_HOST: '0.0.0.0', FS_INTERPOSER_VOLUME_NAME: 'data' }),
+    ).toMatchObject({
+      metricsHost: '0.0.0.0',
+      volumeName: 'data',
+    });
+    expect(errors([], { FS_INTERPOSER_VOLUME_NAME: '/x' })).toEqual([
+      expect.stringMatching(/^FS_INTERPOSER_VOLUME_NAME: expected /),
+    ]);
+  });
+
+  it('every option has a variable, and docs/cli.md names each', () => {
+    const doc = readFileSync(join(import.meta.dirname, '../../../docs/cli.md'), 'utf8');
+    for (const o of MOUNT_OPTIONS) {
+      const name = o.name === 'o' ? 'options' : o.name;
+      expect([o.name, o.env]).toEqual([
+        o.name,
+        `FS_INTERPOSER_${name.replaceAll('-', '_').toUpperCase()}`,
+      ]);
+      expect([o.env, doc.includes(`| \`${o.env}\` |`)]).toEqual([o.env, true]);
+    }
   });
 
   it('a flag wins over its variable; -o flags apply after FS_INTERPOSER_OPTIONS', () => {

@@ -1,0 +1,29 @@
+import { layerName, scope } from './common.js';
+
+/**
+ * What every layer schema shares. `x-compact` (our annotation keyword, ignored by validators)
+ * lists the compact-grammar forms that set a layer or one of its options: `fs-interposer layers`
+ * prints them next to the option, and a test parses each one, so they cannot drift from
+ * compact.ts.
+ */
+export const compact = (...forms: string[]): { 'x-compact': string[] } => ({ 'x-compact': forms });
+
+const base = (type: string): object => ({
+  type: { const: type },
+  name: layerName,
+  scope,
+});
+
+export const layer = (
+  type: string,
+  description: string,
+  properties: object,
+  extra: object = {},
+): object => ({
+  type: 'object',
+  description,
+  required: ['type'],
+  additionalProperties: false,
+  properties: { ...base(type), ...properties },
+  ...extra,
+});
