@@ -24,7 +24,19 @@ export interface ReaderData {
   tap?: SharedArrayBuffer;
 }
 
-export type ReaderMessage = number | { type: 'end'; code: string };
+/**
+ * A frame to serve (slot, length), the end of this reader, or a report of reply writes that
+ * failed (`replyErrors` counts them since the start: the reports are rate-limited).
+ */
+export type ReaderMessage =
+  | number
+  | { type: 'end'; code: string; replyErrors: number }
+  | { type: 'reply-error'; code: string; replyErrors: number };
+
+/** Reply write errors that only say the request (interrupted) or the connection is gone. */
+const GONE = new Set(['ENOENT', 'ENODEV']);
+/** At most one reply-error report per this many ms; each carries the running count. */
+export const REPLY_ERROR_REPORT_MS = 1000;
 
 /** Errors on which read(2) of /dev/fuse is simply retried (interrupted or already answered). */
 const RETRY = new Set(['ENOENT', 'EINTR', 'EAGAIN']);
@@ -37,6 +49,21 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
   const wake = d.slots;
   const direct = d.direct ? new Int32Array(d.direct) : undefined;
   const tap = d.tap ? new BigInt64Array(d.tap) : undefined;
+  const errors = { count: 0, reported: -Infinity };
+  const end = (code: string): void =>
+    port.postMessage({ type: 'end', code, replyErrors: errors.count } satisfies ReaderMessage);
+  // A reply the kernel refused leaves its caller waiting: never silent, counted, rate-limited.
+  const failed = (code: string): void => {
+    errors.count++;
+    const now = performance.now();
+    if (now - errors.reported < REPLY_ERROR_REPORT_MS) return;
+    errors.reported = now;
+    port.postMessage({
+      type: 'reply-error',
+      code,
+      replyErrors: errors.count,
+    } satisfies ReaderMessage);
+  };
   for (;;) {
     let slot = -1;
     for (let i = 0; i < d.slots; i++) {
@@ -57,28 +84,31 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
       if (RETRY.has(code)) continue;
-      port.postMessage({ type: 'end', code } satisfies ReaderMessage);
+      end(code);
       return;
     }
     if (n === 0) {
       // /dev/fuse never returns 0 bytes; a 0 is end of file on something that is not a FUSE fd.
-      port.postMessage({ type: 'end', code: 'EOF' } satisfies ReaderMessage);
+      end('EOF');
       return;
     }
-    if (direct && reply(d.fd, slots[slot]!, serveDirect(direct, slots[slot]!, n, tap))) continue;
+    if (direct && reply(d.fd, slots[slot]!, serveDirect(direct, slots[slot]!, n, tap), failed))
+      continue;
     Atomics.store(ctrl, slot, 1);
     port.postMessage(n * 64 + slot);
   }
 }
 
 /** Write a reply served here; false when the frame is the main thread's (len -1). */
-function reply(fd: number, buf: Buffer, len: number): boolean {
+function reply(fd: number, buf: Buffer, len: number, failed: (code: string) => void): boolean {
   if (len < 0) return false;
   try {
     writeSync(fd, buf, 0, len);
-  } catch {
+  } catch (err) {
     // ENOENT: the request was interrupted and is gone; ENODEV: the mount is gone (the next
-    // read says so and ends this thread).
+    // read says so and ends this thread). Anything else is a reply the caller never got.
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    if (!GONE.has(code)) failed(code);
   }
   return true;
 }

@@ -72,6 +72,8 @@ export interface SessionStats {
   openHandles: number;
   /** READ/WRITE served by the reader threads themselves (direct-io.ts). */
   directIo: { enabled: boolean; files: number; served: number } | 'off';
+  /** Replies the reader threads could not write (not ENOENT/ENODEV), as last reported. */
+  readerReplyErrors: number;
 }
 
 const CONTROL_INTS = 1; // + one per slot
@@ -168,6 +170,8 @@ export function createSession(o: SessionOptions): FuseSession {
   const done = new Promise<void>((resolve) => (finish = resolve));
   void server.destroyed.then(() => finish());
   const workers: Worker[] = [];
+  /** Per reader fd, the running count of its failed reply writes (reader-worker.ts). */
+  const replyErrors = new Map<number, number>();
 
   for (const fd of o.fds) {
     const dataOffset = (slots + CONTROL_INTS) * 4 + 60; // keep slot data 64-byte aligned
@@ -216,6 +220,15 @@ export function createSession(o: SessionOptions): FuseSession {
         void onFrame(m % 64, Math.floor(m / 64));
         return;
       }
+      if (m.type === 'reply-error') {
+        replyErrors.set(fd, m.replyErrors);
+        logger.warn(
+          { fd, code: m.code, replyErrors: m.replyErrors },
+          'a reader thread could not write a reply (at most one line per second)',
+        );
+        return;
+      }
+      replyErrors.set(fd, m.replyErrors);
       logger.debug({ fd, code: m.code }, 'reader stopped');
       if (m.code !== 'ENODEV') logger.error({ fd, code: m.code }, 'reading /dev/fuse failed');
       if (--live === 0) finish();
@@ -255,6 +268,7 @@ export function createSession(o: SessionOptions): FuseSession {
       directIo: direct
         ? { enabled: direct.enabled, files: direct.size, served: direct.served }
         : 'off',
+      readerReplyErrors: [...replyErrors.values()].reduce((a, b) => a + b, 0),
     }),
     async close() {
       server.abortAll();
