@@ -40,6 +40,7 @@ describe('readPodSettings with the real layer grammar (src/config)', () => {
     ['fs-interposer/layers', 'fault=EXX@1%', /fs-interposer\/layers: "fault=EXX@1%": .*EXX.*accepted: /],
     ['fs-interposer/layers', 'throttle=fast', /fs-interposer\/layers: "throttle=fast": .*fast.*accepted: .*5MB/],
     ['fs-interposer/layers.data', 'latency=soon', /fs-interposer\/layers.data: "latency=soon": .*soon.*accepted: /],
+    ['fs-interposer/layers', Array(33).fill('shuffle').join(','), /fs-interposer\/layers: .*has 33 entries; at most 32 accepted/],
     ['fs-interposer/sidecar-mode', 'sometimes', /"sometimes" is not accepted \(accepted: native, regular, auto\)/],
     ['fs-interposer/identity', 'root', /"root" is not accepted \(accepted: default, privileged\)/],
     ['fs-interposer/cpu-limit', 'lots', /"lots" is not accepted \(accepted: a Kubernetes quantity/],
