@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, forceUnmount, startMount, tempDir } from '../helpers/mount.js';
 import type { MountHandle } from '../helpers/mount.js';
@@ -147,9 +147,13 @@ PY`,
   });
 
   it("accepts the seed project's config.json", async () => {
-    const cfg = join(tempDir('cfg'), 'config.json');
-    writeFileSync(cfg, JSON.stringify({ file_fail_rate: 0, directory_fail_rate: 0, use_seednum: true, seed: 42, delay_time: 0, local_log_path: '/tmp/fsi-seed.log' }));
+    const dir = tempDir('cfg');
+    const cfg = join(dir, 'config.json');
+    // The decision log is created new (an existing file is refused): a path of this test's own.
+    const log = join(dir, 'seed.log');
+    writeFileSync(cfg, JSON.stringify({ file_fail_rate: 0, directory_fail_rate: 0, use_seednum: true, seed: 42, delay_time: 0, local_log_path: log }));
     const { m } = await mountWith(['--config', cfg], (src) => writeFileSync(join(src, 'f'), 'ok\n'));
     await expect(shOk(`cat "${m.mountpoint}/f"`)).resolves.toBe('ok\n');
+    expect(existsSync(log)).toBe(true);
   });
 });
