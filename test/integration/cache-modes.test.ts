@@ -50,10 +50,11 @@ describe('-o writeback_cache', () => {
  * stay exact; a layer that needs to see reads turns the page keeping off.
  */
 describe('-o exclusive', () => {
-  const readOps = async (port: number): Promise<number> =>
-    total(await scrape(port), 'fs_interposer_ops_total', { op: 'read', result: 'ok' });
+  const opsOf = async (port: number, op: string): Promise<number> =>
+    total(await scrape(port), 'fs_interposer_ops_total', { op, result: 'ok' });
 
-  async function rereadCost(opts: string[]): Promise<{ first: number; second: number }> {
+  /** READs of a second `cat` and READDIRs of a second `ls` of the same file and directory. */
+  async function secondPassCost(opts: string[]): Promise<{ first: number; second: number; relist: number }> {
     const src = tempDir('excl');
     writeFileSync(join(src, 'f'), Buffer.alloc(1 << 20, 1));
     const port = await freePort();
@@ -62,23 +63,29 @@ describe('-o exclusive', () => {
       args: [...opts, '--layers', 'metrics', '--metrics-port', String(port)],
     });
     try {
-      const before = await readOps(port);
+      const before = await opsOf(port, 'read');
       await shOk(`cat "${m.mountpoint}/f" > /dev/null`);
-      const first = (await readOps(port)) - before;
+      const first = (await opsOf(port, 'read')) - before;
       await shOk(`cat "${m.mountpoint}/f" > /dev/null`);
-      return { first, second: (await readOps(port)) - before - first };
+      const second = (await opsOf(port, 'read')) - before - first;
+      await shOk(`ls "${m.mountpoint}" > /dev/null`);
+      const listed = await opsOf(port, 'readdir');
+      await shOk(`ls "${m.mountpoint}" > /dev/null`);
+      return { first, second, relist: (await opsOf(port, 'readdir')) - listed };
     } finally {
       expect(await m.stop()).toBe(0);
       rmSync(src, { recursive: true, force: true });
     }
   }
 
-  it('serves a re-read from the page cache; the default policy reads again', async () => {
-    const exclusive = await rereadCost(['-o', 'exclusive']);
+  it('serves a re-read and a re-listing from the kernel caches; the default policy asks again', async () => {
+    const exclusive = await secondPassCost(['-o', 'exclusive']);
     expect(exclusive.first).toBeGreaterThan(0);
     expect(exclusive.second).toBe(0);
-    const safe = await rereadCost([]);
+    expect(exclusive.relist).toBe(0);
+    const safe = await secondPassCost([]);
     expect(safe.second).toBeGreaterThan(0);
+    expect(safe.relist).toBeGreaterThan(0);
   });
 
   it('keeps an sqlite database, a git repository and a hard-linked file exact', async () => {
@@ -92,10 +99,13 @@ describe('-o exclusive', () => {
          mkdir r && cd r && git init -q . && git config user.email t@e && git config user.name t
          for i in $(seq 1 30); do echo $i >> log; git add log; git commit -qm "c$i"; done
          git fsck --strict 2>&1 | wc -l; git log --oneline | wc -l
-         echo one > a; ln a b; chmod 600 a; echo two >> b; stat -c %a b; cat a | wc -l`,
+         echo one > a; ln a b; chmod 600 a; echo two >> b; stat -c %a b; cat a | wc -l
+         mkdir d; touch d/x; ls d | tr '\\n' ' '; touch d/y; ls d | tr '\\n' ' '
+         mv d/x d/z; rm d/y; ls d | tr '\\n' ' '; echo`,
         { timeoutMs: 100_000 },
       );
-      expect(out.trim().split('\n')).toEqual(['ok', '5000', '0', '30', '600', '2']);
+      // Listings kept by the kernel (FOPEN_CACHE_DIR) follow every change made through the mount.
+      expect(out.trim().split('\n')).toEqual(['ok', '5000', '0', '30', '600', '2', 'x x y z']);
     } finally {
       expect(await m.stop()).toBe(0);
       rmSync(src, { recursive: true, force: true });

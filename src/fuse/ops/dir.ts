@@ -4,7 +4,7 @@ import type { Attr, DirEntry } from '../../vfs/types.js';
 import { handlePath, nodePath, run } from '../context.js';
 import type { Handler, Req, SessionContext } from '../context.js';
 import type { FileHandle } from '../handles.js';
-import { FUSE_FSYNC_FDATASYNC } from '../protocol/constants.js';
+import { FopenFlag, FUSE_FSYNC_FDATASYNC } from '../protocol/constants.js';
 import { readU64, requireArgs } from '../protocol/decode.js';
 import { direntSize, encodeDirent, encodeEntryOut, encodeOpenOut, encodeOutHeader } from '../protocol/encode.js';
 import { ArgSize, ENTRY_OUT_SIZE, IN_HEADER_SIZE as A, OUT_HEADER_SIZE as O } from '../protocol/layout.js';
@@ -19,7 +19,10 @@ export const opendir: Handler = async (ctx, req) => {
   const path = nodePath(ctx, req.h.nodeid);
   const r = await run(ctx, req, 'opendir', { path, flags });
   const fh = ctx.handles.add({ kind: 'dir', backendFh: r.fh, nodeId: req.h.nodeid, path, flags });
-  const len = O + encodeOpenOut(req.buf, O, fh, 0);
+  // -o exclusive: the kernel may keep the listing (its own changes to the directory drop it),
+  // unless a layer must see every READDIR (shuffle reorders it).
+  const cache = ctx.exclusive === true && ctx.stack.plan().readerData;
+  const len = O + encodeOpenOut(req.buf, O, fh, cache ? FopenFlag.KEEP_CACHE | FopenFlag.CACHE_DIR : 0);
   encodeOutHeader(req.buf, len, 0);
   return len;
 };
