@@ -129,8 +129,13 @@ async function main(): Promise<number> {
     logger,
     onChange: (t) => void server.annotationsChanged(t),
   });
+  // The ConfigMap's content is live too: the kubelet updates the mounted file.
+  const configWatcher = env.configFile
+    ? createFileWatcher({ path: env.configFile, logger, onChange: (t) => void server.configFileChanged(t) })
+    : undefined;
   await Promise.race([server.done, standby]);
   watcher.close();
+  configWatcher?.close();
   await server.close();
   await metrics?.close();
   return 0;

@@ -37,6 +37,8 @@ export interface SidecarServer {
   readonly done: Promise<void>;
   /** New annotations file text (downward API): swap the stacks whose configuration changed. */
   annotationsChanged(text: string): Promise<void>;
+  /** New text of the `fs-interposer/config` ConfigMap file (the kubelet updates it live). */
+  configFileChanged(text: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -65,6 +67,7 @@ interface Resolved {
 export function createSidecarServer(o: SidecarServerOptions): SidecarServer {
   const log = o.logger.child({ component: 'sidecar-server', generation: o.generation });
   const ctx = { recordDir: join(o.handoffDir, RECORD_DIR_NAME) };
+  let configFile = o.configFile;
   const errorFile = (v: string): string => join(o.handoffDir, `${v}.error`);
   const report = (v: string, message: string | undefined): void => {
     try {
@@ -75,7 +78,7 @@ export function createSidecarServer(o: SidecarServerOptions): SidecarServer {
     }
   };
   const resolve = (v: string, annotations: Annotations): Resolved => {
-    const r = resolvePodVolumeConfig(v, { annotations, ...(o.configFile ? { configFile: o.configFile } : {}) }, ctx);
+    const r = resolvePodVolumeConfig(v, { annotations, ...(configFile ? { configFile } : {}) }, ctx);
     return r.ok ? { config: r.value } : { invalid: describeErrors(r.errors) };
   };
   const refuse = (v: string, why: string): void => {
@@ -149,6 +152,11 @@ export function createSidecarServer(o: SidecarServerOptions): SidecarServer {
     done: Promise.all([...live.values()].map((l) => l.served.done)).then(() => undefined),
     async annotationsChanged(text) {
       annotations = parseAnnotationsFile(text);
+      for (const [volume, entry] of live) await reconfigure(volume, entry, annotations);
+    },
+    async configFileChanged(text) {
+      if (configFile === undefined) return;
+      configFile = { ...configFile, text };
       for (const [volume, entry] of live) await reconfigure(volume, entry, annotations);
     },
     async close() {

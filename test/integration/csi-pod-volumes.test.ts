@@ -3,7 +3,7 @@
 // backends, and a configuration the sidecar cannot run, which fails every request instead of
 // being served with fewer layers, until a valid one arrives.
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sh, shOk } from '../helpers/sh.js';
 import { makeRig, publish, startSidecar, teardown } from './csi-rig.js';
@@ -70,6 +70,24 @@ describe('injected volumes in a Pod (real mounts, real sidecar)', () => {
       return again.code === 0 ? again.stdout : undefined;
     });
     expect(listing).toContain('hello.txt');
+    expect(existsSync(join(r.handoff, 'data.error'))).toBe(false);
+  });
+
+  it('a ConfigMap with a pids scope is refused, and an edit of the file (as the kubelet makes it) brings the volume to life', async () => {
+    const r = (rig = makeRig());
+    const configDir = join(r.root, 'config');
+    mkdirSync(configDir);
+    const file = join(configDir, 'config.yaml');
+    const config = (scope: string) =>
+      writeFileSync(file, ['apiVersion: fs-interposer/v1', 'kind: LayerStack', 'layers:', `  - {type: latency, read: {fixed: 1ms}, scope: ${scope}}`].join('\n'));
+    config('{pids: [1]}');
+    chmodSync(configDir, 0o755);
+    await served(r, '', { FS_INTERPOSER_CONFIG_FILE: file });
+    const ls = await sh(`ls "${r.target}"`, { timeoutMs: 20_000 });
+    expect(ls.stderr).toContain('Input/output error');
+    expect(readFileSync(join(r.handoff, 'data.error'), 'utf8')).toContain('scope.pids never matches in a Pod');
+    config('{uids: [0]}');
+    await waitFor('the volume to be served', async () => ((await sh(`ls "${r.target}"`, { timeoutMs: 10_000 })).code === 0 ? true : undefined));
     expect(existsSync(join(r.handoff, 'data.error'))).toBe(false);
   });
 

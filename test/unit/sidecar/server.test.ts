@@ -154,6 +154,17 @@ describe('sidecar server', () => {
     expect(readFileSync(join(dir, 'data.error'), 'utf8')).toMatch(message);
   });
 
+  it('a ConfigMap edit is applied live: a refused volume comes to life when the pids scope goes', async () => {
+    const file = (scope: string) => ['apiVersion: fs-interposer/v1', 'kind: LayerStack', 'layers:', `  - {type: latency, read: {fixed: 1ms}, scope: ${scope}}`].join('\n');
+    const { rec, server } = start('', 0, { configFile: file('{pids: [1]}') });
+    expect(readFileSync(join(dir, 'data.error'), 'utf8')).toContain('scope.pids never matches in a Pod');
+    await server.configFileChanged(file('{uids: [1000]}'));
+    expect(rec.types('data')).toEqual([['latency']]);
+    expect(existsSync(join(dir, 'data.error'))).toBe(false);
+    await server.configFileChanged(file('{gids: [1000]}'));
+    expect(rec.types('data')).toEqual([['latency'], ['latency']]);
+  });
+
   it('refuses a ConfigMap configuration with a pids scope, naming uids and gids', () => {
     const configFile = [
       'apiVersion: fs-interposer/v1',
