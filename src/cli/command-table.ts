@@ -7,8 +7,11 @@ import { FUSE_OPTION_NAMES } from './fuse-options.js';
  * Kept free of heavy imports: main.ts reads it before any command module is loaded.
  */
 
-/** What a shell offers for a value: a file, a directory, or one of a list of words. */
-export type Completion = 'file' | 'dir' | readonly string[];
+/**
+ * What a shell offers for a value: a file, a directory, a layer spec (its compact forms, from the
+ * schema), one of a list of words (`@dir`: directories too), or a comma-separated list of words.
+ */
+export type Completion = 'file' | 'dir' | 'spec' | readonly string[] | { list: readonly string[] };
 
 export interface OptionSpec {
   name: string;
@@ -50,6 +53,7 @@ export const MOUNT_OPTIONS: readonly OptionSpec[] = [
     value: 'SPEC',
     description: "layers, outermost first: 'trace,throttle=5MB,latency=10ms,fault=EIO@1%'",
     env: env('layers'),
+    complete: 'spec',
   },
   {
     name: 'config',
@@ -66,7 +70,7 @@ export const MOUNT_OPTIONS: readonly OptionSpec[] = [
     multiple: true,
     description: 'FUSE options (see below)',
     env: env('options'),
-    complete: FUSE_OPTION_NAMES,
+    complete: { list: FUSE_OPTION_NAMES },
   },
   {
     name: 'metrics-port',
@@ -129,7 +133,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: '[options] SOURCE MOUNTPOINT',
     summary: 'serve SOURCE at MOUNTPOINT through a stack of layers (foreground)',
     options: MOUNT_OPTIONS,
-    args: ['dir', 'dir'],
+    args: [['memory:', 'null:', '@dir'], 'dir'],
     details: `SOURCE is a directory, or memory: (an in-memory filesystem) or null: (writes vanish,
 reads return zeros). The mount runs in the foreground; Ctrl-C, SIGTERM or
 \`fs-interposer umount MOUNTPOINT\` unmounts it. As root the mount uses mount(2) with
@@ -224,6 +228,19 @@ returns once it has exited. A mount whose server is gone or hung is unmounted by
       { name: 'title', value: 'TEXT', description: 'title of the report' },
     ],
     args: ['file'],
+  },
+  {
+    name: 'completion',
+    usage: 'bash|zsh',
+    summary: 'shell completion: source <(fs-interposer completion bash)',
+    options: [],
+    args: [['bash', 'zsh']],
+    details: `Prints a completion script for the shell, generated from this command table and the
+configuration schema (layer specs complete to their compact forms). Install it with
+  bash: source <(fs-interposer completion bash)   (or save it in
+        /etc/bash_completion.d/fs-interposer)
+  zsh:  source <(fs-interposer completion zsh)    (after compinit; or save it as _fs-interposer
+        in a directory of $fpath)`,
   },
   ...(['webhook', 'csi', 'sidecar'] as const).map((name) => ({
     name,

@@ -7,39 +7,43 @@ import { VERSION, renderCommandHelp, renderHelp } from './help.js';
 import { parseCommand, wantsHelp } from './parse-command.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './usage-error.js';
 
+type Run = (spec: CommandSpec, argv: string[]) => Promise<number> | number;
+
+const role: Run = async (spec, argv) => {
+  noArguments(spec, argv);
+  return (await import('./roles.js')).runRole(spec.name as 'webhook' | 'csi' | 'sidecar');
+};
+
 /**
  * Entry point: only composes. Each subcommand is loaded when it is asked for, so a local mount
  * does not carry the webhook, CSI and sidecar code (tens of MiB of resident memory).
  */
-async function run(spec: CommandSpec, argv: string[]): Promise<number> {
-  switch (spec.name) {
-    case 'mount':
-      return (await import('./run-mount.js')).runMountCommand(argv, { createLogger });
-    case 'ctl':
-      return (await import('./ctl-command.js')).runCtlCommand(argv);
-    case 'ls':
-      return (await import('./ls-command.js')).runLsCommand(parseCommand(spec, argv));
-    case 'umount':
-      return (await import('./umount-command.js')).runUmountCommand(parseCommand(spec, argv));
-    case 'validate':
-      return (await import('./validate-command.js')).runValidateCommand(parseCommand(spec, argv));
-    case 'layers':
-      return (await import('./layers-command.js')).runLayersCommand(parseCommand(spec, argv));
-    case 'report':
-      return (await import('./report-command.js')).runReportCommand(parseCommand(spec, argv));
-    case 'webhook':
-    case 'csi':
-    case 'sidecar':
-      noArguments(spec, argv);
-      return (await import('./roles.js')).runRole(spec.name);
-    case 'help':
-      return help(argv[0]);
-    default:
-      noArguments(spec, argv);
-      process.stdout.write(`${VERSION}\n`);
-      return EXIT_OK;
-  }
-}
+const RUN: Readonly<Record<string, Run>> = {
+  mount: async (_, argv) =>
+    (await import('./run-mount.js')).runMountCommand(argv, { createLogger }),
+  ctl: async (_, argv) => (await import('./ctl-command.js')).runCtlCommand(argv),
+  ls: async (spec, argv) =>
+    (await import('./ls-command.js')).runLsCommand(parseCommand(spec, argv)),
+  umount: async (spec, argv) =>
+    (await import('./umount-command.js')).runUmountCommand(parseCommand(spec, argv)),
+  validate: async (spec, argv) =>
+    (await import('./validate-command.js')).runValidateCommand(parseCommand(spec, argv)),
+  layers: async (spec, argv) =>
+    (await import('./layers-command.js')).runLayersCommand(parseCommand(spec, argv)),
+  report: async (spec, argv) =>
+    (await import('./report-command.js')).runReportCommand(parseCommand(spec, argv)),
+  completion: async (spec, argv) =>
+    (await import('./completion-command.js')).runCompletionCommand(parseCommand(spec, argv)),
+  webhook: role,
+  csi: role,
+  sidecar: role,
+  help: (_, argv) => help(argv[0]),
+  version: (spec, argv) => {
+    noArguments(spec, argv);
+    process.stdout.write(`${VERSION}\n`);
+    return EXIT_OK;
+  },
+};
 
 function noArguments(spec: CommandSpec, argv: string[]): void {
   const p = parseCommand(spec, argv);
@@ -69,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
   if (command === '-h' || command === '--help') return help(undefined);
-  if (command === '-V' || command === '--version') return run(findCommand('version')!, []);
+  if (command === '-V' || command === '--version') return RUN.version!(findCommand('version')!, []);
   const spec = findCommand(command);
   if (spec === undefined) throw unknownCommand(command);
   // Per-command help before the command parses anything (mount and ctl included).
@@ -77,6 +81,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(renderCommandHelp(spec));
     return EXIT_OK;
   }
+  const run = RUN[spec.name];
+  if (run === undefined) throw new Error(`command ${spec.name} is in the table but has no runner`);
   return run(spec, rest);
 }
 
