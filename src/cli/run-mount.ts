@@ -8,7 +8,8 @@ import { createPassthroughBackend } from '../backends/passthrough/backend.js';
 import { startControlServer } from '../control/control-server.js';
 import { socketDirProblem } from '../control/socket-dir.js';
 import { controlSocketPath } from '../control/socket-path.js';
-import { createStackRuntime, loadLayerFactories } from '../runtime/stack-runtime.js';
+import { loadLayerFactories } from '../layers/registry.js';
+import { createStackRuntime } from '../runtime/stack-runtime.js';
 import { startMetricsServer } from '../telemetry/metrics-server.js';
 import type { MetricsServer } from '../telemetry/metrics-server.js';
 import type { Backend } from '../vfs/types.js';
@@ -87,9 +88,9 @@ export async function runMountCommand(argv: string[], deps: CliDeps): Promise<nu
   const backend = createBackend(source, a, logger);
   let runtime;
   try {
-    await loadLayerFactories(config.value);
     runtime = createStackRuntime({
       config: config.value,
+      factories: await loadLayerFactories(config.value),
       backend,
       logger,
       volume: a.volumeName,

@@ -4,6 +4,8 @@
  * Everything here is deeply frozen once parsed.
  */
 
+import type { FsOp } from '../vfs/types.js';
+
 export const API_VERSION = 'fs-interposer/v1';
 export const KIND = 'LayerStack';
 
@@ -89,23 +91,46 @@ export interface ShuffleConfig extends LayerBase {
   readonly atimeJitter?: number;
 }
 
-/** Observability layers: their options belong to the telemetry component, kept open here. */
+/** Where a long-lived parent span (an open file, a volume's metadata ops) is cut. */
+export interface RolloverConfig {
+  readonly maxDurationMs?: number;
+  readonly maxOps?: number;
+}
+
 export interface TraceConfig extends LayerBase {
   readonly type: 'trace';
+  /** The `fs.volume` attribute; default: the host's volume name. */
+  readonly volume?: string;
+  /** Share (0..1) of open-file sessions and metadata ops traced. */
   readonly sampleRatio?: number;
-  readonly [option: string]: unknown;
+  /** Globs over volume-relative paths. */
+  readonly paths?: readonly string[];
+  /** Ops that get a child span. */
+  readonly ops?: readonly FsOp[];
+  readonly fileRollover?: RolloverConfig;
+  readonly volumeRollover?: RolloverConfig;
+  /** OTLP export, used only when the host gives no TracerProvider. */
+  readonly protocol?: 'http/protobuf' | 'grpc';
+  readonly endpoint?: string;
+  readonly serviceName?: string;
 }
+
 export interface MetricsConfig extends LayerBase {
   readonly type: 'metrics';
-  readonly [option: string]: unknown;
+  readonly volume?: string;
 }
+
 export interface RecordConfig extends LayerBase {
   readonly type: 'record';
+  /** Required when the stack is built (the compact `record` leaves it to the host). */
   readonly path?: string;
   readonly maxBytes?: number;
   /** Add to an existing file of ours instead of refusing it. */
   readonly append?: boolean;
-  readonly [option: string]: unknown;
+  readonly maxFiles?: number;
+  readonly ops?: readonly FsOp[];
+  readonly flushIntervalMs?: number;
+  readonly volume?: string;
 }
 
 export type LayerConfig =

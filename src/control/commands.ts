@@ -1,6 +1,5 @@
 import { parseConfigFile, parseLayerSpec } from '../config/index.js';
 import type { ConfigError, ParseResult, StackConfig } from '../config/index.js';
-import { loadLayerFactories } from '../runtime/stack-runtime.js';
 import type { ApplyResult, StackController } from '../layers/controller.js';
 
 /** A control request: one JSON object per line on the control socket. */
@@ -34,8 +33,8 @@ function status(t: ControlTarget): unknown {
 }
 
 /**
- * Admit, then apply. A valid configuration may name layers whose modules are not loaded yet;
- * an invalid one is left to `apply`, which reports every error.
+ * Admit, then apply (which imports the modules of layers not loaded yet). An invalid
+ * configuration is left to `apply`, which reports every error.
  */
 async function applyParsed(
   t: ControlTarget,
@@ -45,7 +44,6 @@ async function applyParsed(
   if (parsed.ok) {
     const refused = t.admit?.(parsed.value) ?? [];
     if (refused.length > 0) return { ok: false, error: REFUSED, errors: refused };
-    await loadLayerFactories(parsed.value);
   }
   const r = await apply();
   if (!r.ok) return { ok: false, error: REFUSED, errors: r.errors };

@@ -2,36 +2,30 @@ import type { Logger } from 'pino';
 import type { LayerConfig, StackConfig } from '../config/types.js';
 import { createStack } from '../vfs/stack.js';
 import type { Stack } from '../vfs/stack.js';
-import type { Backend, Layer } from '../vfs/types.js';
+import type { Backend } from '../vfs/types.js';
 import { systemLayerClock } from './clock.js';
 import type { LayerClock } from './clock.js';
 import { createDecisionLog } from './decision-log.js';
 import type { DecisionLog } from './decision-log.js';
 import { createDecisions, loadReplayFile } from './decisions.js';
 import type { ReplayIndex } from './decisions.js';
-import type { LayerDeps } from './deps.js';
-import { createFaultLayer } from './fault.js';
-import { createLatencyLayer } from './latency.js';
-import { createPowerlossLayer } from './powerloss.js';
+import type { HostDeps } from './deps.js';
 import type { PowerlossLayer } from './powerloss.js';
 import { isPassThrough } from './pass-through.js';
-import { createQuotaLayer } from './quota.js';
 import { createRandom, randomSeed } from './random.js';
-import { createShuffleLayer } from './shuffle.js';
-import { createThrottleLayer } from './throttle.js';
+import { builtinFactories, createLayer } from './registry.js';
+import type { LayerFactories } from './registry.js';
 
-/** Factories receive LayerDeps plus whatever the host put in `extras` (volume, registry, ...). */
-export type FactoryDeps = LayerDeps & Readonly<Record<string, unknown>>;
-export type LayerFactory = (cfg: LayerConfig, deps: FactoryDeps) => Layer;
-
-export interface BuildDeps {
+export interface BuildDeps extends Partial<HostDeps> {
   clock?: LayerClock;
   /** Used when the config has no seed; absent too: a random seed, logged. */
   seed?: number;
   logger?: Logger;
-  /** Extra or replacement factories by layer type: trace, metrics and record plug in here. */
-  layerFactories?: Readonly<Record<string, LayerFactory>>;
-  extras?: Readonly<Record<string, unknown>>;
+  /**
+   * The factories to build with (loadLayerFactories); default: the built-in ones, without
+   * trace, metrics and record, whose modules are imported only on demand.
+   */
+  factories?: LayerFactories;
   /** Overrides config.decisionLog (e.g. one log shared across stack swaps). */
   decisionLog?: DecisionLog;
   /** Overrides config.replay. */
@@ -55,18 +49,6 @@ export class StackBuildError extends Error {
     this.name = 'StackBuildError';
   }
 }
-
-const asFactory = <C extends LayerConfig>(fn: (cfg: C, deps: LayerDeps) => Layer): LayerFactory =>
-  fn as unknown as LayerFactory;
-
-export const BUILTIN_FACTORIES: Readonly<Record<string, LayerFactory>> = {
-  fault: asFactory(createFaultLayer),
-  latency: asFactory(createLatencyLayer),
-  throttle: asFactory(createThrottleLayer),
-  quota: asFactory(createQuotaLayer),
-  powerloss: asFactory(createPowerlossLayer),
-  shuffle: asFactory(createShuffleLayer),
-};
 
 /** Instance names, made unique (`fault`, `fault.2`): they key random streams and decisions. */
 function instanceNames(layers: readonly LayerConfig[]): string[] {
@@ -114,14 +96,11 @@ function decisionsFor(
   return { replay, log, decisions };
 }
 
-function checkFactories(
-  config: StackConfig,
-  factories: Readonly<Record<string, LayerFactory>>,
-): void {
+function checkFactories(config: StackConfig, factories: LayerFactories): void {
   const missing = config.layers.filter((l) => factories[l.type] === undefined).map((l) => l.type);
   if (missing.length > 0) {
     throw new StackBuildError(
-      `no factory registered for layer type(s): ${[...new Set(missing)].join(', ')}`,
+      `layer type(s) not loaded (loadLayerFactories): ${[...new Set(missing)].join(', ')}`,
     );
   }
 }
@@ -131,7 +110,7 @@ export function buildStack(
   backend: Backend,
   deps: BuildDeps = {},
 ): BuiltStack {
-  const factories = { ...BUILTIN_FACTORIES, ...deps.layerFactories };
+  const factories = deps.factories ?? builtinFactories();
   checkFactories(config, factories);
   const clock = deps.clock ?? systemLayerClock;
   const seed = config.seed ?? deps.seed ?? randomSeed();
@@ -141,16 +120,18 @@ export function buildStack(
   const names = instanceNames(config.layers);
   const layers = config.layers.map((cfg, i) => {
     const name = names[i]!;
-    const layerDeps: FactoryDeps = {
-      ...deps.extras,
+    return createLayer(factories, cfg, {
       name,
       clock,
       random: root.fork(name),
       decisions: decisions.forLayer(name),
       backend,
+      volume: deps.volume ?? 'default',
+      metrics: deps.metrics,
+      tracerProvider: deps.tracerProvider,
+      readerTap: deps.readerTap,
       ...(logger && { logger: logger.child({ layer: name }) }),
-    };
-    return factories[cfg.type]!(cfg, layerDeps);
+    })!;
   });
   logger?.info({ seed, layers: names, replaying: replay !== undefined }, 'layer stack built');
   const stack = createStack(

@@ -6,6 +6,8 @@ import { buildStack } from './build-stack.js';
 import type { BuildDeps, BuiltStack } from './build-stack.js';
 import { createDecisionLog } from './decision-log.js';
 import type { DecisionLog } from './decision-log.js';
+import { loadLayerFactories } from './registry.js';
+import type { LayerFactories } from './registry.js';
 import type { PowerlossReport } from './powerloss.js';
 import type { UnsyncedFile } from './powerloss-journal.js';
 import { createStackHolder } from './stack-holder.js';
@@ -46,6 +48,10 @@ export interface StackController {
 export interface StackControllerOptions {
   backend: Backend;
   initial: StackConfig;
+  /**
+   * `factories` must hold those of the initial config's layers; a new config's are loaded when
+   * it is applied (given factories win: tests replace layers with doubles).
+   */
   deps?: BuildDeps;
   logger?: Logger;
   /** Shared memory the reader threads count served READ/WRITE into (ADR 0076). */
@@ -68,10 +74,11 @@ export function createStackController(options: StackControllerOptions): StackCon
     }
     return log;
   };
-  const build = (config: StackConfig): BuiltStack => {
+  const build = (config: StackConfig, factories?: LayerFactories): BuiltStack => {
     const log = logFor(config);
     const built = buildStack(config, backend, {
       ...options.deps,
+      ...(factories && { factories: { ...factories, ...options.deps?.factories } }),
       ...(seed !== undefined && { seed }),
       ...(log && { decisionLog: log }),
     });
@@ -101,10 +108,17 @@ export function createStackController(options: StackControllerOptions): StackCon
         : config.layers.flatMap((l) => (l.type === 'record' && typeof l.path === 'string' ? [l.path] : [])),
     };
   };
+  // Loads finish in call order, so configs applied at once are swapped in the order given.
+  let loading: Promise<unknown> = Promise.resolve();
+  const load = (next: StackConfig): Promise<LayerFactories> => {
+    const loaded = loading.then(() => loadLayerFactories(next));
+    loading = loaded.catch(() => undefined);
+    return loaded;
+  };
   const apply = async (nextConfig: StackConfig): Promise<ApplyResult> => {
     let next: BuiltStack;
     try {
-      next = build(nextConfig);
+      next = build(nextConfig, await load(nextConfig));
     } catch (err) {
       return { ok: false, errors: [{ message: (err as Error).message }] };
     }

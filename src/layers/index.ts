@@ -1,9 +1,11 @@
 /**
- * The disturbance layers and the stack machinery (trace, metrics and record live beside these,
- * owned by the telemetry component, and plug in through `layerFactories`).
+ * The layers and the stack machinery. Every layer type is in one registry (registry.ts); the
+ * observe-only ones (trace, metrics, record) are imported when a configuration names them.
  */
-export { buildStack, BUILTIN_FACTORIES, StackBuildError } from './build-stack.js';
-export type { BuildDeps, BuiltStack, FactoryDeps, LayerFactory } from './build-stack.js';
+export { buildStack, StackBuildError } from './build-stack.js';
+export type { BuildDeps, BuiltStack } from './build-stack.js';
+export { builtinFactories, loadLayerFactories } from './registry.js';
+export type { LayerConfigOf, LayerFactories, LayerFactory } from './registry.js';
 export { createStackHolder } from './stack-holder.js';
 export type { StackHolder, StackHolderOptions } from './stack-holder.js';
 export { createStackController } from './controller.js';
@@ -23,6 +25,7 @@ export { createDecisionLog } from './decision-log.js';
 export type { Decision, DecisionLog, DecisionLogOptions } from './decision-log.js';
 export { createDecisions, loadReplay, loadReplayFile } from './decisions.js';
 export type { Decisions, LayerDecisions, ReplayIndex } from './decisions.js';
-export type { LayerDeps } from './deps.js';
+export { metricsHostOf } from './deps.js';
+export type { HostDeps, LayerDeps, MetricsHost } from './deps.js';
 export type { PowerlossLayer, PowerlossReport } from './powerloss.js';
 export type { UnsyncedFile } from './powerloss-journal.js';

@@ -1,33 +1,25 @@
-import type { ObservabilityDeps } from '../telemetry/deps.js';
-import { ObservabilityConfigError } from '../telemetry/deps.js';
+import type { MetricsConfig } from '../config/types.js';
+import { ObservabilityConfigError } from '../telemetry/config-error.js';
 import type { Layer } from '../vfs/types.js';
+import type { LayerDeps } from './deps.js';
 import { createMetricsLayer } from './metrics-layer.js';
 
 /**
- * Options of the `metrics` layer in the configuration file: `{ volume?: string }`. The volume
- * label defaults to deps.volume. The registry always comes from deps: metrics recorded into a
- * registry nobody serves would be lost silently, so a missing one is a configuration error.
+ * Builds the `metrics` layer. The volume label defaults to the host's volume. The registry
+ * always comes from the host: metrics recorded into a registry nobody serves would be lost
+ * silently, so a host without one is a configuration error.
  */
-export interface MetricsLayerConfig {
-  volume?: string;
-}
-
-export function metricsLayerFactory(cfg: unknown, deps: ObservabilityDeps): Layer {
-  const options = (cfg ?? {}) as MetricsLayerConfig;
-  if (typeof options !== 'object') {
-    throw new ObservabilityConfigError('metrics', 'options must be an object');
-  }
-  if (options.volume !== undefined && typeof options.volume !== 'string') {
-    throw new ObservabilityConfigError('metrics.volume', 'must be a string');
-  }
-  if (deps.registry === undefined) {
+export function metricsLayerFactory(
+  c: Omit<MetricsConfig, 'type'>,
+  deps: Pick<LayerDeps, 'volume' | 'metrics' | 'clock' | 'readerTap'>,
+): Layer {
+  if (deps.metrics === undefined) {
     throw new ObservabilityConfigError('metrics', 'no metrics registry was provided by the host');
   }
-  const tap = (deps as { readerTap?: SharedArrayBuffer }).readerTap;
   return createMetricsLayer({
-    registry: deps.registry,
-    volume: options.volume ?? deps.volume ?? 'default',
+    registry: deps.metrics.registry(),
+    volume: c.volume ?? deps.volume,
     clock: deps.clock,
-    ...(tap && { readerTap: tap }),
+    readerTap: deps.readerTap,
   });
 }

@@ -1,7 +1,6 @@
 import type { ThrottleConfig } from '../config/types.js';
 import { FsError } from '../vfs/errors.js';
 import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
-import type { Registry } from 'prom-client';
 import { recordThrottleWait } from '../telemetry/fs-metrics.js';
 import type { LayerDeps } from './deps.js';
 import { createScope } from './scope.js';
@@ -45,11 +44,11 @@ function bucketSet(
 }
 
 export function createThrottleLayer(cfg: ThrottleConfig, deps: LayerDeps): Layer {
-  const { name, clock, random } = deps;
-  // The metrics registry and volume come in buildStack's extras when the host has metrics.
-  const { registry, volume } = deps as LayerDeps & { registry?: Registry; volume?: string };
+  const { name, clock, random, volume, metrics } = deps;
+  // Waits are added to the host's registry when it has one; a throttle alone never creates it.
   const waited = (ms: number): void => {
-    if (registry !== undefined) recordThrottleWait(registry, { volume: volume ?? '', layer: name }, ms / 1000);
+    const registry = metrics?.existing();
+    if (registry !== undefined) recordThrottleWait(registry, { volume, layer: name }, ms / 1000);
   };
   const scope = createScope(cfg.scope);
   const perFile = cfg.per === 'file';

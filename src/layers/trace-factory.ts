@@ -1,25 +1,9 @@
-import type { ObservabilityDeps } from '../telemetry/deps.js';
-import { ObservabilityConfigError } from '../telemetry/deps.js';
+import type { TraceConfig } from '../config/types.js';
 import { podIdentityFromEnv } from '../telemetry/registry.js';
 import { createTraceProvider } from '../telemetry/trace-provider.js';
-import type { OtlpProtocol } from '../telemetry/trace-provider.js';
-import type { FsOp, Layer } from '../vfs/types.js';
-import type { RolloverLimits } from './trace-rolling-span.js';
+import type { Layer } from '../vfs/types.js';
+import type { LayerDeps } from './deps.js';
 import { createTraceLayer } from './trace-layer.js';
-
-/** Options of the `trace` layer in the configuration file (all optional). */
-export interface TraceLayerConfig {
-  volume?: string;
-  sampleRatio?: number;
-  paths?: string[];
-  ops?: FsOp[];
-  fileRollover?: Partial<RolloverLimits>;
-  volumeRollover?: Partial<RolloverLimits>;
-  /** Export settings, used only when the host gives no TracerProvider. */
-  protocol?: OtlpProtocol;
-  endpoint?: string;
-  serviceName?: string;
-}
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -40,34 +24,16 @@ export function sampleRatioFromEnv(env: Env): number | undefined {
   return Number.isFinite(arg) && arg >= 0 && arg <= 1 ? arg : 1;
 }
 
-type Check = [field: keyof TraceLayerConfig, ok: (v: unknown) => boolean, message: string];
-const CHECKS: readonly Check[] = [
-  ['sampleRatio', (v) => typeof v === 'number' && v >= 0 && v <= 1, 'must be a number from 0 to 1'],
-  ['paths', Array.isArray, 'must be a list of globs'],
-  ['ops', Array.isArray, 'must be a list of op names'],
-  ['protocol', (v) => v === 'grpc' || v === 'http/protobuf', 'must be http/protobuf or grpc'],
-  ['endpoint', (v) => typeof v === 'string', 'must be a URL'],
-];
-
-function validate(cfg: unknown): TraceLayerConfig {
-  if (cfg === undefined || cfg === null) return {};
-  if (typeof cfg !== 'object' || Array.isArray(cfg)) {
-    throw new ObservabilityConfigError('trace', 'options must be an object');
-  }
-  const c = cfg as TraceLayerConfig;
-  for (const [field, ok, message] of CHECKS) {
-    if (c[field] !== undefined && !ok(c[field])) {
-      throw new ObservabilityConfigError(`trace.${field}`, message);
-    }
-  }
-  return c;
-}
-
 /** A stand-in when OTEL_SDK_DISABLED=true: configured, but costs one call per op. */
 const disabledLayer = (): Layer => ({ name: 'trace', around: (_call, next) => next() });
 
-export function traceLayerFactory(cfg: unknown, deps: ObservabilityDeps): Layer {
-  const c = validate(cfg);
+/** What the trace layer takes from the host; `env` replaces process.env (tests). */
+export type TraceDeps = Partial<Pick<LayerDeps, 'volume' | 'tracerProvider' | 'clock' | 'logger'>> & {
+  readonly env?: Env;
+};
+
+/** Builds the `trace` layer from its (schema-checked) options. */
+export function traceLayerFactory(c: Omit<TraceConfig, 'type'>, deps: TraceDeps): Layer {
   const env: Env = deps.env ?? process.env;
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return disabledLayer();
   const volume = c.volume ?? deps.volume ?? 'default';

@@ -8,6 +8,7 @@ import { hasFlag } from '../fuse/init.js';
 import { InitFlag, NotifyCode } from '../fuse/protocol/constants.js';
 import { encodeNotifyHeader } from '../fuse/protocol/encode.js';
 import { createSession } from '../fuse/session.js';
+import type { LayerFactories } from '../layers/registry.js';
 import { createStackRuntime } from '../runtime/stack-runtime.js';
 import type { ServeSpec, ServedVolume, VolumeEngine } from './engine.js';
 import { adoptMetaIo } from '../sys/fs-type.js';
@@ -40,6 +41,8 @@ function requestResend(fd: number, init: NegotiatedInit): boolean {
  */
 export function createFuseEngine(o: {
   registry: Registry;
+  /** Those of every layer a volume's configuration may name. */
+  factories: LayerFactories;
   sizelessMemoryVolumes?: number;
   controlDir?: string;
 }): VolumeEngine {
@@ -58,9 +61,11 @@ export function createFuseEngine(o: {
     const layers = createVolumeLayers({
       config: own(spec.config),
       ...(spec.refused !== undefined && { refused: spec.refused }),
-      build: (config, readerTap) =>
+      factories: o.factories,
+      build: (config, factories, readerTap) =>
         createStackRuntime({
           config,
+          factories,
           backend,
           logger: spec.logger,
           volume: spec.volume,

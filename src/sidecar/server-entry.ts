@@ -8,7 +8,7 @@ import { startMetricsServer } from '../telemetry/metrics-server.js';
 import { createTelemetryRegistry } from '../telemetry/registry.js';
 import { parseLayerSpec } from '../config/index.js';
 import { parseAnnotationsFile } from './annotations.js';
-import { loadLayerFactories } from '../runtime/stack-runtime.js';
+import { loadLayerFactories } from '../layers/registry.js';
 import { createFuseEngine } from './engine-fuse.js';
 import { parseSidecarEnv } from './env.js';
 import { createFileWatcher } from './file-watcher.js';
@@ -84,8 +84,8 @@ async function main(): Promise<number> {
   ).length;
   const annotationsPath = join(env.podinfoDir, 'annotations');
   warmUp(readOptional(annotationsPath), env.volumes);
-  // The observability layers' modules, loaded while still a standby (off the takeover path).
-  await loadLayerFactories({
+  // Every layer's module, loaded while still a standby (off the takeover path).
+  const factories = await loadLayerFactories({
     layers: [{ type: 'trace' }, { type: 'metrics' }, { type: 'record' }],
   });
   const standby = new Promise<'stop'>((resolve) => process.once('SIGTERM', () => resolve('stop')));
@@ -97,6 +97,7 @@ async function main(): Promise<number> {
     volumes: handedVolumes(spec),
     engine: createFuseEngine({
       registry,
+      factories,
       sizelessMemoryVolumes,
       ...(env.controlDir && { controlDir: env.controlDir }),
     }),

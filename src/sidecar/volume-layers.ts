@@ -1,5 +1,6 @@
 import type { StackConfig } from '../config/index.js';
-import { loadLayerFactories } from '../runtime/stack-runtime.js';
+import { loadLayerFactories } from '../layers/registry.js';
+import type { LayerFactories } from '../layers/registry.js';
 import type { StackRuntime } from '../runtime/stack-runtime.js';
 import { createReaderTap } from '../vfs/reader-tap.js';
 import type { StackPort } from '../vfs/stack.js';
@@ -26,8 +27,10 @@ export interface VolumeLayersOptions {
   config: StackConfig;
   /** Known not to run (invalid configuration): nothing is built. */
   refused?: string;
+  /** The factories of `config`'s layers (a reconfigure loads those of the new one). */
+  factories: LayerFactories;
   /** Builds the stack runtime, counting into the reader tap it is given. */
-  build: (config: StackConfig, readerTap: SharedArrayBuffer) => StackRuntime;
+  build: (config: StackConfig, factories: LayerFactories, readerTap: SharedArrayBuffer) => StackRuntime;
 }
 
 export function createVolumeLayers(o: VolumeLayersOptions): VolumeLayers {
@@ -36,14 +39,14 @@ export function createVolumeLayers(o: VolumeLayersOptions): VolumeLayers {
   const listeners: (() => void)[] = [];
   const changed = (): void => listeners.forEach((l) => l());
   const readerTap = createReaderTap();
-  const start = (config: StackConfig): StackRuntime => {
-    const r = o.build(config, readerTap);
+  const start = (config: StackConfig, factories: LayerFactories): StackRuntime => {
+    const r = o.build(config, factories, readerTap);
     r.controller.holder.onSwap(changed);
     return r;
   };
   if (refused === undefined) {
     try {
-      runtime = start(o.config);
+      runtime = start(o.config, o.factories);
     } catch (err) {
       refused = `the layer stack could not be built: ${(err as Error).message}`;
     }
@@ -61,9 +64,8 @@ export function createVolumeLayers(o: VolumeLayersOptions): VolumeLayers {
       return runtime?.controller;
     },
     async reconfigure(config) {
-      await loadLayerFactories(config);
       if (runtime === undefined) {
-        runtime = start(config);
+        runtime = start(config, await loadLayerFactories(config));
         gate.set(runtime.controller.holder);
         refused = undefined;
         changed();

@@ -1,3 +1,4 @@
+import type { LayerType } from '../types.js';
 import { delay, duration, errnoName, percent, size } from './common.js';
 import { compact, layer } from './layer-base.js';
 import { observabilitySchemas } from './observability.js';
@@ -21,7 +22,7 @@ const weightMap = {
   additionalProperties: { type: 'number', exclusiveMinimum: 0 },
 };
 
-export const layerSchemas: Readonly<Record<string, object>> = {
+const schemas = {
   ...observabilitySchemas,
   fault: layer('fault', 'errno injection, short reads/writes, dropped writes, corrupted bytes', {
     rate: percent('share of eligible calls that fail', { default: 0, ...compact('fault=EIO@1%') }),
@@ -133,6 +134,9 @@ export const layerSchemas: Readonly<Record<string, object>> = {
     mtimeJitter: duration('max +/- mtime jitter', { default: 0 }),
     atimeJitter: duration('max +/- atime jitter', { default: 0 }),
   }, compact('shuffle')),
-};
+} satisfies Readonly<Record<LayerType, object>>;
+
+/** Every layer type has a schema (checked above against the LayerConfig union). */
+export const layerSchemas: Readonly<Record<string, object>> = schemas;
 
 export const LAYER_TYPES: readonly string[] = Object.keys(layerSchemas);

@@ -3,9 +3,9 @@ import { duration, size } from './common.js';
 import { compact, layer } from './layer-base.js';
 
 /**
- * The observability layers' options (read by src/layers/*-factory.ts, which check them again
- * for library callers that bypass the schema). Every option is listed, so a misspelt one is an
- * error naming the accepted ones rather than silently ignored.
+ * The observability layers' options (TraceConfig, MetricsConfig, RecordConfig in ../types.ts,
+ * read by src/layers/*-factory.ts, which trust this check). Every option is listed, so a
+ * misspelt one is an error naming the accepted ones rather than silently ignored.
  */
 
 const opNames = (description: string): object => ({
@@ -36,7 +36,7 @@ const rollover = (what: string, ms: number, ops: number): object => ({
   },
 });
 
-export const observabilitySchemas: Readonly<Record<string, object>> = {
+export const observabilitySchemas = {
   trace: layer(
     'trace',
     'OpenTelemetry spans per open file and per op, exported over OTLP',
@@ -94,7 +94,7 @@ export const observabilitySchemas: Readonly<Record<string, object>> = {
         description: 'where the log is written: a new file (0600), outside the mount',
         ...compact('record=PATH'),
       },
-      maxBytes: size('rotate the live file at this size', { default: 64 * 2 ** 20 }),
+      maxBytes: size('rotate the live file at this size', { default: 64 * 2 ** 20, minimum: 1 }),
       maxFiles: {
         type: 'integer',
         minimum: 0,

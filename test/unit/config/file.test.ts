@@ -88,6 +88,53 @@ layers:
     );
   });
 
+  it('checks the options of trace, metrics and record like any other layer', () => {
+    const good = parseConfigFile(`apiVersion: fs-interposer/v1
+kind: LayerStack
+layers:
+  - type: trace
+    sampleRatio: 0.5
+    ops: [read, write, fsync]
+    fileRollover: { maxDurationMs: 2s, maxOps: 10 }
+    protocol: grpc
+  - type: metrics
+    volume: data
+  - type: record
+    path: /tmp/r.jsonl
+    maxBytes: 1MiB
+    flushIntervalMs: 250ms
+`);
+    if (!good.ok) throw new Error(JSON.stringify(good.errors));
+    expect(good.value.layers[0]).toMatchObject({ fileRollover: { maxDurationMs: 2000 } });
+    expect(good.value.layers[2]).toMatchObject({ maxBytes: 2 ** 20, flushIntervalMs: 250 });
+
+    const bad = parseConfigFile(
+      `apiVersion: fs-interposer/v1
+kind: LayerStack
+layers:
+  - type: trace
+    sampleRate: 0.5
+    ops: [reads]
+    protocol: udp
+  - type: metrics
+    registry: mine
+  - type: record
+    maxBytes: -1
+    maxFiles: 1.5
+`,
+      'obs.yaml',
+    );
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    const byPos = Object.fromEntries(bad.errors.map((e) => [e.position, e]));
+    expect(byPos['obs.yaml:5 /layers/0/sampleRate']?.accepted).toContain('sampleRatio');
+    expect(byPos['obs.yaml:6 /layers/0/ops/0']?.accepted).toContain('read');
+    expect(byPos['obs.yaml:7 /layers/0/protocol']?.accepted).toEqual(['http/protobuf', 'grpc']);
+    expect(byPos['obs.yaml:9 /layers/1/registry']?.message).toBe("unknown property 'registry'");
+    expect(byPos['obs.yaml:11 /layers/2/maxBytes']).toBeDefined();
+    expect(byPos['obs.yaml:12 /layers/2/maxFiles']).toBeDefined();
+  });
+
   it('requires apiVersion and kind', () => {
     const r = parseConfigFile('kind: Other\nlayers: []\n', 'k.yaml');
     expect(r.ok ? [] : r.errors.map((e) => `${e.position} ${e.message}`)).toEqual([

@@ -1,21 +1,24 @@
 import { describe, expect, it } from '@jest/globals';
 import { buildStack, StackBuildError } from '../../../src/layers/build-stack.js';
-import type { LayerFactory } from '../../../src/layers/build-stack.js';
+import type { LayerConfig } from '../../../src/config/index.js';
+import type { LayerDeps } from '../../../src/layers/deps.js';
+import { builtinFactories } from '../../../src/layers/registry.js';
+import type { Layer } from '../../../src/vfs/types.js';
 import { compactConfig, fixture, yamlConfig } from './build.js';
 import { newBackend, readFile, writeFile } from './fs-helpers.js';
 
 describe('buildStack', () => {
-  it('builds the annotation example outermost first, with observability factories plugged in', async () => {
+  it('builds the annotation example outermost first, with the factories it is given', async () => {
     const seen: string[] = [];
-    const tag: LayerFactory = (cfg, deps) => ({
+    const tag = (cfg: LayerConfig, deps: LayerDeps): Layer => ({
       name: deps.name,
-      around: (call, next) => (seen.push(`${cfg.type}:${call.op}:${String(deps.volume)}`), next()),
+      around: (call, next) => (seen.push(`${cfg.type}:${call.op}:${deps.volume}`), next()),
     });
     const { stack, clock } = fixture(
       compactConfig('trace,metrics,throttle=5MB,latency=10ms,fault=EIO@1%'),
       {
-        layerFactories: { trace: tag, metrics: tag },
-        extras: { volume: 'data' },
+        factories: { ...builtinFactories(), trace: tag, metrics: tag },
+        volume: 'data',
       },
     );
     expect(stack.layers.map((l) => l.name)).toEqual([
@@ -32,7 +35,7 @@ describe('buildStack', () => {
     expect(seen.slice(0, 2)).toEqual(['trace:create:data', 'metrics:create:data']);
   });
 
-  it('refuses a layer type without a factory, naming it', () => {
+  it('refuses a layer type whose factory is not loaded, naming it', () => {
     expect(() => buildStack(compactConfig('trace,record'), newBackend())).toThrow(StackBuildError);
     expect(() => buildStack(compactConfig('trace,record'), newBackend())).toThrow('trace, record');
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
+import { metricsHostOf } from '../../../src/layers/deps.js';
 import { compactConfig, fixture, yamlConfig } from './build.js';
 import { createFile, readAt, run, settle, writeAt } from './fs-helpers.js';
 import type { Fixture } from './build.js';
@@ -36,7 +37,7 @@ async function measure(
 describe('throttle layer', () => {
   it('counts the time it held operations back in fs_interposer_throttle_wait_seconds_total', async () => {
     const registry = new Registry();
-    const f = fixture(compactConfig('throttle=1MB'), { extras: { registry, volume: 'v' } });
+    const f = fixture(compactConfig('throttle=1MB'), { metrics: metricsHostOf(registry), volume: 'v' });
     await measure(f, 100_000, 10);
     const text = await registry.metrics();
     const line = text.split('\n').find((l) => l.startsWith('fs_interposer_throttle_wait_seconds_total{'));
