@@ -11,7 +11,6 @@ import { parseSizeText } from './quantity.js';
 const DURATION_UNITS_MS: Readonly<Record<string, number>> = { us: 1e-3, ms: 1, s: 1e3 };
 
 export const DURATION_PATTERN = '^[0-9]+(\\.[0-9]+)?(us|ms|s)$';
-export const DURATION_UNIT_NAMES = Object.keys(DURATION_UNITS_MS);
 
 const DURATION_RE = new RegExp(DURATION_PATTERN);
 

@@ -18,10 +18,10 @@ export interface CsiDriverOptions {
   nodeId: string;
   kubeletRoot: string;
   csiSocket: string;
+  /** NodeGetInfo's max_volumes_per_node; 0 or absent: no limit of our own. */
+  maxVolumesPerNode?: number;
   /** <kubelet root>/plugins_registry/<name>-reg.sock; omit when node-driver-registrar runs. */
   registrationSocket?: string;
-  /** The csi.sock path as the kubelet sees it, when it differs (driver in a container). */
-  kubeletEndpoint?: string;
   publisher: VolumePublisher;
   locks: TargetLocks;
   logger: Logger;
@@ -73,6 +73,7 @@ export function createCsiDriver(o: CsiDriverOptions): CsiDriver {
         kubeletRoot: o.kubeletRoot,
         publisher: o.publisher,
         locks: o.locks,
+        ...(o.maxVolumesPerNode !== undefined && { maxVolumesPerNode: o.maxVolumesPerNode }),
       }),
       o.logger,
       o.onResult,
@@ -83,7 +84,7 @@ export function createCsiDriver(o: CsiDriverOptions): CsiDriver {
     reg = new Server();
     const handlers = createRegistrationService({
       driverName: o.name,
-      endpoint: o.kubeletEndpoint ?? o.csiSocket,
+      endpoint: o.csiSocket,
       supportedVersions: [CSI_SPEC_VERSION],
       logger: o.logger,
     });

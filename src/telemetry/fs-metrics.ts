@@ -154,14 +154,6 @@ export function getFsMetrics(registry: Registry): FsMetrics {
   return m;
 }
 
-/** For disturbing layers (fault, powerloss, ...): count one injected fault. */
-export function recordInjectedFault(
-  registry: Registry,
-  labels: { volume: string; layer: string; kind: string },
-): void {
-  getFsMetrics(registry).injectedFaults.inc(labels);
-}
-
 /** For throttling layers: add time an operation was held back. */
 export function recordThrottleWait(
   registry: Registry,

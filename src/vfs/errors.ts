@@ -41,10 +41,6 @@ export function isErrnoName(name: string): name is ErrnoName {
   return Object.hasOwn(ERRNO, name);
 }
 
-export function errnoNumber(name: string): number | undefined {
-  return isErrnoName(name) ? ERRNO[name] : undefined;
-}
-
 /** Positive errno for any thrown value: FsError, a Node system error, or EIO for the rest. */
 export function toErrno(err: unknown): number {
   if (err instanceof FsError) return err.errno;
@@ -59,10 +55,4 @@ export function toErrnoName(err: unknown): ErrnoName {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && isErrnoName(code)) return code;
   return 'EIO';
-}
-
-/** Rethrow a Node system error as FsError, keep FsError, turn anything else into EIO. */
-export function asFsError(err: unknown): FsError {
-  if (err instanceof FsError) return err;
-  return new FsError(toErrnoName(err), (err as Error | null)?.message);
 }

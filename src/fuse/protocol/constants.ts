@@ -142,7 +142,6 @@ export const Fattr = {
 export const FUSE_GETATTR_FH = 1;
 export const FUSE_FSYNC_FDATASYNC = 1;
 export const FUSE_LK_FLOCK = 1;
-export const FUSE_READ_LOCKOWNER = 2;
 
 export const NotifyCode = {
   POLL: 1,

@@ -24,13 +24,10 @@ export const ATTR_OUT_SIZE = 16 + ATTR_SIZE; // 104
 export const OPEN_OUT_SIZE = 16;
 export const WRITE_OUT_SIZE = 8;
 export const STATFS_OUT_SIZE = 80;
-export const INIT_IN_SIZE = 64;
 export const INIT_OUT_SIZE = 64;
 export const GETXATTR_OUT_SIZE = 8;
 export const LK_OUT_SIZE = 24;
-export const LSEEK_OUT_SIZE = 8;
 export const DIRENT_BASE_SIZE = 24;
-export const DIRENTPLUS_BASE_SIZE = ENTRY_OUT_SIZE + DIRENT_BASE_SIZE; // 152
 
 /** Fixed argument sizes per request (bytes after the in header, before any names). */
 export const ArgSize = {

@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
 import { createMetricsLayer } from '../../../src/layers/metrics-layer.js';
 import { createManualClock } from '../../../src/telemetry/clock.js';
-import { recordInjectedFault, recordThrottleWait } from '../../../src/telemetry/fs-metrics.js';
+import { recordThrottleWait } from '../../../src/telemetry/fs-metrics.js';
 import { createTelemetryRegistry } from '../../../src/telemetry/registry.js';
 import { FsError } from '../../../src/vfs/errors.js';
 import { createStack } from '../../../src/vfs/stack.js';
@@ -239,13 +239,18 @@ describe('metrics layer', () => {
 
   it('produces an exposition that promtool accepts, pod and namespace included', async () => {
     const registry = createTelemetryRegistry({ identity: { pod: 'app-0', namespace: 'ns1' } });
+    const injectEio: Layer = {
+      name: 'fault',
+      around: (call, next) =>
+        call.op === 'fsync' ? Promise.reject(new FsError('EIO', 'injected', { injectedBy: 'fault' })) : next(),
+    };
     const stack = createStack(
-      [createMetricsLayer({ registry, volume: 'data' })],
+      [createMetricsLayer({ registry, volume: 'data' }), injectEio],
       createTinyBackend(),
     );
     await stack.run(opCall('getattr', { path: '/' }));
     await stack.run(opCall('rmdir', { path: '/missing' })).catch(() => undefined);
-    recordInjectedFault(registry, { volume: 'data', layer: 'fault', kind: 'EIO' });
+    await stack.run(opCall('fsync', { path: '/', fh: 1, datasync: false })).catch(() => undefined);
     recordThrottleWait(registry, { volume: 'data', layer: 'throttle' }, 0.25);
     const text = await registry.metrics();
     expect(text).toContain(
