@@ -16,6 +16,8 @@ export interface DriverEnv {
   nodeId: string;
   healthPort?: number;
   queues: number;
+  /** Reported in NodeGetInfo (CSINode allocatable); 0: no limit of our own. */
+  maxVolumesPerNode: number;
   init: InitDefaults;
   version: string;
   provenance: {
@@ -28,13 +30,16 @@ export interface DriverEnv {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function positive(env: Env, key: string, dflt: number, problems: string[]): number {
-  const raw = env[key];
-  if (raw === undefined || raw === '') return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0)
-    problems.push(`${key} must be a positive integer (got ${raw})`);
-  return n;
+/** Reads integer variables, collecting every bad one in `problems`. */
+function integers(env: Env, problems: string[]) {
+  return (key: string, dflt: number, min: 0 | 1 = 1): number => {
+    const raw = env[key];
+    if (raw === undefined || raw === '') return dflt;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min)
+      problems.push(`${key} must be ${min === 1 ? 'a positive integer' : 'an integer >= 0'} (got ${raw})`);
+    return n;
+  };
 }
 
 function nonNegative(env: Env, key: string, dflt: number, problems: string[]): number {
@@ -65,6 +70,7 @@ function provenanceEnv(env: Env, problems: string[]): DriverEnv['provenance'] {
 
 export function parseDriverEnv(env: Env): DriverEnv {
   const problems: string[] = [];
+  const integer = integers(env, problems);
   const driverName = env.FS_INTERPOSER_CSI_DRIVER ?? DRIVER_NAME;
   const kubeletRoot = (env.FS_INTERPOSER_KUBELET_DIR ?? DEFAULT_KUBELET_ROOT).replace(/\/+$/, '');
   const endpoint =
@@ -73,8 +79,8 @@ export function parseDriverEnv(env: Env): DriverEnv {
   if (!endpoint.startsWith('unix:///'))
     problems.push(`FS_INTERPOSER_CSI_ENDPOINT must be unix:///absolute/path (got ${endpoint})`);
   const regDir = env.FS_INTERPOSER_CSI_REGISTRATION_DIR ?? join(kubeletRoot, 'plugins_registry');
-  const queues = positive(env, 'FS_INTERPOSER_FUSE_QUEUES', 2, problems);
-  const maxWrite = positive(env, 'FS_INTERPOSER_FUSE_MAX_WRITE', DEFAULT_INIT.maxWrite, problems);
+  const queues = integer('FS_INTERPOSER_FUSE_QUEUES', 2);
+  const maxWrite = integer('FS_INTERPOSER_FUSE_MAX_WRITE', DEFAULT_INIT.maxWrite);
   const health = env.FS_INTERPOSER_HEALTH_PORT;
   const out: DriverEnv = {
     driverName,
@@ -83,8 +89,9 @@ export function parseDriverEnv(env: Env): DriverEnv {
     ...(regDir === 'none' ? {} : { registrationSocket: join(regDir, `${driverName}-reg.sock`) }),
     stateDir: env.FS_INTERPOSER_STATE_DIR ?? DEFAULT_STATE_DIR,
     nodeId: env.FS_INTERPOSER_NODE_NAME ?? hostname(),
-    ...(health ? { healthPort: positive(env, 'FS_INTERPOSER_HEALTH_PORT', 0, problems) } : {}),
+    ...(health ? { healthPort: integer('FS_INTERPOSER_HEALTH_PORT', 0) } : {}),
     queues,
+    maxVolumesPerNode: integer('FS_INTERPOSER_CSI_MAX_VOLUMES_PER_NODE', 0, 0),
     init: {
       maxWrite,
       writebackCache: env.FS_INTERPOSER_FUSE_WRITEBACK_CACHE === 'true',

@@ -86,6 +86,7 @@ export async function runCsiDriver(o: {
     nodeId: env.nodeId,
     kubeletRoot: env.kubeletRoot,
     csiSocket: env.csiSocket,
+    maxVolumesPerNode: env.maxVolumesPerNode,
     ...(env.registrationSocket ? { registrationSocket: env.registrationSocket } : {}),
     publisher,
     locks: createTargetLocks(),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ROOT as ROOT_DIR, startCluster } from './cluster.js';
 import type { Cluster } from './cluster.js';
 import { run as runCmd, waitFor } from './cluster-tools.js';
-import { DRIVER, NS, RELEASE, cliRoles, installChart } from './cluster-chart.js';
+import { DRIVER, NS, OPT_IN_LABEL, RELEASE, cliRoles, installChart } from './cluster-chart.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- kubectl JSON is read structurally */
 /**
@@ -88,7 +88,7 @@ const appPod = (layers: string): object => ({
     mkdirSync(PV_DIR, { recursive: true });
     chmodSync(PV_DIR, 0o777); // mkdir's mode is masked by the umask
     await cluster.kubectl(['create', 'namespace', APP_NS]);
-    await cluster.kubectl(['label', 'namespace', APP_NS, 'fs-interposer/injection=enabled']);
+    await cluster.kubectl(['label', 'namespace', APP_NS, OPT_IN_LABEL]);
     await apply({
       apiVersion: 'v1', kind: 'PersistentVolume',
       metadata: { name: 'story-pv', labels: { e2e: 'story' } },

@@ -4,7 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { startCluster } from './cluster.js';
 import type { Cluster } from './cluster.js';
 import { run, waitFor } from './cluster-tools.js';
-import { CHART, DRIVER, NS, RELEASE, cliRoles, installChart, localValues, manifestObjects } from './cluster-chart.js';
+import { CHART, DRIVER, NS, OPT_IN_LABEL, RELEASE, cliRoles, installChart, localValues, manifestObjects } from './cluster-chart.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- kubectl JSON is read structurally */
 /**
@@ -80,7 +80,7 @@ describe('helm install of charts/fs-interposer into a real cluster', () => {
     const mwc = await json(['get', 'mutatingwebhookconfiguration', 'fsi-fs-interposer-webhook']);
     expect(Buffer.from(mwc.webhooks[0].clientConfig.caBundle ?? '', 'base64').toString()).toContain('BEGIN CERTIFICATE');
     await cluster.kubectl(['create', 'namespace', 'e2e-reach']);
-    await cluster.kubectl(['label', 'namespace', 'e2e-reach', 'fs-interposer/injection=enabled']);
+    await cluster.kubectl(['label', 'namespace', 'e2e-reach', OPT_IN_LABEL]);
     const pod = {
       apiVersion: 'v1', kind: 'Pod',
       metadata: { name: 'probe', namespace: 'e2e-reach', annotations: { 'fs-interposer/layers': 'trace' } },

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { INJECTION_LABEL, INJECTION_LABEL_VALUE } from '../../src/webhook/constants.js';
 import { ROOT } from './cluster.js';
 import type { Cluster } from './cluster.js';
 
@@ -8,6 +9,8 @@ export const NS = 'fs-interposer';
 export const RELEASE = 'fsi';
 export const DRIVER = 'csi.fs-interposer.dev';
 export const CHART = join(ROOT, 'charts', 'fs-interposer');
+/** `kubectl label namespace NS <this>` opts a namespace in to injection. */
+export const OPT_IN_LABEL = `${INJECTION_LABEL}=${INJECTION_LABEL_VALUE}`;
 
 /**
  * Roles the CLI dispatches (`case 'csi':` in src/cli/main.ts): e2e steps that need a role the CLI

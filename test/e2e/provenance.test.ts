@@ -4,7 +4,7 @@ import { listMounts } from '../../src/cli/mountinfo.js';
 import { startCluster } from './cluster.js';
 import type { Cluster } from './cluster.js';
 import { run, waitFor } from './cluster-tools.js';
-import { CHART, DRIVER, NS, RELEASE, cliRoles, localValues } from './cluster-chart.js';
+import { CHART, DRIVER, NS, OPT_IN_LABEL, RELEASE, cliRoles, localValues } from './cluster-chart.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- kubectl JSON is read structurally */
 /**
@@ -129,7 +129,7 @@ async function podRunning(namespace: string, name: string): Promise<any> {
       return registered && deploy.items[0]?.status.availableReplicas >= 1 ? true : undefined;
     }, { timeoutMs: 240_000 }).catch(explain);
     for (const ns of ['prov-off', 'prov-on']) await cluster.kubectl(['create', 'namespace', ns]);
-    await cluster.kubectl(['label', 'namespace', 'prov-on', 'fs-interposer/injection=enabled']);
+    await cluster.kubectl(['label', 'namespace', 'prov-on', OPT_IN_LABEL]);
     await apply({
       apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'prov-pv', labels: { e2e: 'prov' } },
       spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: '', hostPath: { path: SRC } },

@@ -17,6 +17,7 @@ import { verifyPod } from '../../src/csi/provenance.js';
 import { createClientNodeKubeApi } from '../../src/webhook/kube/client-node-kube-api.js';
 import type { KubeApi } from '../../src/webhook/kube/kube-api.js';
 import { ensureSelfSignedTls } from '../../src/webhook/tls/self-signed-tls.js';
+import { INJECTION_LABEL, INJECTION_LABEL_VALUE, NAMESPACE_DEFAULT_LAYERS } from '../../src/webhook/constants.js';
 import { DEFAULT_SIDECAR_RESOURCES } from '../../src/webhook/resources.js';
 import { startWebhook } from '../../src/webhook/start-webhook.js';
 import type { RunningWebhook, WebhookConfig } from '../../src/webhook/start-webhook.js';
@@ -116,7 +117,7 @@ function webhookConfiguration(port: number, failurePolicy: 'Fail' | 'Ignore'): s
     webhooks: [{
       name: 'pods.fs-interposer.dev', admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy,
       reinvocationPolicy: 'IfNeeded', timeoutSeconds: 5,
-      namespaceSelector: { matchLabels: { 'fs-interposer/injection': 'enabled' } },
+      namespaceSelector: { matchLabels: { [INJECTION_LABEL]: INJECTION_LABEL_VALUE } },
       rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' }],
       clientConfig: { url: `https://127.0.0.1:${port}/mutate` },
     }],
@@ -132,8 +133,8 @@ suite('webhook against a real kube-apiserver', () => {
     const up = await sh(join(K8S_DIR, 'up.sh'), [], undefined, 240_000);
     if (up.code !== 0) throw new Error(`up.sh failed: ${up.stderr.slice(-3000)}`);
     for (const ns of ['fsi-system', 'fsi-on', 'fsi-off', 'fsi-default']) await kubectlOk(['create', 'namespace', ns]);
-    await kubectlOk(['label', 'namespace', 'fsi-on', 'fsi-default', 'fs-interposer/injection=enabled']);
-    await kubectlOk(['annotate', 'namespace', 'fsi-default', 'fs-interposer/default-layers=trace,metrics']);
+    await kubectlOk(['label', 'namespace', 'fsi-on', 'fsi-default', `${INJECTION_LABEL}=${INJECTION_LABEL_VALUE}`]);
+    await kubectlOk(['annotate', 'namespace', 'fsi-default', `${NAMESPACE_DEFAULT_LAYERS}=trace,metrics`]);
     // Port first (the configuration names it), then the webhook writes its caBundle into it.
     const config = (p: number): WebhookConfig => ({
       port: p, host: '127.0.0.1', sidecarImage: 'local/fs-interposer:dev', imageAllowList: [], sidecarMode: 'auto',

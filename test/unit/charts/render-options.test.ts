@@ -72,6 +72,7 @@ describe('versions and refusals', () => {
     ['a ServiceMonitor without the operator', { metrics: { serviceMonitor: { enabled: true } } }, /no monitoring.coreos.com\/v1 ServiceMonitor/],
     ['a misspelt key', { webhok: { replicas: 3 } }, /Additional property webhok is not allowed/],
     ['an unknown failure policy', { webhook: { failurePolicy: 'Retry' } }, /failurePolicy/],
+    ['a negative volume limit', { csi: { maxVolumesPerNode: -1 } }, /maxVolumesPerNode/],
     ['a layer stack the sidecar would reject', {
       defaultConfig: { apiVersion: 'fs-interposer/v1', kind: 'LayerStack', layers: [{ type: 'latency', bogus: 1 }] },
     }, /Additional property bogus is not allowed/],

@@ -1,4 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import { parseDriverEnv } from '../../../src/csi/driver-env.js';
+import { INJECTION_LABEL, INJECTION_LABEL_VALUE } from '../../../src/webhook/constants.js';
 import { findObject, renderChart } from './helm.js';
 import type { K8sObject } from './helm.js';
 
@@ -37,7 +39,7 @@ describe('default render (self-signed TLS)', () => {
 
   it('opts namespaces in by label, never its own; no Pod label can skip it (issue 15, item 16)', () => {
     expect(webhook.namespaceSelector.matchExpressions).toEqual([
-      { key: 'fs-interposer/injection', operator: 'In', values: ['enabled'] },
+      { key: INJECTION_LABEL, operator: 'In', values: [INJECTION_LABEL_VALUE] },
       { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['fs-interposer'] },
     ]);
     expect(webhook.objectSelector).toBeUndefined();
@@ -120,6 +122,12 @@ describe('default render (self-signed TLS)', () => {
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http-health' });
     expect(ps.priorityClassName).toBe('system-node-critical');
     expect(ps.tolerations).toEqual([{ operator: 'Exists' }]);
+  });
+
+  it('gives the driver the per-node volume limit it reports in NodeGetInfo', () => {
+    expect(parseDriverEnv(env(podSpec(daemonset).containers[0])).maxVolumesPerNode).toBe(256);
+    const custom = findObject(renderChart({ values: { csi: { maxVolumesPerNode: 40 } } }), 'DaemonSet', '-csi');
+    expect(parseDriverEnv(env(podSpec(custom).containers[0])).maxVolumesPerNode).toBe(40);
   });
 
   it('never restarts a driver under live mounts on upgrade (OnDelete)', () => {

@@ -14,6 +14,7 @@ describe('driver environment (as the chart sets it)', () => {
       FS_INTERPOSER_FUSE_QUEUES: '4',
       FS_INTERPOSER_FUSE_MAX_WRITE: '131072',
       FS_INTERPOSER_FUSE_WRITEBACK_CACHE: 'true',
+      FS_INTERPOSER_CSI_MAX_VOLUMES_PER_NODE: '256',
     });
     expect(env).toMatchObject({
       kubeletRoot: '/var/lib/kubelet',
@@ -22,6 +23,7 @@ describe('driver environment (as the chart sets it)', () => {
       nodeId: 'node1',
       healthPort: 9809,
       queues: 4,
+      maxVolumesPerNode: 256,
       init: { maxWrite: 131072, writebackCache: true, passthrough: false, posixAcl: true },
     });
   });
@@ -30,9 +32,16 @@ describe('driver environment (as the chart sets it)', () => {
     expect(parseDriverEnv({}).csiSocket).toBe(
       '/var/lib/kubelet/plugins/csi.fs-interposer.dev/csi.sock',
     );
+    expect(parseDriverEnv({}).maxVolumesPerNode).toBe(0);
     expect(() =>
-      parseDriverEnv({ FS_INTERPOSER_CSI_ENDPOINT: 'tcp://x:1', FS_INTERPOSER_FUSE_QUEUES: '0' }),
-    ).toThrow(/CSI_ENDPOINT must be unix[\s\S]*FUSE_QUEUES must be a positive integer/);
+      parseDriverEnv({
+        FS_INTERPOSER_CSI_ENDPOINT: 'tcp://x:1',
+        FS_INTERPOSER_FUSE_QUEUES: '0',
+        FS_INTERPOSER_CSI_MAX_VOLUMES_PER_NODE: '-1',
+      }),
+    ).toThrow(
+      /CSI_ENDPOINT must be unix[\s\S]*FUSE_QUEUES must be a positive integer[\s\S]*MAX_VOLUMES_PER_NODE must be an integer >= 0/,
+    );
   });
 
   it('reads the provenance settings: legacy Pods accepted for 300 s by default', () => {

@@ -39,7 +39,7 @@ describe('CSI driver over grpc-js (fake mounter)', () => {
     expect(ctrl.capabilities).toEqual([{ rpc: { type: 'SINGLE_NODE_MULTI_WRITER' }, type: 'rpc' }]);
     expect(await h.call(h.clients.node, 'NodeGetInfo', {})).toMatchObject({
       node_id: 'node-test',
-      max_volumes_per_node: '0',
+      max_volumes_per_node: '7',
     });
     expect(await h.call(h.clients.node, 'NodeGetCapabilities', {})).toEqual({ capabilities: [] });
   });

@@ -105,6 +105,7 @@ export async function startHarness(
     nodeId: 'node-test',
     kubeletRoot,
     csiSocket,
+    maxVolumesPerNode: 7,
     registrationSocket: regSocket,
     publisher,
     locks: createTargetLocks(),
