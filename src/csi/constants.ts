@@ -1,8 +1,8 @@
 /**
  * Names the CSI driver shares with the webhook (which writes them into Pods) and the sidecar.
  * The values mirror src/webhook/constants.ts (CSI_DRIVER_NAME, VolumeAttributes,
- * SIDECAR_CONTAINER_NAME, HANDOFF_VOLUME_NAME); kept here so the driver has no import into the
- * webhook's area, and a unit test pins them to each other.
+ * SIDECAR_CONTAINER_NAME, HANDOFF_VOLUME_NAME); kept here so the driver imports nothing from
+ * src/webhook, and a unit test pins them to each other.
  */
 export const DRIVER_NAME = 'csi.fs-interposer.dev';
 export const CSI_SPEC_VERSION = '1.0.0';

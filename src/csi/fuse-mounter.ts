@@ -25,8 +25,9 @@ function asCsiError(err: unknown, target: string): unknown {
 }
 
 /**
- * The real Mounter: the lead's engine API (src/fuse/mount.ts, init.ts). Runs as root in the
- * driver. INIT is read synchronously: mount(2) queues it, so the read returns at once.
+ * The real Mounter: mount(2) and FUSE_INIT through the engine (src/fuse/mount.ts, init.ts).
+ * Runs as root in the driver. INIT is read synchronously: mount(2) queues it, so the read
+ * returns at once.
  */
 export function createFuseMounter(o: { logger: Logger }): Mounter {
   const log = o.logger.child({ component: 'fuse-mounter' });

@@ -14,7 +14,7 @@ import { createStackHolder } from './stack-holder.js';
 import type { StackHolder } from './stack-holder.js';
 
 /**
- * What the `ctl` socket and the config-file watcher need (both belong to the CLI/sidecar):
+ * What the `ctl` socket and the config-file watcher need (served by the CLI and the sidecar):
  * validate a new config, build it, swap it in; an invalid config is rejected with every error
  * and the running stack stays. The seed and an open decision log carry over across swaps, so a
  * run keeps one reproducible history.
