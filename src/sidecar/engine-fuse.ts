@@ -5,6 +5,7 @@ import { continueFiles } from '../config/index.js';
 import type { StackConfig } from '../config/index.js';
 import type { NegotiatedInit } from '../fuse/init.js';
 import { hasFlag } from '../fuse/init.js';
+import { negotiatedInitFrom } from '../fuse/init-record.js';
 import { InitFlag, NotifyCode } from '../fuse/protocol/constants.js';
 import { encodeNotifyHeader } from '../fuse/protocol/encode.js';
 import { createSession } from '../fuse/session.js';
@@ -47,7 +48,7 @@ export function createFuseEngine(o: {
   controlDir?: string;
 }): VolumeEngine {
   return (spec: ServeSpec): ServedVolume => {
-    const init = spec.init as unknown as NegotiatedInit;
+    const init = negotiatedInitFrom(spec.init);
     const chosen = spec.backend ?? { kind: 'passthrough' };
     // Inline metadata calls only while every volume of this process is on a local filesystem.
     if (chosen.kind === 'passthrough') adoptMetaIo('auto', spec.sourceDir, spec.logger);

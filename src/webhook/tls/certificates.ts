@@ -46,15 +46,18 @@ function base(publicKey: forge.pki.PublicKey, now: Date, days: number): forge.pk
 /** DER prefix of a PKCS#1 v1.5 DigestInfo for SHA-256 (RFC 8017 section 9.2, note 1). */
 const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420', 'hex');
 
-/** A forge-compatible signer backed by a PEM key in Node's crypto (RSASSA-PKCS1-v1_5). */
-function signer(keyPem: string) {
-  return {
-    sign(md: forge.md.MessageDigest): string {
-      const digest = Buffer.from(md.digest().getBytes(), 'binary');
-      const data = Buffer.concat([SHA256_DIGEST_INFO, digest]);
-      return privateEncrypt({ key: keyPem, padding: constants.RSA_PKCS1_PADDING }, data).toString('binary');
-    },
-  } as unknown as forge.pki.rsa.PrivateKey;
+/**
+ * The key as forge's certificate signing takes it, with the signature itself computed by Node's
+ * crypto (RSASSA-PKCS1-v1_5): forge only parses the PEM, which costs no RSA arithmetic.
+ */
+function signer(keyPem: string): forge.pki.rsa.PrivateKey {
+  const key = forge.pki.privateKeyFromPem(keyPem);
+  key.sign = (md: forge.md.MessageDigest): string => {
+    const digest = Buffer.from(md.digest().getBytes(), 'binary');
+    const data = Buffer.concat([SHA256_DIGEST_INFO, digest]);
+    return privateEncrypt({ key: keyPem, padding: constants.RSA_PKCS1_PADDING }, data).toString('binary');
+  };
+  return key;
 }
 
 function keyPair(): { publicKey: forge.pki.PublicKey; keyPem: string } {
