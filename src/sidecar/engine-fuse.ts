@@ -62,6 +62,7 @@ export function createFuseEngine(o: {
     const layers = createVolumeLayers({
       config: own(spec.config),
       ...(spec.refused !== undefined && { refused: spec.refused }),
+      backend,
       factories: o.factories,
       build: (config, factories, readerTap) =>
         createStackRuntime({

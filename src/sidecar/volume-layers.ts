@@ -4,6 +4,7 @@ import type { LayerFactories } from '../layers/registry.js';
 import type { StackRuntime } from '../runtime/stack-runtime.js';
 import { createReaderTap } from '../vfs/reader-tap.js';
 import type { StackPort } from '../vfs/stack.js';
+import type { Backend } from '../vfs/types.js';
 import type { StackController } from '../layers/controller.js';
 import { createSwitchablePort, refusingPort } from './refusing-port.js';
 
@@ -31,6 +32,8 @@ export interface VolumeLayersOptions {
   factories: LayerFactories;
   /** Builds the stack runtime, counting into the reader tap it is given. */
   build: (config: StackConfig, factories: LayerFactories, readerTap: SharedArrayBuffer) => StackRuntime;
+  /** Answers the root's attributes while the volume is refused (refusing-port.ts). */
+  backend?: Backend;
 }
 
 export function createVolumeLayers(o: VolumeLayersOptions): VolumeLayers {
@@ -52,7 +55,7 @@ export function createVolumeLayers(o: VolumeLayersOptions): VolumeLayers {
     }
   }
   const gate = createSwitchablePort(
-    runtime?.controller.holder ?? refusingPort(refused ?? ''),
+    runtime?.controller.holder ?? refusingPort(refused ?? '', o.backend),
     readerTap,
   );
   return {

@@ -60,6 +60,9 @@ describe('injected volumes in a Pod (real mounts, real sidecar)', () => {
     await served(r, 'metrics,record=/etc/rec.jsonl');
     const ls = await sh(`ls "${r.target}"`, { timeoutMs: 20_000 });
     expect({ code: ls.code, stderr: ls.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('Input/output error') });
+    // The mount point itself stays a directory: the container runtime stats it before it starts
+    // the app (an EIO there kept the app container from starting at all).
+    expect(await shOk(`stat -c %F "${r.target}"`, { timeoutMs: 10_000 })).toBe('directory\n');
     const error = readFileSync(join(r.handoff, 'data.error'), 'utf8');
     expect(error).toMatch(/^volume not served \(every request fails with EIO\): invalid layer configuration: .*record path "\/etc\/rec.jsonl" is not writable in the sidecar/);
     expect(logs()).toContain('volume not served');
