@@ -13,16 +13,20 @@ export const CHART = join(ROOT, 'charts', 'fs-interposer');
 export const OPT_IN_LABEL = `${INJECTION_LABEL}=${INJECTION_LABEL_VALUE}`;
 
 /**
- * Roles the CLI dispatches (`case 'csi':` in src/cli/main.ts): e2e steps that need a role the CLI
- * does not have yet are skipped, and run as soon as it lands.
+ * Roles the CLI dispatches (`case 'csi':` in src/cli/roles.ts, formerly main.ts): e2e steps that
+ * need a role the CLI does not have yet are skipped, and run as soon as it lands.
  */
 export function cliRoles(): Set<string> {
-  try {
-    const main = readFileSync(join(ROOT, 'src', 'cli', 'main.ts'), 'utf8');
-    return new Set(['webhook', 'csi', 'sidecar'].filter((r) => main.includes(`case '${r}':`)));
-  } catch {
-    return new Set();
-  }
+  const text = ['main.ts', 'roles.ts']
+    .map((f) => {
+      try {
+        return readFileSync(join(ROOT, 'src', 'cli', f), 'utf8');
+      } catch {
+        return '';
+      }
+    })
+    .join('\n');
+  return new Set(['webhook', 'csi', 'sidecar'].filter((r) => text.includes(`case '${r}':`)));
 }
 
 /**
