@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ROOT as ROOT_DIR, startCluster } from './cluster.js';
 import type { Cluster } from './cluster.js';
 import { run as runCmd, waitFor } from './cluster-tools.js';
-import { DRIVER, NS, OPT_IN_LABEL, RELEASE, cliRoles, installChart } from './cluster-chart.js';
+import { DRIVER, NS, OPT_IN_LABEL, RELEASE, installChart } from './cluster-chart.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- kubectl JSON is read structurally */
 /**
@@ -15,8 +15,6 @@ import { DRIVER, NS, OPT_IN_LABEL, RELEASE, cliRoles, installChart } from './clu
  * `kubectl annotate` drops the throttle live, deleting the Pod unmounts and leaves nothing behind.
  * It needs all three roles in the CLI; until they land it is skipped as a whole.
  */
-const ROLES = cliRoles();
-const ready = ['webhook', 'csi', 'sidecar'].every((r) => ROLES.has(r));
 const APP_NS = 'story';
 const MiB = 1024 * 1024;
 const SIZE_MIB = 20;
@@ -75,7 +73,7 @@ const appPod = (layers: string): object => ({
   },
 });
 
-(ready ? describe : describe.skip)('the whole story: annotate, interpose, observe, reconfigure, remove', () => {
+describe('the whole story: annotate, interpose, observe, reconfigure, remove', () => {
   beforeAll(async () => {
     cluster = await startCluster();
     await installChart(cluster);

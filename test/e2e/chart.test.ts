@@ -4,7 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { startCluster } from './cluster.js';
 import type { Cluster } from './cluster.js';
 import { run, waitFor } from './cluster-tools.js';
-import { CHART, DRIVER, NS, OPT_IN_LABEL, RELEASE, cliRoles, installChart, localValues, manifestObjects } from './cluster-chart.js';
+import { CHART, DRIVER, NS, OPT_IN_LABEL, RELEASE, installChart, localValues, manifestObjects } from './cluster-chart.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- kubectl JSON is read structurally */
 /**
@@ -15,8 +15,6 @@ import { CHART, DRIVER, NS, OPT_IN_LABEL, RELEASE, cliRoles, installChart, local
  * The cluster has no kube-proxy, DNS or CNI: Pods run on the host network, the webhook Service is
  * an ExternalName to localhost, in-cluster clients are pointed at the apiserver's loopback address.
  */
-const roles = cliRoles();
-const withRole = (role: string) => (roles.has(role) ? it : it.skip);
 
 let cluster: Cluster;
 let manifest = '';
@@ -56,7 +54,7 @@ describe('helm install of charts/fs-interposer into a real cluster', () => {
     expect(expected).toEqual(expect.arrayContaining([`CSIDriver/${DRIVER}`, 'MutatingWebhookConfiguration/fsi-fs-interposer-webhook']));
   }, 60_000);
 
-  withRole('csi')('runs the CSI node driver on the node', async () => {
+  it('runs the CSI node driver on the node', async () => {
     await waitFor('the driver Pod to be Ready', async () => {
       const pods = await json(['get', 'pods', '-n', NS, '-l', 'app.kubernetes.io/component=csi']);
       const ready = pods.items.find((p: any) => p.status.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'));
@@ -64,7 +62,7 @@ describe('helm install of charts/fs-interposer into a real cluster', () => {
     }, { timeoutMs: 180_000 }).catch(explain);
   }, 200_000);
 
-  withRole('csi')('registers the driver with the kubelet (CSINode)', async () => {
+  it('registers the driver with the kubelet (CSINode)', async () => {
     const node = cluster.env.K8S_NODE ?? 'node1';
     await waitFor(`${DRIVER} in CSINode ${node}`, async () => {
       const csiNode = await json(['get', 'csinode', node]);
@@ -72,7 +70,7 @@ describe('helm install of charts/fs-interposer into a real cluster', () => {
     }, { timeoutMs: 120_000 }).catch(explain);
   }, 150_000);
 
-  withRole('webhook')('answers the apiserver (self-signed CA written into the webhook configuration)', async () => {
+  it('answers the apiserver (self-signed CA written into the webhook configuration)', async () => {
     await waitFor('the webhook Deployment to be available', async () => {
       const d = await json(['get', 'deploy', '-n', NS, '-l', 'app.kubernetes.io/component=webhook']);
       return d.items[0]?.status.availableReplicas >= 1 ? true : undefined;

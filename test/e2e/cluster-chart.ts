@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { INJECTION_LABEL, INJECTION_LABEL_VALUE } from '../../src/webhook/constants.js';
 import { ROOT } from './cluster.js';
@@ -12,22 +11,6 @@ export const CHART = join(ROOT, 'charts', 'fs-interposer');
 /** `kubectl label namespace NS <this>` opts a namespace in to injection. */
 export const OPT_IN_LABEL = `${INJECTION_LABEL}=${INJECTION_LABEL_VALUE}`;
 
-/**
- * Roles the CLI dispatches (`case 'csi':` in src/cli/roles.ts, formerly main.ts): e2e steps that
- * need a role the CLI does not have yet are skipped, and run as soon as it lands.
- */
-export function cliRoles(): Set<string> {
-  const text = ['main.ts', 'roles.ts']
-    .map((f) => {
-      try {
-        return readFileSync(join(ROOT, 'src', 'cli', f), 'utf8');
-      } catch {
-        return '';
-      }
-    })
-    .join('\n');
-  return new Set(['webhook', 'csi', 'sidecar'].filter((r) => text.includes(`case '${r}':`)));
-}
 
 /**
  * Values for a cluster without kube-proxy, DNS or CNI (docs/adr/0063-local-cluster-e2e.md): host

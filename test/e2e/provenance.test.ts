@@ -4,7 +4,7 @@ import { listMounts } from '../../src/cli/mountinfo.js';
 import { startCluster } from './cluster.js';
 import type { Cluster } from './cluster.js';
 import { run, waitFor } from './cluster-tools.js';
-import { CHART, DRIVER, NS, OPT_IN_LABEL, RELEASE, cliRoles, localValues } from './cluster-chart.js';
+import { CHART, DRIVER, NS, OPT_IN_LABEL, RELEASE, localValues } from './cluster-chart.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- kubectl JSON is read structurally */
 /**
@@ -16,7 +16,6 @@ import { CHART, DRIVER, NS, OPT_IN_LABEL, RELEASE, cliRoles, localValues } from 
  * Pod shaped like the previous release's (no signature), created before the chart made its key,
  * is still served, with a Warning event (the upgrade path, docs/adr/0077-pod-provenance.md).
  */
-const ready = ['webhook', 'csi', 'sidecar'].every((r) => cliRoles().has(r));
 const NOBODY = 65534;
 const SRC = `/tmp/fs-interposer-e2e-prov-${process.pid}`;
 
@@ -110,7 +109,7 @@ async function podRunning(namespace: string, name: string): Promise<any> {
   }, { timeoutMs: 240_000, intervalMs: 3_000 }).catch(explain);
 }
 
-(ready ? describe : describe.skip)('Pod provenance: only Pods the webhook made get the FUSE fds', () => {
+describe('Pod provenance: only Pods the webhook made get the FUSE fds', () => {
   beforeAll(async () => {
     cluster = await startCluster();
     mkdirSync(SRC, { recursive: true });
