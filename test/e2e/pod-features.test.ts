@@ -9,7 +9,7 @@ import { freePort } from '../helpers/prometheus.js';
 import { ROOT, startCluster } from './cluster.js';
 import type { Cluster } from './cluster.js';
 import { waitFor } from './cluster-tools.js';
-import { DRIVER, NS, RELEASE, cliRoles, installChart } from './cluster-chart.js';
+import { DRIVER, NS, OPT_IN_LABEL, RELEASE, installChart } from './cluster-chart.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- kubectl JSON is read structurally */
 /**
@@ -20,7 +20,6 @@ import { DRIVER, NS, RELEASE, cliRoles, installChart } from './cluster-chart.js'
  * driver's /metrics (the port the ServiceMonitor scrapes) counts the publishes and unpublishes;
  * what a Pod cannot run is denied at admission.
  */
-const ready = ['webhook', 'csi', 'sidecar'].every((r) => cliRoles().has(r));
 const APP_NS = 'features';
 const PV_DIR = `/tmp/fs-interposer-e2e-features-${process.pid}`;
 const HEALTH_PORT = 9809; // the chart's csi.healthPort (hostNetwork: on the node's loopback)
@@ -86,7 +85,7 @@ const ANNOTATIONS = {
   'fs-interposer/backend.sink': 'null',
 };
 
-(ready ? describe : describe.skip)('an injected Pod: tracing, record, memory and null volumes, driver metrics', () => {
+describe('an injected Pod: tracing, record, memory and null volumes, driver metrics', () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'fsi-e2e-features-'));
     receiver = await startOtlpReceiver({ port: await freePort() });
@@ -103,7 +102,7 @@ const ANNOTATIONS = {
     mkdirSync(PV_DIR, { recursive: true });
     chmodSync(PV_DIR, 0o777);
     await cluster.kubectl(['create', 'namespace', APP_NS]);
-    await cluster.kubectl(['label', 'namespace', APP_NS, 'fs-interposer/injection=enabled']);
+    await cluster.kubectl(['label', 'namespace', APP_NS, OPT_IN_LABEL]);
     await apply({
       apiVersion: 'v1', kind: 'PersistentVolume',
       metadata: { name: 'features-pv', labels: { e2e: 'features' } },
