@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { PassThrough } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import type { KubeConfig, V1Status } from '@kubernetes/client-node';
 import type { PodView, Target } from './target.js';
@@ -52,6 +53,12 @@ export async function createKube(kc: KubeConfig): Promise<Kube> {
           .then((ws) => ws.on('close', () => setTimeout(() => resolve(1), 2000).unref()))
           .catch(reject);
       });
+      // The status comes after the last output frame; a file sink must be flushed and closed
+      // before the caller reports it written (and the process exits).
+      if (sink !== undefined && sink !== process.stdout) {
+        out.end();
+        await finished(sink);
+      }
       return { code, stdout: stdout(), stderr: stderr() };
     },
   };
