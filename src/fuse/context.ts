@@ -89,6 +89,14 @@ export function childPath(ctx: SessionContext, parent: number, name: string): st
 const { O_APPEND } = fsConstants;
 
 /**
+ * `-o exclusive` lets the kernel keep file pages and directory listings, but only while the
+ * stack's plan lets the data path skip the layers (no layer needs to see every read or READDIR).
+ */
+export function kernelMayKeepCache(ctx: SessionContext): boolean {
+  return ctx.exclusive === true && ctx.stack.plan().readerData;
+}
+
+/**
  * The flags to open the backing file with. With the writeback cache the kernel reads pages
  * through write-only handles and writes them back at explicit offsets, appends included: so a
  * write-only open becomes read-write and O_APPEND is left to the kernel (as libfuse does).

@@ -35,6 +35,8 @@ export interface StackHolderOptions {
 
 export function createStackHolder(initial: Stack, options: StackHolderOptions = {}): StackHolder {
   let active = initial;
+  // The engine reads the plan on every OPEN: derive it once per stack, at the swap.
+  let activePlan = planOf(initial);
   let killed = false;
   const trackers = new WeakMap<Stack, Tracker>();
   const listeners = new Set<(next: Stack, previous: Stack) => void>();
@@ -52,6 +54,7 @@ export function createStackHolder(initial: Stack, options: StackHolderOptions = 
     const previous = active;
     if (next === previous) return;
     active = next;
+    activePlan = planOf(next);
     for (const l of listeners) l(next, previous);
     options.logger?.info(
       { layers: next.layers.map((l) => l.name), inFlight: tracker(previous).count },
@@ -63,7 +66,7 @@ export function createStackHolder(initial: Stack, options: StackHolderOptions = 
 
   return {
     current: () => active,
-    plan: () => planOf(active),
+    plan: () => activePlan,
     ...(options.readerTap && { readerTap: options.readerTap }),
     get killed() {
       return killed;

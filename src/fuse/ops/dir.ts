@@ -1,7 +1,7 @@
 import { FsError } from '../../vfs/errors.js';
 import { encodeName } from '../../vfs/names.js';
 import type { Attr, DirEntry } from '../../vfs/types.js';
-import { handlePath, nodePath, run } from '../context.js';
+import { handlePath, kernelMayKeepCache, nodePath, run } from '../context.js';
 import type { Handler, Req, SessionContext } from '../context.js';
 import type { FileHandle } from '../handles.js';
 import { FopenFlag, FUSE_FSYNC_FDATASYNC } from '../protocol/constants.js';
@@ -19,9 +19,8 @@ export const opendir: Handler = async (ctx, req) => {
   const path = nodePath(ctx, req.h.nodeid);
   const r = await run(ctx, req, 'opendir', { path, flags });
   const fh = ctx.handles.add({ kind: 'dir', backendFh: r.fh, nodeId: req.h.nodeid, path, flags });
-  // -o exclusive: the kernel may keep the listing (its own changes to the directory drop it),
-  // unless a layer must see every READDIR (shuffle reorders it).
-  const cache = ctx.exclusive === true && ctx.stack.plan().readerData;
+  // The kernel drops a kept listing on its own changes to the directory.
+  const cache = kernelMayKeepCache(ctx);
   const len = O + encodeOpenOut(req.buf, O, fh, cache ? FopenFlag.KEEP_CACHE | FopenFlag.CACHE_DIR : 0);
   encodeOutHeader(req.buf, len, 0);
   return len;

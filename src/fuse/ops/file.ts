@@ -1,7 +1,7 @@
 import { constants as fsConstants } from 'node:fs';
 import { FsError } from '../../vfs/errors.js';
 import type { OpenResult } from '../../vfs/types.js';
-import { backingOpenFlags, childPath, handlePath, nodePath, run } from '../context.js';
+import { backingOpenFlags, childPath, kernelMayKeepCache, handlePath, nodePath, run } from '../context.js';
 import { fileHandle } from '../reopen.js';
 import type { Handler, Req, SessionContext } from '../context.js';
 import { FUSE_FSYNC_FDATASYNC, FopenFlag } from '../protocol/constants.js';
@@ -19,7 +19,7 @@ import { replyEmpty } from './entry.js';
 function openFlags(ctx: SessionContext, r: OpenResult): { flags: number; backingId: number } {
   let flags = 0;
   // Kept pages hide re-reads from the layers: only while no layer needs to see them.
-  if (r.keepCache || (ctx.exclusive === true && ctx.stack.plan().readerData)) flags |= FopenFlag.KEEP_CACHE;
+  if (r.keepCache || kernelMayKeepCache(ctx)) flags |= FopenFlag.KEEP_CACHE;
   if (r.directIo) flags |= FopenFlag.DIRECT_IO;
   let backingId = 0;
   if (r.backingFd !== undefined && ctx.openBacking) {
