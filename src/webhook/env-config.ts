@@ -78,6 +78,17 @@ function resourcesFromEnv(env: Env, errors: string[]): ResourceValues {
   };
 }
 
+/** `FS_INTERPOSER_SIDECAR_IMAGE_PULL_SECRETS`: Secret names, comma-separated (the chart's imagePullSecrets). */
+function pullSecretsFromEnv(env: Env, errors: string[]): string[] {
+  const names = list(env[`${P}SIDECAR_IMAGE_PULL_SECRETS`]);
+  for (const n of names) {
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(n) || n.length > 253) {
+      errors.push(`${P}SIDECAR_IMAGE_PULL_SECRETS: "${n}" is not a Secret name (accepted: comma-separated lowercase DNS subdomain names)`);
+    }
+  }
+  return names;
+}
+
 function port(env: Env, key: string, fallback: number, errors: string[]): number {
   const raw = env[`${P}${key}`];
   const n = Number(raw ?? fallback);
@@ -131,6 +142,7 @@ export function webhookConfigFromEnv(env: Env): { ok: true; value: WebhookConfig
     tls: tlsFromEnv(env, namespace, errors),
     sidecarImage: required(env, 'SIDECAR_IMAGE', 'the chart sets it to its own image', errors),
     sidecarPullPolicy: env[`${P}SIDECAR_IMAGE_PULL_POLICY`] ?? 'IfNotPresent',
+    sidecarPullSecrets: pullSecretsFromEnv(env, errors),
     imageAllowList: list(env[`${P}SIDECAR_ALLOWED_IMAGES`]),
     sidecarMode: sidecarModeFromEnv(env, errors),
     defaultResources: resourcesFromEnv(env, errors),

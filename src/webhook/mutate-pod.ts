@@ -9,7 +9,7 @@ import {
   Annotations, CSI_DRIVER_NAME, HANDOFF_VOLUME_NAME, INJECTED_LABEL, INJECTED_LABEL_VALUE, SAFE_TO_EVICT_LOCAL_VOLUMES,
 } from './constants.js';
 import { sidecarIdentity } from './identity.js';
-import { isWindows, mergeList, metricsPort } from './pod-facts.js';
+import { isWindows, mergeList, metricsPort, withPullSecrets } from './pod-facts.js';
 import type { Container, LayerSpecParser, Pod } from './pod-types.js';
 import { checkCarried, signed } from './provenance-check.js';
 import type { ProvenanceOptions } from './provenance-check.js';
@@ -33,6 +33,8 @@ export interface MutateOptions extends ProvenanceOptions {
   nativeSidecars: boolean;
   namespaceDefaultLayers?: string;
   sidecarPullPolicy?: string;
+  /** Secrets (in the Pod's namespace) to pull the sidecar image with: added to the Pod's own. */
+  sidecarPullSecrets?: readonly string[];
   /** Preferred sidecar metrics port (default SIDECAR_METRICS_PORT). */
   metricsPort?: number;
   /** Where sidecars send spans (the chart's `tracing` values). */
@@ -126,7 +128,8 @@ export function mutatePod(pod: Pod, options: MutateOptions): MutateResult {
   if ('kind' in p) return p;
   const sidecar = sidecarFor(pod, p, options);
   if ('kind' in sidecar) return sidecar;
-  const out = signed(assemble(pod, { ...p, sidecar, driver: options.csiDriver ?? CSI_DRIVER_NAME }), options);
+  const assembly = { ...p, sidecar, driver: options.csiDriver ?? CSI_DRIVER_NAME, pullSecrets: options.sidecarPullSecrets ?? [] };
+  const out = signed(assemble(pod, assembly), options);
   // Forced native on a cluster without it: the API server (< 1.29) drops restartPolicy and the
   // sidecar becomes an init container that never ends. Allowed (detection may be what is wrong),
   // but said out loud.
@@ -139,6 +142,7 @@ export function mutatePod(pod: Pod, options: MutateOptions): MutateResult {
 interface Assembly extends Plan {
   sidecar: Container;
   driver: string;
+  pullSecrets: readonly string[];
 }
 
 /**
@@ -165,6 +169,8 @@ function assemble(pod: Pod, a: Assembly): Pod {
     })),
     ...sidecarVolumes(a.settings.config),
   ];
+  const pullSecrets = withPullSecrets(spec.imagePullSecrets, a.pullSecrets);
+  if (pullSecrets !== undefined) spec.imagePullSecrets = pullSecrets;
   out.spec = spec;
   out.metadata = {
     ...out.metadata,

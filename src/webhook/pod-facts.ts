@@ -1,6 +1,6 @@
 /** Small read-only questions about a Pod, shared by the mutation and the UPDATE validation. */
 import { Annotations, SIDECAR_CONTAINER_NAME, SIDECAR_METRICS_PORT } from './constants.js';
-import type { Pod } from './pod-types.js';
+import type { LocalObjectReference, Pod } from './pod-types.js';
 import { podContainers } from './volumes.js';
 
 export function isInjected(pod: Pod): boolean {
@@ -30,4 +30,17 @@ export function mergeList(existing: string | undefined, add: readonly string[]):
   const items = (existing ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
   for (const a of add) if (!items.includes(a)) items.push(a);
   return items.join(',');
+}
+
+/**
+ * The Pod's imagePullSecrets plus the chart's (for the sidecar image), each name once, the Pod's
+ * own first; undefined when there are none at all (the field stays absent).
+ */
+export function withPullSecrets(
+  existing: readonly LocalObjectReference[] | undefined,
+  names: readonly string[],
+): LocalObjectReference[] | undefined {
+  const out = [...(existing ?? [])];
+  for (const name of names) if (!out.some((s) => s.name === name)) out.push({ name });
+  return out.length > 0 ? out : undefined;
 }

@@ -5,6 +5,7 @@
 export type {
   V1Container as Container,
   V1EnvVar as EnvVar,
+  V1LocalObjectReference as LocalObjectReference,
   V1ObjectMeta as ObjectMeta,
   V1Pod as Pod,
   V1PodSpec as PodSpec,

@@ -41,6 +41,7 @@ export interface WebhookConfig {
   tls: TlsConfig;
   sidecarImage: string;
   sidecarPullPolicy?: string;
+  sidecarPullSecrets?: readonly string[];
   imageAllowList: readonly string[];
   sidecarMode: SidecarModeChoice;
   defaultResources: ResourceValues;
@@ -116,6 +117,7 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps): Pr
       defaultResources: config.defaultResources,
       sidecarMode: config.sidecarMode,
       sidecarPullPolicy: config.sidecarPullPolicy,
+      sidecarPullSecrets: config.sidecarPullSecrets,
       csiDriver: config.csiDriver,
       metricsPort: config.metricsPort,
       tracing: config.tracing,

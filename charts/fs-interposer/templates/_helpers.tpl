@@ -112,3 +112,70 @@ readOnlyRootFilesystem: true
 capabilities:
   drop: [ALL]
 {{- end -}}
+
+{{/*
+Per-component Pod settings (webhook, csi, uninstall): `c` is the component's values. The chart-wide
+nodeSelector is the base; a component's keys win over it.
+*/}}
+{{- define "fsi.podMetadata" -}}
+{{- $reserved := list "app.kubernetes.io/name" "app.kubernetes.io/instance" "app.kubernetes.io/component" "app.kubernetes.io/managed-by" "app.kubernetes.io/part-of" "app.kubernetes.io/version" "helm.sh/chart" -}}
+{{- range $k, $_ := .c.podLabels | default dict -}}
+{{- if has $k $reserved -}}
+{{- fail (printf "%s.podLabels: %q is set by the chart (it selects the component's Pods): use another key (reserved: %s)" $.name $k (join ", " $reserved)) -}}
+{{- end -}}
+{{- end -}}
+labels:
+  {{- include "fsi.labels" .root | nindent 2 }}
+  app.kubernetes.io/component: {{ .component }}
+  {{- with .c.podLabels }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+{{- $annotations := .c.podAnnotations | default dict }}
+{{- if .checksum }}
+{{- $annotations = merge (dict "checksum/config" (toJson .root.Values.defaultConfig | sha256sum | trunc 16)) $annotations }}
+{{- end }}
+{{- with $annotations }}
+annotations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{- define "fsi.podPlacement" -}}
+{{- with .root.Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .c.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
+{{- with merge (dict) (.c.nodeSelector | default dict) (.root.Values.nodeSelector | default dict) }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .c.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .c.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/*
+A component's extraEnv after the chart's own variables (`env`, the rendered list). A name the chart
+sets is refused rather than silently shadowed: the chart's values are the way to change those.
+*/}}
+{{- define "fsi.extraEnv" -}}
+{{- $own := list -}}
+{{- range fromYamlArray .env }}{{ $own = append $own .name }}{{ end -}}
+{{- range .c.extraEnv | default list -}}
+{{- if has .name $own -}}
+{{- fail (printf "%s.extraEnv: %s is set by the chart (from its values); set it through the chart value instead" $.name .name) -}}
+{{- end -}}
+{{- end -}}
+{{- .env | trim }}
+{{- with .c.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
