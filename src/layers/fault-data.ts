@@ -1,6 +1,7 @@
 import type { FaultConfig } from '../config/types.js';
 import type { OpCall, OpResultMap } from '../vfs/types.js';
 import type { LayerDecisions } from './decisions.js';
+import { EVENT_ATTR, reportFault } from './op-events.js';
 import { createRandom } from './random.js';
 import type { Random } from './random.js';
 import type { Scope } from './scope.js';
@@ -27,6 +28,8 @@ export interface DataFaultDeps {
   random: Random;
   decisions: LayerDecisions;
   scope: Scope;
+  /** Instance name of the fault layer, for the trace events. */
+  name: string;
 }
 
 function corrupt(buf: Buffer, c: Corruption, fill: 'zero' | 'random'): void {
@@ -52,7 +55,9 @@ function settings(cfg: FaultConfig) {
 }
 
 export function createDataFaults(cfg: FaultConfig, deps: DataFaultDeps): DataFaults {
-  const { random, decisions, scope } = deps;
+  const { random, decisions, scope, name } = deps;
+  const event = (call: OpCall, kind: string, size: number, more: Record<string, number> = {}): void =>
+    reportFault(call, name, kind, { [EVENT_ATTR.size]: size, ...more });
   const { shortRate, dropRate, corruptRate, fill, maxRun, maxCount } = settings(cfg);
   let corruptionsLeft = maxCount;
   const hit = (rate: number): boolean =>
@@ -79,21 +84,34 @@ export function createDataFaults(cfg: FaultConfig, deps: DataFaultDeps): DataFau
   return {
     active: shortRate > 0 || dropRate > 0 || corruptRate > 0,
     async read(call, next): Promise<OpResultMap['read']> {
-      const cut = shortLength(call, call.args.buffer.length);
-      if (cut !== undefined) call.args.buffer = call.args.buffer.subarray(0, cut);
+      const requested = call.args.buffer.length;
+      const cut = shortLength(call, requested);
+      if (cut !== undefined) {
+        call.args.buffer = call.args.buffer.subarray(0, cut);
+        event(call, 'short_read', cut, { [EVENT_ATTR.requested]: requested });
+      }
       const n = await next();
       const c = corruption(call, n);
-      if (c !== undefined) corrupt(call.args.buffer.subarray(0, n), c, fill);
+      if (c !== undefined) {
+        corrupt(call.args.buffer.subarray(0, n), c, fill);
+        event(call, 'corrupt_read', c.length, { [EVENT_ATTR.offset]: c.offset });
+      }
       return n;
     },
     async write(call, next): Promise<OpResultMap['write']> {
       const len = call.args.buffer.length;
-      if (decisions.decide(call, 'drop', () => (hit(dropRate) ? true : undefined)) === true)
+      if (decisions.decide(call, 'drop', () => (hit(dropRate) ? true : undefined)) === true) {
+        event(call, 'dropped_write', len);
         return len;
+      }
       const cut = shortLength(call, len);
-      if (cut !== undefined) call.args.buffer = call.args.buffer.subarray(0, cut);
+      if (cut !== undefined) {
+        call.args.buffer = call.args.buffer.subarray(0, cut);
+        event(call, 'short_write', cut, { [EVENT_ATTR.requested]: len });
+      }
       const c = corruption(call, call.args.buffer.length);
       if (c !== undefined) {
+        event(call, 'corrupt_write', c.length, { [EVENT_ATTR.offset]: c.offset });
         // A copy: the caller's buffer is the engine's request buffer, not ours to change.
         const copy = Buffer.from(call.args.buffer);
         corrupt(copy, c, fill);

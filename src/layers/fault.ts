@@ -7,6 +7,7 @@ import type { LayerDeps } from './deps.js';
 import { createDataFaults } from './fault-data.js';
 import { buildWeightTable, pickWeighted } from './fault-errnos.js';
 import { createTrigger } from './fault-trigger.js';
+import { EVENT_ATTR, reportFault } from './op-events.js';
 import { createScope } from './scope.js';
 import { passThrough } from './pass-through.js';
 
@@ -23,7 +24,7 @@ export function createFaultLayer(cfg: FaultConfig, deps: LayerDeps): Layer {
     FS_OPS.filter((op) => scope.allowsOp(op)),
   );
   const trigger = createTrigger(cfg, clock.now());
-  const data = createDataFaults(cfg, { random, decisions, scope });
+  const data = createDataFaults(cfg, { random, decisions, scope, name });
   const errnosActive = trigger.active && table.size > 0;
 
   // Configured but inactive: a pass-through that also leaves the kernel caches on.
@@ -40,6 +41,8 @@ export function createFaultLayer(cfg: FaultConfig, deps: LayerDeps): Layer {
     );
     if (errno !== undefined) {
       const code = isErrnoName(errno) ? errno : 'EIO';
+      const size = (call.args as { buffer?: Buffer }).buffer?.length;
+      reportFault(call, name, code, { [EVENT_ATTR.errno]: code, ...(size !== undefined && { [EVENT_ATTR.size]: size }) });
       throw new FsError(code, `injected ${errno} by ${name}`, { injectedBy: name });
     }
   };

@@ -3,6 +3,7 @@ import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
 import type { LayerDeps } from './deps.js';
 import { createDelaySampler, isRandomDelay } from './delay.js';
 import type { DelaySampler } from './delay.js';
+import { reportWait } from './op-events.js';
 import { createScope } from './scope.js';
 import { passThrough } from './pass-through.js';
 
@@ -53,7 +54,10 @@ export function createLatencyLayer(cfg: LatencyConfig, deps: LayerDeps): Layer {
         return v > 0 ? v : undefined;
       };
       const ms = logged.has(cls!) ? decisions.decide(call, 'delay', draw) : draw();
-      if (ms !== undefined) await clock.sleep(ms, call.signal);
+      if (ms !== undefined) {
+        reportWait(call, 'delay', name, ms);
+        await clock.sleep(ms, call.signal);
+      }
       return next();
     },
   };

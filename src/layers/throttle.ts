@@ -3,6 +3,7 @@ import { FsError } from '../vfs/errors.js';
 import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
 import { recordThrottleWait } from '../telemetry/fs-metrics.js';
 import type { LayerDeps } from './deps.js';
+import { EVENT_ATTR, reportFault, reportWait } from './op-events.js';
 import { createScope } from './scope.js';
 import { createTokenBucket } from './token-bucket.js';
 import type { TokenBucket } from './token-bucket.js';
@@ -58,12 +59,17 @@ export function createThrottleLayer(cfg: ThrottleConfig, deps: LayerDeps): Layer
   const fail = cfg.mode === 'fail';
   if (bytes === undefined && ops === undefined) return passThrough(name);
 
-  const failFast = (o: TokenBucket | undefined, b: TokenBucket | undefined, n: number): void => {
+  const throttled = (call: OpCall, n: number): FsError => {
+    reportFault(call, name, 'throttled', { [EVENT_ATTR.errno]: 'EAGAIN', [EVENT_ATTR.size]: n });
+    return new FsError('EAGAIN', 'throttled');
+  };
+
+  const failFast = (call: OpCall, o: TokenBucket | undefined, b: TokenBucket | undefined, n: number): void => {
     const t = clock.now();
-    if (o !== undefined && !o.tryTake(1, t)) throw new FsError('EAGAIN', 'throttled');
+    if (o !== undefined && !o.tryTake(1, t)) throw throttled(call, n);
     if (b !== undefined && !b.tryTake(n, t)) {
       o?.refund(1);
-      throw new FsError('EAGAIN', 'throttled');
+      throw throttled(call, n);
     }
   };
 
@@ -76,6 +82,7 @@ export function createThrottleLayer(cfg: ThrottleConfig, deps: LayerDeps): Layer
     const t = clock.now();
     const wait = Math.max(o?.reserve(1, t) ?? 0, b?.reserve(n, t) ?? 0);
     if (wait <= 0) return;
+    reportWait(call, 'throttle.wait', name, wait);
     try {
       await clock.sleep(wait, call.signal);
       waited(wait);
@@ -89,7 +96,7 @@ export function createThrottleLayer(cfg: ThrottleConfig, deps: LayerDeps): Layer
   const admit = (call: OpCall, n: number): Promise<void> | void => {
     const b = n > 0 ? bytes?.(call.path) : undefined;
     const o = ops?.(call.path);
-    return fail ? failFast(o, b, n) : block(call, o, b, n);
+    return fail ? failFast(call, o, b, n) : block(call, o, b, n);
   };
 
   return {

@@ -7,6 +7,7 @@ import { systemClock } from '../telemetry/clock.js';
 import type { Clock } from '../telemetry/clock.js';
 import { outcomeOfError } from '../telemetry/outcome.js';
 import { ATTR, inodeValue, resultAttributes, startAttributes } from './trace-attributes.js';
+import { listenOpEvents } from './op-events.js';
 import { createTraceFilter } from './trace-filter.js';
 import type { TraceFilterOptions } from './trace-filter.js';
 import { createRollingSpan } from './trace-rolling-span.js';
@@ -81,10 +82,13 @@ export function createTraceLayer(options: TraceLayerOptions): Layer {
       { attributes: startAttributes(call), startTime: clock.now() },
       parent,
     );
+    // Faults, delays and throttle waits of the layers below become events of this op's span.
+    const unlisten = listenOpEvents(call, (e) => span.addEvent(e.name, e.attributes, clock.now()));
     let result: T;
     try {
       result = await next();
     } catch (err) {
+      unlisten();
       const { outcome, errno } = outcomeOfError(call.op, err);
       span.setAttribute(ATTR.errno, errno);
       const by = injectedBy(err);
@@ -95,6 +99,7 @@ export function createTraceLayer(options: TraceLayerOptions): Layer {
       span.end(clock.now());
       throw err;
     }
+    unlisten();
     describeResult(span, call, result);
     span.end(clock.now());
     return result;

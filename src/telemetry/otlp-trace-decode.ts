@@ -13,6 +13,13 @@ export interface DecodedLink {
   attributes: Record<string, AttrValue>;
 }
 
+/** A span event (Span.events, field 11): faults, delays and throttle waits of the trace layer. */
+export interface DecodedEvent {
+  name: string;
+  timeNs: bigint;
+  attributes: Record<string, AttrValue>;
+}
+
 export interface DecodedSpan {
   traceId: string;
   spanId: string;
@@ -23,6 +30,7 @@ export interface DecodedSpan {
   endNs: bigint;
   attributes: Record<string, AttrValue>;
   links: DecodedLink[];
+  events: DecodedEvent[];
   status: { code: number; message: string };
   scope: string;
   resource: Record<string, AttrValue>;
@@ -72,6 +80,11 @@ function link(buf: Buffer): DecodedLink {
   };
 }
 
+function event(buf: Buffer): DecodedEvent {
+  const f = readFields(buf);
+  return { timeNs: intOf(f.get(1)?.[0]), name: stringOf(f.get(2)?.[0]), attributes: attributes(f.get(3)) };
+}
+
 function span(buf: Buffer, scope: string, resource: Record<string, AttrValue>): DecodedSpan {
   const f = readFields(buf);
   const first = (n: number): WireValue | undefined => f.get(n)?.[0];
@@ -86,6 +99,7 @@ function span(buf: Buffer, scope: string, resource: Record<string, AttrValue>): 
     endNs: intOf(first(8)),
     attributes: attributes(f.get(9)),
     links: (f.get(13) ?? []).map((l) => link(bytesOf(l))),
+    events: (f.get(11) ?? []).map((e) => event(bytesOf(e))),
     status: { code: Number(intOf(status.get(3)?.[0])), message: stringOf(status.get(2)?.[0]) },
     scope,
     resource,
