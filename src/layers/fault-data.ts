@@ -14,6 +14,8 @@ import type { Scope } from './scope.js';
  */
 export interface DataFaults {
   readonly active: boolean;
+  /** Short reads are on: files must be opened for direct I/O to show them (fault.ts). */
+  readonly shortReads: boolean;
   read(call: OpCall<'read'>, next: () => Promise<number>): Promise<number>;
   write(call: OpCall<'write'>, next: () => Promise<number>): Promise<number>;
 }
@@ -83,6 +85,7 @@ export function createDataFaults(cfg: FaultConfig, deps: DataFaultDeps): DataFau
 
   return {
     active: shortRate > 0 || dropRate > 0 || corruptRate > 0,
+    shortReads: shortRate > 0,
     async read(call, next): Promise<OpResultMap['read']> {
       const requested = call.args.buffer.length;
       const cut = shortLength(call, requested);

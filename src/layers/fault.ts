@@ -47,6 +47,37 @@ export function createFaultLayer(cfg: FaultConfig, deps: LayerDeps): Layer {
     }
   };
 
+  const inject = <O extends FsOp>(
+    call: OpCall<O>,
+    next: () => Promise<OpResultMap[O]>,
+  ): Promise<OpResultMap[O]> => {
+    if (!scope.matches(call)) return next();
+    try {
+      if (errnosActive) injectErrno(call);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    if (data.active && isOp(call, 'read'))
+      return data.read(call, next as () => Promise<number>) as Promise<OpResultMap[O]>;
+    if (data.active && isOp(call, 'write'))
+      return data.write(call, next as () => Promise<number>) as Promise<OpResultMap[O]>;
+    return next();
+  };
+
+  /**
+   * A short reply to a page-cache READ makes the kernel take the file as ending there (it shrinks
+   * its cached size and the app reads EOF): only a direct-I/O open hands the short count to the
+   * app, which is what a short read means. So files whose reads may be cut open uncached.
+   */
+  const openUncached = async <O extends FsOp>(
+    call: OpCall<O>,
+    next: () => Promise<OpResultMap[O]>,
+  ): Promise<OpResultMap[O]> => {
+    const r = await inject(call, next);
+    if (!scope.matches({ ...call, op: 'read' } as OpCall)) return r;
+    return { ...(r as OpResultMap['open']), directIo: true } as OpResultMap[O];
+  };
+
   return {
     name,
     needsData,
@@ -54,17 +85,9 @@ export function createFaultLayer(cfg: FaultConfig, deps: LayerDeps): Layer {
       call: OpCall<O>,
       next: () => Promise<OpResultMap[O]>,
     ): Promise<OpResultMap[O]> {
-      if (!scope.matches(call)) return next();
-      try {
-        if (errnosActive) injectErrno(call);
-      } catch (err) {
-        return Promise.reject(err as Error);
-      }
-      if (data.active && isOp(call, 'read'))
-        return data.read(call, next as () => Promise<number>) as Promise<OpResultMap[O]>;
-      if (data.active && isOp(call, 'write'))
-        return data.write(call, next as () => Promise<number>) as Promise<OpResultMap[O]>;
-      return next();
+      if (data.shortReads && (isOp(call, 'open') || isOp(call, 'create')))
+        return openUncached(call, next);
+      return inject(call, next);
     },
   };
 }
