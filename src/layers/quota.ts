@@ -8,6 +8,7 @@ import type { Usage } from './quota-usage.js';
 import { createScope } from './scope.js';
 import { sideCall } from './side-call.js';
 import { passThrough } from './pass-through.js';
+import { O_TRUNC } from '../sys/constants.js';
 
 /**
  * Byte and inode budgets over the whole volume, starting from the backend's usage (scanned when
@@ -20,10 +21,17 @@ type Handler = (u: Usage, call: OpCall, next: Next) => Promise<unknown>;
 
 const sizeKey = (call: OpCall): string | undefined => {
   if (call.op === 'copyFileRange') return (call as OpCall<'copyFileRange'>).args.newPath;
-  return call.op === 'write' || call.op === 'setattr' || call.op === 'fallocate'
+  return call.op === 'write' ||
+    call.op === 'setattr' ||
+    call.op === 'fallocate' ||
+    call.op === 'create' ||
+    (call.op === 'open' && truncates(call as OpCall<'open'>))
     ? call.path
     : undefined;
 };
+
+// The kernel truncates at open (FUSE_ATOMIC_O_TRUNC): an OPEN with O_TRUNC, no SETATTR.
+const truncates = (call: OpCall<'open' | 'create'>): boolean => (call.args.flags & O_TRUNC) !== 0;
 
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
@@ -76,8 +84,24 @@ export function createQuotaLayer(cfg: QuotaConfig, deps: LayerDeps): Layer {
     return r;
   };
 
+  /** The bytes a truncating open frees. */
+  const truncated = async (u: Usage, call: OpCall, next: Next): Promise<unknown> => {
+    const before = await attrOf(call.path).catch(() => undefined);
+    const r = await next();
+    if (before !== undefined && (before.mode & S_IFMT) === S_IFREG) u.bytes -= before.size;
+    return r;
+  };
+
   const handlers: Partial<Record<FsOp, Handler>> = {
-    create,
+    // CREATE of a name that exists (O_CREAT without O_EXCL, a name the kernel had not looked up)
+    // opens that file: no new inode, and with O_TRUNC its bytes are freed.
+    async create(u, call, next) {
+      const existing = await attrOf(call.path).catch(() => undefined);
+      if (existing === undefined) return create(u, call, next);
+      return truncates(call as OpCall<'create'>) ? truncated(u, call, next) : next();
+    },
+    open: (u, call, next) =>
+      truncates(call as OpCall<'open'>) ? truncated(u, call, next) : next(),
     mknod: create,
     mkdir: create,
     symlink: create,

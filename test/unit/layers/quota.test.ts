@@ -67,6 +67,16 @@ describe('quota layer, replacing objects', () => {
 });
 
 describe('quota layer and kernel passthrough', () => {
+  it('a CREATE of a name that exists opens it: no new inode, and O_TRUNC frees its bytes', async () => {
+    const { stack } = fixture(yamlConfig('  - {type: quota, maxBytes: 1000, maxInodes: 2}'));
+    await writeFile(stack, '/a', 'x'.repeat(600));
+    // O_CREAT | O_TRUNC | O_WRONLY, as the kernel sends it for a name it had not looked up.
+    const { fh } = await run(stack, 'create', { path: '/a', flags: 0o1101, mode: 0o644, umask: 0 });
+    await expect(writeAt(stack, '/a', fh, Buffer.alloc(1000))).resolves.toBe(1000);
+    await run(stack, 'release', { path: '/a', fh, flags: 1 });
+    await expect(createFile(stack, '/b')).resolves.toBeDefined();
+  });
+
   it('needs data only with a byte budget (passthrough writes would bypass it)', () => {
     expect(fixture(compactConfig('quota=1GB')).stack.needsData).toBe(true);
     expect(fixture(yamlConfig('  - {type: quota, maxInodes: 10}')).stack.needsData).toBe(false);
