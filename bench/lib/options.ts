@@ -59,15 +59,22 @@ const layerSystems: SystemSpec[] = [
   { kind: 'fsi', name: 'fsi+trace,metrics', layers: 'trace,metrics' },
 ];
 
-/** `--fsi NAME=OPTS`: an fs-interposer system with those -o options (for measuring one lever). */
+/**
+ * `--fsi NAME=OPTS`: an fs-interposer system with those -o options (for measuring one lever).
+ * `--fsi NAME@DIR=OPTS` runs the build in another checkout DIR (its dist/): a change that has no
+ * switch is measured A/B against the commit before it, in the same interleaved run.
+ */
 function customSystems(specs: string[], cpuProfDir?: string): SystemSpec[] {
   return specs.map((s) => {
-    const [name, options] = s.split('=', 2) as [string, string | undefined];
-    const more = s.slice(name.length + 1);
+    const eq = s.indexOf('=');
+    const head = eq < 0 ? s : s.slice(0, eq);
+    const options = eq < 0 ? '' : s.slice(eq + 1);
+    const [name, repo] = head.split('@', 2) as [string, string | undefined];
     return {
       kind: 'fsi',
       name,
-      ...(options !== undefined && more ? { options: more } : {}),
+      ...(options ? { options } : {}),
+      ...(repo ? { repo } : {}),
       ...(cpuProfDir ? { cpuProfDir } : {}),
     };
   });

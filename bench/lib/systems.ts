@@ -35,6 +35,8 @@ export type SystemSpec =
       /** A layer config document, written next to the mount point and passed as --config. */
       config?: string;
       cpuProfDir?: string;
+      /** Another checkout whose dist/ to run (an A/B against an older commit). */
+      repo?: string;
     };
 
 export interface SystemEnv {
@@ -68,7 +70,7 @@ function command(spec: SystemSpec, env: SystemEnv, mnt: string): [string, string
     writeFileSync(file, spec.config);
     layers.push('--config', file);
   }
-  const cli = join(env.repo, 'dist/src/cli/main.js');
+  const cli = join(spec.repo ?? env.repo, 'dist/src/cli/main.js');
   return [process.execPath, [...node, cli, 'mount', env.source, mnt, ...opts, '--log-level', 'warn', ...layers]];
 }
 

@@ -14,9 +14,10 @@
  * reference to the open file is gone, and every READ/WRITE in flight holds one; RELEASE clears
  * the entry before the backend closes the fd. See docs/adr/0073-direct-io-in-reader-threads.md.
  */
-import { readSync, writeSync } from 'node:fs';
+import { fstatSync, readSync, writeSync } from 'node:fs';
 import { constants as fsConstants } from 'node:fs';
 import { tapServed } from '../vfs/reader-tap.js';
+import { WRITE_KILL_SUIDGID, privBits } from './priv-bits.js';
 import { FUSE_UNIQUE_RESEND_HI, Opcode } from './protocol/constants.js';
 import {
   ArgSize,
@@ -192,6 +193,9 @@ function directWrite(fd: number, buf: Buffer, n: number, offset: number, size: n
   const data = A + ArgSize.write;
   // O_APPEND is not idempotent (crash custody keeps an intent log on the main thread).
   if (flags & O_APPEND || data + size > n) return -1;
+  // A caller without CAP_FSETID writing a setuid/setgid file: the main thread clears the bits
+  // through the stack first (HANDLE_KILLPRIV_V2). One fstat, no round trip to the kernel.
+  if (buf.readUInt32LE(A + 20) & WRITE_KILL_SUIDGID && privBits(fstatSync(fd).mode) !== 0) return -1;
   let done = 0;
   while (done < size) done += writeSync(fd, buf, data + done, size - done, offset + done);
   // The request's header and args are no longer needed: the reply overwrites them.

@@ -105,6 +105,10 @@ export function negotiate(req: InitRequest, o: InitOptions): NegotiatedInit {
   const passthrough = o.passthrough === true && (req.flags & InitFlag.PASSTHROUGH) !== 0n;
   if (passthrough) wanted |= InitFlag.PASSTHROUGH;
   else if (o.writebackCache) wanted |= InitFlag.WRITEBACK_CACHE;
+  // The server clears setuid/setgid itself (ops/kill-priv.ts), so the kernel sets SB_NOSEC and
+  // stops sending GETXATTR(security.capability) before every write. Not with kernel passthrough:
+  // its writes never reach the server, which could then not clear the bits.
+  if (!passthrough) wanted |= InitFlag.HANDLE_KILLPRIV_V2;
   const flags = wanted & req.flags;
   const maxPages = Math.min(o.maxPages ?? 256, 256);
   return {

@@ -9,6 +9,7 @@ import { FUSE_GETATTR_FH, Fattr } from '../protocol/constants.js';
 import { readName, readCString, readU64, requireArgs } from '../protocol/decode.js';
 import { encodeAttrOut, encodeEntryOut, encodeOutHeader } from '../protocol/encode.js';
 import { ArgSize, IN_HEADER_SIZE as A, OUT_HEADER_SIZE as O, SetattrOff } from '../protocol/layout.js';
+import { killPrivBits } from './kill-priv.js';
 import { ROOT_NODE, rootAclCache } from './root-acl.js';
 
 /**
@@ -105,7 +106,12 @@ export function decodeSetattr(ctx: SessionContext, req: Req): OpArgsMap['setattr
 
 export const setattr: Handler = async (ctx, req) => {
   const args = decodeSetattr(ctx, req);
-  const attr = await run(ctx, req, 'setattr', args);
+  let attr = await run(ctx, req, 'setattr', args);
+  // Truncate by a caller without CAP_FSETID, or a chown (HANDLE_KILLPRIV_V2): setuid goes.
+  if (req.buf.readUInt32LE(A + SetattrOff.valid) & Fattr.KILL_SUIDGID) {
+    const { path, fh } = args;
+    attr = await killPrivBits(ctx, req, fh === undefined ? { path } : { path, fh }, attr);
+  }
   otherNodesChanged(ctx, attr.ino, req.h.nodeid);
   // A mode change rewrites the ACL's mask entry.
   if (req.h.nodeid === ROOT_NODE && args.mode !== undefined) rootAclCache(ctx).forget();

@@ -15,6 +15,7 @@ import {
 } from '../protocol/layout.js';
 import { sameInodeNode } from '../same-inode.js';
 import { replyEmpty } from './entry.js';
+import { OPEN_KILL_SUIDGID, WRITE_KILL_SUIDGID, killPriv } from './kill-priv.js';
 
 function openFlags(ctx: SessionContext, r: OpenResult): { flags: number; backingId: number } {
   let flags = 0;
@@ -50,6 +51,8 @@ export const open: Handler = async (ctx, req) => {
   const flags = req.buf.readUInt32LE(A);
   const path = nodePath(ctx, req.h.nodeid);
   const r = await run(ctx, req, 'open', { path, flags: backingOpenFlags(ctx, flags), passthrough: wantPassthrough(ctx) });
+  // O_TRUNC by a caller without CAP_FSETID (HANDLE_KILLPRIV_V2): the truncation drops setuid.
+  if (req.buf.readUInt32LE(A + 4) & OPEN_KILL_SUIDGID) await killPriv(ctx, req, { path, fh: r.fh });
   const { flags: of, backingId } = openFlags(ctx, r);
   const fh = ctx.handles.add({ kind: 'file', backendFh: r.fh, nodeId: req.h.nodeid, path, flags, backingId });
   registerDirect(ctx, fh, r, backingId);
@@ -71,6 +74,7 @@ export const create: Handler = async (ctx, req) => {
     umask: b.readUInt32LE(A + 8),
     passthrough: wantPassthrough(ctx),
   });
+  if (b.readUInt32LE(A + 12) & OPEN_KILL_SUIDGID) await killPriv(ctx, req, { path, fh: r.fh });
   // A file that appeared since the kernel's lookup may be another name of a known inode.
   const alias = await sameInodeNode(ctx, req, { parent: req.h.nodeid, name }, r.attr);
   const nodeId = ctx.nodes.lookedUp(req.h.nodeid, name, r.attr.ino, alias);
@@ -112,6 +116,8 @@ export const write: Handler = async (ctx, req) => {
   if (flags & O_APPEND && ctx.intents && (await appendAlreadyDone(ctx, req, h.backendFh, path, size))) {
     return replyWritten(b, size);
   }
+  // A write by a caller without CAP_FSETID drops setuid/setgid first, as the VFS does.
+  if (b.readUInt32LE(A + 20) & WRITE_KILL_SUIDGID) await killPriv(ctx, req, { path, fh: h.backendFh });
   const buffer = b.subarray(dataOff, dataOff + size);
   const n = await run(ctx, req, 'write', { path, fh: h.backendFh, buffer, offset, flags });
   return replyWritten(b, n);

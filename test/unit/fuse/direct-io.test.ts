@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { constants as fsConstants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +88,25 @@ describe('serveDirect (reader-thread READ/WRITE)', () => {
     expect(serveDirect(new Int32Array(table.sab), buf, n)).toBe(16);
     expect(buf.readInt32LE(4)).toBe(-9); // EBADF: the fd is read-only
     closeSync(ro);
+  });
+
+  it('hands a flagged WRITE (caller without CAP_FSETID) of a setuid file to the main thread', () => {
+    const table = t();
+    table.register(fhOf(9), fd);
+    const view = new Int32Array(table.sab);
+    const killing = (): { buf: Buffer; n: number } => {
+      const f = writeFrame(2, fhOf(9), 0, Buffer.from('K'));
+      f.writeUInt32LE(1 << 2, 40 + 20); // FUSE_WRITE_KILL_SUIDGID
+      return slot(f);
+    };
+    chmodSync(join(dir, 'f'), 0o4755);
+    const a = killing();
+    expect(serveDirect(view, a.buf, a.n)).toBe(-1);
+    // setgid without group execute is a locking mark, not a privilege: served here.
+    chmodSync(join(dir, 'f'), 0o2745);
+    const b = killing();
+    expect(serveDirect(view, b.buf, b.n)).toBe(16 + 8);
+    expect(readFileSync(join(dir, 'f'), 'utf8')).toBe('K123456789abcdef');
   });
 
   it('leaves to the main thread what it must not serve', () => {

@@ -141,6 +141,15 @@ describe('INIT negotiation', () => {
     expect(flagsOf(false)).toBe(0n);
   });
 
+  it('takes over clearing setuid/setgid (HANDLE_KILLPRIV_V2) except under kernel passthrough', () => {
+    const f = initFrame(45, offered);
+    const v2 = (o: { passthrough?: boolean }): bigint =>
+      BigInt(`0x${negotiate(decodeInitRequest(f, f.length), o).flags}`) & InitFlag.HANDLE_KILLPRIV_V2;
+    expect(v2({})).toBe(InitFlag.HANDLE_KILLPRIV_V2);
+    // Passthrough writes never reach the server, which could then not clear the bits.
+    expect(v2({ passthrough: true })).toBe(0n);
+  });
+
   it('refuses kernels older than 7.31', () => {
     const f = initFrame(26, 0n);
     expect(() => negotiate(decodeInitRequest(f, f.length), {})).toThrow(/unsupported/);
