@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { startOtlpReceiver } from '../../src/telemetry/otlp-receiver.js';
-import type { OtlpReceiver } from '../../src/telemetry/otlp-receiver.js';
-import type { DecodedSpan } from '../../src/telemetry/otlp-trace-decode.js';
+import { startOtlpReceiver } from '../helpers/otlp/receiver.js';
+import type { OtlpReceiver } from '../helpers/otlp/receiver.js';
+import type { DecodedSpan } from '../helpers/otlp/trace-decode.js';
 import { loadRun } from '../../src/report/load-run.js';
 import { renderReport } from '../../src/report/render-report.js';
 import { forceUnmount, startMount, tempDir } from '../helpers/mount.js';

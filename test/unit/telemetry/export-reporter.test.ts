@@ -13,7 +13,7 @@ import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { traceLayerFactory } from '../../../src/layers/trace-factory.js';
 import { exportTarget, reportingExporter } from '../../../src/telemetry/export-reporter.js';
-import { startOtlpReceiver } from '../../../src/telemetry/otlp-receiver.js';
+import { startOtlpReceiver } from '../../helpers/otlp/receiver.js';
 import { createStack } from '../../../src/vfs/stack.js';
 import { createTinyBackend, opCall } from './fixtures.js';
 

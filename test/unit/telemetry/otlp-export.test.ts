@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { traceLayerFactory, sampleRatioFromEnv } from '../../../src/layers/trace-factory.js';
-import { startOtlpReceiver } from '../../../src/telemetry/otlp-receiver.js';
-import type { OtlpReceiver } from '../../../src/telemetry/otlp-receiver.js';
+import { startOtlpReceiver } from '../../helpers/otlp/receiver.js';
+import type { OtlpReceiver } from '../../helpers/otlp/receiver.js';
 import { parseResourceAttributes } from '../../../src/telemetry/resource.js';
 import { resolveProtocol } from '../../../src/telemetry/trace-provider.js';
 import { createStack } from '../../../src/vfs/stack.js';

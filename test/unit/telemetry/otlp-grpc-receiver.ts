@@ -1,7 +1,7 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
-import { decodeExportTraceRequest } from '../../../src/telemetry/otlp-trace-decode.js';
-import type { DecodedSpan } from '../../../src/telemetry/otlp-trace-decode.js';
+import { decodeExportTraceRequest } from '../../helpers/otlp/trace-decode.js';
+import type { DecodedSpan } from '../../helpers/otlp/trace-decode.js';
 
 /**
  * An OTLP/gRPC trace receiver without .proto files: the service method is registered with

@@ -2,13 +2,13 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { decodeExportTraceRequest } from './otlp-trace-decode.js';
-import type { DecodedSpan } from './otlp-trace-decode.js';
+import { decodeExportTraceRequest } from './trace-decode.js';
+import type { DecodedSpan } from './trace-decode.js';
 
 /**
  * An in-process OTLP/HTTP trace receiver (POST /v1/traces, application/x-protobuf): the test
- * double for a collector, shipped in src/ like InMemorySpanExporter so integration tests and
- * `fs-interposer` debugging can use it. It decodes exactly the bytes the exporter sent.
+ * double for a collector that unit, integration and e2e tests send spans to. It decodes exactly
+ * the bytes the exporter sent.
  */
 export interface OtlpReceiver {
   /** Base URL, e.g. http://127.0.0.1:PORT (the exporter appends nothing: use tracesUrl). */
