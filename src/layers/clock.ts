@@ -13,20 +13,33 @@ export interface LayerClock {
 
 const interrupted = (): FsError => new FsError('EINTR', 'interrupted while delayed');
 
+/**
+ * Node's timers count from the event loop's cached time, which lags when the loop was busy or
+ * asleep: a timer fires up to about 1 ms early (a 5 ms delay measured 4.6 ms through a mount).
+ * The sleep re-arms until the monotonic clock has passed the deadline, so a delay is never
+ * shorter than asked; timers have millisecond granularity, so it may be up to ~1 ms longer.
+ */
 export const systemLayerClock: LayerClock = Object.freeze({
   now: () => performance.timeOrigin + performance.now(),
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted === true) return Promise.reject(interrupted());
     if (ms <= 0) return Promise.resolve();
+    const deadline = performance.now() + ms;
     return new Promise<void>((resolve, reject) => {
+      let timer: NodeJS.Timeout;
       const onAbort = (): void => {
         clearTimeout(timer);
         reject(interrupted());
       };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
+      const arm = (wait: number): void => {
+        timer = setTimeout(() => {
+          const left = deadline - performance.now();
+          if (left > 0) return arm(left);
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        }, wait);
+      };
+      arm(ms);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   },
