@@ -4,6 +4,8 @@
  */
 import type { SidecarModeChoice } from './annotations.js';
 import { CSI_DRIVER_NAME, SIDECAR_METRICS_PORT } from './constants.js';
+import { DEFAULT_HOST_METRICS_PORTS, parsePortRange } from './host-metrics-ports.js';
+import type { PortRange } from './host-metrics-ports.js';
 import { isQuantity } from '../config/quantity.js';
 import { DEFAULT_SIDECAR_RESOURCES } from './resources.js';
 import type { ResourceValues } from './resources.js';
@@ -126,6 +128,14 @@ function tracingFromEnv(env: Env, errors: string[]): SidecarTracing {
   };
 }
 
+function hostPortsFromEnv(env: Env, errors: string[]): PortRange {
+  const raw = env[`${P}SIDECAR_HOST_METRICS_PORTS`];
+  if (raw === undefined || raw.trim() === '') return DEFAULT_HOST_METRICS_PORTS;
+  const r = parsePortRange(raw);
+  if (typeof r === 'string') errors.push(`${P}SIDECAR_HOST_METRICS_PORTS: ${r}`);
+  return typeof r === 'string' ? DEFAULT_HOST_METRICS_PORTS : r;
+}
+
 function required(env: Env, key: string, why: string, errors: string[]): string {
   const v = env[`${P}${key}`] ?? '';
   if (v === '') errors.push(`${P}${key}: required (${why})`);
@@ -148,6 +158,7 @@ export function webhookConfigFromEnv(env: Env): { ok: true; value: WebhookConfig
     defaultResources: resourcesFromEnv(env, errors),
     csiDriver: env[`${P}CSI_DRIVER`] ?? CSI_DRIVER_NAME,
     metricsPort: port(env, 'SIDECAR_METRICS_PORT', SIDECAR_METRICS_PORT, errors),
+    hostMetricsPorts: hostPortsFromEnv(env, errors),
     tracing: tracingFromEnv(env, errors),
     provenance: {
       namespace,

@@ -9,7 +9,8 @@ import {
   Annotations, CSI_DRIVER_NAME, HANDOFF_VOLUME_NAME, INJECTED_LABEL, INJECTED_LABEL_VALUE, SAFE_TO_EVICT_LOCAL_VOLUMES,
 } from './constants.js';
 import { sidecarIdentity } from './identity.js';
-import { isWindows, mergeList, metricsPort, withPullSecrets } from './pod-facts.js';
+import { hostPortWarnings, type HostMetrics } from './host-metrics-ports.js';
+import { isWindows, mergeList, sidecarMetrics, withPullSecrets } from './pod-facts.js';
 import type { Container, LayerSpecParser, Pod } from './pod-types.js';
 import { checkCarried, signed } from './provenance-check.js';
 import type { ProvenanceOptions } from './provenance-check.js';
@@ -37,6 +38,7 @@ export interface MutateOptions extends ProvenanceOptions {
   sidecarPullSecrets?: readonly string[];
   /** Preferred sidecar metrics port (default SIDECAR_METRICS_PORT). */
   metricsPort?: number;
+  hostMetrics?: HostMetrics; // hostNetwork Pods: their port from the chart's range
   /** Where sidecars send spans (the chart's `tracing` values). */
   tracing?: SidecarTracing;
 }
@@ -116,7 +118,7 @@ function sidecarFor(pod: Pod, p: Plan, options: MutateOptions): Container | Muta
     resources: resources.value,
     securityContext: identity.securityContext,
     volumes: p.selected,
-    metricsPort: metricsPort(pod, options.metricsPort),
+    ...sidecarMetrics(pod, options.metricsPort, options.hostMetrics),
     config: p.settings.config,
     graceSeconds: graceSeconds(pod),
     ...(options.tracing !== undefined ? { tracing: options.tracing } : {}),
@@ -133,9 +135,11 @@ export function mutatePod(pod: Pod, options: MutateOptions): MutateResult {
   // Forced native on a cluster without it: the API server (< 1.29) drops restartPolicy and the
   // sidecar becomes an init container that never ends. Allowed (detection may be what is wrong),
   // but said out loud.
-  const warnings = p.native && !options.nativeSidecars
-    ? [...p.skips, 'native sidecar forced, but the API server or a kubelet is older than 1.29: the Pod may hang in Init']
-    : p.skips;
+  const warnings = [
+    ...p.skips,
+    ...(p.native && !options.nativeSidecars ? ['native sidecar forced, but the API server or a kubelet is older than 1.29: the Pod may hang in Init'] : []),
+    ...hostPortWarnings(pod, options.hostMetrics),
+  ];
   return { kind: 'mutated', pod: out, volumes: p.selected.map((v) => v.name), native: p.native, warnings };
 }
 

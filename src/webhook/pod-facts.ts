@@ -13,16 +13,25 @@ export function isWindows(pod: Pod): boolean {
 }
 
 /**
- * The sidecar's metrics port: none on hostNetwork Pods (every injected Pod on the node would want
- * the same host port, so the sidecar serves metrics on a unix socket instead), else the default
- * or the next port no container of the Pod declares.
+ * The sidecar's metrics port. hostNetwork Pods share the node's ports: theirs is the port the
+ * webhook allocated from the chart's range (host-metrics-ports.ts), or none (a unix socket in the
+ * handoff dir) when the range is used up. Other Pods: the default or the next port no container
+ * of the Pod declares.
  */
-export function metricsPort(pod: Pod, preferred = SIDECAR_METRICS_PORT): number | undefined {
-  if (pod.spec?.hostNetwork) return undefined;
+export function metricsPort(pod: Pod, preferred = SIDECAR_METRICS_PORT, hostPort?: number): number | undefined {
+  if (pod.spec?.hostNetwork) return hostPort;
   const used = new Set(podContainers(pod).flatMap((c) => c.ports ?? []).map((p) => p.containerPort));
   let port = preferred;
   while (used.has(port)) port += 1;
   return port;
+}
+
+/** The metrics fields of the SidecarSpec. */
+export function sidecarMetrics(
+  pod: Pod, preferred: number | undefined, host: { port?: number } | undefined,
+): { metricsPort?: number; hostNetwork: boolean } {
+  const port = metricsPort(pod, preferred, host?.port);
+  return { ...(port !== undefined ? { metricsPort: port } : {}), hostNetwork: pod.spec?.hostNetwork === true };
 }
 
 /** Appends names to a comma-separated annotation value, keeping what is there. */

@@ -10,8 +10,11 @@ import { asPod, decodeAdmissionReview } from './admission-review.js';
 import type { AdmissionRequest } from './admission-review.js';
 import { diffPods } from './json-patch.js';
 import type { WebhookMetrics } from './metrics.js';
+import { formatRange } from './host-metrics-ports.js';
+import type { HostPortAllocator } from './host-metrics-ports.js';
 import { mutatePod } from './mutate-pod.js';
-import type { MutateOptions } from './mutate-pod.js';
+import type { MutateOptions, MutateResult } from './mutate-pod.js';
+import type { Pod } from './pod-types.js';
 import { validateUpdate } from './validate-update.js';
 
 export interface ClusterFacts {
@@ -22,6 +25,8 @@ export interface ClusterFacts {
 export interface ReviewProcessorOptions {
   mutate: Omit<MutateOptions, 'nativeSidecars' | 'namespaceDefaultLayers' | 'namespace'>;
   cluster: ClusterFacts;
+  /** Metrics ports for the sidecars of hostNetwork Pods; without one they get a unix socket. */
+  hostPorts?: HostPortAllocator;
   metrics: WebhookMetrics;
   logger: Logger;
   now?: () => number;
@@ -41,7 +46,8 @@ async function admitCreate(req: AdmissionRequest, o: ReviewProcessorOptions): Pr
     o.cluster.nativeSidecars(),
     o.cluster.namespaceDefaultLayers(req.namespace),
   ]);
-  const r = mutatePod(pod, { ...o.mutate, nativeSidecars, namespaceDefaultLayers, namespace: req.namespace });
+  const options = { ...o.mutate, nativeSidecars, namespaceDefaultLayers, namespace: req.namespace };
+  const r = await withHostPort(pod, mutatePod(pod, options), options, o);
   switch (r.kind) {
     case 'denied':
       o.metrics.denials.inc({ reason: r.reason });
@@ -55,6 +61,24 @@ async function admitCreate(req: AdmissionRequest, o: ReviewProcessorOptions): Pr
       if (!req.dryRun) o.metrics.patches.inc({ mode: r.native ? 'native' : 'regular' });
       o.logger.debug({ uid: req.uid, volumes: r.volumes, native: r.native, dryRun: req.dryRun }, 'injected');
       return { response: allow(req.uid, diffPods(pod, r.pod), r.warnings), result: 'mutated' };
+  }
+}
+
+/** A host port only for a Pod that is injected (the decision is pure: asking twice is free). */
+async function withHostPort(
+  pod: Pod, first: MutateResult, options: MutateOptions, o: ReviewProcessorOptions,
+): Promise<MutateResult> {
+  if (first.kind !== 'mutated' || pod.spec?.hostNetwork !== true || o.hostPorts === undefined) return first;
+  return mutatePod(pod, { ...options, hostMetrics: { port: await hostPort(pod, o), range: formatRange(o.hostPorts.range) } });
+}
+
+/** A failed lookup costs the Pod its metrics port (said in a warning), never its admission. */
+async function hostPort(pod: Pod, o: ReviewProcessorOptions): Promise<number | undefined> {
+  try {
+    return await o.hostPorts!.allocate(pod);
+  } catch (err) {
+    o.logger.warn({ err }, 'listing the metrics ports of hostNetwork Pods failed; this Pod gets a unix socket');
+    return undefined;
   }
 }
 

@@ -23,6 +23,8 @@ export interface SidecarSpec {
   volumes: readonly SelectedVolume[];
   /** TCP port for /metrics; undefined: a unix socket in the handoff dir (hostNetwork Pods). */
   metricsPort?: number;
+  /** The Pod is on the host network: the port is declared as a host port too. */
+  hostNetwork?: boolean;
   /** The Pod names a configuration ConfigMap (mounted at CONFIG_MOUNT_PATH). */
   config?: string;
   /** How long the sidecar keeps serving after SIGTERM (the Pod's grace period, less a margin). */
@@ -33,6 +35,11 @@ export interface SidecarSpec {
 
 function fieldEnv(name: string, fieldPath: string) {
   return { name, valueFrom: { fieldRef: { fieldPath } } };
+}
+
+function metricsContainerPort(port: number, hostNetwork = false) {
+  // On the host network the scheduler then keeps two Pods with this port off one node.
+  return { name: SIDECAR_METRICS_PORT_NAME, containerPort: port, ...(hostNetwork ? { hostPort: port } : {}), protocol: 'TCP' };
 }
 
 export function buildSidecar(spec: SidecarSpec): Container {
@@ -78,9 +85,7 @@ export function buildSidecar(spec: SidecarSpec): Container {
     ],
     terminationMessagePolicy: 'FallbackToLogsOnError',
   };
-  if (spec.metricsPort !== undefined) {
-    container.ports = [{ name: SIDECAR_METRICS_PORT_NAME, containerPort: spec.metricsPort, protocol: 'TCP' }];
-  }
+  if (spec.metricsPort !== undefined) container.ports = [metricsContainerPort(spec.metricsPort, spec.hostNetwork)];
   // restartPolicy Always on an init container is what makes it a native sidecar (KEP-753).
   if (spec.native) container.restartPolicy = 'Always';
   return container;

@@ -8,6 +8,8 @@ import type { Registry } from 'prom-client';
 import type { SidecarModeChoice } from './annotations.js';
 import { createWebhookApp } from './app.js';
 import { createClusterFacts } from './cluster-facts.js';
+import { DEFAULT_HOST_METRICS_PORTS, createHostPortAllocator } from './host-metrics-ports.js';
+import type { PortRange } from './host-metrics-ports.js';
 import type { KubeApi } from './kube/kube-api.js';
 import { memoizeLayerSpecParser } from './layer-spec-cache.js';
 import { createWebhookMetrics } from './metrics.js';
@@ -47,6 +49,8 @@ export interface WebhookConfig {
   defaultResources: ResourceValues;
   csiDriver?: string;
   metricsPort?: number;
+  /** Range of the metrics ports of hostNetwork Pods' sidecars (host-metrics-ports.ts). */
+  hostMetricsPorts?: PortRange;
   tracing?: SidecarTracing;
   /** Where the key that signs injected Pods lives (created there if absent). */
   provenance: { namespace: string; secretName: string };
@@ -124,6 +128,11 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps): Pr
       provenanceKey,
     },
     cluster: createClusterFacts({ api: deps.api, logger, now: deps.now }),
+    hostPorts: createHostPortAllocator({
+      range: config.hostMetricsPorts ?? DEFAULT_HOST_METRICS_PORTS,
+      portsInUse: () => deps.api.hostMetricsPorts(),
+      now: deps.now,
+    }),
     metrics,
     logger,
   });

@@ -38,6 +38,8 @@
   value: {{ toJson .Values.sidecar.resources | quote }}
 - name: FS_INTERPOSER_SIDECAR_METRICS_PORT
   value: {{ .Values.sidecar.metricsPort | quote }}
+- name: FS_INTERPOSER_SIDECAR_HOST_METRICS_PORTS
+  value: {{ .Values.sidecar.hostNetworkMetricsPorts | quote }}
 # Where injected sidecars send their spans (src/webhook/sidecar-telemetry-env.ts).
 - name: FS_INTERPOSER_SIDECAR_OTLP_ENDPOINT
   value: {{ .Values.tracing.otlpEndpoint | quote }}

@@ -2,6 +2,8 @@
 import {
   AdmissionregistrationV1Api, ApiException, CoreV1Api, KubeConfig, PatchStrategy, VersionApi, setHeaderOptions,
 } from '@kubernetes/client-node';
+import { INJECTED_LABEL, INJECTED_LABEL_VALUE } from '../constants.js';
+import { declaredMetricsPort } from '../host-metrics-ports.js';
 import { KubeConflictError } from './kube-api.js';
 import type { KubeApi, StoredSecret } from './kube-api.js';
 
@@ -44,6 +46,12 @@ export function createClientNodeKubeApi(options: ClientNodeKubeApiOptions = {}):
     },
     async namespaceAnnotations(namespace) {
       return (await core.readNamespace({ name: namespace })).metadata?.annotations ?? {};
+    },
+    async hostMetricsPorts() {
+      const pods = await core.listPodForAllNamespaces({ labelSelector: `${INJECTED_LABEL}=${INJECTED_LABEL_VALUE}` });
+      return pods.items
+        .filter((p) => p.spec?.hostNetwork === true && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
+        .flatMap((p) => declaredMetricsPort(p) ?? []);
     },
     async readSecret(namespace, name) {
       try {

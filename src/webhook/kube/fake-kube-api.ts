@@ -9,6 +9,8 @@ export interface FakeKubeApi extends KubeApi {
   version: string;
   kubelets: string[];
   namespaces: Map<string, Record<string, string>>;
+  /** What hostMetricsPorts answers. */
+  hostPorts: number[];
   secrets: Map<string, StoredSecret>;
   /** configuration name -> caBundle PEM per webhook entry */
   webhookConfigs: Map<string, string[]>;
@@ -37,6 +39,7 @@ export function createFakeKubeApi(): FakeKubeApi {
     version: 'v1.30.1',
     kubelets: [],
     namespaces: new Map(),
+    hostPorts: [],
     secrets: new Map(),
     webhookConfigs: new Map(),
     calls: [],
@@ -54,6 +57,10 @@ export function createFakeKubeApi(): FakeKubeApi {
       const a = fake.namespaces.get(namespace);
       if (!a) throw new Error(`namespaces "${namespace}" not found`);
       return { ...a };
+    },
+    async hostMetricsPorts() {
+      call('hostMetricsPorts');
+      return [...fake.hostPorts];
     },
     async readSecret(namespace, name) {
       call('readSecret');

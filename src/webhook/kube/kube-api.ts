@@ -15,6 +15,8 @@ export interface KubeApi {
   /** `status.nodeInfo.kubeletVersion` of every node. */
   kubeletVersions(): Promise<string[]>;
   namespaceAnnotations(namespace: string): Promise<Record<string, string>>;
+  /** The sidecar metrics ports (fsi-metrics) the injected hostNetwork Pods of the cluster declare. */
+  hostMetricsPorts(): Promise<number[]>;
   readSecret(namespace: string, name: string): Promise<StoredSecret | undefined>;
   /** Throws KubeConflictError if it exists already (another replica won). */
   createSecret(namespace: string, name: string, data: Record<string, string>): Promise<StoredSecret>;
