@@ -2,6 +2,7 @@
 // 3, 4, ...; serves them until the connection ends or the supervisor sends SIGTERM.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { exitProcess, markParkedThreads } from '../cli/exit.js';
 import { installFatalGuard } from '../cli/fatal-guard.js';
 import { createLogger } from '../log/logger.js';
 import { startMetricsServer } from '../telemetry/metrics-server.js';
@@ -137,13 +138,21 @@ async function main(): Promise<number> {
   await Promise.race([server.done, standby]);
   watcher.close();
   configWatcher?.close();
-  await server.close();
-  await metrics?.close();
+  // The reader threads sit in read(2) on /dev/fuse, and the supervisor keeps its copies of the
+  // fds, so nothing wakes them: joining them (worker terminate, process.exit) would wait for the
+  // next request, which after the apps ended never comes. Close what closes, bounded, then end
+  // without joining them.
+  const closed = Promise.allSettled([server.close(), metrics?.close()]);
+  await Promise.race([closed, new Promise((r) => setTimeout(r, CLOSE_BUDGET_MS).unref())]);
+  markParkedThreads();
   return 0;
 }
 
+/** How long a stopping server waits for its volumes and /metrics to close before it ends. */
+const CLOSE_BUDGET_MS = 2000;
+
 main().then(
-  (code) => process.exit(code),
+  (code) => exitProcess(code),
   (err: unknown) => {
     process.stderr.write(`fs-interposer sidecar server: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);
