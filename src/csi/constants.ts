@@ -36,6 +36,12 @@ export const sidecarErrorName = (sourceVolume: string): string => `${sourceVolum
 /** The sidecar supervisor offers its fds back here (driver restart: re-acquire custody). */
 export const custodySocketName = (sourceVolume: string): string => `${sourceVolume}.custody.sock`;
 
+/**
+ * The driver writes this into the handoff dir when every app container of the Pod has ended for
+ * good: the regular-container sidecar then stops (it has no API access to see it itself).
+ */
+export const APPS_DONE_FILE = 'apps-done';
+
 /** The type our mounts show in /proc/self/mountinfo (src/fuse/mount.ts: subtype=fs-interposer). */
 export const FS_TYPE = 'fuse.fs-interposer';
 

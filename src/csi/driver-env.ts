@@ -18,6 +18,8 @@ export interface DriverEnv {
   queues: number;
   /** Reported in NodeGetInfo (CSINode allocatable); 0: no limit of our own. */
   maxVolumesPerNode: number;
+  /** A volume without a running sidecar holding it this long is given up (pod-lifecycle.ts). */
+  sidecarWaitSeconds: number;
   init: InitDefaults;
   version: string;
   provenance: {
@@ -27,6 +29,9 @@ export interface DriverEnv {
     legacy: LegacyPolicy;
   };
 }
+
+/** Under the kubelet's 2-minute runtime request timeout: a container create stuck on the mount fails with our error. */
+export const DEFAULT_SIDECAR_WAIT_SECONDS = 60;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -92,6 +97,7 @@ export function parseDriverEnv(env: Env): DriverEnv {
     ...(health ? { healthPort: integer('FS_INTERPOSER_HEALTH_PORT', 0) } : {}),
     queues,
     maxVolumesPerNode: integer('FS_INTERPOSER_CSI_MAX_VOLUMES_PER_NODE', 0, 0),
+    sidecarWaitSeconds: integer('FS_INTERPOSER_CSI_SIDECAR_WAIT_SECONDS', DEFAULT_SIDECAR_WAIT_SECONDS),
     init: {
       maxWrite,
       writebackCache: env.FS_INTERPOSER_FUSE_WRITEBACK_CACHE === 'true',

@@ -10,7 +10,10 @@ import {
   createKubeProvenanceKeys,
   loadDefault,
 } from './kube-pod-inspector.js';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { lifecycleActions } from './lifecycle-actions.js';
 import { createKubePodEvents } from './pod-events.js';
+import { createPodLifecycle } from './pod-lifecycle.js';
 import { openHandoffDir } from './pod-dir.js';
 import type { PodInspector } from './pod-inspector.js';
 import { recoverCustody } from './recover.js';
@@ -107,7 +110,18 @@ export async function runCsiDriver(o: {
   });
   metrics.custody(recovered);
   ready = true;
+  const api = kubeConfig?.makeApiClient(CoreV1Api);
+  // This node's Pods, from the API server's watch cache (resourceVersion 0): one call per tick.
+  const stopLifecycle = api && createPodLifecycle({
+    listPods: async () =>
+      (await api.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${env.nodeId}`, resourceVersion: '0' })).items,
+    volumes: lifecycleActions({ live: publisher.live, closeFds: mounter.closeFds, logger }),
+    ...(events === undefined ? {} : { events }),
+    logger,
+    sidecarWaitMs: env.sidecarWaitSeconds * 1000,
+  }).start();
   await o.stop;
+  stopLifecycle?.();
   await driver.stop();
   publisher.close();
   health?.close();

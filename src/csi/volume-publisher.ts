@@ -37,6 +37,10 @@ export interface LiveVolume {
   fds: number[];
   dirFd: number;
   server: HandoffServer;
+  /** Re-served after a driver restart: a sidecar may hold the fds without a handoff from us. */
+  adopted: boolean;
+  /** Why the volume was given up (no sidecar held it): its fds are closed, nothing is offered. */
+  gaveUp?: string;
 }
 
 export interface VolumePublisher {
@@ -59,7 +63,7 @@ export function createVolumePublisher(o: PublisherOptions): VolumePublisher {
   const now = o.now ?? (() => new Date());
   const pods = createPodCheck(o);
 
-  const startServing = (state: VolumeState, fds: number[], dirFd: number): void => {
+  const startServing = (state: VolumeState, fds: number[], dirFd: number, adopted = false): void => {
     const server = serve({
       dirFd,
       name: handoffSocketName(state.sourceVolume),
@@ -77,7 +81,7 @@ export function createVolumePublisher(o: PublisherOptions): VolumePublisher {
               fds,
             },
     });
-    live.set(state.targetPath, { state, fds, dirFd, server });
+    live.set(state.targetPath, { state, fds, dirFd, server, adopted });
   };
 
   const mountAndServe = async (
@@ -178,7 +182,7 @@ export function createVolumePublisher(o: PublisherOptions): VolumePublisher {
       // State from an older driver has no owner: ask the Pod again, as the first publish did.
       const socketOwner =
         state.socketOwner !== undefined ? state.socketOwner : await pods.ownerOf(state);
-      startServing({ ...state, socketOwner }, fds, o.openPodDir(state.podUid, HANDOFF_VOLUME_NAME));
+      startServing({ ...state, socketOwner }, fds, o.openPodDir(state.podUid, HANDOFF_VOLUME_NAME), true);
     },
     live,
     close() {

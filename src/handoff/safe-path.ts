@@ -65,7 +65,9 @@ export function procPath(fd: number, name?: string): string {
 }
 
 export function writeFileBeneath(dirFd: number, name: string, data: string, mode = 0o644): void {
-  const fd = openBeneath(dirFd, name, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | O_NOFOLLOW, mode);
+  // O_NONBLOCK: a FIFO the Pod planted under this name fails the open (ENXIO) instead of blocking.
+  const flags = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | O_NOFOLLOW | fsc.O_NONBLOCK;
+  const fd = openBeneath(dirFd, name, flags, mode);
   try {
     const buf = Buffer.from(data, 'utf8');
     let off = 0;

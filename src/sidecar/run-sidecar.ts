@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import { join } from 'node:path';
-import { custodySocketName, handoffSocketName, SIDECAR_CONTAINER_NAME } from '../csi/constants.js';
+import { custodySocketName, handoffSocketName } from '../csi/constants.js';
 import { fetchOffer } from '../handoff/client.js';
 import { openRootDir } from '../handoff/safe-path.js';
 import { createHandoffServer } from '../handoff/server.js';
 import { parseSidecarEnv } from './env.js';
-import { createPodAppsWatcher, never } from './pod-watch.js';
+import { createAppsDoneWatcher } from './apps-done.js';
 import type { HandedVolume } from './server.js';
 import { createServerSpawner } from './spawn-server.js';
 import { createSupervisor } from './supervisor.js';
@@ -25,7 +25,6 @@ export async function runSidecar(o: {
   const env = parseSidecarEnv(o.env);
   const logger = o.logger.child({ role: 'supervisor' });
   const dirFd = openRootDir(env.handoffDir);
-  const inCluster = o.env.KUBERNETES_SERVICE_HOST !== undefined && env.pod.name !== '';
   const supervisor = createSupervisor({
     volumes: env.volumes,
     acquire: async (volume): Promise<HandedVolume> => {
@@ -51,14 +50,7 @@ export async function runSidecar(o: {
       return () => server.close();
     },
     spawnServer: createServerSpawner(),
-    appsDone: inCluster
-      ? createPodAppsWatcher({
-          namespace: env.pod.namespace,
-          name: env.pod.name,
-          sidecarName: SIDECAR_CONTAINER_NAME,
-          logger,
-        })
-      : never,
+    appsDone: createAppsDoneWatcher({ handoffDir: env.handoffDir }),
     nativeSidecar: env.nativeSidecar,
     graceMs: env.graceMs,
     logger,

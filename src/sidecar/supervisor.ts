@@ -24,7 +24,7 @@ export interface SupervisorOptions {
   spawnServer: (launch: ServerLaunch) => ServerProcess;
   /** Offer the held fds back to a restarted driver (custody socket); returns a closer. */
   offerCustody?: (held: HandedVolume) => () => void;
-  /** Resolves when the app containers have exited (a Pod status watch); may never resolve. */
+  /** Resolves when the app containers have ended for good (the CSI driver says so in the handoff dir); may never resolve. */
   appsDone: () => Promise<void>;
   /** Native sidecar: the kubelet sends SIGTERM only after the app containers have exited. */
   nativeSidecar: boolean;

@@ -77,6 +77,8 @@
   value: {{ .Values.csi.healthPort | quote }}
 - name: FS_INTERPOSER_CSI_MAX_VOLUMES_PER_NODE
   value: {{ .Values.csi.maxVolumesPerNode | quote }}
+- name: FS_INTERPOSER_CSI_SIDECAR_WAIT_SECONDS
+  value: {{ .Values.csi.sidecarWaitSeconds | quote }}
 - name: FS_INTERPOSER_FUSE_QUEUES
   value: {{ .Values.csi.fuse.queues | quote }}
 - name: FS_INTERPOSER_FUSE_MAX_WRITE

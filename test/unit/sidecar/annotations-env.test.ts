@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { layerSpecFor, parseAnnotationsFile } from '../../../src/sidecar/annotations.js';
 import { parseSidecarEnv } from '../../../src/sidecar/env.js';
-import { appsTerminated } from '../../../src/sidecar/pod-watch.js';
 
 describe('downward API annotations file', () => {
   it.each([
@@ -47,23 +46,5 @@ describe('sidecar environment', () => {
     ).toThrow(
       /native or regular[\s\S]*FS_INTERPOSER_VOLUMES is required[\s\S]*FS_INTERPOSER_HANDOFF_DIR[\s\S]*GRACE_SECONDS/,
     );
-  });
-});
-
-describe('apps terminated', () => {
-  const pod = (states: Record<string, boolean>) => ({
-    status: {
-      containerStatuses: Object.entries(states).map(([name, t]) => ({
-        name,
-        state: t ? { terminated: { exitCode: 0 } } : { running: {} },
-      })),
-    },
-  });
-  it.each([
-    [{ 'fs-interposer': false, app: true }, true],
-    [{ 'fs-interposer': false, app: true, web: false }, false],
-    [{ 'fs-interposer': false }, false],
-  ])('%j -> %s', (states, done) => {
-    expect(appsTerminated(pod(states) as never, 'fs-interposer')).toBe(done);
   });
 });
