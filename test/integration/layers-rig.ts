@@ -19,7 +19,14 @@ export interface LayerMount {
 export function createLayerRig(): {
   mount(
     layers: unknown[],
-    o?: { seed?: number; decisionLog?: boolean; prepare?: (src: string) => void; args?: string[] },
+    o?: {
+      seed?: number;
+      decisionLog?: boolean;
+      /** More top-level fields of the stack file (e.g. replay). */
+      extra?: Record<string, unknown>;
+      prepare?: (src: string) => void;
+      args?: string[];
+    },
   ): Promise<LayerMount>;
   cleanup(): void;
 } {
@@ -38,6 +45,7 @@ export function createLayerRig(): {
         kind: 'LayerStack',
         seed: o.seed ?? 1,
         ...(o.decisionLog === true && { decisionLog: { path: join(dir, 'decisions.jsonl') } }),
+        ...o.extra,
         layers,
       };
       const cfg = join(dir, 'stack.json');
