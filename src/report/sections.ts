@@ -3,6 +3,7 @@ import { LATENCY_BOUNDS_US, percentileUs } from './analysis.js';
 import type { RunAnalysis } from './analysis.js';
 import { formatBytes, formatCount, formatMicros, formatOffsetSeconds } from './format.js';
 import { barChart, esc, histogramChart, scatterChart } from './svg.js';
+import { bytesAxis, offsetAxis } from './ticks.js';
 
 export const TOP_FILES_PATTERN = 6;
 export const TOP_ROWS = 20;
@@ -87,8 +88,8 @@ export function accessSection(a: RunAnalysis): string {
         { name: 'read', color: '#4e79a7', points: pts(false) },
         { name: 'write', color: '#e15759', points: pts(true) },
       ],
-      xFormat: formatOffsetSeconds,
-      yFormat: formatBytes,
+      xAxis: offsetAxis,
+      yAxis: bytesAxis,
       width: 460,
       height: 200,
     });
@@ -171,8 +172,7 @@ export function errorSection(a: RunAnalysis): string {
       { name: 'real', color: '#e15759', points: series(false) },
       { name: 'injected', color: '#f28e2b', points: series(true) },
     ],
-    xFormat: formatOffsetSeconds,
-    yFormat: String,
+    xAxis: offsetAxis,
     yCategories: errnos,
     height: Math.max(140, errnos.length * 22 + 50),
   });

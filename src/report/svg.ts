@@ -3,6 +3,9 @@
  * file on a machine without internet and cannot raise console errors. Every drawn datum has
  * class "mark" (the browser test counts them).
  */
+import { countAxis } from './ticks.js';
+import type { Axis, AxisScale } from './ticks.js';
+
 export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const r1 = (n: number): string => (Math.round(n * 10) / 10).toString();
@@ -53,14 +56,16 @@ export interface ScatterSeries {
 
 export interface ScatterOptions {
   series: readonly ScatterSeries[];
-  xFormat: (n: number) => string;
-  yFormat: (n: number) => string;
+  xAxis: AxisScale;
+  /** Numeric y axis; ignored with yCategories. */
+  yAxis?: AxisScale;
   /** Categorical y axis: labels for y = 0..n-1 instead of numeric ticks. */
   yCategories?: readonly string[];
   width?: number;
   height?: number;
 }
 
+/** The data's extent (equal ends are fine: the axis widens them to whole steps). */
 function extent(values: number[]): [number, number] {
   if (values.length === 0) return [0, 1];
   let lo = Number.POSITIVE_INFINITY;
@@ -69,11 +74,19 @@ function extent(values: number[]): [number, number] {
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
-  return lo === hi ? [lo - 0.5, hi + 0.5] : [lo, hi];
+  return [lo, hi];
 }
 
-const ticks = (lo: number, hi: number, n = 5): number[] =>
-  Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+/** Categories sit at y = 0..n-1, each labelled with its name. */
+function yAxisOf(o: ScatterOptions, ys: number[]): Axis {
+  const categories = o.yCategories;
+  if (categories === undefined) return (o.yAxis ?? countAxis)(...extent(ys));
+  return {
+    domain: [-0.5, categories.length - 0.5],
+    ticks: categories.map((_, i) => i),
+    label: (v) => categories[v] ?? '',
+  };
+}
 
 export function scatterChart(o: ScatterOptions): string {
   const width = o.width ?? 640;
@@ -81,21 +94,19 @@ export function scatterChart(o: ScatterOptions): string {
   const left = o.yCategories === undefined ? 70 : 110;
   const [pl, pr, pt, pb] = [left, 24, 24, 26];
   const all = o.series.flatMap((s) => s.points);
-  const [x0, x1] = extent(all.map((p) => p.x));
-  const [y0, y1] =
-    o.yCategories === undefined ? extent(all.map((p) => p.y)) : [-0.5, o.yCategories.length - 0.5];
+  const xAxis = o.xAxis(...extent(all.map((p) => p.x)));
+  const yAxis = yAxisOf(o, all.map((p) => p.y));
+  const [x0, x1] = xAxis.domain;
+  const [y0, y1] = yAxis.domain;
   const sx = (x: number): number => pl + ((x - x0) / (x1 - x0)) * (width - pl - pr);
   const sy = (y: number): number => height - pb - ((y - y0) / (y1 - y0)) * (height - pt - pb);
-  const yTicks =
-    o.yCategories === undefined
-      ? ticks(y0, y1).map((v) => [v, o.yFormat(v)] as const)
-      : o.yCategories.map((c, i) => [i, c] as const);
+  const yTicks = yAxis.ticks.map((v) => [v, yAxis.label(v)] as const);
   const axes = [
     `<line x1="${pl}" y1="${height - pb}" x2="${width - pr}" y2="${height - pb}" class="axis"/>`,
     `<line x1="${pl}" y1="${pt}" x2="${pl}" y2="${height - pb}" class="axis"/>`,
-    ...ticks(x0, x1).map(
+    ...xAxis.ticks.map(
       (v) =>
-        `<text x="${r1(sx(v))}" y="${height - 8}" text-anchor="middle" class="tick">${esc(o.xFormat(v))}</text>`,
+        `<text x="${r1(sx(v))}" y="${height - 8}" text-anchor="middle" class="tick">${esc(xAxis.label(v))}</text>`,
     ),
     ...yTicks.map(
       ([v, l]) =>
