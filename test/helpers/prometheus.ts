@@ -70,6 +70,7 @@ export function panelExpr(title: string, rateInterval: string): string {
   if (expr === undefined) throw new Error(`no dashboard panel titled ${title}`);
   return expr
     .replaceAll('$__rate_interval', rateInterval)
+    .replaceAll('$__range', rateInterval)
     .replace(/\$(namespace|pod|volume)\b/g, '.*');
 }
 

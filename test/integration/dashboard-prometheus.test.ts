@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { forceUnmount, startMount, tempDir } from '../helpers/mount.js';
 import type { MountHandle } from '../helpers/mount.js';
 import { sh } from '../helpers/sh.js';
+import { renderChart } from '../unit/charts/helm.js';
+import { stringify } from 'yaml';
 
 /**
  * The dashboard's queries against a real Prometheus scraping a real mount under load: every
@@ -69,6 +71,7 @@ const panelQueries = (): { title: string; expr: string }[] => {
       title: p.title,
       expr: t.expr
         .replaceAll('$__rate_interval', '15s')
+        .replaceAll('$__range', '1m')
         .replace(/\$(namespace|pod|volume)\b/g, '.*'),
     })),
   );
@@ -89,9 +92,13 @@ describe('Grafana dashboard against Prometheus scraping a real mount', () => {
       source: src,
       args: ['--layers', 'metrics,fault=EIO@2%', '--metrics-port', String(metricsPort)],
     });
+    // The chart's PrometheusRule, as the Prometheus Operator would hand it to Prometheus.
+    const rule = renderChart({ apiVersions: ['monitoring.coreos.com/v1'], values: { alerts: { enabled: true } } })
+      .find((o) => o.kind === 'PrometheusRule') as unknown as { spec: { groups: unknown[] } };
+    writeFileSync(join(work, 'rules.yml'), stringify({ groups: rule.spec.groups }));
     writeFileSync(
       join(work, 'prometheus.yml'),
-      `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n  - job_name: fsi\n    static_configs: [{ targets: ['127.0.0.1:${metricsPort}'] }]\n`,
+      `global: { scrape_interval: 1s, evaluation_interval: 1s }\nrule_files: ['${join(work, 'rules.yml')}']\nscrape_configs:\n  - job_name: fsi\n    static_configs: [{ targets: ['127.0.0.1:${metricsPort}'] }]\n`,
     );
     prom = spawn(
       'prometheus',
@@ -158,6 +165,26 @@ describe('Grafana dashboard against Prometheus scraping a real mount', () => {
       if ((r.data?.result.length ?? 0) === 0) empty.push(`${q.title}: ${q.expr}`);
     }
     expect(empty).toEqual([]);
+  });
+
+  it("evaluates every alert of the chart's PrometheusRule without error; injected faults raise no error-ratio alert", async () => {
+    interface Rule { name: string; query: string; health: string; lastError?: string; state: string }
+    const rules = await until('every rule evaluated', async () => {
+      const r = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as { data: { groups: { rules: Rule[] }[] } };
+      const all = r.data.groups.flatMap((g) => g.rules);
+      return all.length > 0 && all.every((x) => x.health !== 'unknown') ? all : undefined;
+    });
+    expect(rules.map((x) => ({ name: x.name, health: x.health, lastError: x.lastError ?? '' }))).toEqual(
+      ['FsInterposerErrorRatioHigh', 'FsInterposerLatencyHigh', 'FsInterposerCustodyRecoveryFailed',
+        'FsInterposerHandoffErrors', 'FsInterposerSidecarRestarts'].map((name) => ({ name, health: 'ok', lastError: '' })),
+    );
+    // The error-ratio expression without its threshold: ~2% of ops fail, all of them injected.
+    const ratio = rules[0]!.query.replace(/>\s*[\d.]+\s*$/, '');
+    const r = await query(promUrl, ratio);
+    expect(r.status).toBe('success');
+    expect(r.data?.result.length).toBeGreaterThan(0);
+    for (const s of r.data?.result ?? []) expect(Number(s.value[1])).toBeLessThan(0.005);
+    expect(rules[0]!.state).toBe('inactive');
   });
 
   it('shows the injected faults with their layer and kind, not just the fallback 0', async () => {

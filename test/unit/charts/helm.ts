@@ -100,6 +100,7 @@ export const ALL_FEATURES: RenderOptions = {
     certManager: { enabled: true },
     metrics: { serviceMonitor: { enabled: true }, podMonitor: { enabled: true } },
     dashboards: { enabled: true },
+    alerts: { enabled: true },
     defaultConfig: { apiVersion: 'fs-interposer/v1', kind: 'LayerStack', layers: [{ type: 'metrics' }] },
   },
 };

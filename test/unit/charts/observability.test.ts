@@ -87,10 +87,11 @@ describe('monitors', () => {
     );
     const label = INJECTED_LABEL.replace(/[^a-zA-Z0-9_]/g, '_');
     const vars = dashboard.templating.list.filter((v: any) => v.type === 'query');
-    expect(vars.map((v: any) => v.query.query)).toEqual(
-      ['namespace', 'pod', 'volume'].map(
-        (n) => `label_values(fs_interposer_ops_total{${label}="${INJECTED_LABEL_VALUE}"}, ${n})`,
-      ),
-    );
+    // Chained: the Pods of the chosen namespaces, the volumes of the chosen Pods.
+    expect(vars.map((v: any) => v.query.query)).toEqual([
+      `label_values(fs_interposer_ops_total{${label}="${INJECTED_LABEL_VALUE}"}, namespace)`,
+      `label_values(fs_interposer_ops_total{${label}="${INJECTED_LABEL_VALUE}", namespace=~"$namespace"}, pod)`,
+      `label_values(fs_interposer_ops_total{${label}="${INJECTED_LABEL_VALUE}", namespace=~"$namespace", pod=~"$pod"}, volume)`,
+    ]);
   });
 });

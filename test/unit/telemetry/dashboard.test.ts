@@ -3,6 +3,9 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { METRIC_NAMES } from '../../../src/telemetry/fs-metrics.js';
 
+/** The control socket's counter (src/telemetry/control-metrics.ts). */
+const CONTROL_ACTIONS = 'fs_interposer_control_actions_total';
+
 interface Panel {
   id: number;
   type: string;
@@ -26,7 +29,7 @@ const queries = dashboard.panels.filter((p) => p.type !== 'row');
 describe('Grafana dashboard', () => {
   it('queries only metrics the metrics layer exports', () => {
     const known = new Set(
-      Object.values(METRIC_NAMES).flatMap((n) => [n, `${n}_bucket`, `${n}_sum`, `${n}_count`]),
+      [...Object.values(METRIC_NAMES), CONTROL_ACTIONS].flatMap((n) => [n, `${n}_bucket`, `${n}_sum`, `${n}_count`]),
     );
     const used = queries.flatMap((p) =>
       (p.targets ?? []).flatMap((t) => t.expr.match(/fs_interposer_\w+/g) ?? []),
