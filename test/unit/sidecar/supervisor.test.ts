@@ -128,14 +128,20 @@ describe('sidecar supervisor', () => {
     expect(gaps[0]).toBeLessThan(900);
   });
 
-  it('native sidecar: SIGTERM stops the server and exits 0', async () => {
-    const { read } = start({ native: true });
+  it('native sidecar: SIGTERM stops the server and exits 0, without waiting for the apps or the grace period', async () => {
+    const spawned: number[] = [];
+    // appsDone never resolves and the grace period is long: in native mode neither is waited for,
+    // since the kubelet sends SIGTERM only after the app containers exited.
+    const { read } = start({ native: true, graceMs: 600_000 }, spawned);
     await sup!.start();
     await readLine(read);
     sup!.terminate();
     expect(await sup!.done).toBe(0);
     expect(sup!.restarts).toBe(0);
     sup = undefined;
+    // The active server and its warm standby are both stopped, and neither is replaced.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(spawned.filter(alive)).toEqual([]);
   });
 
   it('regular container: keeps serving after SIGTERM until the apps exit', async () => {
