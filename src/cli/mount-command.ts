@@ -3,6 +3,7 @@ import { closeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { negotiateInit } from '../fuse/init.js';
+import { initMaskFromEnv } from '../fuse/init-mask.js';
 import type { NegotiatedInit } from '../fuse/init.js';
 import {
   cloneQueueFd,
@@ -76,6 +77,7 @@ export async function startMount(a: MountArgs, deps: MountDeps): Promise<Running
       posixLocks: deps.backend.setlk !== undefined && deps.backend.getlk !== undefined,
       flockLocks: deps.backend.flock !== undefined,
       posixAcl: deps.backend.posixAcl === true,
+      maskKernelFlags: initMaskFromEnv(process.env),
     });
     for (let i = 1; i < a.readers; i++) fds.push(cloneQueueFd(fd));
   } catch (err) {
@@ -83,6 +85,10 @@ export async function startMount(a: MountArgs, deps: MountDeps): Promise<Running
     throw err;
   }
   log.info({ init, readers: fds.length }, 'mounted');
+  if (a.passthrough && !init.passthrough)
+    log.warn(
+      'the kernel offers no FUSE passthrough (before 6.9): files are read and written through this server',
+    );
   const session = createSession({
     fds,
     init,

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { findMount } from '../cli/mountinfo.js';
 import type { InitOptions } from '../fuse/init.js';
 import { negotiateInit } from '../fuse/init.js';
+import { initMaskFromEnv } from '../fuse/init-mask.js';
 import { cloneQueueFd, MountError, mountFuse, openDevFuse, unmountFuse } from '../fuse/mount.js';
 import { CsiError } from './csi-error.js';
 import type { Mounted, Mounter, MountSpec } from './mounter.js';
@@ -50,7 +51,10 @@ export function createFuseMounter(o: { logger: Logger }): Mounter {
         return Promise.reject(asCsiError(err, spec.targetPath));
       }
       try {
-        const init = negotiateInit(fds[0]!, spec.init as InitOptions);
+        const init = negotiateInit(fds[0]!, {
+          ...(spec.init as InitOptions),
+          maskKernelFlags: initMaskFromEnv(process.env),
+        });
         for (let i = 1; i < spec.queues; i++) fds.push(cloneQueueFd(fds[0]!));
         log.info(
           {

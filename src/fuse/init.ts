@@ -31,6 +31,8 @@ export interface InitOptions {
    * leaves the umask to the server, which applies it only where no default ACL governs.
    */
   posixAcl?: boolean;
+  /** Kernel INIT flags treated as absent (init-mask.ts: tests of older kernels). */
+  maskKernelFlags?: bigint;
 }
 
 /** What the kernel and we agreed on. JSON-serialisable: persisted for a successor process. */
@@ -101,15 +103,16 @@ export function negotiate(req: InitRequest, o: InitOptions): NegotiatedInit {
     );
   }
   let wanted = BASE_FLAGS | backendFlags(o);
+  const offered = req.flags & ~(o.maskKernelFlags ?? 0n);
   // Kernel passthrough and the writeback cache exclude each other (the kernel refuses both).
-  const passthrough = o.passthrough === true && (req.flags & InitFlag.PASSTHROUGH) !== 0n;
+  const passthrough = o.passthrough === true && (offered & InitFlag.PASSTHROUGH) !== 0n;
   if (passthrough) wanted |= InitFlag.PASSTHROUGH;
   else if (o.writebackCache) wanted |= InitFlag.WRITEBACK_CACHE;
   // The server clears setuid/setgid itself (ops/kill-priv.ts), so the kernel sets SB_NOSEC and
   // stops sending GETXATTR(security.capability) before every write. Not with kernel passthrough:
   // its writes never reach the server, which could then not clear the bits.
   if (!passthrough) wanted |= InitFlag.HANDLE_KILLPRIV_V2;
-  const flags = wanted & req.flags;
+  const flags = wanted & offered;
   const maxPages = Math.min(o.maxPages ?? 256, 256);
   return {
     major: FUSE_KERNEL_VERSION,
