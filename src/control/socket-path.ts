@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { CONTROL_SOCKET_NAME } from '../contract/handoff-dir.js';
 
 /**
  * Where a mount's control socket lives: one per mount point, found again from the mount point.
@@ -22,5 +23,5 @@ export function controlSocketPath(
  * sidecar's root filesystem is read-only): /run/fs-interposer/VOLUME.state/ctl.sock in the Pod.
  */
 export function sidecarControlSocket(stateDir: string): string {
-  return join(stateDir, 'ctl.sock');
+  return join(stateDir, CONTROL_SOCKET_NAME);
 }

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_KUBELET_ROOT, DEFAULT_STATE_DIR, DRIVER_NAME } from './constants.js';
+import { CSI_DRIVER_NAME } from '../contract/pod.js';
+import { DEFAULT_KUBELET_ROOT, DEFAULT_STATE_DIR } from './constants.js';
 import type { InitDefaults } from './init-policy.js';
 import { DEFAULT_INIT } from './init-policy.js';
 import type { LegacyPolicy } from './provenance-judge.js';
@@ -76,7 +77,7 @@ function provenanceEnv(env: Env, problems: string[]): DriverEnv['provenance'] {
 export function parseDriverEnv(env: Env): DriverEnv {
   const problems: string[] = [];
   const integer = integers(env, problems);
-  const driverName = env.FS_INTERPOSER_CSI_DRIVER ?? DRIVER_NAME;
+  const driverName = env.FS_INTERPOSER_CSI_DRIVER ?? CSI_DRIVER_NAME;
   const kubeletRoot = (env.FS_INTERPOSER_KUBELET_DIR ?? DEFAULT_KUBELET_ROOT).replace(/\/+$/, '');
   const endpoint =
     env.FS_INTERPOSER_CSI_ENDPOINT ??

@@ -1,6 +1,6 @@
 import { ApiException, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { SIDECAR_CONTAINER_NAME } from './constants.js';
+import { SIDECAR_CONTAINER_NAME } from '../contract/pod.js';
 import type { PodFacts, PodInspector, PodQuery, Provenance } from './pod-inspector.js';
 import { judgePod } from './provenance-judge.js';
 import type { LegacyPolicy } from './provenance-judge.js';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { writeFileBeneath } from '../handoff/safe-path.js';
-import { APPS_DONE_FILE } from './constants.js';
+import { APPS_DONE_FILE } from '../contract/handoff-dir.js';
 import { endFuseConnection } from './give-up.js';
 import type { LifecycleTarget } from './pod-lifecycle.js';
 import type { LiveVolume } from './volume-publisher.js';

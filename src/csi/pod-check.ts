@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { INJECTION_LABEL, INJECTION_LABEL_VALUE } from '../contract/pod.js';
 import { CsiError } from './csi-error.js';
 import type { PodEvents } from './pod-events.js';
 import type { PodFacts, PodInspector } from './pod-inspector.js';
@@ -51,7 +52,7 @@ export function createPodCheck(o: {
         throw new CsiError(
           'FAILED_PRECONDITION',
           `${who} has no fs-interposer sidecar: this volume is only served through it ` +
-            '(was the Pod created in a namespace labelled fs-interposer/injection=enabled, with the webhook running?)',
+            `(was the Pod created in a namespace labelled ${INJECTION_LABEL}=${INJECTION_LABEL_VALUE}, with the webhook running?)`,
         );
       }
       const p = facts.provenance;

@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { SIDECAR_CONTAINER_NAME } from './constants.js';
+import { SIDECAR_CONTAINER_NAME } from '../contract/pod.js';
 import type { PodEvents } from './pod-events.js';
 import { podLife } from './pod-status.js';
 import type { PodLife } from './pod-status.js';

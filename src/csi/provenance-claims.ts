@@ -6,7 +6,7 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
-import { SIDECAR_CONTAINER_NAME } from './constants.js';
+import { SIDECAR_CONTAINER_NAME } from '../contract/pod.js';
 
 /**
  * What the webhook's provenance covers (docs/adr/0077-pod-provenance.md), reduced to a form that

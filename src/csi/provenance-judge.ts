@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { VolumeAttr } from './constants.js';
+import { VolumeAttributes } from '../contract/pod.js';
 import type { Provenance } from './pod-inspector.js';
 import { PROVENANCE_ANNOTATION, verifyPod } from './provenance.js';
 
@@ -35,7 +35,7 @@ const refused = (reason: string): Provenance => ({ kind: 'refused', reason });
 function sourceVolumes(pod: V1Pod, driver: string): string[] {
   return (pod.spec?.volumes ?? [])
     .filter((v) => v.csi?.driver === driver)
-    .map((v) => v.csi?.volumeAttributes?.[VolumeAttr.sourceVolume] ?? '');
+    .map((v) => v.csi?.volumeAttributes?.[VolumeAttributes.sourceVolume] ?? '');
 }
 
 function createdAt(pod: V1Pod): Date | undefined {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { createHandoffServer } from '../handoff/server.js';
-import { HANDOFF_VOLUME_NAME } from './constants.js';
+import { HANDOFF_VOLUME_NAME } from '../contract/pod.js';
 import { createCsiMetrics } from './csi-metrics.js';
 import { parseDriverEnv } from './driver-env.js';
 import { createFuseMounter } from './fuse-mounter.js';

@@ -1,5 +1,6 @@
 import { isAbsolute, normalize } from 'node:path';
-import { PodInfoKey, VolumeAttr } from './constants.js';
+import { VolumeAttributes as VolumeAttr } from '../contract/pod.js';
+import { PodInfoKey } from './constants.js';
 import { CsiError, invalidArgument } from './csi-error.js';
 
 /** A NodePublishVolume request after validation: every field the driver relies on is present. */

@@ -1,9 +1,11 @@
+import { controlSocketInPod } from '../contract/handoff-dir.js';
 import {
   CSI_DRIVER_NAME,
-  HANDOFF_MOUNT_PATH,
+  INJECTION_LABEL,
+  INJECTION_LABEL_VALUE,
   SIDECAR_CONTAINER_NAME,
   VolumeAttributes,
-} from '../webhook/constants.js';
+} from '../contract/pod.js';
 
 /** The parts of a Pod the plugin reads (as the API returns it). */
 export interface PodView {
@@ -27,11 +29,6 @@ export interface Target {
   socket: string;
 }
 
-/** Where a volume's control socket is in the sidecar (its state dir in the handoff volume). */
-export function socketInPod(volume: string): string {
-  return `${HANDOFF_MOUNT_PATH}/${volume}.state/ctl.sock`;
-}
-
 /** The interposed volumes of a Pod, by the name the app gave them. */
 export function interposedVolumes(pod: PodView): string[] {
   return (pod.spec?.volumes ?? [])
@@ -52,7 +49,7 @@ export function resolveTarget(
   const container = want.container ?? SIDECAR_CONTAINER_NAME;
   const all = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
   if (!all.some((c) => c.name === container)) {
-    return `Pod ${name} has no container ${container}: it was not injected by fs-interposer (is its namespace labelled fs-interposer/injection=enabled and the Pod annotated?)`;
+    return `Pod ${name} has no container ${container}: it was not injected by fs-interposer (is its namespace labelled ${INJECTION_LABEL}=${INJECTION_LABEL_VALUE} and the Pod annotated?)`;
   }
   const volumes = interposedVolumes(pod);
   if (volumes.length === 0) return `Pod ${name} has no volume served by ${CSI_DRIVER_NAME}`;
@@ -69,6 +66,6 @@ export function resolveTarget(
     pod: pod.metadata?.name ?? '',
     container,
     volume,
-    socket: socketInPod(volume),
+    socket: controlSocketInPod(volume),
   };
 }

@@ -29,10 +29,3 @@ export function parseAnnotationsFile(text: string): Annotations {
   }
   return out;
 }
-
-export const LAYERS_ANNOTATION = 'fs-interposer/layers';
-
-/** Per-volume override first (`fs-interposer/layers.<volume>`), then the Pod-wide spec. */
-export function layerSpecFor(annotations: Annotations, volume: string): string | undefined {
-  return annotations.get(`${LAYERS_ANNOTATION}.${volume}`) ?? annotations.get(LAYERS_ANNOTATION);
-}

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { APPS_DONE_FILE } from '../csi/constants.js';
+import { APPS_DONE_FILE } from '../contract/handoff-dir.js';
 
 /**
  * The regular-container sidecar's way to learn that the app containers have ended for good: the

@@ -1,6 +1,6 @@
 import type { StackConfig } from '../config/index.js';
 import type { Logger } from 'pino';
-import type { VolumeBackend } from './volume-backends.js';
+import type { VolumeBackend } from '../contract/volume-backends-env.js';
 
 /**
  * What the sidecar server needs from the FUSE engine and the layers, per volume. The real

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import { join } from 'node:path';
-import { custodySocketName, handoffSocketName } from '../csi/constants.js';
+import { custodySocketName, handoffSocketName } from '../contract/handoff-dir.js';
+import { parseSidecarEnv } from '../contract/sidecar-env.js';
 import { fetchOffer } from '../handoff/client.js';
 import { openRootDir } from '../handoff/safe-path.js';
 import { createHandoffServer } from '../handoff/server.js';
-import { parseSidecarEnv } from './env.js';
 import { createAppsDoneWatcher } from './apps-done.js';
 import type { HandedVolume } from './server.js';
 import { createServerSpawner } from './spawn-server.js';

@@ -8,10 +8,10 @@ import { createLogger } from '../log/logger.js';
 import { startMetricsServer } from '../telemetry/metrics-server.js';
 import { createTelemetryRegistry } from '../telemetry/registry.js';
 import { parseLayerSpec } from '../config/index.js';
+import { parseSidecarEnv } from '../contract/sidecar-env.js';
 import { parseAnnotationsFile } from './annotations.js';
 import { loadLayerFactories } from '../layers/registry.js';
 import { createFuseEngine } from './engine-fuse.js';
-import { parseSidecarEnv } from './env.js';
 import { createFileWatcher } from './file-watcher.js';
 import { createSidecarServer } from './server.js';
 import type { HandedVolume } from './server.js';
@@ -23,7 +23,6 @@ import {
 } from './spawn-server.js';
 import type { ServerSpec } from './spawn-server.js';
 import { registryIdentity } from './metrics-identity.js';
-import { BACKENDS_ENV, parseBackendsEnv } from './volume-backends.js';
 import { resolveVolumeConfig } from './volume-config.js';
 
 function readOptional(path: string): string {
@@ -79,7 +78,7 @@ async function main(): Promise<number> {
   const registry = createTelemetryRegistry({
     identity: registryIdentity(env.metricsListen, process.env),
   });
-  const backends = parseBackendsEnv(process.env[BACKENDS_ENV], env.volumes);
+  const backends = env.backends;
   const sizelessMemoryVolumes = [...backends.values()].filter(
     (b) => b.kind === 'memory' && b.maxBytes === undefined,
   ).length;

@@ -6,7 +6,8 @@ import type { StackConfig } from '../config/index.js';
 import type { Annotations } from './annotations.js';
 import { parseAnnotationsFile } from './annotations.js';
 import type { ServedVolume, VolumeEngine } from './engine.js';
-import type { VolumeBackend } from './volume-backends.js';
+import { sidecarErrorName, volumeStateDirName } from '../contract/handoff-dir.js';
+import type { VolumeBackend } from '../contract/volume-backends-env.js';
 import { describeErrors, resolvePodVolumeConfig } from './volume-config.js';
 
 /** Record files live here in the handoff dir: the sidecar's only writable space. */
@@ -68,7 +69,7 @@ export function createSidecarServer(o: SidecarServerOptions): SidecarServer {
   const log = o.logger.child({ component: 'sidecar-server', generation: o.generation });
   const ctx = { recordDir: join(o.handoffDir, RECORD_DIR_NAME) };
   let configFile = o.configFile;
-  const errorFile = (v: string): string => join(o.handoffDir, `${v}.error`);
+  const errorFile = (v: string): string => join(o.handoffDir, sidecarErrorName(v));
   const report = (v: string, message: string | undefined): void => {
     try {
       if (message === undefined) rmSync(errorFile(v), { force: true });
@@ -99,7 +100,7 @@ export function createSidecarServer(o: SidecarServerOptions): SidecarServer {
     }, 'serving');
   };
   const serve = (h: HandedVolume, annotations: Annotations): Live => {
-    const stateDir = join(o.handoffDir, `${h.volume}.state`);
+    const stateDir = join(o.handoffDir, volumeStateDirName(h.volume));
     const restarted = o.generation > 0 || existsSync(stateDir);
     mkdirSync(stateDir, { recursive: true });
     const { config, invalid } = resolve(h.volume, annotations);

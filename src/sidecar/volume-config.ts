@@ -1,7 +1,7 @@
 import { parseConfigFile, parseLayerSpec } from '../config/index.js';
 import type { ConfigError, ParseResult, StackConfig } from '../config/index.js';
+import { layerSpecFor } from '../contract/pod.js';
 import type { Annotations } from './annotations.js';
-import { layerSpecFor } from './annotations.js';
 import { checkPodConfig, withPodDefaults } from './pod-config-rules.js';
 import type { PodConfigContext } from './pod-config-rules.js';
 

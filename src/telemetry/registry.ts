@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import { POD_IDENTITY_ENV } from '../contract/sidecar-env.js';
 import { promClient } from './prom-client.js';
 
 /**
@@ -12,13 +13,6 @@ export interface PodIdentity {
   node?: string;
 }
 
-/** The env names the chart's sidecar template sets from the downward API. */
-export const POD_ENV = Object.freeze({
-  pod: 'POD_NAME',
-  namespace: 'POD_NAMESPACE',
-  container: 'CONTAINER_NAME',
-  node: 'NODE_NAME',
-});
 
 export function podIdentityFromEnv(env: Readonly<Record<string, string | undefined>>): PodIdentity {
   const pick = (k: string): string | undefined => {
@@ -26,10 +20,10 @@ export function podIdentityFromEnv(env: Readonly<Record<string, string | undefin
     return v === undefined || v === '' ? undefined : v;
   };
   const id: PodIdentity = {};
-  const pod = pick(POD_ENV.pod);
-  const namespace = pick(POD_ENV.namespace);
-  const container = pick(POD_ENV.container);
-  const node = pick(POD_ENV.node);
+  const pod = pick(POD_IDENTITY_ENV.pod);
+  const namespace = pick(POD_IDENTITY_ENV.namespace);
+  const container = pick(POD_IDENTITY_ENV.container);
+  const node = pick(POD_IDENTITY_ENV.node);
   if (pod !== undefined) id.pod = pod;
   if (namespace !== undefined) id.namespace = namespace;
   if (container !== undefined) id.container = container;

@@ -3,7 +3,7 @@
  * once, each naming the annotation, the bad value and what is accepted. The layer grammar itself
  * belongs to src/config: `parseLayerSpec` is injected, never reimplemented here.
  */
-import { ANNOTATION_PREFIX, Annotations, NAMESPACE_DEFAULT_LAYERS } from './constants.js';
+import { ANNOTATION_PREFIX, Annotations, NAMESPACE_DEFAULT_LAYERS } from '../contract/pod.js';
 import { backendVolume, parseBackend } from './backends.js';
 import type { BackendChoice } from './backends.js';
 import type { LayerSpecParser } from './pod-types.js';

@@ -7,7 +7,8 @@
  */
 import { memoryLimitFor } from '../backends/memory/default-limits.js';
 import { parseSizeText } from '../config/quantity.js';
-import { Annotations } from './constants.js';
+import { Annotations } from '../contract/pod.js';
+import type { VolumeBackend } from '../contract/volume-backends-env.js';
 
 export type BackendChoice =
   | { kind: 'passthrough' }
@@ -40,15 +41,17 @@ export function backendVolume(key: string): string | undefined {
   return key.startsWith(Annotations.backendForVolumePrefix) ? key.slice(Annotations.backendForVolumePrefix.length) : undefined;
 }
 
-/** FS_INTERPOSER_BACKENDS for the sidecar (src/sidecar/volume-backends.ts reads it). */
-export function backendsEnv(volumes: readonly { name: string; backend?: BackendChoice }[]): string {
-  return volumes
-    .filter((v) => v.backend !== undefined && v.backend.kind !== 'passthrough')
-    .map((v) => {
-      const b = v.backend!;
-      return b.kind === 'memory' && b.bytes !== undefined ? `${v.name}=memory:${b.bytes}` : `${v.name}=${b.kind}`;
-    })
-    .join(',');
+/** Each volume's backend as the sidecar's environment carries it (src/contract). */
+export function volumeBackends(
+  volumes: readonly { name: string; backend?: BackendChoice }[],
+): Map<string, VolumeBackend> {
+  return new Map(
+    volumes.map((v): [string, VolumeBackend] => {
+      const b = v.backend ?? { kind: 'passthrough' };
+      if (b.kind !== 'memory') return [v.name, { kind: b.kind }];
+      return [v.name, b.bytes === undefined ? { kind: 'memory' } : { kind: 'memory', maxBytes: b.bytes }];
+    }),
+  );
 }
 
 /**

@@ -8,7 +8,7 @@
  *   error (500, so the failurePolicy decides) rather than silently dropping the admin's defaults.
  */
 import type { Logger } from 'pino';
-import { NAMESPACE_DEFAULT_LAYERS } from './constants.js';
+import { NAMESPACE_DEFAULT_LAYERS } from '../contract/pod.js';
 import type { KubeApi } from './kube/kube-api.js';
 import { NATIVE_SIDECAR_MIN, atLeast } from './kube-version.js';
 import type { ClusterFacts } from './review-processor.js';

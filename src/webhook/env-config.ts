@@ -3,7 +3,7 @@
  * FS_INTERPOSER_*). Every problem is reported at once, naming the variable and what it accepts.
  */
 import type { SidecarModeChoice } from './annotations.js';
-import { CSI_DRIVER_NAME, SIDECAR_METRICS_PORT } from './constants.js';
+import { CSI_DRIVER_NAME, SIDECAR_METRICS_PORT } from '../contract/pod.js';
 import { DEFAULT_HOST_METRICS_PORTS, parsePortRange } from './host-metrics-ports.js';
 import type { PortRange } from './host-metrics-ports.js';
 import { isQuantity } from '../config/quantity.js';

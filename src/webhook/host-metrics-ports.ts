@@ -9,7 +9,7 @@
  * pick a port can never put two sidecars on one port of a node: the scheduler refuses to place a
  * Pod where its host port is taken.
  */
-import { SIDECAR_METRICS_PORT_NAME } from './constants.js';
+import { SIDECAR_METRICS_PORT_NAME } from '../contract/pod.js';
 import type { Pod } from './pod-types.js';
 import { podContainers } from './volumes.js';
 

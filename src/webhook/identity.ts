@@ -5,7 +5,7 @@
  * apply to it as they do to the app. A Pod whose users are root, unknown or mixed must opt in to
  * the privileged identity, which may switch fs ids per request, or is denied.
  */
-import { Annotations } from './constants.js';
+import { Annotations } from '../contract/pod.js';
 import type { IdentityChoice } from './annotations.js';
 import type { Container, Pod, SecurityContext } from './pod-types.js';
 

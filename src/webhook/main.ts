@@ -8,7 +8,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { parseLayerSpec } from '../config/index.js';
 import { createLogger } from '../log/logger.js';
 import { inPodParser } from '../sidecar/pod-config-rules.js';
-import { RECORD_DIR } from './constants.js';
+import { RECORD_DIR } from '../contract/pod.js';
 import { webhookConfigFromEnv } from './env-config.js';
 import { createClientNodeKubeApi } from './kube/client-node-kube-api.js';
 import { startWebhook } from './start-webhook.js';

@@ -7,7 +7,7 @@ import { readPodSettings } from './annotations.js';
 import type { PodSettings, SidecarModeChoice } from './annotations.js';
 import {
   Annotations, CSI_DRIVER_NAME, HANDOFF_VOLUME_NAME, INJECTED_LABEL, INJECTED_LABEL_VALUE, SAFE_TO_EVICT_LOCAL_VOLUMES,
-} from './constants.js';
+} from '../contract/pod.js';
 import { sidecarIdentity } from './identity.js';
 import { hostPortWarnings, type HostMetrics } from './host-metrics-ports.js';
 import { isWindows, mergeList, sidecarMetrics, withPullSecrets } from './pod-facts.js';

@@ -1,5 +1,5 @@
 /** Small read-only questions about a Pod, shared by the mutation and the UPDATE validation. */
-import { Annotations, SIDECAR_CONTAINER_NAME, SIDECAR_METRICS_PORT } from './constants.js';
+import { Annotations, SIDECAR_CONTAINER_NAME, SIDECAR_METRICS_PORT } from '../contract/pod.js';
 import type { LocalObjectReference, Pod } from './pod-types.js';
 import { podContainers } from './volumes.js';
 

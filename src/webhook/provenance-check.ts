@@ -8,7 +8,7 @@
  * contract for the side that signs and the side that verifies.
  */
 import { signPod, verifyPod } from '../csi/provenance.js';
-import { Annotations, CSI_DRIVER_NAME, SIDECAR_CONTAINER_NAME } from './constants.js';
+import { Annotations, CSI_DRIVER_NAME, SIDECAR_CONTAINER_NAME } from '../contract/pod.js';
 import type { Pod } from './pod-types.js';
 import { podContainers } from './volumes.js';
 

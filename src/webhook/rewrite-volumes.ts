@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import {
   CONFIG_FILE_KEY, CONFIG_VOLUME_NAME, HANDOFF_VOLUME_NAME, INTERPOSED_VOLUME_PREFIX, PODINFO_VOLUME_NAME, VolumeAttributes,
-} from './constants.js';
+} from '../contract/pod.js';
 import type { Container, Volume } from './pod-types.js';
 import type { SelectedVolume } from './volumes.js';
 

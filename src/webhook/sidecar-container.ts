@@ -3,16 +3,18 @@
  * PVC under SOURCE_MOUNT_ROOT, the handoff emptyDir where the CSI driver offers the FUSE fds, and
  * the Pod's annotations through the downward API (live reconfiguration).
  */
+import { METRICS_SOCKET_NAME } from '../contract/handoff-dir.js';
 import {
   CONFIG_FILE_KEY, CONFIG_MOUNT_PATH, CONFIG_VOLUME_NAME, HANDOFF_MOUNT_PATH, HANDOFF_VOLUME_NAME,
   PODINFO_MOUNT_PATH, PODINFO_VOLUME_NAME, SIDECAR_CONTAINER_NAME, SIDECAR_METRICS_PORT_NAME, SOURCE_MOUNT_ROOT,
-} from './constants.js';
+} from '../contract/pod.js';
+import { encodeSidecarEnv } from '../contract/sidecar-env.js';
 import type { Container, ResourceRequirements, SecurityContext } from './pod-types.js';
-import { DEFAULT_TRACING, IDENTITY_ENV, telemetryEnv } from './sidecar-telemetry-env.js';
+import { DEFAULT_TRACING, telemetryEnv } from './sidecar-telemetry-env.js';
 import type { SidecarTracing } from './sidecar-telemetry-env.js';
 import { needsSource } from './volumes.js';
 import type { SelectedVolume } from './volumes.js';
-import { backendsEnv } from './backends.js';
+import { volumeBackends } from './backends.js';
 
 export interface SidecarSpec {
   image: string;
@@ -33,41 +35,32 @@ export interface SidecarSpec {
   tracing?: SidecarTracing;
 }
 
-function fieldEnv(name: string, fieldPath: string) {
-  return { name, valueFrom: { fieldRef: { fieldPath } } };
-}
-
 function metricsContainerPort(port: number, hostNetwork = false) {
   // On the host network the scheduler then keeps two Pods with this port off one node.
   return { name: SIDECAR_METRICS_PORT_NAME, containerPort: port, ...(hostNetwork ? { hostPort: port } : {}), protocol: 'TCP' };
 }
 
 export function buildSidecar(spec: SidecarSpec): Container {
-  const backends = backendsEnv(spec.volumes);
   const metrics = spec.metricsPort !== undefined
     ? `0.0.0.0:${spec.metricsPort}`
-    : `unix:${HANDOFF_MOUNT_PATH}/metrics.sock`;
+    : `unix:${HANDOFF_MOUNT_PATH}/${METRICS_SOCKET_NAME}`;
   const container: Container = {
     name: SIDECAR_CONTAINER_NAME,
     image: spec.image,
     imagePullPolicy: spec.pullPolicy ?? 'IfNotPresent',
     args: ['sidecar'],
     env: [
-      fieldEnv(IDENTITY_ENV.pod, 'metadata.name'),
-      fieldEnv(IDENTITY_ENV.namespace, 'metadata.namespace'),
-      fieldEnv(IDENTITY_ENV.uid, 'metadata.uid'),
-      fieldEnv(IDENTITY_ENV.node, 'spec.nodeName'),
-      { name: 'FS_INTERPOSER_VOLUMES', value: spec.volumes.map((v) => v.name).join(',') },
-      { name: 'FS_INTERPOSER_HANDOFF_DIR', value: HANDOFF_MOUNT_PATH },
-      { name: 'FS_INTERPOSER_PODINFO_DIR', value: PODINFO_MOUNT_PATH },
-      { name: 'FS_INTERPOSER_SOURCE_ROOT', value: SOURCE_MOUNT_ROOT },
-      ...(backends !== '' ? [{ name: 'FS_INTERPOSER_BACKENDS', value: backends }] : []),
-      { name: 'FS_INTERPOSER_METRICS_LISTEN', value: metrics },
-      { name: 'FS_INTERPOSER_SIDECAR_KIND', value: spec.native ? 'native' : 'regular' },
-      { name: 'FS_INTERPOSER_GRACE_SECONDS', value: String(spec.graceSeconds) },
-      ...(spec.config !== undefined
-        ? [{ name: 'FS_INTERPOSER_CONFIG_FILE', value: `${CONFIG_MOUNT_PATH}/${CONFIG_FILE_KEY}` }]
-        : []),
+      ...encodeSidecarEnv({
+        volumes: spec.volumes.map((v) => v.name),
+        handoffDir: HANDOFF_MOUNT_PATH,
+        podinfoDir: PODINFO_MOUNT_PATH,
+        sourceRoot: SOURCE_MOUNT_ROOT,
+        backends: volumeBackends(spec.volumes),
+        metricsListen: metrics,
+        nativeSidecar: spec.native,
+        graceMs: spec.graceSeconds * 1000,
+        ...(spec.config !== undefined && { configFile: `${CONFIG_MOUNT_PATH}/${CONFIG_FILE_KEY}` }),
+      }),
       ...telemetryEnv(spec.tracing ?? DEFAULT_TRACING),
     ],
     resources: spec.resources,

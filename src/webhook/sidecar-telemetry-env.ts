@@ -4,7 +4,8 @@
  * identity is spelled with `$(VAR)` references to the downward-API variables the container
  * defines first, so the kubelet fills in each Pod's own names.
  */
-import { SIDECAR_CONTAINER_NAME } from './constants.js';
+import { SIDECAR_CONTAINER_NAME } from '../contract/pod.js';
+import { POD_IDENTITY_ENV as IDENTITY_ENV } from '../contract/sidecar-env.js';
 import type { EnvVar } from './pod-types.js';
 
 export type OtlpProtocol = 'http/protobuf' | 'grpc';
@@ -27,9 +28,6 @@ export const DEFAULT_TRACING: SidecarTracing = {
   serviceName: 'fs-interposer',
   sampleRatio: 0.1,
 };
-
-/** Downward-API variables the identity below refers to (defined before it in the container). */
-export const IDENTITY_ENV = { pod: 'POD_NAME', namespace: 'POD_NAMESPACE', uid: 'POD_UID', node: 'NODE_NAME' } as const;
 
 /**
  * Semantic-convention resource attributes. The volume is not among them: one sidecar serves
@@ -55,7 +53,7 @@ export function telemetryEnv(t: SidecarTracing): EnvVar[] {
     ]
     : [{ name: 'OTEL_TRACES_EXPORTER', value: 'none' }];
   return [
-    { name: 'CONTAINER_NAME', value: SIDECAR_CONTAINER_NAME },
+    { name: IDENTITY_ENV.container, value: SIDECAR_CONTAINER_NAME },
     { name: 'OTEL_SERVICE_NAME', value: t.serviceName },
     { name: 'OTEL_RESOURCE_ATTRIBUTES', value: resourceAttributes() },
     { name: 'OTEL_TRACES_SAMPLER', value: 'parentbased_traceidratio' },

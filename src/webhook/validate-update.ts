@@ -5,7 +5,7 @@
  */
 import { readPodSettings } from './annotations.js';
 import { canonicalJson, sidecarClaims } from '../csi/provenance-claims.js';
-import { ANNOTATION_PREFIX, Annotations, SIDECAR_CONTAINER_NAME } from './constants.js';
+import { ANNOTATION_PREFIX, Annotations, SIDECAR_CONTAINER_NAME } from '../contract/pod.js';
 import type { MutateOptions } from './mutate-pod.js';
 import { isInjected } from './pod-facts.js';
 import type { Pod } from './pod-types.js';

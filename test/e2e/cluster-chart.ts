@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { INJECTION_LABEL, INJECTION_LABEL_VALUE } from '../../src/webhook/constants.js';
+import { INJECTION_LABEL, INJECTION_LABEL_VALUE } from '../../src/contract/pod.js';
 import { ROOT } from './cluster.js';
 import type { Cluster } from './cluster.js';
 

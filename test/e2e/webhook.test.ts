@@ -17,7 +17,7 @@ import { verifyPod } from '../../src/csi/provenance.js';
 import { createClientNodeKubeApi } from '../../src/webhook/kube/client-node-kube-api.js';
 import type { KubeApi } from '../../src/webhook/kube/kube-api.js';
 import { ensureSelfSignedTls } from '../../src/webhook/tls/self-signed-tls.js';
-import { INJECTION_LABEL, INJECTION_LABEL_VALUE, NAMESPACE_DEFAULT_LAYERS } from '../../src/webhook/constants.js';
+import { INJECTION_LABEL, INJECTION_LABEL_VALUE, NAMESPACE_DEFAULT_LAYERS } from '../../src/contract/pod.js';
 import { DEFAULT_SIDECAR_RESOURCES } from '../../src/webhook/resources.js';
 import { startWebhook } from '../../src/webhook/start-webhook.js';
 import type { RunningWebhook, WebhookConfig } from '../../src/webhook/start-webhook.js';

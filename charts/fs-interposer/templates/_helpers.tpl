@@ -18,7 +18,7 @@
 {{- define "fsi.tlsSecret" -}}{{ include "fsi.webhookName" . }}-tls{{- end -}}
 {{- define "fsi.provenanceSecret" -}}{{ include "fsi.fullname" . | trunc 52 | trimSuffix "-" }}-provenance{{- end -}}
 {{- define "fsi.configName" -}}{{ include "fsi.fullname" . | trunc 56 | trimSuffix "-" }}-config{{- end -}}
-{{/* The CSI driver name is a contract with src/webhook/constants.ts (CSI_DRIVER_NAME): not a value. */}}
+{{/* The CSI driver name is a contract with src/contract/pod.ts (CSI_DRIVER_NAME): not a value. */}}
 {{- define "fsi.driverName" -}}csi.fs-interposer.dev{{- end -}}
 
 {{- define "fsi.labels" -}}

@@ -2,7 +2,7 @@
 import {
   AdmissionregistrationV1Api, ApiException, CoreV1Api, KubeConfig, PatchStrategy, VersionApi, setHeaderOptions,
 } from '@kubernetes/client-node';
-import { INJECTED_LABEL, INJECTED_LABEL_VALUE } from '../constants.js';
+import { INJECTED_LABEL, INJECTED_LABEL_VALUE } from '../../contract/pod.js';
 import { declaredMetricsPort } from '../host-metrics-ports.js';
 import { KubeConflictError } from './kube-api.js';
 import type { KubeApi, StoredSecret } from './kube-api.js';

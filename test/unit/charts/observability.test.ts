@@ -6,7 +6,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { INJECTED_LABEL, INJECTED_LABEL_VALUE } from '../../../src/webhook/constants.js';
+import { INJECTED_LABEL, INJECTED_LABEL_VALUE } from '../../../src/contract/pod.js';
 import { webhookConfigFromEnv } from '../../../src/webhook/env-config.js';
 import { ALL_FEATURES, CHART_DIR, findObject, renderChart } from './helm.js';
 import type { K8sObject } from './helm.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseDriverEnv } from '../../../src/csi/driver-env.js';
-import { INJECTION_LABEL, INJECTION_LABEL_VALUE } from '../../../src/webhook/constants.js';
+import { INJECTION_LABEL, INJECTION_LABEL_VALUE } from '../../../src/contract/pod.js';
 import { findObject, renderChart } from './helm.js';
 import type { K8sObject } from './helm.js';
 

@@ -1,31 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { registryIdentity } from '../../../src/sidecar/metrics-identity.js';
-import { createVolumeBackend, parseBackendsEnv } from '../../../src/sidecar/volume-backends.js';
+import { createVolumeBackend } from '../../../src/sidecar/volume-backends.js';
 import type { TreeBackend } from '../../../src/backends/memory/tree-backend.js';
 
 const logger = pino({ level: 'silent' });
 const MiB = 2 ** 20;
-
-describe('FS_INTERPOSER_BACKENDS', () => {
-  it('names the backend of each volume; the others are passthrough', () => {
-    expect([...parseBackendsEnv('scratch=memory:1048576, sink=null,tmp=memory', ['data', 'scratch', 'sink', 'tmp'])]).toEqual([
-      ['data', { kind: 'passthrough' }],
-      ['scratch', { kind: 'memory', maxBytes: MiB }],
-      ['sink', { kind: 'null' }],
-      ['tmp', { kind: 'memory' }],
-    ]);
-    expect([...parseBackendsEnv(undefined, ['data'])]).toEqual([['data', { kind: 'passthrough' }]]);
-  });
-
-  it('refuses what it cannot serve, all at once', () => {
-    expect(() => parseBackendsEnv('a=tmpfs,b=null:5,c=memory', ['a', 'b'])).toThrow(
-      'FS_INTERPOSER_BACKENDS: "a=tmpfs" is not accepted (accepted: <volume>=passthrough|null|memory[:<bytes>]); ' +
-        'FS_INTERPOSER_BACKENDS: "b=null:5" is not accepted (accepted: <volume>=passthrough|null|memory[:<bytes>]); ' +
-        'FS_INTERPOSER_BACKENDS: volume "c" is not served by this sidecar (accepted: a, b)',
-    );
-  });
-});
 
 describe('memory volumes and the memory limit', () => {
   const limits = (b: unknown) => (b as TreeBackend).usage().limits.maxBytes;

@@ -1,12 +1,11 @@
 /**
  * Backends by annotation: `fs-interposer/backend.<volume>` makes an interposed volume a memory
  * scratch space or a null sink, with the memory it needs in the sidecar's limit; the sidecar
- * parses what the webhook writes (src/sidecar/volume-backends.ts).
+ * parses what the webhook writes (src/contract/volume-backends-env.ts).
  */
 import { describe, expect, it } from '@jest/globals';
 import { parseLayerSpec } from '../../../src/config/index.js';
-import { parseSidecarEnv } from '../../../src/sidecar/env.js';
-import { parseBackendsEnv } from '../../../src/sidecar/volume-backends.js';
+import { parseSidecarEnv } from '../../../src/contract/sidecar-env.js';
 import { applyPatch, diffPods } from '../../../src/webhook/json-patch.js';
 import { mutatePod } from '../../../src/webhook/mutate-pod.js';
 import type { MutateResult } from '../../../src/webhook/mutate-pod.js';
@@ -64,7 +63,7 @@ describe('fs-interposer/backend.<volume>', () => {
     const env = envOf(sidecarOf(mutate(pod(annotations))));
     expect(env.FS_INTERPOSER_BACKENDS).toBe(`scratch=memory:${64 * MiB},sink=null`);
     const parsed = parseSidecarEnv({ ...env, POD_NAME: 'p' });
-    expect([...parseBackendsEnv(env.FS_INTERPOSER_BACKENDS, parsed.volumes)]).toEqual([
+    expect([...parsed.backends]).toEqual([
       ['data', { kind: 'passthrough' }],
       ['scratch', { kind: 'memory', maxBytes: 64 * MiB }],
       ['sink', { kind: 'null' }],

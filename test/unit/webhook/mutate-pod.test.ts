@@ -222,7 +222,7 @@ describe('mutatePod on AdmissionReview fixtures', () => {
     expect(mountNames(out.spec!.containers[1])).not.toContain('fs-interposer-config');
   });
 
-  it('tells the sidecar its kind and grace period (the environment src/sidecar/env.ts reads)', () => {
+  it('tells the sidecar its kind and grace period (the environment src/contract/sidecar-env.ts reads)', () => {
     const pod = loadPod('pod-single-pvc.json');
     pod.spec!.terminationGracePeriodSeconds = 60;
     const env = mutated(mutatePod(pod, mutateOptions({ nativeSidecars: true }))).spec!.initContainers![0]!.env;

@@ -7,10 +7,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { parseConfigFile, parseLayerSpec } from '../../../src/config/index.js';
-import { parseSidecarEnv } from '../../../src/sidecar/env.js';
+import { parseSidecarEnv } from '../../../src/contract/sidecar-env.js';
 import { checkPodConfig, inPodParser, withPodDefaults } from '../../../src/sidecar/pod-config-rules.js';
 import { RECORD_DIR_NAME } from '../../../src/sidecar/server.js';
-import { HANDOFF_MOUNT_PATH, RECORD_DIR } from '../../../src/webhook/constants.js';
+import { HANDOFF_MOUNT_PATH, RECORD_DIR } from '../../../src/contract/pod.js';
 import { mutatePod } from '../../../src/webhook/mutate-pod.js';
 import { validateUpdate } from '../../../src/webhook/validate-update.js';
 import { loadPod, mutateOptions } from './helpers.js';

@@ -1,9 +1,10 @@
 /**
- * The webhook writes the sidecar's environment; src/sidecar/env.ts parses it. This pins the two
- * to each other with the real parser, so a renamed variable fails here, not in a cluster.
+ * The webhook writes the sidecar's environment with src/contract/sidecar-env.ts, which also
+ * parses it. This checks a whole mutated Pod: what the sidecar is told matches what is mounted
+ * into it.
  */
 import { describe, expect, it } from '@jest/globals';
-import { parseSidecarEnv } from '../../../src/sidecar/env.js';
+import { parseSidecarEnv } from '../../../src/contract/sidecar-env.js';
 import { mutatePod } from '../../../src/webhook/mutate-pod.js';
 import type { Container } from '../../../src/webhook/pod-types.js';
 import { loadPod, mutateOptions } from './helpers.js';

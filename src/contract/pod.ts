@@ -1,10 +1,10 @@
 /**
- * Every name the webhook writes into or reads from a Pod, in one place. The CSI driver and the
- * sidecar read the same volume attributes and paths: they import them from here rather than
- * repeating the strings (docs/annotations.md is the user-facing reference).
+ * The Pod contract: every name the webhook writes into a Pod and the CSI driver, the sidecar and
+ * the kubectl plugin read back from it, spelled once. The chart's templates spell the same label
+ * and annotation keys (docs/annotations.md is the user-facing reference).
  */
 
-/** Annotation prefix; every key below starts with it. */
+/** Annotation prefix; every key of `Annotations` starts with it. */
 export const ANNOTATION_PREFIX = 'fs-interposer/';
 
 export const Annotations = {
@@ -47,6 +47,17 @@ export const Annotations = {
   provenance: 'fs-interposer/provenance',
 } as const;
 
+/** The layer spec for one volume: its own override first, then the Pod-wide one. */
+export function layerSpecFor(
+  annotations: ReadonlyMap<string, string>,
+  volume: string,
+): string | undefined {
+  return (
+    annotations.get(`${Annotations.layersForVolumePrefix}${volume}`) ??
+    annotations.get(Annotations.layers)
+  );
+}
+
 /**
  * Pod label the webhook sets on every injected Pod: the chart's PodMonitor and the dashboard
  * select on it (a label, because selectors cannot match annotations).
@@ -60,16 +71,18 @@ export const INJECTION_LABEL_VALUE = 'enabled';
 /** Namespace annotation with default layers for every opted-in Pod of that namespace. */
 export const NAMESPACE_DEFAULT_LAYERS = 'fs-interposer/default-layers';
 
+/** Written on injected Pods: their interposed volumes hold no data the autoscaler must keep. */
 export const SAFE_TO_EVICT_LOCAL_VOLUMES = 'cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes';
 
+/** The CSI driver the inline volumes name (the chart's CSIDriver object). */
 export const CSI_DRIVER_NAME = 'csi.fs-interposer.dev';
 
-/** Keys of the CSI inline volume's volumeAttributes (read by src/csi). */
+/** Keys of the CSI inline volume's volumeAttributes (the driver reads them as volume_context). */
 export const VolumeAttributes = {
   sourceVolume: 'fs-interposer.dev/source-volume',
   layers: 'fs-interposer.dev/layers',
   config: 'fs-interposer.dev/config',
-  /** `memory` or `null` when the sidecar serves the volume from those (absent: passthrough). */
+  /** `memory` or `null`: the sidecar holds the data itself (absent: passthrough over the PV). */
   backend: 'fs-interposer.dev/backend',
 } as const;
 
