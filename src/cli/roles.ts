@@ -1,25 +1,29 @@
 import { createLogger } from '../log/logger.js';
-import { runCsiDriver } from '../csi/run-driver.js';
-import { runSidecar } from '../sidecar/run-sidecar.js';
-import { runWebhook } from '../webhook/main.js';
 
 /**
  * The three in-cluster roles of the one image (`fs-interposer webhook|csi|sidecar`); each is
  * configured from its environment (the chart and the webhook set it) and stops on SIGTERM.
+ * Each role's modules are imported only when that role runs: the sidecar, one per injected Pod,
+ * never loads the webhook's and the driver's Kubernetes client, gRPC and HTTP stacks
+ * (docs/adr/0081-one-image-lazy-roles.md).
  */
 const onTermination = (handler: () => void): void => {
   process.once('SIGTERM', handler);
   process.once('SIGINT', handler);
 };
 
-export function runRole(role: 'webhook' | 'csi' | 'sidecar'): Promise<number> {
-  const logger = createLogger();
+export async function runRole(role: 'webhook' | 'csi' | 'sidecar'): Promise<number> {
   switch (role) {
     case 'webhook':
-      return runWebhook(process.env);
-    case 'csi':
-      return runCsiDriver({ env: process.env, logger, stop: new Promise<void>((resolve) => onTermination(resolve)) });
-    case 'sidecar':
-      return runSidecar({ env: process.env, logger, onSignal: onTermination });
+      return (await import('../webhook/main.js')).runWebhook(process.env);
+    case 'csi': {
+      const { runCsiDriver } = await import('../csi/run-driver.js');
+      const stop = new Promise<void>((resolve) => onTermination(resolve));
+      return runCsiDriver({ env: process.env, logger: createLogger(), stop });
+    }
+    case 'sidecar': {
+      const { runSidecar } = await import('../sidecar/run-sidecar.js');
+      return runSidecar({ env: process.env, logger: createLogger(), onSignal: onTermination });
+    }
   }
 }
