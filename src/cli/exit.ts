@@ -13,7 +13,7 @@ export function markParkedThreads(): void {
 
 export async function exitProcess(code: number): Promise<never> {
   if (parkedThreads) {
-    const { sysExitNow } = await import('../fuse/sys.js');
+    const { sysExitNow } = await import('../sys/mount-calls.js');
     sysExitNow(code);
   }
   process.exit(code);

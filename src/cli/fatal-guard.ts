@@ -1,5 +1,5 @@
 import type { Logger } from '../log/logger.js';
-import { sysExitNow } from '../fuse/sys.js';
+import { sysExitNow } from '../sys/mount-calls.js';
 
 /** EX_SOFTWARE: the process ended on an internal error. */
 export const FATAL_EXIT_CODE = 70;

@@ -9,19 +9,16 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { FUSE_DEV_IOC_CLONE } from './protocol/constants.js';
+import { MNT_DETACH, MS_NODEV, MS_NOSUID, MS_RDONLY } from '../sys/constants.js';
+import { SysError } from '../sys/errno.js';
 import {
-  MNT_DETACH,
-  MS_NODEV,
-  MS_NOSUID,
-  MS_RDONLY,
-  SysError,
   sysDup,
   sysIoctl,
   sysMount,
   sysRecvFd,
   sysSocketpair,
   sysUmount2,
-} from './sys.js';
+} from '../sys/mount-calls.js';
 
 export const FUSE_DEVICE = '/dev/fuse';
 const FUSERMOUNT = 'fusermount3';

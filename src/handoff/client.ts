@@ -2,7 +2,7 @@ import { setTimeout as sleepMs } from 'node:timers/promises';
 import { HandoffError } from './errors.js';
 import type { HandoffOffer } from './message.js';
 import { MAX_MESSAGE, decodeOffer } from './message.js';
-import { MAX_FDS, recvWithFds } from './scm-rights.js';
+import { MAX_FDS, recvWithFds } from '../sys/scm-rights.js';
 import { closeFd, connectTo } from './unix-socket.js';
 
 export interface FetchOptions {

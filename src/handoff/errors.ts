@@ -1,4 +1,4 @@
-import { constants as osConstants } from 'node:os';
+import { errnoName as nameOf } from '../sys/errno.js';
 
 /** Stable codes for everything that can go wrong in a handoff; callers branch on `code`. */
 export type HandoffErrorCode =
@@ -26,12 +26,8 @@ export class HandoffError extends Error {
   }
 }
 
-const NAMES = new Map<number, string>(
-  Object.entries(osConstants.errno).map(([name, n]) => [n, name] as const),
-);
-
 export function errnoName(errno: number): string {
-  return NAMES.get(errno) ?? `errno ${errno}`;
+  return nameOf(errno) ?? `errno ${errno}`;
 }
 
 export function syscallError(call: string, errno: number): HandoffError {

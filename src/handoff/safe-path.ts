@@ -1,6 +1,7 @@
 import { closeSync, constants as fsc, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { HandoffError, syscallError } from './errors.js';
 import {
+  AT_REMOVEDIR,
   O_CLOEXEC,
   O_DIRECTORY,
   O_NOFOLLOW,
@@ -8,7 +9,7 @@ import {
   RESOLVE_NO_MAGICLINKS,
   RESOLVE_NO_SYMLINKS,
 } from '../sys/constants.js';
-import { AT_REMOVEDIR, libc } from './libc.js';
+import { socketCalls as libc } from '../sys/socket-calls.js';
 
 /**
  * Paths inside a Pod-writable directory (the emptyDir), opened by a root process: every lookup
@@ -18,17 +19,9 @@ import { AT_REMOVEDIR, libc } from './libc.js';
  */
 const RESOLVE = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
 
-function openHow(flags: number, mode: number): Buffer {
-  const how = Buffer.alloc(24);
-  how.writeBigUInt64LE(BigInt(flags), 0);
-  how.writeBigUInt64LE(BigInt(mode), 8);
-  how.writeBigUInt64LE(BigInt(RESOLVE), 16);
-  return how;
-}
-
 /** Open `rel` beneath `dirFd`. EXDEV/ELOOP (an escape or a symlink) become PATH_ESCAPE. */
 export function openBeneath(dirFd: number, rel: string, flags: number, mode = 0): number {
-  const fd = libc().openat2(dirFd, rel, openHow(flags | O_CLOEXEC, mode));
+  const fd = libc().openat2(dirFd, rel, { flags: flags | O_CLOEXEC, mode, resolve: RESOLVE });
   if (fd >= 0) return fd;
   const errno = libc().errno();
   if (errno === 18 || errno === 40) {

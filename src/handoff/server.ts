@@ -4,7 +4,7 @@ import { O_NOFOLLOW, O_PATH } from '../sys/constants.js';
 import type { HandoffOffer } from './message.js';
 import { encodeOffer } from './message.js';
 import { openBeneath, procPath, unlinkBeneath } from './safe-path.js';
-import { sendWithFds } from './scm-rights.js';
+import { sendWithFds } from '../sys/scm-rights.js';
 import { acceptOne, closeFd, listenBeneath, peerCred } from './unix-socket.js';
 
 export interface Offer {

@@ -1,16 +1,18 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { O_CLOEXEC, O_NOFOLLOW, O_PATH } from '../sys/constants.js';
-import { HandoffError, syscallError } from './errors.js';
 import {
   AF_UNIX,
+  O_CLOEXEC,
+  O_NOFOLLOW,
+  O_PATH,
   SOCK_CLOEXEC,
   SOCK_NONBLOCK,
   SOCK_SEQPACKET,
   SOL_SOCKET,
   SO_PEERCRED,
-  libc,
-} from './libc.js';
+} from '../sys/constants.js';
+import { socketCalls as libc } from '../sys/socket-calls.js';
+import { HandoffError, syscallError } from './errors.js';
 import { openBeneath, procPath, unlinkBeneath } from './safe-path.js';
 
 /**

@@ -1,32 +1,16 @@
 import koffi from 'koffi';
-import { FsError, isErrnoName } from '../vfs/errors.js';
-import { constants as osConstants } from 'node:os';
+import { errnoError } from './errno.js';
 
 /**
- * The one place that loads libc through koffi. Every binding here is called with `.async`, so the
- * syscall runs on a libuv threadpool thread and never blocks the event loop; koffi (>= 3.2) makes
- * the calling thread's errno available inside the completion callback, which is how a -1 result
- * becomes an FsError with the right code.
+ * The one place that loads libc through koffi (the engine's mount calls, the handoff's sockets
+ * and the backends' file calls all declare their functions on this handle). The file calls below
+ * are called with `.async`, so the syscall runs on a libuv threadpool thread and never blocks the
+ * event loop; koffi (>= 3.2) makes the calling thread's errno available inside the completion
+ * callback, which is how a -1 result becomes an FsError with the right code.
  */
-const lib = koffi.load('libc.so.6');
+export const lib = koffi.load('libc.so.6');
 
 type Native = ReturnType<typeof lib.func>;
-
-// Several names share a number (EAGAIN/EWOULDBLOCK, EOPNOTSUPP/ENOTSUP, EDEADLK/EDEADLOCK):
-// the first one listed by Node, the traditional name, wins.
-const errnoNames = new Map<number, string>();
-for (const [name, no] of Object.entries(osConstants.errno)) {
-  if (!errnoNames.has(no)) errnoNames.set(no, name);
-}
-
-/** FsError for a positive errno number (unknown numbers become EIO). */
-export function errnoError(no: number, what: string): FsError {
-  const name = errnoNames.get(no);
-  return new FsError(
-    name !== undefined && isErrnoName(name) ? name : 'EIO',
-    `${what}: errno ${no}`,
-  );
-}
 
 function lastErrno(): number {
   return koffi.errno();

@@ -3,7 +3,7 @@ import { callMeta, callSync, libc } from './libc.js';
 import { SYS_OPENAT2 } from './constants.js';
 
 /** struct open_how: u64 flags, u64 mode, u64 resolve (24 bytes, extensible by size). */
-function openHow(flags: number, mode: number, resolve: number): Buffer {
+export function encodeOpenHow(flags: number, mode: number, resolve: number): Buffer {
   const how = Buffer.alloc(24);
   how.writeBigUInt64LE(BigInt(flags), 0);
   how.writeBigUInt64LE(BigInt(mode), 8);
@@ -21,7 +21,7 @@ export function openat2(
   path: string,
   how: { flags: number; mode?: number; resolve: number },
 ): Promise<number> {
-  const buf = openHow(how.flags, how.mode ?? 0, how.resolve);
+  const buf = encodeOpenHow(how.flags, how.mode ?? 0, how.resolve);
   return callMeta(libc.syscall4, 'openat2', SYS_OPENAT2, dirfd, encodeNameZ(path), buf, buf.length);
 }
 

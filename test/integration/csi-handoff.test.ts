@@ -1,7 +1,6 @@
 // Real mounts on this machine, no kubelet: publish -> fd handoff -> the unprivileged sidecar
 // serves -> kill -9 of its server -> unpublish; then a short crash test (~10 kills under a
-// metadata + O_APPEND workload). One file: src/fuse/sys.ts registers named koffi structs, which
-// a second test file in the same jest worker would register again. See csi-rig.ts.
+// metadata + O_APPEND workload). See csi-rig.ts.
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import {
   chmodSync,

@@ -15,7 +15,7 @@ import koffi from 'koffi';
 import { pino } from 'pino';
 import { fetchOffer } from '../../../src/handoff/client.js';
 import { openRootDir } from '../../../src/handoff/safe-path.js';
-import { sendWithFds } from '../../../src/handoff/scm-rights.js';
+import { sendWithFds } from '../../../src/sys/scm-rights.js';
 import { createHandoffServer } from '../../../src/handoff/server.js';
 import type { HandoffServer } from '../../../src/handoff/server.js';
 import { acceptOne, closeFd, connectTo, listenBeneath } from '../../../src/handoff/unix-socket.js';

@@ -1,4 +1,3 @@
-import { syscallError } from './errors.js';
 import {
   MSG_CMSG_CLOEXEC,
   MSG_CTRUNC,
@@ -7,12 +6,13 @@ import {
   MSG_TRUNC,
   SCM_RIGHTS,
   SOL_SOCKET,
-  addressOf,
-  libc,
-} from './libc.js';
+} from './constants.js';
+import { SysError } from './errno.js';
+import { addressOf, socketCalls } from './socket-calls.js';
 
 /**
- * sendmsg/recvmsg with one SCM_RIGHTS control message, on x86_64/aarch64 layouts:
+ * Descriptor passing: sendmsg/recvmsg with one SCM_RIGHTS control message (the fd handoff between
+ * driver and sidecar, and the fd fusermount3 sends back), on x86_64/aarch64 layouts:
  * msghdr 56 bytes, iovec 16 bytes, cmsghdr 16 bytes followed by the int fds.
  */
 const MSGHDR_SIZE = 56;
@@ -38,7 +38,7 @@ function msghdr(data: Buffer, control: Buffer | null): { msg: Buffer; keep: Buff
   return { msg, keep: [iov, data] };
 }
 
-/** One datagram with the fds attached. Throws SYSCALL (errno EAGAIN when the peer is full). */
+/** One datagram with the fds attached. Throws a SysError (EAGAIN when the peer is full). */
 export function sendWithFds(sock: number, data: Buffer, fds: readonly number[]): void {
   if (fds.length > MAX_FDS) throw new RangeError(`at most ${MAX_FDS} fds per message`);
   let control: Buffer | null = null;
@@ -50,9 +50,9 @@ export function sendWithFds(sock: number, data: Buffer, fds: readonly number[]):
     fds.forEach((fd, i) => control!.writeInt32LE(fd, CMSG_HDR + i * 4));
   }
   const { msg, keep } = msghdr(data, control);
-  const n = libc().sendmsg(sock, msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-  if (n < 0) throw syscallError('sendmsg', libc().errno());
-  if (n !== data.length) throw syscallError('sendmsg (short)', 0);
+  const n = socketCalls().sendmsg(sock, msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (n < 0) throw new SysError('sendmsg', socketCalls().errno());
+  if (n !== data.length) throw new SysError('sendmsg', 0, '(short)');
   keep.length = 0;
 }
 
@@ -89,11 +89,11 @@ export function recvWithFds(sock: number, maxBytes: number, maxFds = MAX_FDS): R
   const data = Buffer.alloc(maxBytes);
   const control = Buffer.alloc(cmsgSpace(maxFds));
   const { msg, keep } = msghdr(data, control);
-  const n = libc().recvmsg(sock, msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+  const n = socketCalls().recvmsg(sock, msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
   if (n < 0) {
-    const errno = libc().errno();
+    const errno = socketCalls().errno();
     if (errno === 11) return null;
-    throw syscallError('recvmsg', errno);
+    throw new SysError('recvmsg', errno);
   }
   keep.length = 0;
   const flags = msg.readInt32LE(48);

@@ -1,27 +1,15 @@
 import koffi from 'koffi';
-import { O_CLOEXEC, O_NONBLOCK, SYS_OPENAT2 } from '../sys/constants.js';
+import { SYS_OPENAT2 } from './constants.js';
+import { lib, libc } from './libc.js';
+import { encodeOpenHow } from './openat2.js';
 
 /**
  * The few libc calls Node's `fs`/`net` lack for fd handoff: AF_UNIX SEQPACKET sockets whose fd we
- * own (so SCM_RIGHTS can ride on them) and openat2 for confined paths. Loaded lazily, so importing
- * this module costs nothing on machines (or tests) that never hand fds over.
+ * own (so SCM_RIGHTS can ride on them) and synchronous openat2 for confined paths. Declared
+ * lazily, so importing this module costs nothing in processes (or tests) that never hand fds over.
+ * Each returns the raw result; `errno()` tells why a -1 failed.
  */
-export const AF_UNIX = 1;
-export const SOCK_SEQPACKET = 5;
-// The kernel defines these as the open flags of the same name (on every architecture we build for).
-export const SOCK_NONBLOCK = O_NONBLOCK;
-export const SOCK_CLOEXEC = O_CLOEXEC;
-export const SOL_SOCKET = 1;
-export const SCM_RIGHTS = 1;
-export const SO_PEERCRED = 17;
-export const MSG_TRUNC = 0x20;
-export const MSG_CTRUNC = 0x8;
-export const MSG_DONTWAIT = 0x40;
-export const MSG_NOSIGNAL = 0x4000;
-export const MSG_CMSG_CLOEXEC = 0x40000000;
-export const AT_REMOVEDIR = 0x200;
-
-export interface Libc {
+export interface SocketCalls {
   socket(domain: number, type: number, protocol: number): number;
   bind(fd: number, addr: Buffer, len: number): number;
   listen(fd: number, backlog: number): number;
@@ -33,16 +21,14 @@ export interface Libc {
   close(fd: number): number;
   mkdirat(dirfd: number, path: string, mode: number): number;
   unlinkat(dirfd: number, path: string, flags: number): number;
-  openat2(dirfd: number, path: string, how: Buffer): number;
+  openat2(dirfd: number, path: string, how: { flags: number; mode: number; resolve: number }): number;
   errno(): number;
 }
 
-let cached: Libc | undefined;
+let cached: SocketCalls | undefined;
 
-export function libc(): Libc {
+export function socketCalls(): SocketCalls {
   if (cached !== undefined) return cached;
-  const lib = koffi.load('libc.so.6');
-  const syscall = lib.func('long syscall(long, ...)');
   const f = {
     socket: lib.func('int socket(int, int, int)'),
     bind: lib.func('int bind(int, void *, uint32_t)'),
@@ -52,7 +38,6 @@ export function libc(): Libc {
     sendmsg: lib.func('intptr_t sendmsg(int, void *, int)'),
     recvmsg: lib.func('intptr_t recvmsg(int, void *, int)'),
     getsockopt: lib.func('int getsockopt(int, int, int, void *, void *)'),
-    close: lib.func('int close(int)'),
     mkdirat: lib.func('int mkdirat(int, const char *, uint32_t)'),
     unlinkat: lib.func('int unlinkat(int, const char *, int)'),
   };
@@ -65,13 +50,13 @@ export function libc(): Libc {
     sendmsg: (fd, m, fl) => Number(f.sendmsg(fd, m, fl)),
     recvmsg: (fd, m, fl) => Number(f.recvmsg(fd, m, fl)),
     getsockopt: (fd, lv, n, v, l) => f.getsockopt(fd, lv, n, v, l) as number,
-    close: (fd) => f.close(fd) as number,
+    close: (fd) => libc.close(fd) as number,
     mkdirat: (d, p, m) => f.mkdirat(d, p, m) as number,
     unlinkat: (d, p, fl) => f.unlinkat(d, p, fl) as number,
-    openat2: (d, p, how) =>
-      Number(
-        syscall(SYS_OPENAT2, 'int', d, 'const char *', p, 'void *', how, 'size_t', how.length),
-      ),
+    openat2: (d, p, how) => {
+      const buf = encodeOpenHow(how.flags, how.mode, how.resolve);
+      return Number(libc.syscall4(SYS_OPENAT2, d, p, buf, buf.length));
+    },
     errno: () => koffi.errno(),
   };
   return cached;
