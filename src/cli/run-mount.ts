@@ -13,7 +13,7 @@ import { createStackRuntime } from '../runtime/stack-runtime.js';
 import { startMetricsServer } from '../telemetry/metrics-server.js';
 import type { MetricsServer } from '../telemetry/metrics-server.js';
 import type { Backend } from '../vfs/types.js';
-import { adoptMetaIo } from '../sys/fs-type.js';
+import { metaIoFor } from '../sys/fs-type.js';
 import { abortConnection, detachMount } from './end-mount.js';
 import { installFatalGuard } from './fatal-guard.js';
 import { parseMountArgs } from './mount-args.js';
@@ -35,8 +35,8 @@ function createBackend(source: SourceSpec, a: MountArgs, logger: Logger): Backen
     case 'null':
       return createNullBackend();
     case 'directory': {
-      adoptMetaIo(a.metaIo, source.path, logger);
-      return createPassthroughBackend({ root: source.path, logger });
+      const { inline } = metaIoFor(a.metaIo, source.path, logger);
+      return createPassthroughBackend({ root: source.path, logger, inlineMeta: inline });
     }
   }
 }

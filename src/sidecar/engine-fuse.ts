@@ -12,7 +12,6 @@ import { createSession } from '../fuse/session.js';
 import type { LayerFactories } from '../layers/registry.js';
 import { createStackRuntime } from '../runtime/stack-runtime.js';
 import type { ServeSpec, ServedVolume, VolumeEngine } from './engine.js';
-import { adoptMetaIo } from '../sys/fs-type.js';
 import { createVolumeBackend } from './volume-backends.js';
 import { createVolumeLayers } from './volume-layers.js';
 import { startControlServer } from '../control/control-server.js';
@@ -50,8 +49,6 @@ export function createFuseEngine(o: {
   return (spec: ServeSpec): ServedVolume => {
     const init = negotiatedInitFrom(spec.init);
     const chosen = spec.backend ?? { kind: 'passthrough' };
-    // Inline metadata calls only while every volume of this process is on a local filesystem.
-    if (chosen.kind === 'passthrough') adoptMetaIo('auto', spec.sourceDir, spec.logger);
     const backend = createVolumeBackend(chosen, {
       sourceDir: spec.sourceDir,
       logger: spec.logger,

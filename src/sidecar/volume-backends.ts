@@ -11,6 +11,7 @@ import { createMemoryBackend } from '../backends/memory/memory-backend.js';
 import { createNullBackend } from '../backends/null/null-backend.js';
 import { createPassthroughBackend } from '../backends/passthrough/backend.js';
 import type { VolumeBackend } from '../contract/volume-backends-env.js';
+import { metaIoFor } from '../sys/fs-type.js';
 import type { Backend } from '../vfs/types.js';
 
 export interface BackendContext {
@@ -25,7 +26,12 @@ export interface BackendContext {
 export function createVolumeBackend(b: VolumeBackend, ctx: BackendContext): Backend {
   switch (b.kind) {
     case 'passthrough':
-      return createPassthroughBackend({ root: ctx.sourceDir, logger: ctx.logger });
+      return createPassthroughBackend({
+        root: ctx.sourceDir,
+        logger: ctx.logger,
+        // Inline metadata calls where the volume is on a local filesystem (ADR 0074).
+        inlineMeta: metaIoFor('auto', ctx.sourceDir, ctx.logger).inline,
+      });
     case 'null':
       return createNullBackend();
     case 'memory': {

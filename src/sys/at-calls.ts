@@ -1,5 +1,6 @@
 import { encodeNameZ as z } from '../vfs/names.js';
 import { callMeta, libc } from './libc.js';
+import type { MetaIoPolicy } from './libc.js';
 import { UTIME_NOW, UTIME_OMIT } from './constants.js';
 
 /** Names and paths below are volume strings, passed to the kernel as their exact bytes (`z`). */
@@ -33,12 +34,14 @@ export function timespecPair(atime: TimeSpec, mtime: TimeSpec): Buffer {
 }
 
 export async function utimensat(
+  io: MetaIoPolicy,
   dirfd: number,
   path: string,
   times: { atime: TimeSpec; mtime: TimeSpec },
   flags: number,
 ): Promise<void> {
   await callMeta(
+    io,
     libc.utimensat,
     'utimensat',
     dirfd,
@@ -48,16 +51,23 @@ export async function utimensat(
   );
 }
 
-export async function futimens(fd: number, atime: TimeSpec, mtime: TimeSpec): Promise<void> {
-  await callMeta(libc.futimens, 'futimens', fd, timespecPair(atime, mtime));
+export async function futimens(
+  io: MetaIoPolicy,
+  fd: number,
+  atime: TimeSpec,
+  mtime: TimeSpec,
+): Promise<void> {
+  await callMeta(io, libc.futimens, 'futimens', fd, timespecPair(atime, mtime));
 }
 
 export async function renameat2(
+  io: MetaIoPolicy,
   from: { dirfd: number; name: string },
   to: { dirfd: number; name: string },
   flags: number,
 ): Promise<void> {
   await callMeta(
+    io,
     libc.renameat2,
     'renameat2',
     from.dirfd,
@@ -69,29 +79,32 @@ export async function renameat2(
 }
 
 export async function mknodat(
+  io: MetaIoPolicy,
   dirfd: number,
   name: string,
   mode: number,
   rdev: number,
 ): Promise<void> {
-  await callMeta(libc.mknodat, 'mknodat', dirfd, z(name), mode, BigInt(rdev));
+  await callMeta(io, libc.mknodat, 'mknodat', dirfd, z(name), mode, BigInt(rdev));
 }
 
 export async function faccessat(
+  io: MetaIoPolicy,
   dirfd: number,
   name: string,
   mask: number,
   flags: number,
 ): Promise<void> {
-  await callMeta(libc.faccessat, 'faccessat', dirfd, z(name), mask, flags);
+  await callMeta(io, libc.faccessat, 'faccessat', dirfd, z(name), mask, flags);
 }
 
 /** fchmodat; with AT_SYMLINK_NOFOLLOW a symlink is refused (EOPNOTSUPP), never followed. */
 export async function fchmodat(
+  io: MetaIoPolicy,
   dirfd: number,
   name: string,
   mode: number,
   flags: number,
 ): Promise<void> {
-  await callMeta(libc.fchmodat, 'fchmodat', dirfd, z(name), mode, flags);
+  await callMeta(io, libc.fchmodat, 'fchmodat', dirfd, z(name), mode, flags);
 }

@@ -1,4 +1,5 @@
 import { callAsync, callMeta, libc } from './libc.js';
+import type { MetaIoPolicy } from './libc.js';
 
 export async function fallocate(
   fd: number,
@@ -9,8 +10,13 @@ export async function fallocate(
 }
 
 /** lseek(2), for SEEK_DATA/SEEK_HOLE (Node has no lseek at all). */
-export function lseek(fd: number, offset: number, whence: number): Promise<number> {
-  return callMeta(libc.lseek, 'lseek', fd, offset, whence);
+export function lseek(
+  io: MetaIoPolicy,
+  fd: number,
+  offset: number,
+  whence: number,
+): Promise<number> {
+  return callMeta(io, libc.lseek, 'lseek', fd, offset, whence);
 }
 
 /** copy_file_range(2) with explicit offsets (the fds' own offsets stay untouched). */
@@ -49,9 +55,9 @@ export interface StatFsResult {
 }
 
 /** fstatfs(2): Node's statfs lacks f_namelen and f_frsize. Layout of struct statfs on LP64 Linux. */
-export async function fstatfs(fd: number): Promise<StatFsResult> {
+export async function fstatfs(io: MetaIoPolicy, fd: number): Promise<StatFsResult> {
   const buf = Buffer.alloc(120);
-  await callMeta(libc.fstatfs, 'fstatfs', fd, buf);
+  await callMeta(io, libc.fstatfs, 'fstatfs', fd, buf);
   const u64 = (off: number): number => Number(buf.readBigUInt64LE(off));
   return {
     type: u64(0),

@@ -1,6 +1,6 @@
 import { statfsSync } from 'node:fs';
 import type { Logger } from '../log/logger.js';
-import { inlineSyscalls, setInlineSyscalls } from './libc.js';
+import type { MetaIoPolicy } from './libc.js';
 
 /**
  * Local filesystems (statfs f_type magic numbers, linux/magic.h): a metadata call on them is
@@ -37,24 +37,14 @@ export function filesystemKind(path: string): FilesystemKind {
 export type MetaIo = 'inline' | 'pool' | 'auto';
 export const META_IO: readonly MetaIo[] = ['auto', 'inline', 'pool'];
 
-/** `auto`: inline for a local filesystem, the threadpool otherwise. */
-function resolveMetaIo(mode: MetaIo, path: string): { inline: boolean; fs: FilesystemKind } {
-  const fs = filesystemKind(path);
-  return { inline: mode === 'inline' || (mode === 'auto' && fs.local), fs };
-}
-
-let volumes = 0;
-
 /**
- * Set the process-wide policy (libc.ts `setInlineSyscalls`) for one more volume served by this
- * process: inline only while every volume so far resolved to inline; one volume on the threadpool
- * (a network filesystem) keeps them all there.
+ * The metadata-call policy of one passthrough backend over `path`: `auto` is inline for a local
+ * filesystem, the threadpool otherwise. Each backend holds its own, so a volume on a network
+ * filesystem keeps its calls on the threadpool without moving a local volume's off the thread.
  */
-export function adoptMetaIo(mode: MetaIo, path: string, logger: Logger): void {
-  const io = resolveMetaIo(mode, path);
-  setInlineSyscalls(io.inline && (volumes++ === 0 || inlineSyscalls()));
-  logger.info(
-    { filesystem: io.fs.name, metaIo: inlineSyscalls() ? 'inline' : 'pool' },
-    'metadata system calls',
-  );
+export function metaIoFor(mode: MetaIo, path: string, logger: Logger): MetaIoPolicy {
+  const fs = filesystemKind(path);
+  const inline = mode === 'inline' || (mode === 'auto' && fs.local);
+  logger.info({ filesystem: fs.name, metaIo: inline ? 'inline' : 'pool' }, 'metadata system calls');
+  return { inline };
 }

@@ -1,5 +1,6 @@
 import { decodeName } from '../vfs/names.js';
 import { callMeta, libc } from './libc.js';
+import type { MetaIoPolicy } from './libc.js';
 import { SEEK_SET } from './constants.js';
 
 export interface RawDirEntry {
@@ -32,12 +33,12 @@ export function parseDirents(buf: Buffer, length: number, into: RawDirEntry[]): 
 }
 
 /** The whole listing of an open directory fd, from its start (rewinds first). */
-export async function readAllDirents(fd: number): Promise<RawDirEntry[]> {
-  await callMeta(libc.lseek, 'lseek', fd, 0, SEEK_SET);
+export async function readAllDirents(io: MetaIoPolicy, fd: number): Promise<RawDirEntry[]> {
+  await callMeta(io, libc.lseek, 'lseek', fd, 0, SEEK_SET);
   const buf = Buffer.allocUnsafe(CHUNK);
   const out: RawDirEntry[] = [];
   for (;;) {
-    const n = await callMeta(libc.getdents64, 'getdents64', fd, buf, CHUNK);
+    const n = await callMeta(io, libc.getdents64, 'getdents64', fd, buf, CHUNK);
     if (n === 0) return out;
     parseDirents(buf, n, out);
   }

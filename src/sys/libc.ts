@@ -32,17 +32,16 @@ export function callAsync(fn: Native, what: string, ...args: unknown[]): Promise
 }
 
 /**
- * Process-wide policy: run metadata system calls inline on the calling thread instead of the
+ * How one backend runs its metadata system calls: inline on the calling thread, or on the
  * threadpool. A call on a page-cache-warm local filesystem takes microseconds, while a threadpool
  * round trip costs two thread wake-ups and an event-loop turn (the bulk of a metadata request's
- * cost, docs/performance.md). Only for local filesystems: on a network filesystem one slow call
- * would stall every request (docs/adr/0074-inline-metadata-syscalls.md).
+ * cost, docs/performance.md). Inline only for local filesystems: on a network filesystem one slow
+ * call would stall every request (docs/adr/0074-inline-metadata-syscalls.md). The backend that
+ * owns the calls holds the policy and passes it to each one.
  */
-let inline = false;
-export function setInlineSyscalls(on: boolean): void {
-  inline = on;
+export interface MetaIoPolicy {
+  readonly inline: boolean;
 }
-export const inlineSyscalls = (): boolean => inline;
 
 /** Run `now` at once and report its result or error as a settled promise (an inline call). */
 export function settled<T>(now: () => T): Promise<T> {
@@ -53,9 +52,14 @@ export function settled<T>(now: () => T): Promise<T> {
   }
 }
 
-/** A metadata call: inline under that policy (settled promise), else on the threadpool. */
-export function callMeta(fn: Native, what: string, ...args: unknown[]): Promise<number> {
-  return inline ? settled(() => callSync(fn, what, ...args)) : callAsync(fn, what, ...args);
+/** A metadata call: inline under `io` (settled promise), else on the threadpool. */
+export function callMeta(
+  io: MetaIoPolicy,
+  fn: Native,
+  what: string,
+  ...args: unknown[]
+): Promise<number> {
+  return io.inline ? settled(() => callSync(fn, what, ...args)) : callAsync(fn, what, ...args);
 }
 
 /** Same, synchronously, for calls that never touch the disk (close of an O_PATH fd, fcntl). */

@@ -1,5 +1,6 @@
 import { encodeNameZ } from '../vfs/names.js';
 import { callMeta, callSync, libc } from './libc.js';
+import type { MetaIoPolicy } from './libc.js';
 import { SYS_OPENAT2 } from './constants.js';
 
 /** struct open_how: u64 flags, u64 mode, u64 resolve (24 bytes, extensible by size). */
@@ -17,12 +18,22 @@ export function encodeOpenHow(flags: number, mode: number, resolve: number): Buf
  * `path` is a volume name string, handed to the kernel as its exact bytes (docs/adr/0075).
  */
 export function openat2(
+  io: MetaIoPolicy,
   dirfd: number,
   path: string,
   how: { flags: number; mode?: number; resolve: number },
 ): Promise<number> {
   const buf = encodeOpenHow(how.flags, how.mode ?? 0, how.resolve);
-  return callMeta(libc.syscall4, 'openat2', SYS_OPENAT2, dirfd, encodeNameZ(path), buf, buf.length);
+  return callMeta(
+    io,
+    libc.syscall4,
+    'openat2',
+    SYS_OPENAT2,
+    dirfd,
+    encodeNameZ(path),
+    buf,
+    buf.length,
+  );
 }
 
 /** close(2) synchronously: only for O_PATH fds, whose close never does I/O. */

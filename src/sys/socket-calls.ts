@@ -21,7 +21,11 @@ export interface SocketCalls {
   close(fd: number): number;
   mkdirat(dirfd: number, path: string, mode: number): number;
   unlinkat(dirfd: number, path: string, flags: number): number;
-  openat2(dirfd: number, path: string, how: { flags: number; mode: number; resolve: number }): number;
+  openat2(
+    dirfd: number,
+    path: string,
+    how: { flags: number; mode: number; resolve: number },
+  ): number;
   errno(): number;
 }
 

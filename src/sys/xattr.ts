@@ -1,6 +1,7 @@
 import { FsError } from '../vfs/errors.js';
 import { decodeName, encodeNameZ as z } from '../vfs/names.js';
 import { callMeta, libc } from './libc.js';
+import type { MetaIoPolicy } from './libc.js';
 
 /**
  * xattr calls on a path. The passthrough backend passes `/proc/self/fd/N` of an O_PATH fd, which
@@ -29,22 +30,25 @@ async function readSized(
   return buf.subarray(0, n);
 }
 
-export function getxattr(path: string, name: string): Promise<Buffer> {
-  return readSized((buf, size) => callMeta(libc.getxattr, 'getxattr', z(path), z(name), buf, size));
+export function getxattr(io: MetaIoPolicy, path: string, name: string): Promise<Buffer> {
+  return readSized((buf, size) =>
+    callMeta(io, libc.getxattr, 'getxattr', z(path), z(name), buf, size),
+  );
 }
 
 export async function setxattr(
+  io: MetaIoPolicy,
   path: string,
   name: string,
   value: Buffer,
   flags: number,
 ): Promise<void> {
-  await callMeta(libc.setxattr, 'setxattr', z(path), z(name), value, value.length, flags);
+  await callMeta(io, libc.setxattr, 'setxattr', z(path), z(name), value, value.length, flags);
 }
 
-export async function listxattr(path: string): Promise<string[]> {
+export async function listxattr(io: MetaIoPolicy, path: string): Promise<string[]> {
   const raw = await readSized((buf, size) =>
-    callMeta(libc.listxattr, 'listxattr', z(path), buf, size),
+    callMeta(io, libc.listxattr, 'listxattr', z(path), buf, size),
   );
   const names: string[] = [];
   for (let off = 0; off < raw.length;) {
@@ -56,6 +60,6 @@ export async function listxattr(path: string): Promise<string[]> {
   return names;
 }
 
-export async function removexattr(path: string, name: string): Promise<void> {
-  await callMeta(libc.removexattr, 'removexattr', z(path), z(name));
+export async function removexattr(io: MetaIoPolicy, path: string, name: string): Promise<void> {
+  await callMeta(io, libc.removexattr, 'removexattr', z(path), z(name));
 }

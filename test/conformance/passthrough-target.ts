@@ -5,7 +5,10 @@ import { createPassthroughBackend } from '../../src/backends/passthrough/backend
 import { describeConformance, passthroughCapabilities } from './suite.js';
 
 /** The conformance suite over a passthrough backend on a fresh temp dir (root or not). */
-export function describePassthroughConformance(label: string): void {
+export function describePassthroughConformance(
+  label: string,
+  options: { inlineMeta?: boolean } = {},
+): void {
   const isRoot = process.getuid?.() === 0;
   const caps = passthroughCapabilities({ root: isRoot, lockOwners: true });
   describeConformance(
@@ -14,7 +17,7 @@ export function describePassthroughConformance(label: string): void {
       const base = fs.mkdtempSync(path.join(os.tmpdir(), 'conf-pt-'));
       const hostDir = path.join(base, 'vol');
       fs.mkdirSync(hostDir);
-      const backend = createPassthroughBackend({ root: hostDir });
+      const backend = createPassthroughBackend({ root: hostDir, ...options });
       return {
         backend,
         caps,

@@ -1,6 +1,7 @@
 import { constants as osConstants } from 'node:os';
 import { XATTR_POSIX_ACL_ACCESS, XATTR_POSIX_ACL_DEFAULT } from '../../sys/constants.js';
 import { callSync, libc } from '../../sys/libc.js';
+import type { MetaIoPolicy } from '../../sys/libc.js';
 import { getxattr } from '../../sys/xattr.js';
 import { FsError } from '../../vfs/errors.js';
 
@@ -43,9 +44,9 @@ export function noAclAsNoData(name: string, err: unknown): never {
   throw err;
 }
 
-async function hasDefaultAcl(dirfd: number): Promise<boolean> {
+async function hasDefaultAcl(io: MetaIoPolicy, dirfd: number): Promise<boolean> {
   try {
-    return (await getxattr(`/proc/self/fd/${dirfd}`, ACL_DEFAULT)).length > 0;
+    return (await getxattr(io, `/proc/self/fd/${dirfd}`, ACL_DEFAULT)).length > 0;
   } catch (err) {
     if (isErrno(err, ENODATA) || isErrno(err, EOPNOTSUPP)) return false;
     throw err;
@@ -61,12 +62,13 @@ export interface CreateMode {
 
 /** The mode to create an object with in the directory `dirfd` (see the note at the top). */
 export async function createMode(
-  posixAcl: boolean,
+  backend: { posixAcl: boolean; io: MetaIoPolicy },
   dirfd: number,
   asked: { mode: number; umask: number },
 ): Promise<CreateMode> {
   const perm = asked.mode & 0o7777;
-  if (posixAcl && (await hasDefaultAcl(dirfd))) return { mode: perm, inherited: true };
+  if (backend.posixAcl && (await hasDefaultAcl(backend.io, dirfd)))
+    return { mode: perm, inherited: true };
   return { mode: perm & ~asked.umask, inherited: false };
 }
 

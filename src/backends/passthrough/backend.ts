@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import type { MetaIoPolicy } from '../../sys/libc.js';
 import type { Backend } from '../../vfs/types.js';
 import { probePosixAcl } from './acl.js';
 import { createConfinement } from './confine.js';
@@ -33,6 +34,11 @@ export interface PassthroughOptions {
   readdirAttrs?: boolean;
   /** First file handle number (default random, see handles.ts). */
   firstHandle?: number;
+  /**
+   * Run metadata system calls inline on the serving thread instead of the threadpool: only for a
+   * local filesystem (sys/fs-type.ts `metaIoFor` decides from `-o meta_io`). Default false.
+   */
+  inlineMeta?: boolean;
 }
 
 export interface PassthroughBackend extends Backend {
@@ -52,20 +58,31 @@ export interface PassthroughBackend extends Backend {
  */
 export function createPassthroughBackend(options: PassthroughOptions): PassthroughBackend {
   const log = options.logger?.child({ component: 'passthrough' });
-  const confine = createConfinement(options.root);
+  const io: MetaIoPolicy = { inline: options.inlineMeta ?? false };
+  const confine = createConfinement(options.root, io);
   const handles = createHandleTable(
     options.firstHandle === undefined ? {} : { firstHandle: options.firstHandle },
   );
   const ownership = createOwnership({
     chownNew: options.chownNew ?? process.getuid?.() === 0,
     processUmask: readProcessUmask(readFileSync('/proc/self/status', 'utf8')),
+    io,
   });
-  const locks = createLockTable({ handles, log });
+  const locks = createLockTable({ handles, log, io });
   const readdirAttrs = options.readdirAttrs ?? true;
   const posixAcl = probePosixAcl(confine.rootFd);
-  const ctx: PassthroughContext = { confine, handles, ownership, locks, log, readdirAttrs, posixAcl };
+  const ctx: PassthroughContext = {
+    confine,
+    handles,
+    ownership,
+    locks,
+    log,
+    readdirAttrs,
+    posixAcl,
+    io,
+  };
   log?.info(
-    { root: options.root, chownNew: ownership.chownNew, posixAcl },
+    { root: options.root, chownNew: ownership.chownNew, posixAcl, inlineMeta: io.inline },
     'passthrough backend ready',
   );
   return {
@@ -85,7 +102,7 @@ export function createPassthroughBackend(options: PassthroughOptions): Passthrou
     async close() {
       await locks.close();
       for (const file of [...handles.values()]) {
-        await fdClose(file.fd).catch((err: unknown) => log?.warn({ err }, 'close failed'));
+        await fdClose(io, file.fd).catch((err: unknown) => log?.warn({ err }, 'close failed'));
       }
       confine.close();
     },

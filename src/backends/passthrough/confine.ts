@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { FsError } from '../../vfs/errors.js';
 import { displayName, nameByteLength } from '../../vfs/names.js';
 import { closePathFd, openat2 } from '../../sys/openat2.js';
+import type { MetaIoPolicy } from '../../sys/libc.js';
 import {
   O_CLOEXEC,
   O_DIRECTORY,
@@ -83,11 +84,11 @@ export function pathSteps(parts: readonly string[]): string[] {
  * prefixes the source path, and resolves one longer than PATH_MAX in steps (resolveSteps). See
  * docs/adr/0010-passthrough-confinement.md.
  */
-export function createConfinement(root: string): Confinement {
+export function createConfinement(root: string, io: MetaIoPolicy): Confinement {
   const rootFd = fs.openSync(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   const keepRoot = (): void => {};
   const open = (parts: readonly string[], flags: number): Promise<number> =>
-    resolveSteps(rootFd, pathSteps(parts), flags);
+    resolveSteps(io, rootFd, pathSteps(parts), flags);
   return {
     rootFd,
     async parent(path) {
@@ -125,6 +126,7 @@ export function createConfinement(root: string): Confinement {
  * intermediate fd is closed before this returns, also on failure.
  */
 async function resolveSteps(
+  io: MetaIoPolicy,
   rootFd: number,
   steps: readonly string[],
   flags: number,
@@ -134,7 +136,7 @@ async function resolveSteps(
     const last = i === steps.length - 1;
     const how = { flags: (last ? flags : O_DIRECTORY) | O_PATH | O_CLOEXEC, resolve: RESOLVE };
     try {
-      const fd = await openat2(dirfd, steps[i]!, how);
+      const fd = await openat2(io, dirfd, steps[i]!, how);
       if (dirfd !== rootFd) closePathFd(dirfd);
       dirfd = fd;
     } catch (err) {

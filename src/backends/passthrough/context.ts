@@ -3,6 +3,7 @@ import type { Confinement } from './confine.js';
 import type { HandleTable } from './handles.js';
 import type { Ownership } from './ownership.js';
 import type { LockTable } from './lock-table.js';
+import type { MetaIoPolicy } from '../../sys/libc.js';
 
 /** What every op module of the passthrough backend shares. */
 export interface PassthroughContext {
@@ -15,4 +16,6 @@ export interface PassthroughContext {
   readonly readdirAttrs: boolean;
   /** The backing filesystem keeps POSIX ACLs (see acl.ts). */
   readonly posixAcl: boolean;
+  /** Whether metadata system calls run inline or on the threadpool (PassthroughOptions.metaIo). */
+  readonly io: MetaIoPolicy;
 }

@@ -1,6 +1,7 @@
 import type { DirEntry } from '../../vfs/types.js';
 import { toAttr } from './attr.js';
 import { pathLstat } from './fd-io.js';
+import type { MetaIoPolicy } from '../../sys/libc.js';
 
 /** Enough to keep the default threadpool (4 threads) busy without flooding it. */
 const CONCURRENCY = 8;
@@ -11,13 +12,17 @@ const CONCURRENCY = 8;
  * engine's fallback, serial and one openat2 each). An entry that vanished since the listing
  * simply gets no attr.
  */
-export async function attachAttrs(dirfd: number, entries: DirEntry[]): Promise<DirEntry[]> {
+export async function attachAttrs(
+  io: MetaIoPolicy,
+  dirfd: number,
+  entries: DirEntry[],
+): Promise<DirEntry[]> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < entries.length) {
       const e = entries[next++]!;
       try {
-        e.attr = toAttr(await pathLstat(`/proc/self/fd/${dirfd}/${e.name}`));
+        e.attr = toAttr(await pathLstat(io, `/proc/self/fd/${dirfd}/${e.name}`));
       } catch {
         // Gone since the listing was taken: the engine decides.
       }

@@ -5,6 +5,7 @@ import { ofdGetlk, ofdSetlk } from '../../sys/locks.js';
 import type { RangeLock } from '../../sys/locks.js';
 import { F_UNLCK, O_ACCMODE, O_CLOEXEC, O_RDWR } from '../../sys/constants.js';
 import { fdClose, fdOpen, fdStat } from './fd-io.js';
+import type { MetaIoPolicy } from '../../sys/libc.js';
 import type { HandleTable, OpenFile } from './handles.js';
 import { applyLock, overlaps } from './lock-ranges.js';
 
@@ -34,12 +35,14 @@ export interface LockTable {
 export function createLockTable(deps: {
   handles: HandleTable;
   log: Logger | undefined;
+  io: MetaIoPolicy;
 }): LockTable {
+  const { io } = deps;
   const byInode = new Map<string, Map<bigint, OwnerLocks>>();
 
   const inodeKey = async (file: OpenFile): Promise<string> => {
     if (file.inodeKey === undefined) {
-      const st = await fdStat(file.fd);
+      const st = await fdStat(io, file.fd);
       file.inodeKey = `${st.dev}:${st.ino}`;
     }
     return file.inodeKey;
@@ -48,10 +51,10 @@ export function createLockTable(deps: {
   const ownerFd = async (file: OpenFile): Promise<number> => {
     const proc = `/proc/self/fd/${file.fd}`;
     try {
-      return await fdOpen(proc, O_RDWR | O_CLOEXEC);
+      return await fdOpen(io, proc, O_RDWR | O_CLOEXEC);
     } catch {
       // A file the server may only read (or only write): lock with the handle's own access.
-      return fdOpen(proc, (file.flags & O_ACCMODE) | O_CLOEXEC);
+      return fdOpen(io, proc, (file.flags & O_ACCMODE) | O_CLOEXEC);
     }
   };
 
@@ -59,7 +62,7 @@ export function createLockTable(deps: {
     const entry = owners.get(owner);
     if (entry === undefined) return;
     owners.delete(owner);
-    await fdClose(entry.fd);
+    await fdClose(io, entry.fd);
   };
 
   return {
@@ -86,7 +89,7 @@ export function createLockTable(deps: {
         // Another request of the same owner may have won the race for the first lock fd.
         entry = owners.get(owner);
         if (entry === undefined) owners.set(owner, (entry = { fd, pid: lock.pid, held: [] }));
-        else await fdClose(fd);
+        else await fdClose(io, fd);
       }
       try {
         await ofdSetlk(entry.fd, lock);

@@ -17,7 +17,7 @@ export function backingFlags(flags: number): number {
 export function openPath(ctx: PassthroughContext, path: string, flags: number): Promise<number> {
   if (path === '/') {
     // The root is reached through its own fd's magic link, which O_NOFOLLOW would refuse.
-    return fdOpen(`/proc/self/fd/${ctx.confine.rootFd}`, backingFlags(flags) & ~O_NOFOLLOW);
+    return fdOpen(ctx.io, `/proc/self/fd/${ctx.confine.rootFd}`, backingFlags(flags) & ~O_NOFOLLOW);
   }
-  return withRef(ctx.confine.parent(path), (p) => fdOpen(p.proc, backingFlags(flags)));
+  return withRef(ctx.confine.parent(path), (p) => fdOpen(ctx.io, p.proc, backingFlags(flags)));
 }

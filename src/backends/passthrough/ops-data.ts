@@ -17,7 +17,7 @@ export function createDataOps(ctx: PassthroughContext) {
     async lseek(call: OpCall<'lseek'>): Promise<number> {
       const a = call.args;
       const file = await fileFor(ctx, a.fh, a);
-      return lseek(file.fd, a.offset, a.whence);
+      return lseek(ctx.io, file.fd, a.offset, a.whence);
     },
 
     async copyFileRange(call: OpCall<'copyFileRange'>): Promise<number> {

@@ -17,11 +17,11 @@ export function createDirOps(ctx: PassthroughContext) {
   const list = async (fh: number, path: string): Promise<DirEntry[]> => {
     const dir = await dirFd(fh, path);
     try {
-      const raw = await readAllDirents(dir.fd);
+      const raw = await readAllDirents(ctx.io, dir.fd);
       const entries = raw.map((e): DirEntry => ({ name: e.name, ino: e.ino, type: e.dtype << 12 }));
-      return ctx.readdirAttrs ? await attachAttrs(dir.fd, entries) : entries;
+      return ctx.readdirAttrs ? await attachAttrs(ctx.io, dir.fd, entries) : entries;
     } finally {
-      if (dir.temporary) await fdClose(dir.fd);
+      if (dir.temporary) await fdClose(ctx.io, dir.fd);
     }
   };
   return {
@@ -42,7 +42,7 @@ export function createDirOps(ctx: PassthroughContext) {
 
     async releasedir(call: OpCall<'releasedir'>): Promise<void> {
       const file = ctx.handles.take(call.args.fh);
-      if (file !== undefined) await fdClose(file.fd);
+      if (file !== undefined) await fdClose(ctx.io, file.fd);
     },
 
     async fsyncdir(call: OpCall<'fsyncdir'>): Promise<void> {
@@ -50,7 +50,7 @@ export function createDirOps(ctx: PassthroughContext) {
       try {
         await fdSync(dir.fd, call.args.datasync);
       } finally {
-        if (dir.temporary) await fdClose(dir.fd);
+        if (dir.temporary) await fdClose(ctx.io, dir.fd);
       }
     },
   };

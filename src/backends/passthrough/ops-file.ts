@@ -55,31 +55,31 @@ async function createExclusive(
   const a = call.args;
   const base = (a.flags & ~(O_DIRECT | O_NOCTTY)) | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
   return withRef(ctx.confine.parent(a.path), async (p) => {
-    const { mode, inherited } = await createMode(ctx.posixAcl, p.dirfd, a);
+    const { mode, inherited } = await createMode(ctx, p.dirfd, a);
     let fd: number;
     try {
-      fd = await fdOpen(p.proc, base, mode);
+      fd = await fdOpen(ctx.io, p.proc, base, mode);
     } catch (err) {
       // Someone else created it since the kernel's lookup: open it as it is, and do not give a
       // file we did not create to the caller.
       if ((a.flags & O_EXCL) !== 0 || (err as { code?: string }).code !== 'EEXIST') throw err;
-      fd = await fdOpen(p.proc, base & ~(O_CREAT | O_EXCL));
+      fd = await fdOpen(ctx.io, p.proc, base & ~(O_CREAT | O_EXCL));
       const file: OpenFile = { fd, path: a.path, flags: a.flags, kind: 'file' };
-      return { ...opened(ctx, file, a.passthrough), attr: toAttr(await fdStat(fd)) };
+      return { ...opened(ctx, file, a.passthrough), attr: toAttr(await fdStat(ctx.io, fd)) };
     }
     try {
       await ctx.ownership.adopt(
-        { dirfd: p.dirfd, chown: (u, g) => fdChown(fd, u, g), chmod: (m) => fdChmod(fd, m) },
+        { dirfd: p.dirfd, chown: (u, g) => fdChown(ctx.io, fd, u, g), chmod: (m) => fdChmod(ctx.io, fd, m) },
         call.caller,
-        inherited ? inheritedMode(Number((await fdStat(fd)).mode), mode) : mode,
+        inherited ? inheritedMode(Number((await fdStat(ctx.io, fd)).mode), mode) : mode,
       );
-      const attr = toAttr(await fdStat(fd));
+      const attr = toAttr(await fdStat(ctx.io, fd));
       const file: OpenFile = { fd, path: a.path, flags: a.flags, kind: 'file' };
       return { ...opened(ctx, file, a.passthrough), attr };
     } catch (err) {
       // Keep create atomic: no half-owned file is left behind.
-      await fdClose(fd);
-      await pathIo.unlink(p.proc).catch((cleanup: unknown) => {
+      await fdClose(ctx.io, fd);
+      await pathIo.unlink(ctx.io, p.proc).catch((cleanup: unknown) => {
         ctx.log?.warn({ err: cleanup, path: displayName(a.path) }, 'could not remove a half-created file');
       });
       throw err;
@@ -128,7 +128,7 @@ export function createFileOps(ctx: PassthroughContext) {
       const file = ctx.handles.take(call.args.fh);
       if (file === undefined) return;
       await ctx.locks.fileClosed(file);
-      await fdClose(file.fd);
+      await fdClose(ctx.io, file.fd);
     },
   };
 }

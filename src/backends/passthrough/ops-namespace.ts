@@ -17,21 +17,21 @@ async function finishCreate(
 ): Promise<Attr> {
   const mode =
     made.inherited === true && made.mode !== undefined
-      ? inheritedMode(Number((await pathLstat(p.proc)).mode), made.mode)
+      ? inheritedMode(Number((await pathLstat(ctx.io, p.proc)).mode), made.mode)
       : made.mode;
   await ctx.ownership.adopt(
     {
       dirfd: p.dirfd,
       isDir: made.isDir ?? false,
-      chown: (uid, gid) => pathIo.lchown(p.proc, uid, gid),
+      chown: (uid, gid) => pathIo.lchown(ctx.io, p.proc, uid, gid),
       ...(mode === undefined
         ? {}
-        : { chmod: (m: number) => fchmodat(p.dirfd, p.name, m, AT_SYMLINK_NOFOLLOW) }),
+        : { chmod: (m: number) => fchmodat(ctx.io, p.dirfd, p.name, m, AT_SYMLINK_NOFOLLOW) }),
     },
     caller,
     mode,
   );
-  return toAttr(await pathLstat(p.proc));
+  return toAttr(await pathLstat(ctx.io, p.proc));
 }
 
 export function createNamespaceOps(ctx: PassthroughContext) {
@@ -40,16 +40,16 @@ export function createNamespaceOps(ctx: PassthroughContext) {
   return {
     mkdir: (call: OpCall<'mkdir'>) =>
       inParent(call.args.path, async (p) => {
-        const { mode, inherited } = await createMode(ctx.posixAcl, p.dirfd, call.args);
-        await pathIo.mkdir(p.proc, mode);
+        const { mode, inherited } = await createMode(ctx, p.dirfd, call.args);
+        await pathIo.mkdir(ctx.io, p.proc, mode);
         return finishCreate(ctx, p, call.caller, { mode, inherited, isDir: true });
       }),
 
     mknod: (call: OpCall<'mknod'>) =>
       inParent(call.args.path, async (p) => {
-        const c = await createMode(ctx.posixAcl, p.dirfd, call.args);
+        const c = await createMode(ctx, p.dirfd, call.args);
         const type = call.args.mode & 0o170000;
-        await mknodat(p.dirfd, p.name, type | c.mode, call.args.rdev);
+        await mknodat(ctx.io, p.dirfd, p.name, type | c.mode, call.args.rdev);
         return finishCreate(ctx, p, call.caller, { mode: c.mode, inherited: c.inherited });
       }),
 
@@ -57,7 +57,7 @@ export function createNamespaceOps(ctx: PassthroughContext) {
       inParent(call.args.path, async (p) => {
         // The target is stored verbatim and never followed by the backend: the kernel resolves
         // it on the client side, relative to the client's view of the mount.
-        await pathIo.symlink(call.args.target, p.proc);
+        await pathIo.symlink(ctx.io, call.args.target, p.proc);
         return finishCreate(ctx, p, call.caller, { mode: undefined });
       }),
 
@@ -65,19 +65,21 @@ export function createNamespaceOps(ctx: PassthroughContext) {
       inParent(call.args.path, (from) =>
         inParent(call.args.newPath, async (to) => {
           // link(2) never follows a symlink at the old path on Linux: the link is to the symlink.
-          await pathIo.link(from.proc, to.proc);
-          return toAttr(await pathLstat(to.proc));
+          await pathIo.link(ctx.io, from.proc, to.proc);
+          return toAttr(await pathLstat(ctx.io, to.proc));
         }),
       ),
 
-    unlink: (call: OpCall<'unlink'>) => inParent(call.args.path, (p) => pathIo.unlink(p.proc)),
+    unlink: (call: OpCall<'unlink'>) =>
+      inParent(call.args.path, (p) => pathIo.unlink(ctx.io, p.proc)),
 
-    rmdir: (call: OpCall<'rmdir'>) => inParent(call.args.path, (p) => pathIo.rmdir(p.proc)),
+    rmdir: (call: OpCall<'rmdir'>) => inParent(call.args.path, (p) => pathIo.rmdir(ctx.io, p.proc)),
 
     rename: (call: OpCall<'rename'>) =>
       inParent(call.args.path, (from) =>
         inParent(call.args.newPath, (to) =>
           renameat2(
+            ctx.io,
             { dirfd: from.dirfd, name: from.name },
             { dirfd: to.dirfd, name: to.name },
             call.args.flags,

@@ -15,16 +15,17 @@ export function createXattrOps(ctx: PassthroughContext) {
   return {
     getxattr: (call: OpCall<'getxattr'>) =>
       onNode(call.args.path, (n) =>
-        getxattr(n.proc, call.args.name).catch((err: unknown) =>
+        getxattr(ctx.io, n.proc, call.args.name).catch((err: unknown) =>
           noAclAsNoData(call.args.name, err),
         ),
       ),
-    listxattr: (call: OpCall<'listxattr'>) => onNode(call.args.path, (n) => listxattr(n.proc)),
+    listxattr: (call: OpCall<'listxattr'>) =>
+      onNode(call.args.path, (n) => listxattr(ctx.io, n.proc)),
     setxattr: (call: OpCall<'setxattr'>) =>
       onNode(call.args.path, (n) =>
-        setxattr(n.proc, call.args.name, call.args.value, call.args.flags),
+        setxattr(ctx.io, n.proc, call.args.name, call.args.value, call.args.flags),
       ),
     removexattr: (call: OpCall<'removexattr'>) =>
-      onNode(call.args.path, (n) => removexattr(n.proc, call.args.name)),
+      onNode(call.args.path, (n) => removexattr(ctx.io, n.proc, call.args.name)),
   };
 }

@@ -1,6 +1,7 @@
 import type { Caller } from '../../vfs/types.js';
 import { S_ISGID } from '../../sys/constants.js';
 import { fdStat } from './fd-io.js';
+import type { MetaIoPolicy } from '../../sys/libc.js';
 
 /** How to change the owner and mode of one just-created object without following symlinks. */
 export interface CreatedObject {
@@ -23,15 +24,19 @@ export interface Ownership {
   adopt(obj: CreatedObject, caller: Caller, mode: number | undefined): Promise<void>;
 }
 
-export function createOwnership(options: { chownNew: boolean; processUmask: number }): Ownership {
-  const { chownNew, processUmask } = options;
+export function createOwnership(options: {
+  chownNew: boolean;
+  processUmask: number;
+  io: MetaIoPolicy;
+}): Ownership {
+  const { chownNew, processUmask, io } = options;
   return {
     chownNew,
     async adopt(obj, caller, mode) {
       const needChown = chownNew && !isServerIdentity(caller);
       const chmod = modeNeedsFix(mode, processUmask, needChown) ? obj.chmod : undefined;
       if (!needChown && chmod === undefined) return;
-      const setgidDir = (Number((await fdStat(obj.dirfd)).mode) & S_ISGID) !== 0;
+      const setgidDir = (Number((await fdStat(io, obj.dirfd)).mode) & S_ISGID) !== 0;
       // In a set-group-ID directory the kernel already chose the directory's group: keep it.
       if (needChown) await obj.chown(caller.uid, setgidDir ? -1 : caller.gid);
       if (chmod !== undefined)
