@@ -85,3 +85,21 @@ describe('helmfile.yaml', () => {
     expect(envVars.some((e) => e.name === 'OTEL_EXPORTER_OTLP_ENDPOINT')).toBe(Boolean((overrides as any).tracing));
   });
 });
+
+describe('helmfile pins (docs/adr/0083-helmfile-pins.md)', () => {
+  const adr = readFileSync(join(ROOT, 'docs/adr/0083-helmfile-pins.md'), 'utf8');
+
+  it.each(releases.filter((r) => !String(r.chart).startsWith('./')).map((r) => [r.name, r.version]))(
+    '%s is pinned to %s, the version the ADR cites',
+    (name, version) => {
+      const row = adr.split('\n').find((l) => l.startsWith(`| ${name} |`));
+      expect(row?.split('|').map((c) => c.trim())[3]).toBe(version);
+    },
+  );
+
+  it('sends spans to the Service the pinned Jaeger chart names after its release', () => {
+    const jaeger = byName('jaeger');
+    const values = renderGotmpl(join(ROOT, byName('fs-interposer').values[0]), envValues('default', { tracing: { enabled: true } }));
+    expect(values.tracing.otlpEndpoint).toBe(`http://${jaeger.name}.${jaeger.namespace}.svc:4318`);
+  });
+});
