@@ -3,8 +3,8 @@ import type { LayerConfig, StackConfig } from '../config/types.js';
 import { createStack } from '../vfs/stack.js';
 import type { Stack } from '../vfs/stack.js';
 import type { Backend } from '../vfs/types.js';
-import { systemLayerClock } from './clock.js';
-import type { LayerClock } from './clock.js';
+import { systemClock } from '../vfs/clock.js';
+import type { Clock } from '../vfs/clock.js';
 import { createDecisionLog } from './decision-log.js';
 import type { DecisionLog } from './decision-log.js';
 import { createDecisions, loadReplayFile } from './decisions.js';
@@ -17,7 +17,7 @@ import { builtinFactories, createLayer } from './registry.js';
 import type { LayerFactories } from './registry.js';
 
 export interface BuildDeps extends Partial<HostDeps> {
-  clock?: LayerClock;
+  clock?: Clock;
   /** Used when the config has no seed; absent too: a random seed, logged. */
   seed?: number;
   logger?: Logger;
@@ -80,7 +80,7 @@ function logFor(
 function decisionsFor(
   config: StackConfig,
   deps: BuildDeps,
-  clock: LayerClock,
+  clock: Clock,
   logger: Logger | undefined,
 ) {
   const replay = replayFor(config, deps);
@@ -112,7 +112,7 @@ export function buildStack(
 ): BuiltStack {
   const factories = deps.factories ?? builtinFactories();
   checkFactories(config, factories);
-  const clock = deps.clock ?? systemLayerClock;
+  const clock = deps.clock ?? systemClock;
   const seed = config.seed ?? deps.seed ?? randomSeed();
   const logger = deps.logger?.child({ component: 'layers' });
   const { replay, log, decisions } = decisionsFor(config, deps, clock, logger);

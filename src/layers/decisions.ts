@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { OpCall } from '../vfs/types.js';
-import type { LayerClock } from './clock.js';
+import type { Clock } from '../vfs/clock.js';
 import type { Decision, DecisionLog } from './decision-log.js';
 
 /**
@@ -55,7 +55,7 @@ export function loadReplay(text: string): ReplayIndex {
 export const loadReplayFile = (path: string): ReplayIndex => loadReplay(readFileSync(path, 'utf8'));
 
 export interface DecisionsOptions {
-  clock: LayerClock;
+  clock: Clock;
   log?: DecisionLog;
   replay?: ReplayIndex;
   /** Distinct (layer, kind, op, path) counters kept; past it new keys are neither logged nor replayed. */

@@ -2,7 +2,7 @@ import type { TracerProvider } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Backend } from '../vfs/types.js';
-import type { LayerClock } from './clock.js';
+import type { Clock } from '../vfs/clock.js';
 import type { LayerDecisions } from './decisions.js';
 import type { Random } from './random.js';
 
@@ -41,7 +41,7 @@ export interface HostDeps {
 export interface LayerDeps extends HostDeps {
   /** Instance name (config `name` or the type). */
   readonly name: string;
-  readonly clock: LayerClock;
+  readonly clock: Clock;
   /** This layer's own stream, forked from the stack seed by layer name and position. */
   readonly random: Random;
   readonly decisions: LayerDecisions;

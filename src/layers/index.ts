@@ -15,8 +15,6 @@ export type {
   StackControllerOptions,
   StackStatus,
 } from './controller.js';
-export { createFakeLayerClock, systemLayerClock } from './clock.js';
-export type { FakeLayerClock, LayerClock } from './clock.js';
 export { createRandom, randomSeed } from './random.js';
 export type { Random } from './random.js';
 export { createScope } from './scope.js';

@@ -1,8 +1,8 @@
 import type { Registry } from 'prom-client';
 import { injectedBy } from '../vfs/errors.js';
 import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
-import { systemClock } from '../telemetry/clock.js';
-import type { Clock } from '../telemetry/clock.js';
+import { systemClock } from '../vfs/clock.js';
+import type { Clock } from '../vfs/clock.js';
 import { getFsMetrics } from '../telemetry/fs-metrics.js';
 import type { FsMetrics } from '../telemetry/fs-metrics.js';
 import { outcomeOfError } from '../telemetry/outcome.js';

@@ -2,8 +2,8 @@ import type { Backend } from '../../vfs/types.js';
 import type { Budget, Limits } from './budget.js';
 import { createBudget } from './budget.js';
 import { defaultLimits, readCgroupMemoryLimit } from './default-limits.js';
-import type { Clock } from './clock.js';
-import { createSystemClock } from './clock.js';
+import type { Clock } from '../../vfs/clock.js';
+import { systemClock } from '../../vfs/clock.js';
 import type { FileDataFactory } from './file-data.js';
 import { createHandleTable } from './handles.js';
 import { createLockTable } from './locks.js';
@@ -72,7 +72,7 @@ export function createTreeBackend(
   options: TreeBackendOptions,
 ): TreeBackend {
   const budget = budgetFor(options);
-  const clock = options.clock ?? createSystemClock();
+  const clock = options.clock ?? systemClock;
   const tree = createTree({ clock, budget, newData, ...rootOf(options.root ?? {}) });
   const state: FsState = { tree, handles: createHandleTable(tree), locks: createLockTable() };
   return {

@@ -1,7 +1,7 @@
 import { FsError } from '../../vfs/errors.js';
 import type { Caller } from '../../vfs/types.js';
 import type { Budget } from './budget.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../../vfs/clock.js';
 import { MODE_BITS, S_IFDIR, S_IFMT, S_IFREG, S_ISGID } from './constants.js';
 import type { FileDataFactory } from './file-data.js';
 import type { DirInode, Inode, InodeKind } from './inode.js';

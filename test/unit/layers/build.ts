@@ -2,8 +2,8 @@ import { parseLayerSpec, parseConfigFile } from '../../../src/config/index.js';
 import type { StackConfig } from '../../../src/config/index.js';
 import { buildStack } from '../../../src/layers/build-stack.js';
 import type { BuildDeps, BuiltStack } from '../../../src/layers/build-stack.js';
-import { createFakeLayerClock } from '../../../src/layers/clock.js';
-import type { FakeLayerClock } from '../../../src/layers/clock.js';
+import { createFakeClock } from '../../../src/vfs/fake-clock.js';
+import type { FakeClock } from '../../../src/vfs/fake-clock.js';
 import type { Backend } from '../../../src/vfs/types.js';
 import { newBackend } from './fs-helpers.js';
 
@@ -24,7 +24,7 @@ export function compactConfig(spec: string): StackConfig {
 
 export interface Fixture {
   stack: BuiltStack;
-  clock: FakeLayerClock;
+  clock: FakeClock;
   backend: Backend;
 }
 
@@ -33,6 +33,6 @@ export function fixture(
   deps: BuildDeps = {},
   backend: Backend = newBackend(),
 ): Fixture {
-  const clock = createFakeLayerClock();
+  const clock = createFakeClock();
   return { stack: buildStack(config, backend, { clock, ...deps }), clock, backend };
 }

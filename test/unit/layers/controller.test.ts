@@ -1,12 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { createStackController } from '../../../src/layers/controller.js';
-import { createFakeLayerClock } from '../../../src/layers/clock.js';
+import { createFakeClock } from '../../../src/vfs/fake-clock.js';
 import { compactConfig } from './build.js';
 import { createFile, mkCall, newBackend, run, writeAt } from './fs-helpers.js';
 
 describe('stack controller (ctl set-layers | status | powerloss drop)', () => {
   const setup = () => {
-    const clock = createFakeLayerClock();
+    const clock = createFakeClock();
     const c = createStackController({
       backend: newBackend(),
       initial: compactConfig('powerloss'),

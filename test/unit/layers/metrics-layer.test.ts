@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
 import { createMetricsLayer } from '../../../src/layers/metrics-layer.js';
-import { createManualClock } from '../../../src/telemetry/clock.js';
+import { createFakeClock } from '../../../src/vfs/fake-clock.js';
 import { recordThrottleWait } from '../../../src/telemetry/fs-metrics.js';
 import { createTelemetryRegistry } from '../../../src/telemetry/registry.js';
 import { FsError } from '../../../src/vfs/errors.js';
@@ -22,17 +22,17 @@ async function value(registry: Registry, name: string, labels: Record<string, st
 }
 
 /** A layer below metrics that takes `ms` of fake time, like a slow disk. */
-const slow = (clock: ReturnType<typeof createManualClock>, ms: number): Layer => ({
+const slow = (clock: ReturnType<typeof createFakeClock>, ms: number): Layer => ({
   name: 'slow',
   async around(_c, next) {
-    clock.advance(ms);
+    clock.tick(ms);
     return next();
   },
 });
 
 function setup() {
   const registry = new Registry();
-  const clock = createManualClock();
+  const clock = createFakeClock();
   const backend = createTinyBackend();
   const stack = createStack(
     [createMetricsLayer({ registry, volume: 'data', clock }), slow(clock, 3)],

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { createMemoryBackend } from '../../../src/backends/memory/memory-backend.js';
-import { createFakeLayerClock } from '../../../src/layers/clock.js';
+import { createFakeClock } from '../../../src/vfs/fake-clock.js';
 import { createDecisionLog } from '../../../src/layers/decision-log.js';
 import { createDecisions, loadReplay } from '../../../src/layers/decisions.js';
 import { pathFields, recordedPath } from '../../../src/layers/record-format.js';
@@ -14,7 +14,6 @@ import { createScope } from '../../../src/layers/scope.js';
 import { ATTR, startAttributes } from '../../../src/layers/trace-attributes.js';
 import { loadRun } from '../../../src/report/load-run.js';
 import { renderReport } from '../../../src/report/render-report.js';
-import { createManualClock } from '../../../src/telemetry/clock.js';
 import { decodeName } from '../../../src/vfs/names.js';
 import { createStack } from '../../../src/vfs/stack.js';
 import { compactConfig, fixture } from './build.js';
@@ -37,7 +36,7 @@ function textLines(path: string): string[] {
 describe('outputs of names that are not UTF-8 (ADR 0075)', () => {
   it('the record shows \\xNN and keeps the exact bytes in pathBytes/toBytes', async () => {
     const file = join(tmp(), 'run.jsonl');
-    const clock = createManualClock(1_700_000_000_000);
+    const clock = createFakeClock(1_700_000_000_000);
     const layer = createRecordLayer({ path: file, volume: 'v', clock, flushIntervalMs: 0 });
     const stack = createStack([layer], createMemoryBackend());
     for (const path of [Y80, Y81, '/plain']) {
@@ -99,7 +98,7 @@ describe('outputs of names that are not UTF-8 (ADR 0075)', () => {
   it('the decision log is valid UTF-8 and a replay finds the same byte names', () => {
     const file = join(tmp(), 'decisions.jsonl');
     const log = createDecisionLog({ path: file });
-    const d = createDecisions({ clock: createFakeLayerClock(), log }).forLayer('fault');
+    const d = createDecisions({ clock: createFakeClock(), log }).forLayer('fault');
     d.decide(
       mkCall('write', { path: Y80, fh: 1, buffer: Buffer.alloc(1), offset: 0, flags: 1 }),
       'errno',
@@ -112,7 +111,7 @@ describe('outputs of names that are not UTF-8 (ADR 0075)', () => {
     );
     textLines(file);
     const replay = createDecisions({
-      clock: createFakeLayerClock(),
+      clock: createFakeClock(),
       replay: loadReplay(readFileSync(file, 'utf8')),
     }).forLayer('fault');
     const again = (path: string) =>

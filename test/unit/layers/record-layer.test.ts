@@ -5,7 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { recordLayerFactory } from '../../../src/layers/record-factory.js';
 import { createRecordLayer } from '../../../src/layers/record-layer.js';
-import { createManualClock } from '../../../src/telemetry/clock.js';
+import { createFakeClock } from '../../../src/vfs/fake-clock.js';
 import { FsError } from '../../../src/vfs/errors.js';
 import { createStack } from '../../../src/vfs/stack.js';
 import type { Layer } from '../../../src/vfs/types.js';
@@ -21,11 +21,11 @@ const lines = (path: string) =>
 describe('record layer', () => {
   it('writes a header and one compact line per op with offset, bytes, duration, result and pid', async () => {
     const path = join(tmp(), 'run.jsonl');
-    const clock = createManualClock(1_700_000_000_000);
+    const clock = createFakeClock(1_700_000_000_000);
     const slow: Layer = {
       name: 'slow',
       around: async (_c, next) => {
-        clock.advance(1.5);
+        clock.tick(1.5);
         return next();
       },
     };

@@ -5,7 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { Logger } from 'pino';
 import { createDecisionLog } from '../../../src/layers/decision-log.js';
 import { createDecisions, loadReplay } from '../../../src/layers/decisions.js';
-import { createFakeLayerClock } from '../../../src/layers/clock.js';
+import { createFakeClock } from '../../../src/vfs/fake-clock.js';
 import { fixture, yamlConfig } from './build.js';
 import { createFile, mkCall, writeAt } from './fs-helpers.js';
 import type { Stack } from '../../../src/vfs/stack.js';
@@ -109,7 +109,7 @@ describe('decision log and replay', () => {
 describe('decision counters', () => {
   it('are bounded: past maxKeys, new files are drawn but not logged', () => {
     const log = createDecisionLog();
-    const d = createDecisions({ clock: createFakeLayerClock(), log, maxKeys: 2 }).forLayer('fault');
+    const d = createDecisions({ clock: createFakeClock(), log, maxKeys: 2 }).forLayer('fault');
     for (const path of ['/a', '/b', '/c', '/a'])
       d.decide(mkCall('getattr', { path }), 'errno', () => 'EIO');
     expect(log.entries().map((e) => `${e.path}#${e.n}`)).toEqual(['/a#1', '/b#1', '/a#2']);

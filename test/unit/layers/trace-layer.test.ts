@@ -8,7 +8,7 @@ import {
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { createTraceLayer } from '../../../src/layers/trace-layer.js';
 import type { TraceLayerOptions } from '../../../src/layers/trace-layer.js';
-import { createManualClock } from '../../../src/telemetry/clock.js';
+import { createFakeClock } from '../../../src/vfs/fake-clock.js';
 import { FsError } from '../../../src/vfs/errors.js';
 import { createStack } from '../../../src/vfs/stack.js';
 import type { Layer } from '../../../src/vfs/types.js';
@@ -19,11 +19,11 @@ function setup(options: Partial<TraceLayerOptions> = {}, below: Layer[] = []) {
   const tracerProvider = new TracerProvider({
     spanProcessors: [new SimpleSpanProcessor({ exporter })],
   });
-  const clock = createManualClock(Date.now());
+  const clock = createFakeClock(Date.now());
   const tick: Layer = {
     name: 'tick',
     async around(_c, next) {
-      clock.advance(2);
+      clock.tick(2);
       return next();
     },
   };
@@ -159,7 +159,7 @@ describe('trace layer', () => {
   it('rolls the volume parent over after maxDurationMs', async () => {
     const t = setup({ volumeRollover: { maxDurationMs: 1_000 } });
     await t.stack.run(opCall('getattr', { path: '/' }));
-    t.clock.advance(1_500);
+    t.clock.tick(1_500);
     await t.stack.run(opCall('getattr', { path: '/' }));
     await t.flush();
     const volumes = t.named('volume');

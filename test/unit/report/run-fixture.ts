@@ -1,5 +1,5 @@
 import { createRecordLayer } from '../../../src/layers/record-layer.js';
-import { createManualClock } from '../../../src/telemetry/clock.js';
+import { createFakeClock } from '../../../src/vfs/fake-clock.js';
 import { FsError } from '../../../src/vfs/errors.js';
 import { createStack } from '../../../src/vfs/stack.js';
 import type { Layer } from '../../../src/vfs/types.js';
@@ -11,12 +11,12 @@ import { createTinyBackend, opCall } from '../telemetry/fixtures.js';
  * ones (5 negative lookups) and injected EIOs (every 7th write).
  */
 export async function recordFixtureRun(path: string): Promise<void> {
-  const clock = createManualClock(1_700_000_000_000);
+  const clock = createFakeClock(1_700_000_000_000);
   let writes = 0;
   const disturb: Layer = {
     name: 'fault',
     async around(c, next) {
-      clock.advance(c.op === 'read' ? 0.05 : 0.4);
+      clock.tick(c.op === 'read' ? 0.05 : 0.4);
       if (c.op === 'write' && ++writes % 7 === 0)
         throw new FsError('EIO', 'injected EIO', { injectedBy: 'fault' });
       return next();
@@ -34,14 +34,14 @@ export async function recordFixtureRun(path: string): Promise<void> {
     opCall('create', { path: '/db/table.dat', flags: 1, mode: 0o644, umask: 0 }, w),
   );
   for (let i = 0; i < 64; i++) {
-    clock.advance(10);
+    clock.tick(10);
     const buffer = Buffer.alloc(4096, i);
     await stack
       .run(opCall('write', { path: '/db/table.dat', fh, buffer, offset: i * 4096, flags: 1 }, w))
       .catch(() => undefined);
   }
   for (let i = 0; i < 40; i++) {
-    clock.advance(5);
+    clock.tick(5);
     const offset = ((i * 37) % 64) * 4096;
     await stack.run(
       opCall(

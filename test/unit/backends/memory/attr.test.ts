@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { createFakeClock } from '../../../../src/backends/memory/clock.js';
-import type { FakeClock } from '../../../../src/backends/memory/clock.js';
+import { createFakeClock } from '../../../../src/vfs/fake-clock.js';
+import type { FakeClock } from '../../../../src/vfs/fake-clock.js';
 import { createMemoryBackend } from '../../../../src/backends/memory/memory-backend.js';
 import { ALICE, BOB, harness, O_RDWR, ROOT } from './harness.js';
 import type { Harness } from './harness.js';
@@ -15,7 +15,7 @@ beforeEach(async () => {
   fs = harness(createMemoryBackend({ clock, root: { uid: 0, gid: 0, mode: 0o777 } }));
   await fs.mkdir('/d');
   await fs.writeFile('/f', 'hello');
-  clock.advance(SEC);
+  clock.tick(SEC);
 });
 
 describe('setattr', () => {
@@ -25,7 +25,7 @@ describe('setattr', () => {
   });
 
   it("sets times to the server's now for 'now'", async () => {
-    clock.advance(7n);
+    clock.tick(7n);
     const attr = await fs.call('setattr', { path: '/f', atime: 'now', mtime: 'now' });
     expect([attr.atimeNs, attr.mtimeNs]).toEqual([t0 + SEC + 7n, t0 + SEC + 7n]);
   });
@@ -104,7 +104,7 @@ describe('timestamps follow POSIX', () => {
     await fs.writeFile('/d/x', '');
     let d = await fs.stat('/d');
     expect([d.mtimeNs, d.ctimeNs]).toEqual([t0 + SEC, t0 + SEC]);
-    clock.advance(SEC);
+    clock.tick(SEC);
     await fs.call('unlink', { path: '/d/x' });
     d = await fs.stat('/d');
     expect([d.mtimeNs, d.ctimeNs]).toEqual([t0 + 2n * SEC, t0 + 2n * SEC]);
@@ -121,10 +121,10 @@ describe('timestamps follow POSIX', () => {
     await fs.readFile('/f');
     expect((await fs.stat('/f')).atimeNs).toBe(t0 + SEC);
     // atime == ctime still counts as stale (as in Linux's relatime_need_update); then it is fresh.
-    clock.advance(SEC);
+    clock.tick(SEC);
     await fs.readFile('/f');
     expect((await fs.stat('/f')).atimeNs).toBe(t0 + 2n * SEC);
-    clock.advance(SEC);
+    clock.tick(SEC);
     await fs.readFile('/f');
     expect((await fs.stat('/f')).atimeNs).toBe(t0 + 2n * SEC);
   });

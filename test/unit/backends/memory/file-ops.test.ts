@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { createFakeClock } from '../../../../src/backends/memory/clock.js';
+import { createFakeClock } from '../../../../src/vfs/fake-clock.js';
 import { createMemoryBackend } from '../../../../src/backends/memory/memory-backend.js';
 import type { TreeBackend } from '../../../../src/backends/memory/tree-backend.js';
 import {

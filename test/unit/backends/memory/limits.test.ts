@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DEFAULT_LIMITS } from '../../../../src/backends/memory/budget.js';
-import { createFakeClock } from '../../../../src/backends/memory/clock.js';
+import { createFakeClock } from '../../../../src/vfs/fake-clock.js';
 import { createMemoryBackend } from '../../../../src/backends/memory/memory-backend.js';
 import { harness, O_RDWR } from './harness.js';
 

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { createFakeClock } from '../../../../src/backends/memory/clock.js';
-import type { FakeClock } from '../../../../src/backends/memory/clock.js';
+import { createFakeClock } from '../../../../src/vfs/fake-clock.js';
+import type { FakeClock } from '../../../../src/vfs/fake-clock.js';
 import { createMemoryBackend } from '../../../../src/backends/memory/memory-backend.js';
 import { ALICE, BOB, harness } from './harness.js';
 import type { Harness } from './harness.js';
@@ -116,7 +116,7 @@ describe('rename', () => {
   });
 
   it('updates ctime of the node and mtime/ctime of both parents', async () => {
-    clock.advance(5_000n);
+    clock.tick(5_000n);
     const t = clock.nowNs();
     await rename('/a/sub/deep', '/full/deep');
     const [node, from, to] = await Promise.all(['/full/deep', '/a/sub', '/full'].map(fs.stat));

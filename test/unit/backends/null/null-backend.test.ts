@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { createFakeClock } from '../../../../src/backends/memory/clock.js';
+import { createFakeClock } from '../../../../src/vfs/fake-clock.js';
 import type { TreeBackend } from '../../../../src/backends/memory/tree-backend.js';
 import { createNullBackend } from '../../../../src/backends/null/null-backend.js';
 import { harness, O_APPEND, O_RDONLY, O_WRONLY } from '../memory/harness.js';
