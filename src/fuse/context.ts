@@ -49,6 +49,12 @@ export interface SessionContext {
   invalidateAttrs?(nodeIds: readonly number[]): void;
   /** READ/WRITE served by the reader threads (direct-io.ts); absent when switched off. */
   readonly direct?: DirectIoTable;
+  /**
+   * Answer, with an error, a request this process never read (one its dead predecessor had read):
+   * set on kernels without FUSE_NOTIFY_RESEND, where the kernel names such a request only in an
+   * INTERRUPT (server.ts).
+   */
+  answerOrphan?(unique: number, errno: number): void;
   /** Register a backing fd for kernel passthrough; returns the backing id. */
   openBacking?(fd: number): number;
   closeBacking?(id: number): void;

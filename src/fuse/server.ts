@@ -25,6 +25,8 @@ export interface RequestServer {
 }
 
 const MAX_EARLY_INTERRUPTS = 256;
+/** How long an INTERRUPT may wait for its request to arrive on another queue. */
+const ORPHAN_GRACE_MS = 1000;
 const EINTR = 4;
 const EINVAL = 22;
 const EPROTO = 71;
@@ -44,6 +46,14 @@ export function createRequestServer(ctx: SessionContext): RequestServer {
     else {
       if (early.size >= MAX_EARLY_INTERRUPTS) early.clear();
       early.add(target);
+      // Not ours after a grace period: a dead predecessor's request the kernel will not resend.
+      const answer = ctx.answerOrphan;
+      if (answer !== undefined)
+        setTimeout(() => {
+          if (!early.delete(target)) return;
+          ctx.logger.warn({ unique: target }, "answered a dead server's interrupted request: EINTR");
+          answer(target, EINTR);
+        }, ORPHAN_GRACE_MS).unref();
     }
   };
 

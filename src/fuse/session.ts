@@ -21,6 +21,7 @@ import { createIntentLog } from './resend.js';
 import type { IntentLog } from './resend.js';
 import type { ReaderData, ReaderMessage } from './reader-worker.js';
 import { createRequestServer } from './server.js';
+import { answerOnEveryFd } from './orphans.js';
 
 export interface SessionOptions {
   /** One reader thread per fd: the original /dev/fuse fd and its clones. */
@@ -47,6 +48,12 @@ export interface SessionOptions {
    * the same directory resolves every node ID its predecessor handed out.
    */
   stateDir?: string;
+  /**
+   * A kernel without FUSE_NOTIFY_RESEND (before 6.9): requests a dead predecessor had read are
+   * never re-queued. When the kernel sends an INTERRUPT for one (the app got a signal), it is
+   * answered EINTR on every fd (the request sits on the processing list of the fd that read it).
+   */
+  answerOrphans?: boolean;
 }
 
 export interface FuseSession {
@@ -159,6 +166,7 @@ export function createSession(o: SessionOptions): FuseSession {
       for (const id of ids) void sendInvalInode(o.fds[0]!, id, -1n).catch(() => undefined);
     },
   };
+  if (o.answerOrphans === true) ctx.answerOrphan = (unique, errno) => answerOnEveryFd(o.fds, unique, errno);
   if (o.init.passthrough) {
     const backing = createBackingTable({ devFd: o.fds[0]!, logger });
     ctx.openBacking = (fd) => backing.open(fd);

@@ -72,6 +72,12 @@ export function createFuseEngine(o: {
           readerTap,
         }),
     });
+    const resend = hasFlag(init, InitFlag.HAS_RESEND);
+    if (!resend && !spec.restarted)
+      spec.logger.warn(
+        { init: { minor: init.minor, flags: init.flags } },
+        'kernel without FUSE_NOTIFY_RESEND (before 6.9): if this server dies, the requests it was serving are not resent; each fails with EINTR when its app gets a signal, else waits until the volume is unmounted (docs/operations.md)',
+      );
     mkdirSync(spec.stateDir, { recursive: true, mode: 0o700 });
     const session = createSession({
       fds: spec.fds,
@@ -79,6 +85,7 @@ export function createFuseEngine(o: {
       stack: layers.port,
       logger: spec.logger,
       stateDir: spec.stateDir,
+      answerOrphans: !resend,
     });
     layers.onChange(() => void session.invalidateAll());
     // The control channel of an injected Pod: the same socket as a local mount's, in the

@@ -99,6 +99,60 @@ describe('CSI publish -> fd handoff -> sidecar serves -> unpublish (real mount)'
     await expect(Promise.race([sc.exited, sleep(10_000).then(() => 'timeout')])).resolves.toBe(0);
   });
 
+  it('on a kernel without FUSE_NOTIFY_RESEND, a request the dead server held fails with EINTR once the app is signalled', async () => {
+    const r = rig!;
+    // This 6.18 kernel plays one before 6.9: the driver (in this process) negotiates without RESEND.
+    process.env.FS_INTERPOSER_KERNEL_INIT_MASK = 'resend';
+    try {
+      await publish(r);
+    } finally {
+      delete process.env.FS_INTERPOSER_KERNEL_INIT_MASK;
+    }
+    // Every data read and write waits 3 s in the server: long enough to kill it mid-request.
+    writeFileSync(join(r.root, 'podinfo', 'annotations'), 'fs-interposer/layers="latency=3s"\n');
+    const sc = startSidecar(r);
+    await shOk(`cat "${r.target}/hello.txt"`, { timeoutMs: 20_000 });
+    const before = await serverPid(r);
+    const pidFile = join(r.root, 'app.pid');
+    // The app: one buffered write (a synchronous WRITE request, which the kernel interrupts on
+    // a signal; O_DIRECT and readahead requests are asynchronous and never interrupted), and a
+    // SIGUSR1 handler that ends the call (so EINTR reaches it instead of Python retrying).
+    const app = sh(
+      `python3 - <<'PY'
+import os, signal, errno
+class Interrupted(Exception): pass
+def on_signal(*_): raise Interrupted()
+signal.signal(signal.SIGUSR1, on_signal)
+fd = os.open("${r.target}/w.txt", os.O_WRONLY | os.O_CREAT, 0o644)
+open("${pidFile}", "w").write(str(os.getpid()))
+try:
+    os.write(fd, b"x"); print("written")
+except Interrupted: print("interrupted")
+except OSError as e: print(errno.errorcode[e.errno])
+PY`,
+      { timeoutMs: 40_000 },
+    );
+    while (!existsSync(pidFile)) await sleep(20);
+    await sleep(1000); // the WRITE is now in the server's 3 s delay
+    process.kill(before, 'SIGKILL');
+    await serverPid(r, before);
+    await sleep(500);
+    process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGUSR1');
+    const out = await app;
+    // Before: nobody ever answered the dead server's WRITE; the app stayed in write(2) until the
+    // sh timeout killed it (and a SIGKILL would have left it in D state).
+    expect({ code: out.code, stdout: out.stdout.trim() }).toEqual({
+      code: 0,
+      stdout: 'interrupted',
+    });
+    expect(sc.logs()).toMatch(/kernel without FUSE_NOTIFY_RESEND/);
+    expect(sc.logs()).toMatch(/answered a dead server's interrupted request: EINTR/);
+    // The successor serves everything else.
+    await expect(shOk(`cat "${r.target}/hello.txt"`, { timeoutMs: 20_000 })).resolves.toBe(
+      'hello through the sidecar\n',
+    );
+  });
+
   it("enforces the PV's POSIX ACLs for another app user", async () => {
     const r = rig!;
     writeFileSync(join(r.source, 'secret.txt'), 'not for postgres\n');
@@ -178,7 +232,10 @@ describe('an error on the main thread of the sidecar server (real mount)', () =>
     const r = (rig = makeRig());
     await publish(r);
     const preload = join(REPO, 'test/fixtures/preload/fatal-on-signal.mjs');
-    const sc = startSidecar(r, undefined, { NODE_OPTIONS: `--import ${preload}`, FSI_TEST_FATAL: mode });
+    const sc = startSidecar(r, undefined, {
+      NODE_OPTIONS: `--import ${preload}`,
+      FSI_TEST_FATAL: mode,
+    });
     await shOk(`cat "${r.target}/hello.txt"`, { timeoutMs: 20_000 }).catch((err: Error) => {
       throw new Error(`${err.message}\n--- sidecar\n${sc.logs()}`);
     });
