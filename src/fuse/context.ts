@@ -96,10 +96,12 @@ const { O_APPEND } = fsConstants;
 
 /**
  * `-o exclusive` lets the kernel keep file pages and directory listings, but only while the
- * stack's plan lets the data path skip the layers (no layer needs to see every read or READDIR).
+ * stack's plan lets the data path skip the layers (no layer needs to see every read or READDIR;
+ * a reader-side throttle or latency does).
  */
 export function kernelMayKeepCache(ctx: SessionContext): boolean {
-  return ctx.exclusive === true && ctx.stack.plan().readerData;
+  const plan = ctx.stack.plan();
+  return ctx.exclusive === true && plan.readerData && plan.gate === undefined;
 }
 
 /**

@@ -16,6 +16,8 @@
  */
 import { fstatSync, readSync, writeSync } from 'node:fs';
 import { constants as fsConstants } from 'node:fs';
+import { GATE_HANDOFF, GATE_SERVE, gateEnter, gateUndo, setGate } from '../vfs/reader-gate.js';
+import type { GateConfig, GateView } from '../vfs/reader-gate.js';
 import { tapServed } from '../vfs/reader-tap.js';
 import { WRITE_KILL_SUIDGID, privBits } from './priv-bits.js';
 import { FUSE_UNIQUE_RESEND_HI, Opcode } from './protocol/constants.js';
@@ -52,8 +54,11 @@ export interface DirectIoTable {
   unregister(fh: number): void;
   /** Off clears every entry (a stack with layers must see every READ and WRITE). */
   setEnabled(on: boolean): void;
-  /** The stack's plan: readers serve READ/WRITE (readerData), counting them in the tap (tap). */
-  setPlan(plan: { readerData: boolean; tap: boolean }): void;
+  /**
+   * The stack's plan: readers serve READ/WRITE (readerData), counting them in the tap (tap),
+   * through the reader forms of throttle and latency (gate).
+   */
+  setPlan(plan: { readerData: boolean; tap: boolean; gate?: GateConfig | undefined }): void;
   readonly enabled: boolean;
   readonly tapping: boolean;
   /** Handles currently served by the readers. */
@@ -62,8 +67,16 @@ export interface DirectIoTable {
   readonly served: number;
 }
 
-/** `epoch`: the handle table's (every handle this process issues is epoch * 2^32 + counter). */
-export function createDirectIoTable(epoch: number, capacity = DIRECT_CAPACITY): DirectIoTable {
+/**
+ * `epoch`: the handle table's (every handle this process issues is epoch * 2^32 + counter).
+ * `gate`: where the plan's reader forms go (the port's reader tap buffer); without one, a plan
+ * that has reader forms is served on the main thread.
+ */
+export function createDirectIoTable(
+  epoch: number,
+  capacity = DIRECT_CAPACITY,
+  gate?: GateView,
+): DirectIoTable {
   const sab = new SharedArrayBuffer((HEAD + capacity * 2) * 4);
   const t = new Int32Array(sab);
   t[EPOCH] = epoch;
@@ -99,9 +112,13 @@ export function createDirectIoTable(epoch: number, capacity = DIRECT_CAPACITY): 
       size = 0;
     },
     setPlan(plan) {
-      // Tap on before serving starts, off only after serving stopped: nothing served uncounted.
+      const serve = plan.readerData && (plan.gate === undefined || gate !== undefined);
+      // Tap and gate on before serving starts, off only after serving stopped: nothing is
+      // served uncounted or unthrottled.
+      if (!serve) this.setEnabled(false);
       if (plan.tap) Atomics.store(t, TAP, 1);
-      this.setEnabled(plan.readerData);
+      if (gate !== undefined) setGate(gate, serve ? plan.gate : undefined);
+      this.setEnabled(serve);
       if (!plan.tap) Atomics.store(t, TAP, 0);
     },
     get enabled() {
@@ -130,12 +147,14 @@ const errnoOf = (err: unknown): number => {
 /**
  * The reader's side. Serves the frame in `buf` (n bytes) when the table covers it and writes
  * the reply in place; returns the reply length, or -1 when the main thread must serve it.
+ * `gate`: the reader forms of throttle and latency (src/vfs/reader-gate.ts), applied first.
  */
 export function serveDirect(
   table: Int32Array,
   buf: Buffer,
   n: number,
   tap?: BigInt64Array,
+  gate?: GateView,
 ): number {
   if (n < A + ArgSize.read || Atomics.load(table, ENABLED) === 0) return -1;
   const opcode = buf.readUInt32LE(InHeader.opcode);
@@ -151,29 +170,51 @@ export function serveDirect(
   if (offsetHi > 0x1f_ffff) return -1;
   const offset = buf.readUInt32LE(A + 8) + offsetHi * TWO32;
   const size = buf.readUInt32LE(A + 16);
+  const write = opcode === WRITE;
+  if (write && !writableHere(fd, buf, n, size)) return -1;
   const tapping = tap !== undefined && Atomics.load(table, TAP) === 1;
   const start = tapping ? process.hrtime.bigint() : 0n;
+  const gated = gate === undefined ? GATE_SERVE : gateEnter(gate, write, size);
+  if (gated === GATE_HANDOFF || (gated !== GATE_SERVE && tapping)) return -1;
+  if (gated !== GATE_SERVE) return replyError(buf, -gated);
   let len: number;
   try {
-    len =
-      opcode === READ ? directRead(fd, buf, offset, size) : directWrite(fd, buf, n, offset, size);
+    len = write ? directWrite(fd, buf, offset, size) : directRead(fd, buf, offset, size);
   } catch (err) {
     // Observed: the main thread runs it again through the stack, which counts the errno.
     // pread/pwrite at an offset are idempotent, so repeating them is safe.
-    if (tapping) return -1;
-    buf.writeUInt32LE(O, OutHeader.len);
-    buf.writeInt32LE(-errnoOf(err), OutHeader.error);
-    return O;
+    if (tapping) {
+      if (gate !== undefined) gateUndo(gate, write, size, true);
+      return -1;
+    }
+    return replyError(buf, errnoOf(err));
   }
-  if (len < 0) return -1;
+  // A short read (end of file) did not use the bandwidth it paid for.
+  if (gate !== undefined && !write && len - O < size) gateUndo(gate, false, size - (len - O), false);
   if (tapping) {
-    const bytes = opcode === READ ? len - O : size;
-    tapServed(tap, opcode === READ ? 0 : 1, bytes, process.hrtime.bigint() - start);
+    const bytes = write ? size : len - O;
+    tapServed(tap, write ? 1 : 0, bytes, process.hrtime.bigint() - start);
   }
   Atomics.add(table, SERVED, 1);
   buf.writeUInt32LE(len, OutHeader.len);
   buf.writeInt32LE(0, OutHeader.error);
   return len;
+}
+
+function replyError(buf: Buffer, errno: number): number {
+  buf.writeUInt32LE(O, OutHeader.len);
+  buf.writeInt32LE(-errno, OutHeader.error);
+  return O;
+}
+
+/**
+ * O_APPEND is not idempotent (crash custody keeps an intent log on the main thread); a caller
+ * without CAP_FSETID writing a setuid/setgid file needs the bits cleared through the stack
+ * first (HANDLE_KILLPRIV_V2): one fstat, no round trip to the kernel.
+ */
+function writableHere(fd: number, buf: Buffer, n: number, size: number): boolean {
+  if (buf.readUInt32LE(A + 32) & O_APPEND || A + ArgSize.write + size > n) return false;
+  return !(buf.readUInt32LE(A + 20) & WRITE_KILL_SUIDGID && privBits(fstatSync(fd).mode) !== 0);
 }
 
 function directRead(fd: number, buf: Buffer, offset: number, size: number): number {
@@ -188,14 +229,8 @@ function directRead(fd: number, buf: Buffer, offset: number, size: number): numb
   return O + got;
 }
 
-function directWrite(fd: number, buf: Buffer, n: number, offset: number, size: number): number {
-  const flags = buf.readUInt32LE(A + 32);
+function directWrite(fd: number, buf: Buffer, offset: number, size: number): number {
   const data = A + ArgSize.write;
-  // O_APPEND is not idempotent (crash custody keeps an intent log on the main thread).
-  if (flags & O_APPEND || data + size > n) return -1;
-  // A caller without CAP_FSETID writing a setuid/setgid file: the main thread clears the bits
-  // through the stack first (HANDLE_KILLPRIV_V2). One fstat, no round trip to the kernel.
-  if (buf.readUInt32LE(A + 20) & WRITE_KILL_SUIDGID && privBits(fstatSync(fd).mode) !== 0) return -1;
   let done = 0;
   while (done < size) done += writeSync(fd, buf, data + done, size - done, offset + done);
   // The request's header and args are no longer needed: the reply overwrites them.

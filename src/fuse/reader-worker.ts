@@ -9,6 +9,7 @@
  */
 import { readSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { readerGateOf } from '../vfs/reader-tap.js';
 import { serveDirect } from './direct-io.js';
 
 export interface ReaderData {
@@ -49,6 +50,7 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
   const wake = d.slots;
   const direct = d.direct ? new Int32Array(d.direct) : undefined;
   const tap = d.tap ? new BigInt64Array(d.tap) : undefined;
+  const gate = d.tap ? readerGateOf(d.tap) : undefined;
   const errors = { count: 0, reported: -Infinity };
   const end = (code: string): void =>
     port.postMessage({ type: 'end', code, replyErrors: errors.count } satisfies ReaderMessage);
@@ -92,7 +94,7 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
       end('EOF');
       return;
     }
-    if (direct && reply(d.fd, slots[slot]!, serveDirect(direct, slots[slot]!, n, tap), failed))
+    if (direct && reply(d.fd, slots[slot]!, serveDirect(direct, slots[slot]!, n, tap, gate), failed))
       continue;
     Atomics.store(ctrl, slot, 1);
     port.postMessage(n * 64 + slot);

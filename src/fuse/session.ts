@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log/logger.js';
 import type { StackPort } from '../vfs/stack.js';
 import { createBackingTable } from './backing.js';
+import { readerGateOf } from '../vfs/reader-tap.js';
 import { createDirectIoTable } from './direct-io.js';
 import type { CacheTimes, SessionContext } from './context.js';
 import { createHandleTable } from './handles.js';
@@ -151,7 +152,8 @@ export function createSession(o: SessionOptions): FuseSession {
   const custody = o.stateDir === undefined ? undefined : openCustody(o.stateDir, logger);
   const epoch = randomInt(1, 0x1f_ffff);
   // Enabled by the first OPEN under an empty stack (ops/file.ts), cleared by a swap to layers.
-  const direct = o.directIo === false ? undefined : createDirectIoTable(epoch);
+  const gate = o.stack.readerTap === undefined ? undefined : readerGateOf(o.stack.readerTap);
+  const direct = o.directIo === false ? undefined : createDirectIoTable(epoch, undefined, gate);
   const ctx: SessionContext = {
     nodes: custody?.nodes ?? createNodeTable(),
     ...(custody && { intents: custody.intents }),

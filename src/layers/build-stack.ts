@@ -118,6 +118,8 @@ export function buildStack(
   const { replay, log, decisions } = decisionsFor(config, deps, clock, logger);
   const root = createRandom(seed);
   const names = instanceNames(config.layers);
+  // The reader gate has one throttle bucket: only a stack's first throttle may take it.
+  const firstThrottle = config.layers.findIndex((l) => l.type === 'throttle');
   const layers = config.layers.map((cfg, i) => {
     const name = names[i]!;
     return createLayer(factories, cfg, {
@@ -129,7 +131,7 @@ export function buildStack(
       volume: deps.volume ?? 'default',
       metrics: deps.metrics,
       tracerProvider: deps.tracerProvider,
-      readerTap: deps.readerTap,
+      readerTap: cfg.type !== 'throttle' || i === firstThrottle ? deps.readerTap : undefined,
       ...(logger && { logger: logger.child({ layer: name }) }),
     })!;
   });

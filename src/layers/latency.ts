@@ -6,6 +6,9 @@ import type { DelaySampler } from './delay.js';
 import { reportWait } from './op-events.js';
 import { createScope } from './scope.js';
 import { passThrough } from './pass-through.js';
+import { readerServable } from './reader-form.js';
+import { READER_MAX_WAIT_MS } from '../vfs/reader-gate.js';
+import type { GateLatency } from '../vfs/reader-gate.js';
 
 /**
  * Delays before the call goes on, per op class: data reads, data writes, flush/fsync, and the
@@ -20,6 +23,25 @@ const classOf = (op: FsOp): OpClass | undefined => {
   if (op === 'flush' || op === 'fsync' || op === 'fsyncdir') return 'flush';
   return op === 'forget' ? undefined : 'metadata';
 };
+
+/** A fixed delay in milliseconds, or undefined for a random one (its draws are logged). */
+const fixedMs = (d: DelayConfig | undefined): number | undefined =>
+  d === undefined ? 0 : 'fixed' in d ? d.fixed : undefined;
+
+/**
+ * The reader-side form (ADR 0076): fixed READ/WRITE delays up to READER_MAX_WAIT_MS, slept by
+ * the reader itself. Random delays are decisions logged per call for replay, which only the
+ * main thread keeps.
+ */
+function readerForm(cfg: LatencyConfig, clock: LayerDeps['clock']): GateLatency | undefined {
+  const scope = createScope(cfg.scope);
+  const readMs = scope.allowsOp('read') ? fixedMs(cfg.read) : 0;
+  const writeMs = scope.allowsOp('write') ? fixedMs(cfg.write) : 0;
+  if (readMs === undefined || writeMs === undefined) return undefined;
+  // A sleeping reader reads no other request and cannot be interrupted: long delays stay here.
+  if (Math.max(readMs, writeMs) > READER_MAX_WAIT_MS) return undefined;
+  return readerServable(cfg.scope, clock) ? { readMs, writeMs } : undefined;
+}
 
 export function createLatencyLayer(cfg: LatencyConfig, deps: LayerDeps): Layer {
   const { name, clock, random, decisions } = deps;
@@ -37,10 +59,12 @@ export function createLatencyLayer(cfg: LatencyConfig, deps: LayerDeps): Layer {
   add('flush', cfg.flush);
   add('metadata', cfg.metadata);
   if (samplers.size === 0) return passThrough(name);
+  const gate = readerForm(cfg, deps.clock);
 
   return {
     name,
     needsData: samplers.has('read') || samplers.has('write'),
+    ...(gate !== undefined && { readerGate: { latency: gate } }),
     async around<O extends FsOp>(
       call: OpCall<O>,
       next: () => Promise<OpResultMap[O]>,

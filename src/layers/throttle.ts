@@ -8,6 +8,10 @@ import { createScope } from './scope.js';
 import { createTokenBucket } from './token-bucket.js';
 import type { TokenBucket } from './token-bucket.js';
 import { passThrough } from './pass-through.js';
+import { readerServable } from './reader-form.js';
+import { layerBucket, takeWaited } from '../vfs/reader-gate.js';
+import type { GateView } from '../vfs/reader-gate.js';
+import { readerGateOf } from '../vfs/reader-tap.js';
 
 /**
  * Bandwidth (read+write bytes/s) and op-rate limits, per volume or per file. Mode `block`
@@ -23,12 +27,14 @@ function bytesOf(call: OpCall): number {
   return 0;
 }
 
+type Buckets = ((path: string) => TokenBucket) | undefined;
+
 function bucketSet(
   rate: number | undefined,
   burst: number | undefined,
   perFile: boolean,
   now: () => number,
-) {
+): Buckets {
   if (rate === undefined) return undefined;
   const capacity = burst ?? rate;
   const map = new Map<string, TokenBucket>();
@@ -44,6 +50,22 @@ function bucketSet(
   };
 }
 
+/**
+ * The reader-side form (ADR 0076): a volume-wide bucket in the reader gate, shared by the
+ * readers (READ/WRITE) and this layer (every other op, and what the readers hand over). Per-file
+ * buckets, path or caller scopes and percents stay on the main thread (readerServable).
+ */
+function readerForm(cfg: ThrottleConfig, deps: LayerDeps): GateView | undefined {
+  if (deps.readerTap === undefined || cfg.per === 'file') return undefined;
+  return readerServable(cfg.scope, deps.clock) ? readerGateOf(deps.readerTap) : undefined;
+}
+
+function sharedSet(gate: GateView, which: 'ops' | 'bytes', rate?: number, burst?: number): Buckets {
+  if (rate === undefined) return undefined;
+  const b = layerBucket(gate, which, rate, burst ?? rate);
+  return () => b;
+}
+
 export function createThrottleLayer(cfg: ThrottleConfig, deps: LayerDeps): Layer {
   const { name, clock, random, volume, metrics } = deps;
   // Waits are added to the host's registry when it has one; a throttle alone never creates it.
@@ -54,10 +76,22 @@ export function createThrottleLayer(cfg: ThrottleConfig, deps: LayerDeps): Layer
   const scope = createScope(cfg.scope);
   const perFile = cfg.per === 'file';
   const now = (): number => clock.now();
-  const bytes = bucketSet(cfg.bytesPerSecond, cfg.burstBytes, perFile, now);
-  const ops = bucketSet(cfg.opsPerSecond, cfg.burstOps, perFile, now);
+  const gate = readerForm(cfg, deps);
+  const bytes = gate
+    ? sharedSet(gate, 'bytes', cfg.bytesPerSecond, cfg.burstBytes)
+    : bucketSet(cfg.bytesPerSecond, cfg.burstBytes, perFile, now);
+  const ops = gate
+    ? sharedSet(gate, 'ops', cfg.opsPerSecond, cfg.burstOps)
+    : bucketSet(cfg.opsPerSecond, cfg.burstOps, perFile, now);
   const fail = cfg.mode === 'fail';
   if (bytes === undefined && ops === undefined) return passThrough(name);
+  // The readers' waits, added to the same counter (they cannot reach the registry themselves).
+  const foldWaits = (): void => {
+    const ms = gate === undefined ? 0 : takeWaited(gate);
+    if (ms > 0) waited(ms);
+  };
+  const folder = gate === undefined ? undefined : setInterval(foldWaits, 1000);
+  folder?.unref();
 
   const throttled = (call: OpCall, n: number): FsError => {
     reportFault(call, name, 'throttled', { [EVENT_ATTR.errno]: 'EAGAIN', [EVENT_ATTR.size]: n });
@@ -102,6 +136,23 @@ export function createThrottleLayer(cfg: ThrottleConfig, deps: LayerDeps): Layer
   return {
     name,
     needsData: bytes !== undefined,
+    ...(gate !== undefined && {
+      readerGate: {
+        throttle: {
+          ...(cfg.opsPerSecond !== undefined && { opsPerSecond: cfg.opsPerSecond }),
+          ...(cfg.burstOps !== undefined && { burstOps: cfg.burstOps }),
+          ...(cfg.bytesPerSecond !== undefined && { bytesPerSecond: cfg.bytesPerSecond }),
+          ...(cfg.burstBytes !== undefined && { burstBytes: cfg.burstBytes }),
+          fail,
+          read: scope.allowsOp('read'),
+          write: scope.allowsOp('write'),
+        },
+      },
+      async close() {
+        clearInterval(folder);
+        foldWaits();
+      },
+    }),
     async around<O extends FsOp>(
       call: OpCall<O>,
       next: () => Promise<OpResultMap[O]>,

@@ -13,6 +13,9 @@
  * are counted by errno as everywhere else.
  */
 
+import { GATE_BYTES, gateView } from './reader-gate.js';
+import type { GateView } from './reader-gate.js';
+
 /** Upper bounds of the latency buckets, seconds (the metrics layer's histogram buckets). */
 export const TAP_BUCKETS_SECONDS: readonly number[] = Object.freeze([
   0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
@@ -26,9 +29,15 @@ const BYTES = 0;
 const BUCKET0 = 1;
 const BLOCK = BUCKET0 + (BOUNDS_NS.length + 1) * 2;
 
+const TAP_BYTES = TAP_OPS.length * BLOCK * 8;
+
+/** The tap's counters, then the reader gate (src/vfs/reader-gate.ts): one buffer for the port. */
 export function createReaderTap(): SharedArrayBuffer {
-  return new SharedArrayBuffer(TAP_OPS.length * BLOCK * 8);
+  return new SharedArrayBuffer(TAP_BYTES + GATE_BYTES);
 }
+
+/** The reader gate inside a tap buffer. */
+export const readerGateOf = (tap: SharedArrayBuffer): GateView => gateView(tap, TAP_BYTES);
 
 /** Reader side: one request of op 0 (read) or 1 (write) served with `bytes` in `ns`. */
 export function tapServed(tap: BigInt64Array, op: number, bytes: number, ns: bigint): void {

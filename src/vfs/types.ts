@@ -1,3 +1,4 @@
+import type { GateConfig } from './reader-gate.js';
 /**
  * The filesystem contract shared by the FUSE engine, the layers and the backends.
  *
@@ -236,5 +237,11 @@ export interface Layer {
    * from the tap (src/vfs/reader-tap.ts). Every other op still goes through `around`.
    */
   readonly readerTap?: boolean;
+  /**
+   * The layer's reader-side form for READ/WRITE (throttle, latency; src/vfs/reader-gate.ts):
+   * the reader threads apply it themselves and those requests skip `around`. Absent: any
+   * READ/WRITE under this layer goes through the main thread.
+   */
+  readonly readerGate?: GateConfig;
   close?(): Promise<void>;
 }

@@ -1,0 +1,224 @@
+/**
+ * The reader gate (ADR 0076, step 2): the reader-side forms of `throttle` and `latency`, in the
+ * same shared memory as the reader tap, so that READ/WRITE stay in the reader thread that read
+ * them while those layers are configured. The layer keeps its main-thread form for every other
+ * op and for the requests the readers hand over; both forms take from one token bucket here.
+ *
+ * - Throttle: a token bucket with debt (src/layers/token-bucket.ts, same arithmetic) whose level
+ *   and refill time live here, changed under a spin lock held for a few arithmetic operations.
+ *   A reader that must wait sleeps with Atomics.wait (it holds that reader only); a wait longer
+ *   than READER_MAX_WAIT_MS is given back and the request handed to the main thread, which waits
+ *   interruptibly (a FUSE INTERRUPT cannot reach a sleeping reader). `mode=fail`: EAGAIN.
+ * - Latency: a fixed delay per READ/WRITE, slept with Atomics.wait before the pread/pwrite.
+ *
+ * The plan (src/vfs/stack.ts) writes the active stack's forms here at a swap, before the readers
+ * serve anything under it. Time is epoch milliseconds from performance.timeOrigin, the same in
+ * every thread (the layers' system clock).
+ */
+
+export interface GateThrottle {
+  opsPerSecond?: number;
+  burstOps?: number;
+  bytesPerSecond?: number;
+  burstBytes?: number;
+  fail: boolean;
+  read: boolean;
+  write: boolean;
+}
+export interface GateLatency {
+  readMs: number;
+  writeMs: number;
+}
+export interface GateConfig {
+  throttle?: GateThrottle;
+  latency?: GateLatency;
+}
+
+/** Longest throttle wait a reader sleeps itself; longer ones are served interruptibly. */
+export const READER_MAX_WAIT_MS = 200;
+/** Bytes of the gate, placed after the reader tap's counters. */
+export const GATE_BYTES = 16 + 16 * 8;
+
+const LOCK = 0;
+const FLAGS = 1;
+const SLEEP = 2;
+const F_THROTTLE = 1;
+const F_FAIL = 2;
+const F_READ = 4;
+const F_WRITE = 8;
+const F_LATENCY = 16;
+/** Float64 cells: a bucket is [rate, capacity, tokens, last]. */
+const OPS = 0;
+const BYTES = 4;
+const LAT_READ = 8;
+const LAT_WRITE = 9;
+const WAITED_MS = 10;
+
+export interface SharedBucket {
+  reserve(n: number, t: number): number;
+  tryTake(n: number, t: number): boolean;
+  refund(n: number): void;
+  full(t: number): boolean;
+}
+
+export interface GateView {
+  readonly i: Int32Array;
+  readonly f: Float64Array;
+  readonly ops: SharedBucket;
+  readonly bytes: SharedBucket;
+}
+
+export function gateView(sab: SharedArrayBuffer, offset: number): GateView {
+  const g = { i: new Int32Array(sab, offset, 4), f: new Float64Array(sab, offset + 16, 16) };
+  return { ...g, ops: sharedBucket(g, OPS), bytes: sharedBucket(g, BYTES) };
+}
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+function locked<T>(g: { i: Int32Array }, fn: () => T): T {
+  while (Atomics.compareExchange(g.i, LOCK, 0, 1) !== 0);
+  try {
+    return fn();
+  } finally {
+    Atomics.store(g.i, LOCK, 0);
+  }
+}
+
+interface Params {
+  rate: number;
+  cap: number;
+}
+
+/** Refill bucket `b` to `t` (a NaN level is a fresh, full bucket); call under the lock. */
+function refill(f: Float64Array, b: number, t: number, p: Params): void {
+  if (Number.isNaN(f[b + 2]!)) f[b + 2] = p.cap;
+  else if (t > f[b + 3]!) f[b + 2] = Math.min(p.cap, f[b + 2]! + ((t - f[b + 3]!) / 1000) * p.rate);
+  f[b + 3] = Math.max(t, f[b + 3]!);
+}
+
+/**
+ * Bucket `b` as a TokenBucket. The readers read rate and capacity from the gate (written at the
+ * swap); the layer's main-thread form passes its own, so it works before the first swap too.
+ */
+function sharedBucket(g: { i: Int32Array; f: Float64Array }, b: number, own?: Params): SharedBucket {
+  const { f } = g;
+  const p = (): Params => own ?? { rate: f[b]!, cap: f[b + 1]! };
+  return {
+    reserve: (n, t) =>
+      locked(g, () => {
+        const q = p();
+        refill(f, b, t, q);
+        f[b + 2] = f[b + 2]! - n;
+        return f[b + 2]! >= 0 ? 0 : (-f[b + 2]! / q.rate) * 1000;
+      }),
+    tryTake: (n, t) =>
+      locked(g, () => {
+        const q = p();
+        refill(f, b, t, q);
+        if (f[b + 2]! < n && f[b + 2]! < q.cap) return false;
+        f[b + 2] = f[b + 2]! - n;
+        return true;
+      }),
+    refund: (n) => locked(g, () => void (f[b + 2] = Math.min(p().cap, f[b + 2]! + n))),
+    full: (t) =>
+      locked(g, () => {
+        const q = p();
+        refill(f, b, t, q);
+        return f[b + 2]! >= q.cap;
+      }),
+  };
+}
+
+/** The layer's main-thread handle on the shared bucket (the same tokens as the readers'). */
+export function layerBucket(g: GateView, which: 'ops' | 'bytes', rate: number, cap: number): SharedBucket {
+  return sharedBucket(g, which === 'ops' ? OPS : BYTES, { rate, cap });
+}
+
+/** Write the active stack's reader forms (main thread, at a swap); none clears the gate. */
+export function setGate(g: GateView, cfg: GateConfig | undefined): void {
+  const t = cfg?.throttle;
+  const l = cfg?.latency;
+  locked(g, () => {
+    const bucket = (b: number, rate: number | undefined, burst: number | undefined): void => {
+      g.f[b] = rate ?? 0;
+      g.f[b + 1] = burst ?? rate ?? 0;
+      g.f[b + 2] = NaN;
+      g.f[b + 3] = 0;
+    };
+    bucket(OPS, t?.opsPerSecond, t?.burstOps);
+    bucket(BYTES, t?.bytesPerSecond, t?.burstBytes);
+    g.f[LAT_READ] = l?.readMs ?? 0;
+    g.f[LAT_WRITE] = l?.writeMs ?? 0;
+  });
+  let flags = 0;
+  if (t !== undefined) flags |= F_THROTTLE | (t.fail ? F_FAIL : 0) | (t.read ? F_READ : 0) | (t.write ? F_WRITE : 0);
+  if (l !== undefined && (l.readMs > 0 || l.writeMs > 0)) flags |= F_LATENCY;
+  Atomics.store(g.i, FLAGS, flags);
+}
+
+/** Milliseconds the readers waited for the throttle since the last take (main thread). */
+export function takeWaited(g: GateView): number {
+  return locked(g, () => {
+    const ms = g.f[WAITED_MS]!;
+    g.f[WAITED_MS] = 0;
+    return ms;
+  });
+}
+
+const sleep = (g: GateView, ms: number): void => void Atomics.wait(g.i, SLEEP, 0, ms);
+
+/** What a reader does with a request: serve it, hand it to the main thread, or answer EAGAIN. */
+export const GATE_SERVE = 0;
+export const GATE_HANDOFF = -1;
+export const GATE_EAGAIN = -11;
+
+/**
+ * Reader side, before the pread/pwrite of `bytes` (write: true for WRITE). On GATE_SERVE the
+ * caller must call `gateUndo` if it then hands the request over or the read comes back short.
+ */
+export function gateEnter(g: GateView, write: boolean, bytes: number): number {
+  const flags = Atomics.load(g.i, FLAGS);
+  if (flags === 0) return GATE_SERVE;
+  if (flags & F_THROTTLE && flags & (write ? F_WRITE : F_READ)) {
+    const r = admit(g, flags, bytes);
+    if (r !== GATE_SERVE) return r;
+  }
+  if (flags & F_LATENCY) {
+    const ms = g.f[write ? LAT_WRITE : LAT_READ]!;
+    if (ms > 0) sleep(g, ms);
+  }
+  return GATE_SERVE;
+}
+
+function admit(g: GateView, flags: number, bytes: number): number {
+  const ops = g.f[OPS]! > 0 ? g.ops : undefined;
+  const by = g.f[BYTES]! > 0 && bytes > 0 ? g.bytes : undefined;
+  const t = now();
+  if (flags & F_FAIL) {
+    if (ops !== undefined && !ops.tryTake(1, t)) return GATE_EAGAIN;
+    if (by !== undefined && !by.tryTake(bytes, t)) {
+      ops?.refund(1);
+      return GATE_EAGAIN;
+    }
+    return GATE_SERVE;
+  }
+  const wait = Math.max(ops?.reserve(1, t) ?? 0, by?.reserve(bytes, t) ?? 0);
+  if (wait > READER_MAX_WAIT_MS) {
+    ops?.refund(1);
+    by?.refund(bytes);
+    return GATE_HANDOFF;
+  }
+  if (wait > 0) {
+    sleep(g, wait);
+    locked(g, () => void (g.f[WAITED_MS] = g.f[WAITED_MS]! + wait));
+  }
+  return GATE_SERVE;
+}
+
+/** Give back `bytes` (a short read) and, for a request handed over after all, its op too. */
+export function gateUndo(g: GateView, write: boolean, bytes: number, op: boolean): void {
+  const flags = Atomics.load(g.i, FLAGS);
+  if (!(flags & F_THROTTLE) || !(flags & (write ? F_WRITE : F_READ))) return;
+  if (op && g.f[OPS]! > 0) g.ops.refund(1);
+  if (bytes > 0 && g.f[BYTES]! > 0) g.bytes.refund(bytes);
+}
