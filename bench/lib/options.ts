@@ -53,6 +53,19 @@ const inactiveSystems: SystemSpec[] = [
   { kind: 'fsi', name: 'fsi+inactive', config: INACTIVE_STACK },
 ];
 
+/** throttle and latency configured but never binding (ADR 0076 reader gate) against bare. */
+const stackOf = (layer: string): string =>
+  ['apiVersion: fs-interposer/v1', 'kind: LayerStack', 'seed: 1', 'layers:', `  - ${layer}`, ''].join('\n');
+const gateSystems: SystemSpec[] = [
+  { kind: 'fsi', name: 'fsi' },
+  {
+    kind: 'fsi',
+    name: 'fsi+throttle',
+    config: stackOf('{type: throttle, bytesPerSecond: 1.0e+12, opsPerSecond: 1.0e+9}'),
+  },
+  { kind: 'fsi', name: 'fsi+latency', config: stackOf('{type: latency, read: {fixed: 0}, write: {fixed: 0}}') },
+];
+
 const layerSystems: SystemSpec[] = [
   { kind: 'fsi', name: 'fsi' },
   { kind: 'fsi', name: 'fsi+metrics', layers: 'metrics' },
@@ -90,6 +103,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'hp-binary': { type: 'string' },
       'layers-overhead': { type: 'boolean', default: false },
       'inactive-layers': { type: 'boolean', default: false },
+      'reader-gate': { type: 'boolean', default: false },
       'no-docs': { type: 'boolean', default: false },
       fsi: { type: 'string', multiple: true },
       'cpu-prof-dir': { type: 'string' },
@@ -102,7 +116,8 @@ export function parseOptions(argv: string[]): BenchOptions {
   const candidates = custom
     ? customSystems(v.fsi ?? ['fsi'], v['cpu-prof-dir'])
     : v['layers-overhead'] ? layerSystems
-    : v['inactive-layers'] ? inactiveSystems : engineSystems(quick);
+    : v['inactive-layers'] ? inactiveSystems
+    : v['reader-gate'] ? gateSystems : engineSystems(quick);
   const o: BenchOptions = {
     quick,
     reps: v.reps ? Number(v.reps) : quick ? 2 : 5,
@@ -113,7 +128,13 @@ export function parseOptions(argv: string[]): BenchOptions {
   if (v.only) o.only = v.only.split(',');
   // Experiments (custom systems, profiles) never overwrite the published tables.
   if (!v['no-docs'] && !custom) {
-    o.section = v['layers-overhead'] ? 'Layers overhead' : v['inactive-layers'] ? 'Inactive layers' : 'Engine';
+    o.section = v['layers-overhead']
+      ? 'Layers overhead'
+      : v['inactive-layers']
+        ? 'Inactive layers'
+        : v['reader-gate']
+          ? 'Reader-side throttle and latency'
+          : 'Engine';
   }
   if (!Number.isInteger(o.reps) || o.reps < 1) throw new Error('--reps: expected a positive integer');
   return o;

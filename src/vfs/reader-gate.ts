@@ -89,10 +89,13 @@ interface Params {
   cap: number;
 }
 
-/** Refill bucket `b` to `t` (a NaN level is a fresh, full bucket); call under the lock. */
+/**
+ * Refill bucket `b` to `t`, under the lock. A new buffer (level 0 at time 0) refills to full at
+ * once; the level never exceeds the capacity of the config in force.
+ */
 function refill(f: Float64Array, b: number, t: number, p: Params): void {
-  if (Number.isNaN(f[b + 2]!)) f[b + 2] = p.cap;
-  else if (t > f[b + 3]!) f[b + 2] = Math.min(p.cap, f[b + 2]! + ((t - f[b + 3]!) / 1000) * p.rate);
+  const gained = t > f[b + 3]! ? ((t - f[b + 3]!) / 1000) * p.rate : 0;
+  f[b + 2] = Math.min(p.cap, f[b + 2]! + gained);
   f[b + 3] = Math.max(t, f[b + 3]!);
 }
 
@@ -100,7 +103,11 @@ function refill(f: Float64Array, b: number, t: number, p: Params): void {
  * Bucket `b` as a TokenBucket. The readers read rate and capacity from the gate (written at the
  * swap); the layer's main-thread form passes its own, so it works before the first swap too.
  */
-function sharedBucket(g: { i: Int32Array; f: Float64Array }, b: number, own?: Params): SharedBucket {
+function sharedBucket(
+  g: { i: Int32Array; f: Float64Array },
+  b: number,
+  own?: Params,
+): SharedBucket {
   const { f } = g;
   const p = (): Params => own ?? { rate: f[b]!, cap: f[b + 1]! };
   return {
@@ -130,7 +137,12 @@ function sharedBucket(g: { i: Int32Array; f: Float64Array }, b: number, own?: Pa
 }
 
 /** The layer's main-thread handle on the shared bucket (the same tokens as the readers'). */
-export function layerBucket(g: GateView, which: 'ops' | 'bytes', rate: number, cap: number): SharedBucket {
+export function layerBucket(
+  g: GateView,
+  which: 'ops' | 'bytes',
+  rate: number,
+  cap: number,
+): SharedBucket {
   return sharedBucket(g, which === 'ops' ? OPS : BYTES, { rate, cap });
 }
 
@@ -139,11 +151,11 @@ export function setGate(g: GateView, cfg: GateConfig | undefined): void {
   const t = cfg?.throttle;
   const l = cfg?.latency;
   locked(g, () => {
+    // Only the parameters: the level is the layer's, which may have spent tokens already (an
+    // OPEN that activates the plan went through it); a new config clamps it at its next refill.
     const bucket = (b: number, rate: number | undefined, burst: number | undefined): void => {
       g.f[b] = rate ?? 0;
       g.f[b + 1] = burst ?? rate ?? 0;
-      g.f[b + 2] = NaN;
-      g.f[b + 3] = 0;
     };
     bucket(OPS, t?.opsPerSecond, t?.burstOps);
     bucket(BYTES, t?.bytesPerSecond, t?.burstBytes);
@@ -151,7 +163,8 @@ export function setGate(g: GateView, cfg: GateConfig | undefined): void {
     g.f[LAT_WRITE] = l?.writeMs ?? 0;
   });
   let flags = 0;
-  if (t !== undefined) flags |= F_THROTTLE | (t.fail ? F_FAIL : 0) | (t.read ? F_READ : 0) | (t.write ? F_WRITE : 0);
+  if (t !== undefined)
+    flags |= F_THROTTLE | (t.fail ? F_FAIL : 0) | (t.read ? F_READ : 0) | (t.write ? F_WRITE : 0);
   if (l !== undefined && (l.readMs > 0 || l.writeMs > 0)) flags |= F_LATENCY;
   Atomics.store(g.i, FLAGS, flags);
 }

@@ -105,8 +105,11 @@ PY`,
     writeFileSync(flag, '');
     // 3 MB at 1 MB/s with a one-second burst: at least ~2 s, only if the layer sees the reads.
     expect(Number((await reader).trim())).toBeGreaterThan(1.5);
+    // The throttle has a reader form (ADR 0076): the readers keep serving, through the shared
+    // bucket, and hand the 1 MiB reads that must wait longer than they may sleep to the main
+    // thread. Either way the rate held for the file opened before the swap (the time above).
     const after = await engine();
-    expect(after).toMatchObject({ enabled: false, served: before.served });
+    expect(after.enabled).toBe(true);
   });
 
   it('rejects an invalid live configuration and keeps the old stack', async () => {

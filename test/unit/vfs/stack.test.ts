@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { FsError, toErrno, toErrnoName } from '../../../src/vfs/errors.js';
-import { createStack } from '../../../src/vfs/stack.js';
+import { createStack, planOf } from '../../../src/vfs/stack.js';
 import type { Backend, Layer, OpCall } from '../../../src/vfs/types.js';
 
 const caller = { pid: 1, uid: 0, gid: 0 };
@@ -57,5 +57,33 @@ describe('errno mapping', () => {
   ])('%p -> %d %s', (err, num, name) => {
     expect(toErrno(err)).toBe(num);
     expect(toErrnoName(err)).toBe(name);
+  });
+});
+
+describe('planOf (which data path a stack allows, ADR 0076)', () => {
+  const backend: Backend = { name: 'b' };
+  const layer = (name: string, extra: Partial<Layer> = {}): Layer => ({
+    name,
+    around: (_c, next) => next(),
+    ...extra,
+  });
+  const throttle = { fail: false, read: true, write: true, bytesPerSecond: 1 };
+  const plan = (...layers: Layer[]) => planOf(createStack(layers, backend));
+
+  it('lets the readers serve under tap and gate layers, with the gate the plan carries', () => {
+    const p = plan(
+      layer('metrics', { readerTap: true }),
+      layer('throttle', { readerGate: { throttle } }),
+      layer('latency', { readerGate: { latency: { readMs: 1, writeMs: 0 } } }),
+    );
+    expect(p).toMatchObject({ readerData: true, tap: true });
+    expect(p.gate).toEqual({ throttle, latency: { readMs: 1, writeMs: 0 } });
+  });
+
+  it('keeps the data path on the main thread for a layer without a reader form, or two throttles', () => {
+    expect(plan(layer('metrics', { readerTap: true }), layer('trace')).readerData).toBe(false);
+    const t = layer('throttle', { readerGate: { throttle } });
+    expect(plan(t, layer('throttle.2', { readerGate: { throttle } })).readerData).toBe(false);
+    expect(plan().readerData).toBe(true);
   });
 });
