@@ -4,7 +4,7 @@ import { sendControl } from '../control/control-client.js';
 import { controlSocketPath } from '../control/socket-path.js';
 import { findCommand } from './command-table.js';
 import { fileProblem } from './file-errors.js';
-import { canonicalMountpoint } from './mountinfo.js';
+import { canonicalMountpoint } from '../fuse/index.js';
 import { parseCommand } from './parse-command.js';
 import type { ParsedCommand } from './parse-command.js';
 import { describeConfigError } from './stack-setup.js';

@@ -1,6 +1,5 @@
 import { existsSync, writeFileSync } from 'node:fs';
-import { unmountFuse } from '../fuse/mount.js';
-import { findMount } from './mountinfo.js';
+import { findMount, unmountFuse } from '../fuse/index.js';
 
 const FUSECTL = '/sys/fs/fuse/connections';
 

@@ -1,5 +1,5 @@
 import { sendControl } from '../control/control-client.js';
-import { listMounts } from './mountinfo.js';
+import { listMounts } from '../fuse/index.js';
 import type { ParsedCommand } from './parse-command.js';
 import { listRunningMounts } from './running-mounts.js';
 import type { RunningMount } from './running-mounts.js';

@@ -6,7 +6,7 @@ import { FUSE_OPTIONS } from './fuse-options.js';
 import { mountOptionsFromEnv } from './mount-env.js';
 import type { Sourced } from './mount-env.js';
 import { parseCommand } from './parse-command.js';
-import { canonicalMountpoint } from './mountinfo.js';
+import { canonicalMountpoint } from '../fuse/index.js';
 import { DEFAULT_METRICS_HOST, VOLUME_NAME, VOLUME_NAME_RULE, defaultVolumeName, isHost } from './volume-name.js';
 
 export interface MountArgs {

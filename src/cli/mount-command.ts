@@ -1,24 +1,10 @@
 import { markParkedThreads } from './exit.js';
-import { closeSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Logger } from '../log/logger.js';
-import { negotiateInit } from '../fuse/init.js';
-import { initMaskFromEnv } from '../fuse/init-mask.js';
-import type { NegotiatedInit } from '../fuse/init.js';
-import {
-  cloneQueueFd,
-  inheritedFdOf,
-  mountFuse,
-  mountWithFusermount,
-  openDevFuse,
-  unmountFuse,
-} from '../fuse/mount.js';
-import { createSession } from '../fuse/session.js';
-import type { FuseSession } from '../fuse/session.js';
+import { findMount, openConnection, serve, unmountFuse } from '../fuse/index.js';
+import type { FuseSession, NegotiatedInit } from '../fuse/index.js';
 import type { StackPort } from '../vfs/stack.js';
 import type { Backend } from '../vfs/types.js';
 import type { MountArgs } from './mount-args.js';
-import { findMount } from './mountinfo.js';
 
 export interface MountDeps {
   logger: Logger;
@@ -41,55 +27,33 @@ export interface RunningMount {
   stop(reason: string): Promise<void>;
 }
 
-const isRoot = (): boolean => (process.getuid?.() ?? 0) === 0;
-
-async function mountAndOpen(a: MountArgs, mountpoint: string, fsName: string): Promise<number> {
-  const common = { mountpoint, fsName, readOnly: a.readOnly };
-  if (isRoot()) {
-    const fd = openDevFuse();
-    try {
-      mountFuse({ ...common, fd, allowOther: a.allowOther ?? true });
-    } catch (err) {
-      closeSync(fd);
-      throw err;
-    }
-    return fd;
-  }
-  return mountWithFusermount({ ...common, allowOther: a.allowOther ?? false });
-}
-
 /**
  * Mount, negotiate, start the reader threads. The caller owns the returned mount. With a
  * `/dev/fd/N` mount point the connection was mounted by a privileged parent: it is served as
  * it is, and stopping closes it (the parent unmounts).
  */
 export async function startMount(a: MountArgs, deps: MountDeps): Promise<RunningMount> {
-  const inherited = inheritedFdOf(a.mountpoint);
-  const mountpoint = inherited === undefined ? resolve(a.mountpoint) : a.mountpoint;
-  const log = deps.logger.child({ component: 'mount', mountpoint });
-  const fd = inherited ?? (await mountAndOpen(a, mountpoint, a.source));
-  let init: NegotiatedInit;
-  const fds = [fd];
-  try {
-    init = negotiateInit(fd, {
+  const { fds, init, mountpoint, inherited } = await openConnection({
+    mountpoint: a.mountpoint,
+    fsName: a.source,
+    readOnly: a.readOnly,
+    ...(a.allowOther !== undefined && { allowOther: a.allowOther }),
+    init: {
       writebackCache: a.writebackCache,
       passthrough: a.passthrough,
       posixLocks: deps.backend.setlk !== undefined && deps.backend.getlk !== undefined,
       flockLocks: deps.backend.flock !== undefined,
       posixAcl: deps.backend.posixAcl === true,
-      maskKernelFlags: initMaskFromEnv(process.env),
-    });
-    for (let i = 1; i < a.readers; i++) fds.push(cloneQueueFd(fd));
-  } catch (err) {
-    if (inherited === undefined) unmountFuse(mountpoint, { lazy: true });
-    throw err;
-  }
+    },
+    queues: a.readers,
+  });
+  const log = deps.logger.child({ component: 'mount', mountpoint });
   log.info({ init, readers: fds.length }, 'mounted');
   if (a.passthrough && !init.passthrough)
     log.warn(
       'the kernel offers no FUSE passthrough (before 6.9): files are read and written through this server',
     );
-  const session = createSession({
+  const session = serve({
     fds,
     init,
     stack: deps.stack,
@@ -102,11 +66,8 @@ export async function startMount(a: MountArgs, deps: MountDeps): Promise<Running
   let closed = (): void => {};
   const stop = (reason: string): Promise<void> => {
     stopping ??= (async () => {
-      log.info(
-        { reason },
-        inherited === undefined ? 'unmounting' : 'closing the inherited connection',
-      );
-      if (inherited !== undefined) {
+      log.info({ reason }, inherited ? 'closing the inherited connection' : 'unmounting');
+      if (inherited) {
         // Closing aborts what is in flight; a reader parked in read(2) cannot be woken without
         // an unmount, so do not wait for it: the process exit drops the connection.
         markParkedThreads();
@@ -127,9 +88,8 @@ export async function startMount(a: MountArgs, deps: MountDeps): Promise<Running
     })();
     return stopping;
   };
-  const done =
-    inherited === undefined
-      ? session.done
-      : Promise.race([session.done, new Promise<void>((r) => (closed = r))]);
+  const done = inherited
+    ? Promise.race([session.done, new Promise<void>((r) => (closed = r))])
+    : session.done;
   return { session, init, mountpoint, done, stop };
 }

@@ -1,8 +1,8 @@
 import { lstatSync, readlinkSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { ConfigError, StackConfig } from '../config/index.js';
-import { findMount, listMounts } from './mountinfo.js';
-import type { MountInfo } from './mountinfo.js';
+import { findMount, listMounts } from '../fuse/index.js';
+import type { MountInfo } from '../fuse/index.js';
 
 /**
  * Files the server itself opens (record, decision log, replay) must be outside the mount it

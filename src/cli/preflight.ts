@@ -4,10 +4,10 @@ import {
   canOpenDevFuse,
   findFusermount,
   FUSE_DEVICE,
+  findMount,
   fuseFdProblem,
   inheritedFdOf,
-} from '../fuse/mount.js';
-import { findMount } from './mountinfo.js';
+} from '../fuse/index.js';
 
 export type SourceSpec =
   { kind: 'directory'; path: string } | { kind: 'memory' } | { kind: 'null' };

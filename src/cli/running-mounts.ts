@@ -1,6 +1,6 @@
 import type { ControlRequest, ControlResponse } from '../control/commands.js';
 import { controlSocketPath } from '../control/socket-path.js';
-import type { MountInfo } from './mountinfo.js';
+import type { MountInfo } from '../fuse/index.js';
 
 /**
  * The fs-interposer mounts this process can see, each with what its server says about itself.

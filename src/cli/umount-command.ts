@@ -1,6 +1,5 @@
 import { sendControl } from '../control/control-client.js';
-import { unmountFuse } from '../fuse/mount.js';
-import { canonicalMountpoint, findMount } from './mountinfo.js';
+import { canonicalMountpoint, findMount, unmountFuse } from '../fuse/index.js';
 import type { ParsedCommand } from './parse-command.js';
 import { FUSE_TYPE, listRunningMounts } from './running-mounts.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './usage-error.js';

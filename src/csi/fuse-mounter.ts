@@ -1,10 +1,7 @@
 import { closeSync, mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { findMount } from '../cli/mountinfo.js';
-import type { InitOptions } from '../fuse/init.js';
-import { negotiateInit } from '../fuse/init.js';
-import { initMaskFromEnv } from '../fuse/init-mask.js';
-import { cloneQueueFd, MountError, mountFuse, openDevFuse, unmountFuse } from '../fuse/mount.js';
+import { findMount, MountError, openConnection, unmountFuse } from '../fuse/index.js';
+import type { InitOptions } from '../fuse/index.js';
 import { CsiError } from './csi-error.js';
 import type { Mounted, Mounter, MountSpec } from './mounter.js';
 
@@ -26,51 +23,29 @@ function asCsiError(err: unknown, target: string): unknown {
 }
 
 /**
- * The real Mounter: mount(2) and FUSE_INIT through the engine (src/fuse/mount.ts, init.ts).
- * Runs as root in the driver. INIT is read synchronously: mount(2) queues it, so the read
- * returns at once.
+ * The real Mounter: mount(2), FUSE_INIT and the queue clones through the engine's
+ * `openConnection`. Runs as root in the driver: never through fusermount3.
  */
 export function createFuseMounter(o: { logger: Logger }): Mounter {
   const log = o.logger.child({ component: 'fuse-mounter' });
   const isMounted = (target: string): boolean => findMount(target) !== undefined;
   return {
-    mount(spec: MountSpec): Promise<Mounted> {
+    async mount(spec: MountSpec): Promise<Mounted> {
       mkdirSync(spec.targetPath, { recursive: true, mode: 0o750 });
-      const fds: number[] = [];
-      try {
-        fds.push(openDevFuse());
-        mountFuse({
-          fd: fds[0]!,
-          mountpoint: spec.targetPath,
-          fsName: spec.fsName,
-          readOnly: spec.readOnly,
-          allowOther: true,
-        });
-      } catch (err) {
-        closeQuietly(fds);
-        return Promise.reject(asCsiError(err, spec.targetPath));
-      }
-      try {
-        const init = negotiateInit(fds[0]!, {
-          ...(spec.init as InitOptions),
-          maskKernelFlags: initMaskFromEnv(process.env),
-        });
-        for (let i = 1; i < spec.queues; i++) fds.push(cloneQueueFd(fds[0]!));
-        log.info(
-          {
-            target: spec.targetPath,
-            queues: fds.length,
-            flags: init.flags,
-            maxWrite: init.maxWrite,
-          },
-          'mounted',
-        );
-        return Promise.resolve({ fds, init: { ...init } });
-      } catch (err) {
-        unmountFuse(spec.targetPath, { lazy: true });
-        closeQuietly(fds);
-        return Promise.reject(asCsiError(err, spec.targetPath));
-      }
+      const { fds, init } = await openConnection({
+        mountpoint: spec.targetPath,
+        fsName: spec.fsName,
+        readOnly: spec.readOnly,
+        allowOther: true,
+        fusermount: false,
+        init: spec.init as InitOptions,
+        queues: spec.queues,
+      }).catch((err: unknown) => Promise.reject(asCsiError(err, spec.targetPath)));
+      log.info(
+        { target: spec.targetPath, queues: fds.length, flags: init.flags, maxWrite: init.maxWrite },
+        'mounted',
+      );
+      return { fds, init: { ...init } };
     },
     unmount(target) {
       if (!isMounted(target)) return Promise.resolve();

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { findMount } from '../cli/mountinfo.js';
+import { findMount } from '../fuse/index.js';
 
 const FUSECTL = '/sys/fs/fuse/connections';
 

@@ -9,7 +9,7 @@ import type { HandleTable, FileHandle } from './handles.js';
 import type { NegotiatedInit } from './init.js';
 import type { NodeTable } from './nodes.js';
 import type { RequestHeader } from './protocol/decode.js';
-import type { IntentLog } from './resend.js';
+import type { IntentLog } from './intent-log.js';
 
 /** One request being served: the reader's slot buffer, its decoded header and its caller. */
 export interface Req {

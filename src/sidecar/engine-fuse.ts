@@ -1,14 +1,9 @@
-import { mkdirSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { continueFiles } from '../config/index.js';
 import type { StackConfig } from '../config/index.js';
-import type { NegotiatedInit } from '../fuse/init.js';
-import { hasFlag } from '../fuse/init.js';
-import { negotiatedInitFrom } from '../fuse/init-record.js';
-import { InitFlag, NotifyCode } from '../fuse/protocol/constants.js';
-import { encodeNotifyHeader } from '../fuse/protocol/encode.js';
-import { createSession } from '../fuse/session.js';
+import { kernelResends, negotiatedInitFrom, requestResend, serve } from '../fuse/index.js';
 import type { LayerFactories } from '../layers/registry.js';
 import { createStackRuntime } from '../runtime/stack-runtime.js';
 import type { ServeSpec, ServedVolume, VolumeEngine } from './engine.js';
@@ -17,19 +12,6 @@ import { createVolumeLayers } from './volume-layers.js';
 import { startControlServer } from '../control/control-server.js';
 import { sidecarControlSocket } from '../control/socket-path.js';
 import { controlActionCounter } from '../telemetry/control-metrics.js';
-
-/**
- * Requests the dead predecessor had read but not answered sit on the connection's processing
- * lists until someone asks the kernel to re-queue them (FUSE_NOTIFY_RESEND, kernel >= 6.9).
- * Without it the app's call hangs; with it the request arrives again with bit 63 of `unique` set.
- */
-function requestResend(fd: number, init: NegotiatedInit): boolean {
-  if (!hasFlag(init, InitFlag.HAS_RESEND)) return false;
-  const buf = Buffer.alloc(16);
-  encodeNotifyHeader(buf, 16, NotifyCode.RESEND);
-  writeSync(fd, buf, 0, 16);
-  return true;
-}
 
 /**
  * The real engine: the volume's backend (passthrough over the PV, or memory/null), the
@@ -72,14 +54,14 @@ export function createFuseEngine(o: {
           readerTap,
         }),
     });
-    const resend = hasFlag(init, InitFlag.HAS_RESEND);
+    const resend = kernelResends(init);
     if (!resend && !spec.restarted)
       spec.logger.warn(
         { init: { minor: init.minor, flags: init.flags } },
         'kernel without FUSE_NOTIFY_RESEND (before 6.9): if this server dies, the requests it was serving are not resent; each fails with EINTR when its app gets a signal, else waits until the volume is unmounted (docs/operations.md)',
       );
     mkdirSync(spec.stateDir, { recursive: true, mode: 0o700 });
-    const session = createSession({
+    const session = serve({
       fds: spec.fds,
       init,
       stack: layers.port,

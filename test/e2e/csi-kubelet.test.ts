@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { findMount, listMounts } from '../../src/cli/mountinfo.js';
+import { findMount, listMounts } from '../../src/fuse/index.js';
 import { signPod } from '../../src/csi/provenance.js';
 import { ROOT, startCluster } from './cluster.js';
 import type { Cluster } from './cluster.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chmodSync, chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { listMounts } from '../../src/cli/mountinfo.js';
+import { listMounts } from '../../src/fuse/index.js';
 import { startCluster } from './cluster.js';
 import type { Cluster } from './cluster.js';
 import { run, waitFor } from './cluster-tools.js';

@@ -9,7 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, join } from 'node:path';
-import { findMount } from '../../src/cli/mountinfo.js';
+import { findMount } from '../../src/fuse/index.js';
 import { controlSocketPath } from '../../src/control/socket-path.js';
 import { CLI, forceUnmount, startMount, tempDir } from '../helpers/mount.js';
 import type { MountHandle } from '../helpers/mount.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findMount } from '../../src/cli/mountinfo.js';
+import { findMount } from '../../src/fuse/index.js';
 import { controlSocketPath } from '../../src/control/socket-path.js';
 import { CLI, forceUnmount, startMount, tempDir } from '../helpers/mount.js';
 import type { MountHandle, StartOptions } from '../helpers/mount.js';

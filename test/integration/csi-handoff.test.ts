@@ -13,7 +13,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { findMount } from '../../src/cli/mountinfo.js';
+import { findMount } from '../../src/fuse/index.js';
 import { REPO } from '../helpers/mount.js';
 import { sh, shOk } from '../helpers/sh.js';
 import { CLI } from '../helpers/mount.js';

@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { findMount } from '../../src/cli/mountinfo.js';
+import { findMount } from '../../src/fuse/index.js';
 import { emptyDirPath } from '../../src/csi/constants.js';
 import { createFuseMounter } from '../../src/csi/fuse-mounter.js';
 import { DEFAULT_INIT } from '../../src/csi/init-policy.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findMount } from '../../src/cli/mountinfo.js';
+import { findMount } from '../../src/fuse/index.js';
 import { controlSocketPath } from '../../src/control/socket-path.js';
 import { REPO, forceUnmount, startMount, tempDir } from '../helpers/mount.js';
 import { sh } from '../helpers/sh.js';

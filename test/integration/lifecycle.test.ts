@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { findMount } from '../../src/cli/mountinfo.js';
+import { findMount } from '../../src/fuse/index.js';
 import { CLI, forceUnmount, startMount, tempDir } from '../helpers/mount.js';
 import type { MountHandle } from '../helpers/mount.js';
 import { sh, shOk } from '../helpers/sh.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { listMounts } from '../../src/cli/mountinfo.js';
+import { listMounts } from '../../src/fuse/index.js';
 import { controlSocketPath } from '../../src/control/socket-path.js';
 import { CLI, forceUnmount, startMount, tempDir } from '../helpers/mount.js';
 import type { MountHandle } from '../helpers/mount.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { MOUNT_OPTIONS } from '../../../src/cli/command-table.js';
 import { parseMountArgs } from '../../../src/cli/mount-args.js';
 import { mountOptionsFromEnv } from '../../../src/cli/mount-env.js';
-import { listMounts } from '../../../src/cli/mountinfo.js';
+import { listMounts } from '../../../src/fuse/index.js';
 import { listRunningMounts } from '../../../src/cli/running-mounts.js';
 import type { ControlRequest, ControlResponse } from '../../../src/control/commands.js';
 import { controlSocketPath } from '../../../src/control/socket-path.js';

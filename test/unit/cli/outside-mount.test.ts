@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseLayerSpec } from '../../../src/config/index.js';
 import { filesInsideMount, resolvesIntoMount } from '../../../src/cli/outside-mount.js';
-import type { MountInfo } from '../../../src/cli/mountinfo.js';
+import type { MountInfo } from '../../../src/fuse/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fsi-outside-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

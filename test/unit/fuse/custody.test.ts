@@ -6,7 +6,7 @@ import { createMemoryBackend } from '../../../src/backends/memory/memory-backend
 import { createFileJournal, journalPath, loadJournal } from '../../../src/fuse/journal.js';
 import { createNodeTable } from '../../../src/fuse/nodes.js';
 import { Opcode } from '../../../src/fuse/protocol/constants.js';
-import { createIntentLog } from '../../../src/fuse/resend.js';
+import { createIntentLog } from '../../../src/fuse/intent-log.js';
 import { createRequestServer } from '../../../src/fuse/server.js';
 import { createHandleTable } from '../../../src/fuse/handles.js';
 import { createSilentLogger } from '../../../src/log/logger.js';

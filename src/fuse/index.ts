@@ -1,0 +1,26 @@
+/**
+ * The FUSE engine's one public face. Everything outside src/fuse imports from here only
+ * (test/unit/fuse/public-face.test.ts holds it to that):
+ * - `openConnection`: mount (or take over an inherited `/dev/fd/N`), answer INIT, clone the queues;
+ * - `serve`: serve a connection through the layer stack's seam (`StackPort`, ADR 0076);
+ * - `requestResend`: after a crash, have the kernel re-queue what the predecessor left unanswered;
+ * - the mount table and the mount/unmount helpers the CLI and the CSI driver need.
+ */
+export { openConnection } from './connection.js';
+export type { Connection, ConnectionOptions } from './connection.js';
+export { createSession as serve } from './session.js';
+export type { FuseSession, SessionOptions as ServeOptions, SessionStats } from './session.js';
+export { kernelResends, requestResend } from './request-resend.js';
+export type { InitOptions, NegotiatedInit } from './init.js';
+export { negotiatedInitFrom } from './init-record.js';
+export {
+  canOpenDevFuse,
+  findFusermount,
+  FUSE_DEVICE,
+  fuseFdProblem,
+  inheritedFdOf,
+  MountError,
+  unmountFuse,
+} from './mount.js';
+export { canonicalMountpoint, findMount, listMounts } from './mount-table.js';
+export type { MountInfo } from './mount-table.js';
