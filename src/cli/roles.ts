@@ -15,7 +15,7 @@ const onTermination = (handler: () => void): void => {
 export async function runRole(role: 'webhook' | 'csi' | 'sidecar'): Promise<number> {
   switch (role) {
     case 'webhook':
-      return (await import('../webhook/main.js')).runWebhook(process.env);
+      return (await import('../webhook/run-webhook.js')).runWebhook(process.env);
     case 'csi': {
       const { runCsiDriver } = await import('../csi/run-driver.js');
       const stop = new Promise<void>((resolve) => onTermination(resolve));

@@ -31,10 +31,11 @@ export const ACTIVATE_SIGNAL = 'SIGUSR2';
 export function createServerSpawner(
   o: { entry?: string; execArgv?: string[]; env?: NodeJS.ProcessEnv } = {},
 ) {
-  const entry = o.entry ?? fileURLToPath(new URL('./server-entry.js', import.meta.url));
+  const entry = o.entry ?? fileURLToPath(new URL('./main.js', import.meta.url));
+  const args = o.entry === undefined ? ['server'] : [];
   return (launch: ServerLaunch): ServerProcess => {
     const fds = launch.volumes.flatMap((v) => v.fds);
-    const child = spawn(process.execPath, [...(o.execArgv ?? process.execArgv), entry], {
+    const child = spawn(process.execPath, [...(o.execArgv ?? process.execArgv), entry, ...args], {
       stdio: ['ignore', 'pipe', 'inherit', ...fds],
       env: { ...(o.env ?? process.env), [SERVER_SPEC_ENV]: JSON.stringify(serverSpec(launch)) },
     });

@@ -56,7 +56,7 @@ function startDriver(): void {
     KUBECONFIG: cluster.kubeconfig,
     FS_INTERPOSER_LOG_LEVEL: 'debug',
   };
-  driver = spawn(process.execPath, [join(ROOT, 'dist/src/csi/driver-entry.js')], {
+  driver = spawn(process.execPath, [join(ROOT, 'dist/src/csi/main.js')], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -103,7 +103,7 @@ function pod(source: string, name = 'app'): object {
           name: 'fs-interposer',
           image: cluster.image,
           imagePullPolicy: 'Never',
-          command: ['node', 'dist/src/sidecar/supervisor-entry.js'],
+          command: ['node', 'dist/src/sidecar/main.js'],
           securityContext: {
             runAsUser: NOBODY,
             runAsGroup: NOBODY,

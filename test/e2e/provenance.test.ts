@@ -43,7 +43,7 @@ function unsignedLookAlike(namespace: string, name: string): object {
       containers: [
         {
           name: 'fs-interposer', image: cluster.image, imagePullPolicy: 'Never',
-          command: ['node', 'dist/src/sidecar/supervisor-entry.js'],
+          command: ['node', 'dist/src/sidecar/main.js'],
           securityContext: { runAsUser: NOBODY, runAsGroup: NOBODY, capabilities: { drop: ['ALL'] } },
           env: [
             { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },

@@ -19,7 +19,7 @@ import type { VolumePublisher } from '../../src/csi/volume-publisher.js';
 import { validatePublish } from '../../src/csi/validate.js';
 import { REPO, forceUnmount, tempDir } from '../helpers/mount.js';
 
-const SIDECAR = join(REPO, 'dist/src/sidecar/supervisor-entry.js');
+const SIDECAR = join(REPO, 'dist/src/sidecar/main.js');
 const POD_UID = '11111111-2222-3333-4444-555555555555';
 const NOBODY = 65534;
 const logger = pino({ level: process.env.CSI_TEST_LOG ?? 'silent' });

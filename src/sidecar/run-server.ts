@@ -1,8 +1,11 @@
-// The sidecar's server process (a main): started by the supervisor with the FUSE fds as fds
-// 3, 4, ...; serves them until the connection ends or the supervisor sends SIGTERM.
+/**
+ * The sidecar's server process (src/sidecar/main.ts `server`): started by the supervisor with
+ * the FUSE fds as fds 3, 4, ...; serves them until the connection ends or the supervisor sends
+ * SIGTERM. It ends with markParkedThreads set: the caller exits without joining the readers.
+ */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exitProcess, markParkedThreads } from '../cli/exit.js';
+import { markParkedThreads } from '../cli/exit.js';
 import { installFatalGuard } from '../cli/fatal-guard.js';
 import { createLogger } from '../log/logger.js';
 import { startMetricsServer } from '../telemetry/metrics-server.js';
@@ -68,7 +71,7 @@ function warmUp(annotationsText: string, volumes: readonly string[]): void {
   parseLayerSpec('trace,metrics,latency=1ms,fault=EIO@1%');
 }
 
-async function main(): Promise<number> {
+export async function runSidecarServer(): Promise<number> {
   const env = parseSidecarEnv(process.env);
   const spec = JSON.parse(process.env[SERVER_SPEC_ENV] ?? '{}') as ServerSpec;
   const logger = createLogger({ name: 'fs-interposer-sidecar' }).child({
@@ -150,10 +153,3 @@ async function main(): Promise<number> {
 /** How long a stopping server waits for its volumes and /metrics to close before it ends. */
 const CLOSE_BUDGET_MS = 2000;
 
-main().then(
-  (code) => exitProcess(code),
-  (err: unknown) => {
-    process.stderr.write(`fs-interposer sidecar server: ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);

@@ -1,4 +1,4 @@
-// A main for the CSI node driver (the CLI's `fs-interposer csi` calls runCsiDriver the same way).
+// The CSI node driver's main (the CLI's `fs-interposer csi` calls runCsiDriver the same way).
 import { createLogger } from '../log/logger.js';
 import { runCsiDriver } from './run-driver.js';
 
