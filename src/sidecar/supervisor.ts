@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { HandedVolume } from './server.js';
+import { nextStep } from './supervisor-states.js';
+import type { SupervisorAction, SupervisorEvent, SupervisorState } from './supervisor-states.js';
 
 /** A server process, as far as the supervisor cares. It starts as a standby. */
 export interface ServerProcess {
@@ -42,6 +44,7 @@ export interface Supervisor {
   readonly done: Promise<number>;
   readonly restarts: number;
   readonly serverPid: number | undefined;
+  readonly state: SupervisorState;
 }
 
 /** A server that dies within this long of activation crashed "fast" (config bug, bad fd...). */
@@ -54,32 +57,31 @@ const CRASH_LOOP = 3;
  * the kernel keeps the FUSE connection (and the app's requests queue) as long as one copy of each
  * fd is open, so a server crash costs a takeover, not the mount. Loading the server's modules
  * takes about a second on a busy node, so a warm standby (modules loaded, fds inherited, not yet
- * reading) is kept and promoted on a crash; a new standby is started a little later.
+ * reading) is kept and promoted on a crash; a new standby is started a little later. When to
+ * stop is the state machine of supervisor-states.ts; this carries out its actions.
  */
 export function createSupervisor(o: SupervisorOptions): Supervisor {
   const log = o.logger.child({ component: 'supervisor' });
   const now = o.now ?? (() => Date.now());
+  let state: SupervisorState = 'starting';
   let held: HandedVolume[] = [];
   let active: ServerProcess | undefined;
   let standby: ServerProcess | undefined;
   let generation = 0;
   let restarts = 0;
-  let stopping = false;
   let fastCrashes = 0;
   let activatedAt = 0;
   const closers: (() => void)[] = [];
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (finish = resolve));
-  const closeCustody = (): void => {
-    closers.forEach((c) => c());
-    closers.length = 0;
-  };
+  /** Serving (or draining): a dead server is replaced, a standby kept. */
+  const serving = (): boolean => state === 'serving' || state === 'draining';
 
   const promote = (child: ServerProcess): void => {
     active = child;
     const startedAt = now();
     void child.ready.then(() => {
-      if (active === child && !stopping) {
+      if (active === child && serving()) {
         child.activate();
         activatedAt = now();
       }
@@ -89,40 +91,42 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
 
   const spawnStandby = (delayMs: number): void => {
     const timer = setTimeout(() => {
-      if (stopping || standby !== undefined) return;
+      if (!serving() || standby !== undefined) return;
       standby = spawnOne();
     }, delayMs);
     timer.unref();
   };
 
-  const activeDied = (code: number | null, signal: string | null): void => {
-    active = undefined;
-    if (stopping || code === 0) {
-      // Exit 0 unasked: every connection ended (unmounted); there is nothing left to serve.
-      log.info({ code, signal, stopping }, 'server stopped');
-      // Stopping from here on: the standby killed below must not be replaced when it exits.
-      stopping = true;
-      closeCustody();
-      standby?.kill('SIGTERM');
-      finish(code === 0 ? 0 : 1);
-      return;
-    }
+  function spawnOne(): ServerProcess {
+    const child = o.spawnServer({ volumes: held, generation: generation++ });
+    child.onExit((code, signal) => {
+      if (child === active) {
+        active = undefined;
+        log.info({ code, signal, state }, 'server exited');
+        return dispatch({ type: 'server-exited', code });
+      }
+      if (child === standby) {
+        standby = undefined;
+        if (serving()) spawnStandby(1000);
+      }
+    });
+    return child;
+  }
+
+  const takeOver = (): void => {
     restarts += 1;
     // Only a server that keeps dying right after it starts is a loop; kills of a server that
     // had been serving (OOM, a bug hit by one request, `kill -9`) are taken over at once.
     fastCrashes = now() - activatedAt < FAST_CRASH_MS ? fastCrashes + 1 : 0;
     const crashLoop = fastCrashes >= CRASH_LOOP;
-    log.warn(
-      { code, signal, restarts, standby: standby !== undefined, crashLoop },
-      'server died; taking over',
-    );
+    log.warn({ restarts, standby: standby !== undefined, crashLoop }, 'server died; taking over');
     const next = standby;
     standby = undefined;
     if (next !== undefined && !crashLoop) promote(next);
     else {
       setTimeout(
         () => {
-          if (!stopping) promote(next ?? spawnOne());
+          if (serving()) promote(next ?? spawnOne());
         },
         crashLoop ? 1000 : 0,
       );
@@ -130,27 +134,44 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
     spawnStandby(0);
   };
 
-  function spawnOne(): ServerProcess {
-    const child = o.spawnServer({ volumes: held, generation: generation++ });
-    child.onExit((code, signal) => {
-      if (child === active) return activeDied(code, signal);
-      if (child === standby) {
-        standby = undefined;
-        if (!stopping) spawnStandby(1000);
-      }
-    });
-    return child;
-  }
-
-  const stop = (reason: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ reason }, 'stopping the server');
-    closeCustody();
-    standby?.kill('SIGTERM');
-    if (active === undefined) finish(0);
-    else active.kill('SIGTERM');
+  const serve = (): void => {
+    for (const h of held) if (o.offerCustody !== undefined) closers.push(o.offerCustody(h));
+    promote(spawnOne());
+    spawnStandby(0);
+    // Jobs: in the regular-container fallback nobody sends SIGTERM when the app finishes.
+    void o.appsDone().then(() => dispatch({ type: 'apps-done' }));
   };
+
+  const act = (a: SupervisorAction): void => {
+    switch (a.do) {
+      case 'serve':
+        return serve();
+      case 'arm-grace':
+        log.info({ graceMs: o.graceMs }, 'SIGTERM: serving until the app containers exit');
+        return void setTimeout(() => dispatch({ type: 'grace-over' }), o.graceMs).unref();
+      case 'take-over':
+        return takeOver();
+      case 'release':
+        closers.splice(0).forEach((c) => c());
+        standby?.kill('SIGTERM');
+        return;
+      case 'stop-server':
+        active?.kill('SIGTERM');
+        return;
+      case 'exit':
+        return finish(a.code);
+    }
+  };
+
+  function dispatch(event: SupervisorEvent): void {
+    const step = nextStep(state, event, {
+      nativeSidecar: o.nativeSidecar,
+      serverRunning: active !== undefined,
+    });
+    if (step.state !== state) log.info({ from: state, to: step.state, event: event.type }, 'state');
+    state = step.state;
+    step.actions.forEach(act);
+  }
 
   return {
     done,
@@ -160,24 +181,19 @@ export function createSupervisor(o: SupervisorOptions): Supervisor {
     get serverPid() {
       return active?.pid;
     },
+    get state() {
+      return state;
+    },
     async start() {
       held = await Promise.all(o.volumes.map((v) => o.acquire(v)));
-      for (const h of held) if (o.offerCustody !== undefined) closers.push(o.offerCustody(h));
       log.info(
         { volumes: held.map((h) => ({ volume: h.volume, fds: h.fds.length })) },
         'holding fds',
       );
-      promote(spawnOne());
-      spawnStandby(0);
-      // Jobs: in the regular-container fallback nobody sends SIGTERM when the app finishes.
-      void o.appsDone().then(() => stop('app containers exited'));
+      dispatch({ type: 'fds-held' });
     },
     terminate() {
-      if (o.nativeSidecar) return stop('SIGTERM after the app containers exited (native sidecar)');
-      log.info({ graceMs: o.graceMs }, 'SIGTERM: serving until the app containers exit');
-      const timer = setTimeout(() => stop('grace period over'), o.graceMs);
-      timer.unref();
-      void o.appsDone().then(() => stop('app containers exited'));
+      dispatch({ type: 'sigterm' });
     },
   };
 }
