@@ -1,9 +1,10 @@
 import type { QuotaConfig } from '../config/types.js';
 import { FsError } from '../vfs/errors.js';
-import type { Attr, FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
+import type { Attr, FsOp, Layer, OpCall, OpResultMap, StatFs } from '../vfs/types.js';
 import type { LayerDeps } from './deps.js';
 import { createKeyedSerial } from './keyed-serial.js';
 import { scanUsage } from './quota-usage.js';
+import { budgetStatfs } from './quota-statfs.js';
 import type { Usage } from './quota-usage.js';
 import { createScope } from './scope.js';
 import { sideCall } from './side-call.js';
@@ -102,6 +103,8 @@ export function createQuotaLayer(cfg: QuotaConfig, deps: LayerDeps): Layer {
     },
     open: (u, call, next) =>
       truncates(call as OpCall<'open'>) ? truncated(u, call, next) : next(),
+    statfs: async (u, _call, next) =>
+      budgetStatfs((await next()) as StatFs, u, maxBytes, maxInodes),
     mknod: create,
     mkdir: create,
     symlink: create,

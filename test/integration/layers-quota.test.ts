@@ -136,6 +136,31 @@ print(json.dumps(out))`);
     expect(statSync(join(src, 'a')).size).toBe(300_000);
   });
 
+  it('statfs (df) shows the budgets, not the backing filesystem', async () => {
+    const { m } = await rig.mount([{ type: 'quota', maxBytes: 1_000_000, maxInodes: 10 }], {
+      prepare: (s) => {
+        writeFileSync(join(s, 'old'), Buffer.alloc(300_000, 1));
+        mkdirSync(join(s, 'sub'));
+      },
+    });
+    const r = await py<{
+      size: number;
+      avail: number;
+      free: number;
+      files: number;
+      ffree: number;
+    }>(`${PY_PRELUDE}
+s = os.statvfs("${m.mountpoint}")
+print(json.dumps({"size": s.f_blocks * s.f_frsize, "avail": s.f_bavail * s.f_frsize, "free": s.f_bfree * s.f_frsize, "files": s.f_files, "ffree": s.f_ffree}))`);
+    // Whole blocks: the size rounds up to the budget, the room left rounds down.
+    expect(r.size).toBeGreaterThanOrEqual(1_000_000);
+    expect(r.size).toBeLessThan(1_000_000 + 4096 * 2);
+    expect(r.avail).toBeLessThanOrEqual(700_000);
+    expect(r.avail).toBeGreaterThan(700_000 - 4096 * 2);
+    expect(r.free).toBe(r.avail);
+    expect({ files: r.files, ffree: r.ffree }).toEqual({ files: 10, ffree: 8 });
+  });
+
   it('concurrent writers together never overshoot the byte budget', async () => {
     const { m, src } = await rig.mount([{ type: 'quota', maxBytes: 2_000_000 }]);
     await py(`${PY_PRELUDE}
