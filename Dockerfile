@@ -30,11 +30,21 @@ RUN case "$TARGETARCH" in amd64) cpu=x64 ;; arm64) cpu=arm64 ;; *) echo "unsuppo
 
 # ---- runtime: the slim Node image, no npm/yarn/corepack, a fixed non-root user.
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+# Set by the build: --build-arg VERSION=$(node -p 'require("./package.json").version')
+#   --build-arg REVISION=$(git rev-parse HEAD)  (scripts/image-build-local.sh does the same).
 ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG SOURCE=https://github.com/fs-interposer/fs-interposer
 LABEL org.opencontainers.image.title="fs-interposer" \
       org.opencontainers.image.description="Container-native filesystem interposer (webhook, CSI node driver, sidecar)" \
       org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="${SOURCE}" \
       org.opencontainers.image.licenses="Apache-2.0"
+# tini as PID 1 (docs/adr/0084): the sidecar spawns node children; tini reaps whatever is orphaned
+# to it and forwards signals to node. Debian's tini-static, the binary the local build copies.
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/* && test -x /usr/bin/tini-static
 RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack /opt/yarn-* \
       /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg \
  && groupadd --gid 65532 fsi && useradd --uid 65532 --gid 65532 --no-create-home --shell /usr/sbin/nologin fsi
@@ -53,5 +63,5 @@ USER 65532:65532
 # FS_INTERPOSER_HEALTH_PORT. (The kubelet ignores HEALTHCHECK: the chart's probes do the same checks.)
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "const e = process.env, tls = Boolean(e.FS_INTERPOSER_WEBHOOK_PORT); require(tls ? 'node:https' : 'node:http').get({ host: '127.0.0.1', port: e.FS_INTERPOSER_WEBHOOK_PORT || e.FS_INTERPOSER_HEALTH_PORT || 9808, path: '/healthz', rejectUnauthorized: false, timeout: 2500 }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"]
-ENTRYPOINT ["node", "dist/src/cli/main.js"]
+ENTRYPOINT ["/usr/bin/tini-static", "-s", "--", "node", "dist/src/cli/main.js"]
 CMD ["--help"]

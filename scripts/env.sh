@@ -24,6 +24,7 @@ ensure_apt() {
   command -v chromium >/dev/null || missing+=(chromium)
   command -v bc >/dev/null || missing+=(bc)
   command -v zsh >/dev/null || missing+=(zsh)
+  [ -x /usr/bin/tini-static ] || missing+=(tini)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" != 0 ]; then log "missing packages ${missing[*]}: install them as root"; return 1; fi
   log "installing ${missing[*]}"

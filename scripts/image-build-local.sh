@@ -27,12 +27,16 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 [ -f "$ROOT/dist/src/cli/main.js" ] || log "warning: dist/src/cli/main.js missing (the image will not start a role)"
 
-rm -rf "$OUT"; mkdir -p "$OUT/app" "$OUT/usr/local/bin" "$OUT/etc/ssl/certs" "$OUT/tmp" "$OUT/bin"
+rm -rf "$OUT"; mkdir -p "$OUT/app" "$OUT/usr/local/bin" "$OUT/etc/ssl/certs" "$OUT/tmp" "$OUT/bin" "$OUT/mnt"
 chmod 1777 "$OUT/tmp"
 # busybox for `kubectl exec ... sh` while debugging (the Dockerfile image has a shell too).
 if [ -x "$K8S_CACHE/rootfs/busybox/bin/busybox" ]; then cp -a "$K8S_CACHE/rootfs/busybox/bin/." "$OUT/bin/"
 elif command -v busybox >/dev/null; then cp "$(command -v busybox)" "$OUT/bin/busybox"; ln -s busybox "$OUT/bin/sh"; fi
 cp "$NODE_BIN" "$OUT/usr/local/bin/node"
+# tini as PID 1, as in the Dockerfile (docs/adr/0084): Debian's statically linked build.
+TINI=/usr/bin/tini-static
+[ -x "$TINI" ] || { log "$TINI missing: apt-get install tini (scripts/env.sh installs it)"; exit 1; }
+mkdir -p "$OUT/usr/bin" && cp "$TINI" "$OUT/usr/bin/tini-static"
 # `fs-interposer` on PATH, as in the Dockerfile (kubectl exec ... fs-interposer ctl ...).
 printf '#!/bin/sh\nexec /usr/local/bin/node /app/dist/src/cli/main.js "$@"\n' > "$OUT/usr/local/bin/fs-interposer"
 chmod 755 "$OUT/usr/local/bin/fs-interposer"
@@ -57,13 +61,21 @@ if [ "${ROOTFS_ONLY:-0}" = 1 ]; then echo "$OUT"; exit 0; fi
 
 "$K8S_DIR/image-build.sh" --rootfs "$OUT" "${TAG%:*}:rootfs" >/dev/null
 ctx=$(mktemp -d /tmp/fsi-image.XXXX); trap 'rm -rf "$ctx"' EXIT
+VERSION=$(node -p 'require(process.argv[1]).version' "$ROOT/package.json")
+REVISION=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
+SOURCE=$(node -p 'require(process.argv[1]).repository.url.replace(/^git\+/, "").replace(/\.git$/, "")' "$ROOT/package.json")
 cat > "$ctx/Dockerfile" <<DOCKERFILE
 FROM ${TAG%:*}:rootfs
+LABEL org.opencontainers.image.title="fs-interposer" \\
+      org.opencontainers.image.version="$VERSION" \\
+      org.opencontainers.image.revision="$REVISION" \\
+      org.opencontainers.image.source="$SOURCE" \\
+      org.opencontainers.image.licenses="Apache-2.0"
 WORKDIR /app
 ENV PATH=/usr/local/bin:/bin NODE_ENV=production
 USER 65532:65532
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 CMD ["node", "-e", "const e = process.env, tls = Boolean(e.FS_INTERPOSER_WEBHOOK_PORT); require(tls ? 'node:https' : 'node:http').get({ host: '127.0.0.1', port: e.FS_INTERPOSER_WEBHOOK_PORT || e.FS_INTERPOSER_HEALTH_PORT || 9808, path: '/healthz', rejectUnauthorized: false, timeout: 2500 }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"]
-ENTRYPOINT ["node", "dist/src/cli/main.js"]
+ENTRYPOINT ["/usr/bin/tini-static", "-s", "--", "node", "dist/src/cli/main.js"]
 CMD ["--help"]
 DOCKERFILE
 "$K8S_DIR/image-build.sh" "$ctx" "$TAG" >/dev/null

@@ -26,10 +26,20 @@ describe('Dockerfile', () => {
     ]);
   });
 
-  it('runs as a non-root user with a healthcheck, entry point = the package bin', () => {
+  it('runs as a non-root user with a healthcheck, entry point = tini, then the package bin', () => {
     expect(runtime).toMatch(/^USER 65532:65532$/m);
     expect(runtime).toMatch(/^HEALTHCHECK /m);
-    expect(runtime).toContain(`ENTRYPOINT ["node", "${pkg.bin['fs-interposer']}"]`);
+    expect(runtime).toContain(`ENTRYPOINT ["/usr/bin/tini-static", "-s", "--", "node", "${pkg.bin['fs-interposer']}"]`);
+    expect(runtime).toMatch(/apt-get install -y -qq --no-install-recommends tini/);
+  });
+
+  it('labels the image with its source, revision and version (OCI), set at build time', () => {
+    for (const [label, arg] of [['source', 'SOURCE'], ['revision', 'REVISION'], ['version', 'VERSION']]) {
+      expect(runtime).toContain(`org.opencontainers.image.${label}="\${${arg}}"`);
+      expect(runtime).toMatch(new RegExp(`^ARG ${arg}=`, 'm'));
+    }
+    const repo = (pkg as unknown as { repository: { url: string } }).repository.url;
+    expect(runtime).toContain(`ARG SOURCE=${repo.replace(/^git\+/, '').replace(/\.git$/, '')}\n`);
   });
 
   it('selects koffi for the target architecture of a cross build (amd64 and arm64)', () => {
@@ -40,7 +50,8 @@ describe('Dockerfile', () => {
   it('keeps the offline build (image-build-local.sh) on the same user and entry point', () => {
     const local = readFileSync(join(ROOT, 'scripts', 'image-build-local.sh'), 'utf8');
     expect(local).toMatch(/^USER 65532:65532$/m);
-    expect(local).toContain(`ENTRYPOINT ["node", "${pkg.bin['fs-interposer']}"]`);
+    expect(local).toContain(`ENTRYPOINT ["/usr/bin/tini-static", "-s", "--", "node", "${pkg.bin['fs-interposer']}"]`);
+    for (const label of ['source', 'revision', 'version']) expect(local).toContain(`org.opencontainers.image.${label}=`);
   });
 
   it('sends only what the build copies as context', () => {
