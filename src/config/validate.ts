@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type * as Ajv from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { LAYER_TYPES } from './schema/layers.js';
 import { stackConfigSchema } from './schema/stack.js';
 import type { StackConfig } from './types.js';
 import { SIZE_PATTERN, parseSizeText } from './quantity.js';
@@ -24,7 +25,7 @@ interface DataCxt {
  */
 const requireCjs = createRequire(import.meta.url);
 
-function createValidator(): ValidateFunction {
+function createValidator(schema: object): ValidateFunction {
   const { Ajv2020 } = requireCjs('ajv/dist/2020.js') as typeof Ajv;
   const ajv = new Ajv2020({
     allErrors: true,
@@ -41,7 +42,53 @@ function createValidator(): ValidateFunction {
     errors: true,
     validate: convertUnit,
   });
-  return ajv.compile(stackConfigSchema);
+  return ajv.compile(schema);
+}
+
+/**
+ * The layer types of a candidate when every one of them is known, else undefined. Compiling the
+ * whole schema costs about 19 MiB of a process's memory for good (V8 keeps the generated code),
+ * compiling the branches of the layers in use a few: a serving process with `metrics` validates
+ * against the metrics branch only (docs/benchmarks.md, Memory).
+ */
+function typesOf(candidate: unknown): string[] | undefined {
+  const layers = (candidate as { layers?: unknown } | null)?.layers;
+  if (!Array.isArray(layers)) return undefined;
+  const types = new Set<string>();
+  for (const l of layers) {
+    const t = (l as { type?: unknown } | null)?.type;
+    if (typeof t !== 'string' || !LAYER_TYPES.includes(t)) return undefined;
+    types.add(t);
+  }
+  return [...types].sort();
+}
+
+/** The stack schema with only the layer branches of `types` (the type enum stays complete). */
+function schemaFor(types: readonly string[]): object {
+  const full = stackConfigSchema as { $defs: Record<string, { allOf?: object[] }> };
+  const layer = full.$defs.layer!;
+  const branches = (layer.allOf ?? []).filter((b) =>
+    types.includes((b as { if: { properties: { type: { const: string } } } }).if.properties.type.const),
+  );
+  const rest = Object.fromEntries(Object.entries(layer).filter(([k]) => k !== 'allOf'));
+  const defs: Record<string, object> = {
+    layer: branches.length > 0 ? { ...rest, allOf: branches } : rest,
+  };
+  for (const t of types) defs[t] = full.$defs[t]!;
+  return { ...full, $defs: defs };
+}
+
+const validators = new Map<string, ValidateFunction>();
+
+function validatorFor(candidate: unknown): ValidateFunction {
+  const types = typesOf(candidate);
+  const key = types === undefined ? '*' : types.join(',');
+  let v = validators.get(key);
+  if (v === undefined) {
+    v = createValidator(types === undefined ? stackConfigSchema : schemaFor(types));
+    validators.set(key, v);
+  }
+  return v;
 }
 
 interface UnitKeyword {
@@ -68,8 +115,6 @@ const convertUnit: UnitKeyword = (unit, data, _schema, cxt) => {
   convertUnit.errors = [{ keyword: 'x-unit', message: size.reason, params: { unit } }];
   return false;
 };
-
-let validator: ValidateFunction | undefined;
 
 const HIDDEN_KEYWORDS = new Set(['if']);
 
@@ -123,7 +168,7 @@ function toViolation(e: ErrorObject): Violation {
 export function validateStack(
   candidate: unknown,
 ): { ok: true; value: StackConfig } | { ok: false; violations: Violation[] } {
-  validator ??= createValidator();
+  const validator = validatorFor(candidate);
   if (validator(candidate)) return { ok: true, value: candidate as StackConfig };
   const all = (validator.errors ?? [])
     .filter((e) => !HIDDEN_KEYWORDS.has(e.keyword) && !/\/oneOf\/\d+\//.test(e.schemaPath))
