@@ -5,7 +5,7 @@ import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
 import { isOp } from '../vfs/types.js';
 import type { LayerDeps } from './deps.js';
 import { createDataFaults } from './fault-data.js';
-import { buildWeightTable, pickWeighted } from './fault-errnos.js';
+import { REALISTIC_ERRNOS, buildWeightTable, pickWeighted } from './fault-errnos.js';
 import { createTrigger } from './fault-trigger.js';
 import { EVENT_ATTR, reportFault } from './op-events.js';
 import { createScope } from './scope.js';
@@ -26,6 +26,17 @@ export function createFaultLayer(cfg: FaultConfig, deps: LayerDeps): Layer {
   const trigger = createTrigger(cfg, clock.now());
   const data = createDataFaults(cfg, { random, decisions, scope, name });
   const errnosActive = trigger.active && table.size > 0;
+  if (trigger.active && table.size === 0) {
+    // A rate or trigger that can never fire: say so rather than do nothing without a word.
+    const ops = FS_OPS.filter((op) => scope.allowsOp(op));
+    deps.logger?.warn(
+      {
+        errnos: cfg.errnos,
+        realistic: [...new Set(ops.flatMap((op) => REALISTIC_ERRNOS[op] ?? []))],
+      },
+      'fault: none of these errnos is realistic for the ops in scope; this layer injects no errno',
+    );
+  }
 
   // Configured but inactive: a pass-through that also leaves the kernel caches on.
   if (!errnosActive && !data.active) return passThrough(name);

@@ -93,6 +93,15 @@ print(json.dumps({"late": one()}))`);
   });
 });
 
+describe('fault: a configuration that can never inject', () => {
+  it('is said in the log: errnos realistic for no op in scope', async () => {
+    const { m } = await rig.mount([{ type: 'fault', rate: 50, errnos: ['EBADF'] }], file);
+    expect(await opens(m.mountpoint, 4)).toEqual(['ok', 'ok', 'ok', 'ok']);
+    expect(m.logs()).toMatch(/none of these errnos is realistic for the ops in scope/);
+    expect(m.logs()).toMatch(/"realistic":\["EIO"/);
+  });
+});
+
 describe('latency: an interrupted delay', () => {
   it('ends at once with EINTR when the app gets a signal; nothing reaches the backend', async () => {
     const { m, src } = await rig.mount([{ type: 'latency', write: { fixed: 20_000 } }]);
