@@ -10,6 +10,7 @@ import { ROOT, startCluster } from './cluster.js';
 import type { Cluster } from './cluster.js';
 import { waitFor } from './cluster-tools.js';
 import { DRIVER, NS, OPT_IN_LABEL, RELEASE, installChart } from './cluster-chart.js';
+import { describeObservability } from './observability-story.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- kubectl JSON is read structurally */
 /**
@@ -249,4 +250,7 @@ describe('an injected Pod: tracing, record, memory and null volumes, driver metr
       ((await exec('app', ['sh', '-c', 'echo ok > /scratch/f && cat /scratch/f'])).trim() === 'ok' ? true : undefined),
     { timeoutMs: 240_000, intervalMs: 5_000 });
   }, 600_000);
+
+  // Last: the admin namespace's Pods add volumes, which the driver metrics test above counts.
+  describeObservability({ cluster: () => cluster, receiver: () => receiver });
 });
