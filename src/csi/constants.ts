@@ -13,7 +13,7 @@ export const PodInfoKey = {
   ephemeral: 'csi.storage.k8s.io/ephemeral',
 } as const;
 
-/** The type our mounts show in /proc/self/mountinfo (src/fuse/mount.ts: subtype=fs-interposer). */
+/** The type our mounts show in /proc/self/mountinfo (src/fuse/mount/mount.ts: subtype=fs-interposer). */
 export const FS_TYPE = 'fuse.fs-interposer';
 
 export const DEFAULT_KUBELET_ROOT = '/var/lib/kubelet';

@@ -6,13 +6,13 @@
  * - `requestResend`: after a crash, have the kernel re-queue what the predecessor left unanswered;
  * - the mount table and the mount/unmount helpers the CLI and the CSI driver need.
  */
-export { openConnection } from './connection.js';
-export type { Connection, ConnectionOptions } from './connection.js';
-export { createSession as serve } from './session.js';
-export type { FuseSession, SessionOptions as ServeOptions, SessionStats } from './session.js';
-export { kernelResends, requestResend } from './request-resend.js';
-export type { InitOptions, NegotiatedInit } from './init.js';
-export { negotiatedInitFrom } from './init-record.js';
+export { openConnection } from './mount/connection.js';
+export type { Connection, ConnectionOptions } from './mount/connection.js';
+export { createSession as serve } from './session/session.js';
+export type { FuseSession, SessionOptions as ServeOptions, SessionStats } from './session/session.js';
+export { kernelResends, requestResend } from './custody/request-resend.js';
+export type { InitOptions, NegotiatedInit } from './mount/init.js';
+export { negotiatedInitFrom } from './mount/init-record.js';
 export {
   canOpenDevFuse,
   findFusermount,
@@ -21,6 +21,6 @@ export {
   inheritedFdOf,
   MountError,
   unmountFuse,
-} from './mount.js';
-export { canonicalMountpoint, findMount, listMounts } from './mount-table.js';
-export type { MountInfo } from './mount-table.js';
+} from './mount/mount.js';
+export { canonicalMountpoint, findMount, listMounts } from './mount/mount-table.js';
+export type { MountInfo } from './mount/mount-table.js';

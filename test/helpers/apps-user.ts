@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, statSync, writeFileSync } from 'node:fs';
-import { mountFuse, openDevFuse } from '../../src/fuse/mount.js';
+import { mountFuse, openDevFuse } from '../../src/fuse/mount/mount.js';
 import { join } from 'node:path';
 import { CLI, forceUnmount, tempDir } from './mount.js';
 import type { MountHandle } from './mount.js';

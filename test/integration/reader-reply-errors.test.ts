@@ -21,7 +21,7 @@ async function run(k: number): Promise<Message[]> {
     script,
     `import { openSync, writeFileSync } from 'node:fs';
      import { Worker } from 'node:worker_threads';
-     import { createDirectIoTable } from '${REPO}/dist/src/fuse/direct-io.js';
+     import { createDirectIoTable } from '${REPO}/dist/src/fuse/session/direct-io.js';
      const EPOCH = 77, SLOTS = 2, SLOT = 8192, OFF = 64, FH = EPOCH * 2 ** 32 + 5;
      writeFileSync('${dir}/data', 'hello');
      const table = createDirectIoTable(EPOCH);
@@ -38,7 +38,7 @@ async function run(k: number): Promise<Message[]> {
      writeFileSync('${dir}/frames-${k}', Buffer.concat(Array(${k}).fill(frame)));
      const fd = openSync('${dir}/frames-${k}', 'r');
      const sab = new SharedArrayBuffer(OFF + SLOTS * SLOT);
-     const w = new Worker('${REPO}/dist/src/fuse/reader-worker.js', {
+     const w = new Worker('${REPO}/dist/src/fuse/session/reader-worker.js', {
        workerData: { fd, sab, slots: SLOTS, slotSize: SLOT, dataOffset: OFF, direct: table.sab },
      });
      const messages = [];

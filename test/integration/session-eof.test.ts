@@ -13,7 +13,7 @@ describe('reader threads', () => {
     writeFileSync(
       script,
       `import { openSync } from 'node:fs';
-       import { createSession } from '${REPO}/dist/src/fuse/session.js';
+       import { createSession } from '${REPO}/dist/src/fuse/session/session.js';
        import { createSilentLogger } from '${REPO}/dist/src/log/logger.js';
        const init = { major: 7, minor: 45, flags: '0', maxReadahead: 0, maxWrite: 4096, maxPages: 1, maxBackground: 1, passthrough: false, writebackCache: false };
        const s = createSession({ fds: [openSync('${dir}/empty', 'r')], init, stack: { run: () => { throw new Error('unused'); }, plan: () => ({ needsData: false, readerData: true }), inFlight: () => 0 }, logger: createSilentLogger() });

@@ -1,14 +1,14 @@
 import { FsError } from '../../vfs/errors.js';
 import { encodeName } from '../../vfs/names.js';
 import type { Attr, DirEntry } from '../../vfs/types.js';
-import { handlePath, kernelMayKeepCache, nodePath, run } from '../context.js';
-import type { Handler, Req, SessionContext } from '../context.js';
-import type { FileHandle } from '../handles.js';
+import { handlePath, kernelMayKeepCache, nodePath, run } from '../session/context.js';
+import type { Handler, Req, SessionContext } from '../session/context.js';
+import type { FileHandle } from '../session/handles.js';
 import { FopenFlag, FUSE_FSYNC_FDATASYNC } from '../protocol/constants.js';
 import { readU64, requireArgs } from '../protocol/decode.js';
 import { direntSize, encodeDirent, encodeEntryOut, encodeOpenOut, encodeOutHeader } from '../protocol/encode.js';
 import { ArgSize, ENTRY_OUT_SIZE, IN_HEADER_SIZE as A, OUT_HEADER_SIZE as O } from '../protocol/layout.js';
-import { sameInodeNode } from '../same-inode.js';
+import { sameInodeNode } from './same-inode.js';
 import { replyEmpty } from './entry.js';
 
 const S_IFDIR = 0o040000;

@@ -1,10 +1,10 @@
 import { FsError } from '../../vfs/errors.js';
 import { encodeName } from '../../vfs/names.js';
 import type { Attr, OpArgsMap } from '../../vfs/types.js';
-import { childPath, nodePath, run } from '../context.js';
-import type { Handler, Req, SessionContext } from '../context.js';
-import type { FileHandle } from '../handles.js';
-import { otherNodesChanged, sameInodeNode } from '../same-inode.js';
+import { childPath, nodePath, run } from '../session/context.js';
+import type { Handler, Req, SessionContext } from '../session/context.js';
+import type { FileHandle } from '../session/handles.js';
+import { otherNodesChanged, sameInodeNode } from './same-inode.js';
 import { FUSE_GETATTR_FH, Fattr } from '../protocol/constants.js';
 import { readName, readCString, readU64, requireArgs } from '../protocol/decode.js';
 import { encodeAttrOut, encodeEntryOut, encodeOutHeader } from '../protocol/encode.js';

@@ -1,9 +1,9 @@
 import { constants as fsConstants } from 'node:fs';
 import { FsError } from '../../vfs/errors.js';
 import type { OpenResult } from '../../vfs/types.js';
-import { backingOpenFlags, childPath, kernelMayKeepCache, handlePath, nodePath, run } from '../context.js';
-import { fileHandle } from '../reopen.js';
-import type { Handler, Req, SessionContext } from '../context.js';
+import { backingOpenFlags, childPath, kernelMayKeepCache, handlePath, nodePath, run } from '../session/context.js';
+import { fileHandle } from '../custody/reopen.js';
+import type { Handler, Req, SessionContext } from '../session/context.js';
 import { FUSE_FSYNC_FDATASYNC, FopenFlag } from '../protocol/constants.js';
 import { readName, readU64, requireArgs, uniqueKey } from '../protocol/decode.js';
 import { encodeEntryOut, encodeOpenOut, encodeOutHeader } from '../protocol/encode.js';
@@ -13,7 +13,7 @@ import {
   OUT_HEADER_SIZE as O,
   WRITE_OUT_SIZE,
 } from '../protocol/layout.js';
-import { sameInodeNode } from '../same-inode.js';
+import { sameInodeNode } from './same-inode.js';
 import { replyEmpty } from './entry.js';
 import { OPEN_KILL_SUIDGID, WRITE_KILL_SUIDGID, killPriv } from './kill-priv.js';
 

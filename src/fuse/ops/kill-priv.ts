@@ -13,11 +13,11 @@
  */
 import { injectedBy } from '../../vfs/errors.js';
 import type { Attr } from '../../vfs/types.js';
-import { run } from '../context.js';
-import type { Req, SessionContext } from '../context.js';
-import { privBits } from '../priv-bits.js';
+import { run } from '../session/context.js';
+import type { Req, SessionContext } from '../session/context.js';
+import { privBits } from './priv-bits.js';
 
-export { OPEN_KILL_SUIDGID, WRITE_KILL_SUIDGID } from '../priv-bits.js';
+export { OPEN_KILL_SUIDGID, WRITE_KILL_SUIDGID } from './priv-bits.js';
 
 /** Clear the privilege bits of a file whose attributes are `attr`; returns the new attributes. */
 export async function killPrivBits(

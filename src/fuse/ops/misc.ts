@@ -2,10 +2,10 @@ import { XATTR_POSIX_ACL_ACCESS, XATTR_POSIX_ACL_DEFAULT } from '../../sys/const
 import { FsError } from '../../vfs/errors.js';
 import { encodeNameZ } from '../../vfs/names.js';
 import type { LockSpec } from '../../vfs/types.js';
-import { handlePath, nodePath, run } from '../context.js';
-import { fileHandle } from '../reopen.js';
-import type { Handler, Req, SessionContext } from '../context.js';
-import { hasFlag } from '../init.js';
+import { handlePath, nodePath, run } from '../session/context.js';
+import { fileHandle } from '../custody/reopen.js';
+import type { Handler, Req, SessionContext } from '../session/context.js';
+import { hasFlag } from '../mount/init.js';
 import { FUSE_LK_FLOCK, InitFlag } from '../protocol/constants.js';
 import { readCString, readU64, requireArgs } from '../protocol/decode.js';
 import { encodeOutHeader, encodeStatfsOut } from '../protocol/encode.js';

@@ -1,5 +1,5 @@
 import { FsError } from '../../vfs/errors.js';
-import type { SessionContext } from '../context.js';
+import type { SessionContext } from '../session/context.js';
 
 export const ROOT_NODE = 1;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createBackingTable } from '../../../src/fuse/backing.js';
+import { createBackingTable } from '../../../src/fuse/session/backing.js';
 import { FUSE_DEV_IOC_BACKING_CLOSE, FUSE_DEV_IOC_BACKING_OPEN } from '../../../src/fuse/protocol/constants.js';
 import { createSilentLogger } from '../../../src/log/logger.js';
 

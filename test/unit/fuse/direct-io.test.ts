@@ -3,7 +3,7 @@ import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { constants as fsConstants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDirectIoTable, serveDirect } from '../../../src/fuse/direct-io.js';
+import { createDirectIoTable, serveDirect } from '../../../src/fuse/session/direct-io.js';
 import { Opcode } from '../../../src/fuse/protocol/constants.js';
 import { readFrame, writeFrame } from './frames.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createNodeTable } from '../../../src/fuse/nodes.js';
+import { createNodeTable } from '../../../src/fuse/session/nodes.js';
 import type { Layer, OpResultMap } from '../../../src/vfs/types.js';
 import { Fattr, Opcode } from '../../../src/fuse/protocol/constants.js';
 import { SetattrOff } from '../../../src/fuse/protocol/layout.js';

@@ -1,10 +1,10 @@
 import { createMemoryBackend } from '../../../src/backends/memory/memory-backend.js';
-import type { SessionContext } from '../../../src/fuse/context.js';
-import { createHandleTable } from '../../../src/fuse/handles.js';
-import type { NegotiatedInit } from '../../../src/fuse/init.js';
-import { createNodeTable } from '../../../src/fuse/nodes.js';
-import { createRequestServer } from '../../../src/fuse/server.js';
-import type { RequestServer } from '../../../src/fuse/server.js';
+import type { SessionContext } from '../../../src/fuse/session/context.js';
+import { createHandleTable } from '../../../src/fuse/session/handles.js';
+import type { NegotiatedInit } from '../../../src/fuse/mount/init.js';
+import { createNodeTable } from '../../../src/fuse/session/nodes.js';
+import { createRequestServer } from '../../../src/fuse/session/server.js';
+import type { RequestServer } from '../../../src/fuse/session/server.js';
 import { createSilentLogger } from '../../../src/log/logger.js';
 import { createStack, portOf } from '../../../src/vfs/stack.js';
 import type { Backend, Layer } from '../../../src/vfs/types.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { negotiate } from '../../../src/fuse/init.js';
-import { InitMaskError, initMaskFromEnv, parseInitMask } from '../../../src/fuse/init-mask.js';
-import { hasFlag } from '../../../src/fuse/init.js';
+import { negotiate } from '../../../src/fuse/mount/init.js';
+import { InitMaskError, initMaskFromEnv, parseInitMask } from '../../../src/fuse/mount/init-mask.js';
+import { hasFlag } from '../../../src/fuse/mount/init.js';
 import { InitFlag } from '../../../src/fuse/protocol/constants.js';
 
 // The test hook that makes a 6.9+ kernel look like an older one: the flags it names are taken

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { negotiate } from '../../../src/fuse/init.js';
-import { InitRecordError, negotiatedInitFrom } from '../../../src/fuse/init-record.js';
+import { negotiate } from '../../../src/fuse/mount/init.js';
+import { InitRecordError, negotiatedInitFrom } from '../../../src/fuse/mount/init-record.js';
 
 describe('negotiated INIT handed over as JSON', () => {
   const init = negotiate(

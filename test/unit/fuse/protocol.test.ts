@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { decodeInitRequest, encodeInitReply, negotiate } from '../../../src/fuse/init.js';
+import { decodeInitRequest, encodeInitReply, negotiate } from '../../../src/fuse/mount/init.js';
 import { InitFlag, Opcode } from '../../../src/fuse/protocol/constants.js';
 import { FrameError, decodeHeader, readName, readU64, uniqueKey, writeU64 } from '../../../src/fuse/protocol/decode.js';
 import { direntSize, encodeAttr, encodeDirent, encodeEntryOut, encodeStatfsOut } from '../../../src/fuse/protocol/encode.js';

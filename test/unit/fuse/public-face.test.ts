@@ -72,7 +72,9 @@ describe('the FUSE engine has one public face', () => {
   });
 
   it('reads real imports: the graph the checks walk is not empty', () => {
-    expect(importsOf(join(FUSE, 'session.ts'))).toContain(join(FUSE, 'context.ts'));
+    expect(importsOf(join(FUSE, 'session', 'session.ts'))).toContain(
+      join(FUSE, 'session', 'context.ts'),
+    );
     expect(importsOf(join(SRC, 'cli', 'mount-command.ts'))).toContain(FACE);
   });
 });

@@ -1,7 +1,7 @@
 import { fstatSync } from 'node:fs';
-import type { Logger } from '../log/logger.js';
-import { FUSE_DEV_IOC_BACKING_CLOSE, FUSE_DEV_IOC_BACKING_OPEN } from './protocol/constants.js';
-import { sysIoctl } from '../sys/mount-calls.js';
+import type { Logger } from '../../log/logger.js';
+import { FUSE_DEV_IOC_BACKING_CLOSE, FUSE_DEV_IOC_BACKING_OPEN } from '../protocol/constants.js';
+import { sysIoctl } from '../../sys/mount-calls.js';
 
 /**
  * Kernel passthrough backing files (FUSE_DEV_IOC_BACKING_OPEN): one backing id per inode with a

@@ -9,7 +9,7 @@
  */
 import { readSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { readerGateOf } from '../vfs/reader-tap.js';
+import { readerGateOf } from '../../vfs/reader-tap.js';
 import { serveDirect } from './direct-io.js';
 
 export interface ReaderData {

@@ -16,11 +16,11 @@
  */
 import { fstatSync, readSync, writeSync } from 'node:fs';
 import { constants as fsConstants } from 'node:fs';
-import { GATE_HANDOFF, GATE_SERVE, gateEnter, gateUndo, setGate } from '../vfs/reader-gate.js';
-import type { GateConfig, GateView } from '../vfs/reader-gate.js';
-import { tapServed } from '../vfs/reader-tap.js';
-import { WRITE_KILL_SUIDGID, privBits } from './priv-bits.js';
-import { FUSE_UNIQUE_RESEND_HI, Opcode } from './protocol/constants.js';
+import { GATE_HANDOFF, GATE_SERVE, gateEnter, gateUndo, setGate } from '../../vfs/reader-gate.js';
+import type { GateConfig, GateView } from '../../vfs/reader-gate.js';
+import { tapServed } from '../../vfs/reader-tap.js';
+import { WRITE_KILL_SUIDGID, privBits } from '../ops/priv-bits.js';
+import { FUSE_UNIQUE_RESEND_HI, Opcode } from '../protocol/constants.js';
 import {
   ArgSize,
   IN_HEADER_SIZE as A,
@@ -28,7 +28,7 @@ import {
   OUT_HEADER_SIZE as O,
   OutHeader,
   WRITE_OUT_SIZE,
-} from './protocol/layout.js';
+} from '../protocol/layout.js';
 
 const { READ, WRITE } = Opcode;
 const TWO32 = 0x1_0000_0000;

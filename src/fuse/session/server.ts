@@ -1,11 +1,11 @@
-import { toErrno, toErrnoName } from '../vfs/errors.js';
+import { toErrno, toErrnoName } from '../../vfs/errors.js';
 import type { Req, SessionContext } from './context.js';
-import { dispatch, expectsNoReply } from './dispatch.js';
-import { OPCODE_NAMES, Opcode } from './protocol/constants.js';
-import { FrameError, decodeHeader, isResent, uniqueKey } from './protocol/decode.js';
-import { encodeOutHeader } from './protocol/encode.js';
-import { recoverResent } from './resend.js';
-import { IN_HEADER_SIZE, OUT_HEADER_SIZE } from './protocol/layout.js';
+import { dispatch, expectsNoReply } from '../ops/dispatch.js';
+import { OPCODE_NAMES, Opcode } from '../protocol/constants.js';
+import { FrameError, decodeHeader, isResent, uniqueKey } from '../protocol/decode.js';
+import { encodeOutHeader } from '../protocol/encode.js';
+import { recoverResent } from '../custody/resend.js';
+import { IN_HEADER_SIZE, OUT_HEADER_SIZE } from '../protocol/layout.js';
 
 /**
  * Serves one frame at a time from a reader's buffer, independent of how frames arrive (worker

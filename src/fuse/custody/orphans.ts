@@ -1,7 +1,7 @@
 import { writeSync } from 'node:fs';
-import { writeU64 } from './protocol/decode.js';
-import { encodeOutHeader } from './protocol/encode.js';
-import { OUT_HEADER_SIZE, OutHeader } from './protocol/layout.js';
+import { writeU64 } from '../protocol/decode.js';
+import { encodeOutHeader } from '../protocol/encode.js';
+import { OUT_HEADER_SIZE, OutHeader } from '../protocol/layout.js';
 
 /**
  * Kernels without FUSE_NOTIFY_RESEND (before 6.9) never re-queue the requests a dead server had

@@ -1,15 +1,15 @@
 import { constants as fsConstants } from 'node:fs';
-import type { Logger } from '../log/logger.js';
-import { O_ACCMODE, O_RDWR, O_WRONLY } from '../sys/constants.js';
-import { FsError } from '../vfs/errors.js';
-import type { StackPort } from '../vfs/stack.js';
-import type { Caller, FsOp, OpArgsMap, OpResultMap } from '../vfs/types.js';
+import type { Logger } from '../../log/logger.js';
+import { O_ACCMODE, O_RDWR, O_WRONLY } from '../../sys/constants.js';
+import { FsError } from '../../vfs/errors.js';
+import type { StackPort } from '../../vfs/stack.js';
+import type { Caller, FsOp, OpArgsMap, OpResultMap } from '../../vfs/types.js';
 import type { DirectIoTable } from './direct-io.js';
 import type { HandleTable, FileHandle } from './handles.js';
-import type { NegotiatedInit } from './init.js';
+import type { NegotiatedInit } from '../mount/init.js';
 import type { NodeTable } from './nodes.js';
-import type { RequestHeader } from './protocol/decode.js';
-import type { IntentLog } from './intent-log.js';
+import type { RequestHeader } from '../protocol/decode.js';
+import type { IntentLog } from '../custody/intent-log.js';
 
 /** One request being served: the reader's slot buffer, its decoded header and its caller. */
 export interface Req {

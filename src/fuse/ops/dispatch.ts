@@ -1,10 +1,10 @@
-import { FsError } from '../vfs/errors.js';
-import type { Handler, Req, SessionContext } from './context.js';
-import * as dir from './ops/dir.js';
-import * as entry from './ops/entry.js';
-import * as file from './ops/file.js';
-import * as misc from './ops/misc.js';
-import { Opcode } from './protocol/constants.js';
+import { FsError } from '../../vfs/errors.js';
+import type { Handler, Req, SessionContext } from '../session/context.js';
+import * as dir from './dir.js';
+import * as entry from './entry.js';
+import * as file from './file.js';
+import * as misc from './misc.js';
+import { Opcode } from '../protocol/constants.js';
 
 const enosys: Handler = () => Promise.reject(new FsError('ENOSYS'));
 const noReply: Handler = () => Promise.resolve(-1);

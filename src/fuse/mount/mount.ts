@@ -8,9 +8,9 @@ import {
   statSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { FUSE_DEV_IOC_CLONE } from './protocol/constants.js';
-import { MNT_DETACH, MS_NODEV, MS_NOSUID, MS_RDONLY } from '../sys/constants.js';
-import { SysError } from '../sys/errno.js';
+import { FUSE_DEV_IOC_CLONE } from '../protocol/constants.js';
+import { MNT_DETACH, MS_NODEV, MS_NOSUID, MS_RDONLY } from '../../sys/constants.js';
+import { SysError } from '../../sys/errno.js';
 import {
   sysDup,
   sysIoctl,
@@ -18,7 +18,7 @@ import {
   sysRecvFd,
   sysSocketpair,
   sysUmount2,
-} from '../sys/mount-calls.js';
+} from '../../sys/mount-calls.js';
 
 export const FUSE_DEVICE = '/dev/fuse';
 const FUSERMOUNT = 'fusermount3';

@@ -1,8 +1,8 @@
 import { writeSync } from 'node:fs';
-import type { NegotiatedInit } from './init.js';
-import { hasFlag } from './init.js';
-import { InitFlag, NotifyCode } from './protocol/constants.js';
-import { encodeNotifyHeader } from './protocol/encode.js';
+import type { NegotiatedInit } from '../mount/init.js';
+import { hasFlag } from '../mount/init.js';
+import { InitFlag, NotifyCode } from '../protocol/constants.js';
+import { encodeNotifyHeader } from '../protocol/encode.js';
 
 /** Whether the kernel offered FUSE_NOTIFY_RESEND in INIT (kernel >= 6.9). */
 export function kernelResends(init: NegotiatedInit): boolean {

@@ -1,4 +1,4 @@
-import { InitFlag } from './protocol/constants.js';
+import { InitFlag } from '../protocol/constants.js';
 
 /**
  * INIT flags to treat as absent from the kernel's offer, so that behaviour on older kernels can

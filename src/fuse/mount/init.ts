@@ -5,16 +5,16 @@ import {
   FUSE_MIN_MINOR_VERSION,
   InitFlag,
   Opcode,
-} from './protocol/constants.js';
-import { FrameError, decodeHeader, requireArgs } from './protocol/decode.js';
-import { encodeOutHeader } from './protocol/encode.js';
+} from '../protocol/constants.js';
+import { FrameError, decodeHeader, requireArgs } from '../protocol/decode.js';
+import { encodeOutHeader } from '../protocol/encode.js';
 import {
   IN_HEADER_SIZE,
   INIT_OUT_SIZE,
   InitInOff,
   InitOutOff,
   OUT_HEADER_SIZE,
-} from './protocol/layout.js';
+} from '../protocol/layout.js';
 
 export interface InitOptions {
   maxWrite?: number;

@@ -1,9 +1,9 @@
-import { O_CREAT, O_EXCL, O_TRUNC } from '../sys/constants.js';
-import { FsError } from '../vfs/errors.js';
-import { displayName } from '../vfs/names.js';
-import { backingOpenFlags, nodePath, run } from './context.js';
-import type { Req, SessionContext } from './context.js';
-import type { FileHandle } from './handles.js';
+import { O_CREAT, O_EXCL, O_TRUNC } from '../../sys/constants.js';
+import { FsError } from '../../vfs/errors.js';
+import { displayName } from '../../vfs/names.js';
+import { backingOpenFlags, nodePath, run } from '../session/context.js';
+import type { Req, SessionContext } from '../session/context.js';
+import type { FileHandle } from '../session/handles.js';
 
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;

@@ -1,6 +1,6 @@
-import type { Attr } from '../vfs/types.js';
-import { run } from './context.js';
-import type { Req, SessionContext } from './context.js';
+import type { Attr } from '../../vfs/types.js';
+import { run } from '../session/context.js';
+import type { Req, SessionContext } from '../session/context.js';
 
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;

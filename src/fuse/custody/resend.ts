@@ -1,12 +1,12 @@
-import { O_CREAT, O_EXCL, O_TRUNC } from '../sys/constants.js';
-import { childPath, nodePath, run } from './context.js';
-import type { Req, SessionContext } from './context.js';
-import { replyEmpty, replyEntry } from './ops/entry.js';
-import { Opcode } from './protocol/constants.js';
-import { sameInodeNode } from './same-inode.js';
-import { readName, readU64 } from './protocol/decode.js';
-import { encodeEntryOut, encodeOpenOut, encodeOutHeader } from './protocol/encode.js';
-import { ArgSize, IN_HEADER_SIZE as A, OUT_HEADER_SIZE as O } from './protocol/layout.js';
+import { O_CREAT, O_EXCL, O_TRUNC } from '../../sys/constants.js';
+import { childPath, nodePath, run } from '../session/context.js';
+import type { Req, SessionContext } from '../session/context.js';
+import { replyEmpty, replyEntry } from '../ops/entry.js';
+import { Opcode } from '../protocol/constants.js';
+import { sameInodeNode } from '../ops/same-inode.js';
+import { readName, readU64 } from '../protocol/decode.js';
+import { encodeEntryOut, encodeOpenOut, encodeOutHeader } from '../protocol/encode.js';
+import { ArgSize, IN_HEADER_SIZE as A, OUT_HEADER_SIZE as O } from '../protocol/layout.js';
 
 /**
  * Replayed requests (FUSE_NOTIFY_RESEND after a server restart) must give the answer the first

@@ -1,4 +1,4 @@
-import { FUSE_ROOT_ID } from './protocol/constants.js';
+import { FUSE_ROOT_ID } from '../protocol/constants.js';
 import type { NodeEdge, NodeEntry, NodeJournal, NodeName, NodeTable } from './node-types.js';
 
 export type { NodeEdge, NodeEntry, NodeJournal, NodeName, NodeTable } from './node-types.js';

@@ -1,5 +1,5 @@
 import { closeSync, existsSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import type { NodeEdge, NodeJournal } from './node-types.js';
+import type { NodeEdge, NodeJournal } from '../session/node-types.js';
 
 /**
  * The node-ID journal of crash custody: every node ID handed to the kernel is written (before

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { DirEntry } from '../vfs/types.js';
+import type { DirEntry } from '../../vfs/types.js';
 
 /**
  * File handles given to the kernel are opaque IDs, never backend fd numbers: a successor
