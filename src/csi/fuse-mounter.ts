@@ -1,19 +1,15 @@
-import { closeSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { findMount, MountError, openConnection, unmountFuse } from '../fuse/index.js';
+import {
+  closeConnectionFds,
+  findMount,
+  MountError,
+  openConnection,
+  unmountFuse,
+} from '../fuse/index.js';
 import type { InitOptions } from '../fuse/index.js';
 import { CsiError } from './csi-error.js';
 import type { Mounted, Mounter, MountSpec } from './mounter.js';
-
-function closeQuietly(fds: readonly number[]): void {
-  for (const fd of fds) {
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed: nothing left to release
-    }
-  }
-}
 
 function asCsiError(err: unknown, target: string): unknown {
   if (err instanceof MountError && (err.code === 'NO_FUSE' || err.code === 'NO_PRIVILEGE')) {
@@ -59,6 +55,6 @@ export function createFuseMounter(o: { logger: Logger }): Mounter {
       return Promise.resolve();
     },
     mountType: (target) => Promise.resolve(findMount(target)?.fsType),
-    closeFds: closeQuietly,
+    closeFds: closeConnectionFds,
   };
 }

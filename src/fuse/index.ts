@@ -6,10 +6,14 @@
  * - `requestResend`: after a crash, have the kernel re-queue what the predecessor left unanswered;
  * - the mount table and the mount/unmount helpers the CLI and the CSI driver need.
  */
-export { openConnection } from './mount/connection.js';
+export { closeConnectionFds, openConnection } from './mount/connection.js';
 export type { Connection, ConnectionOptions } from './mount/connection.js';
 export { createSession as serve } from './session/session.js';
-export type { FuseSession, SessionOptions as ServeOptions, SessionStats } from './session/session.js';
+export type {
+  FuseSession,
+  SessionOptions as ServeOptions,
+  SessionStats,
+} from './session/session.js';
 export { kernelResends, requestResend } from './custody/request-resend.js';
 export type { InitOptions, NegotiatedInit } from './mount/init.js';
 export { negotiatedInitFrom } from './mount/init-record.js';

@@ -65,7 +65,8 @@ async function mountAndOpen(o: ConnectionOptions, mountpoint: string): Promise<n
   return fd;
 }
 
-function closeQuietly(fds: readonly number[]): void {
+/** Close a connection's fds; one already closed is skipped. */
+export function closeConnectionFds(fds: readonly number[]): void {
   for (const fd of fds) {
     try {
       closeSync(fd);
@@ -95,7 +96,7 @@ export async function openConnection(o: ConnectionOptions): Promise<Connection> 
   } catch (err) {
     if (!inherited) {
       unmountFuse(mountpoint, { lazy: true });
-      closeQuietly(fds);
+      closeConnectionFds(fds);
     }
     throw err;
   }
