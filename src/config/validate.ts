@@ -4,6 +4,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { LAYER_TYPES } from './schema/layers.js';
 import { stackConfigSchema } from './schema/stack.js';
 import type { StackConfig } from './types.js';
+import { delayRangeViolations } from './delay-ranges.js';
 import { SIZE_PATTERN, parseSizeText } from './quantity.js';
 import { parseDuration } from './units.js';
 
@@ -169,7 +170,12 @@ export function validateStack(
   candidate: unknown,
 ): { ok: true; value: StackConfig } | { ok: false; violations: Violation[] } {
   const validator = validatorFor(candidate);
-  if (validator(candidate)) return { ok: true, value: candidate as StackConfig };
+  if (validator(candidate)) {
+    const ranges = delayRangeViolations(candidate as StackConfig);
+    return ranges.length === 0
+      ? { ok: true, value: candidate as StackConfig }
+      : { ok: false, violations: ranges };
+  }
   const all = (validator.errors ?? [])
     .filter((e) => !HIDDEN_KEYWORDS.has(e.keyword) && !/\/oneOf\/\d+\//.test(e.schemaPath))
     // A bad size string is reported once, by x-unit, with the reason.

@@ -126,4 +126,10 @@ describe('latency distributions through a real mount', () => {
     // Undelayed lookups: most take well under the 5 ms floor.
     expect(quantile(sorted(meta), 0.5)).toBeLessThan(5);
   });
+
+  it('a mount refuses a lognormal p99 below its median (it would be a fixed delay), naming what is accepted', async () => {
+    await expect(rig.mount([{ type: 'latency', read: { median: 50, p99: 10 } }])).rejects.toThrow(
+      /mount exited with 2:[\s\S]*p99 \(10ms\) is below median \(50ms\)[\s\S]*accepted: \{median: 5ms, p99: 50ms\}/,
+    );
+  });
 });
