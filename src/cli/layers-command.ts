@@ -47,13 +47,14 @@ export function runLayersCommand(p: ParsedCommand): number {
     process.stdout.write(`${JSON.stringify({ stack, layers }, null, 2)}\n`);
     return 0;
   }
+  const unscoped = layers.filter((l) => !l.scoped).map((l) => l.name).join(', ');
   const out = [
     'Compact form (annotation, --layers): layer[=value],... outermost first; [forms] below.',
     `Units: <size>${UNIT_HINTS.size}; <duration>${UNIT_HINTS.duration}.`,
     'File form (--config, ConfigMap): apiVersion: fs-interposer/v1, kind: LayerStack, and:',
     ...listStackOptions().map(line),
-    '  layers: outermost first; each layer has a type and its options. Every layer takes:',
-    ...layers[0]!.params.filter(isCommon).map(line),
+    `  layers: outermost first; each layer has a type and its options. Every layer takes (scope: not ${unscoped}, which observe every request):`,
+    ...(layers.find((l) => l.scoped) ?? layers[0]!).params.filter(isCommon).map(line),
     '',
   ];
   for (const l of layers) {

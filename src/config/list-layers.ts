@@ -21,6 +21,8 @@ export interface LayerInfo {
   /** Every compact form of the layer: bare (`trace`) and valued (`throttle=5MB`). */
   compact: string[];
   params: LayerParam[];
+  /** Takes a scope (the observers, which see every request, refuse one). */
+  scoped: boolean;
 }
 
 interface PropSchema {
@@ -35,6 +37,7 @@ interface PropSchema {
   'x-compact'?: string[];
   properties?: Record<string, PropSchema>;
   items?: PropSchema;
+  not?: unknown;
 }
 
 /** Options every layer takes (its instance name and scope): printed once, not per layer. */
@@ -78,9 +81,13 @@ export function flattenOptions(properties: Record<string, PropSchema>, prefix = 
 export function listLayers(): LayerInfo[] {
   return Object.entries(layerSchemas).map(([name, raw]) => {
     const schema = raw as PropSchema;
-    const params = flattenOptions(schema.properties ?? {}).filter((p) => p.name !== 'type');
+    const scoped = schema.properties?.scope?.not === undefined;
+    const params = flattenOptions(schema.properties ?? {}).filter(
+      (p) => p.name !== 'type' && (scoped || p.name !== 'scope'),
+    );
     const forms = [...(schema['x-compact'] ?? []), ...params.flatMap((p) => p.compact ?? [])];
-    return { name, description: schema.description ?? '', compact: [...new Set(forms)], params };
+    const description = schema.description ?? '';
+    return { name, description, compact: [...new Set(forms)], params, scoped };
   });
 }
 

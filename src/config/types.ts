@@ -22,9 +22,13 @@ export interface ScopeConfig {
   readonly gids?: readonly number[];
 }
 
-interface LayerBase {
+interface ObserverBase {
   /** Instance name for logs, metrics and decision logs; defaults to `type`. */
   readonly name?: string;
+}
+
+/** The layers that act on requests take a scope; the observers (trace, metrics, record) do not. */
+interface LayerBase extends ObserverBase {
   readonly scope?: ScopeConfig;
 }
 
@@ -97,7 +101,7 @@ export interface RolloverConfig {
   readonly maxOps?: number;
 }
 
-export interface TraceConfig extends LayerBase {
+export interface TraceConfig extends ObserverBase {
   readonly type: 'trace';
   /** The `fs.volume` attribute; default: the host's volume name. */
   readonly volume?: string;
@@ -115,12 +119,12 @@ export interface TraceConfig extends LayerBase {
   readonly serviceName?: string;
 }
 
-export interface MetricsConfig extends LayerBase {
+export interface MetricsConfig extends ObserverBase {
   readonly type: 'metrics';
   readonly volume?: string;
 }
 
-export interface RecordConfig extends LayerBase {
+export interface RecordConfig extends ObserverBase {
   readonly type: 'record';
   /** Required when the stack is built (the compact `record` leaves it to the host). */
   readonly path?: string;

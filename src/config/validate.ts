@@ -147,6 +147,8 @@ const MESSAGES: Readonly<Record<string, (e: ErrorObject, p: Record<string, unkno
   oneOf: () => 'must have exactly one of: fixed | min+max | median+p99',
   pattern: (_e, p) => (String(p.pattern).includes('MiB') ? 'must be a size' : 'must be a duration'),
   required: (_e, p) => `missing required property '${String(p.missingProperty)}'`,
+  // A property refused on purpose: its description says why and what to use instead.
+  not: (e) => (e.parentSchema as { description?: string } | undefined)?.description ?? 'is not accepted here',
   maxItems: (e, p) =>
     `has ${Array.isArray(e.data) ? e.data.length : '?'} entries; at most ${String(p.limit)} accepted`,
 };

@@ -31,7 +31,7 @@ function inDir(path: unknown, dir: string): boolean {
 
 function checkLayer(l: LayerConfig, i: number, ctx: PodConfigContext): ConfigError[] {
   const errors: ConfigError[] = [];
-  if (l.scope?.pids !== undefined) {
+  if ('scope' in l && l.scope?.pids !== undefined) {
     errors.push({
       message: `${layerName(l, i)}: scope.pids never matches in a Pod: the FUSE requests carry the pid as the CSI driver's pid namespace sees it (0 for the app's processes; docs/adr/0043-caller-pid-namespace.md)`,
       accepted: ['scope.uids', 'scope.gids'],

@@ -10,6 +10,8 @@ interface Node {
   oneOf?: unknown[];
   default?: unknown;
   'x-compact'?: string[];
+  /** A property refused on purpose (scope on trace, metrics, record): not an option. */
+  not?: unknown;
 }
 
 /** Every option of a schema object by dotted path, walked here independently of list-layers.ts. */
@@ -62,7 +64,7 @@ describe('fs-interposer layers is the full reference of the configuration schema
     for (const type of LAYER_TYPES) {
       expect(sections.has(type)).toBe(true);
       for (const o of options(schema.$defs[type]!.properties!)) {
-        if (o.path === 'type') continue;
+        if (o.path === 'type' || o.node.not !== undefined) continue;
         // name and scope.* are printed once for every layer, in the stack section.
         const section = o.path === 'name' || o.path.startsWith('scope') ? '(stack)' : type;
         if (o.inAlternatives) {
@@ -95,6 +97,8 @@ describe('fs-interposer layers is the full reference of the configuration schema
     ] as const) {
       expect([type, path, lineOf(type, path) !== undefined]).toEqual([type, path, true]);
     }
+    // The observers refuse a scope: the common options say so.
+    expect(text).toContain('(scope: not trace, metrics, record, which observe every request)');
     expect(lineOf('throttle', 'bytesPerSecond')).toContain('[throttle=5MB');
     expect(lineOf('quota', 'maxBytes')).toContain('quota=10Gi');
   });
@@ -107,7 +111,7 @@ describe('fs-interposer layers is the full reference of the configuration schema
     expect(out.layers.map((l) => l.name)).toEqual(LAYER_TYPES);
     for (const l of out.layers) {
       const expected = options(schema.$defs[l.name]!.properties!)
-        .filter((o) => o.path !== 'type' && !o.inAlternatives)
+        .filter((o) => o.path !== 'type' && !o.inAlternatives && o.node.not === undefined)
         .map((o) => o.path);
       expect([l.name, l.params.map((p) => p.name)]).toEqual([l.name, expected]);
       expect(l.compact.length).toBeGreaterThan(0);

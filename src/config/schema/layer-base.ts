@@ -27,3 +27,24 @@ export const layer = (
   properties: { ...base(type), ...properties },
   ...extra,
 });
+
+/**
+ * An observe-only layer (trace, metrics, record): it sees every request, so `scope` is refused
+ * with why and what to use instead, rather than accepted and ignored.
+ */
+export const observer = (
+  type: string,
+  description: string,
+  properties: object,
+  extra: object,
+  instead: string,
+): object => {
+  const schema = layer(type, description, properties, extra) as { properties: object };
+  return {
+    ...schema,
+    properties: {
+      ...schema.properties,
+      scope: { not: {}, description: `scope is not accepted by ${type}: it observes every request${instead}` },
+    },
+  };
+};

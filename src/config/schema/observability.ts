@@ -1,6 +1,6 @@
 import { FS_OPS } from '../ops.js';
 import { duration, size } from './common.js';
-import { compact, layer } from './layer-base.js';
+import { compact, observer } from './layer-base.js';
 
 /**
  * The observability layers' options (TraceConfig, MetricsConfig, RecordConfig in ../types.ts,
@@ -37,7 +37,7 @@ const rollover = (what: string, ms: number, ops: number): object => ({
 });
 
 export const observabilitySchemas = {
-  trace: layer(
+  trace: observer(
     'trace',
     'OpenTelemetry spans per open file and per op, exported over OTLP',
     {
@@ -77,14 +77,16 @@ export const observabilitySchemas = {
       volume,
     },
     compact('trace'),
+    '; choose what it traces with its paths and ops options',
   ),
-  metrics: layer(
+  metrics: observer(
     'metrics',
     'Prometheus metrics of ops, bytes, latency and errors',
     { volume },
     compact('metrics'),
+    '',
   ),
-  record: layer(
+  record: observer(
     'record',
     'operation log (JSON lines) for `fs-interposer report`',
     {
@@ -113,5 +115,6 @@ export const observabilitySchemas = {
       volume,
     },
     compact('record', 'record=PATH'),
+    '; choose what it records with its ops option',
   ),
 };
