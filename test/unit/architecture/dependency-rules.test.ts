@@ -13,6 +13,7 @@ const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../../src');
 /** [importing area, imported area, why not]. */
 const FORBIDDEN: readonly [string, string, string][] = [
   ['sidecar', 'csi', 'the sidecar meets the driver only through the Pod contract (src/contract)'],
+  ['csi', 'cli', 'the driver is a role of its own, not a command of the local CLI'],
   ['csi', 'sidecar', 'the driver meets the sidecar only through the Pod contract'],
   ['csi', 'webhook', 'the driver reads what the webhook writes through the Pod contract'],
   ['sidecar', 'webhook', 'the sidecar reads what the webhook writes through the Pod contract'],
