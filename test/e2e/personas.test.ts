@@ -26,6 +26,8 @@ const PG_BIN = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Num
 
 let cluster: Cluster;
 let work = '';
+/** Built while the chart comes up (the cluster is otherwise idle then). */
+let pgImage: Promise<string>;
 
 const json = async (args: string[]): Promise<any> => JSON.parse(await cluster.kubectl([...args, '-o', 'json']));
 const apply = (obj: object): Promise<string> => cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify(obj) });
@@ -45,8 +47,11 @@ const hostDir = (name: string): string => {
 describe('the personas on the cluster: an ML reader Job, PostgreSQL through a power loss', () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'fsi-e2e-personas-'));
+    const t0 = Date.now();
     chmodSync(work, 0o755);
     cluster = await startCluster();
+    pgImage = runOk(join(ROOT, 'scripts', 'image-build-postgres-local.sh'), [], { env: cluster.env, timeoutMs: 300_000 }).then((o) => o.trim());
+    pgImage.catch(() => undefined); // awaited (and reported) by the PostgreSQL test
     await installChart(cluster);
     await waitFor(`${DRIVER} registered and the webhook available`, async () => {
       const node = await json(['get', 'csinode', cluster.env.K8S_NODE ?? 'node1']).catch(() => undefined);
@@ -56,16 +61,21 @@ describe('the personas on the cluster: an ML reader Job, PostgreSQL through a po
     }, { timeoutMs: 240_000 }).catch(explain);
     await cluster.kubectl(['create', 'namespace', PERSONAS_NS]);
     await cluster.kubectl(['label', 'namespace', PERSONAS_NS, OPT_IN_LABEL]);
+    await pgImage.catch(() => undefined); // not concurrently with the ML sample
+    process.stderr.write(`[personas] cluster, image, chart and the PostgreSQL image: ${((Date.now() - t0) / 1000).toFixed(0)} s (with any wait for the cluster lock)\n`);
   }, 50 * 60_000);
 
   afterAll(async () => {
+    const t0 = Date.now();
     if (cluster) {
       // The database first, while its volume is served: it shuts down cleanly, nothing hangs.
       await cluster.kubectl(['delete', 'pod', 'pg', '-n', PERSONAS_NS, '--ignore-not-found', '--wait=true', '--timeout=90s'], { timeoutMs: 120_000 }).catch(() => '');
-      await cluster.kubectl(['delete', 'namespace', PERSONAS_NS, '--wait=true', '--timeout=120s'], { timeoutMs: 150_000 }).catch(() => '');
-      await cluster.kubectl(['delete', 'pv', '-l', 'e2e', '--ignore-not-found']).catch(() => '');
+      // Nothing else holds a volume in use (the reader has exited): down.sh removes the rest.
+      const t1 = Date.now();
       await cluster.helm(['uninstall', RELEASE, '-n', NS, '--no-hooks']).catch(() => '');
+      const t2 = Date.now();
       await cluster.down();
+      process.stderr.write(`[personas] teardown: pg ${((t1 - t0) / 1000).toFixed(0)} s, uninstall ${((t2 - t1) / 1000).toFixed(0)} s, down ${((Date.now() - t2) / 1000).toFixed(0)} s\n`);
     }
     if (work) rmSync(work, { recursive: true, force: true });
   }, 6 * 60_000);
@@ -109,7 +119,7 @@ describe('the personas on the cluster: an ML reader Job, PostgreSQL through a po
   }, (SECONDS + 240) * 1000);
 
   it('PostgreSQL on a powerloss volume: drop mid-load, restart, recovery, pg_amcheck, no acknowledged commit lost', async () => {
-    const image = (await runOk(join(ROOT, 'scripts', 'image-build-postgres-local.sh'), [], { env: cluster.env, timeoutMs: 300_000 })).trim();
+    const image = await pgImage;
     const pgdata = hostDir('pgdata');
     chmodSync(pgdata, 0o777);
     for (const o of pvAndClaim('pgdata', pgdata)) await apply(o);
