@@ -135,7 +135,11 @@ export function createThrottleLayer(cfg: ThrottleConfig, deps: LayerDeps): Layer
 
   return {
     name,
-    needsData: bytes !== undefined,
+    // An op rate on reads or writes must see each of them: kernel passthrough would never send
+    // them and the writeback cache would batch writes into other requests.
+    needsData:
+      bytes !== undefined ||
+      (ops !== undefined && (scope.allowsOp('read') || scope.allowsOp('write'))),
     ...(gate !== undefined && {
       readerGate: {
         throttle: {

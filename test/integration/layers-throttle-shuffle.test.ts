@@ -44,6 +44,24 @@ print(json.dumps({"s": time.monotonic() - t, "errors": errors}))`);
     expect(r.s).toBeGreaterThan(2.9);
   });
 
+  it('opsPerSecond on data ops holds under -o passthrough too (reads must reach the layer)', async () => {
+    const { m } = await rig.mount(
+      [{ type: 'throttle', opsPerSecond: 10, scope: { ops: ['@data'] } }],
+      {
+        prepare: twoFiles,
+        args: ['-o', 'passthrough'],
+      },
+    );
+    const r = await py<{ s: number }>(`${PY_PRELUDE}
+buf = mmap.mmap(-1, 4096)
+fd = os.open("${m.mountpoint}/a", os.O_RDONLY | os.O_DIRECT)
+t = time.monotonic()
+for i in range(40): os.preadv(fd, [buf], 0)
+print(json.dumps({"s": time.monotonic() - t}))`);
+    // Before: 40 reads in 0.02 s, the kernel passed them through and the layer never saw them.
+    expect(r.s).toBeGreaterThan(2.9);
+  });
+
   it('mode fail, per file: an empty bucket answers EAGAIN at once, and only for its own file', async () => {
     const { m } = await rig.mount(
       [
