@@ -35,6 +35,8 @@ export interface PodLifecycle {
 
 export const SIDECAR_MISSING_REASON = 'FsInterposerSidecarMissing';
 export const POLL_MS = 2000;
+/** How long the Event may wait for the kubelet to report the sidecar's state. */
+export const EVENT_WAIT_MS = 15_000;
 
 /**
  * The driver watches the Pods it serves, because the sidecar cannot (the user's ServiceAccount
@@ -66,24 +68,41 @@ export function createPodLifecycle(o: PodLifecycleOptions): PodLifecycle {
     missingSince.set(target, since);
     return now() - since >= o.sidecarWaitMs;
   };
-  const giveUp = async (target: string, v: LiveVolume, life: PodLife): Promise<void> => {
+  const reasonFor = (v: LiveVolume, life: PodLife): string =>
+    `no running fs-interposer sidecar held volume ${v.state.sourceVolume} for ${Math.round(o.sidecarWaitMs / 1000)} s (container ${name}: ${life.sidecarState}); the driver ended the volume's FUSE connection, so the app's calls on it fail instead of waiting (ECONNABORTED for a call already waiting, then ENOTCONN: Transport endpoint is not connected); re-create the Pod once the sidecar can start`;
+  /** Given up, Event not yet recorded: since when. */
+  const unannounced = new Map<string, number>();
+  const giveUp = (target: string, v: LiveVolume, life: PodLife): void => {
     missingSince.delete(target);
-    const seconds = Math.round(o.sidecarWaitMs / 1000);
-    const reason = `no running fs-interposer sidecar held volume ${v.state.sourceVolume} for ${seconds} s (container ${name}: ${life.sidecarState}); the driver ended the volume's FUSE connection, so the app's calls on it fail instead of waiting (ECONNABORTED for a call already waiting, then ENOTCONN: Transport endpoint is not connected); re-create the Pod once the sidecar can start`;
-    o.volumes.giveUp(target, reason);
+    o.volumes.giveUp(target, reasonFor(v, life));
+    unannounced.set(target, now());
     log.error({ pod: `${v.state.podNamespace}/${v.state.podName}`, volume: v.state.sourceVolume, sidecar: life.sidecarState }, 'volume given up: no sidecar');
-    await o.events?.warn({ namespace: v.state.podNamespace, name: v.state.podName, uid: v.state.podUid }, SIDECAR_MISSING_REASON, reason);
+  };
+  /**
+   * The kubelet reports no container state while its sync of the Pod is stuck creating an app
+   * container on the unserved mount (the runtime stats the mount point); ending the connection
+   * unsticks it. So the Event waits until the sidecar's state is known, at most EVENT_WAIT_MS.
+   */
+  const announce = async (target: string, v: LiveVolume, life: PodLife): Promise<void> => {
+    const since = unannounced.get(target);
+    if (since === undefined || (!life.sidecarStateKnown && now() - since < EVENT_WAIT_MS)) return;
+    unannounced.delete(target);
+    await o.events?.warn({ namespace: v.state.podNamespace, name: v.state.podName, uid: v.state.podUid }, SIDECAR_MISSING_REASON, reasonFor(v, life));
   };
   const tick = async (): Promise<void> => {
     if (o.volumes.live.size === 0) return;
     const pods = new Map((await o.listPods()).map((p) => [p.metadata?.uid ?? '', p]));
-    for (const key of [...missingSince.keys()]) if (!o.volumes.live.has(key)) missingSince.delete(key);
+    for (const m of [missingSince, unannounced]) for (const key of [...m.keys()]) if (!o.volumes.live.has(key)) m.delete(key);
     for (const [target, v] of o.volumes.live) {
       const pod = pods.get(v.state.podUid);
-      if (pod === undefined || v.gaveUp !== undefined) continue;
+      if (pod === undefined) continue;
       const life = podLife(pod, name);
-      if (life.appsDoneForGood) signal(target, v, life);
-      else if (waitedOut(target, v, life)) await giveUp(target, v, life);
+      if (v.gaveUp !== undefined) await announce(target, v, life);
+      else if (life.appsDoneForGood) signal(target, v, life);
+      else if (waitedOut(target, v, life)) {
+        giveUp(target, v, life);
+        await announce(target, v, life);
+      }
     }
   };
   return {

@@ -10,6 +10,8 @@ export interface PodLife {
   sidecarRunning: boolean;
   /** The sidecar container's state in words, for an Event (e.g. "waiting: ErrImageNeverPull: ..."). */
   sidecarState: string;
+  /** The kubelet has reported more than "not created yet" (ContainerCreating) for the sidecar. */
+  sidecarStateKnown: boolean;
 }
 
 function lastExit(s: V1ContainerStatus): string {
@@ -48,5 +50,6 @@ export function podLife(pod: V1Pod, sidecarName: string): PodLife {
     appsDoneForGood: apps.length > 0 && apps.every((s) => endedForGood(s, policy)),
     sidecarRunning: sidecar?.state?.running !== undefined,
     sidecarState: describe(sidecar),
+    sidecarStateKnown: sidecar !== undefined && sidecar.state?.waiting?.reason !== 'ContainerCreating',
   };
 }

@@ -39,7 +39,7 @@ function driverWatch(r: Rig, p: () => V1Pod, events: string[] = [], sidecarWaitM
 async function served(r: Rig, kind: 'regular' | 'native'): Promise<void> {
   await publish(r);
   startSidecar(r, undefined, { FS_INTERPOSER_SIDECAR_KIND: kind, FS_INTERPOSER_GRACE_SECONDS: '60' });
-  const first = await sh(`cat "${r.target}/hello.txt"`, { timeoutMs: 20_000 });
+  const first = await sh(`cat "${r.target}/hello.txt"`, { timeoutMs: 60_000 });
   if (first.code !== 0) throw new Error(`${first.stderr}\n--- sidecar\n${r.sidecar!.logs()}`);
 }
 
@@ -65,7 +65,7 @@ describe("a volume's sidecar and the app's life (real mounts)", () => {
     expect(await exitWithin(rig, 1500)).toBe('running');
     appState = { state: { terminated: { exitCode: 0 } } };
     await watch.tick();
-    expect(await exitWithin(rig, 10_000)).toBe(0);
+    expect(await exitWithin(rig, 30_000)).toBe(0);
   });
 
   it('regular container: SIGTERM keeps it serving until the driver sees the app ended', async () => {
@@ -75,14 +75,14 @@ describe("a volume's sidecar and the app's life (real mounts)", () => {
     expect(await exitWithin(rig, 1500)).toBe('running');
     expect((await sh(`cat "${rig.target}/hello.txt"`, { timeoutMs: 20_000 })).stdout).toBe('hello through the sidecar\n');
     await driverWatch(rig, () => pod({ state: { running: {} } }, { state: { terminated: { exitCode: 0 } } })).tick();
-    expect(await exitWithin(rig, 10_000)).toBe(0);
+    expect(await exitWithin(rig, 30_000)).toBe(0);
   });
 
   it('native sidecar: SIGTERM (sent after the apps exited) stops it at once with exit 0', async () => {
     rig = makeRig();
     await served(rig, 'native');
     process.kill(rig.sidecar!.child.pid!, 'SIGTERM');
-    expect(await exitWithin(rig, 10_000)).toBe(0);
+    expect(await exitWithin(rig, 30_000)).toBe(0);
     expect(rig.sidecar!.logs()).toContain('SIGTERM after the app containers exited (native sidecar)');
   });
 

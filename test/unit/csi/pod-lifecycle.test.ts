@@ -7,13 +7,14 @@ import { podLife } from '../../../src/csi/pod-status.js';
 import type { LiveVolume } from '../../../src/csi/volume-publisher.js';
 
 const logger = pino({ level: 'silent' });
-type State = 'running' | 'ok' | 'failed' | 'pull';
+type State = 'running' | 'ok' | 'failed' | 'pull' | 'creating';
 const status = (name: string, s: State) => ({
   name,
   restartCount: 0,
   state:
     s === 'running' ? { running: {} }
       : s === 'pull' ? { waiting: { reason: 'ErrImageNeverPull', message: 'image "nope:1" is not present' } }
+        : s === 'creating' ? { waiting: { reason: 'ContainerCreating' } }
         : { terminated: { exitCode: s === 'ok' ? 0 : 1 } },
 });
 function pod(o: { sidecar: State; apps: State[]; policy?: string; native?: boolean; uid?: string }): V1Pod {
@@ -110,6 +111,28 @@ describe('the driver watching the Pods it serves', () => {
     expect(r.events[0]).toContain(`${SIDECAR_MISSING_REASON}: no running fs-interposer sidecar held volume data for 30 s`);
     expect(r.events[0]).toContain('waiting: ErrImageNeverPull');
     expect(r.events[0]).toContain('ENOTCONN');
+  });
+
+  it("records the Event once the kubelet reports the sidecar's state, at most 15 s after giving up", async () => {
+    let sidecar: State = 'creating'; // the kubelet's sync is stuck creating the app on the mount
+    const r = rig(() => pod({ sidecar, apps: ['running'] }));
+    await r.lc.tick();
+    r.advance(30_000);
+    await r.lc.tick();
+    expect(r.said).toEqual(['gave up /t']);
+    expect(r.events).toEqual([]);
+    sidecar = 'pull';
+    r.advance(2_000);
+    await r.lc.tick();
+    expect(r.events).toHaveLength(1);
+    expect(r.events[0]).toContain('waiting: ErrImageNeverPull');
+    const never = rig(() => pod({ sidecar: 'creating', apps: ['running'] }));
+    await never.lc.tick();
+    never.advance(30_000);
+    await never.lc.tick();
+    never.advance(15_000);
+    await never.lc.tick();
+    expect(never.events[0]).toContain('waiting: ContainerCreating');
   });
 
   it('keeps a volume a running sidecar holds, and one adopted after a driver restart', async () => {
