@@ -27,15 +27,15 @@ function describe(s: V1ContainerStatus | undefined): string {
   return `terminated${lastExit(s).replace('; last ended', '')}`;
 }
 
-function endedForGood(s: V1ContainerStatus | undefined, policy: string): boolean {
+function endedForGood(s: V1ContainerStatus | undefined, policy: string, deleting: boolean): boolean {
   const t = s?.state?.terminated;
   if (t === undefined) return false;
-  return policy === 'Never' || (policy === 'OnFailure' && t.exitCode === 0);
+  return deleting || policy === 'Never' || (policy === 'OnFailure' && t.exitCode === 0);
 }
 
 /**
  * An app container that may still be restarted is not done: restartPolicy Always restarts every
- * exit, OnFailure every non-zero exit. Only then may the regular-container sidecar stop (a
+ * exit, OnFailure every non-zero exit (unless the Pod is being deleted). Only then may the regular-container sidecar stop (a
  * stopped sidecar of a Pod whose apps come back would leave them without their volume).
  */
 export function podLife(pod: V1Pod, sidecarName: string): PodLife {
@@ -45,9 +45,11 @@ export function podLife(pod: V1Pod, sidecarName: string): PodLife {
   const appNames = (pod.spec?.containers ?? []).map((c) => c.name).filter((n) => n !== sidecarName);
   const apps = appNames.map((n) => pod.status?.containerStatuses?.find((s) => s.name === n));
   const policy = pod.spec?.restartPolicy ?? 'Always';
+  // A Pod being deleted restarts nothing: its apps' exits are final whatever the policy.
+  const deleting = pod.metadata?.deletionTimestamp !== undefined && pod.metadata.deletionTimestamp !== null;
   return {
     regularSidecar,
-    appsDoneForGood: apps.length > 0 && apps.every((s) => endedForGood(s, policy)),
+    appsDoneForGood: apps.length > 0 && apps.every((s) => endedForGood(s, policy, deleting)),
     sidecarRunning: sidecar?.state?.running !== undefined,
     sidecarState: describe(sidecar),
     sidecarStateKnown: sidecar !== undefined && sidecar.state?.waiting?.reason !== 'ContainerCreating',

@@ -44,6 +44,11 @@ describe("a served Pod's life as the driver reads it", () => {
   ] as const)('restartPolicy %s, apps %j -> done for good: %s', (policy, apps, done) => {
     expect(podLife(pod({ sidecar: 'running', apps: [...apps], policy }), 'fs-interposer').appsDoneForGood).toBe(done);
   });
+  it('a Pod being deleted restarts nothing: its apps are done once they exit (the sidecar stops before the grace period)', () => {
+    const p = pod({ sidecar: 'running', apps: ['ok'], policy: 'Always' });
+    p.metadata!.deletionTimestamp = new Date();
+    expect(podLife(p, 'fs-interposer').appsDoneForGood).toBe(true);
+  });
   it('names the state of a sidecar that cannot start', () => {
     const life = podLife(pod({ sidecar: 'pull', apps: ['running'] }), 'fs-interposer');
     expect(life).toMatchObject({ regularSidecar: true, sidecarRunning: false });
