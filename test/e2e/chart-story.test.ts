@@ -23,6 +23,12 @@ const PLUGIN = join(ROOT_DIR, 'dist/src/plugin/main.js');
 const CLI_MAIN = join(ROOT_DIR, 'dist/src/cli/main.js');
 /** In the sidecar's writable handoff volume (its root filesystem is read-only). */
 const RECORD = '/run/fs-interposer/data.record.jsonl';
+/**
+ * docs/annotations.md: an annotation edit reaches the sidecar within the kubelet's sync period
+ * (--sync-frequency, 60 s by default; the kubelet usually rewrites the file at once, on the Pod
+ * update) plus the sidecar's 5 s poll.
+ */
+const ANNOTATION_BOUND_S = 65;
 
 let cluster: Cluster;
 let podUid = '';
@@ -144,13 +150,23 @@ describe('the whole story: annotate, interpose, observe, reconfigure, remove', (
     expect(text).toMatch(/^fs_interposer_written_bytes_total\{[^}]*pod="app",namespace="story"/m);
   }, 60_000);
 
-  it('drops the throttle live on kubectl annotate', async () => {
+  it(`drops the throttle live on kubectl annotate, within ${ANNOTATION_BOUND_S} s (docs/annotations.md)`, async () => {
+    const annotatedAt = Date.now();
     await cluster.kubectl(['annotate', '-n', APP_NS, 'pod', 'app', '--overwrite', 'fs-interposer/layers=trace,metrics']);
-    // The kubelet refreshes downward API files on its sync period (up to about a minute).
+    // The kubelet rewrites the downward API file when it syncs the Pod (on the update, or at the
+    // latest on its sync period); the sidecar sees it through inotify or its 5 s poll.
+    const appliedAt = await waitFor('the sidecar to apply the new layers', async () => {
+      const logs = await cluster.kubectl(['logs', '-n', APP_NS, 'app', '-c', 'fs-interposer']);
+      const line = logs.split('\n').find((l) => l.includes('"layer stack reconfigured"') && l.includes('"volume":"data"'));
+      return line === undefined ? undefined : Date.parse((JSON.parse(line) as { time: string }).time);
+    }, { timeoutMs: (ANNOTATION_BOUND_S + 60) * 1000, intervalMs: 1_000 });
+    const seconds = (appliedAt - annotatedAt) / 1000;
+    process.stderr.write(`[story] annotation change applied by the sidecar ${seconds.toFixed(1)} s after kubectl annotate\n`);
+    expect(seconds).toBeLessThanOrEqual(ANNOTATION_BOUND_S);
     const fast = await waitFor('an unthrottled write', async () => {
       const ms = await writeMs();
       return ms < 2_000 ? ms : undefined;
-    }, { timeoutMs: 180_000, intervalMs: 5_000 });
+    }, { timeoutMs: 60_000, intervalMs: 2_000 });
     expect(fast).toBeLessThan(2_000);
   }, 240_000);
 
