@@ -115,7 +115,11 @@ describe('the personas on the cluster: an ML reader Job, PostgreSQL through a po
       + `achieved ${(achieved / 1e6).toFixed(3)} MB/s (${((achieved / RATE - 1) * 100).toFixed(2)} % vs target), `
       + `after the burst ${(steady / 1e6).toFixed(3)} MB/s (${((steady / RATE - 1) * 100).toFixed(2)} %)\n`);
     expect(achieved).toBeGreaterThanOrEqual(0.9 * RATE);
-    await cluster.kubectl(['delete', 'job', 'ml-reader', '-n', PERSONAS_NS, '--wait=false']);
+    // The sidecar learns from the CSI driver that the reader is done and exits: the Job completes.
+    await waitFor('the Job to complete', async () => {
+      const job = await json(['get', 'job', 'ml-reader', '-n', PERSONAS_NS]);
+      return job.status.conditions?.some((c: any) => c.type === 'Complete' && c.status === 'True') ? true : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 1_000 }).catch(explain);
   }, (SECONDS + 240) * 1000);
 
   it('PostgreSQL on a powerloss volume: drop mid-load, restart, recovery, pg_amcheck, no acknowledged commit lost', async () => {
