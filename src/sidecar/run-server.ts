@@ -10,10 +10,11 @@ import { installFatalGuard } from '../cli/fatal-guard.js';
 import { createLogger } from '../log/logger.js';
 import { startMetricsServer } from '../telemetry/metrics-server.js';
 import { createTelemetryRegistry } from '../telemetry/registry.js';
-import { parseLayerSpec } from '../config/index.js';
 import { parseSidecarEnv } from '../contract/sidecar-env.js';
 import { parseAnnotationsFile } from './annotations.js';
 import { loadLayerFactories } from '../layers/registry.js';
+import type { LayerFactories } from '../layers/registry.js';
+import type { LayerType } from '../config/index.js';
 import { createFuseEngine } from './engine-fuse.js';
 import { createFileWatcher } from './file-watcher.js';
 import { createSidecarServer } from './server.js';
@@ -64,11 +65,24 @@ function waitForActivation(): Promise<void> {
   });
 }
 
-/** Pay one-time costs (schema compilation, first parse) while still a standby. */
-function warmUp(annotationsText: string, volumes: readonly string[]): void {
+/**
+ * Pay one-time costs while still a standby: parse the volumes' configurations (which compiles
+ * the schema branches of their layer types) and load the factories of those layers. Only what
+ * the configuration in force uses: a trace factory loads OpenTelemetry, the whole schema costs
+ * 19 MiB (docs/benchmarks.md, Memory); a later edit loads what it needs when it is applied.
+ */
+function warmUp(
+  annotationsText: string,
+  volumes: readonly string[],
+  configFile: { name: string; text: string } | undefined,
+): Promise<LayerFactories> {
   const annotations = parseAnnotationsFile(annotationsText);
-  for (const v of volumes) resolveVolumeConfig(v, { annotations });
-  parseLayerSpec('trace,metrics,latency=1ms,fault=EIO@1%');
+  const layers: { type: LayerType }[] = [];
+  for (const v of volumes) {
+    const r = resolveVolumeConfig(v, configFile ? { annotations, configFile } : { annotations });
+    if (r.ok) layers.push(...r.value.layers);
+  }
+  return loadLayerFactories({ layers });
 }
 
 export async function runSidecarServer(): Promise<number> {
@@ -86,13 +100,14 @@ export async function runSidecarServer(): Promise<number> {
     (b) => b.kind === 'memory' && b.maxBytes === undefined,
   ).length;
   const annotationsPath = join(env.podinfoDir, 'annotations');
-  warmUp(readOptional(annotationsPath), env.volumes);
-  // Every layer's module, loaded while still a standby (off the takeover path).
-  const factories = await loadLayerFactories({
-    layers: [{ type: 'trace' }, { type: 'metrics' }, { type: 'record' }],
-  });
+  const configFile = (): { name: string; text: string } | undefined =>
+    env.configFile ? { name: env.configFile, text: readOptional(env.configFile) } : undefined;
+  await warmUp(readOptional(annotationsPath), env.volumes, configFile());
   const standby = new Promise<'stop'>((resolve) => process.once('SIGTERM', () => resolve('stop')));
   if ((await Promise.race([waitForActivation(), standby])) === 'stop') return 0;
+  // The configuration may have changed while this process stood by: the factories of the one
+  // in force now (those already loaded cost nothing).
+  const factories = await warmUp(readOptional(annotationsPath), env.volumes, configFile());
   // Serving from here: an error nobody caught ends this process at once (exit() would wait for
   // the reader threads for ever); the supervisor's standby takes the connections over.
   installFatalGuard({ logger, teardown: [] });
