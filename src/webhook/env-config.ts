@@ -8,6 +8,7 @@ import { DEFAULT_HOST_METRICS_PORTS, parsePortRange } from './host-metrics-ports
 import type { PortRange } from './host-metrics-ports.js';
 import { isQuantity } from '../config/quantity.js';
 import { DEFAULT_SIDECAR_RESOURCES } from './resources.js';
+import { parseSidecarExtraEnv } from './sidecar-extra-env.js';
 import type { ResourceValues } from './resources.js';
 import { DEFAULT_TRACING, OTLP_PROTOCOLS } from './sidecar-telemetry-env.js';
 import type { OtlpProtocol, SidecarTracing } from './sidecar-telemetry-env.js';
@@ -153,6 +154,7 @@ export function webhookConfigFromEnv(env: Env): { ok: true; value: WebhookConfig
     sidecarImage: required(env, 'SIDECAR_IMAGE', 'the chart sets it to its own image', errors),
     sidecarPullPolicy: env[`${P}SIDECAR_IMAGE_PULL_POLICY`] ?? 'IfNotPresent',
     sidecarPullSecrets: pullSecretsFromEnv(env, errors),
+    sidecarExtraEnv: parseSidecarExtraEnv(`${P}SIDECAR_EXTRA_ENV`, env[`${P}SIDECAR_EXTRA_ENV`], errors),
     imageAllowList: list(env[`${P}SIDECAR_ALLOWED_IMAGES`]),
     sidecarMode: sidecarModeFromEnv(env, errors),
     defaultResources: resourcesFromEnv(env, errors),

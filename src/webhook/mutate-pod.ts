@@ -11,14 +11,14 @@ import {
 import { sidecarIdentity } from './identity.js';
 import { hostPortWarnings, type HostMetrics } from './host-metrics-ports.js';
 import { isWindows, mergeList, sidecarMetrics, withPullSecrets } from './pod-facts.js';
-import type { Container, LayerSpecParser, Pod } from './pod-types.js';
+import type { Container, EnvVar, LayerSpecParser, Pod } from './pod-types.js';
 import { checkCarried, signed } from './provenance-check.js';
 import type { ProvenanceOptions } from './provenance-check.js';
 import { resolveResources } from './resources.js';
 import type { ResourceValues } from './resources.js';
 import { csiVolume, rewriteMounts, sidecarVolumes } from './rewrite-volumes.js';
 import { memoryNeeded } from './backends.js';
-import { buildSidecar } from './sidecar-container.js';
+import { buildSidecar, withExtraEnv } from './sidecar-container.js';
 import type { SidecarTracing } from './sidecar-telemetry-env.js';
 import { selectVolumes } from './volumes.js';
 import type { SelectedVolume } from './volumes.js';
@@ -41,6 +41,7 @@ export interface MutateOptions extends ProvenanceOptions {
   hostMetrics?: HostMetrics; // hostNetwork Pods: their port from the chart's range
   /** Where sidecars send spans (the chart's `tracing` values). */
   tracing?: SidecarTracing;
+  sidecarExtraEnv?: readonly EnvVar[]; // the chart's sidecar.extraEnv, after the sidecar's own
 }
 
 export type DenialReason = 'invalid-annotation' | 'identity' | 'resources' | 'provenance';
@@ -111,7 +112,7 @@ function sidecarFor(pod: Pod, p: Plan, options: MutateOptions): Container | Muta
   if (!identity.ok) return denied('identity', [identity.error]);
   const resources = resolveResources(options.defaultResources, p.settings.resources, memoryNeeded(p.selected));
   if (!resources.ok) return denied('resources', [resources.error]);
-  return buildSidecar({
+  return withExtraEnv(buildSidecar({
     image: p.settings.image ?? options.sidecarImage,
     pullPolicy: options.sidecarPullPolicy,
     native: p.native,
@@ -122,7 +123,7 @@ function sidecarFor(pod: Pod, p: Plan, options: MutateOptions): Container | Muta
     config: p.settings.config,
     graceSeconds: graceSeconds(pod),
     ...(options.tracing !== undefined ? { tracing: options.tracing } : {}),
-  });
+  }), options.sidecarExtraEnv);
 }
 
 export function mutatePod(pod: Pod, options: MutateOptions): MutateResult {

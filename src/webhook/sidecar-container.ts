@@ -9,7 +9,7 @@ import {
   PODINFO_MOUNT_PATH, PODINFO_VOLUME_NAME, SIDECAR_CONTAINER_NAME, SIDECAR_METRICS_PORT_NAME, SOURCE_MOUNT_ROOT,
 } from '../contract/pod.js';
 import { encodeSidecarEnv } from '../contract/sidecar-env.js';
-import type { Container, ResourceRequirements, SecurityContext } from './pod-types.js';
+import type { Container, EnvVar, ResourceRequirements, SecurityContext } from './pod-types.js';
 import { DEFAULT_TRACING, telemetryEnv } from './sidecar-telemetry-env.js';
 import type { SidecarTracing } from './sidecar-telemetry-env.js';
 import { needsSource } from './volumes.js';
@@ -82,4 +82,9 @@ export function buildSidecar(spec: SidecarSpec): Container {
   // restartPolicy Always on an init container is what makes it a native sidecar (KEP-753).
   if (spec.native) container.restartPolicy = 'Always';
   return container;
+}
+
+/** The sidecar with the chart's sidecar.extraEnv after its own (checked in sidecar-extra-env.ts). */
+export function withExtraEnv(sidecar: Container, extra: readonly EnvVar[] | undefined): Container {
+  return extra === undefined || extra.length === 0 ? sidecar : { ...sidecar, env: [...(sidecar.env ?? []), ...extra] };
 }

@@ -13,7 +13,7 @@ import type { PortRange } from './host-metrics-ports.js';
 import type { KubeApi } from './kube/kube-api.js';
 import { memoizeLayerSpecParser } from './layer-spec-cache.js';
 import { createWebhookMetrics } from './metrics.js';
-import type { LayerSpecParser } from './pod-types.js';
+import type { EnvVar, LayerSpecParser } from './pod-types.js';
 import type { ResourceValues } from './resources.js';
 import { ensureProvenanceKey } from './provenance-key.js';
 import { createReviewProcessor } from './review-processor.js';
@@ -44,6 +44,7 @@ export interface WebhookConfig {
   sidecarImage: string;
   sidecarPullPolicy?: string;
   sidecarPullSecrets?: readonly string[];
+  sidecarExtraEnv?: readonly EnvVar[];
   imageAllowList: readonly string[];
   sidecarMode: SidecarModeChoice;
   defaultResources: ResourceValues;
@@ -122,6 +123,7 @@ export async function startWebhook(config: WebhookConfig, deps: WebhookDeps): Pr
       sidecarMode: config.sidecarMode,
       sidecarPullPolicy: config.sidecarPullPolicy,
       sidecarPullSecrets: config.sidecarPullSecrets,
+      sidecarExtraEnv: config.sidecarExtraEnv,
       csiDriver: config.csiDriver,
       metricsPort: config.metricsPort,
       tracing: config.tracing,

@@ -30,6 +30,9 @@
 # live in a private registry the app's own secrets do not cover).
 - name: FS_INTERPOSER_SIDECAR_IMAGE_PULL_SECRETS
   value: {{ include "fsi.pullSecretNames" . | quote }}
+# Extra environment of every injected sidecar (checked by the webhook at start).
+- name: FS_INTERPOSER_SIDECAR_EXTRA_ENV
+  value: {{ toJson (.Values.sidecar.extraEnv | default list) | quote }}
 - name: FS_INTERPOSER_SIDECAR_ALLOWED_IMAGES
   value: {{ join "," .Values.sidecar.allowedImages | quote }}
 - name: FS_INTERPOSER_SIDECAR_MODE

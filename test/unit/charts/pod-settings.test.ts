@@ -61,6 +61,16 @@ describe('per-component Pod settings', () => {
   });
 });
 
+describe('sidecar.extraEnv', () => {
+  it('reaches the webhook as JSON, which reads it back as the list given', () => {
+    const extraEnv = [{ name: 'HTTPS_PROXY', value: 'http://proxy:3128' }, { name: 'OTEL_EXPORTER_OTLP_HEADERS', valueFrom: { secretKeyRef: { name: 'otlp', key: 'h' } } }];
+    const rendered = envMap(findObject(renderChart({ values: { sidecar: { extraEnv } } }), 'Deployment', '-webhook'));
+    const config = webhookConfigFromEnv({ ...rendered, FS_INTERPOSER_NAMESPACE: 'fs-interposer' });
+    expect(config.ok && config.value.sidecarExtraEnv).toEqual(extraEnv);
+    expect(envMap(findObject(renderChart(), 'Deployment', '-webhook')).FS_INTERPOSER_SIDECAR_EXTRA_ENV).toBe('[]');
+  });
+});
+
 describe('defaults', () => {
   const objects = renderChart();
 
