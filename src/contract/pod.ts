@@ -17,6 +17,12 @@ export const Annotations = {
    * scratch and sink volumes (webhook/backends.ts).
    */
   backendForVolumePrefix: 'fs-interposer/backend.',
+  /**
+   * Prefix of `fs-interposer/cache.<volume>`: `exclusive` declares that nothing but this Pod
+   * writes the volume (the kernel keeps its page cache and entries), `default` keeps the safe
+   * policy even on a ReadWriteOncePod claim (src/contract/cache-policy.ts).
+   */
+  cacheForVolumePrefix: 'fs-interposer/cache.',
   /** Comma-separated volume names to interpose (default: every PVC volume). */
   volumes: 'fs-interposer/volumes',
   /** ConfigMap (same namespace) holding the full configuration file. */

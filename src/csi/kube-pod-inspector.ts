@@ -45,7 +45,11 @@ export function createKubePodInspector(o: KubePodInspectorOptions): PodInspector
   return {
     async inspect(q) {
       const pod = await api.readNamespacedPod({ name: q.name, namespace: q.namespace });
-      return { ...sidecarFacts(pod, sidecarName), provenance: await judge(pod, q) };
+      return {
+        ...sidecarFacts(pod, sidecarName),
+        ...volumeFacts(pod),
+        provenance: await judge(pod, q),
+      };
     },
   };
 }
@@ -79,6 +83,14 @@ export function loadDefault(): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromDefault();
   return kc;
+}
+
+/** What the cache policy needs from the Pod: its annotations and its volumes' claims. */
+export function volumeFacts(pod: V1Pod): Pick<PodFacts, 'annotations' | 'claims'> {
+  const claims = (pod.spec?.volumes ?? []).flatMap((v) =>
+    v.persistentVolumeClaim === undefined ? [] : [[v.name, v.persistentVolumeClaim.claimName]],
+  );
+  return { annotations: pod.metadata?.annotations ?? {}, claims: Object.fromEntries(claims) as Record<string, string> };
 }
 
 export function sidecarFacts(pod: V1Pod, sidecarName: string): Omit<PodFacts, 'provenance'> {

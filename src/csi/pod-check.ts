@@ -7,8 +7,11 @@ import type { SocketOwner, VolumeState } from './state-store.js';
 import type { PublishRequest } from './validate.js';
 
 export interface PodCheck {
-  /** May this Pod have this volume? Returns who may connect to its handoff socket. */
-  forPublish(req: PublishRequest): Promise<SocketOwner | null>;
+  /**
+   * May this Pod have this volume? Returns who may connect to its handoff socket, and what the
+   * API said about the Pod (the cache policy reads its annotations and claims).
+   */
+  forPublish(req: PublishRequest): Promise<{ owner: SocketOwner | null; facts: PodFacts }>;
   /** The socket owner of a volume a driver before this one published (no owner recorded). */
   ownerOf(state: VolumeState): Promise<SocketOwner | null>;
 }
@@ -69,7 +72,7 @@ export function createPodCheck(o: {
         );
         await o.events?.warn(req.pod, 'FsInterposerUnsignedPod', p.reason);
       }
-      return socketOwner(facts);
+      return { owner: socketOwner(facts), facts };
     },
     async ownerOf(state) {
       const facts = await o.pods.inspect({ namespace: state.podNamespace, name: state.podName });

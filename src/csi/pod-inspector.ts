@@ -26,6 +26,10 @@ export interface PodFacts {
   sidecarUid?: number;
   sidecarGid?: number;
   provenance: Provenance;
+  /** The Pod's annotations (the cache policy opt-in, `fs-interposer/cache.<volume>`). */
+  annotations?: Readonly<Record<string, string>>;
+  /** Claim name of each PVC volume of the Pod, by volume name. */
+  claims?: Readonly<Record<string, string>>;
 }
 
 export interface PodInspector {

@@ -21,6 +21,7 @@ import { createCsiDriver } from './server.js';
 import { createStateStore } from './state-store.js';
 import { createTargetLocks } from './target-locks.js';
 import { createVolumePublisher } from './volume-publisher.js';
+import { createKubeClaimInspector } from './kube-claim-inspector.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -72,6 +73,7 @@ export async function runCsiDriver(o: {
   const publisher = createVolumePublisher({
     mounter,
     pods,
+    ...(kubeConfig !== undefined && { claims: createKubeClaimInspector({ kubeConfig }) }),
     ...(events === undefined ? {} : { events }),
     state,
     logger,

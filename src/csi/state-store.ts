@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { CachePolicy } from '../contract/cache-policy.js';
 
 /**
  * What the driver must remember about a published volume to survive its own restart: where the
@@ -23,6 +24,11 @@ export interface VolumeState {
    * Pod is then looked up again, so a restart re-serves the socket exactly as first published.
    */
   socketOwner?: SocketOwner | null;
+  /**
+   * The cache policy decided at first publish (src/csi/cache-decision.ts), offered again after a
+   * restart. Absent in older state: the sidecar then serves the safe default.
+   */
+  cache?: CachePolicy;
 }
 
 export interface SocketOwner {

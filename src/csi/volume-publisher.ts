@@ -12,6 +12,9 @@ import type { Mounter } from './mounter.js';
 import { createPodCheck, socketAccess } from './pod-check.js';
 import { mountOfOurs } from './unpublish-guard.js';
 import type { PodEvents } from './pod-events.js';
+import type { ClaimInspector } from './cache-decision.js';
+import { createPublishCache } from './publish-cache.js';
+import type { CachePolicy } from '../contract/cache-policy.js';
 import type { PodInspector } from './pod-inspector.js';
 import type { SocketOwner, StateStore, VolumeState } from './state-store.js';
 import type { PublishRequest, UnpublishRequest } from './validate.js';
@@ -19,6 +22,8 @@ import type { PublishRequest, UnpublishRequest } from './validate.js';
 export interface PublisherOptions {
   mounter: Mounter;
   pods: PodInspector;
+  /** Reads the volume's PVC and PV for the cache policy; absent: the safe default, said so. */
+  claims?: ClaimInspector;
   /** Warning Events on Pods (an unsigned Pod of an earlier release served). */
   events?: PodEvents;
   state: StateStore;
@@ -63,6 +68,7 @@ export function createVolumePublisher(o: PublisherOptions): VolumePublisher {
   const serve = o.serveHandoff ?? createHandoffServer;
   const now = o.now ?? (() => new Date());
   const pods = createPodCheck(o);
+  const cachePolicy = createPublishCache(o);
 
   const startServing = (state: VolumeState, fds: number[], dirFd: number, adopted = false): void => {
     const server = serve({
@@ -78,6 +84,7 @@ export function createVolumePublisher(o: PublisherOptions): VolumePublisher {
                 volumeId: state.volumeId,
                 init: state.init,
                 fds: fds.map((_, i) => (i === 0 ? 'primary' : 'queue')),
+                ...(state.cache !== undefined && { extra: { cache: state.cache } }),
               },
               fds,
             },
@@ -89,6 +96,7 @@ export function createVolumePublisher(o: PublisherOptions): VolumePublisher {
     req: PublishRequest,
     dirFd: number,
     owner: SocketOwner | null,
+    cache: CachePolicy,
   ): Promise<void> => {
     const mounted = await o.mounter.mount({
       targetPath: req.targetPath,
@@ -108,6 +116,7 @@ export function createVolumePublisher(o: PublisherOptions): VolumePublisher {
       init: mounted.init,
       publishedAt: now().toISOString(),
       socketOwner: owner,
+      cache,
     };
     try {
       await o.state.save(state);
@@ -129,13 +138,14 @@ export function createVolumePublisher(o: PublisherOptions): VolumePublisher {
         `${req.targetPath} is published for volume ${existing.state.volumeId}`,
       );
     }
-    const owner = await pods.forPublish(req);
+    const { owner, facts } = await pods.forPublish(req);
+    const cache = await cachePolicy(req, facts);
     const dirFd = o.openPodDir(req.pod.uid, HANDOFF_VOLUME_NAME);
     const sidecarError = readFileBeneath(dirFd, sidecarErrorName(req.sourceVolume));
     if (sidecarError !== undefined)
       log.warn({ volume: req.sourceVolume, sidecarError }, 'the sidecar reported an error');
     try {
-      await mountAndServe(req, dirFd, owner);
+      await mountAndServe(req, dirFd, owner, cache);
     } catch (err) {
       closeSync(dirFd);
       if (err instanceof CsiError || sidecarError === undefined) throw err;

@@ -12,6 +12,17 @@ import { createVolumeLayers } from './volume-layers.js';
 import { startControlServer } from '../control/control-server.js';
 import { sidecarControlSocket } from '../control/socket-path.js';
 import { controlActionCounter } from '../telemetry/control-metrics.js';
+import { EXCLUSIVE_TIMEOUT_S } from '../contract/cache-policy.js';
+
+/** The session's cache options for the policy the driver decided (said once in the log). */
+function cacheOptions(spec: ServeSpec) {
+  const cache = spec.cache ?? { mode: 'default', reason: 'no cache policy handed over: safe default' };
+  spec.logger.info({ cache }, 'cache policy');
+  const exclusive = cache.mode === 'exclusive';
+  // A day under exclusive (as `-o exclusive`), the engine's 1 s otherwise.
+  const day = { entryTimeout: EXCLUSIVE_TIMEOUT_S, attrTimeout: EXCLUSIVE_TIMEOUT_S };
+  return { cache, exclusive, times: exclusive ? day : {} };
+}
 
 /**
  * The real engine: the volume's backend (passthrough over the PV, or memory/null), the
@@ -61,11 +72,14 @@ export function createFuseEngine(o: {
         'kernel without FUSE_NOTIFY_RESEND (before 6.9): if this server dies, the requests it was serving are not resent; each fails with EINTR when its app gets a signal, else waits until the volume is unmounted (docs/operations.md)',
       );
     mkdirSync(spec.stateDir, { recursive: true, mode: 0o700 });
+    const { cache, exclusive, times } = cacheOptions(spec);
     const session = serve({
       fds: spec.fds,
       init,
       stack: layers.port,
       logger: spec.logger,
+      exclusive,
+      times,
       stateDir: spec.stateDir,
       answerOrphans: !resend,
     });
@@ -87,7 +101,7 @@ export function createFuseEngine(o: {
           return c;
         },
         mountpoint: spec.volume,
-        engine: () => session.stats(),
+        engine: () => ({ ...session.stats(), cache }),
       },
       logger: spec.logger,
       onCommand: (command, ok) => countAction(spec.volume, command, ok),

@@ -1,6 +1,7 @@
 import type { StackConfig } from '../config/index.js';
 import type { Logger } from 'pino';
 import type { VolumeBackend } from '../contract/volume-backends-env.js';
+import type { CachePolicy } from '../contract/cache-policy.js';
 
 /**
  * What the sidecar server needs from the FUSE engine and the layers, per volume. The real
@@ -13,6 +14,11 @@ export interface ServeSpec {
   fds: number[];
   /** NegotiatedInit as handed off by the driver. */
   init: Readonly<Record<string, unknown>>;
+  /**
+   * The volume's cache policy as the driver decided it (src/csi/cache-decision.ts); absent: the
+   * safe default.
+   */
+  cache?: CachePolicy;
   /** The real PV, mounted into the sidecar only. */
   sourceDir: string;
   /** What holds the volume's data (default: passthrough over `sourceDir`). */

@@ -42,7 +42,7 @@ function handedVolumes(spec: ServerSpec): HandedVolume[] {
   return spec.volumes.map((v) => {
     const fds = Array.from({ length: v.fdCount }, (_, i) => next + i);
     next += v.fdCount;
-    return { volume: v.volume, fds, init: v.init };
+    return { volume: v.volume, fds, init: v.init, ...(v.cache !== undefined && { cache: v.cache }) };
   });
 }
 

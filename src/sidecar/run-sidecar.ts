@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { join } from 'node:path';
 import { custodySocketName, handoffSocketName } from '../contract/handoff-dir.js';
 import { parseSidecarEnv } from '../contract/sidecar-env.js';
+import { cachePolicyFromExtra } from '../contract/cache-policy.js';
 import { fetchOffer } from '../handoff/client.js';
 import { openRootDir } from '../handoff/safe-path.js';
 import { createHandoffServer } from '../handoff/server.js';
@@ -30,7 +31,7 @@ export async function runSidecar(o: {
     acquire: async (volume): Promise<HandedVolume> => {
       const socketPath = join(env.handoffDir, handoffSocketName(volume));
       const { offer, fds } = await fetchOffer({ socketPath, timeoutMs: env.acquireTimeoutMs });
-      return { volume, fds, init: offer.init };
+      return { volume, fds, init: offer.init, cache: cachePolicyFromExtra(offer.extra) };
     },
     offerCustody: (held) => {
       const server = createHandoffServer({
@@ -43,6 +44,7 @@ export async function runSidecar(o: {
             volumeId: held.volume,
             init: held.init,
             fds: held.fds.map((_, i) => (i === 0 ? 'primary' : 'queue')),
+            ...(held.cache !== undefined && { extra: { cache: held.cache } }),
           },
           fds: held.fds,
         }),

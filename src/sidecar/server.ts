@@ -8,6 +8,7 @@ import { parseAnnotationsFile } from './annotations.js';
 import type { ServedVolume, VolumeEngine } from './engine.js';
 import { sidecarErrorName, volumeStateDirName } from '../contract/handoff-dir.js';
 import type { VolumeBackend } from '../contract/volume-backends-env.js';
+import type { CachePolicy } from '../contract/cache-policy.js';
 import { describeErrors, resolvePodVolumeConfig } from './volume-config.js';
 
 /** Record files live here in the handoff dir: the sidecar's only writable space. */
@@ -17,6 +18,8 @@ export interface HandedVolume {
   volume: string;
   fds: number[];
   init: Readonly<Record<string, unknown>>;
+  /** The cache policy the driver decided at NodePublish (absent: the safe default). */
+  cache?: CachePolicy;
 }
 
 export interface SidecarServerOptions {
@@ -109,6 +112,7 @@ export function createSidecarServer(o: SidecarServerOptions): SidecarServer {
       volume: h.volume,
       fds: h.fds,
       init: h.init,
+      ...(h.cache !== undefined && { cache: h.cache }),
       sourceDir: join(o.sourceRoot, h.volume),
       backend,
       config: config ?? EMPTY,

@@ -1,11 +1,17 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ServerLaunch, ServerProcess } from './supervisor.js';
+import type { CachePolicy } from '../contract/cache-policy.js';
 
 /** What the server child reads from FS_INTERPOSER_SERVER_SPEC; its fds start at 3, in order. */
 export interface ServerSpec {
   generation: number;
-  volumes: { volume: string; fdCount: number; init: Readonly<Record<string, unknown>> }[];
+  volumes: {
+    volume: string;
+    fdCount: number;
+    init: Readonly<Record<string, unknown>>;
+    cache?: CachePolicy;
+  }[];
 }
 
 export const SERVER_SPEC_ENV = 'FS_INTERPOSER_SERVER_SPEC';
@@ -14,7 +20,12 @@ export const FIRST_INHERITED_FD = 3;
 export function serverSpec(launch: ServerLaunch): ServerSpec {
   return {
     generation: launch.generation,
-    volumes: launch.volumes.map((v) => ({ volume: v.volume, fdCount: v.fds.length, init: v.init })),
+    volumes: launch.volumes.map((v) => ({
+      volume: v.volume,
+      fdCount: v.fds.length,
+      init: v.init,
+      ...(v.cache !== undefined && { cache: v.cache }),
+    })),
   };
 }
 

@@ -5,6 +5,9 @@
  */
 import { ANNOTATION_PREFIX, Annotations, NAMESPACE_DEFAULT_LAYERS } from '../contract/pod.js';
 import { backendVolume, parseBackend } from './backends.js';
+import { cacheVolume } from '../contract/cache-policy.js';
+import type { CacheMode } from '../contract/cache-policy.js';
+import { parseCacheMode } from './cache-annotation.js';
 import type { BackendChoice } from './backends.js';
 import type { LayerSpecParser } from './pod-types.js';
 import { isQuantity } from '../config/quantity.js';
@@ -23,6 +26,8 @@ export interface PodSettings {
   layersByVolume: ReadonlyMap<string, string>;
   /** `fs-interposer/backend.<volume>` choices (volumes not named are passthrough). */
   backendsByVolume: ReadonlyMap<string, BackendChoice>;
+  /** `fs-interposer/cache.<volume>` choices, read again by the CSI driver at NodePublish. */
+  cacheByVolume: ReadonlyMap<string, CacheMode>;
   /** Explicit volume selection; undefined means every PVC volume. */
   volumes?: readonly string[];
   config?: string;
@@ -57,6 +62,7 @@ const SIMPLE_KEYS = new Set<string>([
 /** Every accepted key, for the message that denies an unknown one. */
 export const ACCEPTED_KEYS = [
   ...SIMPLE_KEYS, `${Annotations.layersForVolumePrefix}<volume>`, `${Annotations.backendForVolumePrefix}<volume>`,
+  `${Annotations.cacheForVolumePrefix}<volume>`,
 ];
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -128,6 +134,7 @@ function readImage(raw: string | undefined, allow: readonly string[], errors: st
 function checkKeysAndOverrides(a: Record<string, string>, o: ReadSettingsOptions, errors: string[]) {
   const byVolume = new Map<string, string>();
   const backends = new Map<string, BackendChoice>();
+  const cache = new Map<string, CacheMode>();
   for (const [key, value] of Object.entries(a)) {
     if (!key.startsWith(ANNOTATION_PREFIX) || SIMPLE_KEYS.has(key)) continue;
     const backendOf = backendVolume(key);
@@ -137,11 +144,14 @@ function checkKeysAndOverrides(a: Record<string, string>, o: ReadSettingsOptions
     } else if (backendOf !== undefined) {
       const choice = parseBackend(key, value, errors);
       if (choice !== undefined) backends.set(backendOf, choice);
+    } else if (cacheVolume(key) !== undefined) {
+      const mode = parseCacheMode(key, value, errors);
+      if (mode !== undefined) cache.set(cacheVolume(key)!, mode);
     } else {
       errors.push(`${key}: unknown annotation (accepted: ${ACCEPTED_KEYS.join(', ')})`);
     }
   }
-  return { byVolume, backends };
+  return { byVolume, backends, cache };
 }
 
 function checkOwnLayers(own: string | undefined, o: ReadSettingsOptions, errors: string[]): void {
@@ -164,7 +174,7 @@ export function readPodSettings(
   const errors: string[] = [];
   const own = a[Annotations.layers];
   checkOwnLayers(own, options, errors);
-  const { byVolume, backends } = checkKeysAndOverrides(a, options, errors);
+  const { byVolume, backends, cache } = checkKeysAndOverrides(a, options, errors);
   const config = a[Annotations.config];
   checkConfig(config, errors);
   const inject = choice(Annotations.inject, a[Annotations.inject], ['true', 'false'] as const, errors);
@@ -177,6 +187,7 @@ export function readPodSettings(
     layersFromNamespace: own === undefined && options.namespaceDefaultLayers !== undefined,
     layersByVolume: byVolume,
     backendsByVolume: backends,
+    cacheByVolume: cache,
     volumes: readVolumes(a[Annotations.volumes], errors),
     config,
     sidecarMode: choice(Annotations.sidecarMode, a[Annotations.sidecarMode], ['native', 'regular', 'auto'] as const, errors) ?? 'auto',

@@ -9,6 +9,7 @@ import {
   Annotations, CSI_DRIVER_NAME, HANDOFF_VOLUME_NAME, INJECTED_LABEL, INJECTED_LABEL_VALUE, SAFE_TO_EVICT_LOCAL_VOLUMES,
 } from '../contract/pod.js';
 import { sidecarIdentity } from './identity.js';
+import { checkCacheVolumes } from './cache-annotation.js';
 import { hostPortWarnings, type HostMetrics } from './host-metrics-ports.js';
 import { isWindows, mergeList, sidecarMetrics, withPullSecrets } from './pod-facts.js';
 import type { Container, EnvVar, LayerSpecParser, Pod } from './pod-types.js';
@@ -89,7 +90,11 @@ function plan(pod: Pod, options: MutateOptions): Plan | MutateResult {
   const settings = read.value;
   if (!settings.optedIn) return { kind: 'unchanged', reason: 'not opted in' };
   const selection = selectVolumes(pod, settings.volumes, settings.layersByVolume.keys(), settings.backendsByVolume);
-  if (selection.errors.length > 0) return denied('invalid-annotation', selection.errors);
+  const errors = [
+    ...selection.errors,
+    ...checkCacheVolumes(settings.cacheByVolume.keys(), selection.selected.map((v) => v.name)),
+  ];
+  if (errors.length > 0) return denied('invalid-annotation', errors);
   const skips = selection.skipped.map((s) => `${s.volume}: ${s.reason}`);
   if (selection.selected.length === 0) {
     return skipped(pod, skips.length > 0 ? skips.join('; ') : 'no PVC or ephemeral volume to interpose');

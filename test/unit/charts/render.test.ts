@@ -95,6 +95,11 @@ describe('default render (self-signed TLS)', () => {
     });
   });
 
+  it('lets the driver read PVCs and PVs (get only): their access modes decide the cache policy', () => {
+    const csi = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name.endsWith('-csi')) as any;
+    expect(csi.rules).toContainEqual({ apiGroups: [''], resources: ['persistentvolumeclaims', 'persistentvolumes'], verbs: ['get'] });
+  });
+
   it('grants no wildcard and no Secret access outside its namespace', () => {
     const rules = objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').flatMap((o) => (o as any).rules);
     for (const rule of rules) {

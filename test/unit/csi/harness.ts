@@ -12,6 +12,7 @@ import type { FakeMounter } from '../../../src/csi/fake-mounter.js';
 import { DEFAULT_INIT } from '../../../src/csi/init-policy.js';
 import { openHandoffDir } from '../../../src/csi/pod-dir.js';
 import type { PodEvents } from '../../../src/csi/pod-events.js';
+import type { ClaimInspector } from '../../../src/csi/cache-decision.js';
 import { createStaticPodInspector } from '../../../src/csi/pod-inspector.js';
 import { csiServices, registrationService } from '../../../src/csi/proto-loader.js';
 import { createCsiDriver } from '../../../src/csi/server.js';
@@ -79,6 +80,7 @@ export function foreignService(
 export async function startHarness(
   pods: Parameters<typeof createStaticPodInspector>[0] = { 'default/app': { hasSidecar: true } },
   events?: PodEvents,
+  claims?: ClaimInspector,
 ): Promise<Harness> {
   const root = mkdtempSync(join(tmpdir(), 'csi-'));
   const kubeletRoot = join(root, 'kubelet');
@@ -90,6 +92,7 @@ export async function startHarness(
     mounter,
     pods: createStaticPodInspector(pods),
     ...(events === undefined ? {} : { events }),
+    ...(claims === undefined ? {} : { claims }),
     state,
     logger,
     kubeletRoot,
