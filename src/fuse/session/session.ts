@@ -15,14 +15,10 @@ import { NotifyCode } from '../protocol/constants.js';
 import { writeU64 } from '../protocol/decode.js';
 import { encodeNotifyHeader } from '../protocol/encode.js';
 import { OUT_HEADER_SIZE } from '../protocol/layout.js';
-import type { NodeTable } from './nodes.js';
-import { createFileJournal, journalPath, loadJournal } from '../custody/journal.js';
-import type { FileJournal } from '../custody/journal.js';
-import { createIntentLog } from '../custody/intent-log.js';
-import type { IntentLog } from '../custody/intent-log.js';
 import type { ReaderData, ReaderMessage } from './reader-worker.js';
 import { createRequestServer } from './server.js';
 import { answerOnEveryFd } from '../custody/orphans.js';
+import { openCustody } from '../custody/open-custody.js';
 
 export interface SessionOptions {
   /** One reader thread per fd: the original /dev/fuse fd and its clones. */
@@ -106,42 +102,6 @@ async function sendInvalInode(fd: number, nodeId: number, offset: bigint): Promi
   msg.writeBigInt64LE(offset, OUT_HEADER_SIZE + 8);
   msg.writeBigInt64LE(0n, OUT_HEADER_SIZE + 16); // length 0: to the end
   await writeAsync(fd, msg, 0, msg.length, null);
-}
-
-interface Custody {
-  nodes: NodeTable;
-  journal: FileJournal;
-  intents: IntentLog;
-}
-
-/** Restore the predecessor's node IDs, compact the journal, and keep journaling from here. */
-function openCustody(stateDir: string, logger: Logger): Custody {
-  const path = journalPath(stateDir);
-  const restore = loadJournal(path);
-  const journal = createFileJournal(path);
-  journal.compact(restore);
-  // The journal is compacted to the live nodes when it outgrows them (the table is created below).
-  const table: { nodes?: NodeTable } = {};
-  const maybeCompact = (): void => {
-    const live = table.nodes;
-    if (live && journal.lines > 4 * live.size + 10_000) journal.compact(live.live());
-  };
-  const compacting: FileJournal = {
-    ...journal,
-    added(id, parent, name, ino) {
-      journal.added(id, parent, name, ino);
-      maybeCompact();
-    },
-    linked(id, parent, name) {
-      journal.linked(id, parent, name);
-      maybeCompact();
-    },
-  };
-  const nodes = createNodeTable({ journal: compacting, restore });
-  table.nodes = nodes;
-  if (restore.length > 0)
-    logger.info({ nodes: restore.length }, 'restored node IDs of a previous server');
-  return { nodes, journal, intents: createIntentLog(`${stateDir}/append-intents.log`) };
 }
 
 /** Serve a mounted FUSE connection whose INIT is already answered. */
