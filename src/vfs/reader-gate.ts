@@ -16,6 +16,9 @@
  * every thread (the layers' system clock).
  */
 
+import { BYTES, LOCK, OPS, locked, sharedBucket } from './reader-bucket.js';
+import type { SharedBucket } from './reader-bucket.js';
+
 export interface GateThrottle {
   opsPerSecond?: number;
   burstOps?: number;
@@ -39,7 +42,6 @@ export const READER_MAX_WAIT_MS = 200;
 /** Bytes of the gate, placed after the reader tap's counters. */
 export const GATE_BYTES = 16 + 16 * 8;
 
-const LOCK = 0;
 const FLAGS = 1;
 const SLEEP = 2;
 const F_THROTTLE = 1;
@@ -48,18 +50,12 @@ const F_READ = 4;
 const F_WRITE = 8;
 const F_LATENCY = 16;
 /** Float64 cells: a bucket is [rate, capacity, tokens, last]. */
-const OPS = 0;
-const BYTES = 4;
 const LAT_READ = 8;
 const LAT_WRITE = 9;
 const WAITED_MS = 10;
 
-export interface SharedBucket {
-  reserve(n: number, t: number): number;
-  tryTake(n: number, t: number): boolean;
-  refund(n: number): void;
-  full(t: number): boolean;
-}
+export type { SharedBucket } from './reader-bucket.js';
+export { layerBucket } from './reader-bucket.js';
 
 export interface GateView {
   readonly i: Int32Array;
@@ -74,77 +70,6 @@ export function gateView(sab: SharedArrayBuffer, offset: number): GateView {
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
-
-function locked<T>(g: { i: Int32Array }, fn: () => T): T {
-  while (Atomics.compareExchange(g.i, LOCK, 0, 1) !== 0);
-  try {
-    return fn();
-  } finally {
-    Atomics.store(g.i, LOCK, 0);
-  }
-}
-
-interface Params {
-  rate: number;
-  cap: number;
-}
-
-/**
- * Refill bucket `b` to `t`, under the lock. A new buffer (level 0 at time 0) refills to full at
- * once; the level never exceeds the capacity of the config in force.
- */
-function refill(f: Float64Array, b: number, t: number, p: Params): void {
-  const gained = t > f[b + 3]! ? ((t - f[b + 3]!) / 1000) * p.rate : 0;
-  f[b + 2] = Math.min(p.cap, f[b + 2]! + gained);
-  f[b + 3] = Math.max(t, f[b + 3]!);
-}
-
-/**
- * Bucket `b` as a TokenBucket. The readers read rate and capacity from the gate (written at the
- * swap); the layer's main-thread form passes its own, so it works before the first swap too.
- */
-function sharedBucket(
-  g: { i: Int32Array; f: Float64Array },
-  b: number,
-  own?: Params,
-): SharedBucket {
-  const { f } = g;
-  const p = (): Params => own ?? { rate: f[b]!, cap: f[b + 1]! };
-  return {
-    reserve: (n, t) =>
-      locked(g, () => {
-        const q = p();
-        refill(f, b, t, q);
-        f[b + 2] = f[b + 2]! - n;
-        return f[b + 2]! >= 0 ? 0 : (-f[b + 2]! / q.rate) * 1000;
-      }),
-    tryTake: (n, t) =>
-      locked(g, () => {
-        const q = p();
-        refill(f, b, t, q);
-        if (f[b + 2]! < n && f[b + 2]! < q.cap) return false;
-        f[b + 2] = f[b + 2]! - n;
-        return true;
-      }),
-    refund: (n) => locked(g, () => void (f[b + 2] = Math.min(p().cap, f[b + 2]! + n))),
-    full: (t) =>
-      locked(g, () => {
-        const q = p();
-        refill(f, b, t, q);
-        return f[b + 2]! >= q.cap;
-      }),
-  };
-}
-
-/** The layer's main-thread handle on the shared bucket (the same tokens as the readers'). */
-export function layerBucket(
-  g: GateView,
-  which: 'ops' | 'bytes',
-  rate: number,
-  cap: number,
-): SharedBucket {
-  return sharedBucket(g, which === 'ops' ? OPS : BYTES, { rate, cap });
-}
 
 /** Write the active stack's reader forms (main thread, at a swap); none clears the gate. */
 export function setGate(g: GateView, cfg: GateConfig | undefined): void {
@@ -203,11 +128,30 @@ export function gateEnter(g: GateView, write: boolean, bytes: number): number {
   return GATE_SERVE;
 }
 
+/**
+ * Take `n` from bucket `b` at `t` with the gate's rate and capacity, the lock held; returns the
+ * wait in ms. The same arithmetic as sharedBucket's reserve, without its closures: this runs for
+ * every READ/WRITE under a throttle.
+ */
+function reserveHeld(f: Float64Array, b: number, n: number, t: number): number {
+  const rate = f[b]!;
+  if (rate <= 0 || n <= 0) return 0;
+  const gained = t > f[b + 3]! ? ((t - f[b + 3]!) / 1000) * rate : 0;
+  const level = Math.min(f[b + 1]!, f[b + 2]! + gained) - n;
+  f[b + 2] = level;
+  f[b + 3] = Math.max(t, f[b + 3]!);
+  return level >= 0 ? 0 : (-level / rate) * 1000;
+}
+
+const refundHeld = (f: Float64Array, b: number, n: number): void => {
+  if (f[b]! > 0 && n > 0) f[b + 2] = Math.min(f[b + 1]!, f[b + 2]! + n);
+};
+
 function admit(g: GateView, flags: number, bytes: number): number {
-  const ops = g.f[OPS]! > 0 ? g.ops : undefined;
-  const by = g.f[BYTES]! > 0 && bytes > 0 ? g.bytes : undefined;
   const t = now();
   if (flags & F_FAIL) {
+    const ops = g.f[OPS]! > 0 ? g.ops : undefined;
+    const by = g.f[BYTES]! > 0 && bytes > 0 ? g.bytes : undefined;
     if (ops !== undefined && !ops.tryTake(1, t)) return GATE_EAGAIN;
     if (by !== undefined && !by.tryTake(bytes, t)) {
       ops?.refund(1);
@@ -215,16 +159,16 @@ function admit(g: GateView, flags: number, bytes: number): number {
     }
     return GATE_SERVE;
   }
-  const wait = Math.max(ops?.reserve(1, t) ?? 0, by?.reserve(bytes, t) ?? 0);
+  const { f, i } = g;
+  while (Atomics.compareExchange(i, LOCK, 0, 1) !== 0);
+  const wait = Math.max(reserveHeld(f, OPS, 1, t), reserveHeld(f, BYTES, bytes, t));
   if (wait > READER_MAX_WAIT_MS) {
-    ops?.refund(1);
-    by?.refund(bytes);
-    return GATE_HANDOFF;
-  }
-  if (wait > 0) {
-    sleep(g, wait);
-    locked(g, () => void (g.f[WAITED_MS] = g.f[WAITED_MS]! + wait));
-  }
+    refundHeld(f, OPS, 1);
+    refundHeld(f, BYTES, bytes);
+  } else if (wait > 0) f[WAITED_MS] = f[WAITED_MS]! + wait;
+  Atomics.store(i, LOCK, 0);
+  if (wait > READER_MAX_WAIT_MS) return GATE_HANDOFF;
+  if (wait > 0) sleep(g, wait);
   return GATE_SERVE;
 }
 
