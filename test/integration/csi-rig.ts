@@ -12,6 +12,8 @@ import { createFuseMounter } from '../../src/csi/fuse-mounter.js';
 import { DEFAULT_INIT } from '../../src/csi/init-policy.js';
 import { openHandoffDir } from '../../src/csi/pod-dir.js';
 import { createStaticPodInspector } from '../../src/csi/pod-inspector.js';
+import type { PodFacts } from '../../src/csi/pod-inspector.js';
+import type { ClaimInspector } from '../../src/csi/cache-decision.js';
 import { createStateStore } from '../../src/csi/state-store.js';
 import { createTargetLocks } from '../../src/csi/target-locks.js';
 import { createVolumePublisher } from '../../src/csi/volume-publisher.js';
@@ -60,7 +62,13 @@ export async function publish(rig: Rig, context: Record<string, string> = {}): P
   await createTargetLocks().with(req.targetPath, () => rig.publisher.publish(req));
 }
 
-export function makeRig(): Rig {
+/** What the driver's API would say about the Pod and its claims (the cache policy reads them). */
+export interface RigOptions {
+  pod?: Pick<PodFacts, 'annotations' | 'claims'>;
+  claims?: ClaimInspector;
+}
+
+export function makeRig(o: RigOptions = {}): Rig {
   const root = tempDir('csi');
   chmodSync(root, 0o755); // the sidecar (uid 65534) reaches its emptyDir, PV and podinfo below
   const kubeletRoot = join(root, 'kubelet');
@@ -78,8 +86,9 @@ export function makeRig(): Rig {
   const publisher = createVolumePublisher({
     mounter: createFuseMounter({ logger }),
     pods: createStaticPodInspector({
-      'default/app': { hasSidecar: true, sidecarUid: NOBODY, sidecarGid: NOBODY },
+      'default/app': { hasSidecar: true, sidecarUid: NOBODY, sidecarGid: NOBODY, ...o.pod },
     }),
+    ...(o.claims !== undefined && { claims: o.claims }),
     state: createStateStore(join(root, 'state')),
     logger,
     kubeletRoot,

@@ -1,0 +1,79 @@
+// The cache policy the driver decides at NodePublish reaches the real sidecar's engine (real
+// mounts, csi-rig.ts): a ReadWriteOncePod claim, or a ReadWriteOnce one opted in with
+// fs-interposer/cache.data: exclusive, serves a re-read from the page cache (no READ reaches the
+// sidecar); a plain ReadWriteOnce claim, or one the driver cannot read, asks the sidecar again.
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { chownSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createStaticClaimInspector } from '../../src/csi/cache-decision.js';
+import { CLI } from '../helpers/mount.js';
+import { parseExposition, total } from '../helpers/prometheus.js';
+import { shOk } from '../helpers/sh.js';
+import { makeRig, publish, startSidecar, teardown } from './csi-rig.js';
+import type { Rig, RigOptions } from './csi-rig.js';
+
+jest.setTimeout(120_000);
+const NOBODY = 65534;
+
+const claims = createStaticClaimInspector({
+  'default/solo': { claimModes: ['ReadWriteOncePod'], pv: 'pv-solo', pvModes: ['ReadWriteOncePod'] },
+  'default/shared': { claimModes: ['ReadWriteOnce'], pv: 'pv-shared', pvModes: ['ReadWriteOnce'] },
+});
+
+describe('cache policy of an injected volume (real mounts, real sidecar)', () => {
+  let rig: Rig | undefined;
+  afterEach(() => {
+    teardown(rig);
+    rig = undefined;
+  });
+
+  const reads = async (r: Rig): Promise<number> => {
+    const text = await shOk(`curl -sf --unix-socket "${r.metricsSocket}" http://x/metrics`, { timeoutMs: 10_000 });
+    return total(parseExposition(text), 'fs_interposer_ops_total', { op: 'read', result: 'ok' });
+  };
+
+  /** READs the sidecar served for a first and a second `cat` of a 1 MiB file, and its status. */
+  async function rereadCost(o: RigOptions): Promise<{ first: number; second: number; status: { engine: { cache: unknown } } }> {
+    const r = (rig = makeRig({ ...o, claims }));
+    const file = join(r.source, 'big');
+    writeFileSync(file, Buffer.alloc(1 << 20, 7));
+    chownSync(file, NOBODY, NOBODY);
+    await publish(r);
+    const sc = startSidecar(r);
+    const cat = (): Promise<string> =>
+      shOk(`cat "${r.target}/big" | wc -c`, { timeoutMs: 20_000 }).catch((err: Error) => {
+        throw new Error(`${err.message}\n--- sidecar\n${sc.logs()}`);
+      });
+    expect((await cat()).trim()).toBe(String(1 << 20));
+    const first = await reads(r);
+    await cat();
+    const second = (await reads(r)) - first;
+    const status = JSON.parse(
+      await shOk(`node "${CLI}" ctl --socket "${r.controlDir}/data.sock" status`, { timeoutMs: 20_000 }),
+    ) as { engine: { cache: unknown } };
+    return { first, second, status };
+  }
+
+  it.each([
+    ['a ReadWriteOncePod claim', { pod: { claims: { data: 'solo' } } }, /PVC solo \(ReadWriteOncePod\)/],
+    [
+      'a ReadWriteOnce claim opted in',
+      { pod: { claims: { data: 'shared' }, annotations: { 'fs-interposer/cache.data': 'exclusive' } } },
+      /^fs-interposer\/cache\.data: exclusive$/,
+    ],
+  ])('%s: a re-read never reaches the sidecar', async (_name, o, reason) => {
+    const got = await rereadCost(o);
+    expect(got.first).toBeGreaterThan(0);
+    expect(got.second).toBe(0);
+    expect(got.status.engine.cache).toEqual({ mode: 'exclusive', reason: expect.stringMatching(reason) });
+  });
+
+  it.each([
+    ['a ReadWriteOnce claim', { pod: { claims: { data: 'shared' } } }, /not ReadWriteOncePod, other Pods may write it/],
+    ['a claim the driver cannot read', { pod: { claims: { data: 'gone' } } }, /could not read the claim's access modes/],
+  ])('%s: a re-read asks the sidecar again (safe default)', async (_name, o, reason) => {
+    const got = await rereadCost(o);
+    expect(got.second).toBeGreaterThan(0);
+    expect(got.status.engine.cache).toEqual({ mode: 'default', reason: expect.stringMatching(reason) });
+  });
+});
