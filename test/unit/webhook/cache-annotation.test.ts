@@ -8,6 +8,7 @@ import { parseLayerSpec } from '../../../src/config/index.js';
 import { mutatePod } from '../../../src/webhook/mutate-pod.js';
 import type { MutateResult } from '../../../src/webhook/mutate-pod.js';
 import type { Pod } from '../../../src/webhook/pod-types.js';
+import { validateUpdate } from '../../../src/webhook/validate-update.js';
 import { loadPod, mutateOptions } from './helpers.js';
 
 function pod(annotations: Record<string, string>): Pod {
@@ -32,6 +33,16 @@ describe('fs-interposer/cache.<volume>', () => {
     const r = mutate(pod(a));
     expect(r.kind).toBe('denied');
     if (r.kind === 'denied') expect(r.message).toContain(message);
+  });
+
+  it('is fixed once the Pod exists (the driver decided at NodePublish)', () => {
+    const r = mutate(pod({}));
+    if (r.kind !== 'mutated') throw new Error(r.kind);
+    const next = structuredClone(r.pod);
+    next.metadata!.annotations!['fs-interposer/cache.data'] = 'exclusive';
+    const u = validateUpdate(r.pod, next, { parseLayerSpec, imageAllowList: [] });
+    expect(u.allowed).toBe(false);
+    if (!u.allowed) expect(u.message).toContain('fs-interposer/cache.data cannot change on a running Pod');
   });
 
   it('alone does not opt a Pod in', () => {
