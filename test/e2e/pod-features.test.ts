@@ -222,6 +222,67 @@ describe('an injected Pod: tracing, record, memory and null volumes, driver metr
     expect(sample(after, ok('NodeUnpublishVolume')) - (sample(before, ok('NodeUnpublishVolume')) || 0)).toBeGreaterThanOrEqual(3);
   }, 240_000);
 
+  it('cache policy: the opt-in annotation serves a re-read from the page cache; a ReadWriteOnce claim alone does not', async () => {
+    // This 1.20 apiserver predates ReadWriteOncePod (alpha in 1.22): the RWOP branch is proven by
+    // test/unit/csi/cache-policy.test.ts and test/integration/csi-cache-policy.test.ts instead.
+    const rwop = await apply({
+      apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'rwop', namespace: APP_NS },
+      spec: { accessModes: ['ReadWriteOncePod'], storageClassName: '', resources: { requests: { storage: '1Gi' } } },
+    }, ['--dry-run=server']).then(() => 'accepted', (e: Error) => e.message);
+    expect(rwop).toContain('Unsupported value: "ReadWriteOncePod"');
+    writeFileSync(join(PV_DIR, 'cached.bin'), Buffer.alloc(MiB, 7));
+    const pod = (name: string, annotations: Record<string, string>): any => {
+      const p = appPod({ 'fs-interposer/layers': 'metrics', ...annotations }, name) as any;
+      p.spec.containers[0].volumeMounts = [{ name: 'data', mountPath: '/data' }];
+      p.spec.volumes = [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }];
+      return p;
+    };
+    const names = ['cached', 'uncached'];
+    await apply(pod('cached', { 'fs-interposer/cache.data': 'exclusive' }));
+    await apply(pod('uncached', {}));
+    await waitFor('both Pods to run', async () => {
+      const ps = await Promise.all(names.map((n) => json(['get', 'pod', n, '-n', APP_NS])));
+      return ps.every((p) => p.status.containerStatuses?.every((c: any) => c.ready)) ? true : undefined;
+    }, { timeoutMs: 180_000 }).catch(explain);
+    const exec = (name: string, container: string, cmd: string[]): Promise<string> =>
+      cluster.kubectl(['exec', '-n', APP_NS, name, '-c', container, '--', ...cmd], { timeoutMs: 60_000 });
+    // The sidecar's own /metrics (a hostNetwork Pod's is a unix socket in the handoff volume).
+    const scrapeReads = async (name: string): Promise<number> => {
+      const text = await exec(name, 'fs-interposer', ['node', '-e', [
+        "const l = process.env.FS_INTERPOSER_METRICS_LISTEN; const i = l.lastIndexOf(':');",
+        "const at = l.startsWith('unix:') ? { socketPath: l.slice(5) } : { host: l.slice(0, i), port: Number(l.slice(i + 1)) };",
+        "require('http').get({ ...at, path: '/metrics' }, (r) => r.pipe(process.stdout));",
+      ].join('\n')]);
+      return [...text.matchAll(/^fs_interposer_ops_total\{([^}]*)\} (\S+)$/gm)]
+        .filter((m) => /op="read"/.test(m[1]!) && /result="ok"/.test(m[1]!) && /volume="data"/.test(m[1]!))
+        .reduce((sum, m) => sum + Number(m[2]), 0);
+    };
+    const cost = async (name: string): Promise<{ first: number; second: number }> => {
+      const cat = async (): Promise<void> => {
+        expect((await exec(name, 'app', ['sh', '-c', 'cat /data/cached.bin | wc -c'])).trim()).toBe(String(MiB));
+      };
+      await cat();
+      const first = await scrapeReads(name);
+      await cat();
+      return { first, second: (await scrapeReads(name)) - first };
+    };
+    const cached = await cost('cached');
+    const uncached = await cost('uncached');
+    process.stderr.write(`[features] READs of a 1 MiB re-read: opted in ${cached.second} (first read ${cached.first}), ReadWriteOnce ${uncached.second} (first read ${uncached.first})\n`);
+    expect(cached.first).toBeGreaterThan(0);
+    expect(cached.second).toBe(0);
+    expect(uncached.second).toBeGreaterThan(0);
+    // The policy and why, in each volume's status: the driver read the claim and the PV (its RBAC).
+    const status = async (name: string): Promise<any> => JSON.parse(await exec(name, 'fs-interposer',
+      ['fs-interposer', 'ctl', '--socket', '/run/fs-interposer/data.state/ctl.sock', 'status']));
+    expect((await status('cached')).engine.cache).toEqual({ mode: 'exclusive', reason: 'fs-interposer/cache.data: exclusive' });
+    expect((await status('uncached')).engine.cache).toEqual({
+      mode: 'default',
+      reason: expect.stringMatching(/^PVC data \(ReadWriteOnce\), PV features-pv \(ReadWriteOnce\): not ReadWriteOncePod/),
+    });
+    await cluster.kubectl(['delete', 'pod', ...names, '-n', APP_NS, '--wait=true', '--timeout=120s'], { timeoutMs: 150_000 });
+  }, 400_000);
+
   it('a ConfigMap the sidecar cannot run (a pids scope) fails every request, until the ConfigMap is fixed', async () => {
     const config = (scope: string) => ({
       apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'pids-config', namespace: APP_NS },
