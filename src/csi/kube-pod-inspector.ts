@@ -1,5 +1,5 @@
 import { ApiException, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1Pod, V1Volume } from '@kubernetes/client-node';
 import { SIDECAR_CONTAINER_NAME } from '../contract/pod.js';
 import type { PodFacts, PodInspector, PodQuery, Provenance } from './pod-inspector.js';
 import { judgePod } from './provenance-judge.js';
@@ -87,9 +87,14 @@ export function loadDefault(): KubeConfig {
 
 /** What the cache policy needs from the Pod: its annotations and its volumes' claims. */
 export function volumeFacts(pod: V1Pod): Pick<PodFacts, 'annotations' | 'claims'> {
-  const claims = (pod.spec?.volumes ?? []).flatMap((v) =>
-    v.persistentVolumeClaim === undefined ? [] : [[v.name, v.persistentVolumeClaim.claimName]],
-  );
+  // A generic ephemeral volume's claim is named <pod>-<volume> by the ephemeral controller.
+  const claimOf = (v: V1Volume): string | undefined =>
+    v.persistentVolumeClaim?.claimName ??
+    (v.ephemeral === undefined ? undefined : `${pod.metadata?.name ?? ''}-${v.name}`);
+  const claims = (pod.spec?.volumes ?? []).flatMap((v) => {
+    const claim = claimOf(v);
+    return claim === undefined ? [] : [[v.name, claim]];
+  });
   return { annotations: pod.metadata?.annotations ?? {}, claims: Object.fromEntries(claims) as Record<string, string> };
 }
 

@@ -14,6 +14,8 @@ import {
 import type { CacheInput, ClaimInspector } from '../../../src/csi/cache-decision.js';
 import type { PodEvents } from '../../../src/csi/pod-events.js';
 import { cachePolicyFromExtra } from '../../../src/contract/cache-policy.js';
+import { volumeFacts } from '../../../src/csi/kube-pod-inspector.js';
+import type { V1Pod } from '@kubernetes/client-node';
 import { POD_UID, publishRequest, startHarness } from './harness.js';
 import type { Harness } from './harness.js';
 
@@ -74,6 +76,26 @@ describe('lookupCachePolicy', () => {
     const refusing: ClaimInspector = { accessModes: () => Promise.reject(new Error('must not be called')) };
     const got = await lookupCachePolicy({ ...base, claims: refusing, annotation: 'exclusive', claimName: 'rwo' });
     expect(got).toEqual({ mode: 'exclusive', reason: 'fs-interposer/cache.data: exclusive' });
+  });
+});
+
+describe('volumeFacts (what the driver reads from the Pod)', () => {
+  it('finds each volume\'s claim, a generic ephemeral one by its <pod>-<volume> name', () => {
+    const pod = {
+      metadata: { name: 'app', annotations: { 'fs-interposer/cache.data': 'exclusive' } },
+      spec: {
+        containers: [],
+        volumes: [
+          { name: 'data', persistentVolumeClaim: { claimName: 'data-pvc' } },
+          { name: 'scratch', ephemeral: { volumeClaimTemplate: { spec: {} } } },
+          { name: 'tmp', emptyDir: {} },
+        ],
+      },
+    } as V1Pod;
+    expect(volumeFacts(pod)).toEqual({
+      annotations: { 'fs-interposer/cache.data': 'exclusive' },
+      claims: { data: 'data-pvc', scratch: 'app-scratch' },
+    });
   });
 });
 
