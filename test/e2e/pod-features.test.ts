@@ -10,6 +10,7 @@ import { ROOT, startCluster } from './cluster.js';
 import type { Cluster } from './cluster.js';
 import { waitFor } from './cluster-tools.js';
 import { DRIVER, NS, OPT_IN_LABEL, RELEASE, installChart } from './cluster-chart.js';
+import { lifecycleCases, lifecycleChartValues } from './pod-lifecycle-cases.js';
 import { describeObservability } from './observability-story.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- kubectl JSON is read structurally */
@@ -93,7 +94,7 @@ describe('an injected Pod: tracing, record, memory and null volumes, driver metr
     cluster = await startCluster();
     // Every file traced (the production default samples 10 %): the test looks for one write.
     const tracing = { otlpEndpoint: receiver.url, protocol: 'http/protobuf', serviceName: 'fs-interposer', sampleRatio: 1 };
-    await installChart(cluster, { tracing });
+    await installChart(cluster, { tracing, ...lifecycleChartValues() });
     await waitFor(`${DRIVER} registered and the webhook available`, async () => {
       const node = await json(['get', 'csinode', cluster.env.K8S_NODE ?? 'node1']).catch(() => undefined);
       const deploy = await json(['get', 'deploy', '-n', NS, '-l', 'app.kubernetes.io/component=webhook']);
@@ -314,4 +315,8 @@ describe('an injected Pod: tracing, record, memory and null volumes, driver metr
 
   // Last: the admin namespace's Pods add volumes, which the driver metrics test above counts.
   describeObservability({ cluster: () => cluster, receiver: () => receiver });
+
+  // After the observability cases: these Pods end (a Job, a Pod whose app exits, one without a
+  // sidecar), and the scrape targets above must not include them.
+  lifecycleCases({ cluster: () => cluster, ns: APP_NS, explain });
 });
