@@ -9,7 +9,7 @@ import { createStaticClaimInspector } from '../../src/csi/cache-decision.js';
 import { CLI } from '../helpers/mount.js';
 import { parseExposition, total } from '../helpers/prometheus.js';
 import { shOk } from '../helpers/sh.js';
-import { makeRig, publish, startSidecar, teardown } from './csi-rig.js';
+import { makeRig, publish, serverPid, startSidecar, teardown } from './csi-rig.js';
 import type { Rig, RigOptions } from './csi-rig.js';
 
 jest.setTimeout(120_000);
@@ -66,6 +66,20 @@ describe('cache policy of an injected volume (real mounts, real sidecar)', () =>
     expect(got.first).toBeGreaterThan(0);
     expect(got.second).toBe(0);
     expect(got.status.engine.cache).toEqual({ mode: 'exclusive', reason: expect.stringMatching(reason) });
+  });
+
+  it('a server restarted after kill -9 keeps serving with the decided policy', async () => {
+    const { status } = await rereadCost({ pod: { claims: { data: 'solo' } } });
+    expect(status.engine.cache).toMatchObject({ mode: 'exclusive' });
+    const r = rig!;
+    const before = await serverPid(r);
+    process.kill(before, 'SIGKILL');
+    await shOk(`cat "${r.target}/big" > /dev/null`, { timeoutMs: 20_000 });
+    expect(await serverPid(r, before)).not.toBe(before);
+    const again = JSON.parse(
+      await shOk(`node "${CLI}" ctl --socket "${r.controlDir}/data.sock" status`, { timeoutMs: 20_000 }),
+    ) as { engine: { cache: unknown } };
+    expect(again.engine.cache).toMatchObject({ mode: 'exclusive', reason: expect.stringMatching(/PVC solo/) });
   });
 
   it.each([

@@ -2,6 +2,7 @@
 // for a ReadWriteOncePod claim or the Pod's explicit opt-in; anything unreadable falls back to the
 // safe default, says so, and never fails the mount. The offer carries it to the sidecar.
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fetchOffer } from '../../../src/handoff/client.js';
 import { closeFd } from '../../../src/handoff/unix-socket.js';
@@ -143,6 +144,16 @@ describe('NodePublish hands the decided policy to the sidecar (fake mounter)', (
     await h.call(h.clients.node, 'NodePublishVolume', req);
     expect((await offerOf(h)).extra?.cache).toMatchObject({ mode });
     expect((await h.state.load(req.target_path as string))?.cache).toMatchObject({ mode });
+  });
+
+  it('a restarted driver offers the policy decided at first publish again (from its state)', async () => {
+    h = await startHarness({ 'default/app': { hasSidecar: true, claims: { data: 'data-pvc' } } }, events, claims);
+    const req = publishRequest(h);
+    await h.call(h.clients.node, 'NodePublishVolume', req);
+    const saved = (await h.state.load(req.target_path as string))!;
+    h.publisher.close(); // the old driver's custody ends; a new one adopts from the state
+    await h.publisher.adopt(saved, [openSync('/dev/null', 'r')]);
+    expect((await offerOf(h)).extra?.cache).toMatchObject({ mode: 'exclusive', reason: /PVC data-pvc \(ReadWriteOncePod\)/ });
   });
 
   it('a claim it cannot read is served with the safe default, with a Warning Event', async () => {
