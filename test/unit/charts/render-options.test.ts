@@ -73,6 +73,7 @@ describe('versions and refusals', () => {
     ['a misspelt key', { webhok: { replicas: 3 } }, /Additional property webhok is not allowed/],
     ['an unknown failure policy', { webhook: { failurePolicy: 'Retry' } }, /failurePolicy/],
     ['a negative volume limit', { csi: { maxVolumesPerNode: -1 } }, /maxVolumesPerNode/],
+    ['a sidecar wait above the kubelet runtime timeout', { csi: { sidecarWaitSeconds: 120 } }, /sidecarWaitSeconds/],
     ['a layer stack the sidecar would reject', {
       defaultConfig: { apiVersion: 'fs-interposer/v1', kind: 'LayerStack', layers: [{ type: 'latency', bogus: 1 }] },
     }, /Additional property bogus is not allowed/],

@@ -135,6 +135,14 @@ describe('default render (self-signed TLS)', () => {
     expect(parseDriverEnv(env(podSpec(custom).containers[0])).maxVolumesPerNode).toBe(40);
   });
 
+  it('gives the driver its bound for a volume without a running sidecar, and the RBAC to watch its Pods', () => {
+    expect(parseDriverEnv(env(podSpec(daemonset).containers[0])).sidecarWaitSeconds).toBe(60);
+    const custom = findObject(renderChart({ values: { csi: { sidecarWaitSeconds: 30 } } }), 'DaemonSet', '-csi');
+    expect(parseDriverEnv(env(podSpec(custom).containers[0])).sidecarWaitSeconds).toBe(30);
+    const role = findObject(renderChart(), 'ClusterRole', '-csi') as unknown as { rules: { resources: string[]; verbs: string[] }[] };
+    expect(role.rules.find((r) => r.resources.includes('pods'))?.verbs).toEqual(['get', 'list']);
+  });
+
   it('never restarts a driver under live mounts on upgrade (OnDelete)', () => {
     expect(spec(daemonset).updateStrategy).toEqual({ type: 'OnDelete' });
   });

@@ -44,6 +44,14 @@ describe('driver environment (as the chart sets it)', () => {
     );
   });
 
+  it('reads how long a volume may go without a running sidecar: 60 s by default, a whole positive number', () => {
+    expect(parseDriverEnv({}).sidecarWaitSeconds).toBe(60);
+    expect(parseDriverEnv({ FS_INTERPOSER_CSI_SIDECAR_WAIT_SECONDS: '30' }).sidecarWaitSeconds).toBe(30);
+    expect(() => parseDriverEnv({ FS_INTERPOSER_CSI_SIDECAR_WAIT_SECONDS: '0' })).toThrow(
+      /FS_INTERPOSER_CSI_SIDECAR_WAIT_SECONDS must be a positive integer \(got 0\)/,
+    );
+  });
+
   it('reads the provenance settings: legacy Pods accepted for 300 s by default', () => {
     expect(parseDriverEnv({}).provenance).toEqual({
       secretName: 'fs-interposer-provenance',
