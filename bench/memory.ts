@@ -29,7 +29,7 @@ const ROWS: readonly [string, string][] = [
   ['logger (pino)', `await import('${dist('log/logger.js')}');`],
   ['FUSE engine (koffi, reader threads code)', `await import('${dist('fuse/index.js')}');`],
   ['passthrough backend', `await import('${dist('backends/passthrough/backend.js')}');`],
-  ['layer runtime and controller', `await import('${dist('runtime/stack-runtime.js')}');`],
+  ['layer runtime and controller', `await import('${dist('layers/stack/stack-runtime.js')}');`],
   ['config parser (no validation yet)', `const c = await import('${dist('config/index.js')}');`],
   ['validate `metrics` (ajv, its schema branch)', `c.parseLayerSpec('metrics');`],
   [

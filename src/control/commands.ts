@@ -1,6 +1,6 @@
 import { parseConfigFile, parseLayerSpec } from '../config/index.js';
 import type { ConfigError, ParseResult, StackConfig } from '../config/index.js';
-import type { ApplyResult, StackController } from '../layers/controller.js';
+import type { ApplyResult, StackController } from '../layers/stack/controller.js';
 
 /** A control request: one JSON object per line on the control socket. */
 export type ControlRequest =

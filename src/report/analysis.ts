@@ -1,5 +1,5 @@
-import { recordedPath } from '../layers/record-format.js';
-import type { RecordLine } from '../layers/record-format.js';
+import { recordedPath } from '../layers/record/record-format.js';
+import type { RecordLine } from '../layers/record/record-format.js';
 import { classifyErrno } from '../telemetry/outcome.js';
 
 /** Latency bucket upper bounds in microseconds: 1 us .. 10 s, 1-2-5 steps, then overflow. */

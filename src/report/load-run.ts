@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { isRecordLine } from '../layers/record-format.js';
+import { isRecordLine } from '../layers/record/record-format.js';
 import { addRecord, createAnalysis } from './analysis.js';
 import type { RunAnalysis } from './analysis.js';
 

@@ -1,11 +1,11 @@
 import type { StackConfig } from '../config/index.js';
-import { loadLayerFactories } from '../layers/registry.js';
-import type { LayerFactories } from '../layers/registry.js';
-import type { StackRuntime } from '../runtime/stack-runtime.js';
+import { loadLayerFactories } from '../layers/stack/registry.js';
+import type { LayerFactories } from '../layers/stack/registry.js';
+import type { StackRuntime } from '../layers/stack/stack-runtime.js';
 import { createReaderTap } from '../vfs/reader-tap.js';
 import type { StackPort } from '../vfs/stack.js';
 import type { Backend } from '../vfs/types.js';
-import type { StackController } from '../layers/controller.js';
+import type { StackController } from '../layers/stack/controller.js';
 import { createSwitchablePort, refusingPort } from './refusing-port.js';
 
 /**

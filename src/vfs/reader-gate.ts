@@ -4,7 +4,7 @@
  * them while those layers are configured. The layer keeps its main-thread form for every other
  * op and for the requests the readers hand over; both forms take from one token bucket here.
  *
- * - Throttle: a token bucket with debt (src/layers/token-bucket.ts, same arithmetic) whose level
+ * - Throttle: a token bucket with debt (src/layers/throttle/token-bucket.ts, same arithmetic) whose level
  *   and refill time live here, changed under a spin lock held for a few arithmetic operations.
  *   A reader that must wait sleeps with Atomics.wait (it holds that reader only); a wait longer
  *   than READER_MAX_WAIT_MS is given back and the request handed to the main thread, which waits

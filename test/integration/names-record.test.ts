@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { isUtf8 } from 'node:buffer';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RecordLine } from '../../src/layers/record-format.js';
+import type { RecordLine } from '../../src/layers/record/record-format.js';
 import { loadRun } from '../../src/report/load-run.js';
 import { startOtlpReceiver } from '../helpers/otlp/receiver.js';
 import type { OtlpReceiver } from '../helpers/otlp/receiver.js';

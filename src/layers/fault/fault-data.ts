@@ -1,10 +1,10 @@
-import type { FaultConfig } from '../config/types.js';
-import type { OpCall, OpResultMap } from '../vfs/types.js';
-import type { LayerDecisions } from './decisions.js';
-import { EVENT_ATTR, reportFault } from './op-events.js';
-import { createRandom } from './random.js';
-import type { Random } from './random.js';
-import type { Scope } from './scope.js';
+import type { FaultConfig } from '../../config/types.js';
+import type { OpCall, OpResultMap } from '../../vfs/types.js';
+import type { LayerDecisions } from '../stack/decisions.js';
+import { EVENT_ATTR, reportFault } from '../stack/op-events.js';
+import { createRandom } from '../stack/random.js';
+import type { Random } from '../stack/random.js';
+import type { Scope } from '../stack/scope.js';
 
 /**
  * The data faults of the fault layer: short reads/writes (the request is cut to a random

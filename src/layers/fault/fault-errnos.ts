@@ -1,4 +1,4 @@
-import type { FsOp } from '../vfs/types.js';
+import type { FsOp } from '../../vfs/types.js';
 
 /**
  * The errnos each op can really return on a local filesystem (from the man pages and what

@@ -1,5 +1,5 @@
-import type { FaultConfig } from '../config/types.js';
-import type { Random } from './random.js';
+import type { FaultConfig } from '../../config/types.js';
+import type { Random } from '../stack/random.js';
 
 /**
  * When an eligible call fails: `after` skips the first N, `nth` fires every nth after that,

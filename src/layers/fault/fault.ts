@@ -1,15 +1,15 @@
-import { FS_OPS } from '../config/ops.js';
-import type { FaultConfig } from '../config/types.js';
-import { FsError, isErrnoName } from '../vfs/errors.js';
-import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
-import { isOp } from '../vfs/types.js';
-import type { LayerDeps } from './deps.js';
+import { FS_OPS } from '../../config/ops.js';
+import type { FaultConfig } from '../../config/types.js';
+import { FsError, isErrnoName } from '../../vfs/errors.js';
+import type { FsOp, Layer, OpCall, OpResultMap } from '../../vfs/types.js';
+import { isOp } from '../../vfs/types.js';
+import type { LayerDeps } from '../stack/deps.js';
 import { createDataFaults } from './fault-data.js';
 import { REALISTIC_ERRNOS, buildWeightTable, pickWeighted } from './fault-errnos.js';
 import { createTrigger } from './fault-trigger.js';
-import { EVENT_ATTR, reportFault } from './op-events.js';
-import { createScope } from './scope.js';
-import { passThrough } from './pass-through.js';
+import { EVENT_ATTR, reportFault } from '../stack/op-events.js';
+import { createScope } from '../stack/scope.js';
+import { passThrough } from '../stack/pass-through.js';
 
 /**
  * errno injection (realistic per-op sets, weights, rate / nth / one-shot / dm-flakey windows)

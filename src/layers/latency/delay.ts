@@ -1,5 +1,5 @@
-import type { DelayConfig } from '../config/types.js';
-import type { Random } from './random.js';
+import type { DelayConfig } from '../../config/types.js';
+import type { Random } from '../stack/random.js';
 
 /** z of the 99th percentile of the standard normal distribution. */
 const Z99 = 2.3263478740408408;

@@ -1,14 +1,14 @@
-import type { DelayConfig, LatencyConfig } from '../config/types.js';
-import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
-import type { LayerDeps } from './deps.js';
+import type { DelayConfig, LatencyConfig } from '../../config/types.js';
+import type { FsOp, Layer, OpCall, OpResultMap } from '../../vfs/types.js';
+import type { LayerDeps } from '../stack/deps.js';
 import { createDelaySampler, isRandomDelay } from './delay.js';
 import type { DelaySampler } from './delay.js';
-import { reportWait } from './op-events.js';
-import { createScope } from './scope.js';
-import { passThrough } from './pass-through.js';
-import { readerServable } from './reader-form.js';
-import { READER_MAX_WAIT_MS } from '../vfs/reader-gate.js';
-import type { GateLatency } from '../vfs/reader-gate.js';
+import { reportWait } from '../stack/op-events.js';
+import { createScope } from '../stack/scope.js';
+import { passThrough } from '../stack/pass-through.js';
+import { readerServable } from '../stack/reader-form.js';
+import { READER_MAX_WAIT_MS } from '../../vfs/reader-gate.js';
+import type { GateLatency } from '../../vfs/reader-gate.js';
 
 /**
  * Delays before the call goes on, per op class: data reads, data writes, flush/fsync, and the

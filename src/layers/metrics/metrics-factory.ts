@@ -1,7 +1,7 @@
-import type { MetricsConfig } from '../config/types.js';
-import { ObservabilityConfigError } from '../telemetry/config-error.js';
-import type { Layer } from '../vfs/types.js';
-import type { LayerDeps } from './deps.js';
+import type { MetricsConfig } from '../../config/types.js';
+import { ObservabilityConfigError } from '../../telemetry/config-error.js';
+import type { Layer } from '../../vfs/types.js';
+import type { LayerDeps } from '../stack/deps.js';
 import { createMetricsLayer } from './metrics-layer.js';
 
 /**

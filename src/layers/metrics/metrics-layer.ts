@@ -1,14 +1,14 @@
 import type { Registry } from 'prom-client';
-import { injectedBy } from '../vfs/errors.js';
-import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
-import { systemClock } from '../vfs/clock.js';
-import type { Clock } from '../vfs/clock.js';
-import { getFsMetrics } from '../telemetry/fs-metrics.js';
-import type { FsMetrics } from '../telemetry/fs-metrics.js';
-import { outcomeOfError } from '../telemetry/outcome.js';
-import { onCollect } from '../telemetry/fs-metrics.js';
-import { addBucketCounts } from '../telemetry/histogram-buckets.js';
-import { TAP_OPS, takeTap } from '../vfs/reader-tap.js';
+import { injectedBy } from '../../vfs/errors.js';
+import type { FsOp, Layer, OpCall, OpResultMap } from '../../vfs/types.js';
+import { systemClock } from '../../vfs/clock.js';
+import type { Clock } from '../../vfs/clock.js';
+import { getFsMetrics } from '../../telemetry/fs-metrics.js';
+import type { FsMetrics } from '../../telemetry/fs-metrics.js';
+import { outcomeOfError } from '../../telemetry/outcome.js';
+import { onCollect } from '../../telemetry/fs-metrics.js';
+import { addBucketCounts } from '../../telemetry/histogram-buckets.js';
+import { TAP_OPS, takeTap } from '../../vfs/reader-tap.js';
 
 export interface MetricsLayerOptions {
   registry: Registry;

@@ -1,5 +1,5 @@
-import { FsError } from '../vfs/errors.js';
-import { displayName } from '../vfs/names.js';
+import { FsError } from '../../vfs/errors.js';
+import { displayName } from '../../vfs/names.js';
 
 /**
  * Undo records of un-fsynced changes, per file. The powerloss layer lets writes through (so

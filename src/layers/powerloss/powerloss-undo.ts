@@ -1,7 +1,7 @@
-import type { Backend } from '../vfs/types.js';
+import type { Backend } from '../../vfs/types.js';
 import type { UndoRecord } from './powerloss-journal.js';
-import type { Random } from './random.js';
-import { sideCall, withHandle } from './side-call.js';
+import type { Random } from '../stack/random.js';
+import { sideCall, withHandle } from '../stack/side-call.js';
 
 /** Reading what a change will overwrite, and undoing changes (whole or torn) on the backend. */
 const O_RDONLY = 0;

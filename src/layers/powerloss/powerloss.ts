@@ -1,15 +1,15 @@
-import type { PowerlossConfig } from '../config/types.js';
-import { displayName } from '../vfs/names.js';
-import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
-import { isOp } from '../vfs/types.js';
-import type { LayerDeps } from './deps.js';
-import { createKeyedSerial } from './keyed-serial.js';
+import type { PowerlossConfig } from '../../config/types.js';
+import { displayName } from '../../vfs/names.js';
+import type { FsOp, Layer, OpCall, OpResultMap } from '../../vfs/types.js';
+import { isOp } from '../../vfs/types.js';
+import type { LayerDeps } from '../stack/deps.js';
+import { createKeyedSerial } from '../stack/keyed-serial.js';
 import { createJournal } from './powerloss-journal.js';
 import type { UndoRecord, UnsyncedFile } from './powerloss-journal.js';
-import { createScope } from './scope.js';
+import { createScope } from '../stack/scope.js';
 import { DROP_ALL, readOld, tearCut, undo } from './powerloss-undo.js';
 import type { Cut } from './powerloss-undo.js';
-import { sideCall } from './side-call.js';
+import { sideCall } from '../stack/side-call.js';
 
 /**
  * LazyFS-style power loss: data written since a file's last fsync/fdatasync is volatile. On

@@ -1,4 +1,4 @@
-import type { StatFs } from '../vfs/types.js';
+import type { StatFs } from '../../vfs/types.js';
 import type { Usage } from './quota-usage.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { Attr, Backend } from '../vfs/types.js';
-import { sideCall } from './side-call.js';
+import type { Attr, Backend } from '../../vfs/types.js';
+import { sideCall } from '../stack/side-call.js';
 
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;

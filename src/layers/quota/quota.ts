@@ -1,15 +1,15 @@
-import type { QuotaConfig } from '../config/types.js';
-import { FsError } from '../vfs/errors.js';
-import type { Attr, FsOp, Layer, OpCall, OpResultMap, StatFs } from '../vfs/types.js';
-import type { LayerDeps } from './deps.js';
-import { createKeyedSerial } from './keyed-serial.js';
+import type { QuotaConfig } from '../../config/types.js';
+import { FsError } from '../../vfs/errors.js';
+import type { Attr, FsOp, Layer, OpCall, OpResultMap, StatFs } from '../../vfs/types.js';
+import type { LayerDeps } from '../stack/deps.js';
+import { createKeyedSerial } from '../stack/keyed-serial.js';
 import { scanUsage } from './quota-usage.js';
 import { budgetStatfs } from './quota-statfs.js';
 import type { Usage } from './quota-usage.js';
-import { createScope } from './scope.js';
-import { sideCall } from './side-call.js';
-import { passThrough } from './pass-through.js';
-import { O_TRUNC } from '../sys/constants.js';
+import { createScope } from '../stack/scope.js';
+import { sideCall } from '../stack/side-call.js';
+import { passThrough } from '../stack/pass-through.js';
+import { O_TRUNC } from '../../sys/constants.js';
 
 /**
  * Byte and inode budgets over the whole volume, starting from the backend's usage (scanned when

@@ -1,4 +1,4 @@
-import { decodeName, displayName, encodeName, isTextName } from '../vfs/names.js';
+import { decodeName, displayName, encodeName, isTextName } from '../../vfs/names.js';
 
 /**
  * One line of a recorded run (JSON lines), shared by the record layer and `fs-interposer report`.

@@ -1,7 +1,7 @@
-import { injectedBy, toErrnoName } from '../vfs/errors.js';
-import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
-import { systemClock } from '../vfs/clock.js';
-import type { Clock } from '../vfs/clock.js';
+import { injectedBy, toErrnoName } from '../../vfs/errors.js';
+import type { FsOp, Layer, OpCall, OpResultMap } from '../../vfs/types.js';
+import { systemClock } from '../../vfs/clock.js';
+import type { Clock } from '../../vfs/clock.js';
 import { pathFields } from './record-format.js';
 import type { RecordHeader, RecordLine } from './record-format.js';
 import type { Logger } from 'pino';

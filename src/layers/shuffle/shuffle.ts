@@ -1,9 +1,9 @@
-import type { ShuffleConfig } from '../config/types.js';
-import type { Attr, DirEntry, FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
-import type { LayerDeps } from './deps.js';
-import { createRandom, shuffleInPlace } from './random.js';
-import { createScope } from './scope.js';
-import { passThrough } from './pass-through.js';
+import type { ShuffleConfig } from '../../config/types.js';
+import type { Attr, DirEntry, FsOp, Layer, OpCall, OpResultMap } from '../../vfs/types.js';
+import type { LayerDeps } from '../stack/deps.js';
+import { createRandom, shuffleInPlace } from '../stack/random.js';
+import { createScope } from '../stack/scope.js';
+import { passThrough } from '../stack/pass-through.js';
 
 /**
  * Metadata randomisation that exposes hidden assumptions: readdir order (apps that expect

@@ -1,15 +1,15 @@
 import type { Logger } from 'pino';
-import { parseConfigFile, parseLayerSpec } from '../config/index.js';
-import type { ConfigError, StackConfig } from '../config/index.js';
-import type { Backend } from '../vfs/types.js';
+import { parseConfigFile, parseLayerSpec } from '../../config/index.js';
+import type { ConfigError, StackConfig } from '../../config/index.js';
+import type { Backend } from '../../vfs/types.js';
 import { buildStack } from './build-stack.js';
 import type { BuildDeps, BuiltStack } from './build-stack.js';
 import { createDecisionLog } from './decision-log.js';
 import type { DecisionLog } from './decision-log.js';
 import { loadLayerFactories } from './registry.js';
 import type { LayerFactories } from './registry.js';
-import type { PowerlossReport } from './powerloss.js';
-import type { UnsyncedFile } from './powerloss-journal.js';
+import type { PowerlossReport } from '../powerloss/powerloss.js';
+import type { UnsyncedFile } from '../powerloss/powerloss-journal.js';
 import { createStackHolder } from './stack-holder.js';
 import type { StackHolder } from './stack-holder.js';
 

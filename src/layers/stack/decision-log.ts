@@ -1,5 +1,5 @@
 import { writeSync } from 'node:fs';
-import { openLogFile } from './record-open.js';
+import { openLogFile } from '../record/record-open.js';
 import type { Logger } from 'pino';
 
 /** One injected decision (a JSON line). `n` is the call's ordinal for (layer, kind, op, path). */

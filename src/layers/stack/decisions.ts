@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { OpCall } from '../vfs/types.js';
-import type { Clock } from '../vfs/clock.js';
+import type { OpCall } from '../../vfs/types.js';
+import type { Clock } from '../../vfs/clock.js';
 import type { Decision, DecisionLog } from './decision-log.js';
 
 /**

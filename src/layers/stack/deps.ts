@@ -1,8 +1,8 @@
 import type { TracerProvider } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Backend } from '../vfs/types.js';
-import type { Clock } from '../vfs/clock.js';
+import type { Backend } from '../../vfs/types.js';
+import type { Clock } from '../../vfs/clock.js';
 import type { LayerDecisions } from './decisions.js';
 import type { Random } from './random.js';
 

@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { OpCall } from '../vfs/types.js';
+import type { OpCall } from '../../vfs/types.js';
 
 /**
  * What a disturbing layer did to one op, for the trace layer above it to put on the op's span:

@@ -1,4 +1,4 @@
-import type { Layer } from '../vfs/types.js';
+import type { Layer } from '../../vfs/types.js';
 
 /**
  * A configured but inactive layer (rate 0, no delays, no limits). buildStack leaves such layers

@@ -1,6 +1,6 @@
-import type { ScopeConfig } from '../config/types.js';
-import { systemClock } from '../vfs/clock.js';
-import type { Clock } from '../vfs/clock.js';
+import type { ScopeConfig } from '../../config/types.js';
+import { systemClock } from '../../vfs/clock.js';
+import type { Clock } from '../../vfs/clock.js';
 
 /**
  * Whether a layer's READ/WRITE behaviour can be served by the reader threads (ADR 0076): the

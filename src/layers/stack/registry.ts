@@ -1,12 +1,12 @@
-import type { LayerConfig, LayerType } from '../config/types.js';
-import type { Layer } from '../vfs/types.js';
+import type { LayerConfig, LayerType } from '../../config/types.js';
+import type { Layer } from '../../vfs/types.js';
 import type { LayerDeps } from './deps.js';
-import { createFaultLayer } from './fault.js';
-import { createLatencyLayer } from './latency.js';
-import { createPowerlossLayer } from './powerloss.js';
-import { createQuotaLayer } from './quota.js';
-import { createShuffleLayer } from './shuffle.js';
-import { createThrottleLayer } from './throttle.js';
+import { createFaultLayer } from '../fault/fault.js';
+import { createLatencyLayer } from '../latency/latency.js';
+import { createPowerlossLayer } from '../powerloss/powerloss.js';
+import { createQuotaLayer } from '../quota/quota.js';
+import { createShuffleLayer } from '../shuffle/shuffle.js';
+import { createThrottleLayer } from '../throttle/throttle.js';
 
 /** The configuration of one layer type, by type name. */
 export type LayerConfigOf = { [C in LayerConfig as C['type']]: C };
@@ -33,9 +33,9 @@ const LAYERS = {
   quota: { create: createQuotaLayer },
   powerloss: { create: createPowerlossLayer },
   shuffle: { create: createShuffleLayer },
-  trace: { load: async () => (await import('./trace-factory.js')).traceLayerFactory },
-  metrics: { load: async () => (await import('./metrics-factory.js')).metricsLayerFactory },
-  record: { load: async () => (await import('./record-factory.js')).recordLayerFactory },
+  trace: { load: async () => (await import('../trace/trace-factory.js')).traceLayerFactory },
+  metrics: { load: async () => (await import('../metrics/metrics-factory.js')).metricsLayerFactory },
+  record: { load: async () => (await import('../record/record-factory.js')).recordLayerFactory },
 } satisfies { readonly [T in LayerType]: Entry<T> };
 
 const entries: { readonly [T in LayerType]: Entry<T> } = LAYERS;

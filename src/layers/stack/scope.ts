@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
-import { expandOps } from '../config/ops.js';
-import type { ScopeConfig } from '../config/types.js';
-import type { FsOp, OpCall } from '../vfs/types.js';
+import { expandOps } from '../../config/ops.js';
+import type { ScopeConfig } from '../../config/types.js';
+import type { FsOp, OpCall } from '../../vfs/types.js';
 import type { Random } from './random.js';
 
 /**

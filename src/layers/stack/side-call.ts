@@ -1,5 +1,5 @@
-import { FsError } from '../vfs/errors.js';
-import type { Backend, FsOp, OpArgsMap, OpCall, OpResultMap } from '../vfs/types.js';
+import { FsError } from '../../vfs/errors.js';
+import type { Backend, FsOp, OpArgsMap, OpCall, OpResultMap } from '../../vfs/types.js';
 
 /**
  * A call a layer makes on its own behalf, straight to the backend: as root (these are

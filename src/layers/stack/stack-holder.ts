@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import { createStack, planOf } from '../vfs/stack.js';
-import type { Stack, StackPlan, StackPort } from '../vfs/stack.js';
-import type { FsOp, OpCall, OpResultMap } from '../vfs/types.js';
+import { createStack, planOf } from '../../vfs/stack.js';
+import type { Stack, StackPlan, StackPort } from '../../vfs/stack.js';
+import type { FsOp, OpCall, OpResultMap } from '../../vfs/types.js';
 
 /**
  * The live stack of a mount. `run` starts every op on the stack current at that moment; `swap`

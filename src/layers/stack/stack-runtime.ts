@@ -1,17 +1,17 @@
 import type { Registry } from 'prom-client';
-import { createTelemetryRegistry, podIdentityFromEnv } from '../telemetry/registry.js';
-import type { Logger } from '../log/logger.js';
-import type { StackConfig } from '../config/index.js';
-import type { MetricsHost } from '../layers/deps.js';
-import type { LayerFactories } from '../layers/registry.js';
-import type { Backend } from '../vfs/types.js';
-import { createStackController } from '../layers/controller.js';
-import { createReaderTap } from '../vfs/reader-tap.js';
-import type { StackController } from '../layers/controller.js';
+import { createTelemetryRegistry, podIdentityFromEnv } from '../../telemetry/registry.js';
+import type { Logger } from '../../log/logger.js';
+import type { StackConfig } from '../../config/index.js';
+import type { MetricsHost } from './deps.js';
+import type { LayerFactories } from './registry.js';
+import type { Backend } from '../../vfs/types.js';
+import { createStackController } from './controller.js';
+import { createReaderTap } from '../../vfs/reader-tap.js';
+import type { StackController } from './controller.js';
 
 export interface StackRuntimeOptions {
   config: StackConfig;
-  /** The factories of the config's layers (loadLayerFactories, src/layers/registry.ts). */
+  /** The factories of the config's layers (loadLayerFactories, src/layers/stack/registry.ts). */
   factories: LayerFactories;
   backend: Backend;
   logger: Logger;

@@ -1,17 +1,17 @@
-import type { ThrottleConfig } from '../config/types.js';
-import { FsError } from '../vfs/errors.js';
-import type { FsOp, Layer, OpCall, OpResultMap } from '../vfs/types.js';
-import { recordThrottleWait } from '../telemetry/fs-metrics.js';
-import type { LayerDeps } from './deps.js';
-import { EVENT_ATTR, reportFault, reportWait } from './op-events.js';
-import { createScope } from './scope.js';
+import type { ThrottleConfig } from '../../config/types.js';
+import { FsError } from '../../vfs/errors.js';
+import type { FsOp, Layer, OpCall, OpResultMap } from '../../vfs/types.js';
+import { recordThrottleWait } from '../../telemetry/fs-metrics.js';
+import type { LayerDeps } from '../stack/deps.js';
+import { EVENT_ATTR, reportFault, reportWait } from '../stack/op-events.js';
+import { createScope } from '../stack/scope.js';
 import { createTokenBucket } from './token-bucket.js';
 import type { TokenBucket } from './token-bucket.js';
-import { passThrough } from './pass-through.js';
-import { readerServable } from './reader-form.js';
-import { layerBucket, takeWaited } from '../vfs/reader-gate.js';
-import type { GateView } from '../vfs/reader-gate.js';
-import { readerGateOf } from '../vfs/reader-tap.js';
+import { passThrough } from '../stack/pass-through.js';
+import { readerServable } from '../stack/reader-form.js';
+import { layerBucket, takeWaited } from '../../vfs/reader-gate.js';
+import type { GateView } from '../../vfs/reader-gate.js';
+import { readerGateOf } from '../../vfs/reader-tap.js';
 
 /**
  * Bandwidth (read+write bytes/s) and op-rate limits, per volume or per file. Mode `block`

@@ -1,6 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
-import { displayName } from '../vfs/names.js';
-import type { Attr, OpCall } from '../vfs/types.js';
+import { displayName } from '../../vfs/names.js';
+import type { Attr, OpCall } from '../../vfs/types.js';
 
 /** Attribute keys: `fs.*` for the filesystem, OpenTelemetry's `process.*` for the caller. */
 export const ATTR = Object.freeze({

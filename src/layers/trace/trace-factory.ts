@@ -1,8 +1,8 @@
-import type { TraceConfig } from '../config/types.js';
-import { podIdentityFromEnv } from '../telemetry/registry.js';
-import { createTraceProvider } from '../telemetry/trace-provider.js';
-import type { Layer } from '../vfs/types.js';
-import type { LayerDeps } from './deps.js';
+import type { TraceConfig } from '../../config/types.js';
+import { podIdentityFromEnv } from '../../telemetry/registry.js';
+import { createTraceProvider } from '../../telemetry/trace-provider.js';
+import type { Layer } from '../../vfs/types.js';
+import type { LayerDeps } from '../stack/deps.js';
 import { createTraceLayer } from './trace-layer.js';
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import type { FsOp } from '../vfs/types.js';
+import type { FsOp } from '../../vfs/types.js';
 
 export interface TraceFilterOptions {
   /** Globs over volume-relative paths ('/db/**'); default: every path. */

@@ -1,6 +1,6 @@
 import { ROOT_CONTEXT, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
-import type { Clock } from '../vfs/clock.js';
+import type { Clock } from '../../vfs/clock.js';
 
 export interface RolloverLimits {
   /** End the current segment and start a linked one after this long (ms). */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { buildStack, StackBuildError } from '../../../src/layers/build-stack.js';
+import { buildStack, StackBuildError } from '../../../src/layers/stack/build-stack.js';
 import type { LayerConfig } from '../../../src/config/index.js';
-import type { LayerDeps } from '../../../src/layers/deps.js';
-import { builtinFactories } from '../../../src/layers/registry.js';
+import type { LayerDeps } from '../../../src/layers/stack/deps.js';
+import { builtinFactories } from '../../../src/layers/stack/registry.js';
 import type { Layer } from '../../../src/vfs/types.js';
 import { compactConfig, fixture, yamlConfig } from './build.js';
 import { newBackend, readFile, writeFile } from './fs-helpers.js';

@@ -1,7 +1,7 @@
 import { parseLayerSpec, parseConfigFile } from '../../../src/config/index.js';
 import type { StackConfig } from '../../../src/config/index.js';
-import { buildStack } from '../../../src/layers/build-stack.js';
-import type { BuildDeps, BuiltStack } from '../../../src/layers/build-stack.js';
+import { buildStack } from '../../../src/layers/stack/build-stack.js';
+import type { BuildDeps, BuiltStack } from '../../../src/layers/stack/build-stack.js';
 import { createFakeClock } from '../../../src/vfs/fake-clock.js';
 import type { FakeClock } from '../../../src/vfs/fake-clock.js';
 import type { Backend } from '../../../src/vfs/types.js';

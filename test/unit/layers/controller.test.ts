@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createStackController } from '../../../src/layers/controller.js';
+import { createStackController } from '../../../src/layers/stack/controller.js';
 import { createFakeClock } from '../../../src/vfs/fake-clock.js';
 import { compactConfig } from './build.js';
 import { createFile, mkCall, newBackend, run, writeAt } from './fs-helpers.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { createRandom } from '../../../src/layers/random.js';
-import { createDelaySampler } from '../../../src/layers/delay.js';
+import { createRandom } from '../../../src/layers/stack/random.js';
+import { createDelaySampler } from '../../../src/layers/latency/delay.js';
 import { compactConfig, fixture, yamlConfig } from './build.js';
 import { createFile, readAt, run, settle, writeAt } from './fs-helpers.js';
 

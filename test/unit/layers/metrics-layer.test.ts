@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
-import { createMetricsLayer } from '../../../src/layers/metrics-layer.js';
+import { createMetricsLayer } from '../../../src/layers/metrics/metrics-layer.js';
 import { createFakeClock } from '../../../src/vfs/fake-clock.js';
 import { recordThrottleWait } from '../../../src/telemetry/fs-metrics.js';
 import { createTelemetryRegistry } from '../../../src/telemetry/registry.js';

@@ -14,8 +14,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDecisionLog } from '../../../src/layers/decision-log.js';
-import { openLogFile } from '../../../src/layers/record-open.js';
+import { createDecisionLog } from '../../../src/layers/stack/decision-log.js';
+import { openLogFile } from '../../../src/layers/record/record-open.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fsi-record-open-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { LayerType } from '../../../src/config/index.js';
 import { LAYER_TYPES } from '../../../src/config/schema/layers.js';
-import { builtinFactories, loadLayerFactories } from '../../../src/layers/registry.js';
+import { builtinFactories, loadLayerFactories } from '../../../src/layers/stack/registry.js';
 
 const OBSERVERS: readonly LayerType[] = ['trace', 'metrics', 'record'];
 const isObserver = (t: string): boolean => OBSERVERS.some((o) => o === t);

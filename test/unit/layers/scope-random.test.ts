@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { createRandom, shuffleInPlace } from '../../../src/layers/random.js';
-import { createScope } from '../../../src/layers/scope.js';
+import { createRandom, shuffleInPlace } from '../../../src/layers/stack/random.js';
+import { createScope } from '../../../src/layers/stack/scope.js';
 import { mkCall } from './fs-helpers.js';
 
 const call = (path: string, uid = 1000, op: 'read' | 'getattr' = 'getattr') =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { createDecisionLog } from '../../../src/layers/decision-log.js';
-import { loadReplay } from '../../../src/layers/decisions.js';
+import { createDecisionLog } from '../../../src/layers/stack/decision-log.js';
+import { loadReplay } from '../../../src/layers/stack/decisions.js';
 import { compactConfig, fixture, yamlConfig } from './build.js';
 import { createFile, run } from './fs-helpers.js';
 import type { Stack } from '../../../src/vfs/stack.js';

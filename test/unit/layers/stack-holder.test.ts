@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createStackHolder } from '../../../src/layers/stack-holder.js';
+import { createStackHolder } from '../../../src/layers/stack/stack-holder.js';
 import { createStack } from '../../../src/vfs/stack.js';
 import type { Layer } from '../../../src/vfs/types.js';
 import { compactConfig, fixture } from './build.js';

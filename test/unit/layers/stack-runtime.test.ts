@@ -2,10 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import { createMemoryBackend } from '../../../src/backends/memory/memory-backend.js';
 import { parseLayerSpec } from '../../../src/config/index.js';
 import { createSilentLogger } from '../../../src/log/logger.js';
-import { loadLayerFactories } from '../../../src/layers/registry.js';
-import { createStackRuntime } from '../../../src/runtime/stack-runtime.js';
+import { loadLayerFactories } from '../../../src/layers/stack/registry.js';
+import { createStackRuntime } from '../../../src/layers/stack/stack-runtime.js';
 import type { StackConfig } from '../../../src/config/index.js';
-import type { StackRuntime } from '../../../src/runtime/stack-runtime.js';
+import type { StackRuntime } from '../../../src/layers/stack/stack-runtime.js';
 
 const config = (spec: string): StackConfig => {
   const r = parseLayerSpec(spec);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
-import { metricsHostOf } from '../../../src/layers/deps.js';
+import { metricsHostOf } from '../../../src/layers/stack/deps.js';
 import { compactConfig, fixture, yamlConfig } from './build.js';
 import { createFile, readAt, run, settle, writeAt } from './fs-helpers.js';
 import type { Fixture } from './build.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { loadLayerFactories } from '../../../src/layers/registry.js';
+import { loadLayerFactories } from '../../../src/layers/stack/registry.js';
 import { fixture, yamlConfig } from './build.js';
 import { createFile, readAt, writeAt } from './fs-helpers.js';
 

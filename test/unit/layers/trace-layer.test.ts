@@ -6,8 +6,8 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { createTraceLayer } from '../../../src/layers/trace-layer.js';
-import type { TraceLayerOptions } from '../../../src/layers/trace-layer.js';
+import { createTraceLayer } from '../../../src/layers/trace/trace-layer.js';
+import type { TraceLayerOptions } from '../../../src/layers/trace/trace-layer.js';
 import { createFakeClock } from '../../../src/vfs/fake-clock.js';
 import { FsError } from '../../../src/vfs/errors.js';
 import { createStack } from '../../../src/vfs/stack.js';

@@ -12,7 +12,7 @@ import {
 import { loadRun } from '../../../src/report/load-run.js';
 import { renderReport } from '../../../src/report/render-report.js';
 import { errorSection } from '../../../src/report/sections.js';
-import type { RecordLine } from '../../../src/layers/record-format.js';
+import type { RecordLine } from '../../../src/layers/record/record-format.js';
 import { recordFixtureRun } from './run-fixture.js';
 
 describe('report from a recorded run', () => {

@@ -1,4 +1,4 @@
-import { createRecordLayer } from '../../../src/layers/record-layer.js';
+import { createRecordLayer } from '../../../src/layers/record/record-layer.js';
 import { createFakeClock } from '../../../src/vfs/fake-clock.js';
 import { FsError } from '../../../src/vfs/errors.js';
 import { createStack } from '../../../src/vfs/stack.js';

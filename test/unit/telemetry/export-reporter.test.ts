@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import { traceLayerFactory } from '../../../src/layers/trace-factory.js';
+import { traceLayerFactory } from '../../../src/layers/trace/trace-factory.js';
 import { exportTarget, reportingExporter } from '../../../src/telemetry/export-reporter.js';
 import { startOtlpReceiver } from '../../helpers/otlp/receiver.js';
 import { createStack } from '../../../src/vfs/stack.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { traceLayerFactory, sampleRatioFromEnv } from '../../../src/layers/trace-factory.js';
+import { traceLayerFactory, sampleRatioFromEnv } from '../../../src/layers/trace/trace-factory.js';
 import { startOtlpReceiver } from '../../helpers/otlp/receiver.js';
 import type { OtlpReceiver } from '../../helpers/otlp/receiver.js';
 import { parseResourceAttributes } from '../../../src/telemetry/resource.js';

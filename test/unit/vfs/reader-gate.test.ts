@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createTokenBucket } from '../../../src/layers/token-bucket.js';
+import { createTokenBucket } from '../../../src/layers/throttle/token-bucket.js';
 import {
   GATE_EAGAIN,
   GATE_HANDOFF,

@@ -4,7 +4,7 @@
  * expands `$(VAR)`, give the sidecar's spans the Pod's identity (telemetry/resource.ts, the code
  * the sidecar runs). Also the label the PodMonitor selects on.
  */
-import { sampleRatioFromEnv } from '../../../src/layers/trace-factory.js';
+import { sampleRatioFromEnv } from '../../../src/layers/trace/trace-factory.js';
 import { describe, expect, it } from '@jest/globals';
 import { createResource } from '../../../src/telemetry/resource.js';
 import { podIdentityFromEnv } from '../../../src/telemetry/registry.js';
