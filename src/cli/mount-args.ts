@@ -8,6 +8,8 @@ import type { Sourced } from './mount-env.js';
 import { parseCommand } from './parse-command.js';
 import { canonicalMountpoint } from '../fuse/index.js';
 import { DEFAULT_METRICS_HOST, VOLUME_NAME, VOLUME_NAME_RULE, defaultVolumeName, isHost } from './volume-name.js';
+// One day under `-o exclusive`, as an exclusive volume in a Pod (src/contract/cache-policy.ts).
+import { EXCLUSIVE_TIMEOUT_S } from '../contract/cache-policy.js';
 
 export interface MountArgs {
   source: string;
@@ -45,8 +47,6 @@ export interface MountArgs {
   logFormat?: string;
 }
 
-/** Entry and attribute timeout under `-o exclusive` (passthrough_hp's default, one day). */
-export const EXCLUSIVE_TIMEOUT_S = 86400;
 
 
 const MOUNT = findCommand('mount')!;
