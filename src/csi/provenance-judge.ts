@@ -1,10 +1,10 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { VolumeAttributes } from '../contract/pod.js';
+import { Annotations, VolumeAttributes } from '../contract/pod.js';
 import type { Provenance } from './pod-inspector.js';
 import { PROVENANCE_ANNOTATION, verifyPod } from './provenance.js';
 
 /** The marker every release of the webhook wrote (the injected source volumes). */
-export const INJECTED_ANNOTATION = 'fs-interposer/injected';
+const INJECTED_ANNOTATION = Annotations.injected;
 
 export interface ProvenanceKey {
   secret: string;

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
+import { Annotations } from '../contract/pod.js';
 import { canonicalJson, sidecarClaims, volumeClaims } from './provenance-claims.js';
 
 /**
@@ -12,7 +13,7 @@ import { canonicalJson, sidecarClaims, volumeClaims } from './provenance-claims.
  * driver name, and one part: the sidecar's essentials or our inline volumes. Two MACs instead of
  * one let a refusal say which part no longer matches.
  */
-export const PROVENANCE_ANNOTATION = 'fs-interposer/provenance';
+export const PROVENANCE_ANNOTATION = Annotations.provenance;
 const VERSION = 'v1';
 const MIN_KEY_LENGTH = 32;
 
