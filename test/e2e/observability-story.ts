@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import type { OtlpReceiver } from '../helpers/otlp/receiver.js';
+import type { DecodedSpan } from '../helpers/otlp/trace-decode.js';
 import { DASHBOARD } from '../helpers/prometheus.js';
 import { ADMIN_NS, adminPods, startAdminNamespace, stopAdminNamespace } from './admin-namespace.js';
 import type { Cluster } from './cluster.js';
@@ -18,13 +18,13 @@ import type { SdServer } from './monitor-sd.js';
  * metrics ports of their own; a real Prometheus scrapes the targets the chart's PodMonitor and
  * ServiceMonitor select (rendered by helm, resolved against the API server), with pod and
  * namespace from discovery; every dashboard query answers for those Pods; their spans carry paths
- * and fault events; the chart's alerts evaluate. Registered inside a suite that installed the
- * chart with tracing to `receiver`.
+ * and fault events at the OTLP receiver running in the cluster; the chart's alerts evaluate.
+ * Registered inside a suite that installed the chart with tracing to `receiver`.
  */
 const RANGE = { first: 19464, last: 19963 }; // the chart's sidecar.hostNetworkMetricsPorts
 const SOCKET = '/run/fs-interposer/data.state/ctl.sock';
 
-export function describeObservability(ctx: { cluster: () => Cluster; receiver: () => OtlpReceiver }): void {
+export function describeObservability(ctx: { cluster: () => Cluster; receiver: () => { spans: readonly DecodedSpan[] } }): void {
   describe('observability: admin namespace, Prometheus through the monitors, dashboard, spans, alerts', () => {
     let cluster: Cluster;
     let prom: E2ePrometheus | undefined;
@@ -33,6 +33,7 @@ export function describeObservability(ctx: { cluster: () => Cluster; receiver: (
     let podRegex = '';
 
     beforeAll(async () => {
+      const started = Date.now();
       cluster = ctx.cluster();
       await startAdminNamespace(cluster);
       pods = await adminPods(cluster).catch(async (e: Error) => {
@@ -49,6 +50,7 @@ export function describeObservability(ctx: { cluster: () => Cluster; receiver: (
       for (const p of pods) {
         await cluster.kubectl(['exec', '-n', ADMIN_NS, p.metadata.name, '-c', 'fs-interposer', '--', 'fs-interposer', 'ctl', '--socket', SOCKET, 'status']);
       }
+      process.stderr.write(`[observability] admin namespace, monitors and Prometheus ready in ${Date.now() - started} ms\n`);
     }, 8 * 60_000);
 
     afterAll(async () => {

@@ -3,8 +3,6 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startOtlpReceiver } from '../helpers/otlp/receiver.js';
-import type { OtlpReceiver } from '../helpers/otlp/receiver.js';
 import { freePort } from '../helpers/prometheus.js';
 import { ROOT, startCluster } from './cluster.js';
 import type { Cluster } from './cluster.js';
@@ -12,12 +10,13 @@ import { waitFor } from './cluster-tools.js';
 import { DRIVER, NS, OPT_IN_LABEL, RELEASE, installChart } from './cluster-chart.js';
 import { lifecycleCases, lifecycleChartValues } from './pod-lifecycle-cases.js';
 import { describeObservability } from './observability-story.js';
+import { startClusterOtlpReceiver } from './cluster-otlp-receiver.js';
+import type { ClusterOtlpReceiver } from './cluster-otlp-receiver.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- kubectl JSON is read structurally */
 /**
  * Issue 16 in one Pod's life on the local cluster: the chart's tracing values reach the injected
- * sidecar as OTEL_* and its spans reach an OTLP receiver (on the host: every Pod here is
- * hostNetwork); a bare `record` writes into the sidecar's handoff emptyDir and the record, fetched
+ * sidecar as OTEL_* and its spans reach an OTLP receiver running in the cluster (a Pod); a bare `record` writes into the sidecar's handoff emptyDir and the record, fetched
  * with kubectl exec, becomes the HTML report; memory and null volumes by annotation; the CSI
  * driver's /metrics (the port the ServiceMonitor scrapes) counts the publishes and unpublishes;
  * what a Pod cannot run is denied at admission.
@@ -28,7 +27,7 @@ const HEALTH_PORT = 9809; // the chart's csi.healthPort (hostNetwork: on the nod
 const MiB = 2 ** 20;
 
 let cluster: Cluster;
-let receiver: OtlpReceiver;
+let receiver: ClusterOtlpReceiver;
 let podUid = '';
 let work = '';
 
@@ -90,8 +89,9 @@ const ANNOTATIONS = {
 describe('an injected Pod: tracing, record, memory and null volumes, driver metrics', () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'fsi-e2e-features-'));
-    receiver = await startOtlpReceiver({ port: await freePort() });
     cluster = await startCluster();
+    // Running before the chart, so that no span of an injected Pod finds nobody listening.
+    receiver = await startClusterOtlpReceiver(cluster, await freePort());
     // Every file traced (the production default samples 10 %): the test looks for one write.
     const tracing = { otlpEndpoint: receiver.url, protocol: 'http/protobuf', serviceName: 'fs-interposer', sampleRatio: 1 };
     await installChart(cluster, { tracing, ...lifecycleChartValues() });
@@ -121,9 +121,9 @@ describe('an injected Pod: tracing, record, memory and null volumes, driver metr
       await cluster.kubectl(['delete', 'namespace', APP_NS, '--wait=true', '--timeout=120s'], { timeoutMs: 150_000 }).catch(() => '');
       await cluster.helm(['uninstall', RELEASE, '-n', NS, '--no-hooks']).catch(() => '');
       await cluster.kubectl(['delete', 'pv', 'features-pv', '--ignore-not-found']).catch(() => '');
+      await receiver?.close();
       await cluster.down();
     }
-    await receiver?.close();
     rmSync(PV_DIR, { recursive: true, force: true });
     if (work) rmSync(work, { recursive: true, force: true });
   }, 6 * 60_000);
