@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { request } from 'node:http';
-import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT as ROOT_DIR, startCluster } from './cluster.js';
 import type { Cluster } from './cluster.js';
 import { run as runCmd, waitFor } from './cluster-tools.js';
 import { DRIVER, NS, OPT_IN_LABEL, RELEASE, installChart } from './cluster-chart.js';
+import { SIDECAR_METRICS_PORT_NAME } from '../../src/contract/pod.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- kubectl JSON is read structurally */
 /**
@@ -49,19 +49,6 @@ async function timed(cmd: string): Promise<number> {
 }
 const writeMs = (): Promise<number> => timed(`dd if=/dev/zero of=/data/f bs=1048576 count=${SIZE_MIB} conv=fsync 2>/dev/null`);
 const readMs = (): Promise<number> => timed('dd if=/data/f of=/dev/null bs=1048576 2>/dev/null');
-
-/** GET /metrics from the sidecar's unix socket in the handoff emptyDir (hostNetwork Pods). */
-function scrape(socketPath: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path: '/metrics', timeout: 5_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve(Buffer.concat(chunks).toString()));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 const appPod = (layers: string): object => ({
   apiVersion: 'v1', kind: 'Pod',
@@ -137,17 +124,21 @@ describe('the whole story: annotate, interpose, observe, reconfigure, remove', (
   }, 120_000);
 
   it('exposes metrics that counted those bytes', async () => {
-    // The socket's host path is longer than sun_path (108 bytes): connect through a short link.
-    const link = `/tmp/fsi-e2e-m-${process.pid}`;
-    rmSync(link, { force: true });
-    symlinkSync(`${cluster.kubeletRoot}/pods/${podUid}/volumes/kubernetes.io~empty-dir/fs-interposer-handoff`, link);
-    const text = await scrape(`${link}/metrics.sock`).finally(() => rmSync(link, { force: true }));
+    // A hostNetwork Pod's sidecar serves /metrics on a port of the chart's range, on the node.
+    const pod = await json(['get', 'pod', 'app', '-n', APP_NS]);
+    const sidecar = pod.spec.containers.find((c: any) => c.name === 'fs-interposer');
+    const port = sidecar.ports?.find((p: any) => p.name === SIDECAR_METRICS_PORT_NAME)?.containerPort;
+    expect(port).toBeGreaterThan(0);
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
     const total = (name: string): number =>
       [...text.matchAll(new RegExp(`^${name}\\{[^}]*volume="data"[^}]*\\} (\\S+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
     expect(total('fs_interposer_written_bytes_total')).toBeGreaterThanOrEqual(SIZE_MIB * MiB);
     expect(total('fs_interposer_read_bytes_total')).toBeGreaterThanOrEqual(SIZE_MIB * MiB);
-    // Labelled with the Pod it serves, from the environment the webhook gives the sidecar.
-    expect(text).toMatch(/^fs_interposer_written_bytes_total\{[^}]*pod="app",namespace="story"/m);
+    // On a port, pod and namespace come from Prometheus discovery, not from the sidecar (ADR 0051).
+    expect(text).toMatch(/^fs_interposer_written_bytes_total\{volume="data"\} /m);
+    expect(text).not.toMatch(/^fs_interposer_written_bytes_total\{[^}]*pod=/m);
   }, 60_000);
 
   it(`drops the throttle live on kubectl annotate, within ${ANNOTATION_BOUND_S} s (docs/annotations.md)`, async () => {
