@@ -1,5 +1,5 @@
 /**
- * The reader gate (ADR 0076, step 2): the reader-side forms of `throttle` and `latency`, in the
+ * The reader gate (ADR 0076, step 2): the reader-side form of `throttle`, in the
  * same shared memory as the reader tap, so that READ/WRITE stay in the reader thread that read
  * them while those layers are configured. The layer keeps its main-thread form for every other
  * op and for the requests the readers hand over; both forms take from one token bucket here.
@@ -9,7 +9,10 @@
  *   A reader that must wait sleeps with Atomics.wait (it holds that reader only); a wait longer
  *   than READER_MAX_WAIT_MS is given back and the request handed to the main thread, which waits
  *   interruptibly (a FUSE INTERRUPT cannot reach a sleeping reader). `mode=fail`: EAGAIN.
- * - Latency: a fixed delay per READ/WRITE, slept with Atomics.wait before the pread/pwrite.
+ * Latency has no reader form: a delay slept by a reader holds that reader, so concurrent requests
+ * would queue behind the reader count (a device with queue depth = readers) instead of each being
+ * delayed on its own, as the main-thread layer's timers do (32 parallel 1 MiB reads under
+ * latency=5ms,throttle=20MB reached 16 MB/s instead of 20).
  *
  * The plan (src/vfs/stack.ts) writes the active stack's forms here at a swap, before the readers
  * serve anything under it. Time is epoch milliseconds from performance.timeOrigin, the same in
@@ -28,13 +31,8 @@ export interface GateThrottle {
   read: boolean;
   write: boolean;
 }
-export interface GateLatency {
-  readMs: number;
-  writeMs: number;
-}
 export interface GateConfig {
   throttle?: GateThrottle;
-  latency?: GateLatency;
 }
 
 /** Longest throttle wait a reader sleeps itself; longer ones are served interruptibly. */
@@ -48,10 +46,7 @@ const F_THROTTLE = 1;
 const F_FAIL = 2;
 const F_READ = 4;
 const F_WRITE = 8;
-const F_LATENCY = 16;
 /** Float64 cells: a bucket is [rate, capacity, tokens, last]. */
-const LAT_READ = 8;
-const LAT_WRITE = 9;
 const WAITED_MS = 10;
 
 export type { SharedBucket } from './reader-bucket.js';
@@ -74,7 +69,6 @@ const now = (): number => performance.timeOrigin + performance.now();
 /** Write the active stack's reader forms (main thread, at a swap); none clears the gate. */
 export function setGate(g: GateView, cfg: GateConfig | undefined): void {
   const t = cfg?.throttle;
-  const l = cfg?.latency;
   locked(g, () => {
     // Only the parameters: the level is the layer's, which may have spent tokens already (an
     // OPEN that activates the plan went through it); a new config clamps it at its next refill.
@@ -84,13 +78,10 @@ export function setGate(g: GateView, cfg: GateConfig | undefined): void {
     };
     bucket(OPS, t?.opsPerSecond, t?.burstOps);
     bucket(BYTES, t?.bytesPerSecond, t?.burstBytes);
-    g.f[LAT_READ] = l?.readMs ?? 0;
-    g.f[LAT_WRITE] = l?.writeMs ?? 0;
   });
   let flags = 0;
   if (t !== undefined)
     flags |= F_THROTTLE | (t.fail ? F_FAIL : 0) | (t.read ? F_READ : 0) | (t.write ? F_WRITE : 0);
-  if (l !== undefined && (l.readMs > 0 || l.writeMs > 0)) flags |= F_LATENCY;
   Atomics.store(g.i, FLAGS, flags);
 }
 
@@ -120,10 +111,6 @@ export function gateEnter(g: GateView, write: boolean, bytes: number): number {
   if (flags & F_THROTTLE && flags & (write ? F_WRITE : F_READ)) {
     const r = admit(g, flags, bytes);
     if (r !== GATE_SERVE) return r;
-  }
-  if (flags & F_LATENCY) {
-    const ms = g.f[write ? LAT_WRITE : LAT_READ]!;
-    if (ms > 0) sleep(g, ms);
   }
   return GATE_SERVE;
 }

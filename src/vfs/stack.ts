@@ -25,7 +25,7 @@ export interface StackPlan {
   readonly readerData: boolean;
   /** They count what they serve in the port's reader tap: a layer consumes it. */
   readonly tap: boolean;
-  /** The reader forms of throttle and latency they apply (src/vfs/reader-gate.ts). */
+  /** The reader form of throttle they apply (src/vfs/reader-gate.ts). */
   readonly gate?: GateConfig;
 }
 
@@ -48,8 +48,8 @@ export interface StackPort {
 
 /**
  * Readers serve the data path when every layer is content with the reader tap for it (an
- * observe-only layer such as metrics) or has a reader-side form (throttle, latency: at most one
- * of each, the gate has room for one), or when there is no layer at all.
+ * observe-only layer such as metrics) or has a reader-side form (throttle: at most one, the
+ * gate has room for one), or when there is no layer at all.
  */
 export function planOf(stack: Stack): StackPlan {
   const tapped = stack.layers.filter((l) => l.readerTap === true).length;
@@ -57,9 +57,8 @@ export function planOf(stack: Stack): StackPlan {
   const gate: GateConfig = {};
   let fits = true;
   for (const g of gated.map((l) => l.readerGate!)) {
-    if ((g.throttle && gate.throttle) || (g.latency && gate.latency)) fits = false;
+    if (g.throttle && gate.throttle) fits = false;
     if (g.throttle) gate.throttle = g.throttle;
-    if (g.latency) gate.latency = g.latency;
   }
   return {
     needsData: stack.needsData,

@@ -6,9 +6,6 @@ import type { DelaySampler } from './delay.js';
 import { reportWait } from '../stack/op-events.js';
 import { createScope } from '../stack/scope.js';
 import { passThrough } from '../stack/pass-through.js';
-import { readerServable } from '../stack/reader-form.js';
-import { READER_MAX_WAIT_MS } from '../../vfs/reader-gate.js';
-import type { GateLatency } from '../../vfs/reader-gate.js';
 
 /**
  * Delays before the call goes on, per op class: data reads, data writes, flush/fsync, and the
@@ -24,25 +21,10 @@ const classOf = (op: FsOp): OpClass | undefined => {
   return op === 'forget' ? undefined : 'metadata';
 };
 
-/** A fixed delay in milliseconds, or undefined for a random one (its draws are logged). */
-const fixedMs = (d: DelayConfig | undefined): number | undefined =>
-  d === undefined ? 0 : 'fixed' in d ? d.fixed : undefined;
-
 /**
- * The reader-side form (ADR 0076): fixed READ/WRITE delays up to READER_MAX_WAIT_MS, slept by
- * the reader itself. Random delays are decisions logged per call for replay, which only the
- * main thread keeps.
+ * No reader-side form (src/vfs/reader-gate.ts says why): every delayed READ/WRITE is waited here,
+ * on a timer of its own, so concurrent requests are delayed side by side as on a real device.
  */
-function readerForm(cfg: LatencyConfig, clock: LayerDeps['clock']): GateLatency | undefined {
-  const scope = createScope(cfg.scope);
-  const readMs = scope.allowsOp('read') ? fixedMs(cfg.read) : 0;
-  const writeMs = scope.allowsOp('write') ? fixedMs(cfg.write) : 0;
-  if (readMs === undefined || writeMs === undefined) return undefined;
-  // A sleeping reader reads no other request and cannot be interrupted: long delays stay here.
-  if (Math.max(readMs, writeMs) > READER_MAX_WAIT_MS) return undefined;
-  return readerServable(cfg.scope, clock) ? { readMs, writeMs } : undefined;
-}
-
 export function createLatencyLayer(cfg: LatencyConfig, deps: LayerDeps): Layer {
   const { name, clock, random, decisions } = deps;
   const scope = createScope(cfg.scope);
@@ -59,12 +41,10 @@ export function createLatencyLayer(cfg: LatencyConfig, deps: LayerDeps): Layer {
   add('flush', cfg.flush);
   add('metadata', cfg.metadata);
   if (samplers.size === 0) return passThrough(name);
-  const gate = readerForm(cfg, deps.clock);
 
   return {
     name,
     needsData: samplers.has('read') || samplers.has('write'),
-    ...(gate !== undefined && { readerGate: { latency: gate } }),
     async around<O extends FsOp>(
       call: OpCall<O>,
       next: () => Promise<OpResultMap[O]>,

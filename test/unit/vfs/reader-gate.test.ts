@@ -63,12 +63,4 @@ describe('reader gate (shared token bucket)', () => {
     setGate(g, undefined);
     expect(gateEnter(g, false, 10)).toBe(GATE_SERVE);
   });
-
-  it('sleeps a fixed read latency in the calling thread', () => {
-    const g = readerGateOf(createReaderTap());
-    setGate(g, { latency: { readMs: 30, writeMs: 0 } });
-    const t = performance.now();
-    expect(gateEnter(g, false, 1)).toBe(GATE_SERVE);
-    expect(performance.now() - t).toBeGreaterThanOrEqual(29);
-  });
 });

@@ -74,10 +74,9 @@ describe('planOf (which data path a stack allows, ADR 0076)', () => {
     const p = plan(
       layer('metrics', { readerTap: true }),
       layer('throttle', { readerGate: { throttle } }),
-      layer('latency', { readerGate: { latency: { readMs: 1, writeMs: 0 } } }),
     );
     expect(p).toMatchObject({ readerData: true, tap: true });
-    expect(p.gate).toEqual({ throttle, latency: { readMs: 1, writeMs: 0 } });
+    expect(p.gate).toEqual({ throttle });
   });
 
   it('keeps the data path on the main thread for a layer without a reader form, or two throttles', () => {
