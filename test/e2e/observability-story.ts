@@ -91,7 +91,11 @@ export function describeObservability(ctx: { cluster: () => Cluster; receiver: (
       }, { timeoutMs: 60_000 });
       expect(driver[0]!.metric.pod).toMatch(/-csi-/);
       expect(driver[0]!.metric.service).toMatch(/-csi-metrics$/);
-      const webhook = await prom!.query(`up{namespace="${NS}", service=~".*-webhook-metrics"}`);
+      // Discovery and the first scrape of the webhook come on their own schedule: wait as for the driver.
+      const webhook = await waitFor('the webhook scraped', async () => {
+        const r = await prom!.query(`up{namespace="${NS}", service=~".*-webhook-metrics"}`);
+        return r.length > 0 && r.every((s) => s.value[1] === '1') ? r : undefined;
+      }, { timeoutMs: 60_000 });
       expect(webhook.map((s) => s.value[1])).toEqual(['1']);
     }, 120_000);
 
