@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ROOT as ROOT_DIR, startCluster } from './cluster.js';
 import type { Cluster } from './cluster.js';
 import { run as runCmd, waitFor } from './cluster-tools.js';
-import { DRIVER, NS, OPT_IN_LABEL, RELEASE, installChart } from './cluster-chart.js';
+import { DRIVER, NS, OPT_IN_LABEL, RELEASE, installChart, waitChartReady } from './cluster-chart.js';
 import { SIDECAR_METRICS_PORT_NAME } from '../../src/contract/pod.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- kubectl JSON is read structurally */
@@ -70,12 +70,7 @@ describe('the whole story: annotate, interpose, observe, reconfigure, remove', (
   beforeAll(async () => {
     cluster = await startCluster();
     await installChart(cluster);
-    await waitFor(`${DRIVER} registered and the webhook available`, async () => {
-      const node = await json(['get', 'csinode', cluster.env.K8S_NODE ?? 'node1']).catch(() => undefined);
-      const deploy = await json(['get', 'deploy', '-n', NS, '-l', 'app.kubernetes.io/component=webhook']);
-      const registered = node?.spec.drivers?.some((d: any) => d.name === DRIVER);
-      return registered && deploy.items[0]?.status.availableReplicas >= 1 ? true : undefined;
-    }, { timeoutMs: 240_000 }).catch(explain);
+    await waitChartReady(cluster, explain);
     mkdirSync(PV_DIR, { recursive: true });
     chmodSync(PV_DIR, 0o777); // mkdir's mode is masked by the umask
     await cluster.kubectl(['create', 'namespace', APP_NS]);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { INJECTION_LABEL, INJECTION_LABEL_VALUE } from '../../src/contract/pod.js';
 import { ROOT } from './cluster.js';
+import { waitFor } from './cluster-tools.js';
 import type { Cluster } from './cluster.js';
 
 /** Installing charts/fs-interposer into the local cluster, shared by the chart e2e files. */
@@ -34,6 +35,21 @@ export async function installChart(cluster: Cluster, extra: Record<string, unkno
     input: JSON.stringify({ ...localValues(cluster), ...extra }),
   });
   return cluster.helm(['get', 'manifest', RELEASE, '-n', NS]);
+}
+
+/**
+ * Waits until the chart serves: the CSI driver registered on the node and the webhook Deployment
+ * with an available replica. `explain` turns a timeout into an error with diagnostics.
+ */
+export async function waitChartReady(cluster: Cluster, explain: (e: unknown) => Promise<never>): Promise<void> {
+  const json = async (args: string[]): Promise<{ spec?: { drivers?: { name: string }[] }; items?: { status: { availableReplicas?: number } }[] }> =>
+    JSON.parse(await cluster.kubectl([...args, '-o', 'json']));
+  await waitFor(`${DRIVER} registered and the webhook available`, async () => {
+    const node = await json(['get', 'csinode', cluster.env.K8S_NODE ?? 'node1']).catch(() => undefined);
+    const deploy = await json(['get', 'deploy', '-n', NS, '-l', 'app.kubernetes.io/component=webhook']);
+    const registered = node?.spec?.drivers?.some((d) => d.name === DRIVER);
+    return registered && (deploy.items?.[0]?.status.availableReplicas ?? 0) >= 1 ? true : undefined;
+  }, { timeoutMs: 240_000 }).catch(explain);
 }
 
 /** Kind/name of every object of a manifest, sorted. */

@@ -7,7 +7,7 @@ import { freePort } from '../helpers/prometheus.js';
 import { ROOT, startCluster } from './cluster.js';
 import type { Cluster } from './cluster.js';
 import { run, runOk, waitFor } from './cluster-tools.js';
-import { DRIVER, NS, OPT_IN_LABEL, RELEASE, installChart } from './cluster-chart.js';
+import { NS, OPT_IN_LABEL, RELEASE, installChart, waitChartReady } from './cluster-chart.js';
 import { PERSONAS_NS, acks, commitScript, parseSamples, postgresPod, pvAndClaim, readerJob } from './personas-workloads.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- kubectl JSON is read structurally */
@@ -53,12 +53,7 @@ describe('the personas on the cluster: an ML reader Job, PostgreSQL through a po
     pgImage = runOk(join(ROOT, 'scripts', 'image-build-postgres-local.sh'), [], { env: cluster.env, timeoutMs: 300_000 }).then((o) => o.trim());
     pgImage.catch(() => undefined); // awaited (and reported) by the PostgreSQL test
     await installChart(cluster);
-    await waitFor(`${DRIVER} registered and the webhook available`, async () => {
-      const node = await json(['get', 'csinode', cluster.env.K8S_NODE ?? 'node1']).catch(() => undefined);
-      const deploy = await json(['get', 'deploy', '-n', NS, '-l', 'app.kubernetes.io/component=webhook']);
-      const registered = node?.spec.drivers?.some((d: any) => d.name === DRIVER);
-      return registered && deploy.items[0]?.status.availableReplicas >= 1 ? true : undefined;
-    }, { timeoutMs: 240_000 }).catch(explain);
+    await waitChartReady(cluster, explain);
     await cluster.kubectl(['create', 'namespace', PERSONAS_NS]);
     await cluster.kubectl(['label', 'namespace', PERSONAS_NS, OPT_IN_LABEL]);
     await pgImage.catch(() => undefined); // not concurrently with the ML sample

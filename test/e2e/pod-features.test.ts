@@ -7,7 +7,7 @@ import { freePort } from '../helpers/prometheus.js';
 import { ROOT, startCluster } from './cluster.js';
 import type { Cluster } from './cluster.js';
 import { waitFor } from './cluster-tools.js';
-import { DRIVER, NS, OPT_IN_LABEL, RELEASE, installChart } from './cluster-chart.js';
+import { NS, OPT_IN_LABEL, RELEASE, installChart, waitChartReady } from './cluster-chart.js';
 import { lifecycleCases, lifecycleChartValues } from './pod-lifecycle-cases.js';
 import { describeObservability } from './observability-story.js';
 import { startClusterOtlpReceiver } from './cluster-otlp-receiver.js';
@@ -95,12 +95,7 @@ describe('an injected Pod: tracing, record, memory and null volumes, driver metr
     // Every file traced (the production default samples 10 %): the test looks for one write.
     const tracing = { otlpEndpoint: receiver.url, protocol: 'http/protobuf', serviceName: 'fs-interposer', sampleRatio: 1 };
     await installChart(cluster, { tracing, ...lifecycleChartValues() });
-    await waitFor(`${DRIVER} registered and the webhook available`, async () => {
-      const node = await json(['get', 'csinode', cluster.env.K8S_NODE ?? 'node1']).catch(() => undefined);
-      const deploy = await json(['get', 'deploy', '-n', NS, '-l', 'app.kubernetes.io/component=webhook']);
-      const registered = node?.spec.drivers?.some((d: any) => d.name === DRIVER);
-      return registered && deploy.items[0]?.status.availableReplicas >= 1 ? true : undefined;
-    }, { timeoutMs: 240_000 }).catch(explain);
+    await waitChartReady(cluster, explain);
     mkdirSync(PV_DIR, { recursive: true });
     chmodSync(PV_DIR, 0o777);
     await cluster.kubectl(['create', 'namespace', APP_NS]);
