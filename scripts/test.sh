@@ -47,7 +47,8 @@ stage() { # project, timeout seconds
     > "$RESULTS/$name.out" 2>&1
   local rc=$?
   echo "$rc" > "$RESULTS/$name.rc"
-  tail -30 "$RESULTS/$name.out" | grep -E '✕|●|Tests:|Test Suites:' | head -40
+  grep -E '^(Tests|Test Suites):' "$RESULTS/$name.out" | tail -2
+  node scripts/failures.mjs "$RESULTS/$name.json" | head -120
   echo "[stage] $name rc=$rc ($((SECONDS - start)) s)"
   [ $rc = 124 ] && echo "[stage] $name exceeded its budget"
   return 0
