@@ -103,8 +103,10 @@ export function createLockTable(deps: {
     },
 
     async releaseOwner(file, owner) {
-      if (file.inodeKey === undefined) return;
-      const owners = byInode.get(file.inodeKey);
+      // Any fd of the file, not only one that took a lock: close(2) of another fd of the same
+      // file drops the owner's locks too. No lock anywhere: nothing to stat for.
+      if (byInode.size === 0) return;
+      const owners = byInode.get(await inodeKey(file));
       if (owners !== undefined) await closeOwner(owners, owner);
     },
 

@@ -181,6 +181,23 @@ describe('passthrough backend specifics', () => {
     expect(openFdCount()).toBe(before - 1);
   });
 
+  it('drops the locks of an owner at the FLUSH of another handle of the file, one that never locked', async () => {
+    const run = runOn(make());
+    fs.writeFileSync(path.join(dir, 'db'), 'x'.repeat(10));
+    const locked = await run('open', { path: '/db', flags: O_RDWR });
+    const other = await run('open', { path: '/db', flags: O_RDWR });
+    const probe = await run('open', { path: '/db', flags: O_RDWR });
+    const lock = { type: 1, start: 0, end: 9, pid: 1 };
+    await run('setlk', { path: '/db', fh: locked.fh, owner: 7n, lock, wait: false });
+    const tryLock = () =>
+      run('setlk', { path: '/db', fh: probe.fh, owner: 8n, lock: { ...lock, pid: 2 }, wait: false });
+    await expect(tryLock()).rejects.toMatchObject({ code: 'EAGAIN' });
+    // close(2) of any fd of the file drops the owner's POSIX locks on it.
+    await run('flush', { path: '/db', fh: other.fh, lockOwner: 7n });
+    await expect(tryLock()).resolves.toBeUndefined();
+    for (const h of [locked, other, probe]) await run('release', { path: '/db', fh: h.fh, flags: O_RDWR });
+  });
+
   it.each([
     [true, 3],
     [false, 0],
