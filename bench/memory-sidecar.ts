@@ -3,7 +3,7 @@
  * standby, as the CSI tests run them (test/integration/csi-rig.ts: the driver's publisher in this
  * process, the real sidecar as uid 65534 with no capabilities), serving one volume with the
  * `metrics` layer. Idle after 5 s, then the peak over `fio` random 4 KiB reads (O_DIRECT, 4 jobs)
- * through the volume. Run as root after a build:
+ * through the volume, then idle again 25 s after fio. Run as root after a build:
  *
  *   node dist/bench/memory-sidecar.js [--seconds 30]
  *
@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { makeRig, publish, serverPid, teardown } from '../test/integration/csi-rig.js';
 import type { Rig } from '../test/integration/csi-rig.js';
 import { fio } from './lib/fio.js';
-import { childrenOf, fmtMem, maxMem, procMem, sumMem } from './lib/mem.js';
+import { AFTER_MS, childrenOf, fmtMem, maxMem, procMem, sumMem } from './lib/mem.js';
 import type { ProcMem } from './lib/mem.js';
 import { sh, sleep } from './lib/sh.js';
 
@@ -84,15 +84,17 @@ try {
     runtime: seconds,
   });
   clearInterval(timer);
+  await sleep(AFTER_MS);
+  const after = sample();
   console.log(
-    `| process | idle: VmRSS | RssAnon | PSS | fio peak (${Math.round(r.iops)} IOPS): VmRSS | RssAnon | PSS |`,
+    `| process | idle: VmRSS | RssAnon | PSS | fio peak (${Math.round(r.iops)} IOPS): VmRSS | RssAnon | PSS | idle ${AFTER_MS / 1000} s after fio: VmRSS | RssAnon | PSS |`,
   );
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   pids.forEach(([name, p], i) => {
     const found = p === undefined ? ' (not found)' : '';
-    console.log(`| ${name}${found} | ${fmtMem(idle[i]!)} | ${fmtMem(peak[i]!)} |`);
+    console.log(`| ${name}${found} | ${fmtMem(idle[i]!)} | ${fmtMem(peak[i]!)} | ${fmtMem(after[i]!)} |`);
   });
-  console.log(`| container total | ${fmtMem(sumMem(idle))} | ${fmtMem(sumMem(peak))} |`);
+  console.log(`| container total | ${fmtMem(sumMem(idle))} | ${fmtMem(sumMem(peak))} | ${fmtMem(sumMem(after))} |`);
   console.log(`\nlayers: ${readFileSync(join(rig.root, 'podinfo', 'annotations'), 'utf8').trim()}`);
 } catch (err) {
   process.stderr.write(`sidecar log:\n${rig.sidecar?.logs() ?? ''}\n`);

@@ -8,7 +8,9 @@
  * serving process's own order), then runs the garbage collector twice and reports VmRSS, RssAnon
  * and PSS (bench/lib/mem.ts says what each counts). `mount`: `fs-interposer mount` over a
  * 256 MiB file, idle after 3 s, then the peak over `fio` random 4 KiB reads (O_DIRECT, so every
- * read reaches the server) with 4 jobs. The sidecar's processes: bench/memory-sidecar.ts.
+ * read reaches the server) with 4 jobs, then idle again 25 s after fio (the serving process gives
+ * an idle heap back within ~20 s: src/sys/idle-heap-trim.ts). The sidecar's processes:
+ * bench/memory-sidecar.ts.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fio } from './lib/fio.js';
-import { fmtMem, maxMem, procMem } from './lib/mem.js';
+import { AFTER_MS, fmtMem, maxMem, procMem } from './lib/mem.js';
 import type { ProcMem } from './lib/mem.js';
 import { sleep } from './lib/sh.js';
 
@@ -94,9 +96,11 @@ async function mount(layers: string | undefined, seconds: number): Promise<void>
       runtime: seconds,
     });
     clearInterval(timer);
+    await sleep(AFTER_MS);
+    const after = procMem(child.pid!);
     console.log(`| server (${layers ?? 'no layers'}) | VmRSS | RssAnon | PSS |\n|---|---|---|---|`);
     console.log(
-      `| idle | ${fmtMem(idle)} |\n| peak, fio randread 4 KiB 4 jobs ${seconds} s (${Math.round(r.iops)} IOPS) | ${fmtMem(peak)} |`,
+      `| idle | ${fmtMem(idle)} |\n| peak, fio randread 4 KiB 4 jobs ${seconds} s (${Math.round(r.iops)} IOPS) | ${fmtMem(peak)} |\n| idle again, ${AFTER_MS / 1000} s after fio | ${fmtMem(after)} |`,
     );
   } finally {
     spawnSync('umount', [mnt]);

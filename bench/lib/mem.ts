@@ -38,6 +38,9 @@ export const maxMem = (a: ProcMem, b: ProcMem): ProcMem => ({
   pss: Math.max(a.pss, b.pss),
 });
 
+/** Idle again after a load: two looks of the idle trim (src/sys/idle-heap-trim.ts, 10 s apart) and some slack. */
+export const AFTER_MS = 25_000;
+
 export const ZERO: ProcMem = { rss: 0, anon: 0, file: 0, pss: 0 };
 
 export const sumMem = (list: readonly ProcMem[]): ProcMem =>

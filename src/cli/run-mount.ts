@@ -14,6 +14,7 @@ import { startMetricsServer } from '../telemetry/metrics-server.js';
 import type { MetricsServer } from '../telemetry/metrics-server.js';
 import type { Backend } from '../vfs/types.js';
 import { metaIoFor } from '../sys/fs-type.js';
+import { startIdleHeapTrim } from '../sys/idle-heap-trim.js';
 import { abortConnection, detachMount } from './end-mount.js';
 import { installFatalGuard } from './fatal-guard.js';
 import { parseMountArgs } from './mount-args.js';
@@ -145,8 +146,12 @@ export async function runMountCommand(argv: string[], deps: CliDeps): Promise<nu
   }).catch((err: unknown) => guard.fatal(err, 'control socket'));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // Start-up's garbage (modules, compiled schemas) is dead now: give it back before serving idle.
+  const trim = startIdleHeapTrim();
+  trim.trimNow();
   process.stdout.write(`fs-interposer: serving ${a.source} at ${mount.mountpoint} (pid ${process.pid})\n`);
   await mount.done;
+  trim.stop();
   logger.info({ mountpoint: mount.mountpoint }, signalled ? 'stopped' : 'unmounted from outside; exiting');
   await control.close();
   await metrics?.close();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { markParkedThreads } from '../cli/exit.js';
 import { installFatalGuard } from '../cli/fatal-guard.js';
 import { createLogger } from '../log/logger.js';
+import { startIdleHeapTrim } from '../sys/idle-heap-trim.js';
 import { startMetricsServer } from '../telemetry/metrics-server.js';
 import { createTelemetryRegistry } from '../telemetry/registry.js';
 import { parseSidecarEnv } from '../contract/sidecar-env.js';
@@ -103,6 +104,9 @@ export async function runSidecarServer(): Promise<number> {
   const configFile = (): { name: string; text: string } | undefined =>
     env.configFile ? { name: env.configFile, text: readOptional(env.configFile) } : undefined;
   await warmUp(readOptional(annotationsPath), env.volumes, configFile());
+  // A standby only waits: the warm-up's garbage goes back now, the active server's once it serves.
+  const trim = startIdleHeapTrim();
+  trim.trimNow();
   const standby = new Promise<'stop'>((resolve) => process.once('SIGTERM', () => resolve('stop')));
   if ((await Promise.race([waitForActivation(), standby])) === 'stop') return 0;
   // The configuration may have changed while this process stood by: the factories of the one
@@ -152,7 +156,9 @@ export async function runSidecarServer(): Promise<number> {
   const configWatcher = env.configFile
     ? createFileWatcher({ path: env.configFile, logger, onChange: (t) => void server.configFileChanged(t) })
     : undefined;
+  trim.trimNow();
   await Promise.race([server.done, standby]);
+  trim.stop();
   watcher.close();
   configWatcher?.close();
   // The reader threads sit in read(2) on /dev/fuse, and the supervisor keeps its copies of the
