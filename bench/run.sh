@@ -3,7 +3,8 @@
 #   bench/run.sh [--quick] [--reps N] [--only seqread,metadata,...] [--layers-overhead] [--reader-gate] [--no-docs]
 #                [--no-build] [--fsi NAME=OPTS ...] [--cpu-prof-dir DIR]
 # --fsi runs only the given fs-interposer variants (e.g. --fsi r1=readers=1 --fsi r4=readers=4;
-# --fsi base@/path/to/checkout= runs that checkout's dist/, for an A/B against an older commit)
+# --fsi base@/path/to/checkout= runs that checkout's dist/, for an A/B against an older commit;
+# --fsi m+metrics= mounts with --layers metrics)
 # next to native and passthrough_hp; --cpu-prof-dir profiles one fs-interposer alone.
 # Builds libfuse3's passthrough_hp from Debian's fuse3 source package once (cached under
 # $BENCH_CACHE, never committed), builds fs-interposer, then runs dist/bench/main.js, which writes

@@ -76,16 +76,19 @@ const layerSystems: SystemSpec[] = [
  * `--fsi NAME=OPTS`: an fs-interposer system with those -o options (for measuring one lever).
  * `--fsi NAME@DIR=OPTS` runs the build in another checkout DIR (its dist/): a change that has no
  * switch is measured A/B against the commit before it, in the same interleaved run.
+ * `--fsi NAME+LAYERS[@DIR]=OPTS` mounts with `--layers LAYERS` (e.g. `newm+metrics=`).
  */
 function customSystems(specs: string[], cpuProfDir?: string): SystemSpec[] {
   return specs.map((s) => {
     const eq = s.indexOf('=');
     const head = eq < 0 ? s : s.slice(0, eq);
     const options = eq < 0 ? '' : s.slice(eq + 1);
-    const [name, repo] = head.split('@', 2) as [string, string | undefined];
+    const [named, repo] = head.split('@', 2) as [string, string | undefined];
+    const [name, layers] = named.split('+', 2) as [string, string | undefined];
     return {
       kind: 'fsi',
       name,
+      ...(layers ? { layers } : {}),
       ...(options ? { options } : {}),
       ...(repo ? { repo } : {}),
       ...(cpuProfDir ? { cpuProfDir } : {}),

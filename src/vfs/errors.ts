@@ -56,3 +56,9 @@ export function toErrnoName(err: unknown): ErrnoName {
   if (typeof code === 'string' && isErrnoName(code)) return code;
   return 'EIO';
 }
+
+/** The errno name of a positive errno number (the first of its names, e.g. EAGAIN); EIO if none. */
+export function errnoNameOf(errno: number): ErrnoName {
+  for (const [name, no] of Object.entries(ERRNO)) if (no === errno && isErrnoName(name)) return name;
+  return 'EIO';
+}

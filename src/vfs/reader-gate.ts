@@ -30,6 +30,9 @@ export interface GateThrottle {
   fail: boolean;
   read: boolean;
   write: boolean;
+  /** FSYNC and FLUSH, served by the readers too: an op token each when in the scope. */
+  fsync?: boolean;
+  flush?: boolean;
 }
 export interface GateConfig {
   throttle?: GateThrottle;
@@ -46,6 +49,8 @@ const F_THROTTLE = 1;
 const F_FAIL = 2;
 const F_READ = 4;
 const F_WRITE = 8;
+const F_FSYNC = 16;
+const F_FLUSH = 32;
 /** Float64 cells: a bucket is [rate, capacity, tokens, last]. */
 const WAITED_MS = 10;
 
@@ -81,7 +86,13 @@ export function setGate(g: GateView, cfg: GateConfig | undefined): void {
   });
   let flags = 0;
   if (t !== undefined)
-    flags |= F_THROTTLE | (t.fail ? F_FAIL : 0) | (t.read ? F_READ : 0) | (t.write ? F_WRITE : 0);
+    flags |=
+      F_THROTTLE |
+      (t.fail ? F_FAIL : 0) |
+      (t.read ? F_READ : 0) |
+      (t.write ? F_WRITE : 0) |
+      (t.fsync === true ? F_FSYNC : 0) |
+      (t.flush === true ? F_FLUSH : 0);
   Atomics.store(g.i, FLAGS, flags);
 }
 
@@ -113,6 +124,16 @@ export function gateEnter(g: GateView, write: boolean, bytes: number): number {
     if (r !== GATE_SERVE) return r;
   }
   return GATE_SERVE;
+}
+
+/**
+ * Reader side, before an FSYNC or FLUSH: one op token when the throttle's scope has the op (no
+ * bytes: the layer counts none for them). Nothing to undo: neither is handed over once served.
+ */
+export function gateEnterOp(g: GateView, op: 'fsync' | 'flush'): number {
+  const flags = Atomics.load(g.i, FLAGS);
+  if (!(flags & F_THROTTLE) || !(flags & (op === 'fsync' ? F_FSYNC : F_FLUSH))) return GATE_SERVE;
+  return admit(g, flags, 0);
 }
 
 /**

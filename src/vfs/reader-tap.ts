@@ -1,16 +1,18 @@
 /**
- * The reader tap (ADR 0076, step 2): what an observe-only layer needs to know of the READ and
- * WRITE requests that the reader threads serve themselves, in shared memory. A reader adds one
+ * The reader tap (ADR 0076, step 2): what an observe-only layer needs to know of the READ,
+ * WRITE, FLUSH and FSYNC requests that the reader threads serve themselves, in shared memory. A reader adds one
  * served request with three Atomics (bytes, its latency bucket's count and sum); the layer that
  * owns the numbers takes them (exchange with 0) when its instruments are read, at a scrape. This
  * is how `metrics` stays on the fast path: the request never leaves the thread that read it.
  *
- * Layout, one block per data op (READ, WRITE), BigInt64 cells:
- *   [bytes, then per latency bucket (upper bounds below, then +Inf): count, sum of ns]
+ * Layout, one block per op (READ, WRITE, FLUSH, FSYNC), BigInt64 cells:
+ *   [bytes, then per latency bucket (upper bounds below, then +Inf): count, sum of ns,
+ *    then per errno below ERRNO_CELLS: failed requests (errno 0's cell: any larger errno)]
  * Taking with exchange means no two consumers ever count the same request (a live swap builds a
- * new metrics layer before the old one is closed). Only successful requests are counted here: a
- * failing pread/pwrite is handed to the main thread, which runs it through the stack, so errors
- * are counted by errno as everywhere else.
+ * new metrics layer before the old one is closed). A failing pread/pwrite is handed to the main
+ * thread, which runs it through the stack, so its errno is counted there. A failing fsync is not
+ * (run again it would report success: the kernel reports a writeback error once per open file):
+ * it is counted here, in the buckets and by errno.
  */
 
 import { GATE_BYTES, gateView } from './reader-gate.js';
@@ -23,11 +25,19 @@ export const TAP_BUCKETS_SECONDS: readonly number[] = Object.freeze([
 ]);
 const BOUNDS_NS = TAP_BUCKETS_SECONDS.map((s) => BigInt(Math.round(s * 1e9)));
 
-export type TapOp = 'read' | 'write';
-export const TAP_OPS: readonly TapOp[] = ['read', 'write'];
+export type TapOp = 'read' | 'write' | 'flush' | 'fsync';
+export const TAP_OPS: readonly TapOp[] = ['read', 'write', 'flush', 'fsync'];
+/** The op index a reader passes to tapServed (the position in TAP_OPS). */
+export const TAP_READ = 0;
+export const TAP_WRITE = 1;
+export const TAP_FLUSH = 2;
+export const TAP_FSYNC = 3;
+/** Linux errnos are below 134; a larger one is counted in cell 0 and reported as EIO. */
+const ERRNO_CELLS = 160;
 const BYTES = 0;
 const BUCKET0 = 1;
-const BLOCK = BUCKET0 + (BOUNDS_NS.length + 1) * 2;
+const ERRNO0 = BUCKET0 + (BOUNDS_NS.length + 1) * 2;
+const BLOCK = ERRNO0 + ERRNO_CELLS;
 
 const TAP_BYTES = TAP_OPS.length * BLOCK * 8;
 
@@ -39,18 +49,31 @@ export function createReaderTap(): SharedArrayBuffer {
 /** The reader gate inside a tap buffer. */
 export const readerGateOf = (tap: SharedArrayBuffer): GateView => gateView(tap, TAP_BYTES);
 
-/** Reader side: one request of op 0 (read) or 1 (write) served with `bytes` in `ns`. */
-export function tapServed(tap: BigInt64Array, op: number, bytes: number, ns: bigint): void {
+/**
+ * Reader side: one request of op `op` (TAP_READ ...) served with `bytes` in `ns`, answered with
+ * `errno` (0: success).
+ */
+export function tapServed(
+  tap: BigInt64Array,
+  op: number,
+  bytes: number,
+  ns: bigint,
+  errno = 0,
+): void {
   const base = op * BLOCK;
   let b = 0;
   while (b < BOUNDS_NS.length && ns > BOUNDS_NS[b]!) b++;
-  Atomics.add(tap, base + BYTES, BigInt(bytes));
+  if (errno !== 0) Atomics.add(tap, base + ERRNO0 + (errno < ERRNO_CELLS ? errno : 0), 1n);
+  if (bytes !== 0) Atomics.add(tap, base + BYTES, BigInt(bytes));
   Atomics.add(tap, base + BUCKET0 + b * 2 + 1, ns);
   Atomics.add(tap, base + BUCKET0 + b * 2, 1n);
 }
 
 export interface TapTaken {
+  /** Every request served, failed ones included. */
   count: number;
+  /** The failed ones by errno (5, EIO, for an errno beyond the cells). */
+  failed: { errno: number; count: number }[];
   bytes: number;
   /** Per latency bucket (the last for beyond 10 s): requests, and their summed seconds. */
   buckets: { count: number; seconds: number }[];
@@ -67,5 +90,10 @@ export function takeTap(tap: BigInt64Array, op: TapOp): TapTaken {
     buckets.push({ count: n, seconds: ns / 1e9 });
     count += n;
   }
-  return { count, bytes: Number(Atomics.exchange(tap, base + BYTES, 0n)), buckets };
+  const failed: TapTaken['failed'] = [];
+  for (let e = 0; e < ERRNO_CELLS; e++) {
+    const n = Number(Atomics.exchange(tap, base + ERRNO0 + e, 0n));
+    if (n > 0) failed.push({ errno: e === 0 ? 5 : e, count: n });
+  }
+  return { count, failed, bytes: Number(Atomics.exchange(tap, base + BYTES, 0n)), buckets };
 }

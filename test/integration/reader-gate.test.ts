@@ -33,7 +33,13 @@ async function mountWith(layers: unknown[]) {
   };
   const ops = async (op: string): Promise<number> =>
     total(await scrape(port), 'fs_interposer_ops_total', { op, result: 'ok' });
-  return { ...r, port, served, ops };
+  /** FLUSH and FSYNC, which the readers serve too (the close and fsync of the test's file). */
+  const syncs = async (): Promise<number> => {
+    const e = await scrape(port);
+    const of = (op: string): number => total(e, 'fs_interposer_ops_total', { op, result: 'ok' });
+    return of('flush') + of('fsync');
+  };
+  return { ...r, port, served, ops, syncs };
 }
 
 /** Read `name` through the mount in 128 KiB preads (O_DIRECT: one READ each); seconds taken. */
@@ -55,6 +61,7 @@ describe('reader-side throttle and latency through a real mount', () => {
     const burst = MiB;
     const t = await mountWith([{ type: 'throttle', bytesPerSecond: rate, burstBytes: burst }]);
     const reads0 = await t.ops('read');
+    const syncs0 = await t.syncs();
     const served0 = await t.served();
     const r = await timedRead(t.m.mountpoint, 'in');
     expect(r.n).toBe(8 * MiB);
@@ -63,14 +70,18 @@ describe('reader-side throttle and latency through a real mount', () => {
     const reads = (await t.ops('read')) - reads0;
     const served = (await t.served()) - served0;
     expect(reads).toBeGreaterThanOrEqual(64);
-    // Every READ the metrics counted was served by a reader: none reached the main thread.
-    expect(reads - served).toBe(0);
+    // Every READ (and the close's FLUSH) the metrics counted was served by a reader: none
+    // reached the main thread.
+    const syncs = (await t.syncs()) - syncs0;
+    expect(syncs).toBe(1);
+    expect(reads + syncs - served).toBe(0);
   });
 
   it('a binding write throttle holds the rate in the readers too', async () => {
     const t = await mountWith([{ type: 'throttle', bytesPerSecond: 4 * MiB, burstBytes: MiB }]);
     const served0 = await t.served();
     const writes0 = await t.ops('write');
+    const syncs0 = await t.syncs();
     const r = await py<{ s: number }>(`${PY_PRELUDE}
 buf = b"w" * 65536
 fd = os.open("${t.m.mountpoint}/out", os.O_WRONLY | os.O_CREAT, 0o644)
@@ -82,7 +93,10 @@ print(json.dumps({"s": time.monotonic() - t}))`);
     expect(r.s).toBeGreaterThanOrEqual(0.75 * 0.98);
     const writes = (await t.ops('write')) - writes0;
     expect(writes).toBeGreaterThanOrEqual(64);
-    expect(writes - ((await t.served()) - served0)).toBe(0);
+    // The FSYNC and the FLUSH too.
+    const syncs = (await t.syncs()) - syncs0;
+    expect(syncs).toBe(2);
+    expect(writes + syncs - ((await t.served()) - served0)).toBe(0);
   });
 
   // Latency has no reader form at all: a reader sleeping a delay would hold concurrent requests

@@ -15,6 +15,7 @@ import {
 } from '../protocol/layout.js';
 import { sameInodeNode } from './same-inode.js';
 import { replyEmpty } from './entry.js';
+import { lockedNodeMayClose } from './misc.js';
 import { OPEN_KILL_SUIDGID, WRITE_KILL_SUIDGID, killPriv } from './kill-priv.js';
 
 function openFlags(ctx: SessionContext, r: OpenResult): { flags: number; backingId: number } {
@@ -173,7 +174,13 @@ export const release: Handler = async (ctx, req) => {
   if (h === undefined) return replyEmpty(req);
   if (h.backingId && ctx.closeBacking) ctx.closeBacking(h.backingId);
   const flags = req.buf.readUInt32LE(A + 8);
-  await run(ctx, req, 'release', { path: handlePath(ctx, h), fh: h.backendFh, flags });
+  try {
+    await run(ctx, req, 'release', { path: handlePath(ctx, h), fh: h.backendFh, flags });
+  } finally {
+    // After the backend dropped the node's locks; checked after the await: a new open since then
+    // keeps the node counted.
+    lockedNodeMayClose(ctx, h.nodeId);
+  }
   return replyEmpty(req);
 };
 

@@ -131,13 +131,26 @@ function setlkHandler(wait: boolean): Handler {
     const owner = b.readBigUInt64LE(A + 8);
     const path = handlePath(ctx, h);
     if (b.readUInt32LE(A + 40) & FUSE_LK_FLOCK) {
+      // flock locks belong to the open file and go with RELEASE, not with FLUSH.
       const type = b.readUInt32LE(A + 32);
       await run(ctx, req, 'flock', { path, fh: h.backendFh, owner, type, wait });
-    } else {
+      return replyEmpty(req);
+    }
+    // Before the lock exists: from here on a FLUSH may have it to release (direct-sync.ts).
+    ctx.direct?.lockAsked(h.nodeId);
+    try {
       await run(ctx, req, 'setlk', { path, fh: h.backendFh, owner, lock: decodeLock(b), wait });
+    } finally {
+      lockedNodeMayClose(ctx, h.nodeId);
     }
     return replyEmpty(req);
   };
+}
+
+/** The node's locks went with its last handle (the backend drops them with it). */
+export function lockedNodeMayClose(ctx: SessionContext, nodeId: number): void {
+  if (ctx.direct !== undefined && ctx.handles.findByNode(nodeId) === undefined)
+    ctx.direct.nodeClosed(nodeId);
 }
 
 export const setlk = setlkHandler(false);

@@ -1,8 +1,9 @@
 /**
- * Direct I/O in the reader threads: READ and WRITE of a file opened while the stack had no
- * layers are served by the reader thread that read the request, with one pread/pwrite on the
- * backing fd and the reply written on the same queue fd. No hand-off to the main thread, no
- * threadpool hop, no event-loop wake-up: the request costs what it costs in libfuse.
+ * Direct I/O in the reader threads: READ, WRITE, FSYNC and FLUSH of a file opened while the
+ * plan lets the readers serve data (no layer, or only layers with a reader form) are served by
+ * the reader thread that read the request, with one syscall on the backing fd (pread, pwrite,
+ * fsync; none for FLUSH) and the reply written on the same queue fd. No hand-off to the main
+ * thread, no threadpool hop, no event-loop wake-up: the request costs what it costs in libfuse.
  *
  * The table is a SharedArrayBuffer of (handle counter, backing fd) pairs, written only by the
  * main thread (register at OPEN/CREATE, unregister at RELEASE, clear on a stack swap that adds
@@ -11,39 +12,30 @@
  * exactly as before.
  *
  * Why an fd cannot be closed under a reader: the kernel sends RELEASE only after the last
- * reference to the open file is gone, and every READ/WRITE in flight holds one; RELEASE clears
+ * reference to the open file is gone, and every READ/WRITE/FSYNC in flight holds one (FLUSH runs
+ * in close(2) before the last reference is dropped); RELEASE clears
  * the entry before the backend closes the fd. See docs/adr/0073-direct-io-in-reader-threads.md.
  */
-import { fstatSync, readSync, writeSync } from 'node:fs';
-import { constants as fsConstants } from 'node:fs';
-import { GATE_HANDOFF, GATE_SERVE, gateEnter, gateUndo, setGate } from '../../vfs/reader-gate.js';
+import { setGate } from '../../vfs/reader-gate.js';
 import type { GateConfig, GateView } from '../../vfs/reader-gate.js';
-import { tapServed } from '../../vfs/reader-tap.js';
-import { WRITE_KILL_SUIDGID, privBits } from '../ops/priv-bits.js';
-import { FUSE_UNIQUE_RESEND_HI, Opcode } from '../protocol/constants.js';
+import { Opcode } from '../protocol/constants.js';
+import { ArgSize, IN_HEADER_SIZE as A, InHeader } from '../protocol/layout.js';
+import { serveData } from './direct-data.js';
 import {
-  ArgSize,
-  IN_HEADER_SIZE as A,
-  InHeader,
-  OUT_HEADER_SIZE as O,
-  OutHeader,
-  WRITE_OUT_SIZE,
-} from '../protocol/layout.js';
+  ENABLED,
+  EPOCH,
+  HEAD,
+  LOCKED,
+  SERVED,
+  TAP,
+  TWO32,
+  entryOf,
+  registeredFd,
+} from './direct-layout.js';
+import { serveSync } from './direct-sync.js';
 
-const { READ, WRITE } = Opcode;
-const TWO32 = 0x1_0000_0000;
-
-/** Ints before the entries: the handle epoch, the enabled flag, requests served, the tap flag. */
-const HEAD = 4;
-const EPOCH = 0;
-const ENABLED = 1;
-const SERVED = 2;
-/** Count what the readers serve in the reader tap (an observe-only layer consumes it). */
-const TAP = 3;
+const { READ, WRITE, FSYNC, FLUSH } = Opcode;
 export const DIRECT_CAPACITY = 4096;
-
-/** Index of the (counter, fd) pair for handle counter `lo`: the one mapping both sides use. */
-const entryOf = (lo: number, capacity: number): number => HEAD + (lo % capacity) * 2;
 
 /** The main thread's side: which open handles the readers may serve themselves. */
 export interface DirectIoTable {
@@ -59,11 +51,20 @@ export interface DirectIoTable {
    * through the reader forms of throttle and latency (gate).
    */
   setPlan(plan: { readerData: boolean; tap: boolean; gate?: GateConfig | undefined }): void;
+  /**
+   * A POSIX record lock is asked for on `nodeId` (before the backend takes it): from here on a
+   * FLUSH may have locks to release, and the readers hand every FLUSH to the main thread.
+   */
+  lockAsked(nodeId: number): void;
+  /** `nodeId` has no open handle left: the backend dropped its locks with the last one. */
+  nodeClosed(nodeId: number): void;
   readonly enabled: boolean;
   readonly tapping: boolean;
+  /** Nodes with lock requests that are still open (FLUSH goes to the main thread while > 0). */
+  readonly lockedNodes: number;
   /** Handles currently served by the readers. */
   readonly size: number;
-  /** READ/WRITE requests the readers served themselves so far. */
+  /** READ/WRITE/FSYNC/FLUSH requests the readers served themselves so far. */
   readonly served: number;
 }
 
@@ -81,6 +82,8 @@ export function createDirectIoTable(
   const t = new Int32Array(sab);
   t[EPOCH] = epoch;
   let size = 0;
+  // Kept across setEnabled(false): locks outlive a swap to a stack with layers.
+  const locked = new Set<number>();
   const slotOf = (fh: number): number | undefined => {
     const hi = Math.floor(fh / TWO32);
     const lo = fh % TWO32;
@@ -111,6 +114,14 @@ export function createDirectIoTable(
       for (let i = HEAD; i < t.length; i += 2) Atomics.store(t, i, 0);
       size = 0;
     },
+    lockAsked(nodeId) {
+      locked.add(nodeId);
+      Atomics.store(t, LOCKED, locked.size);
+    },
+    nodeClosed(nodeId) {
+      if (!locked.delete(nodeId)) return;
+      Atomics.store(t, LOCKED, locked.size);
+    },
     setPlan(plan) {
       const serve = plan.readerData && (plan.gate === undefined || gate !== undefined);
       // Tap and gate on before serving starts, off only after serving stopped: nothing is
@@ -127,6 +138,9 @@ export function createDirectIoTable(
     get tapping() {
       return Atomics.load(t, TAP) === 1;
     },
+    get lockedNodes() {
+      return locked.size;
+    },
     get size() {
       return size;
     },
@@ -136,18 +150,10 @@ export function createDirectIoTable(
   };
 }
 
-const { O_APPEND } = fsConstants;
-
-/** The errno of a failed fs call (Node reports it negated). */
-const errnoOf = (err: unknown): number => {
-  const no = (err as NodeJS.ErrnoException).errno;
-  return typeof no === 'number' && no !== 0 ? Math.abs(no) : 5; // EIO
-};
-
 /**
  * The reader's side. Serves the frame in `buf` (n bytes) when the table covers it and writes
  * the reply in place; returns the reply length, or -1 when the main thread must serve it.
- * `gate`: the reader forms of throttle and latency (src/vfs/reader-gate.ts), applied first.
+ * `gate`: the reader form of throttle (src/vfs/reader-gate.ts), applied first.
  */
 export function serveDirect(
   table: Int32Array,
@@ -156,85 +162,22 @@ export function serveDirect(
   tap?: BigInt64Array,
   gate?: GateView,
 ): number {
-  if (n < A + ArgSize.read || Atomics.load(table, ENABLED) === 0) return -1;
+  if (n < A + ArgSize.fsync || Atomics.load(table, ENABLED) === 0) return -1;
   const opcode = buf.readUInt32LE(InHeader.opcode);
-  if (opcode !== READ && opcode !== WRITE) return -1;
-  if ((buf.readUInt32LE(InHeader.unique + 4) & FUSE_UNIQUE_RESEND_HI) !== 0) return -1;
-  const lo = buf.readUInt32LE(A);
-  if (buf.readUInt32LE(A + 4) !== table[EPOCH] || lo === 0 || lo > 0x7fff_ffff) return -1;
-  const i = entryOf(lo, (table.length - HEAD) / 2);
-  if (Atomics.load(table, i) !== lo) return -1;
-  const fd = Atomics.load(table, i + 1);
-  const offsetHi = buf.readUInt32LE(A + 12);
-  // Offsets from 2^53 on are not exact as numbers: the main thread's decoder answers those.
-  if (offsetHi > 0x1f_ffff) return -1;
-  const offset = buf.readUInt32LE(A + 8) + offsetHi * TWO32;
-  const size = buf.readUInt32LE(A + 16);
-  const write = opcode === WRITE;
-  if (write && !writableHere(fd, buf, n, size)) return -1;
-  const tapping = tap !== undefined && Atomics.load(table, TAP) === 1;
-  const start = tapping ? process.hrtime.bigint() : 0n;
-  const gated = gate === undefined ? GATE_SERVE : gateEnter(gate, write, size);
-  if (gated === GATE_HANDOFF || (gated !== GATE_SERVE && tapping)) return -1;
-  if (gated !== GATE_SERVE) return replyError(buf, -gated);
+  const sync = opcode === FSYNC || opcode === FLUSH;
+  if (!sync && opcode !== READ && opcode !== WRITE) return -1;
+  const fd = registeredFd(table, buf);
+  if (fd < 0) return -1;
+  const io = { fd, tap: tapOf(table, tap), gate };
   let len: number;
-  try {
-    len = write ? directWrite(fd, buf, offset, size) : directRead(fd, buf, offset, size);
-  } catch (err) {
-    // Observed: the main thread runs it again through the stack, which counts the errno.
-    // pread/pwrite at an offset are idempotent, so repeating them is safe.
-    if (tapping) {
-      if (gate !== undefined) gateUndo(gate, write, size, true);
-      return -1;
-    }
-    return replyError(buf, errnoOf(err));
-  }
-  // A short read (end of file) did not use the bandwidth it paid for.
-  if (gate !== undefined && !write && len - O < size) gateUndo(gate, false, size - (len - O), false);
-  if (tapping) {
-    const bytes = write ? size : len - O;
-    tapServed(tap, write ? 1 : 0, bytes, process.hrtime.bigint() - start);
-  }
-  Atomics.add(table, SERVED, 1);
-  buf.writeUInt32LE(len, OutHeader.len);
-  buf.writeInt32LE(0, OutHeader.error);
+  if (!sync) len = serveData(buf, n, { ...io, write: opcode === WRITE });
+  // FLUSH releases the closing owner's POSIX locks: a no-op only while no node has any.
+  else if (opcode === FLUSH && Atomics.load(table, LOCKED) !== 0) len = -1;
+  else len = serveSync(buf, n, { ...io, flush: opcode === FLUSH });
+  if (len >= 0) Atomics.add(table, SERVED, 1);
   return len;
 }
 
-function replyError(buf: Buffer, errno: number): number {
-  buf.writeUInt32LE(O, OutHeader.len);
-  buf.writeInt32LE(-errno, OutHeader.error);
-  return O;
-}
-
-/**
- * O_APPEND is not idempotent (crash custody keeps an intent log on the main thread); a caller
- * without CAP_FSETID writing a setuid/setgid file needs the bits cleared through the stack
- * first (HANDLE_KILLPRIV_V2): one fstat, no round trip to the kernel.
- */
-function writableHere(fd: number, buf: Buffer, n: number, size: number): boolean {
-  if (buf.readUInt32LE(A + 32) & O_APPEND || A + ArgSize.write + size > n) return false;
-  return !(buf.readUInt32LE(A + 20) & WRITE_KILL_SUIDGID && privBits(fstatSync(fd).mode) !== 0);
-}
-
-function directRead(fd: number, buf: Buffer, offset: number, size: number): number {
-  const want = Math.min(size, buf.length - O);
-  let got = 0;
-  // pread of a regular file is short only at end of file; a signal can cut it, so loop.
-  while (got < want) {
-    const r = readSync(fd, buf, O + got, want - got, offset + got);
-    if (r === 0) break;
-    got += r;
-  }
-  return O + got;
-}
-
-function directWrite(fd: number, buf: Buffer, offset: number, size: number): number {
-  const data = A + ArgSize.write;
-  let done = 0;
-  while (done < size) done += writeSync(fd, buf, data + done, size - done, offset + done);
-  // The request's header and args are no longer needed: the reply overwrites them.
-  buf.writeUInt32LE(size, O);
-  buf.writeUInt32LE(0, O + 4);
-  return O + WRITE_OUT_SIZE;
-}
+/** The tap when the plan counts what the readers serve. */
+const tapOf = (table: Int32Array, tap?: BigInt64Array): BigInt64Array | undefined =>
+  tap !== undefined && Atomics.load(table, TAP) === 1 ? tap : undefined;

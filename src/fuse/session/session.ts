@@ -74,8 +74,16 @@ export interface SessionStats {
   /** Requests the main thread is serving. */
   inFlight: number;
   openHandles: number;
-  /** READ/WRITE served by the reader threads themselves (direct-io.ts). */
-  directIo: { enabled: boolean; files: number; served: number } | 'off';
+  /** READ/WRITE/FSYNC/FLUSH served by the reader threads themselves (direct-io.ts). */
+  directIo:
+    | {
+        enabled: boolean;
+        files: number;
+        served: number;
+        /** Open nodes with POSIX lock requests: FLUSH goes to the main thread while > 0. */
+        lockedNodes: number;
+      }
+    | 'off';
   /** Replies the reader threads could not write (not ENOENT/ENODEV), as last reported. */
   readerReplyErrors: number;
 }
@@ -236,7 +244,12 @@ export function createSession(o: SessionOptions): FuseSession {
       inFlight: server.inFlight,
       openHandles: ctx.handles.size,
       directIo: direct
-        ? { enabled: direct.enabled, files: direct.size, served: direct.served }
+        ? {
+            enabled: direct.enabled,
+            files: direct.size,
+            served: direct.served,
+            lockedNodes: direct.lockedNodes,
+          }
         : 'off',
       readerReplyErrors: [...replyErrors.values()].reduce((a, b) => a + b, 0),
     }),

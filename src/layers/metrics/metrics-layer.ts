@@ -1,11 +1,11 @@
 import type { Registry } from 'prom-client';
-import { injectedBy } from '../../vfs/errors.js';
+import { errnoNameOf, injectedBy } from '../../vfs/errors.js';
 import type { FsOp, Layer, OpCall, OpResultMap } from '../../vfs/types.js';
 import { systemClock } from '../../vfs/clock.js';
 import type { Clock } from '../../vfs/clock.js';
 import { getFsMetrics } from '../../telemetry/fs-metrics.js';
 import type { FsMetrics } from '../../telemetry/fs-metrics.js';
-import { outcomeOfError } from '../../telemetry/outcome.js';
+import { classifyErrno, outcomeOfError } from '../../telemetry/outcome.js';
 import { onCollect } from '../../telemetry/fs-metrics.js';
 import { addBucketCounts } from '../../telemetry/histogram-buckets.js';
 import { TAP_OPS, takeTap } from '../../vfs/reader-tap.js';
@@ -16,7 +16,7 @@ export interface MetricsLayerOptions {
   volume: string;
   clock?: Clock;
   /**
-   * The reader tap of the mount (src/vfs/reader-tap.ts): READ/WRITE that the reader threads
+   * The reader tap of the mount (src/vfs/reader-tap.ts): READ/WRITE/FLUSH/FSYNC that the readers
    * serve themselves are counted there and folded in at every scrape, so this layer keeps the
    * data path off the main thread (ADR 0076).
    */
@@ -25,7 +25,7 @@ export interface MetricsLayerOptions {
 
 interface OpChildren {
   ok: { inc(n?: number): void };
-  expected: { inc(): void };
+  expected: { inc(n?: number): void };
   duration: { observe(v: number): void };
 }
 
@@ -41,8 +41,8 @@ export function createMetricsLayer(options: MetricsLayerOptions): Layer {
   const volume = options.volume;
   const perOp = new Map<FsOp, OpChildren>();
   // Expected answers come at request rates (every negative lookup): their children are kept too.
-  const perAnswer = new Map<string, { inc(): void }>();
-  const expectedAnswer = (op: FsOp, errno: string): { inc(): void } => {
+  const perAnswer = new Map<string, { inc(n?: number): void }>();
+  const expectedAnswer = (op: FsOp, errno: string): { inc(n?: number): void } => {
     const key = `${op} ${errno}`;
     let c = perAnswer.get(key);
     if (c === undefined) {
@@ -109,10 +109,23 @@ export function createMetricsLayer(options: MetricsLayerOptions): Layer {
       const t = takeTap(tap, op);
       if (t.count === 0 && t.bytes === 0) continue;
       const c = children(op);
-      c.ok.inc(t.count);
+      let failed = 0;
+      for (const f of t.failed) {
+        failed += f.count;
+        const errno = errnoNameOf(f.errno);
+        if (classifyErrno(op, errno, false) === 'error') {
+          m.ops.inc({ volume, op, result: 'error' }, f.count);
+          m.errors.inc({ volume, op, errno }, f.count);
+        } else {
+          c.expected.inc(f.count);
+          expectedAnswer(op, errno).inc(f.count);
+        }
+      }
+      c.ok.inc(t.count - failed);
       // Per bucket, not per request: the exact bucket counts and sum in O(buckets).
       addBucketCounts(m.duration, { volume, op }, t.buckets);
-      (op === 'read' ? vol.readBytes : vol.writtenBytes).inc(t.bytes);
+      if (op === 'read') vol.readBytes.inc(t.bytes);
+      else if (op === 'write') vol.writtenBytes.inc(t.bytes);
     }
   };
   const unregister = tap === undefined ? undefined : onCollect(options.registry, fold);

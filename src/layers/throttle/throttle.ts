@@ -150,6 +150,8 @@ export function createThrottleLayer(cfg: ThrottleConfig, deps: LayerDeps): Layer
           fail,
           read: scope.allowsOp('read'),
           write: scope.allowsOp('write'),
+          fsync: scope.allowsOp('fsync'),
+          flush: scope.allowsOp('flush'),
         },
       },
       async close() {

@@ -7,6 +7,7 @@ import { recordThrottleWait } from '../../../src/telemetry/fs-metrics.js';
 import { createTelemetryRegistry } from '../../../src/telemetry/registry.js';
 import { FsError } from '../../../src/vfs/errors.js';
 import { createStack } from '../../../src/vfs/stack.js';
+import { TAP_FLUSH, TAP_FSYNC, createReaderTap, tapServed } from '../../../src/vfs/reader-tap.js';
 import type { Layer } from '../../../src/vfs/types.js';
 import { createTinyBackend, opCall } from '../telemetry/fixtures.js';
 
@@ -172,6 +173,32 @@ describe('metrics layer', () => {
       await value(registry, 'fs_interposer_injected_faults_total', { kind: 'ENOENT' }),
     ).toBeUndefined();
     expect(await value(registry, 'fs_interposer_errors_total', { errno: 'ENOENT' })).toBe(1);
+  });
+
+  it('folds FSYNC and FLUSH served by the reader threads, failures by errno, at the scrape', async () => {
+    const registry = new Registry();
+    const sab = createReaderTap();
+    const tap = new BigInt64Array(sab);
+    createMetricsLayer({ registry, volume: 'data', readerTap: sab });
+    tapServed(tap, TAP_FSYNC, 0, 20_000n);
+    tapServed(tap, TAP_FSYNC, 0, 30_000n, 5); // EIO: a writeback error
+    tapServed(tap, TAP_FSYNC, 0, 30_000n, 38); // ENOSYS: an expected answer of fsync
+    tapServed(tap, TAP_FLUSH, 0, 1_000n);
+    await registry.metrics(); // the scrape folds the tap
+    const ops = (op: string, result: string) =>
+      value(registry, 'fs_interposer_ops_total', { volume: 'data', op, result });
+    expect(await ops('fsync', 'ok')).toBe(1);
+    expect(await ops('fsync', 'error')).toBe(1);
+    expect(await ops('fsync', 'expected')).toBe(1);
+    expect(await ops('flush', 'ok')).toBe(1);
+    expect(
+      await value(registry, 'fs_interposer_errors_total', { volume: 'data', op: 'fsync', errno: 'EIO' }),
+    ).toBe(1);
+    expect(
+      await value(registry, 'fs_interposer_op_duration_seconds_count', { volume: 'data', op: 'fsync' }),
+    ).toBe(3);
+    // No bytes for them.
+    expect(await value(registry, 'fs_interposer_read_bytes_total', { volume: 'data' })).toBe(0);
   });
 
   it('does not fail a read whose answer is not a byte count', async () => {

@@ -1,0 +1,57 @@
+/**
+ * The direct I/O table's layout (direct-io.ts): a few ints, then (handle counter, backing fd)
+ * pairs. Shared by the main thread's side and the readers' side.
+ */
+import { FUSE_UNIQUE_RESEND_HI } from '../protocol/constants.js';
+import {
+  IN_HEADER_SIZE as A,
+  InHeader,
+  OUT_HEADER_SIZE as O,
+  OutHeader,
+} from '../protocol/layout.js';
+
+export const TWO32 = 0x1_0000_0000;
+/** Ints before the entries. */
+export const HEAD = 5;
+/** The handle epoch (every handle this process issues is epoch * 2^32 + counter). */
+export const EPOCH = 0;
+export const ENABLED = 1;
+/** Requests the readers served themselves. */
+export const SERVED = 2;
+/** Count what the readers serve in the reader tap (an observe-only layer consumes it). */
+export const TAP = 3;
+/**
+ * Nodes on which a POSIX record lock was asked for and that are still open: while non-zero, a
+ * FLUSH may have locks to release (the closing owner's) and goes to the main thread.
+ */
+export const LOCKED = 4;
+
+/** Index of the (counter, fd) pair for handle counter `lo`: the one mapping both sides use. */
+export const entryOf = (lo: number, capacity: number): number => HEAD + (lo % capacity) * 2;
+
+/**
+ * The backing fd of the frame's handle (the first u64 argument of READ, WRITE, FSYNC and
+ * FLUSH), or -1 when the table does not cover it (not registered, a predecessor's handle, a
+ * resent request).
+ */
+export function registeredFd(table: Int32Array, buf: Buffer): number {
+  if ((buf.readUInt32LE(InHeader.unique + 4) & FUSE_UNIQUE_RESEND_HI) !== 0) return -1;
+  const lo = buf.readUInt32LE(A);
+  if (buf.readUInt32LE(A + 4) !== table[EPOCH] || lo === 0 || lo > 0x7fff_ffff) return -1;
+  const i = entryOf(lo, (table.length - HEAD) / 2);
+  if (Atomics.load(table, i) !== lo) return -1;
+  return Atomics.load(table, i + 1);
+}
+
+/** The errno of a failed fs call (Node reports it negated). */
+export const errnoOf = (err: unknown): number => {
+  const no = (err as NodeJS.ErrnoException).errno;
+  return typeof no === 'number' && no !== 0 ? Math.abs(no) : 5; // EIO
+};
+
+/** A reply of the header alone: `errno` 0 for success. */
+export function replyHeader(buf: Buffer, errno: number): number {
+  buf.writeUInt32LE(O, OutHeader.len);
+  buf.writeInt32LE(-errno, OutHeader.error);
+  return O;
+}
