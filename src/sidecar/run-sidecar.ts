@@ -5,6 +5,7 @@ import { parseSidecarEnv } from '../contract/sidecar-env.js';
 import { cachePolicyFromExtra } from '../contract/cache-policy.js';
 import { fetchOffer } from '../handoff/client.js';
 import { openRootDir } from '../handoff/safe-path.js';
+import { startIdleHeapTrim } from '../sys/idle-heap-trim.js';
 import { createHandoffServer } from '../handoff/server.js';
 import { createAppsDoneWatcher } from './apps-done.js';
 import type { HandedVolume } from './server.js';
@@ -59,5 +60,8 @@ export async function runSidecar(o: {
   });
   o.onSignal(() => supervisor.terminate());
   await supervisor.start();
-  return supervisor.done;
+  // The supervisor only holds fds and waits from here: its start-up garbage goes back now.
+  const trim = startIdleHeapTrim();
+  trim.trimNow();
+  return supervisor.done.finally(() => trim.stop());
 }
