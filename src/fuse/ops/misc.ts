@@ -149,8 +149,9 @@ function setlkHandler(wait: boolean): Handler {
 
 /** The node's locks went with its last handle (the backend drops them with it). */
 export function lockedNodeMayClose(ctx: SessionContext, nodeId: number): void {
-  if (ctx.direct !== undefined && ctx.handles.findByNode(nodeId) === undefined)
-    ctx.direct.nodeClosed(nodeId);
+  // The set first: findByNode walks every open handle, and this runs at every RELEASE.
+  if (ctx.direct?.hasLockRequest(nodeId) !== true) return;
+  if (ctx.handles.findByNode(nodeId) === undefined) ctx.direct.nodeClosed(nodeId);
 }
 
 export const setlk = setlkHandler(false);

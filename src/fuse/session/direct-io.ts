@@ -58,6 +58,8 @@ export interface DirectIoTable {
   lockAsked(nodeId: number): void;
   /** `nodeId` has no open handle left: the backend dropped its locks with the last one. */
   nodeClosed(nodeId: number): void;
+  /** Whether `nodeId` is counted (a lock was asked for on it and it is still open). */
+  hasLockRequest(nodeId: number): boolean;
   readonly enabled: boolean;
   readonly tapping: boolean;
   /** Nodes with lock requests that are still open (FLUSH goes to the main thread while > 0). */
@@ -118,6 +120,7 @@ export function createDirectIoTable(
       locked.add(nodeId);
       Atomics.store(t, LOCKED, locked.size);
     },
+    hasLockRequest: (nodeId) => locked.has(nodeId),
     nodeClosed(nodeId) {
       if (!locked.delete(nodeId)) return;
       Atomics.store(t, LOCKED, locked.size);

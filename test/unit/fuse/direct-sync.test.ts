@@ -105,6 +105,7 @@ describe('serveDirect: FSYNC and FLUSH in the reader', () => {
     t.lockAsked(9);
     t.lockAsked(9);
     expect(t.lockedNodes).toBe(1);
+    expect([t.hasLockRequest(9), t.hasLockRequest(7)]).toEqual([true, false]);
     // Whichever handle: a close releases the owner's locks on the file through any fd.
     expect(serve(view, flushFrame(fhOf(3))).len).toBe(-1);
     // FSYNC has nothing to do with locks.
@@ -118,6 +119,7 @@ describe('serveDirect: FSYNC and FLUSH in the reader', () => {
     expect(serve(view, flushFrame(fhOf(3))).len).toBe(-1);
     t.nodeClosed(9);
     expect(t.lockedNodes).toBe(0);
+    expect(t.hasLockRequest(9)).toBe(false);
     expect(serve(view, flushFrame(fhOf(3))).len).toBe(16);
   });
 
