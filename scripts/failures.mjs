@@ -14,7 +14,9 @@ for (const suite of result.testResults ?? []) {
   const where = relative(process.cwd(), suite.name);
   const failedTests = (suite.assertionResults ?? []).filter((t) => t.status === 'failed');
   if (suite.status === 'failed' && failedTests.length === 0) {
-    console.log(`  FAIL ${where} (suite did not run): ${firstLines(suite.message, 6)}`);
+    const what = (suite.assertionResults ?? []).length === 0 ? 'suite did not run' : 'suite failed outside its tests';
+    console.log(`  FAIL ${where} (${what})`);
+    console.log(`       ${firstLines(suite.message, 8)}`);
   }
   for (const t of failedTests) {
     console.log(`  FAIL ${where} > ${t.fullName}`);

@@ -32,8 +32,9 @@ for (const file of files) {
     passed += r.numPassedTests ?? 0;
     failed += r.numFailedTests ?? 0;
     skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-    // A suite that failed to load has no tests but must count as a failure.
-    failed += (r.testResults ?? []).filter((t) => t.status === 'failed' && t.assertionResults.length === 0).length;
+    // A suite that failed with no failed test (it did not load, a hook threw, an unhandled error
+    // came between tests) must count as a failure: its passed tests do not make it pass.
+    failed += (r.testResults ?? []).filter((t) => t.status === 'failed' && !(t.assertionResults ?? []).some((a) => a.status === 'failed')).length;
   } catch {
     failed += 1;
   }

@@ -10,7 +10,7 @@ jest.setTimeout(180_000);
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** scripts/test.sh on the fixture only, without the static checks, results in a scratch dir. */
-function runner(fixture: 'pass' | 'fail', stages: string) {
+function runner(fixture: 'pass' | 'fail' | 'suite-error', stages: string) {
   const results = mkdtempSync(join(tmpdir(), 'fsi-runner-'));
   try {
     const r = spawnSync('bash', ['scripts/test.sh'], {
@@ -44,6 +44,13 @@ describe('scripts/test.sh', () => {
     const r = runner('pass', 'unit');
     expect(r.lines.at(-1)).toBe('1 passed, 0 failed, 0 skipped');
     expect(r.code).toBe(0);
+  });
+
+  it('counts a suite that failed outside its tests (every test passed) as a failure, and names it', () => {
+    const r = runner('suite-error', 'unit');
+    expect(r.lines).toContain('  FAIL test/unit/ci/runner-fixture.test.ts (suite failed outside its tests)');
+    expect(r.lines.at(-1)).toBe('1 passed, 1 failed, 0 skipped');
+    expect(r.code).toBe(1);
   });
 
   it('counts an unknown stage as a failure instead of skipping it', () => {
