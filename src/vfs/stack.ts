@@ -48,12 +48,15 @@ export interface StackPort {
 
 /**
  * Readers serve the data path when every layer is content with the reader tap for it (an
- * observe-only layer such as metrics) or has a reader-side form (throttle: at most one, the
- * gate has room for one), or when there is no layer at all.
+ * observe-only layer such as metrics), has nothing to do for it (readerIdle: a zero delay, a
+ * fault scoped to other ops), or has a reader-side form (throttle: at most one, the gate has
+ * room for one), or when there is no layer at all.
  */
 export function planOf(stack: Stack): StackPlan {
   const tapped = stack.layers.filter((l) => l.readerTap === true).length;
-  const gated = stack.layers.filter((l) => l.readerTap !== true && l.readerGate !== undefined);
+  const rest = stack.layers.filter((l) => l.readerTap !== true && l.readerIdle !== true);
+  const idle = stack.layers.length - tapped - rest.length;
+  const gated = rest.filter((l) => l.readerGate !== undefined);
   const gate: GateConfig = {};
   let fits = true;
   for (const g of gated.map((l) => l.readerGate!)) {
@@ -62,7 +65,7 @@ export function planOf(stack: Stack): StackPlan {
   }
   return {
     needsData: stack.needsData,
-    readerData: fits && tapped + gated.length === stack.layers.length,
+    readerData: fits && tapped + idle + gated.length === stack.layers.length,
     tap: tapped > 0,
     ...(gated.length > 0 && { gate }),
   };

@@ -243,5 +243,13 @@ export interface Layer {
    * READ/WRITE under this layer goes through the main thread.
    */
   readonly readerGate?: GateConfig;
+  /**
+   * True when the layer, as configured, does nothing to the requests the reader threads serve
+   * (READ, WRITE, FSYNC, FLUSH of registered files; src/fuse/session/direct-io.ts): no delay, no
+   * fault, no count, no random draw, and nothing that can change before the next stack swap
+   * (which computes a new plan). Those requests then skip `around`; every other op still goes
+   * through it.
+   */
+  readonly readerIdle?: boolean;
   close?(): Promise<void>;
 }

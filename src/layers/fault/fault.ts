@@ -6,10 +6,25 @@ import { isOp } from '../../vfs/types.js';
 import type { LayerDeps } from '../stack/deps.js';
 import { createDataFaults } from './fault-data.js';
 import { REALISTIC_ERRNOS, buildWeightTable, pickWeighted } from './fault-errnos.js';
+import type { WeightTable } from './fault-errnos.js';
 import { createTrigger } from './fault-trigger.js';
 import { EVENT_ATTR, reportFault } from '../stack/op-events.js';
 import { createScope } from '../stack/scope.js';
+import type { Scope } from '../stack/scope.js';
 import { passThrough } from '../stack/pass-through.js';
+
+/** The ops the reader threads serve themselves (src/fuse/session/direct-io.ts). */
+const READER_OPS: readonly FsOp[] = ['read', 'write', 'fsync', 'flush'];
+
+/**
+ * The errno table holds only the ops in scope that have an errno to give, and the trigger (rate,
+ * nth, after, window, oneShot) counts only those ops: without one of the readers' ops in it, and
+ * no data fault with read or write in scope, nothing here can touch them before the next swap.
+ */
+function idleForReaders(errnos: WeightTable | undefined, data: boolean, scope: Scope): boolean {
+  if (data && (scope.allowsOp('read') || scope.allowsOp('write'))) return false;
+  return errnos === undefined || !READER_OPS.some((op) => errnos.has(op));
+}
 
 /**
  * errno injection (realistic per-op sets, weights, rate / nth / one-shot / dm-flakey windows)
@@ -41,6 +56,7 @@ export function createFaultLayer(cfg: FaultConfig, deps: LayerDeps): Layer {
   // Configured but inactive: a pass-through that also leaves the kernel caches on.
   if (!errnosActive && !data.active) return passThrough(name);
   const needsData = data.active || table.has('read') || table.has('write');
+  const readerIdle = idleForReaders(errnosActive ? table : undefined, data.active, scope);
 
   const injectErrno = (call: OpCall): void => {
     const entries = table.get(call.op);
@@ -92,6 +108,7 @@ export function createFaultLayer(cfg: FaultConfig, deps: LayerDeps): Layer {
   return {
     name,
     needsData,
+    readerIdle,
     around<O extends FsOp>(
       call: OpCall<O>,
       next: () => Promise<OpResultMap[O]>,

@@ -24,6 +24,8 @@ const classOf = (op: FsOp): OpClass | undefined => {
 /**
  * No reader-side form (src/vfs/reader-gate.ts says why): every delayed READ/WRITE is waited here,
  * on a timer of its own, so concurrent requests are delayed side by side as on a real device.
+ * A layer that never delays the readers' ops (zero or no data and flush delays, or a scope
+ * without them) says so (readerIdle) and leaves them in the readers.
  */
 export function createLatencyLayer(cfg: LatencyConfig, deps: LayerDeps): Layer {
   const { name, clock, random, decisions } = deps;
@@ -41,10 +43,23 @@ export function createLatencyLayer(cfg: LatencyConfig, deps: LayerDeps): Layer {
   add('flush', cfg.flush);
   add('metadata', cfg.metadata);
   if (samplers.size === 0) return passThrough(name);
+  const configs: Partial<Record<OpClass, DelayConfig>> = cfg;
+  // A class waits on an op of the readers' only when its delay can be nonzero there; a fixed 0
+  // on an unsampled scope draws nothing either (a percent draws per call: that stream and its
+  // logged decisions must stay as they are, so it keeps the main thread). Nothing here changes
+  // before the next swap: there is no runtime control of a latency layer.
+  const binds = (cls: OpClass, ops: readonly FsOp[]): boolean => {
+    const d = configs[cls];
+    if (d === undefined || !ops.some((op) => scope.allowsOp(op))) return false;
+    return !('fixed' in d && d.fixed === 0) || scope.sampled;
+  };
+  const reads = binds('read', ['read']);
+  const writes = binds('write', ['write']);
 
   return {
     name,
-    needsData: samplers.has('read') || samplers.has('write'),
+    needsData: reads || writes,
+    readerIdle: !reads && !writes && !binds('flush', ['fsync', 'flush']),
     async around<O extends FsOp>(
       call: OpCall<O>,
       next: () => Promise<OpResultMap[O]>,

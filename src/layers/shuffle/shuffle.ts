@@ -63,6 +63,9 @@ export function createShuffleLayer(cfg: ShuffleConfig, deps: LayerDeps): Layer {
 
   return {
     name,
+    // readdir and the attribute replies only: READ/WRITE/FSYNC/FLUSH pass untouched, whatever
+    // the config, so the readers may serve them.
+    readerIdle: true,
     async around<O extends FsOp>(
       call: OpCall<O>,
       next: () => Promise<OpResultMap[O]>,

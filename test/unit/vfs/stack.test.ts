@@ -38,12 +38,16 @@ describe('createStack', () => {
 
   it('lets a layer answer without calling the backend', async () => {
     const deny: Layer = { name: 'deny', around: () => Promise.reject(new FsError('EACCES')) };
-    await expect(createStack([deny], backend).run(call('/x'))).rejects.toMatchObject({ code: 'EACCES' });
+    await expect(createStack([deny], backend).run(call('/x'))).rejects.toMatchObject({
+      code: 'EACCES',
+    });
   });
 
   it('reports needsData when any layer needs it', () => {
     expect(createStack([], backend).needsData).toBe(false);
-    expect(createStack([{ name: 'd', needsData: true, around: (_c, n) => n() }], backend).needsData).toBe(true);
+    expect(
+      createStack([{ name: 'd', needsData: true, around: (_c, n) => n() }], backend).needsData,
+    ).toBe(true);
   });
 });
 
@@ -84,5 +88,18 @@ describe('planOf (which data path a stack allows, ADR 0076)', () => {
     const t = layer('throttle', { readerGate: { throttle } });
     expect(plan(t, layer('throttle.2', { readerGate: { throttle } })).readerData).toBe(false);
     expect(plan().readerData).toBe(true);
+  });
+
+  it('counts a layer with nothing to do for the readers (readerIdle) as covered, with no gate or tap', () => {
+    const idle = layer('latency', { readerIdle: true });
+    expect(plan(idle)).toEqual({ needsData: false, readerData: true, tap: false });
+    const p = plan(
+      idle,
+      layer('metrics', { readerTap: true }),
+      layer('throttle', { readerGate: { throttle } }),
+    );
+    expect(p).toMatchObject({ readerData: true, tap: true, gate: { throttle } });
+    expect(plan(idle, layer('trace')).readerData).toBe(false);
+    expect(plan(layer('fault', { readerIdle: false })).readerData).toBe(false);
   });
 });
