@@ -4,6 +4,10 @@
  * the reader thread that read the request, with one syscall on the backing fd (pread, pwrite,
  * fsync; none for FLUSH) and the reply written on the same queue fd. No hand-off to the main
  * thread, no threadpool hop, no event-loop wake-up: the request costs what it costs in libfuse.
+ * An FSYNC is served here only while another reader sits in read(2) of /dev/fuse (the readers
+ * count themselves there, direct-layout.ts IDLE): a slow disk's fsync must never hold the last
+ * reader, or nothing of the mount would be read until it returned. Otherwise it goes to the main
+ * thread, which fsyncs on the threadpool.
  *
  * The table is a SharedArrayBuffer of (handle counter, backing fd) pairs, written only by the
  * main thread (register at OPEN/CREATE, unregister at RELEASE, clear on a stack swap that adds
@@ -30,6 +34,7 @@ import {
   TAP,
   TWO32,
   entryOf,
+  otherReaderIdle,
   registeredFd,
 } from './direct-layout.js';
 import { serveSync } from './direct-sync.js';
@@ -174,6 +179,8 @@ export function serveDirect(
   const io = { fd, tap: tapOf(table, tap), gate };
   let len: number;
   if (!sync) len = serveData(buf, n, { ...io, write: opcode === WRITE });
+  // An fsync can block for as long as the disk takes: never in the last reader still reading.
+  else if (opcode === FSYNC && !otherReaderIdle(table)) len = -1;
   // FLUSH releases the closing owner's POSIX locks: a no-op only while no node has any.
   else if (opcode === FLUSH && Atomics.load(table, LOCKED) !== 0) len = -1;
   else len = serveSync(buf, n, { ...io, flush: opcode === FLUSH });

@@ -12,7 +12,7 @@ import {
 
 export const TWO32 = 0x1_0000_0000;
 /** Ints before the entries. */
-export const HEAD = 5;
+export const HEAD = 6;
 /** The handle epoch (every handle this process issues is epoch * 2^32 + counter). */
 export const EPOCH = 0;
 export const ENABLED = 1;
@@ -25,6 +25,28 @@ export const TAP = 3;
  * FLUSH may have locks to release (the closing owner's) and goes to the main thread.
  */
 export const LOCKED = 4;
+/** Reader threads sitting in read(2) of /dev/fuse (reader-worker.ts counts itself in and out). */
+export const IDLE = 5;
+
+/**
+ * Whether a reader that holds a request may block in a syscall for it (an FSYNC) without leaving
+ * the mount with no reader in read(2): only while another reader is counted idle. With one
+ * reader the count is always 0 here (the caller counted itself out) and every FSYNC goes to the
+ * main thread, which fsyncs on the threadpool and leaves the reader reading.
+ *
+ * Why no interleaving puts every reader in fsync at once: a reader counts itself out right
+ * after read(2) returns, before it decides, and counts itself in again only before its next
+ * read(2), after its fsync returned. Suppose every reader sat in fsync; take the one that
+ * decided last, at time t. Every other reader decided before t, so it had counted itself out
+ * before t and not back in since: the count at t was 0 and the last one handed its FSYNC over,
+ * a contradiction (the atomics are sequentially consistent, so "before t" is one order for every
+ * thread). The count is only ever conservative: a reader counted in may just have got a frame
+ * it has not counted out yet, and two readers deciding at once can both see the other counted
+ * out and both hand over (two fsyncs on the threadpool where one reader could have served one).
+ * A reader busy otherwise (a slow pread, a throttle sleep, waiting for a free slot) is not
+ * counted idle either, which only makes hand-overs more likely.
+ */
+export const otherReaderIdle = (table: Int32Array): boolean => Atomics.load(table, IDLE) >= 1;
 
 /** Index of the (counter, fd) pair for handle counter `lo`: the one mapping both sides use. */
 export const entryOf = (lo: number, capacity: number): number => HEAD + (lo % capacity) * 2;

@@ -3,13 +3,16 @@
  * registered handle, without the hop to it.
  *
  * - FSYNC: the passthrough backend's fsync is one fsync/fdatasync of the backing fd; the reader
- *   does the same syscall. A failure is answered here with its errno and counted in the tap:
- *   it is never run again on the main thread, because a second fsync after a writeback error
- *   reports success (the kernel reports the error once per open file) and the caller would
- *   believe its data safe.
+ *   does the same syscall, when another reader is idle (the caller checks). A failure is
+ *   answered here with its errno and counted in the tap: it is never run again on the main
+ *   thread, because a second fsync after a writeback error reports success (the kernel reports
+ *   the error once per open file) and the caller would believe its data safe.
  * - FLUSH: the backend releases the closing owner's POSIX locks; with no lock asked for on any
  *   open node (the table's LOCKED count, checked by the caller) there is nothing to release and
- *   the reply is the header alone.
+ *   the reply is the header alone. It is served whether or not another reader is idle (the
+ *   FSYNC rule, direct-layout.ts): it makes no syscall, and its one wait, the throttle's reader
+ *   sleep, is bounded (READER_MAX_WAIT_MS) as for READ and WRITE. Handing it over would put a
+ *   main-thread hop back on every close(2) for no reader time saved.
  *
  * Both are counted in the reader tap and take an op token of the reader gate when the throttle
  * covers them, as the main-thread layers would.

@@ -11,6 +11,7 @@ import { readSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { readerGateOf } from '../../vfs/reader-tap.js';
 import { serveDirect } from './direct-io.js';
+import { IDLE } from './direct-layout.js';
 
 export interface ReaderData {
   fd: number;
@@ -81,6 +82,8 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
       continue;
     }
     let n: number;
+    // Counted idle while in read(2), for the others' FSYNC decision (direct-layout.ts, IDLE).
+    if (direct) Atomics.add(direct, IDLE, 1);
     try {
       n = readSync(d.fd, slots[slot]!, 0, d.slotSize, null);
     } catch (err) {
@@ -88,6 +91,8 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
       if (RETRY.has(code)) continue;
       end(code);
       return;
+    } finally {
+      if (direct) Atomics.sub(direct, IDLE, 1);
     }
     if (n === 0) {
       // /dev/fuse never returns 0 bytes; a 0 is end of file on something that is not a FUSE fd.

@@ -3,6 +3,8 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDirectIoTable, serveDirect } from '../../../src/fuse/session/direct-io.js';
+import type { DirectIoTable } from '../../../src/fuse/session/direct-io.js';
+import { IDLE } from '../../../src/fuse/session/direct-layout.js';
 import { FUSE_FSYNC_FDATASYNC, Opcode } from '../../../src/fuse/protocol/constants.js';
 import { setGate } from '../../../src/vfs/reader-gate.js';
 import { createReaderTap, readerGateOf, takeTap } from '../../../src/vfs/reader-tap.js';
@@ -25,6 +27,13 @@ function flushFrame(fh: number): Buffer {
   a.writeBigUInt64LE(BigInt(fh), 0);
   a.writeBigUInt64LE(0xabcdn, 16);
   return frame(Opcode.FLUSH, a, { nodeid: 2 });
+}
+
+/** The readers' view of the table, with `idle` other readers sitting in read(2). */
+function viewOf(t: DirectIoTable, idle = 1): Int32Array {
+  const view = new Int32Array(t.sab);
+  Atomics.store(view, IDLE, idle);
+  return view;
 }
 
 function serve(view: Int32Array, f: Buffer, tap?: BigInt64Array, sab?: SharedArrayBuffer) {
@@ -62,7 +71,7 @@ describe('serveDirect: FSYNC and FLUSH in the reader', () => {
     ['flush', flushFrame(fhOf(3))],
   ])('answers %s of a registered handle with the header alone', (_, f) => {
     const t = table();
-    expect(serve(new Int32Array(t.sab), f)).toEqual({ len: 16, error: 0, replyLen: 16 });
+    expect(serve(viewOf(t), f)).toEqual({ len: 16, error: 0, replyLen: 16 });
     expect(t.served).toBe(1);
   });
 
@@ -74,7 +83,7 @@ describe('serveDirect: FSYNC and FLUSH in the reader', () => {
     const tapSab = createReaderTap();
     const tap = new BigInt64Array(tapSab);
     t.setPlan({ readerData: true, tap: true });
-    expect(serve(new Int32Array(t.sab), fsyncFrame(fhOf(4)), tap)).toMatchObject({
+    expect(serve(viewOf(t), fsyncFrame(fhOf(4)), tap)).toMatchObject({
       len: 16,
       error: -22,
     });
@@ -90,7 +99,7 @@ describe('serveDirect: FSYNC and FLUSH in the reader', () => {
     const t = table();
     const tap = new BigInt64Array(createReaderTap());
     t.setPlan({ readerData: true, tap: true });
-    const view = new Int32Array(t.sab);
+    const view = viewOf(t);
     serve(view, fsyncFrame(fhOf(3)), tap);
     serve(view, fsyncFrame(fhOf(3), FUSE_FSYNC_FDATASYNC), tap);
     serve(view, flushFrame(fhOf(3)), tap);
@@ -101,7 +110,7 @@ describe('serveDirect: FSYNC and FLUSH in the reader', () => {
 
   it('hands every FLUSH to the main thread while an open node has a POSIX lock request', () => {
     const t = table();
-    const view = new Int32Array(t.sab);
+    const view = viewOf(t);
     t.lockAsked(9);
     t.lockAsked(9);
     expect(t.lockedNodes).toBe(1);
@@ -125,7 +134,7 @@ describe('serveDirect: FSYNC and FLUSH in the reader', () => {
 
   it('leaves unregistered, foreign, resent and truncated FSYNC/FLUSH to the main thread', () => {
     const t = table();
-    const view = new Int32Array(t.sab);
+    const view = viewOf(t);
     expect(serve(view, fsyncFrame(fhOf(5))).len).toBe(-1);
     expect(serve(view, flushFrame(3 * 0x1_0000_0000 + 3)).len).toBe(-1);
     const resent = fsyncFrame(fhOf(3));
@@ -137,10 +146,30 @@ describe('serveDirect: FSYNC and FLUSH in the reader', () => {
     expect(t.served).toBe(0);
   });
 
+  it('serves an FSYNC only while another reader sits in read(2); FLUSH regardless', () => {
+    const t = table();
+    // No other reader idle (readers=1, or every other one busy): the main thread fsyncs on the
+    // threadpool, and this reader goes back to reading /dev/fuse.
+    const alone = viewOf(t, 0);
+    expect(serve(alone, fsyncFrame(fhOf(3))).len).toBe(-1);
+    expect(serve(alone, fsyncFrame(fhOf(3), FUSE_FSYNC_FDATASYNC)).len).toBe(-1);
+    expect(t.served).toBe(0);
+    // FLUSH without locks does no syscall: it cannot hold the reader.
+    expect(serve(alone, flushFrame(fhOf(3))).len).toBe(16);
+    // The decision only reads the count: counting in and out is the reader loop's.
+    expect(Atomics.load(alone, IDLE)).toBe(0);
+    const other = viewOf(t, 1);
+    expect(serve(other, fsyncFrame(fhOf(3))).len).toBe(16);
+    const three = viewOf(t, 3);
+    expect(serve(three, fsyncFrame(fhOf(3), FUSE_FSYNC_FDATASYNC)).len).toBe(16);
+    expect(Atomics.load(three, IDLE)).toBe(3);
+    expect(t.served).toBe(3);
+  });
+
   it('takes an op token of the reader gate when the throttle covers the op', () => {
     const sab = createReaderTap();
     const t = createDirectIoTable(EPOCH, 64, readerGateOf(sab));
-    const view = new Int32Array(t.sab);
+    const view = viewOf(t);
     const cfg = { opsPerSecond: 0.001, burstOps: 1, fail: true, read: true, write: true };
     t.setPlan({ readerData: true, tap: false, gate: { throttle: { ...cfg, fsync: true } } });
     t.register(fhOf(3), fd);
