@@ -4,10 +4,8 @@
  * the reader thread that read the request, with one syscall on the backing fd (pread, pwrite,
  * fsync; none for FLUSH) and the reply written on the same queue fd. No hand-off to the main
  * thread, no threadpool hop, no event-loop wake-up: the request costs what it costs in libfuse.
- * An FSYNC is served here only while another reader sits in read(2) of /dev/fuse (the readers
- * count themselves there, direct-layout.ts IDLE): a slow disk's fsync must never hold the last
- * reader, or nothing of the mount would be read until it returned. Otherwise it goes to the main
- * thread, which fsyncs on the threadpool.
+ * An FSYNC only while another reader sits in read(2): a slow fsync must never hold the last
+ * reader (direct-layout.ts, otherReaderIdle); else the main thread fsyncs on the threadpool.
  *
  * The table is a SharedArrayBuffer of (handle counter, backing fd) pairs, written only by the
  * main thread (register at OPEN/CREATE, unregister at RELEASE, clear on a stack swap that adds
@@ -28,6 +26,7 @@ import { serveData } from './direct-data.js';
 import {
   ENABLED,
   EPOCH,
+  HANDED,
   HEAD,
   LOCKED,
   SERVED,
@@ -73,6 +72,8 @@ export interface DirectIoTable {
   readonly size: number;
   /** READ/WRITE/FSYNC/FLUSH requests the readers served themselves so far. */
   readonly served: number;
+  /** FSYNCs of registered files the readers handed over: no other reader was idle. */
+  readonly fsyncHandedOver: number;
 }
 
 /**
@@ -154,6 +155,9 @@ export function createDirectIoTable(
     },
     get served() {
       return Atomics.load(t, SERVED) >>> 0;
+    },
+    get fsyncHandedOver() {
+      return Atomics.load(t, HANDED) >>> 0;
     },
   };
 }

@@ -12,7 +12,7 @@ import {
 
 export const TWO32 = 0x1_0000_0000;
 /** Ints before the entries. */
-export const HEAD = 6;
+export const HEAD = 7;
 /** The handle epoch (every handle this process issues is epoch * 2^32 + counter). */
 export const EPOCH = 0;
 export const ENABLED = 1;
@@ -27,10 +27,13 @@ export const TAP = 3;
 export const LOCKED = 4;
 /** Reader threads sitting in read(2) of /dev/fuse (reader-worker.ts counts itself in and out). */
 export const IDLE = 5;
+/** FSYNCs of registered files handed to the main thread because no other reader was idle. */
+export const HANDED = 6;
 
 /**
  * Whether a reader that holds a request may block in a syscall for it (an FSYNC) without leaving
- * the mount with no reader in read(2): only while another reader is counted idle. With one
+ * the mount with no reader in read(2): only while another reader is counted idle (a no is
+ * counted in HANDED). With one
  * reader the count is always 0 here (the caller counted itself out) and every FSYNC goes to the
  * main thread, which fsyncs on the threadpool and leaves the reader reading.
  *
@@ -46,7 +49,11 @@ export const IDLE = 5;
  * A reader busy otherwise (a slow pread, a throttle sleep, waiting for a free slot) is not
  * counted idle either, which only makes hand-overs more likely.
  */
-export const otherReaderIdle = (table: Int32Array): boolean => Atomics.load(table, IDLE) >= 1;
+export function otherReaderIdle(table: Int32Array): boolean {
+  if (Atomics.load(table, IDLE) >= 1) return true;
+  Atomics.add(table, HANDED, 1);
+  return false;
+}
 
 /** Index of the (counter, fd) pair for handle counter `lo`: the one mapping both sides use. */
 export const entryOf = (lo: number, capacity: number): number => HEAD + (lo % capacity) * 2;

@@ -82,6 +82,8 @@ export interface SessionStats {
         served: number;
         /** Open nodes with POSIX lock requests: FLUSH goes to the main thread while > 0. */
         lockedNodes: number;
+        /** FSYNCs the readers handed to the main thread: no other reader was idle. */
+        fsyncHandedOver: number;
       }
     | 'off';
   /** Replies the reader threads could not write (not ENOENT/ENODEV), as last reported. */
@@ -249,6 +251,7 @@ export function createSession(o: SessionOptions): FuseSession {
             files: direct.size,
             served: direct.served,
             lockedNodes: direct.lockedNodes,
+            fsyncHandedOver: direct.fsyncHandedOver,
           }
         : 'off',
       readerReplyErrors: [...replyErrors.values()].reduce((a, b) => a + b, 0),

@@ -153,7 +153,7 @@ describe('serveDirect: FSYNC and FLUSH in the reader', () => {
     const alone = viewOf(t, 0);
     expect(serve(alone, fsyncFrame(fhOf(3))).len).toBe(-1);
     expect(serve(alone, fsyncFrame(fhOf(3), FUSE_FSYNC_FDATASYNC)).len).toBe(-1);
-    expect(t.served).toBe(0);
+    expect([t.served, t.fsyncHandedOver]).toEqual([0, 2]);
     // FLUSH without locks does no syscall: it cannot hold the reader.
     expect(serve(alone, flushFrame(fhOf(3))).len).toBe(16);
     // The decision only reads the count: counting in and out is the reader loop's.
@@ -163,7 +163,7 @@ describe('serveDirect: FSYNC and FLUSH in the reader', () => {
     const three = viewOf(t, 3);
     expect(serve(three, fsyncFrame(fhOf(3), FUSE_FSYNC_FDATASYNC)).len).toBe(16);
     expect(Atomics.load(three, IDLE)).toBe(3);
-    expect(t.served).toBe(3);
+    expect([t.served, t.fsyncHandedOver]).toEqual([3, 2]);
   });
 
   it('takes an op token of the reader gate when the throttle covers the op', () => {
