@@ -17,7 +17,7 @@ afterEach(() => rig.cleanup());
 const MiB = 1024 * 1024;
 
 interface Status {
-  engine: { directIo: { enabled: boolean; served: number } | 'off' };
+  engine: { directIo: { enabled: boolean; served: number; fsyncHandedOver: number } | 'off' };
 }
 
 /** A mount with `layers` then metrics (to count every request), a 4 MiB file `in`, a dir `d`. */
@@ -30,7 +30,9 @@ async function mountWith(layers: unknown[]) {
   const served = async (): Promise<number> => {
     const s = JSON.parse(await shOk(`node "${CLI}" ctl "${r.m.mountpoint}" status`)) as Status;
     const d = s.engine.directIo;
-    return d === 'off' ? -1 : d.served;
+    // An FSYNC that finds no other reader idle is handed to the main thread (it may block):
+    // it reached the readers all the same.
+    return d === 'off' ? -1 : d.served + d.fsyncHandedOver;
   };
   /** READ, WRITE, FSYNC and FLUSH that metrics counted, whatever their outcome. */
   const dataOps = async (): Promise<number> => {
