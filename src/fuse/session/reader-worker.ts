@@ -5,13 +5,14 @@
  * the libuv threadpool (that design deadlocked: docs/fuse-engine.md).
  *
  * Slot states live in an Int32Array at the start of the SAB: 0 free, 1 taken by the main
- * thread. The last int is a wake-up counter that the main thread bumps when it frees a slot.
+ * thread; then the control ints of reader-control.ts (wake-up counter, requests read, in direct I/O).
  */
 import { readSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { readerGateOf } from '../../vfs/reader-tap.js';
 import { serveDirect } from './direct-io.js';
 import { IDLE } from './direct-layout.js';
+import { CONTROL_INTS, controlAt } from './reader-control.js';
 
 export interface ReaderData {
   fd: number;
@@ -44,11 +45,13 @@ export const REPLY_ERROR_REPORT_MS = 1000;
 const RETRY = new Set(['ENOENT', 'EINTR', 'EAGAIN']);
 
 function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
-  const ctrl = new Int32Array(d.sab, 0, d.slots + 1);
+  const ctrl = new Int32Array(d.sab, 0, d.slots + CONTROL_INTS);
   const slots = Array.from({ length: d.slots }, (_, i) =>
     Buffer.from(d.sab, d.dataOffset + i * d.slotSize, d.slotSize),
   );
-  const wake = d.slots;
+  const wake = controlAt(d.slots, 'wake');
+  const requests = controlAt(d.slots, 'requests');
+  const inDirect = controlAt(d.slots, 'inDirect');
   const direct = d.direct ? new Int32Array(d.direct) : undefined;
   const tap = d.tap ? new BigInt64Array(d.tap) : undefined;
   const gate = d.tap ? readerGateOf(d.tap) : undefined;
@@ -99,8 +102,13 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
       end('EOF');
       return;
     }
-    if (direct && reply(d.fd, slots[slot]!, serveDirect(direct, slots[slot]!, n, tap, gate), failed))
-      continue;
+    Atomics.add(ctrl, requests, 1);
+    if (direct) {
+      Atomics.store(ctrl, inDirect, 1);
+      const len = serveDirect(direct, slots[slot]!, n, tap, gate);
+      Atomics.store(ctrl, inDirect, 0);
+      if (reply(d.fd, slots[slot]!, len, failed)) continue;
+    }
     Atomics.store(ctrl, slot, 1);
     port.postMessage(n * 64 + slot);
   }

@@ -16,6 +16,8 @@ import { writeU64 } from '../protocol/decode.js';
 import { encodeNotifyHeader } from '../protocol/encode.js';
 import { OUT_HEADER_SIZE } from '../protocol/layout.js';
 import type { ReaderData, ReaderMessage } from './reader-worker.js';
+import { CONTROL_INTS, controlAt } from './reader-control.js';
+import { createReaderGrowth } from './reader-growth.js';
 import { createRequestServer } from './server.js';
 import { answerOnEveryFd } from '../custody/orphans.js';
 import { openCustody } from '../custody/open-custody.js';
@@ -73,6 +75,8 @@ export interface FuseSession {
 export interface SessionStats {
   /** Requests the main thread is serving. */
   inFlight: number;
+  /** Reader threads running, of at most `max` (one per queue fd; reader-growth.ts). */
+  readers: { running: number; max: number };
   openHandles: number;
   /** READ/WRITE/FSYNC/FLUSH served by the reader threads themselves (direct-io.ts). */
   directIo:
@@ -89,8 +93,6 @@ export interface SessionStats {
   /** Replies the reader threads could not write (not ENOENT/ENODEV), as last reported. */
   readerReplyErrors: number;
 }
-
-const CONTROL_INTS = 1; // + one per slot
 
 /**
  * A reader allocates nothing per request (frames live in the shared slots): a small heap is
@@ -145,7 +147,8 @@ export function createSession(o: SessionOptions): FuseSession {
     ctx.closeBacking = (id) => backing.close(id);
   }
   const server = createRequestServer(ctx);
-  let live = o.fds.length;
+  // Readers running and not ended: reader 0 from the start, the others as the load asks (reader-growth.ts).
+  let live = 0;
   let finish: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (finish = resolve));
   void server.destroyed.then(() => finish());
@@ -153,10 +156,16 @@ export function createSession(o: SessionOptions): FuseSession {
   /** Per reader fd, the running count of its failed reply writes (reader-worker.ts). */
   const replyErrors = new Map<number, number>();
 
-  for (const fd of o.fds) {
-    const dataOffset = (slots + CONTROL_INTS) * 4 + 60; // keep slot data 64-byte aligned
+  /** Per running reader, its control ints (reader-control.ts). */
+  const controls: Int32Array[] = [];
+  const startReader = (index: number): void => {
+    const fd = o.fds[index]!;
+    const dataOffset = Math.ceil(((slots + CONTROL_INTS) * 4) / 64) * 64; // slot data 64-byte aligned
     const sab = new SharedArrayBuffer(dataOffset + slots * slotSize);
     const ctrl = new Int32Array(sab, 0, slots + CONTROL_INTS);
+    controls[index] = ctrl;
+    live++;
+    let taken = 0;
     const bufs = Array.from({ length: slots }, (_, i) =>
       Buffer.from(sab, dataOffset + i * slotSize, slotSize),
     );
@@ -175,10 +184,12 @@ export function createSession(o: SessionOptions): FuseSession {
     });
     workers.push(worker);
 
+    const wake = controlAt(slots, 'wake');
     const release = (slot: number): void => {
+      taken--;
       Atomics.store(ctrl, slot, 0);
-      Atomics.add(ctrl, slots, 1);
-      Atomics.notify(ctrl, slots);
+      Atomics.add(ctrl, wake, 1);
+      Atomics.notify(ctrl, wake);
     };
     const onFrame = async (slot: number, n: number): Promise<void> => {
       const buf = bufs[slot]!;
@@ -197,6 +208,8 @@ export function createSession(o: SessionOptions): FuseSession {
     };
     worker.on('message', (m: ReaderMessage) => {
       if (typeof m === 'number') {
+        // Every slot of this reader on the main thread: it cannot read the next request.
+        if (++taken === slots) growth.saturated();
         void onFrame(m % 64, Math.floor(m / 64));
         return;
       }
@@ -217,7 +230,18 @@ export function createSession(o: SessionOptions): FuseSession {
       logger.error({ err, fd }, 'reader thread crashed');
       if (--live === 0) finish();
     });
-  }
+    if (index > 0) logger.debug({ fd, readers: index + 1 }, 'reader started');
+  };
+  const growth = createReaderGrowth({
+    max: o.fds.length,
+    start: startReader,
+    sample: (i) => ({
+      requests: Atomics.load(controls[i]!, controlAt(slots, 'requests')),
+      inDirect: Atomics.load(controls[i]!, controlAt(slots, 'inDirect')) === 1,
+    }),
+  });
+  startReader(0);
+  void done.then(() => growth.stop());
 
   const invalidateAll = async (): Promise<number> => {
     // A stack with layers must see every READ and WRITE: the readers stop serving them at once.
@@ -244,6 +268,7 @@ export function createSession(o: SessionOptions): FuseSession {
     },
     stats: () => ({
       inFlight: server.inFlight,
+      readers: { running: growth.started, max: o.fds.length },
       openHandles: ctx.handles.size,
       directIo: direct
         ? {
@@ -265,6 +290,7 @@ export function createSession(o: SessionOptions): FuseSession {
           // already closed
         }
       }
+      growth.stop();
       await Promise.allSettled(workers.map((w) => w.terminate()));
       custody?.journal.close();
       custody?.intents.close();

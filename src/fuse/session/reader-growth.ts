@@ -1,0 +1,82 @@
+/**
+ * How many reader threads run. Each is a V8 isolate (~7 MiB resident), and an idle mount needs
+ * one: the others start when the load asks for them, and then stay. The kernel queues requests
+ * once for all cloned fds, so an fd without a reader yet holds nothing back. A reader is added
+ * when the running ones read many requests per tick (parallel I/O), when one of them has all its
+ * slots taken by the main thread (lock waits, slow layers: the capacity the full count gives),
+ * or when one has sat in one READ/WRITE of its own for a whole tick (a slow backing store, which
+ * would otherwise stall every other request behind it).
+ */
+export interface ReaderSample {
+  /** Requests read so far (wraps at 2^31). */
+  requests: number;
+  /** Serving a READ/WRITE itself right now. */
+  inDirect: boolean;
+}
+
+export interface ReaderGrowthOptions {
+  /** The most readers there may be (one per queue fd); reader 0 runs from the start. */
+  max: number;
+  /** Start reader `index` (1, 2, ... in order). */
+  start(index: number): void;
+  /** What started reader `index` shows now. */
+  sample(index: number): ReaderSample;
+  /** How often to look, ms. */
+  tickMs?: number;
+  /** Requests read in one tick, by all running readers together, that call for one more. */
+  busyRequests?: number;
+}
+
+export interface ReaderGrowth {
+  /** Readers running. */
+  readonly started: number;
+  /** A running reader's slots are all taken: start one more now. */
+  saturated(): void;
+  /** One look, as the timer takes it. */
+  tick(): void;
+  stop(): void;
+}
+
+const IDLE: ReaderSample = { requests: 0, inDirect: false };
+
+export function createReaderGrowth(o: ReaderGrowthOptions): ReaderGrowth {
+  const busy = o.busyRequests ?? 250;
+  const last: ReaderSample[] = [IDLE];
+  let started = 1;
+  let timer: NodeJS.Timeout | undefined;
+  const stop = (): void => {
+    if (timer !== undefined) clearInterval(timer);
+    timer = undefined;
+  };
+  const grow = (): void => {
+    if (started >= o.max) return;
+    o.start(started);
+    last[started] = IDLE;
+    started++;
+    if (started >= o.max) stop();
+  };
+  const tick = (): void => {
+    let read = 0;
+    let stuck = false;
+    for (let i = 0; i < started; i++) {
+      const now = o.sample(i);
+      const before = last[i]!;
+      read += (now.requests - before.requests) | 0;
+      if (now.inDirect && before.inDirect && now.requests === before.requests) stuck = true;
+      last[i] = now;
+    }
+    if (read >= busy || stuck) grow();
+  };
+  if (o.max > 1) {
+    timer = setInterval(tick, o.tickMs ?? 250);
+    timer.unref();
+  }
+  return {
+    get started() {
+      return started;
+    },
+    saturated: grow,
+    tick,
+    stop,
+  };
+}

@@ -1,0 +1,65 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { CLI, forceUnmount, startMount, tempDir } from '../helpers/mount.js';
+import type { MountHandle } from '../helpers/mount.js';
+import { shOk } from '../helpers/sh.js';
+
+jest.setTimeout(90_000);
+
+const cleanup: (() => void)[] = [];
+afterEach(() => {
+  for (const f of cleanup.splice(0)) f();
+});
+
+interface Status {
+  engine: { readers: { running: number; max: number } };
+}
+
+async function readers(m: MountHandle): Promise<Status['engine']['readers']> {
+  const out = await shOk(`node "${CLI}" ctl "${m.mountpoint}" status`);
+  return (JSON.parse(out) as Status).engine.readers;
+}
+
+async function mount(files: Record<string, Buffer>): Promise<MountHandle> {
+  const src = tempDir('growth-src');
+  for (const [name, data] of Object.entries(files)) writeFileSync(join(src, name), data);
+  const m = await startMount({ source: src });
+  cleanup.push(() => {
+    forceUnmount(m.mountpoint);
+    rmSync(src, { recursive: true, force: true });
+  });
+  return m;
+}
+
+/**
+ * An idle mount runs one reader thread (each is a V8 isolate, ~7 MiB); the others of
+ * `-o readers=N` (default 2) start when the load asks for them (src/fuse/session/reader-growth.ts).
+ */
+describe('reader threads start as the load asks', () => {
+  it('an idle mount runs one; parallel reads start the second', async () => {
+    const m = await mount({ data: Buffer.alloc(8 << 20, 3) });
+    await shOk(`ls -la "${m.mountpoint}" > /dev/null`);
+    expect(await readers(m)).toEqual({ running: 1, max: 2 });
+    // O_DIRECT 4 KiB reads in 4 processes: every one reaches the server, thousands a second.
+    await shOk(
+      `for i in 1 2 3 4; do dd if="${m.mountpoint}/data" of=/dev/null bs=4k iflag=direct status=none & done; wait`,
+      { timeoutMs: 60_000 },
+    );
+    expect(await readers(m)).toEqual({ running: 2, max: 2 });
+  });
+
+  it('one reader with every slot held by a lock wait starts the next, which reads the unlock', async () => {
+    const m = await mount({ f: Buffer.from('x') });
+    const f = join(m.mountpoint, 'f');
+    // The holder keeps the lock while 8 waiters (a reader's 8 slots) queue behind it. With one
+    // reader only, the holder's release could never be read: every waiter would hang for ever.
+    await shOk(
+      `flock -x "${f}" sleep 2 & sleep 0.5
+       for i in 1 2 3 4 5 6 7 8 9; do flock -x "${f}" true & done
+       wait`,
+      { timeoutMs: 60_000 },
+    );
+    expect(await readers(m)).toEqual({ running: 2, max: 2 });
+  });
+});
