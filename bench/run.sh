@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark, one command (root; Linux with fio and FUSE):
-#   bench/run.sh [--quick] [--reps N] [--only seqread,metadata,...] [--layers-overhead] [--reader-gate] [--no-docs]
+#   bench/run.sh [--quick] [--reps N] [--only seqread,metadata,...] [--layers-overhead]
+#                [--reader-gate [--gate-base DIR]] [--no-docs]
 #                [--no-build] [--fsi NAME=OPTS ...] [--cpu-prof-dir DIR]
 # --fsi runs only the given fs-interposer variants (e.g. --fsi r1=readers=1 --fsi r4=readers=4;
 # --fsi base@/path/to/checkout= runs that checkout's dist/, for an A/B against an older commit;

@@ -56,6 +56,7 @@ const inactiveSystems: SystemSpec[] = [
 /** throttle and latency configured but never binding (ADR 0076 reader gate) against bare. */
 const stackOf = (layer: string): string =>
   ['apiVersion: fs-interposer/v1', 'kind: LayerStack', 'seed: 1', 'layers:', `  - ${layer}`, ''].join('\n');
+const ZERO_LATENCY = stackOf('{type: latency, read: {fixed: 0}, write: {fixed: 0}}');
 const gateSystems: SystemSpec[] = [
   { kind: 'fsi', name: 'fsi' },
   {
@@ -63,8 +64,15 @@ const gateSystems: SystemSpec[] = [
     name: 'fsi+throttle',
     config: stackOf('{type: throttle, bytesPerSecond: 1.0e+12, opsPerSecond: 1.0e+9}'),
   },
-  { kind: 'fsi', name: 'fsi+latency', config: stackOf('{type: latency, read: {fixed: 0}, write: {fixed: 0}}') },
+  { kind: 'fsi', name: 'fsi+latency', config: ZERO_LATENCY },
 ];
+
+/**
+ * `--reader-gate --gate-base DIR`: the same latency stack run from another checkout's dist/ as
+ * `base+latency`, so that a change to the layers is measured A/B in the same interleaved run.
+ */
+const gateBase = (dir: string | undefined): SystemSpec[] =>
+  dir === undefined ? [] : [{ kind: 'fsi', name: 'base+latency', config: ZERO_LATENCY, repo: dir }];
 
 const layerSystems: SystemSpec[] = [
   { kind: 'fsi', name: 'fsi' },
@@ -107,6 +115,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'layers-overhead': { type: 'boolean', default: false },
       'inactive-layers': { type: 'boolean', default: false },
       'reader-gate': { type: 'boolean', default: false },
+      'gate-base': { type: 'string' },
       'no-docs': { type: 'boolean', default: false },
       fsi: { type: 'string', multiple: true },
       'cpu-prof-dir': { type: 'string' },
@@ -120,7 +129,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     ? customSystems(v.fsi ?? ['fsi'], v['cpu-prof-dir'])
     : v['layers-overhead'] ? layerSystems
     : v['inactive-layers'] ? inactiveSystems
-    : v['reader-gate'] ? gateSystems : engineSystems(quick);
+    : v['reader-gate'] ? gateSystems.concat(gateBase(v['gate-base'])) : engineSystems(quick);
   const o: BenchOptions = {
     quick,
     reps: v.reps ? Number(v.reps) : quick ? 2 : 5,
