@@ -5,7 +5,8 @@
  *   node dist/bench/memory.js mount [--layers metrics] [--seconds 30]
  *
  * `modules`: a fresh Node per row imports the modules of that row and all rows above it (the
- * serving process's own order), then runs the garbage collector twice and reports VmRSS, RssAnon
+ * serving process's own order), then runs a memory-reducing GC (as the serving process does once it
+ * serves: src/sys/idle-heap-trim.ts) and reports VmRSS, RssAnon
  * and PSS (bench/lib/mem.ts says what each counts). `mount`: `fs-interposer mount` over a
  * 256 MiB file, idle after 3 s, then the peak over `fio` random 4 KiB reads (O_DIRECT, so every
  * read reaches the server) with 4 jobs, then idle again 25 s after fio (the serving process gives
@@ -48,7 +49,7 @@ const ROWS: readonly [string, string][] = [
 
 function moduleRow(code: string): ProcMem {
   const script = `${code}
-globalThis.gc(); globalThis.gc();
+globalThis.gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
 const { procMem } = await import('${`file://${join(REPO, 'dist/bench/lib/mem.js')}`}');
 console.log(JSON.stringify(procMem(process.pid)));`;
   const r = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], {
