@@ -7,7 +7,7 @@ export const CONTROL = {
   wake: 0,
   /** Requests this reader has read so far (wraps): the main thread's measure of its load. */
   requests: 1,
-  /** 1 while the reader serves a READ/WRITE itself (direct-io.ts): a slow backing call shows. */
+  /** 1 while the reader serves a request itself (direct-io.ts): a slow backing call shows. */
   inDirect: 2,
 } as const;
 

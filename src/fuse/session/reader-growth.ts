@@ -4,13 +4,13 @@
  * once for all cloned fds, so an fd without a reader yet holds nothing back. A reader is added
  * when the running ones read many requests per tick (parallel I/O), when one of them has all its
  * slots taken by the main thread (lock waits, slow layers: the capacity the full count gives),
- * or when one has sat in one READ/WRITE of its own for a whole tick (a slow backing store, which
- * would otherwise stall every other request behind it).
+ * or when one has sat in one request of its own (READ, WRITE, FSYNC, FLUSH: direct-io.ts) for a
+ * whole tick (a slow backing store, which would otherwise stall every other request behind it).
  */
 export interface ReaderSample {
   /** Requests read so far (wraps at 2^31). */
   requests: number;
-  /** Serving a READ/WRITE itself right now. */
+  /** Serving a request itself right now (READ, WRITE, FSYNC, FLUSH). */
   inDirect: boolean;
 }
 
