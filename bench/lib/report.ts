@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ratio, summarize } from './stats.js';
 import type { Summary } from './stats.js';
+import { againstReferencesTable } from './report-refs.js';
 
 export interface Sample {
   system: string;
@@ -149,6 +150,7 @@ export function renderMarkdown(r: RunResults): string {
     '',
     ...cpuTable(r),
     '',
+    ...againstReferencesTable(r, [HP, NATIVE]),
     ...againstBareTable(r),
     ...memoryTable(r),
     ...(r.errors.length ? ['', 'Failed runs:', '', ...r.errors.map((e) => `- ${e}`)] : []),
