@@ -94,7 +94,9 @@ async function main(): Promise<void> {
     }
     for (const s of systems) {
       const pid = s.pid();
-      if (pid !== undefined && results.memory[s.name]) results.memory[s.name]!.peakMiB = memory(pid).hwmMiB;
+      const why = s.died();
+      if (why !== undefined) results.errors.push(why);
+      else if (pid !== undefined && results.memory[s.name]) results.memory[s.name]!.peakMiB = memory(pid).hwmMiB;
     }
   } finally {
     for (const s of systems) await s.stop().catch(() => undefined);

@@ -22,6 +22,8 @@ export interface System {
    * daemon behind the page cache); native and kernel passthrough read the warm page cache instead.
    */
   readonly directRandomReads: boolean;
+  /** Why the server ended before stop() (exit code or signal, its last output), if it did. */
+  died(): string | undefined;
 }
 
 export type SystemSpec =
@@ -76,17 +78,20 @@ function command(spec: SystemSpec, env: SystemEnv, mnt: string): [string, string
 
 export function createSystem(spec: SystemSpec, env: SystemEnv): System {
   if (spec.kind === 'native') {
-    return { name: spec.name, dir: env.source, pid: () => undefined, start: async () => undefined, stop: async () => undefined, directRandomReads: false };
+    return { name: spec.name, dir: env.source, pid: () => undefined, start: async () => undefined, stop: async () => undefined, directRandomReads: false, died: () => undefined };
   }
   const mnt = join(env.mountRoot, spec.name);
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   let log = '';
+  let stopping = false;
+  let died: string | undefined;
   return {
     name: spec.name,
     dir: mnt,
     directRandomReads: !(spec.kind === 'fsi' && (spec.options ?? '').split(',').includes('passthrough')),
     pid: () => child?.pid,
+    died: () => died,
     async start() {
       mkdirSync(mnt, { recursive: true });
       if (isMounted(mnt)) await sh('umount', ['-l', mnt], { allowFail: true });
@@ -95,7 +100,11 @@ export function createSystem(spec: SystemSpec, env: SystemEnv): System {
       child = c;
       c.stdout?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
       c.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-      exited = new Promise((resolve) => c.on('exit', () => resolve()));
+      exited = new Promise((resolve) => c.on('exit', (code, signal) => {
+        // A server that dies mid-run is a finding, not noise: keep how and its last words.
+        if (!stopping && died === undefined) died = `${spec.name} (pid ${c.pid}) exited with ${signal ?? `code ${code}`}: ${log.slice(-1500)}`;
+        resolve();
+      }));
       let dead = false;
       void exited.then(() => (dead = true));
       await waitFor(() => dead || isMounted(mnt), 30_000, `${spec.name} to mount`);
@@ -103,6 +112,7 @@ export function createSystem(spec: SystemSpec, env: SystemEnv): System {
     },
     async stop() {
       if (!child) return;
+      stopping = true;
       if (isMounted(mnt)) await sh('umount', [mnt], { allowFail: true, timeoutMs: 20_000 });
       const timeout = sleep(20_000).then(() => 'timeout' as const);
       if ((await Promise.race([exited, timeout])) === 'timeout') {
