@@ -19,6 +19,10 @@ export BENCH_ROOT="${BENCH_ROOT:-/var/tmp/fs-interposer-bench}"
 HP="$BENCH_CACHE/passthrough_hp"
 
 [ "$(id -u)" = 0 ] || { echo "bench/run.sh: run as root (mounts, drop_caches)" >&2; exit 2; }
+# Two runs on one BENCH_ROOT unmount and wipe each other's mounts mid-run: one at a time.
+mkdir -p "$(dirname "$BENCH_ROOT")"
+exec 9>"$BENCH_ROOT.lock"
+flock -n 9 || { echo "bench/run.sh: another run uses $BENCH_ROOT; wait for it or set BENCH_ROOT to a directory of your own" >&2; exit 2; }
 command -v fio >/dev/null || apt-get install -y fio
 
 if [ ! -x "$HP" ]; then
