@@ -50,6 +50,7 @@ export function createSwitchablePort(initial: StackPort, readerTap: SharedArrayB
       run: (call) => current.run(call),
       plan: () => current.plan(),
       inFlight: () => current.inFlight(),
+      readerServes: (fh) => current.readerServes?.(fh) ?? false,
       readerTap,
     },
     set(next) {

@@ -13,6 +13,8 @@ export interface Stack {
   /** True when any layer needs to see file data (no kernel passthrough, no data caches). */
   readonly needsData: boolean;
   run<O extends FsOp>(call: OpCall<O>): Promise<OpResultMap[O]>;
+  /** Whether every layer that decides per handle (Layer.readerServes) lets the readers serve `fh`. */
+  readerServes(fh: number): boolean;
   /** Close the layers (not the backend, which outlives stack swaps). */
   close(): Promise<void>;
 }
@@ -23,6 +25,11 @@ export interface StackPlan {
   readonly needsData: boolean;
   /** The reader threads may serve READ/WRITE of registered files themselves. */
   readonly readerData: boolean;
+  /**
+   * Some layer decides per open file (Layer.readerServes): readerData then holds only for the
+   * handles the port's `readerServes` lets through, and the kernel keeps no pages.
+   */
+  readonly readerPerHandle?: boolean;
   /** They count what they serve in the port's reader tap: a layer consumes it. */
   readonly tap: boolean;
   /** The reader form of throttle they apply (src/vfs/reader-gate.ts). */
@@ -40,6 +47,11 @@ export interface StackPort {
   plan(): StackPlan;
   inFlight(): number;
   /**
+   * Under a `readerPerHandle` plan: whether the readers may serve the data requests of the file
+   * the current stack just opened as the backend's handle `fh` (asked right after OPEN/CREATE).
+   */
+  readerServes?(fh: number): boolean;
+  /**
    * Shared memory where the readers count the READ/WRITE they serve while `plan().tap` is on
    * (src/vfs/reader-tap.ts); the same for the port's life, across swaps.
    */
@@ -50,13 +62,15 @@ export interface StackPort {
  * Readers serve the data path when every layer is content with the reader tap for it (an
  * observe-only layer such as metrics), has nothing to do for it (readerIdle: a zero delay, a
  * fault scoped to other ops), or has a reader-side form (throttle: at most one, the gate has
- * room for one), or when there is no layer at all.
+ * room for one), or decides per open file (readerServes: trace serves its unsampled files
+ * there), or when there is no layer at all.
  */
 export function planOf(stack: Stack): StackPlan {
   const tapped = stack.layers.filter((l) => l.readerTap === true).length;
   const rest = stack.layers.filter((l) => l.readerTap !== true && l.readerIdle !== true);
   const idle = stack.layers.length - tapped - rest.length;
   const gated = rest.filter((l) => l.readerGate !== undefined);
+  const perHandle = rest.filter((l) => l.readerGate === undefined && l.readerServes !== undefined);
   const gate: GateConfig = {};
   let fits = true;
   for (const g of gated.map((l) => l.readerGate!)) {
@@ -65,7 +79,8 @@ export function planOf(stack: Stack): StackPlan {
   }
   return {
     needsData: stack.needsData,
-    readerData: fits && tapped + idle + gated.length === stack.layers.length,
+    readerData: fits && tapped + idle + gated.length + perHandle.length === stack.layers.length,
+    ...(perHandle.length > 0 && { readerPerHandle: true }),
     tap: tapped > 0,
     ...(gated.length > 0 && { gate }),
   };
@@ -86,6 +101,7 @@ export function portOf(stack: Stack): StackPort {
     },
     plan: () => plan,
     inFlight: () => inFlight,
+    readerServes: (fh) => stack.readerServes(fh),
   };
 }
 
@@ -114,6 +130,7 @@ export function createStack(layers: readonly Layer[], backend: Backend): Stack {
     backend,
     needsData: frozen.some((l) => l.needsData === true),
     run,
+    readerServes: (fh) => frozen.every((l) => l.readerServes?.(fh) ?? true),
     async close() {
       const errors: unknown[] = [];
       for (const layer of frozen) {

@@ -251,5 +251,13 @@ export interface Layer {
    * through it.
    */
   readonly readerIdle?: boolean;
+  /**
+   * Present when the layer decides per open file whether it must see READ/WRITE/FSYNC/FLUSH
+   * (trace: only sampled files get spans). Asked on the main thread right after open/create
+   * answered with the backend's handle `fh`: true when the layer has nothing to do for that
+   * handle's data requests until its release, which still goes through `around`. A handle it
+   * does not know must answer false.
+   */
+  readerServes?(fh: number): boolean;
   close?(): Promise<void>;
 }

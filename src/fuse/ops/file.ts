@@ -38,10 +38,15 @@ function wantPassthrough(ctx: SessionContext): boolean {
   return (ctx.init.passthrough && !plan.needsData) || (ctx.direct !== undefined && plan.readerData);
 }
 
-/** Files the kernel does not pass through are served by the reader threads while no layer is active. */
+/**
+ * Files the kernel does not pass through are served by the reader threads while the plan lets
+ * them; under a per-handle plan only when the stack declines this file's data requests.
+ */
 function registerDirect(ctx: SessionContext, fh: number, r: OpenResult, backingId: number): void {
   if (backingId > 0 || r.backingFd === undefined || ctx.direct === undefined) return;
-  if (!ctx.stack.plan().readerData) return;
+  const plan = ctx.stack.plan();
+  if (!plan.readerData) return;
+  if (plan.readerPerHandle === true && ctx.stack.readerServes?.(r.fh) !== true) return;
   // The plan allows it right now (this runs on the main thread, like every swap).
   if (!ctx.direct.enabled) ctx.direct.setPlan(ctx.stack.plan());
   ctx.direct.register(fh, r.backingFd);

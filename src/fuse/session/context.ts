@@ -97,11 +97,16 @@ const { O_APPEND } = fsConstants;
 /**
  * `-o exclusive` lets the kernel keep file pages and directory listings, but only while the
  * stack's plan lets the data path skip the layers (no layer needs to see every read or READDIR;
- * a reader-side throttle or latency does).
+ * a reader-side throttle or latency does, and so does a layer that sees some files' reads).
  */
 export function kernelMayKeepCache(ctx: SessionContext): boolean {
   const plan = ctx.stack.plan();
-  return ctx.exclusive === true && plan.readerData && plan.gate === undefined;
+  return (
+    ctx.exclusive === true &&
+    plan.readerData &&
+    plan.gate === undefined &&
+    plan.readerPerHandle !== true
+  );
 }
 
 /**

@@ -9,7 +9,7 @@
  *
  * The table is a SharedArrayBuffer of (handle counter, backing fd) pairs, written only by the
  * main thread (register at OPEN/CREATE, unregister at RELEASE, clear on a stack swap that adds
- * layers) and read by every reader. A request the table does not cover (a layer is active, a
+ * layers or decides per handle) and read by every reader. A request the table does not cover (a layer is active, a
  * predecessor's handle, O_APPEND, a resent request, a malformed frame) goes to the main thread
  * exactly as before.
  *
@@ -19,7 +19,8 @@
  * the entry before the backend closes the fd. See docs/adr/0073-direct-io-in-reader-threads.md.
  */
 import { setGate } from '../../vfs/reader-gate.js';
-import type { GateConfig, GateView } from '../../vfs/reader-gate.js';
+import type { GateView } from '../../vfs/reader-gate.js';
+import type { StackPlan } from '../../vfs/stack.js';
 import { Opcode } from '../protocol/constants.js';
 import { ArgSize, IN_HEADER_SIZE as A, InHeader } from '../protocol/layout.js';
 import { serveData } from './direct-data.js';
@@ -52,9 +53,10 @@ export interface DirectIoTable {
   setEnabled(on: boolean): void;
   /**
    * The stack's plan: readers serve READ/WRITE (readerData), counting them in the tap (tap),
-   * through the reader forms of throttle and latency (gate).
+   * through the reader forms of throttle and latency (gate). A per-handle plan (readerPerHandle)
+   * clears every entry: they were let through by other layers than the plan's.
    */
-  setPlan(plan: { readerData: boolean; tap: boolean; gate?: GateConfig | undefined }): void;
+  setPlan(plan: Pick<StackPlan, 'readerData' | 'readerPerHandle' | 'tap' | 'gate'>): void;
   /**
    * A POSIX record lock is asked for on `nodeId` (before the backend takes it): from here on a
    * FLUSH may have locks to release, and the readers hand every FLUSH to the main thread.
@@ -135,7 +137,7 @@ export function createDirectIoTable(
       const serve = plan.readerData && (plan.gate === undefined || gate !== undefined);
       // Tap and gate on before serving starts, off only after serving stopped: nothing is
       // served uncounted or unthrottled.
-      if (!serve) this.setEnabled(false);
+      if (!serve || plan.readerPerHandle === true) this.setEnabled(false);
       if (plan.tap) Atomics.store(t, TAP, 1);
       if (gate !== undefined) setGate(gate, serve ? plan.gate : undefined);
       this.setEnabled(serve);

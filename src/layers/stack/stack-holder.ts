@@ -67,6 +67,7 @@ export function createStackHolder(initial: Stack, options: StackHolderOptions = 
   return {
     current: () => active,
     plan: () => activePlan,
+    readerServes: (fh) => active.readerServes(fh),
     ...(options.readerTap && { readerTap: options.readerTap }),
     get killed() {
       return killed;

@@ -63,6 +63,7 @@ export function traceLayerFactory(c: Omit<TraceConfig, 'type'>, deps: TraceDeps)
   return {
     name: layer.name,
     around: layer.around.bind(layer),
+    readerServes: (fh) => layer.readerServes?.(fh) ?? false,
     async close() {
       await layer.close?.();
       // Flushes the batch queue: spans of files closed at shutdown still leave the process.

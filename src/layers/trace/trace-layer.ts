@@ -50,8 +50,8 @@ const handleOf = (result: unknown): number | undefined => {
 
 /**
  * One parent span per open file (open/create .. release), one child span per op under it;
- * metadata ops under a per-volume parent. `null` in `files` marks a handle that is deliberately
- * not traced (filtered out or not sampled), so its ops skip at the cost of one map lookup.
+ * metadata ops under a per-volume parent. `null` in `files` marks an untraced handle (filtered
+ * out or not sampled): no span, no count, one map lookup; the readers may serve it (readerServes).
  */
 export function createTraceLayer(options: TraceLayerOptions): Layer {
   const tracer = options.tracerProvider.getTracer('fs-interposer');
@@ -188,6 +188,7 @@ export function createTraceLayer(options: TraceLayerOptions): Layer {
       if (!filter.op(call.op) || !filter.path(call.path) || !filter.sample()) return next();
       return child(call, volumeParent().childContext(), next);
     },
+    readerServes: (fh) => files.get(fh) === null,
     async close() {
       for (const parent of files.values()) parent?.end();
       files.clear();
