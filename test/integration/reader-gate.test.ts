@@ -1,10 +1,6 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { CLI } from '../helpers/mount.js';
-import { freePort, scrape, total } from '../helpers/prometheus.js';
-import { shOk } from '../helpers/sh.js';
 import { createLayerRig, py, PY_PRELUDE } from './layers-rig.js';
+import { mountCounted } from './reader-served-rig.js';
 
 // throttle and latency keep READ/WRITE in the reader threads (ADR 0076, the reader gate): the
 // rate still holds, and the main thread sees no READ. Only lower bounds on time are asserted.
@@ -15,33 +11,13 @@ afterEach(() => rig.cleanup());
 
 const MiB = 1024 * 1024;
 
-interface Status {
-  engine: { directIo: { enabled: boolean; served: number; fsyncHandedOver: number } | 'off' };
-}
-
-/** A mount with `layers` then metrics (to count every READ/WRITE), and a 8 MiB file `in`. */
+/** A mount with `layers` then metrics, and a 8 MiB file `in`. */
 async function mountWith(layers: unknown[]) {
-  const port = await freePort();
-  const r = await rig.mount([...layers, { type: 'metrics' }], {
-    prepare: (src) => writeFileSync(join(src, 'in'), Buffer.alloc(8 * MiB, 3)),
-    args: ['--metrics-port', String(port)],
-  });
-  const served = async (): Promise<number> => {
-    const s = JSON.parse(await shOk(`node "${CLI}" ctl "${r.m.mountpoint}" status`)) as Status;
-    const d = s.engine.directIo;
-    // An FSYNC that finds no other reader idle is handed to the main thread: it reached the
-    // readers all the same (the throttle's scope is data only here).
-    return d === 'off' ? -1 : d.served + d.fsyncHandedOver;
-  };
-  const ops = async (op: string): Promise<number> =>
-    total(await scrape(port), 'fs_interposer_ops_total', { op, result: 'ok' });
+  const r = await mountCounted(rig, layers, 8 * MiB);
+  const ops = (op: string): Promise<number> => r.ops(op, 'ok');
   /** FLUSH and FSYNC, which the readers serve too (the close and fsync of the test's file). */
-  const syncs = async (): Promise<number> => {
-    const e = await scrape(port);
-    const of = (op: string): number => total(e, 'fs_interposer_ops_total', { op, result: 'ok' });
-    return of('flush') + of('fsync');
-  };
-  return { ...r, port, served, ops, syncs };
+  const syncs = async (): Promise<number> => (await ops('flush')) + (await ops('fsync'));
+  return { ...r, ops, syncs };
 }
 
 /** Read `name` through the mount in 128 KiB preads (O_DIRECT: one READ each); seconds taken. */

@@ -1,10 +1,6 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { CLI } from '../helpers/mount.js';
-import { freePort, scrape, total } from '../helpers/prometheus.js';
-import { shOk } from '../helpers/sh.js';
 import { createLayerRig, py, PY_PRELUDE } from './layers-rig.js';
+import { mountCounted } from './reader-served-rig.js';
 
 // A layer with nothing to do for READ/WRITE/FSYNC/FLUSH (a zero delay, a fault scoped to other
 // ops, shuffle) leaves them in the reader threads (readerIdle, ADR 0076); the same layers with a
@@ -16,32 +12,12 @@ afterEach(() => rig.cleanup());
 
 const MiB = 1024 * 1024;
 
-interface Status {
-  engine: { directIo: { enabled: boolean; served: number; fsyncHandedOver: number } | 'off' };
-}
-
-/** A mount with `layers` then metrics (to count every request), a 4 MiB file `in`, a dir `d`. */
+/** A mount with `layers` then metrics, a 4 MiB file `in`; READ/WRITE/FSYNC/FLUSH counted. */
 async function mountWith(layers: unknown[]) {
-  const port = await freePort();
-  const r = await rig.mount([...layers, { type: 'metrics' }], {
-    prepare: (src) => writeFileSync(join(src, 'in'), Buffer.alloc(4 * MiB, 3)),
-    args: ['--metrics-port', String(port)],
-  });
-  const served = async (): Promise<number> => {
-    const s = JSON.parse(await shOk(`node "${CLI}" ctl "${r.m.mountpoint}" status`)) as Status;
-    const d = s.engine.directIo;
-    // An FSYNC that finds no other reader idle is handed to the main thread (it may block):
-    // it reached the readers all the same.
-    return d === 'off' ? -1 : d.served + d.fsyncHandedOver;
-  };
-  /** READ, WRITE, FSYNC and FLUSH that metrics counted, whatever their outcome. */
-  const dataOps = async (): Promise<number> => {
-    const e = await scrape(port);
-    return ['read', 'write', 'fsync', 'flush']
-      .map((op) => total(e, 'fs_interposer_ops_total', { op }))
-      .reduce((a, b) => a + b, 0);
-  };
-  return { ...r, served, dataOps };
+  const r = await mountCounted(rig, layers, 4 * MiB);
+  const dataOps = async (): Promise<number> =>
+    (await Promise.all(['read', 'write', 'fsync', 'flush'].map((op) => r.ops(op)))).reduce((a, b) => a + b, 0);
+  return { ...r, dataOps };
 }
 
 /**
