@@ -24,8 +24,11 @@ export function sampleRatioFromEnv(env: Env): number | undefined {
   return Number.isFinite(arg) && arg >= 0 && arg <= 1 ? arg : 1;
 }
 
-/** A stand-in when OTEL_SDK_DISABLED=true: configured, but costs one call per op. */
-const disabledLayer = (): Layer => ({ name: 'trace', around: (_call, next) => next() });
+/**
+ * A stand-in when OTEL_SDK_DISABLED=true: configured, but costs one call per op, and none for
+ * the data requests the reader threads serve (it has nothing to do for them: readerIdle).
+ */
+const disabledLayer = (): Layer => ({ name: 'trace', around: (_call, next) => next(), readerIdle: true });
 
 /** What the trace layer takes from the host; `env` replaces process.env (tests). */
 export type TraceDeps = Partial<Pick<LayerDeps, 'volume' | 'tracerProvider' | 'clock' | 'logger'>> & {

@@ -79,6 +79,12 @@ describe('trace: which open files the readers may serve', () => {
     expect(layer.readerServes?.(fh + 1)).toBe(false);
     await stack.close();
   });
+
+  it('with OTEL_SDK_DISABLED=true the stand-in keeps the whole data path on the readers', () => {
+    const layer = traceLayerFactory({}, { env: { OTEL_SDK_DISABLED: 'true' } });
+    expect(layer.readerIdle).toBe(true);
+    expect(planOf(createStack([layer], createTinyBackend()))).toMatchObject({ readerData: true });
+  });
 });
 
 describe('a per-handle plan (planOf, ports, the direct I/O table)', () => {
