@@ -5,7 +5,9 @@
  * when the running ones read many requests per tick (parallel I/O), when one of them has all its
  * slots taken by the main thread (lock waits, slow layers: the capacity the full count gives),
  * or when one has sat in one request of its own (READ, WRITE, FSYNC, FLUSH: direct-io.ts) for a
- * whole tick (a slow backing store, which would otherwise stall every other request behind it).
+ * whole tick (a slow backing store, which would otherwise stall every other request behind it),
+ * or when a reader handed an FSYNC to the main thread for want of another idle reader (with one
+ * reader that is every FSYNC: the second lets the readers serve them, direct-layout.ts).
  */
 export interface ReaderSample {
   /** Requests read so far (wraps at 2^31). */
@@ -25,6 +27,8 @@ export interface ReaderGrowthOptions {
   tickMs?: number;
   /** Requests read in one tick, by all running readers together, that call for one more. */
   busyRequests?: number;
+  /** FSYNCs handed to the main thread so far for want of an idle reader (wraps). */
+  handedOver?: () => number;
 }
 
 export interface ReaderGrowth {
@@ -42,6 +46,7 @@ const IDLE: ReaderSample = { requests: 0, inDirect: false };
 export function createReaderGrowth(o: ReaderGrowthOptions): ReaderGrowth {
   const busy = o.busyRequests ?? 250;
   const last: ReaderSample[] = [IDLE];
+  let handed = o.handedOver?.() ?? 0;
   let started = 1;
   let timer: NodeJS.Timeout | undefined;
   const stop = (): void => {
@@ -65,7 +70,10 @@ export function createReaderGrowth(o: ReaderGrowthOptions): ReaderGrowth {
       if (now.inDirect && before.inDirect && now.requests === before.requests) stuck = true;
       last[i] = now;
     }
-    if (read >= busy || stuck) grow();
+    const handedNow = o.handedOver?.() ?? 0;
+    const handedMore = handedNow !== handed;
+    handed = handedNow;
+    if (read >= busy || stuck || handedMore) grow();
   };
   if (o.max > 1) {
     timer = setInterval(tick, o.tickMs ?? 250);

@@ -239,6 +239,7 @@ export function createSession(o: SessionOptions): FuseSession {
       requests: Atomics.load(controls[i]!, controlAt(slots, 'requests')),
       inDirect: Atomics.load(controls[i]!, controlAt(slots, 'inDirect')) === 1,
     }),
+    handedOver: () => direct?.fsyncHandedOver ?? 0,
   });
   startReader(0);
   void done.then(() => growth.stop());

@@ -5,6 +5,7 @@ import type { ReaderSample } from '../../../../src/fuse/session/reader-growth.js
 /** A policy on seams: the test sets what each running reader shows. */
 function rig(max: number) {
   const shown: ReaderSample[] = [{ requests: 0, inDirect: false }];
+  const handed = { count: 0 };
   const startedIndexes: number[] = [];
   const growth = createReaderGrowth({
     max,
@@ -15,8 +16,9 @@ function rig(max: number) {
       shown[i] = { requests: 0, inDirect: false };
     },
     sample: (i) => ({ ...shown[i]! }),
+    handedOver: () => handed.count,
   });
-  return { shown, startedIndexes, growth };
+  return { shown, startedIndexes, growth, handed };
 }
 
 describe('createReaderGrowth', () => {
@@ -44,6 +46,19 @@ describe('createReaderGrowth', () => {
     growth.tick();
     expect(startedIndexes).toEqual([1, 2]);
     expect(growth.started).toBe(3);
+  });
+
+  it('adds a reader when an FSYNC was handed to the main thread for want of an idle one', () => {
+    const { growth, handed } = rig(3);
+    growth.tick();
+    expect(growth.started).toBe(1);
+    handed.count += 1;
+    growth.tick();
+    expect(growth.started).toBe(2);
+    // No more hand-overs: no more readers.
+    growth.tick();
+    expect(growth.started).toBe(2);
+    growth.stop();
   });
 
   it('counts across the wrap of a reader counter', () => {
