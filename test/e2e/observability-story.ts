@@ -148,10 +148,16 @@ export function describeObservability(ctx: { cluster: () => Cluster; receiver: (
         ['FsInterposerErrorRatioHigh', 'FsInterposerLatencyHigh', 'FsInterposerCustodyRecoveryFailed',
           'FsInterposerHandoffErrors', 'FsInterposerSidecarRestarts'].map((name) => ({ name, health: 'ok', lastError: '' })),
       );
-      const ratio = await prom!.query(rules[0]!.query.replace(/>\s*[\d.]+\s*$/, ''));
-      expect(ratio.filter((s) => s.metric.namespace === ADMIN_NS).length).toBe(2);
+      // The ratio has a series for a Pod once it answered an error (fault=EIO@1 %): each Pod's
+      // first one comes on its workload's own schedule, so wait for both as for the panels.
+      const expr = rules[0]!.query.replace(/>\s*[\d.]+\s*$/, '');
+      const ratio = await waitFor('the error ratio of both admin Pods', async () => {
+        const r = (await prom!.query(expr)).filter((s) => s.metric.namespace === ADMIN_NS);
+        return r.length === 2 ? r : undefined;
+      }, { timeoutMs: 150_000, intervalMs: 5_000 });
+      expect(ratio.length).toBe(2);
       expect(rules.find((r) => r.name === 'FsInterposerErrorRatioHigh')!.state).toBe('inactive');
       expect(rules.find((r) => r.name === 'FsInterposerCustodyRecoveryFailed')!.state).toBe('inactive');
-    }, 120_000);
+    }, 300_000);
   });
 }
