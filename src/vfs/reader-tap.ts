@@ -25,6 +25,7 @@ export const TAP_BUCKETS_SECONDS: readonly number[] = Object.freeze([
 ]);
 const BOUNDS_NS = TAP_BUCKETS_SECONDS.map((s) => BigInt(Math.round(s * 1e9)));
 
+/** The ops the reader threads serve themselves (src/fuse/session/direct-io.ts), each counted here. */
 export type TapOp = 'read' | 'write' | 'flush' | 'fsync';
 export const TAP_OPS: readonly TapOp[] = ['read', 'write', 'flush', 'fsync'];
 /** The op index a reader passes to tapServed (the position in TAP_OPS). */

@@ -9,9 +9,9 @@
  *
  * The table is a SharedArrayBuffer of (handle counter, backing fd) pairs, written only by the
  * main thread (register at OPEN/CREATE, unregister at RELEASE, clear on a stack swap that adds
- * layers or decides per handle) and read by every reader. A request the table does not cover (a layer is active, a
- * predecessor's handle, O_APPEND, a resent request, a malformed frame) goes to the main thread
- * exactly as before.
+ * layers or decides per handle) and read by every reader. A request the table does not cover
+ * (a layer is active, a predecessor's handle, O_APPEND, a resent request, a malformed frame)
+ * goes to the main thread exactly as before.
  *
  * Why an fd cannot be closed under a reader: the kernel sends RELEASE only after the last
  * reference to the open file is gone, and every READ/WRITE/FSYNC in flight holds one (FLUSH runs

@@ -33,9 +33,9 @@ export const HANDED = 6;
 /**
  * Whether a reader that holds a request may block in a syscall for it (an FSYNC) without leaving
  * the mount with no reader in read(2): only while another reader is counted idle (a no is
- * counted in HANDED). With one
- * reader the count is always 0 here (the caller counted itself out) and every FSYNC goes to the
- * main thread, which fsyncs on the threadpool and leaves the reader reading.
+ * counted in HANDED). With one reader the count is always 0 here (the caller counted itself out)
+ * and every FSYNC goes to the main thread, which fsyncs on the threadpool and leaves the reader
+ * reading.
  *
  * Why no interleaving puts every reader in fsync at once: a reader counts itself out right
  * after read(2) returns, before it decides, and counts itself in again only before its next

@@ -3,6 +3,7 @@ import type { FaultConfig } from '../../config/types.js';
 import { FsError, isErrnoName } from '../../vfs/errors.js';
 import type { FsOp, Layer, OpCall, OpResultMap } from '../../vfs/types.js';
 import { isOp } from '../../vfs/types.js';
+import { TAP_OPS } from '../../vfs/reader-tap.js';
 import type { LayerDeps } from '../stack/deps.js';
 import { createDataFaults } from './fault-data.js';
 import { REALISTIC_ERRNOS, buildWeightTable, pickWeighted } from './fault-errnos.js';
@@ -13,9 +14,6 @@ import { createScope } from '../stack/scope.js';
 import type { Scope } from '../stack/scope.js';
 import { passThrough } from '../stack/pass-through.js';
 
-/** The ops the reader threads serve themselves (src/fuse/session/direct-io.ts). */
-const READER_OPS: readonly FsOp[] = ['read', 'write', 'fsync', 'flush'];
-
 /**
  * The errno table holds only the ops in scope that have an errno to give, and the trigger (rate,
  * nth, after, window, oneShot) counts only those ops: without one of the readers' ops in it, and
@@ -23,7 +21,7 @@ const READER_OPS: readonly FsOp[] = ['read', 'write', 'fsync', 'flush'];
  */
 function idleForReaders(errnos: WeightTable | undefined, data: boolean, scope: Scope): boolean {
   if (data && (scope.allowsOp('read') || scope.allowsOp('write'))) return false;
-  return errnos === undefined || !READER_OPS.some((op) => errnos.has(op));
+  return errnos === undefined || !TAP_OPS.some((op) => errnos.has(op));
 }
 
 /**
