@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { CLI, forceUnmount, startMount, tempDir } from '../helpers/mount.js';
@@ -61,6 +61,30 @@ describe('reader threads start as the load asks', () => {
     );
     // The reads take ~0.1 s, less than the 250 ms between two looks: the look after them starts
     // the second reader, which a status asked at once can precede (seen on a CI machine).
+    expect(await readersOnce(m, 2)).toEqual({ running: 2, max: 2 });
+  });
+
+  it('a store milliseconds away: parallel reads far under the busy rate start the second', async () => {
+    // The store: a mount of our own that delays every READ by 2 ms. Random O_DIRECT reads in 4
+    // jobs reach it one at a time through a single reader, ~400 a second: under the 1,000 a
+    // second that starts a reader, with that reader busy all the time (2 readers: ~800).
+    const src = tempDir('growth-slow-src');
+    const fd = openSync(join(src, 'data'), 'w');
+    ftruncateSync(fd, 64 << 20);
+    closeSync(fd);
+    const store = await startMount({ source: src, args: ['--layers', 'latency=2ms'] });
+    const m = await startMount({ source: store.mountpoint });
+    cleanup.push(() => {
+      forceUnmount(m.mountpoint);
+      forceUnmount(store.mountpoint);
+      rmSync(src, { recursive: true, force: true });
+    });
+    expect(await readers(m)).toEqual({ running: 1, max: 2 });
+    await shOk(
+      `fio --name=slow --filename="${m.mountpoint}/data" --rw=randread --bs=4k --numjobs=4 --direct=1 \
+         --ioengine=psync --size=64M --runtime=2 --time_based --group_reporting > /dev/null`,
+      { timeoutMs: 60_000 },
+    );
     expect(await readersOnce(m, 2)).toEqual({ running: 2, max: 2 });
   });
 

@@ -9,9 +9,14 @@ export const CONTROL = {
   requests: 1,
   /** 1 while the reader serves a request itself (direct-io.ts): a slow backing call shows. */
   inDirect: 2,
+  /**
+   * Microseconds this reader has spent serving requests itself so far (wraps): a reader busy
+   * most of the time leaves requests queued that a second reader would serve (a slow store).
+   */
+  busyUs: 3,
 } as const;
 
-export const CONTROL_INTS = 3;
+export const CONTROL_INTS = 4;
 
 /** Index of control int `which` in a reader's Int32Array of `slots` slots. */
 export const controlAt = (slots: number, which: keyof typeof CONTROL): number =>

@@ -6,6 +6,8 @@
  * slots taken by the main thread (lock waits, slow layers: the capacity the full count gives),
  * or when one has sat in one request of its own (READ, WRITE, FSYNC, FLUSH: direct-io.ts) for a
  * whole tick (a slow backing store, which would otherwise stall every other request behind it),
+ * or when one has spent most of a tick serving requests itself (a store a few milliseconds away:
+ * requests wait in the kernel's queue while it does, far under the busy request rate),
  * or when a reader handed an FSYNC to the main thread for want of another idle reader (with one
  * reader that is every FSYNC: the second lets the readers serve them, direct-layout.ts).
  */
@@ -14,6 +16,8 @@ export interface ReaderSample {
   requests: number;
   /** Serving a request itself right now (READ, WRITE, FSYNC, FLUSH). */
   inDirect: boolean;
+  /** Microseconds spent serving requests itself so far (wraps at 2^31). */
+  busyUs: number;
 }
 
 export interface ReaderGrowthOptions {
@@ -27,6 +31,10 @@ export interface ReaderGrowthOptions {
   tickMs?: number;
   /** Requests read in one tick, by all running readers together, that call for one more. */
   busyRequests?: number;
+  /** Share of a tick one reader spent serving requests itself that calls for one more (0-1). */
+  busyShare?: number;
+  /** The clock, ms (performance.now). */
+  now?: () => number;
   /** FSYNCs handed to the main thread so far for want of an idle reader (wraps). */
   handedOver?: () => number;
 }
@@ -41,11 +49,14 @@ export interface ReaderGrowth {
   stop(): void;
 }
 
-const IDLE: ReaderSample = { requests: 0, inDirect: false };
+const IDLE: ReaderSample = { requests: 0, inDirect: false, busyUs: 0 };
 
 export function createReaderGrowth(o: ReaderGrowthOptions): ReaderGrowth {
   const busy = o.busyRequests ?? 250;
+  const busyShare = o.busyShare ?? 0.6;
+  const now = o.now ?? (() => performance.now());
   const last: ReaderSample[] = [IDLE];
+  let lastTick = now();
   let handed = o.handedOver?.() ?? 0;
   let started = 1;
   let timer: NodeJS.Timeout | undefined;
@@ -63,12 +74,16 @@ export function createReaderGrowth(o: ReaderGrowthOptions): ReaderGrowth {
   const tick = (): void => {
     let read = 0;
     let stuck = false;
+    const t = now();
+    const tickUs = (t - lastTick) * 1000;
+    lastTick = t;
     for (let i = 0; i < started; i++) {
-      const now = o.sample(i);
+      const s = o.sample(i);
       const before = last[i]!;
-      read += (now.requests - before.requests) | 0;
-      if (now.inDirect && before.inDirect && now.requests === before.requests) stuck = true;
-      last[i] = now;
+      read += (s.requests - before.requests) | 0;
+      if (s.inDirect && before.inDirect && s.requests === before.requests) stuck = true;
+      if (tickUs > 0 && ((s.busyUs - before.busyUs) | 0) >= busyShare * tickUs) stuck = true;
+      last[i] = s;
     }
     const handedNow = o.handedOver?.() ?? 0;
     const handedMore = handedNow !== handed;

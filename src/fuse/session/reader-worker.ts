@@ -5,7 +5,8 @@
  * the libuv threadpool (that design deadlocked: docs/fuse-engine.md).
  *
  * Slot states live in an Int32Array at the start of the SAB: 0 free, 1 taken by the main
- * thread; then the control ints of reader-control.ts (wake-up counter, requests read, in direct I/O).
+ * thread; then the control ints of reader-control.ts (wake-up counter, requests read, in direct
+ * I/O, time busy).
  */
 import { readSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -52,6 +53,7 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
   const wake = controlAt(d.slots, 'wake');
   const requests = controlAt(d.slots, 'requests');
   const inDirect = controlAt(d.slots, 'inDirect');
+  const busyUs = controlAt(d.slots, 'busyUs');
   const direct = d.direct ? new Int32Array(d.direct) : undefined;
   const tap = d.tap ? new BigInt64Array(d.tap) : undefined;
   const gate = d.tap ? readerGateOf(d.tap) : undefined;
@@ -105,7 +107,9 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
     Atomics.add(ctrl, requests, 1);
     if (direct) {
       Atomics.store(ctrl, inDirect, 1);
+      const t0 = performance.now();
       const len = serveDirect(direct, slots[slot]!, n, tap, gate);
+      Atomics.add(ctrl, busyUs, Math.round((performance.now() - t0) * 1000));
       Atomics.store(ctrl, inDirect, 0);
       if (reply(d.fd, slots[slot]!, len, failed)) continue;
     }

@@ -238,6 +238,7 @@ export function createSession(o: SessionOptions): FuseSession {
     sample: (i) => ({
       requests: Atomics.load(controls[i]!, controlAt(slots, 'requests')),
       inDirect: Atomics.load(controls[i]!, controlAt(slots, 'inDirect')) === 1,
+      busyUs: Atomics.load(controls[i]!, controlAt(slots, 'busyUs')),
     }),
     handedOver: () => direct?.fsyncHandedOver ?? 0,
   });

@@ -4,21 +4,23 @@ import type { ReaderSample } from '../../../../src/fuse/session/reader-growth.js
 
 /** A policy on seams: the test sets what each running reader shows. */
 function rig(max: number) {
-  const shown: ReaderSample[] = [{ requests: 0, inDirect: false }];
+  const shown: ReaderSample[] = [{ requests: 0, inDirect: false, busyUs: 0 }];
+  const clock = { ms: 0 };
   const handed = { count: 0 };
   const startedIndexes: number[] = [];
   const growth = createReaderGrowth({
     max,
     tickMs: 3_600_000,
     busyRequests: 100,
+    now: () => clock.ms,
     start: (i) => {
       startedIndexes.push(i);
-      shown[i] = { requests: 0, inDirect: false };
+      shown[i] = { requests: 0, inDirect: false, busyUs: 0 };
     },
     sample: (i) => ({ ...shown[i]! }),
     handedOver: () => handed.count,
   });
-  return { shown, startedIndexes, growth, handed };
+  return { shown, startedIndexes, growth, handed, clock };
 }
 
 describe('createReaderGrowth', () => {
@@ -82,12 +84,40 @@ describe('createReaderGrowth', () => {
 
   it('adds a reader when one sat in the same READ/WRITE of its own for a whole tick', () => {
     const { shown, growth } = rig(2);
-    shown[0] = { requests: 3, inDirect: true };
+    shown[0] = { requests: 3, inDirect: true, busyUs: 0 };
     growth.tick();
     // 3 requests, in direct I/O: one look is not yet a stall.
     expect(growth.started).toBe(1);
     growth.tick();
     expect(growth.started).toBe(2);
+  });
+
+  it('adds a reader when one spent most of a tick serving requests itself (a slow store)', () => {
+    const { shown, growth, clock } = rig(3);
+    // 250 ms with 120 ms busy (40 requests at 3 ms): under both the rate and the share.
+    clock.ms += 250;
+    shown[0] = { requests: 40, inDirect: false, busyUs: 120_000 };
+    growth.tick();
+    expect(growth.started).toBe(1);
+    // The next 250 ms with 200 ms busy: 80 %, over the 60 % share, at 67 requests a tick.
+    clock.ms += 250;
+    shown[0] = { requests: 107, inDirect: false, busyUs: 320_000 };
+    growth.tick();
+    expect(growth.started).toBe(2);
+    growth.stop();
+  });
+
+  it('counts busy time across the wrap of its microsecond counter (every ~36 minutes)', () => {
+    const { shown, growth, clock } = rig(3);
+    clock.ms += 250;
+    shown[0] = { requests: 0, inDirect: false, busyUs: 0x7fff_ffff - 99_999 };
+    growth.tick();
+    expect(growth.started).toBe(2);
+    // From 2^31 - 100000 to -2^31 + 100000 is 200 ms busy in 250 ms.
+    clock.ms += 250;
+    shown[0] = { requests: 0, inDirect: false, busyUs: -0x8000_0000 + 100_000 };
+    growth.tick();
+    expect(growth.started).toBe(3);
   });
 
   it('never adds one to a single-reader mount', () => {
