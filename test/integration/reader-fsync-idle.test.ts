@@ -19,8 +19,11 @@ afterEach(() => {
   rig.cleanup();
 });
 
-/** How long the inner mount holds each fsync (and nothing else): far longer than a stat takes. */
-const FSYNC_MS = 6000;
+/**
+ * How long the inner mount holds each fsync (and nothing else): far longer than a stat takes,
+ * with room for three interpreters to start on a loaded machine after the first fsync is held.
+ */
+const FSYNC_MS = 12_000;
 
 /**
  * Three fsyncs of the outer mount, each in a process of its own (the script holds no fd of the

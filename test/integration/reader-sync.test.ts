@@ -117,7 +117,7 @@ try:
 except OSError:
     print('locked')
 os.close(fd)`;
-    const out = await py(`import fcntl, os, subprocess, sys, json
+    const out = await py(`import fcntl, os, subprocess, sys, json, time
 probe = ${JSON.stringify(probe)}
 def seen():
     return subprocess.run([sys.executable, '-c', probe], capture_output=True, text=True, check=True).stdout.strip()
@@ -137,6 +137,9 @@ o = os.open('${m.mountpoint}/other', os.O_RDONLY)
 os.close(o)
 res.append(status()['served'] - s0)
 os.close(fd)
+# close(2) returns once FLUSH is answered; the RELEASE that forgets the lock comes after it.
+deadline = time.monotonic() + 10
+while status()['lockedNodes'] != 0 and time.monotonic() < deadline: time.sleep(0.05)
 res.append(status()['lockedNodes'])
 s0 = status()['served']
 o = os.open('${m.mountpoint}/other', os.O_RDONLY)
