@@ -51,6 +51,20 @@ export interface ReaderGrowth {
 
 const IDLE: ReaderSample = { requests: 0, inDirect: false, busyUs: 0 };
 
+/**
+ * One reader's look, `s` against the last one: it sat in one request of its own the whole tick,
+ * or spent at least `busyShare` of the tick's `tickUs` serving requests itself.
+ */
+function isStuck(
+  s: ReaderSample,
+  before: ReaderSample,
+  tickUs: number,
+  busyShare: number,
+): boolean {
+  if (s.inDirect && before.inDirect && s.requests === before.requests) return true;
+  return tickUs > 0 && ((s.busyUs - before.busyUs) | 0) >= busyShare * tickUs;
+}
+
 export function createReaderGrowth(o: ReaderGrowthOptions): ReaderGrowth {
   const busy = o.busyRequests ?? 250;
   const busyShare = o.busyShare ?? 0.6;
@@ -81,8 +95,7 @@ export function createReaderGrowth(o: ReaderGrowthOptions): ReaderGrowth {
       const s = o.sample(i);
       const before = last[i]!;
       read += (s.requests - before.requests) | 0;
-      if (s.inDirect && before.inDirect && s.requests === before.requests) stuck = true;
-      if (tickUs > 0 && ((s.busyUs - before.busyUs) | 0) >= busyShare * tickUs) stuck = true;
+      if (isStuck(s, before, tickUs, busyShare)) stuck = true;
       last[i] = s;
     }
     const handedNow = o.handedOver?.() ?? 0;

@@ -1,0 +1,58 @@
+import { write } from 'node:fs';
+import { promisify } from 'node:util';
+import type { Logger } from '../../log/logger.js';
+import type { StackPort } from '../../vfs/stack.js';
+import type { DirectIoTable } from './direct-io.js';
+import type { NodeTable } from './node-types.js';
+import { NotifyCode } from '../protocol/constants.js';
+import { writeU64 } from '../protocol/decode.js';
+import { encodeNotifyHeader } from '../protocol/encode.js';
+import { OUT_HEADER_SIZE } from '../protocol/layout.js';
+
+const writeAsync = promisify(write);
+
+/**
+ * FUSE_NOTIFY_INVAL_INODE: from `offset` on, the node's cached pages go (-1: none, attributes
+ * only); its attributes always. Written from the threadpool: an invalidation can wait on a page
+ * lock held by a READ that the main thread has yet to answer.
+ */
+export async function sendInvalInode(fd: number, nodeId: number, offset: bigint): Promise<void> {
+  const msg = Buffer.alloc(OUT_HEADER_SIZE + 24);
+  encodeNotifyHeader(msg, msg.length, NotifyCode.INVAL_INODE);
+  writeU64(msg, OUT_HEADER_SIZE, nodeId);
+  msg.writeBigInt64LE(offset, OUT_HEADER_SIZE + 8);
+  msg.writeBigInt64LE(0n, OUT_HEADER_SIZE + 16); // length 0: to the end
+  await writeAsync(fd, msg, 0, msg.length, null);
+}
+
+export interface InvalidateAllOptions {
+  /** The /dev/fuse fd the notifications are written to. */
+  fd: number;
+  nodes: NodeTable;
+  /** READ/WRITE served by the reader threads themselves (direct-io.ts); absent when off. */
+  direct?: DirectIoTable;
+  stack: StackPort;
+  logger: Logger;
+}
+
+/**
+ * After a live stack swap: the reader threads stop serving READ/WRITE themselves if the new
+ * stack has layers, and the kernel's cached data and attributes of every node go (so the new
+ * layers see the next reads). Resolves with the number of nodes invalidated.
+ */
+export async function invalidateAllNodes(o: InvalidateAllOptions): Promise<number> {
+  // A stack with layers must see every READ and WRITE: the readers stop serving them at once.
+  o.direct?.setPlan(o.stack.plan());
+  let sent = 0;
+  for (const id of [...o.nodes.ids()]) {
+    try {
+      await sendInvalInode(o.fd, id, 0n);
+      sent++;
+    } catch (err) {
+      // ENOENT: the kernel no longer has that inode; anything else is worth a line.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        o.logger.debug({ err, id }, 'invalidation failed');
+    }
+  }
+  return sent;
+}
