@@ -1,5 +1,6 @@
 import { constants as osConstants } from 'node:os';
-import { FsError, isErrnoName } from '../vfs/errors.js';
+import type { FsError } from '../vfs/errors.js';
+import { isErrnoName, syscallError } from '../vfs/errors.js';
 
 /**
  * The one errno table. Several names share a number (EAGAIN/EWOULDBLOCK, EOPNOTSUPP/ENOTSUP,
@@ -18,10 +19,7 @@ export function errnoName(no: number): string | undefined {
 /** FsError for a positive errno number (unknown numbers become EIO). */
 export function errnoError(no: number, what: string): FsError {
   const name = NAMES.get(no);
-  return new FsError(
-    name !== undefined && isErrnoName(name) ? name : 'EIO',
-    `${what}: errno ${no}`,
-  );
+  return syscallError(name !== undefined && isErrnoName(name) ? name : 'EIO', `${what}: errno ${no}`);
 }
 
 /** A failed system call outside the file system's own ops (mount, ioctl, sockets), by errno name. */

@@ -30,27 +30,29 @@ export function postgresScript(
 ): string {
   return `set -euo pipefail; ${AS_USER}
            PGBIN=$(${PG_BIN}); [ -n "$PGBIN" ] || { echo "PostgreSQL is not installed" >&2; exit 1; }
-           SOCK=$(mktemp -d /tmp/fsi-pgsock-XXXXXX); chown postgres: "$SOCK"; trap 'rm -rf "$SOCK"' EXIT
+           SOCK=$(mktemp -d /tmp/fsi-pgsock-XXXXXX); chown postgres: "$SOCK"
+           # On a failure, what the server and pgbench said goes to stderr before the scratch goes.
+           trap 'rc=$?; if [ $rc -ne 0 ]; then for f in "$SOCK"/*.log; do [ -e "$f" ] && { echo "--- $f" >&2; tail -40 "$f" >&2; }; done; fi; rm -rf "$SOCK"' EXIT
            mkdir "${a.mnt}/pg"; chown postgres: "${a.mnt}/pg"; chmod 700 "${a.mnt}/pg"
            D="${a.mnt}/pg/data"; OPTS="-c listen_addresses= -k $SOCK -p ${port} -c shared_buffers=16MB -c max_connections=10"
            pg() { as_user postgres "$PGBIN/$@"; }
            pg initdb -D "$D" -A trust -U postgres -E UTF8 --locale=C >/dev/null
            echo "owner $(stat -c %U:%G "${a.src}/pg/data/PG_VERSION")"
-           pg pg_ctl -D "$D" -l "$SOCK/log1" -w -t 120 -o "$OPTS" start >/dev/null
+           pg pg_ctl -D "$D" -l "$SOCK/server1.log" -w -t 120 -o "$OPTS" start >/dev/null
            C="-h $SOCK -p ${port} -U postgres"
-           pg pgbench $C -i -s 1 -q postgres 2>/dev/null
+           pg pgbench $C -i -s 1 -q postgres 2>"$SOCK/pgbench-init.log"
            pg pgbench $C -n -c 2 -j 2 -t 150 postgres | grep -E '^(number of (transactions actually processed|failed)|tps)'
            # The crash: SIGKILL to the postmaster and every backend while pgbench is committing.
-           pg pgbench $C -n -c 2 -j 2 -T 60 postgres >/dev/null 2>&1 & bench=$!
+           pg pgbench $C -n -c 2 -j 2 -T 60 postgres >/dev/null 2>"$SOCK/pgbench-crash.log" & bench=$!
            sleep 4
            pm=$(head -1 "$D/postmaster.pid"); kids=$(ps -o pid= --ppid "$pm" | tr '\\n' ' ')
            kill -9 "$pm" $kids
            for i in $(seq 1 100); do kill -0 "$pm" $kids 2>/dev/null || break; sleep 0.2; done
            wait $bench || true
            ${afterCrash}
-           pg pg_ctl -D "$D" -l "$SOCK/log2" -w -t 120 -o "$OPTS" start >/dev/null
-           grep -q 'was interrupted' "$SOCK/log2" && echo "crash recovery"
-           grep -q 'redo done' "$SOCK/log2" && echo "redo done"
+           pg pg_ctl -D "$D" -l "$SOCK/server2.log" -w -t 120 -o "$OPTS" start >/dev/null
+           grep -q 'was interrupted' "$SOCK/server2.log" && echo "crash recovery"
+           grep -q 'redo done' "$SOCK/server2.log" && echo "redo done"
            pg psql $C -XAtq -d postgres -c "SELECT (SELECT sum(abalance) FROM pgbench_accounts) = (SELECT sum(delta) FROM pgbench_history),
              (SELECT sum(bbalance) FROM pgbench_branches) = (SELECT sum(delta) FROM pgbench_history),
              (SELECT sum(tbalance) FROM pgbench_tellers) = (SELECT sum(delta) FROM pgbench_history),
