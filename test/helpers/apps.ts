@@ -60,6 +60,10 @@ export async function withMount<T>(
   };
   try {
     return await fn(a);
+  } catch (err) {
+    // What the server logged says whether the app met an error of the mount's making.
+    if (err instanceof Error) err.message += `\n--- server log (end)\n${m.logs().slice(-3000)}`;
+    throw err;
   } finally {
     try {
       await o.cleanup?.(a);
