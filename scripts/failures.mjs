@@ -1,5 +1,6 @@
-// Names every failed test of one jest --json result, with the first lines of its message, so that a
-// CI log that keeps only the script's own output still says what failed and where.
+// Names every failed test of one jest --json result, with the first and the last lines of its
+// message (stack frames left out: a script's stderr or a server's log comes at the end), so that
+// a CI log that keeps only the script's own output still says what failed, where and why.
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 
@@ -16,15 +17,17 @@ for (const suite of result.testResults ?? []) {
   if (suite.status === 'failed' && failedTests.length === 0) {
     const what = (suite.assertionResults ?? []).length === 0 ? 'suite did not run' : 'suite failed outside its tests';
     console.log(`  FAIL ${where} (${what})`);
-    console.log(`       ${firstLines(suite.message, 8)}`);
+    console.log(`       ${excerpt(suite.message)}`);
   }
   for (const t of failedTests) {
     console.log(`  FAIL ${where} > ${t.fullName}`);
-    console.log(`       ${firstLines((t.failureMessages ?? []).join('\n'), 8)}`);
+    console.log(`       ${excerpt((t.failureMessages ?? []).join('\n'))}`);
   }
 }
 
-function firstLines(text, n) {
+function excerpt(text, head = 8, tail = 30) {
   const plain = String(text ?? '').replace(/\u001b\[[0-9;]*m/g, '');
-  return plain.split('\n').map((l) => l.trim()).filter(Boolean).slice(0, n).join('\n       ');
+  const lines = plain.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('at '));
+  const shown = lines.length <= head + tail ? lines : [...lines.slice(0, head), '...', ...lines.slice(-tail)];
+  return shown.join('\n       ');
 }
