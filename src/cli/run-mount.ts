@@ -133,12 +133,14 @@ export async function runMountCommand(argv: string[], deps: CliDeps): Promise<nu
     signalled = true;
     void mount.stop(reason);
   };
+  // Start-up's garbage (modules, compiled schemas) is dead now: give it back before serving idle.
+  const trim = startIdleHeapTrim();
   const control = await startControlServer({
     socketPath,
     target: {
       controller: runtime.controller,
       mountpoint: mount.mountpoint,
-      engine: () => mount.session.stats(),
+      engine: () => ({ ...mount.session.stats(), heapTrims: trim.trims }),
       admit: (c) => filesInsideMount(c, mount.mountpoint),
       stop,
     },
@@ -146,8 +148,6 @@ export async function runMountCommand(argv: string[], deps: CliDeps): Promise<nu
   }).catch((err: unknown) => guard.fatal(err, 'control socket'));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  // Start-up's garbage (modules, compiled schemas) is dead now: give it back before serving idle.
-  const trim = startIdleHeapTrim();
   trim.trimNow();
   process.stdout.write(`fs-interposer: serving ${a.source} at ${mount.mountpoint} (pid ${process.pid})\n`);
   await mount.done;

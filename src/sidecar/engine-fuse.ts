@@ -38,6 +38,8 @@ export function createFuseEngine(o: {
   factories: LayerFactories;
   sizelessMemoryVolumes?: number;
   controlDir?: string;
+  /** Memory-reducing GCs the process's idle heap trim has run (shown by `ctl status`). */
+  heapTrims?: () => number;
 }): VolumeEngine {
   return (spec: ServeSpec): ServedVolume => {
     const init = negotiatedInitFrom(spec.init);
@@ -101,7 +103,7 @@ export function createFuseEngine(o: {
           return c;
         },
         mountpoint: spec.volume,
-        engine: () => ({ ...session.stats(), cache }),
+        engine: () => ({ ...session.stats(), cache, heapTrims: o.heapTrims?.() ?? 0 }),
       },
       logger: spec.logger,
       onCommand: (command, ok) => countAction(spec.volume, command, ok),

@@ -122,6 +122,7 @@ export async function runSidecarServer(): Promise<number> {
       factories,
       sizelessMemoryVolumes,
       ...(env.controlDir && { controlDir: env.controlDir }),
+      heapTrims: () => trim.trims,
     }),
     backends,
     handoffDir: env.handoffDir,

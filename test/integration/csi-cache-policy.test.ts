@@ -33,7 +33,7 @@ describe('cache policy of an injected volume (real mounts, real sidecar)', () =>
   };
 
   /** READs the sidecar served for a first and a second `cat` of a 1 MiB file, and its status. */
-  async function rereadCost(o: RigOptions): Promise<{ first: number; second: number; status: { engine: { cache: unknown } } }> {
+  async function rereadCost(o: RigOptions): Promise<{ first: number; second: number; status: { engine: { cache: unknown; heapTrims: number } } }> {
     const r = (rig = makeRig({ ...o, claims }));
     const file = join(r.source, 'big');
     writeFileSync(file, Buffer.alloc(1 << 20, 7));
@@ -50,7 +50,7 @@ describe('cache policy of an injected volume (real mounts, real sidecar)', () =>
     const second = (await reads(r)) - first;
     const status = JSON.parse(
       await shOk(`node "${CLI}" ctl --socket "${r.controlDir}/data.sock" status`, { timeoutMs: 20_000 }),
-    ) as { engine: { cache: unknown } };
+    ) as { engine: { cache: unknown; heapTrims: number } };
     return { first, second, status };
   }
 
@@ -66,6 +66,8 @@ describe('cache policy of an injected volume (real mounts, real sidecar)', () =>
     expect(got.first).toBeGreaterThan(0);
     expect(got.second).toBe(0);
     expect(got.status.engine.cache).toEqual({ mode: 'exclusive', reason: expect.stringMatching(reason) });
+    // The serving process gave its start-up garbage back (src/sys/idle-heap-trim.ts).
+    expect(got.status.engine.heapTrims).toBeGreaterThanOrEqual(1);
   });
 
   it('a server restarted after kill -9 keeps serving with the decided policy', async () => {

@@ -51,6 +51,11 @@ describe('reader threads start as the load asks', () => {
     const m = await mount({ data: Buffer.alloc(8 << 20, 3) });
     await shOk(`ls -la "${m.mountpoint}" > /dev/null`);
     expect(await readers(m)).toEqual({ running: 1, max: 2 });
+    // The mount gave its start-up garbage back before serving (src/sys/idle-heap-trim.ts).
+    const status = JSON.parse(await shOk(`node "${CLI}" ctl "${m.mountpoint}" status`)) as {
+      engine: { heapTrims: number };
+    };
+    expect(status.engine.heapTrims).toBeGreaterThanOrEqual(1);
     // O_DIRECT 4 KiB reads in 4 processes: every one reaches the server, thousands a second.
     // Each dd's status counts (a bare `wait` would return 0 whatever they did).
     await shOk(
