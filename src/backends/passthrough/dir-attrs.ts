@@ -1,6 +1,5 @@
 import type { DirEntry } from '../../vfs/types.js';
-import { toAttr } from './attr.js';
-import { pathLstat } from './fd-io.js';
+import { statxAt } from '../../sys/statx.js';
 import type { MetaIoPolicy } from '../../sys/libc.js';
 
 /** Enough to keep the default threadpool (4 threads) busy without flooding it. */
@@ -22,7 +21,7 @@ export async function attachAttrs(
     while (next < entries.length) {
       const e = entries[next++]!;
       try {
-        e.attr = toAttr(await pathLstat(io, `/proc/self/fd/${dirfd}/${e.name}`));
+        e.attr = await statxAt(io, dirfd, e.name);
       } catch {
         // Gone since the listing was taken: the engine decides.
       }

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { settled } from '../../sys/libc.js';
 import type { MetaIoPolicy } from '../../sys/libc.js';
-import { syscallError } from '../../vfs/errors.js';
 import { decodeName, encodeName as b } from '../../vfs/names.js';
 
 /**
@@ -55,21 +54,6 @@ export const fdStat = (io: MetaIoPolicy, fd: number): Promise<BigIntStats> =>
     io,
     () => fs.fstatSync(fd, { bigint: true }),
     (cb) => fs.fstat(fd, { bigint: true }, cb),
-  );
-
-/**
- * lstat of a confined path. Inline, a missing name is not thrown by Node (its error costs ~6 us,
- * and most LOOKUPs of a create or a build are of missing names): it becomes a stackless ENOENT.
- */
-export const pathLstat = (io: MetaIoPolicy, path: string): Promise<BigIntStats> =>
-  meta(
-    io,
-    () => {
-      const st = fs.lstatSync(b(path), { bigint: true, throwIfNoEntry: false });
-      if (st === undefined) throw syscallError('ENOENT', 'lstat');
-      return st;
-    },
-    (cb) => fs.lstat(b(path), { bigint: true }, cb),
   );
 
 /** Namespace calls on confined `/proc/self/fd/N/name` paths (confine.ts). */

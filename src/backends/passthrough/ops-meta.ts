@@ -9,12 +9,13 @@ import { toAttr } from './attr.js';
 import { withRef } from './confine.js';
 import type { PassthroughContext } from './context.js';
 import type { MetaIoPolicy } from '../../sys/libc.js';
-import { fdChmod, fdChown, fdStat, fdTruncate, pathIo, pathLstat } from './fd-io.js';
+import { fdChmod, fdChown, fdStat, fdTruncate, pathIo } from './fd-io.js';
+import { statxAt } from '../../sys/statx.js';
 
 /** lstat of a path: the root through its fd, anything else through its parent (no follow). */
 export async function statPath(ctx: PassthroughContext, path: string): Promise<Attr> {
   if (path === '/') return toAttr(await fdStat(ctx.io, ctx.confine.rootFd));
-  return withRef(ctx.confine.parent(path), async (p) => toAttr(await pathLstat(ctx.io, p.proc)));
+  return withRef(ctx.confine.parent(path), (p) => statxAt(ctx.io, p.dirfd, p.name));
 }
 
 export function createMetaOps(ctx: PassthroughContext) {

@@ -2,11 +2,11 @@ import type { Attr, Caller, OpCall } from '../../vfs/types.js';
 import { fchmodat, mknodat, renameat2 } from '../../sys/at-calls.js';
 import { AT_SYMLINK_NOFOLLOW } from '../../sys/constants.js';
 import { createMode, inheritedMode } from './acl.js';
-import { toAttr } from './attr.js';
 import type { ParentRef } from './confine.js';
 import { withRef } from './confine.js';
 import type { PassthroughContext } from './context.js';
-import { pathIo, pathLstat } from './fd-io.js';
+import { pathIo } from './fd-io.js';
+import { statxAt } from '../../sys/statx.js';
 
 /** Give the new object at `p` to the caller (see ownership.ts), then report its attributes. */
 async function finishCreate(
@@ -17,7 +17,7 @@ async function finishCreate(
 ): Promise<Attr> {
   const mode =
     made.inherited === true && made.mode !== undefined
-      ? inheritedMode(Number((await pathLstat(ctx.io, p.proc)).mode), made.mode)
+      ? inheritedMode((await statxAt(ctx.io, p.dirfd, p.name)).mode, made.mode)
       : made.mode;
   await ctx.ownership.adopt(
     {
@@ -31,7 +31,7 @@ async function finishCreate(
     caller,
     mode,
   );
-  return toAttr(await pathLstat(ctx.io, p.proc));
+  return statxAt(ctx.io, p.dirfd, p.name);
 }
 
 export function createNamespaceOps(ctx: PassthroughContext) {
@@ -66,7 +66,7 @@ export function createNamespaceOps(ctx: PassthroughContext) {
         inParent(call.args.newPath, async (to) => {
           // link(2) never follows a symlink at the old path on Linux: the link is to the symlink.
           await pathIo.link(ctx.io, from.proc, to.proc);
-          return toAttr(await pathLstat(ctx.io, to.proc));
+          return statxAt(ctx.io, to.dirfd, to.name);
         }),
       ),
 
