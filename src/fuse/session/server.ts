@@ -1,4 +1,4 @@
-import { toErrno, toErrnoName } from '../../vfs/errors.js';
+import { FsError, isErrnoName, toErrno, toErrnoName } from '../../vfs/errors.js';
 import type { Req, SessionContext } from './context.js';
 import { dispatch, expectsNoReply } from '../ops/dispatch.js';
 import { OPCODE_NAMES, Opcode } from '../protocol/constants.js';
@@ -102,7 +102,7 @@ export function createRequestServer(ctx: SessionContext): RequestServer {
         const recovered = await recoverResent(ctx, req, err);
         if (recovered !== undefined) return recovered;
       }
-      const errno = err instanceof FrameError ? EINVAL : ac.signal.aborted ? EINTR : toErrno(err);
+      const errno = err instanceof FrameError ? EINVAL : answerOf(err, ac.signal.aborted);
       logFailure(ctx, h.opcode, h.nodeid, err, errno);
       return replyError(buf, errno);
     } finally {
@@ -120,6 +120,20 @@ export function createRequestServer(ctx: SessionContext): RequestServer {
     },
     destroyed,
   };
+}
+
+/**
+ * The errno of a failed request. An INTERRUPT only asks to stop waiting: code that stops for it
+ * throws EINTR itself (lock waits, the latency and throttle sleeps). A request that failed on its
+ * own (a LOOKUP of a missing name, a GETXATTR without the attribute) keeps its errno even when
+ * an INTERRUPT came: answering EINTR there fails open/stat/rename with EINTR in an app that was
+ * merely signalled (a database's backends are signalled all the time), and the kernel does not
+ * restart the call. Only an error without an errno of its own (an AbortError) becomes EINTR.
+ */
+function answerOf(err: unknown, interrupted: boolean): number {
+  if (!interrupted || err instanceof FsError) return toErrno(err);
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && isErrnoName(code) ? toErrno(err) : EINTR;
 }
 
 const QUIET = new Set(['ENOENT', 'ENOSYS', 'EEXIST', 'ENOTEMPTY', 'ENODATA', 'EINTR', 'ERANGE', 'EAGAIN']);

@@ -173,6 +173,50 @@ describe('request server over the memory backend', () => {
     await t.send(frame(Opcode.INTERRUPT, u64s(Number(req.readBigUInt64LE(8)))));
     expect((await t.send(req))!.error).toBe(EINTR);
   });
+
+  it('keeps the errno of a request that failed on its own though an INTERRUPT came first', async () => {
+    // A LOOKUP of a missing name whose INTERRUPT overtook it (another reader's queue): ENOENT,
+    // not EINTR, which would fail an open or stat of a merely signalled app.
+    const t = createTestServer();
+    const req = lookupFrame(1, 'missing');
+    await t.send(frame(Opcode.INTERRUPT, u64s(Number(req.readBigUInt64LE(8)))));
+    expect((await t.send(req))!.error).toBe(ENOENT);
+  });
+
+  it('keeps the errno of a request that fails after its INTERRUPT arrived', async () => {
+    let interruptArrived: () => void = () => undefined;
+    const arrived = new Promise<void>((r) => (interruptArrived = r));
+    const slowMiss: Layer = {
+      name: 'slow-miss',
+      around: async (call, next) => {
+        call.signal.addEventListener('abort', () => interruptArrived(), { once: true });
+        await arrived;
+        return next();
+      },
+    };
+    const t = createTestServer({ layers: [slowMiss] });
+    const req = lookupFrame(1, 'missing');
+    const pending = t.send(req);
+    await new Promise((r) => setImmediate(r));
+    await t.send(frame(Opcode.INTERRUPT, u64s(Number(req.readBigUInt64LE(8)))));
+    expect((await pending)!.error).toBe(ENOENT);
+  });
+
+  it('answers EINTR for an interrupted request whose error has no errno (an abort)', async () => {
+    const abortish: Layer = {
+      name: 'abortish',
+      around: (call) =>
+        new Promise((_, reject) =>
+          call.signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError', code: 'ABORT_ERR' }))),
+        ),
+    };
+    const t = createTestServer({ layers: [abortish] });
+    const req = lookupFrame(1, 'slow');
+    const pending = t.send(req);
+    await new Promise((r) => setImmediate(r));
+    await t.send(frame(Opcode.INTERRUPT, u64s(Number(req.readBigUInt64LE(8)))));
+    expect((await pending)!.error).toBe(EINTR);
+  });
 });
 
 describe('malformed frames never crash the server', () => {
