@@ -24,6 +24,14 @@ export interface DataIo {
   gate: GateView | undefined;
 }
 
+/**
+ * A tapped READ that fails goes to the main thread as it came; the read writes the reply over
+ * the frame from byte 16, so the frame's header and arguments are kept here first (a pread
+ * that returns part and then fails, cut by a signal on a network filesystem, would otherwise
+ * hand the main thread a frame whose handle, offset and size are file data). One per thread.
+ */
+const kept = Buffer.alloc(A + ArgSize.read);
+
 /** READ or WRITE of a registered handle: one pread/pwrite; -1 hands it to the main thread. */
 export function serveData(buf: Buffer, n: number, io: DataIo): number {
   const { fd, write, tap, gate } = io;
@@ -39,6 +47,7 @@ export function serveData(buf: Buffer, n: number, io: DataIo): number {
   if (gated === GATE_HANDOFF || (gated !== GATE_SERVE && tap !== undefined)) return -1;
   if (gated !== GATE_SERVE) return replyHeader(buf, -gated);
   let len: number;
+  if (tap !== undefined && !write) buf.copy(kept, 0, 0, kept.length);
   try {
     len = write ? directWrite(fd, buf, offset, size) : directRead(fd, buf, offset, size);
   } catch (err) {
@@ -46,6 +55,7 @@ export function serveData(buf: Buffer, n: number, io: DataIo): number {
     // pread/pwrite at an offset are idempotent, so repeating them is safe.
     if (tap !== undefined) {
       if (gate !== undefined) gateUndo(gate, write, size, true);
+      if (!write) kept.copy(buf, 0);
       return -1;
     }
     return replyHeader(buf, errnoOf(err));
@@ -71,7 +81,12 @@ const { O_APPEND } = fsConstants;
  */
 function writableHere(fd: number, buf: Buffer, n: number, size: number): boolean {
   if (buf.readUInt32LE(A + 32) & O_APPEND || A + ArgSize.write + size > n) return false;
-  return !(buf.readUInt32LE(A + 20) & WRITE_KILL_SUIDGID && privBits(fstatSync(fd).mode) !== 0);
+  if (!(buf.readUInt32LE(A + 20) & WRITE_KILL_SUIDGID)) return true;
+  try {
+    return privBits(fstatSync(fd).mode) === 0;
+  } catch {
+    return false; // the main thread's path answers the fstat's errno (a throw here ends the thread)
+  }
 }
 
 function directRead(fd: number, buf: Buffer, offset: number, size: number): number {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createDirectIoTable, serveDirect } from '../../../src/fuse/session/direct-io.js';
 import { Opcode } from '../../../src/fuse/protocol/constants.js';
 import { readFrame, writeFrame } from './frames.js';
+import { createReaderTap } from '../../../src/vfs/reader-tap.js';
 
 const EPOCH = 77;
 const fhOf = (counter: number): number => EPOCH * 0x1_0000_0000 + counter;
@@ -107,6 +108,20 @@ describe('serveDirect (reader-thread READ/WRITE)', () => {
     const b = killing();
     expect(serveDirect(view, b.buf, b.n)).toBe(16 + 8);
     expect(readFileSync(join(dir, 'f'), 'utf8')).toBe('K123456789abcdef');
+  });
+
+  it('hands an observed READ that failed to the main thread with its frame as it came', () => {
+    // The read fails (a directory fd: EISDIR); with the reader tap on (metrics), the main thread
+    // runs it again through the stack to count the errno, so it needs the request intact.
+    const dirFd = openSync(dir, 'r');
+    const table = t();
+    table.setPlan({ readerData: true, tap: true });
+    table.register(fhOf(10), dirFd);
+    const frame = readFrame(Opcode.READ, 2, fhOf(10), 0, 4096);
+    const { buf, n } = slot(frame);
+    expect(serveDirect(new Int32Array(table.sab), buf, n, new BigInt64Array(createReaderTap()))).toBe(-1);
+    expect(buf.subarray(0, frame.length)).toEqual(frame);
+    closeSync(dirFd);
   });
 
   it('leaves to the main thread what it must not serve', () => {
