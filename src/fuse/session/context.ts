@@ -52,9 +52,9 @@ export interface SessionContext {
   /**
    * Answer, with an error, a request this process never read (one its dead predecessor had read):
    * set on kernels without FUSE_NOTIFY_RESEND, where the kernel names such a request only in an
-   * INTERRUPT (server.ts).
+   * INTERRUPT (server.ts). True when the kernel took the answer (false: already answered).
    */
-  answerOrphan?(unique: number, errno: number): void;
+  answerOrphan?(unique: number, errno: number): boolean;
   /** Register a backing fd for kernel passthrough; returns the backing id. */
   openBacking?(fd: number): number;
   closeBacking?(id: number): void;

@@ -51,8 +51,9 @@ export function createRequestServer(ctx: SessionContext): RequestServer {
       if (answer !== undefined)
         setTimeout(() => {
           if (!early.delete(target)) return;
-          ctx.logger.warn({ unique: target }, "answered a dead server's interrupted request: EINTR");
-          answer(target, EINTR);
+          // Mostly a request a reader served itself (already answered: nothing taken, no line).
+          if (answer(target, EINTR))
+            ctx.logger.warn({ unique: target }, "answered a dead server's interrupted request: EINTR");
         }, ORPHAN_GRACE_MS).unref();
     }
   };

@@ -202,6 +202,26 @@ describe('request server over the memory backend', () => {
     expect((await pending)!.error).toBe(ENOENT);
   });
 
+  it('logs an orphan answer only when the kernel took it (not for a request a reader answered)', async () => {
+    const t = createTestServer();
+    const answered: number[] = [];
+    const warned: unknown[] = [];
+    let kernelTakes = false;
+    Object.assign(t.ctx, {
+      answerOrphan: (unique: number) => (answered.push(unique), kernelTakes),
+      logger: { ...t.ctx.logger, warn: (o: unknown) => warned.push(o) },
+    });
+    await t.send(frame(Opcode.INTERRUPT, u64s(101)));
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(answered).toEqual([101]);
+    expect(warned).toEqual([]);
+    kernelTakes = true;
+    await t.send(frame(Opcode.INTERRUPT, u64s(102)));
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(answered).toEqual([101, 102]);
+    expect(warned).toEqual([{ unique: 102 }]);
+  });
+
   it('answers EINTR for an interrupted request whose error has no errno (an abort)', async () => {
     const abortish: Layer = {
       name: 'abortish',
