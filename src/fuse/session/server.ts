@@ -44,7 +44,9 @@ export function createRequestServer(ctx: SessionContext): RequestServer {
     const ac = pending.get(target);
     if (ac) ac.abort(new Error('interrupted'));
     else {
-      if (early.size >= MAX_EARLY_INTERRUPTS) early.clear();
+      // Most that never find their request were for requests a reader thread served itself: the
+      // oldest goes first, so a recent one (a lock wait's) is still here when its request comes.
+      if (early.size >= MAX_EARLY_INTERRUPTS) early.delete(early.values().next().value!);
       early.add(target);
       // Not ours after a grace period: a dead predecessor's request the kernel will not resend.
       const answer = ctx.answerOrphan;

@@ -222,6 +222,17 @@ describe('request server over the memory backend', () => {
     expect(warned).toEqual([{ unique: 102 }]);
   });
 
+  it('keeps a recent early INTERRUPT while stale ones (requests the readers answered) pile up', async () => {
+    const t = createTestServer({
+      layers: [{ name: 'l', around: (call, next) => (call.signal.aborted ? Promise.reject(new FsError('EINTR')) : next()) }],
+    });
+    for (let u = 1_000; u < 1_200; u++) await t.send(frame(Opcode.INTERRUPT, u64s(u)));
+    const req = lookupFrame(1, 'x');
+    await t.send(frame(Opcode.INTERRUPT, u64s(Number(req.readBigUInt64LE(8)))));
+    for (let u = 2_000; u < 2_100; u++) await t.send(frame(Opcode.INTERRUPT, u64s(u)));
+    expect((await t.send(req))!.error).toBe(EINTR);
+  });
+
   it('answers EINTR for an interrupted request whose error has no errno (an abort)', async () => {
     const abortish: Layer = {
       name: 'abortish',
