@@ -48,7 +48,7 @@ function registerDirect(ctx: SessionContext, fh: number, r: OpenResult, backingI
   if (!plan.readerData) return;
   if (plan.readerPerHandle === true && ctx.stack.readerServes?.(r.fh) !== true) return;
   // The plan allows it right now (this runs on the main thread, like every swap).
-  if (!ctx.direct.enabled) ctx.direct.setPlan(ctx.stack.plan());
+  if (!ctx.direct.enabled) ctx.direct.setPlan(plan);
   ctx.direct.register(fh, r.backingFd);
 }
 

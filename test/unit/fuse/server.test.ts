@@ -22,6 +22,23 @@ async function createFile(t: ReturnType<typeof createTestServer>, name: string, 
   return { nodeid: entry.nodeid, fh, ino: entry.ino };
 }
 
+/** The INTERRUPT naming `req` (its unique). */
+const interruptOf = (req: Buffer): Buffer => frame(Opcode.INTERRUPT, u64s(Number(req.readBigUInt64LE(8))));
+
+/** Send `req`, let it reach its layers, then interrupt it: its reply. */
+async function sendInterrupted(t: ReturnType<typeof createTestServer>, req: Buffer) {
+  const pending = t.send(req);
+  await new Promise((r) => setImmediate(r));
+  await t.send(interruptOf(req));
+  return pending;
+}
+
+/** A layer that answers EINTR for a request already interrupted when it arrives. */
+const abortAware: Layer = {
+  name: 'l',
+  around: (call, next) => (call.signal.aborted ? Promise.reject(new FsError('EINTR')) : next()),
+};
+
 describe('request server over the memory backend', () => {
   it('answers LOOKUP of a missing name with ENOENT and echoes unique', async () => {
     const t = createTestServer();
@@ -166,11 +183,9 @@ describe('request server over the memory backend', () => {
   });
 
   it('remembers an INTERRUPT that overtakes its request', async () => {
-    const t = createTestServer({
-      layers: [{ name: 'l', around: (call, next) => (call.signal.aborted ? Promise.reject(new FsError('EINTR')) : next()) }],
-    });
+    const t = createTestServer({ layers: [abortAware] });
     const req = lookupFrame(1, 'x');
-    await t.send(frame(Opcode.INTERRUPT, u64s(Number(req.readBigUInt64LE(8)))));
+    await t.send(interruptOf(req));
     expect((await t.send(req))!.error).toBe(EINTR);
   });
 
@@ -179,7 +194,7 @@ describe('request server over the memory backend', () => {
     // not EINTR, which would fail an open or stat of a merely signalled app.
     const t = createTestServer();
     const req = lookupFrame(1, 'missing');
-    await t.send(frame(Opcode.INTERRUPT, u64s(Number(req.readBigUInt64LE(8)))));
+    await t.send(interruptOf(req));
     expect((await t.send(req))!.error).toBe(ENOENT);
   });
 
@@ -195,11 +210,7 @@ describe('request server over the memory backend', () => {
       },
     };
     const t = createTestServer({ layers: [slowMiss] });
-    const req = lookupFrame(1, 'missing');
-    const pending = t.send(req);
-    await new Promise((r) => setImmediate(r));
-    await t.send(frame(Opcode.INTERRUPT, u64s(Number(req.readBigUInt64LE(8)))));
-    expect((await pending)!.error).toBe(ENOENT);
+    expect((await sendInterrupted(t, lookupFrame(1, 'missing')))!.error).toBe(ENOENT);
   });
 
   it('logs an orphan answer only when the kernel took it (not for a request a reader answered)', async () => {
@@ -223,12 +234,10 @@ describe('request server over the memory backend', () => {
   });
 
   it('keeps a recent early INTERRUPT while stale ones (requests the readers answered) pile up', async () => {
-    const t = createTestServer({
-      layers: [{ name: 'l', around: (call, next) => (call.signal.aborted ? Promise.reject(new FsError('EINTR')) : next()) }],
-    });
+    const t = createTestServer({ layers: [abortAware] });
     for (let u = 1_000; u < 1_200; u++) await t.send(frame(Opcode.INTERRUPT, u64s(u)));
     const req = lookupFrame(1, 'x');
-    await t.send(frame(Opcode.INTERRUPT, u64s(Number(req.readBigUInt64LE(8)))));
+    await t.send(interruptOf(req));
     for (let u = 2_000; u < 2_100; u++) await t.send(frame(Opcode.INTERRUPT, u64s(u)));
     expect((await t.send(req))!.error).toBe(EINTR);
   });
@@ -242,11 +251,7 @@ describe('request server over the memory backend', () => {
         ),
     };
     const t = createTestServer({ layers: [abortish] });
-    const req = lookupFrame(1, 'slow');
-    const pending = t.send(req);
-    await new Promise((r) => setImmediate(r));
-    await t.send(frame(Opcode.INTERRUPT, u64s(Number(req.readBigUInt64LE(8)))));
-    expect((await pending)!.error).toBe(EINTR);
+    expect((await sendInterrupted(t, lookupFrame(1, 'slow')))!.error).toBe(EINTR);
   });
 });
 
