@@ -94,6 +94,11 @@ export async function openPage(
       else p?.resolve(msg.result ?? {});
     } else for (const l of listeners) l(msg);
   };
+  // A connection that ends answers nothing more: every call still waiting fails at once.
+  ws.onclose = () => {
+    for (const p of pending.values()) p.reject(new Error('the DevTools connection closed'));
+    pending.clear();
+  };
   const send = (method: string, params: object = {}, sessionId?: string) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
       const id = nextId++;
@@ -149,7 +154,11 @@ export async function openPage(
       return Buffer.from(r.data as string, 'base64');
     },
     async close() {
-      await send('Browser.close').catch(() => undefined);
+      // Chromium may close the connection without answering, or not at all: at most 5 s, then kill.
+      await Promise.race([
+        send('Browser.close').catch(() => undefined),
+        new Promise((r) => setTimeout(r, 5_000).unref()),
+      ]);
       ws.close();
       if (proc.exitCode === null) proc.kill('SIGKILL');
       rmSync(profile, { recursive: true, force: true });
