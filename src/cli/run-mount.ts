@@ -37,7 +37,13 @@ function createBackend(source: SourceSpec, a: MountArgs, logger: Logger): Backen
       return createNullBackend();
     case 'directory': {
       const { inline } = metaIoFor(a.metaIo, source.path, logger);
-      return createPassthroughBackend({ root: source.path, logger, inlineMeta: inline });
+      // `-o exclusive`: nothing else changes the tree, so parent directories stay open (ADR 0010).
+      return createPassthroughBackend({
+        root: source.path,
+        logger,
+        inlineMeta: inline,
+        cacheDirs: a.exclusive,
+      });
     }
   }
 }

@@ -44,10 +44,12 @@ export function createFuseEngine(o: {
   return (spec: ServeSpec): ServedVolume => {
     const init = negotiatedInitFrom(spec.init);
     const chosen = spec.backend ?? { kind: 'passthrough' };
+    const { cache, exclusive, times } = cacheOptions(spec);
     const backend = createVolumeBackend(chosen, {
       sourceDir: spec.sourceDir,
       logger: spec.logger,
       sizelessMemoryVolumes: o.sizelessMemoryVolumes ?? 1,
+      exclusive,
     });
     // A successor continues its predecessor's record and decision-log files.
     const own = (c: StackConfig): StackConfig => (spec.restarted ? continueFiles(c) : c);
@@ -74,7 +76,6 @@ export function createFuseEngine(o: {
         'kernel without FUSE_NOTIFY_RESEND (before 6.9): if this server dies, the requests it was serving are not resent; each fails with EINTR when its app gets a signal, else waits until the volume is unmounted (docs/operations.md)',
       );
     mkdirSync(spec.stateDir, { recursive: true, mode: 0o700 });
-    const { cache, exclusive, times } = cacheOptions(spec);
     const session = serve({
       fds: spec.fds,
       init,

@@ -21,6 +21,11 @@ export interface BackendContext {
   sizelessMemoryVolumes: number;
   /** This process's memory cap (default: its cgroup's). */
   memoryLimit?: number;
+  /**
+   * The volume is served under the exclusive cache policy (nothing but this Pod writes it): the
+   * passthrough backend keeps parent directories open by path (ADR 0010, amendment).
+   */
+  exclusive?: boolean;
 }
 
 export function createVolumeBackend(b: VolumeBackend, ctx: BackendContext): Backend {
@@ -31,6 +36,7 @@ export function createVolumeBackend(b: VolumeBackend, ctx: BackendContext): Back
         logger: ctx.logger,
         // Inline metadata calls where the volume is on a local filesystem (ADR 0074).
         inlineMeta: metaIoFor('auto', ctx.sourceDir, ctx.logger).inline,
+        cacheDirs: ctx.exclusive ?? false,
       });
     case 'null':
       return createNullBackend();

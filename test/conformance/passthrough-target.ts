@@ -3,11 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { createPassthroughBackend } from '../../src/backends/passthrough/backend.js';
 import { describeConformance, passthroughCapabilities } from './suite.js';
+import type { CaseGroup } from './suite.js';
 
 /** The conformance suite over a passthrough backend on a fresh temp dir (root or not). */
 export function describePassthroughConformance(
   label: string,
-  options: { inlineMeta?: boolean } = {},
+  options: { inlineMeta?: boolean; cacheDirs?: boolean } = {},
+  groups?: readonly CaseGroup[],
 ): void {
   const isRoot = process.getuid?.() === 0;
   const caps = passthroughCapabilities({ root: isRoot, lockOwners: true });
@@ -29,5 +31,6 @@ export function describePassthroughConformance(
       };
     },
     caps,
+    groups,
   );
 }

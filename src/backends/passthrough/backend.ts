@@ -4,6 +4,7 @@ import type { MetaIoPolicy } from '../../sys/libc.js';
 import type { Backend } from '../../vfs/types.js';
 import { probePosixAcl } from './acl.js';
 import { createConfinement } from './confine.js';
+import { DIR_CACHE_MAX } from './dir-cache.js';
 import type { PassthroughContext } from './context.js';
 import { fdClose } from './fd-io.js';
 import { createHandleTable } from './handles.js';
@@ -39,11 +40,21 @@ export interface PassthroughOptions {
    * local filesystem (sys/fs-type.ts `metaIoFor` decides from `-o meta_io`). Default false.
    */
   inlineMeta?: boolean;
+  /**
+   * Keep parent directories open by path (dir-cache.ts) instead of resolving each with openat2:
+   * only when nothing but this backend changes the tree (`-o exclusive`, or the sidecar's
+   * exclusive cache policy). Default false.
+   */
+  cacheDirs?: boolean;
+  /** Most directory fds kept under `cacheDirs` (default DIR_CACHE_MAX, 256). */
+  dirCacheMax?: number;
 }
 
 export interface PassthroughBackend extends Backend {
   /** Number of open file and directory handles (for tests and metrics). */
   readonly openHandles: number;
+  /** Directory fds held by the `cacheDirs` cache (for tests). */
+  readonly cachedDirs: number;
   /**
    * The backing fd behind a handle, for an engine fast path that reads and writes without going
    * through the stack (only when no layer needs the data). The fd stays owned by the backend.
@@ -59,7 +70,8 @@ export interface PassthroughBackend extends Backend {
 export function createPassthroughBackend(options: PassthroughOptions): PassthroughBackend {
   const log = options.logger?.child({ component: 'passthrough' });
   const io: MetaIoPolicy = { inline: options.inlineMeta ?? false };
-  const confine = createConfinement(options.root, io);
+  const cacheDirs = options.cacheDirs === true ? (options.dirCacheMax ?? DIR_CACHE_MAX) : 0;
+  const confine = createConfinement(options.root, { io, cacheDirs });
   const handles = createHandleTable(
     options.firstHandle === undefined ? {} : { firstHandle: options.firstHandle },
   );
@@ -82,7 +94,7 @@ export function createPassthroughBackend(options: PassthroughOptions): Passthrou
     io,
   };
   log?.info(
-    { root: options.root, chownNew: ownership.chownNew, posixAcl, inlineMeta: io.inline },
+    { root: options.root, chownNew: ownership.chownNew, posixAcl, inlineMeta: io.inline, cacheDirs },
     'passthrough backend ready',
   );
   return {
@@ -97,6 +109,9 @@ export function createPassthroughBackend(options: PassthroughOptions): Passthrou
     ...createLockOps(ctx),
     get openHandles() {
       return handles.size;
+    },
+    get cachedDirs() {
+      return confine.cachedDirs;
     },
     backingFd: (fh) => handles.get(fh)?.fd,
     async close() {

@@ -37,6 +37,17 @@ async function finishCreate(
 export function createNamespaceOps(ctx: PassthroughContext) {
   const inParent = <T>(path: string, fn: (p: ParentRef) => Promise<T>): Promise<T> =>
     withRef(ctx.confine.parent(path), fn);
+  // The two ops that can move or remove a directory: cached directory fds at and below the
+  // paths they name are dropped (confine.ts, dir-cache.ts). Every other op either creates a
+  // new name (EEXIST over a directory) or fails on a directory (unlink: EISDIR).
+  const changing = async <T>(paths: readonly string[], run: () => Promise<T>): Promise<T> => {
+    const change = ctx.confine.changing(paths);
+    try {
+      return await run();
+    } finally {
+      change.end();
+    }
+  };
   return {
     mkdir: (call: OpCall<'mkdir'>) =>
       inParent(call.args.path, async (p) => {
@@ -73,16 +84,23 @@ export function createNamespaceOps(ctx: PassthroughContext) {
     unlink: (call: OpCall<'unlink'>) =>
       inParent(call.args.path, (p) => pathIo.unlink(ctx.io, p.proc)),
 
-    rmdir: (call: OpCall<'rmdir'>) => inParent(call.args.path, (p) => pathIo.rmdir(ctx.io, p.proc)),
+    rmdir: (call: OpCall<'rmdir'>) =>
+      changing([call.args.path], () =>
+        inParent(call.args.path, (p) => pathIo.rmdir(ctx.io, p.proc)),
+      ),
 
+    // Both ends: the source moves away, and the target (a directory renamed over, or exchanged
+    // with RENAME_EXCHANGE) is replaced.
     rename: (call: OpCall<'rename'>) =>
-      inParent(call.args.path, (from) =>
-        inParent(call.args.newPath, (to) =>
-          renameat2(
-            ctx.io,
-            { dirfd: from.dirfd, name: from.name },
-            { dirfd: to.dirfd, name: to.name },
-            call.args.flags,
+      changing([call.args.path, call.args.newPath], () =>
+        inParent(call.args.path, (from) =>
+          inParent(call.args.newPath, (to) =>
+            renameat2(
+              ctx.io,
+              { dirfd: from.dirfd, name: from.name },
+              { dirfd: to.dirfd, name: to.name },
+              call.args.flags,
+            ),
           ),
         ),
       ),

@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
+import type { PassthroughBackend } from '../../../src/backends/passthrough/backend.js';
+import { createStack } from '../../../src/vfs/stack.js';
 import { registryIdentity } from '../../../src/sidecar/metrics-identity.js';
 import { createVolumeBackend } from '../../../src/sidecar/volume-backends.js';
 import type { TreeBackend } from '../../../src/backends/memory/tree-backend.js';
@@ -25,6 +30,33 @@ describe('memory volumes and the memory limit', () => {
   it('null holds no data at all', () => {
     const sink = createVolumeBackend({ kind: 'null' }, { ...ctx, sizelessMemoryVolumes: 0 });
     expect(sink.name).toBe('null');
+  });
+});
+
+describe('passthrough volumes and the cache policy', () => {
+  // An exclusive volume keeps parent directories open (ADR 0010, amendment); a default one never.
+  it.each([
+    [true, 1],
+    [false, 0],
+    [undefined, 0],
+  ])('exclusive %s: %d directory fd kept after a lookup below a subdirectory', async (exclusive, kept) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sidecar-vb-'));
+    mkdirSync(join(dir, 'a'));
+    writeFileSync(join(dir, 'a/f'), '');
+    const b = createVolumeBackend(
+      { kind: 'passthrough' },
+      { sourceDir: dir, logger, sizelessMemoryVolumes: 0, ...(exclusive === undefined ? {} : { exclusive }) },
+    ) as PassthroughBackend;
+    try {
+      const args = { path: '/a/f' };
+      const signal = new AbortController().signal;
+      const caller = { pid: 1, uid: 0, gid: 0 };
+      await createStack([], b).run({ op: 'lookup', path: '/a/f', args, caller, signal });
+      expect(b.cachedDirs).toBe(kept);
+    } finally {
+      await b.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
