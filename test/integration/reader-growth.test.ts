@@ -13,7 +13,7 @@ afterEach(() => {
 });
 
 interface Status {
-  engine: { readers: { running: number; max: number } };
+  engine: { readers: { running: number; max: number; crashed: number } };
 }
 
 async function readers(m: MountHandle): Promise<Status['engine']['readers']> {
@@ -50,7 +50,7 @@ describe('reader threads start as the load asks', () => {
   it('an idle mount runs one; parallel reads start the second', async () => {
     const m = await mount({ data: Buffer.alloc(8 << 20, 3) });
     await shOk(`ls -la "${m.mountpoint}" > /dev/null`);
-    expect(await readers(m)).toEqual({ running: 1, max: 2 });
+    expect(await readers(m)).toEqual({ running: 1, max: 2, crashed: 0 });
     // The mount gave its start-up garbage back before serving (src/sys/idle-heap-trim.ts).
     const status = JSON.parse(await shOk(`node "${CLI}" ctl "${m.mountpoint}" status`)) as {
       engine: { heapTrims: number };
@@ -66,7 +66,7 @@ describe('reader threads start as the load asks', () => {
     );
     // The reads take ~0.1 s, less than the 250 ms between two looks: the look after them starts
     // the second reader, which a status asked at once can precede (seen on a CI machine).
-    expect(await readersOnce(m, 2)).toEqual({ running: 2, max: 2 });
+    expect(await readersOnce(m, 2)).toEqual({ running: 2, max: 2, crashed: 0 });
   });
 
   it('a store milliseconds away: parallel reads far under the busy rate start the second', async () => {
@@ -84,13 +84,13 @@ describe('reader threads start as the load asks', () => {
       forceUnmount(store.mountpoint);
       rmSync(src, { recursive: true, force: true });
     });
-    expect(await readers(m)).toEqual({ running: 1, max: 2 });
+    expect(await readers(m)).toEqual({ running: 1, max: 2, crashed: 0 });
     await shOk(
       `fio --name=slow --filename="${m.mountpoint}/data" --rw=randread --bs=4k --numjobs=4 --direct=1 \
          --ioengine=psync --size=64M --runtime=2 --time_based --group_reporting > /dev/null`,
       { timeoutMs: 60_000 },
     );
-    expect(await readersOnce(m, 2)).toEqual({ running: 2, max: 2 });
+    expect(await readersOnce(m, 2)).toEqual({ running: 2, max: 2, crashed: 0 });
   });
 
   it('one reader with every slot held by a lock wait starts the next, which reads the unlock', async () => {
@@ -104,6 +104,6 @@ describe('reader threads start as the load asks', () => {
        wait`,
       { timeoutMs: 60_000 },
     );
-    expect(await readers(m)).toEqual({ running: 2, max: 2 });
+    expect(await readers(m)).toEqual({ running: 2, max: 2, crashed: 0 });
   });
 });

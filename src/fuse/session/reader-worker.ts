@@ -13,7 +13,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { readerGateOf } from '../../vfs/reader-tap.js';
 import { serveDirect } from './direct-io.js';
 import { IDLE } from './direct-layout.js';
-import { CONTROL_INTS, controlAt } from './reader-control.js';
+import { InHeader } from '../protocol/layout.js';
+import { CONTROL_INTS, controlAt, encodeErrorReply } from './reader-control.js';
+import { NO_FAILPOINTS } from './failpoints.js';
+import type { ReaderFailpoints } from './failpoints.js';
 
 export interface ReaderData {
   fd: number;
@@ -26,6 +29,8 @@ export interface ReaderData {
   direct?: SharedArrayBuffer;
   /** The reader tap (src/vfs/reader-tap.ts): where served READ/WRITE are counted when asked. */
   tap?: SharedArrayBuffer;
+  /** Fault injection for the engine's own tests (failpoints.ts); absent in production. */
+  failpoints?: ReaderFailpoints;
 }
 
 /**
@@ -35,15 +40,20 @@ export interface ReaderData {
 export type ReaderMessage =
   | number
   | { type: 'end'; code: string; replyErrors: number }
-  | { type: 'reply-error'; code: string; replyErrors: number };
+  | { type: 'reply-error'; code: string; replyErrors: number }
+  | { type: 'serve-error'; message: string; serveErrors: number };
 
 /** Reply write errors that only say the request (interrupted) or the connection is gone. */
 const GONE = new Set(['ENOENT', 'ENODEV']);
 /** At most one reply-error report per this many ms; each carries the running count. */
 export const REPLY_ERROR_REPORT_MS = 1000;
 
+/** A request served here that threw (a bug, never a system call's error): answered EIO. */
+const EIO = 5;
+
 /** Errors on which read(2) of /dev/fuse is simply retried (interrupted or already answered). */
 const RETRY = new Set(['ENOENT', 'EINTR', 'EAGAIN']);
+const UNIQUE = InHeader.unique;
 
 function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
   const ctrl = new Int32Array(d.sab, 0, d.slots + CONTROL_INTS);
@@ -57,7 +67,44 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
   const direct = d.direct ? new Int32Array(d.direct) : undefined;
   const tap = d.tap ? new BigInt64Array(d.tap) : undefined;
   const gate = d.tap ? readerGateOf(d.tap) : undefined;
+  const unique0 = controlAt(d.slots, 'unique0');
+  const unique1 = controlAt(d.slots, 'unique1');
+  const fp = d.failpoints ?? NO_FAILPOINTS;
+  let readCount = 0;
+  let served = 0;
   const errors = { count: 0, reported: -Infinity };
+  const serveErrors = { count: 0, reported: -Infinity };
+  /**
+   * Serve a frame here, or -1 for the main thread. A throw is a bug in this thread's serving
+   * code: the request is answered EIO (its caller must not wait for ever) and reported, and the
+   * thread goes on reading.
+   */
+  const serveHere = (buf: Buffer, n: number): number => {
+    const t0 = performance.now();
+    Atomics.store(ctrl, inDirect, 1);
+    try {
+      const len = serveDirect(direct!, buf, n, tap, gate);
+      if (fp.serveThrowAt > 0 && len >= 0 && ++served === fp.serveThrowAt) {
+        throw new Error(`failpoint reader-serve-throw=${fp.serveThrowAt}`);
+      }
+      return len;
+    } catch (err) {
+      serveErrors.count++;
+      const now = performance.now();
+      if (now - serveErrors.reported >= REPLY_ERROR_REPORT_MS) {
+        serveErrors.reported = now;
+        port.postMessage({
+          type: 'serve-error',
+          message: err instanceof Error ? (err.stack ?? err.message) : String(err),
+          serveErrors: serveErrors.count,
+        } satisfies ReaderMessage);
+      }
+      return encodeErrorReply(buf, Atomics.load(ctrl, unique0), Atomics.load(ctrl, unique1), EIO);
+    } finally {
+      Atomics.store(ctrl, inDirect, 0);
+      Atomics.add(ctrl, busyUs, Math.round((performance.now() - t0) * 1000));
+    }
+  };
   const end = (code: string): void =>
     port.postMessage({ type: 'end', code, replyErrors: errors.count } satisfies ReaderMessage);
   // A reply the kernel refused leaves its caller waiting: never silent, counted, rate-limited.
@@ -104,15 +151,22 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
       end('EOF');
       return;
     }
+    const buf = slots[slot]!;
+    // Before anything can fail: the request the main thread answers if this thread dies.
+    Atomics.store(ctrl, unique0, buf.readUInt32LE(UNIQUE));
+    Atomics.store(ctrl, unique1, buf.readUInt32LE(UNIQUE + 4));
     Atomics.add(ctrl, requests, 1);
-    if (direct) {
-      Atomics.store(ctrl, inDirect, 1);
-      const t0 = performance.now();
-      const len = serveDirect(direct, slots[slot]!, n, tap, gate);
-      Atomics.add(ctrl, busyUs, Math.round((performance.now() - t0) * 1000));
-      Atomics.store(ctrl, inDirect, 0);
-      if (reply(d.fd, slots[slot]!, len, failed)) continue;
+    if (fp.crashAt > 0 && ++readCount === fp.crashAt) {
+      throw new Error(`failpoint reader-crash=${fp.crashAt}: this reader thread dies`);
     }
+    if (direct && reply(d.fd, buf, serveHere(buf, n), failed)) {
+      Atomics.store(ctrl, unique0, 0);
+      Atomics.store(ctrl, unique1, 0);
+      continue;
+    }
+    // From here on the main thread answers it.
+    Atomics.store(ctrl, unique0, 0);
+    Atomics.store(ctrl, unique1, 0);
     Atomics.store(ctrl, slot, 1);
     port.postMessage(n * 64 + slot);
   }

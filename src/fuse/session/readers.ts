@@ -4,6 +4,8 @@ import type { Logger } from '../../log/logger.js';
 import type { DirectIoTable } from './direct-io.js';
 import type { ReaderData, ReaderMessage } from './reader-worker.js';
 import { CONTROL_INTS, controlAt } from './reader-control.js';
+import { answerInFlight, createReaderDeaths } from './reader-deaths.js';
+import { FAILPOINTS_ENV, parseFailpoints } from './failpoints.js';
 import { createReaderGrowth } from './reader-growth.js';
 import type { RequestServer } from './server.js';
 
@@ -21,8 +23,10 @@ export interface ReaderPoolOptions {
   /** Where the readers count what they serve while the stack's plan taps them (ADR 0076). */
   readerTap?: SharedArrayBuffer;
   logger: Logger;
-  /** Every started reader has ended (unmount, abort, or its thread crashed). */
+  /** Every started reader has ended (unmount, abort, or its thread crashed for good). */
   ended(): void;
+  /** The environment to read failpoints from (failpoints.ts); process.env by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface ReaderPool {
@@ -30,6 +34,10 @@ export interface ReaderPool {
   readonly running: number;
   /** Replies the reader threads could not write (not ENOENT/ENODEV), as last reported. */
   readonly replyErrors: number;
+  /** Requests the reader threads served themselves that threw (answered EIO), as reported. */
+  readonly serveErrors: number;
+  /** Reader threads that died (each answered its request in flight; most were replaced). */
+  readonly crashed: number;
   /** Start no more readers (the connection ended). */
   stopGrowth(): void;
   /** Start no more readers and end every reader thread. */
@@ -45,6 +53,12 @@ const READER_LIMITS = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 32 
 /** Start reader 0 on the first fd now; the others start as the load asks (reader-growth.ts). */
 export function startReaders(o: ReaderPoolOptions): ReaderPool {
   const { logger, server, direct } = o;
+  const failpoints = parseFailpoints((o.env ?? process.env)[FAILPOINTS_ENV]);
+  let serveErrors = 0;
+  const deaths = createReaderDeaths();
+  /** The connection ended: a reader that dies now is not replaced. */
+  let ended = false;
+  const serveErrorsOf = new WeakMap<Worker, number>();
   const slots = Math.min(o.slotsPerReader ?? 8, 63);
   const slotSize = o.maxWrite + 4096 + 80;
   // Readers running and not ended: reader 0 from the start, the others as the load asks (reader-growth.ts).
@@ -55,7 +69,7 @@ export function startReaders(o: ReaderPoolOptions): ReaderPool {
 
   /** Per running reader, its control ints (reader-control.ts). */
   const controls: Int32Array[] = [];
-  const startReader = (index: number): void => {
+  const startReader = (index: number, replacement = false): void => {
     const fd = o.fds[index]!;
     const dataOffset = Math.ceil(((slots + CONTROL_INTS) * 4) / 64) * 64; // slot data 64-byte aligned
     const sab = new SharedArrayBuffer(dataOffset + slots * slotSize);
@@ -74,6 +88,8 @@ export function startReaders(o: ReaderPoolOptions): ReaderPool {
       dataOffset,
       ...(direct && { direct: direct.sab }),
       ...(direct && o.readerTap && { tap: o.readerTap }),
+      // The first reader's crash failpoint fires once: its replacement runs without it.
+      ...(!replacement && { failpoints: index === 0 ? failpoints : { ...failpoints, crashAt: 0 } }),
     };
     const worker = new Worker(new URL('./reader-worker.js', import.meta.url), {
       workerData: data,
@@ -110,6 +126,15 @@ export function startReaders(o: ReaderPoolOptions): ReaderPool {
         void onFrame(m % 64, Math.floor(m / 64));
         return;
       }
+      if (m.type === 'serve-error') {
+        serveErrors += m.serveErrors - (serveErrorsOf.get(worker) ?? 0);
+        serveErrorsOf.set(worker, m.serveErrors);
+        logger.error(
+          { fd, serveErrors: m.serveErrors, error: m.message },
+          'a reader thread failed serving a request: answered EIO (at most one line per second)',
+        );
+        return;
+      }
       if (m.type === 'reply-error') {
         replyErrors.set(fd, m.replyErrors);
         logger.warn(
@@ -124,8 +149,15 @@ export function startReaders(o: ReaderPoolOptions): ReaderPool {
       if (--live === 0) o.ended();
     });
     worker.on('error', (err) => {
-      logger.error({ err, fd }, 'reader thread crashed');
-      if (--live === 0) o.ended();
+      live--;
+      const unanswered = answerInFlight(fd, ctrl);
+      const { restart, lastMinute } = deaths.died(index);
+      logger.error(
+        { err, fd, unanswered, deathsLastMinute: lastMinute },
+        restart && !ended ? 'reader thread crashed: replaced' : 'reader thread crashed: not replaced',
+      );
+      if (restart && !ended) startReader(index, true);
+      else if (live === 0) o.ended();
     });
     if (index > 0) logger.debug({ fd, readers: index + 1 }, 'reader started');
   };
@@ -148,10 +180,21 @@ export function startReaders(o: ReaderPoolOptions): ReaderPool {
     get replyErrors() {
       return [...replyErrors.values()].reduce((a, b) => a + b, 0);
     },
-    stopGrowth: () => growth.stop(),
+    get serveErrors() {
+      return serveErrors;
+    },
+    get crashed() {
+      return deaths.count;
+    },
+    stopGrowth: () => {
+      ended = true;
+      growth.stop();
+    },
     async terminate() {
+      ended = true;
       growth.stop();
       await Promise.allSettled(workers.map((w) => w.terminate()));
     },
   };
 }
+

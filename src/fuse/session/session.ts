@@ -68,8 +68,11 @@ export interface FuseSession {
 export interface SessionStats {
   /** Requests the main thread is serving. */
   inFlight: number;
-  /** Reader threads running, of at most `max` (one per queue fd; reader-growth.ts). */
-  readers: { running: number; max: number };
+  /**
+   * Reader threads running, of at most `max` (one per queue fd; reader-growth.ts); `crashed`:
+   * reader threads that died (their request in flight answered EIO; replaced, readers.ts).
+   */
+  readers: { running: number; max: number; crashed: number };
   openHandles: number;
   /** READ/WRITE/FSYNC/FLUSH served by the reader threads themselves (direct-io.ts). */
   directIo:
@@ -85,6 +88,8 @@ export interface SessionStats {
     | 'off';
   /** Replies the reader threads could not write (not ENOENT/ENODEV), as last reported. */
   readerReplyErrors: number;
+  /** Requests the reader threads served themselves that threw: answered EIO, logged. */
+  readerServeErrors: number;
 }
 
 const cacheTimes = (t: Partial<CacheTimes> | undefined): CacheTimes => ({
@@ -151,7 +156,7 @@ export function createSession(o: SessionOptions): FuseSession {
     },
     stats: () => ({
       inFlight: server.inFlight,
-      readers: { running: readers.running, max: o.fds.length },
+      readers: { running: readers.running, max: o.fds.length, crashed: readers.crashed },
       openHandles: ctx.handles.size,
       directIo: direct
         ? {
@@ -163,6 +168,7 @@ export function createSession(o: SessionOptions): FuseSession {
           }
         : 'off',
       readerReplyErrors: readers.replyErrors,
+      readerServeErrors: readers.serveErrors,
     }),
     async close() {
       server.abortAll();
