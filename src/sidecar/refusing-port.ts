@@ -3,7 +3,7 @@ import type { StackPlan, StackPort } from '../vfs/stack.js';
 import type { Backend, FsOp, OpCall, OpResultMap } from '../vfs/types.js';
 
 /** Every layer must see everything: the reader threads serve nothing by themselves. */
-const CLOSED_PLAN: StackPlan = { needsData: true, readerData: false, tap: false };
+const CLOSED_PLAN: StackPlan = { needsData: true, readerData: false, tap: false, cacheMisses: false };
 
 /**
  * What still answers on a refused volume: the attributes and statfs of its root, so that the

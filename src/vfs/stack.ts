@@ -34,6 +34,11 @@ export interface StackPlan {
   readonly tap: boolean;
   /** The reader form of throttle they apply (src/vfs/reader-gate.ts). */
   readonly gate?: GateConfig;
+  /**
+   * Every layer says `missesFromBackend` (or there is none): a LOOKUP's ENOENT is the backend's,
+   * so under `-o exclusive` the engine may answer it as a negative entry the kernel keeps.
+   */
+  readonly cacheMisses: boolean;
 }
 
 /**
@@ -83,6 +88,7 @@ export function planOf(stack: Stack): StackPlan {
     ...(perHandle.length > 0 && { readerPerHandle: true }),
     tap: tapped > 0,
     ...(gated.length > 0 && { gate }),
+    cacheMisses: stack.layers.every((l) => l.missesFromBackend === true),
   };
 }
 

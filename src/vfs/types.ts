@@ -259,5 +259,13 @@ export interface Layer {
    * does not know must answer false.
    */
   readerServes?(fh: number): boolean;
+  /**
+   * True when, as configured, every ENOENT a LOOKUP gets through this layer is the backend's own
+   * answer: the layer never fails a LOOKUP with ENOENT itself (a fault with lookup in its errno
+   * table may) and never adds, removes or renames a backend name but by passing on the app's op.
+   * Under `-o exclusive` the kernel may then keep such an answer as a negative entry (StackPlan
+   * `cacheMisses`). Absent: it may not (the safe default for a layer that does not say).
+   */
+  readonly missesFromBackend?: boolean;
   close?(): Promise<void>;
 }

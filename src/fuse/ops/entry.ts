@@ -10,6 +10,7 @@ import { readName, readCString, readU64, requireArgs } from '../protocol/decode.
 import { encodeAttrOut, encodeEntryOut, encodeOutHeader } from '../protocol/encode.js';
 import { ArgSize, IN_HEADER_SIZE as A, OUT_HEADER_SIZE as O, SetattrOff } from '../protocol/layout.js';
 import { killPrivBits } from './kill-priv.js';
+import { lookupOrMiss, replyMiss } from './negative-entry.js';
 import { ROOT_NODE, rootAclCache } from './root-acl.js';
 
 /**
@@ -42,7 +43,8 @@ function replyAttr(ctx: SessionContext, req: Req, attr: Attr): number {
 
 export const lookup: Handler = async (ctx, req) => {
   const [name] = readName(req.buf, A, req.h.argsEnd, 'LOOKUP');
-  const attr = await run(ctx, req, 'lookup', { path: childPath(ctx, req.h.nodeid, name) });
+  const attr = await lookupOrMiss(ctx, req, childPath(ctx, req.h.nodeid, name));
+  if (attr === undefined) return replyMiss(ctx, req);
   return replyEntry(ctx, req, { parent: req.h.nodeid, name }, attr);
 };
 

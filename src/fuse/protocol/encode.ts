@@ -67,6 +67,16 @@ export function encodeEntryOut(
   return ENTRY_OUT_SIZE;
 }
 
+/**
+ * A negative entry: node ID 0 with an entry timeout, which the kernel takes as ENOENT and keeps
+ * as a negative dentry for that long (fuse_lookup_name); the rest of the entry is not read.
+ */
+export function encodeMissOut(buf: Buffer, off: number, entryTimeout: number): number {
+  buf.fill(0, off, off + ENTRY_OUT_SIZE);
+  writeValid(buf, off + 16, off + 32, entryTimeout);
+  return ENTRY_OUT_SIZE;
+}
+
 export function encodeAttrOut(buf: Buffer, off: number, attr: Attr, attrTimeout: number): number {
   writeValid(buf, off, off + 8, attrTimeout);
   buf.writeUInt32LE(0, off + 12);

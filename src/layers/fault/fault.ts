@@ -25,6 +25,12 @@ function idleForReaders(errnos: WeightTable | undefined, data: boolean, scope: S
 }
 
 /**
+ * Any errno on LOOKUP in the table makes its misses not the backend's: ENOENT is one of its
+ * realistic answers, and a replayed decision log may give back whatever errno its run drew.
+ */
+const missesFromBackend = (errnos: WeightTable | undefined): boolean => !errnos?.has('lookup');
+
+/**
  * errno injection (realistic per-op sets, weights, rate / nth / one-shot / dm-flakey windows)
  * and data faults (see fault-data.ts). Configured but inactive (rate 0, no nth, no window, no
  * data fault rates): `around` is a bare pass-through.
@@ -54,7 +60,8 @@ export function createFaultLayer(cfg: FaultConfig, deps: LayerDeps): Layer {
   // Configured but inactive: a pass-through that also leaves the kernel caches on.
   if (!errnosActive && !data.active) return passThrough(name);
   const needsData = data.active || table.has('read') || table.has('write');
-  const readerIdle = idleForReaders(errnosActive ? table : undefined, data.active, scope);
+  const errnos = errnosActive ? table : undefined;
+  const readerIdle = idleForReaders(errnos, data.active, scope);
 
   const injectErrno = (call: OpCall): void => {
     const entries = table.get(call.op);
@@ -107,6 +114,7 @@ export function createFaultLayer(cfg: FaultConfig, deps: LayerDeps): Layer {
     name,
     needsData,
     readerIdle,
+    missesFromBackend: missesFromBackend(errnos),
     around<O extends FsOp>(
       call: OpCall<O>,
       next: () => Promise<OpResultMap[O]>,

@@ -60,6 +60,8 @@ export function createLatencyLayer(cfg: LatencyConfig, deps: LayerDeps): Layer {
     name,
     needsData: reads || writes,
     readerIdle: !reads && !writes && !binds('flush', ['fsync', 'flush']),
+    // Delays only (EINTR when interrupted).
+    missesFromBackend: true,
     async around<O extends FsOp>(
       call: OpCall<O>,
       next: () => Promise<OpResultMap[O]>,

@@ -132,6 +132,8 @@ export function createMetricsLayer(options: MetricsLayerOptions): Layer {
 
   return {
     name: 'metrics',
+    // Counts what passes: a LOOKUP's ENOENT is the backend's.
+    missesFromBackend: true,
     ...(tap !== undefined && {
       readerTap: true,
       async close() {

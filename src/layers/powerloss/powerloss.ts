@@ -112,6 +112,10 @@ export function createPowerlossLayer(cfg: PowerlossConfig, deps: LayerDeps): Pow
   return {
     name,
     needsData: true,
+    // A drop or tear rewrites the bytes and sizes of files it journalled, through an open
+    // without O_CREAT: it never makes a name appear, vanish or move (unlink and rename of a
+    // journalled file are followed, not undone). LOOKUP passes untouched.
+    missesFromBackend: true,
     around<O extends FsOp>(
       call: OpCall<O>,
       next: () => Promise<OpResultMap[O]>,

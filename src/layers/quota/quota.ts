@@ -174,6 +174,9 @@ export function createQuotaLayer(cfg: QuotaConfig, deps: LayerDeps): Layer {
     name,
     // Writes through kernel passthrough never reach the layer: a byte budget must see them.
     needsData: maxBytes !== Infinity,
+    // Refuses ops that would create or grow (a refused create leaves the name missing, as the
+    // kernel expects); its own calls only read attributes. LOOKUP passes untouched.
+    missesFromBackend: true,
     around<O extends FsOp>(
       call: OpCall<O>,
       next: () => Promise<OpResultMap[O]>,

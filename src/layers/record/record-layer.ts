@@ -104,6 +104,7 @@ export function createRecordLayer(options: RecordLayerOptions): Layer {
 
   return {
     name: 'record',
+    missesFromBackend: true,
     async around<O extends FsOp>(call: OpCall<O>, next: () => Promise<OpResultMap[O]>) {
       if (!wanted(call.op)) return next();
       const start = clock.now();

@@ -66,6 +66,8 @@ export function createShuffleLayer(cfg: ShuffleConfig, deps: LayerDeps): Layer {
     // readdir and the attribute replies only: READ/WRITE/FSYNC/FLUSH pass untouched, whatever
     // the config, so the readers may serve them.
     readerIdle: true,
+    // Reorders listings and shifts times: a LOOKUP's ENOENT passes untouched.
+    missesFromBackend: true,
     async around<O extends FsOp>(
       call: OpCall<O>,
       next: () => Promise<OpResultMap[O]>,

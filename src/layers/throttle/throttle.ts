@@ -135,6 +135,8 @@ export function createThrottleLayer(cfg: ThrottleConfig, deps: LayerDeps): Layer
 
   return {
     name,
+    // Delays a call, or fails it with EAGAIN (mode fail) or EINTR (interrupted): never ENOENT.
+    missesFromBackend: true,
     // An op rate on reads or writes must see each of them: kernel passthrough would never send
     // them and the writeback cache would batch writes into other requests.
     needsData:

@@ -28,7 +28,12 @@ export function sampleRatioFromEnv(env: Env): number | undefined {
  * A stand-in when OTEL_SDK_DISABLED=true: configured, but costs one call per op, and none for
  * the data requests the reader threads serve (it has nothing to do for them: readerIdle).
  */
-const disabledLayer = (): Layer => ({ name: 'trace', around: (_call, next) => next(), readerIdle: true });
+const disabledLayer = (): Layer => ({
+  name: 'trace',
+  around: (_call, next) => next(),
+  readerIdle: true,
+  missesFromBackend: true,
+});
 
 /** What the trace layer takes from the host; `env` replaces process.env (tests). */
 export type TraceDeps = Partial<Pick<LayerDeps, 'volume' | 'tracerProvider' | 'clock' | 'logger'>> & {
@@ -66,6 +71,7 @@ export function traceLayerFactory(c: Omit<TraceConfig, 'type'>, deps: TraceDeps)
   return {
     name: layer.name,
     around: layer.around.bind(layer),
+    missesFromBackend: layer.missesFromBackend === true,
     readerServes: (fh) => layer.readerServes?.(fh) ?? false,
     async close() {
       await layer.close?.();

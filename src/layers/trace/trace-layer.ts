@@ -180,6 +180,7 @@ export function createTraceLayer(options: TraceLayerOptions): Layer {
 
   return {
     name: 'trace',
+    missesFromBackend: true,
     around<O extends FsOp>(call: OpCall<O>, next: () => Promise<OpResultMap[O]>) {
       if (call.op === 'open' || call.op === 'create') return openFile(call, next);
       const parent = fileParent(call);

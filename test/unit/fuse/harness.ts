@@ -27,7 +27,13 @@ export const CAPACITY = (1 << 20) + 4096;
 
 /** The engine's request server over a real in-memory backend, fed frames without a kernel. */
 export function createTestServer(
-  o: { backend?: Backend; layers?: Layer[]; init?: NegotiatedInit } = {},
+  o: {
+    backend?: Backend;
+    layers?: Layer[];
+    init?: NegotiatedInit;
+    /** Session settings beside the defaults (the cache policy, timeouts, orphan answers). */
+    session?: Partial<Pick<SessionContext, 'exclusive' | 'times' | 'answerOrphan'>>;
+  } = {},
 ): {
   server: RequestServer;
   ctx: SessionContext;
@@ -42,6 +48,7 @@ export function createTestServer(
     times: { entryTimeout: 1, attrTimeout: 1 },
     logger: createSilentLogger(),
     stack: portOf(stack),
+    ...o.session,
   };
   const server = createRequestServer(ctx);
   // Slots reused like a reader's (allocating 1 MiB per request would dominate the test time).

@@ -104,6 +104,7 @@ describe('a per-handle plan (planOf, ports, the direct I/O table)', () => {
       readerData: true,
       readerPerHandle: true,
       tap: true,
+      cacheMisses: false,
     });
     expect(planOf(createStack([yes, layer('plain')], backend)).readerData).toBe(false);
     expect(planOf(createStack([tap], backend)).readerPerHandle).toBeUndefined();
