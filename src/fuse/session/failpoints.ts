@@ -8,7 +8,7 @@
  *
  * - `reader-crash=N`: the first reader thread dies right after reading its Nth request, with
  *   that request in flight (once: the reader that replaces it runs without failpoints).
- * - `reader-serve-throw=N`: in every reader thread, serving its Nth request itself (READ, WRITE,
+ * - `reader-serve-throw=N`: in every reader thread (replacements too), serving its Nth request itself (READ, WRITE,
  *   FSYNC, FLUSH of a registered file) throws.
  *
  * Unset (production), the readers check one integer per request.

@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import type { Logger } from '../../log/logger.js';
 import { CONTROL_INTS, controlAt, encodeErrorReply } from './reader-control.js';
 
 /**
@@ -10,9 +11,23 @@ export const READER_RESTARTS_PER_MINUTE = 5;
 const MINUTE_MS = 60_000;
 const EIO = 5;
 
+export interface ReaderDeath {
+  /** The reader's index (its fd's, in the pool's fd list), its fd and control ints. */
+  index: number;
+  fd: number;
+  ctrl: Int32Array;
+  err: unknown;
+  /** The connection ended: its fds may be closed and their numbers reused, nothing is written. */
+  ended: boolean;
+  logger: Logger;
+}
+
 export interface ReaderDeaths {
-  /** Reader `index` died: whether to replace it (the budget of the last minute allows). */
-  died(index: number): { restart: boolean; lastMinute: number };
+  /**
+   * A reader thread died: its request in flight is answered EIO (unless the connection ended),
+   * the death logged; returns whether to replace it (the budget of the last minute allows).
+   */
+  died(d: ReaderDeath): boolean;
   /** Reader threads that died so far. */
   readonly count: number;
 }
@@ -21,13 +36,19 @@ export function createReaderDeaths(now: () => number = () => performance.now()):
   const recent = new Map<number, number[]>();
   let count = 0;
   return {
-    died(index) {
+    died(d) {
       count++;
       const t = now();
-      const times = (recent.get(index) ?? []).filter((x) => t - x < MINUTE_MS);
+      const times = (recent.get(d.index) ?? []).filter((x) => t - x < MINUTE_MS);
       times.push(t);
-      recent.set(index, times);
-      return { restart: times.length <= READER_RESTARTS_PER_MINUTE, lastMinute: times.length };
+      recent.set(d.index, times);
+      const unanswered = !d.ended && answerInFlight(d.fd, d.ctrl);
+      const replace = !d.ended && times.length <= READER_RESTARTS_PER_MINUTE;
+      d.logger.error(
+        { err: d.err, fd: d.fd, unanswered, deathsLastMinute: times.length },
+        replace ? 'reader thread crashed: replaced' : 'reader thread crashed: not replaced',
+      );
+      return replace;
     },
     get count() {
       return count;

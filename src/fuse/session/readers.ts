@@ -4,7 +4,7 @@ import type { Logger } from '../../log/logger.js';
 import type { DirectIoTable } from './direct-io.js';
 import type { ReaderData, ReaderMessage } from './reader-worker.js';
 import { CONTROL_INTS, controlAt } from './reader-control.js';
-import { answerInFlight, createReaderDeaths } from './reader-deaths.js';
+import { createReaderDeaths } from './reader-deaths.js';
 import { FAILPOINTS_ENV, parseFailpoints } from './failpoints.js';
 import { createReaderGrowth } from './reader-growth.js';
 import type { RequestServer } from './server.js';
@@ -25,12 +25,10 @@ export interface ReaderPoolOptions {
   logger: Logger;
   /** Every started reader has ended (unmount, abort, or its thread crashed for good). */
   ended(): void;
-  /** The environment to read failpoints from (failpoints.ts); process.env by default. */
-  env?: NodeJS.ProcessEnv;
 }
 
 export interface ReaderPool {
-  /** Reader threads started, of at most one per fd (reader-growth.ts). */
+  /** Reader threads running (started, not ended), of at most one per fd (reader-growth.ts). */
   readonly running: number;
   /** Replies the reader threads could not write (not ENOENT/ENODEV), as last reported. */
   readonly replyErrors: number;
@@ -44,16 +42,13 @@ export interface ReaderPool {
   terminate(): Promise<void>;
 }
 
-/**
- * A reader allocates nothing per request (frames live in the shared slots): a small heap is
- * plenty, and keeps each reader's resident memory down.
- */
+/** A reader allocates nothing per request (frames live in the shared slots): a small heap. */
 const READER_LIMITS = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 32 };
 
 /** Start reader 0 on the first fd now; the others start as the load asks (reader-growth.ts). */
 export function startReaders(o: ReaderPoolOptions): ReaderPool {
   const { logger, server, direct } = o;
-  const failpoints = parseFailpoints((o.env ?? process.env)[FAILPOINTS_ENV]);
+  const failpoints = parseFailpoints(process.env[FAILPOINTS_ENV]);
   let serveErrors = 0;
   const deaths = createReaderDeaths();
   /** The connection ended: a reader that dies now is not replaced. */
@@ -74,8 +69,6 @@ export function startReaders(o: ReaderPoolOptions): ReaderPool {
     const dataOffset = Math.ceil(((slots + CONTROL_INTS) * 4) / 64) * 64; // slot data 64-byte aligned
     const sab = new SharedArrayBuffer(dataOffset + slots * slotSize);
     const ctrl = new Int32Array(sab, 0, slots + CONTROL_INTS);
-    controls[index] = ctrl;
-    live++;
     let taken = 0;
     const bufs = Array.from({ length: slots }, (_, i) =>
       Buffer.from(sab, dataOffset + i * slotSize, slotSize),
@@ -88,13 +81,16 @@ export function startReaders(o: ReaderPoolOptions): ReaderPool {
       dataOffset,
       ...(direct && { direct: direct.sab }),
       ...(direct && o.readerTap && { tap: o.readerTap }),
-      // The first reader's crash failpoint fires once: its replacement runs without it.
-      ...(!replacement && { failpoints: index === 0 ? failpoints : { ...failpoints, crashAt: 0 } }),
+      // The crash failpoint fires once, in the first reader: its replacement runs without it.
+      failpoints: index === 0 && !replacement ? failpoints : { ...failpoints, crashAt: 0 },
     };
     const worker = new Worker(new URL('./reader-worker.js', import.meta.url), {
       workerData: data,
       resourceLimits: READER_LIMITS,
     });
+    // Counted once the thread exists (the constructor can throw: no thread, nothing to end).
+    controls[index] = ctrl;
+    live++;
     workers.push(worker);
 
     const wake = controlAt(slots, 'wake');
@@ -150,16 +146,19 @@ export function startReaders(o: ReaderPoolOptions): ReaderPool {
     });
     worker.on('error', (err) => {
       live--;
-      const unanswered = answerInFlight(fd, ctrl);
-      const { restart, lastMinute } = deaths.died(index);
-      logger.error(
-        { err, fd, unanswered, deathsLastMinute: lastMinute },
-        restart && !ended ? 'reader thread crashed: replaced' : 'reader thread crashed: not replaced',
-      );
-      if (restart && !ended) startReader(index, true);
-      else if (live === 0) o.ended();
+      workers.splice(workers.indexOf(worker), 1);
+      if (deaths.died({ index, fd, ctrl, err, ended, logger })) replaceReader(index);
+      if (live === 0) o.ended();
     });
     if (index > 0) logger.debug({ fd, readers: index + 1 }, 'reader started');
+  };
+  /** A new thread for a dead reader's fd; one that cannot start leaves the fd without. */
+  const replaceReader = (index: number): void => {
+    try {
+      startReader(index, true);
+    } catch (err) {
+      logger.error({ err, fd: o.fds[index] }, 'a reader thread could not be replaced');
+    }
   };
   const growth = createReaderGrowth({
     max: o.fds.length,
@@ -175,7 +174,7 @@ export function startReaders(o: ReaderPoolOptions): ReaderPool {
 
   return {
     get running() {
-      return growth.started;
+      return live;
     },
     get replyErrors() {
       return [...replyErrors.values()].reduce((a, b) => a + b, 0);
