@@ -3,7 +3,7 @@
 // fs-interposer/cache.data: exclusive, serves a re-read from the page cache (no READ reaches the
 // sidecar); a plain ReadWriteOnce claim, or one the driver cannot read, asks the sidecar again.
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { chownSync, writeFileSync } from 'node:fs';
+import { chownSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createStaticClaimInspector } from '../../src/csi/cache-decision.js';
 import { CLI } from '../helpers/mount.js';
@@ -32,8 +32,22 @@ describe('cache policy of an injected volume (real mounts, real sidecar)', () =>
     return total(parseExposition(text), 'fs_interposer_ops_total', { op: 'read', result: 'ok' });
   };
 
-  /** READs the sidecar served for a first and a second `cat` of a 1 MiB file, and its status. */
-  async function rereadCost(o: RigOptions): Promise<{ first: number; second: number; status: { engine: { cache: unknown; heapTrims: number } } }> {
+  /** The server's directory fds below the volume's root: under exclusive, those it keeps open. */
+  const heldDirs = (pid: number, source: string): string[] =>
+    readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+      try {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        return target.startsWith(`${source}/`) && statSync(target).isDirectory() ? [target] : [];
+      } catch {
+        return [];
+      }
+    });
+
+  /**
+   * READs the sidecar served for a first and a second `cat` of a 1 MiB file, its status, and the
+   * directory fds its server holds after a file is made and looked at in a subdirectory.
+   */
+  async function rereadCost(o: RigOptions): Promise<{ first: number; second: number; held: string[]; source: string; status: { engine: { cache: unknown; heapTrims: number } } }> {
     const r = (rig = makeRig({ ...o, claims }));
     const file = join(r.source, 'big');
     writeFileSync(file, Buffer.alloc(1 << 20, 7));
@@ -51,7 +65,9 @@ describe('cache policy of an injected volume (real mounts, real sidecar)', () =>
     const status = JSON.parse(
       await shOk(`node "${CLI}" ctl --socket "${r.controlDir}/data.sock" status`, { timeoutMs: 20_000 }),
     ) as { engine: { cache: unknown; heapTrims: number } };
-    return { first, second, status };
+    await shOk(`mkdir -p "${r.target}/sub/dir" && touch "${r.target}/sub/dir/f" && stat "${r.target}/sub/dir/f" >/dev/null`, { timeoutMs: 20_000 });
+    const held = heldDirs(await serverPid(r), r.source);
+    return { first, second, held, source: r.source, status };
   }
 
   it.each([
@@ -66,6 +82,8 @@ describe('cache policy of an injected volume (real mounts, real sidecar)', () =>
     expect(got.first).toBeGreaterThan(0);
     expect(got.second).toBe(0);
     expect(got.status.engine.cache).toEqual({ mode: 'exclusive', reason: expect.stringMatching(reason) });
+    // The passthrough backend keeps parent directories open under exclusive (ADR 0010, amendment).
+    expect(got.held).toContain(join(got.source, 'sub/dir'));
     // The serving process gave its start-up garbage back (src/sys/idle-heap-trim.ts).
     expect(got.status.engine.heapTrims).toBeGreaterThanOrEqual(1);
   });
@@ -77,7 +95,10 @@ describe('cache policy of an injected volume (real mounts, real sidecar)', () =>
     const before = await serverPid(r);
     process.kill(before, 'SIGKILL');
     await shOk(`cat "${r.target}/big" > /dev/null`, { timeoutMs: 20_000 });
-    expect(await serverPid(r, before)).not.toBe(before);
+    const after = await serverPid(r, before);
+    expect(after).not.toBe(before);
+    // A successor starts with no directory kept open: the predecessor's cache died with it.
+    expect(heldDirs(after, r.source)).toEqual([]);
     const again = JSON.parse(
       await shOk(`node "${CLI}" ctl --socket "${r.controlDir}/data.sock" status`, { timeoutMs: 20_000 }),
     ) as { engine: { cache: unknown } };
@@ -91,5 +112,6 @@ describe('cache policy of an injected volume (real mounts, real sidecar)', () =>
     const got = await rereadCost(o);
     expect(got.second).toBeGreaterThan(0);
     expect(got.status.engine.cache).toEqual({ mode: 'default', reason: expect.stringMatching(reason) });
+    expect(got.held).toEqual([]);
   });
 });
