@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readlinkSync, renameSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { startMount, tempDir } from '../helpers/mount.js';
 import type { MountHandle } from '../helpers/mount.js';
@@ -127,5 +127,17 @@ for i in range(2000):
     expect(held.length).toBeLessThanOrEqual(cached ? DIR_CACHE_MAX : 0);
     if (cached) expect(held.length).toBeGreaterThan(DIR_CACHE_MAX / 2);
     expect(readdirSync(join(src, 'many/1999/s'))).toEqual([]);
+  });
+
+  it('a directory moved behind the mount is seen at its path again within DIR_CACHE_AGE_MS', async () => {
+    // Against the contract of -o exclusive (a host process moves it): the cached fd may act in
+    // the moved directory for at most a second, never for as long as the entry lives.
+    await py(m.mountpoint, `os.mkdir('w'); touch('w/f1')`);
+    renameSync(join(src, 'w'), join(src, 'w-moved'));
+    mkdirSync(join(src, 'w'));
+    await new Promise((r) => setTimeout(r, 1_200));
+    await py(m.mountpoint, `touch('w/f2')`);
+    expect(tree(src, 'w')).toEqual(['w/f2']);
+    expect(tree(src, 'w-moved')).toEqual(['w-moved/f1']);
   });
 });

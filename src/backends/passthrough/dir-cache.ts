@@ -35,7 +35,10 @@ export interface DirCache {
   changing(paths: readonly string[]): { end(): void };
   /** Cached entries (in use or not). */
   readonly size: number;
-  /** Drop every entry (the backend is closing); fds in use are closed at their release. */
+  /**
+   * Drop every entry and keep none from now on (the backend is closing; a resolution still in
+   * flight is closed at its release); fds in use are closed at their release.
+   */
   clear(): void;
 }
 
@@ -44,6 +47,8 @@ interface Entry {
   readonly fd: number;
   refs: number;
   cached: boolean;
+  /** When it was resolved (the clock's ms): older than maxAgeMs, it is resolved again. */
+  readonly born: number;
 }
 
 export interface DirCacheOptions {
@@ -51,15 +56,30 @@ export interface DirCacheOptions {
   max: number;
   /** Close an fd (O_PATH: no I/O). */
   close(fd: number): void;
+  /**
+   * How long an entry is used before its path is resolved again, ms (default DIR_CACHE_AGE_MS).
+   * The contract of `-o exclusive` says nobody else moves a directory; if somebody does anyway
+   * (a host process, another client of a network volume), ops below its old path act in the
+   * moved directory for at most this long, also when it was moved out of the root.
+   */
+  maxAgeMs?: number;
+  /** The clock, ms (performance.now). */
+  now?: () => number;
 }
 
 /** Default bound: 256 O_PATH fds per volume (plus one per request in flight). */
 export const DIR_CACHE_MAX = 256;
+/** Default entry lifetime: a burst of ops in one directory resolves it once. */
+export const DIR_CACHE_AGE_MS = 1000;
 
 export function createDirCache(o: DirCacheOptions): DirCache {
   const entries = new Map<string, Entry>();
   let gen = 0;
   let pending = 0;
+  /** clear() ran (the backend is closing): nothing resolved from now on is kept. */
+  let closed = false;
+  const maxAge = o.maxAgeMs ?? DIR_CACHE_AGE_MS;
+  const now = o.now ?? (() => performance.now());
 
   const drop = (e: Entry): void => {
     entries.delete(e.key);
@@ -97,14 +117,18 @@ export function createDirCache(o: DirCacheOptions): DirCache {
     acquire(key) {
       const e = entries.get(key);
       if (e === undefined) return undefined;
+      if (now() - e.born > maxAge) {
+        drop(e);
+        return undefined;
+      }
       entries.delete(key);
       entries.set(key, e);
       return hold(e);
     },
     generation: () => gen,
     insert(key, fd, generation) {
-      const e: Entry = { key, fd, refs: 0, cached: false };
-      if (generation === gen && pending === 0 && !entries.has(key)) {
+      const e: Entry = { key, fd, refs: 0, cached: false, born: now() };
+      if (!closed && generation === gen && pending === 0 && !entries.has(key)) {
         e.cached = true;
         entries.set(key, e);
       }
@@ -131,6 +155,7 @@ export function createDirCache(o: DirCacheOptions): DirCache {
       return entries.size;
     },
     clear() {
+      closed = true;
       for (const e of [...entries.values()]) drop(e);
     },
   };

@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { createDirCache } from '../../../../src/backends/passthrough/dir-cache.js';
+import { DIR_CACHE_AGE_MS, createDirCache } from '../../../../src/backends/passthrough/dir-cache.js';
 
 /** A cache over fake fd numbers, recording which it closed. */
-function cacheOf(max: number) {
+function cacheOf(max: number, clock = { t: 0 }) {
   const closed: number[] = [];
-  const cache = createDirCache({ max, close: (fd) => closed.push(fd) });
+  const cache = createDirCache({ max, close: (fd) => closed.push(fd), now: () => clock.t });
   let next = 100;
   /** Resolve `key` as confine.ts does: a hit, or a fresh fd handed to the cache. */
   const get = (key: string) => cache.acquire(key) ?? cache.insert(key, next++, cache.generation());
@@ -120,5 +120,33 @@ describe('directory fd cache', () => {
     b.release();
     expect(closed).toEqual([100, 101]);
     expect(cache.size).toBe(0);
+  });
+
+  it('resolves an entry again once it is older than maxAgeMs (a move behind the mount is seen then)', () => {
+    const clock = { t: 0 };
+    const { cache, closed, get } = cacheOf(4, clock);
+    const a = get('a');
+    a.release();
+    clock.t = DIR_CACHE_AGE_MS;
+    const same = get('a');
+    expect(same.fd).toBe(a.fd);
+    same.release();
+    clock.t = DIR_CACHE_AGE_MS + 1;
+    expect(cache.acquire('a')).toBeUndefined();
+    expect(closed).toEqual([a.fd]);
+    const fresh = get('a');
+    expect(fresh.fd).not.toBe(a.fd);
+    fresh.release();
+    expect(cache.size).toBe(1);
+  });
+
+  it('keeps nothing resolved after clear(): a resolution in flight at close is closed at its release', () => {
+    const { cache, closed } = cacheOf(4);
+    const generation = cache.generation();
+    cache.clear();
+    const late = cache.insert('a/b', 7, generation);
+    expect(cache.size).toBe(0);
+    late.release();
+    expect(closed).toEqual([7]);
   });
 });
