@@ -81,6 +81,11 @@ print(json.dumps({
     "listing": sorted(n for n in os.listdir(m) if n.startswith("n-")),
 }))`);
 
+const ctl = async (mnt: string, ...words: string[]): Promise<{ engine: { keptMisses: number } }> =>
+  JSON.parse(await shOk(`node "${CLI}" ctl "${mnt}" ${words.map((w) => `'${w}'`).join(' ')}`)) as {
+    engine: { keptMisses: number };
+  };
+
 describe('-o exclusive: misses are kept by the kernel', () => {
   it('a stat of a missing name 50 times reaches the server once; each name made through the mount is seen at once', async () => {
     const t = await mount([], ['-o', 'exclusive']);
@@ -135,9 +140,47 @@ print(json.dumps(out))`);
     expect(await statMany(t.m.mountpoint, ['missing'], 20)).toEqual(['ENOENT']);
     expect((await t.lookups()) - l0).toBe(20);
     // Swapped to metrics alone: the misses are the backend's again, kept.
-    await shOk(`node "${CLI}" ctl "${t.m.mountpoint}" set-layers 'metrics'`);
+    await ctl(t.m.mountpoint, 'set-layers', 'metrics');
     const l1 = await t.lookups();
     expect(await statMany(t.m.mountpoint, ['other'], 20)).toEqual(['ENOENT']);
     expect((await t.lookups()) - l1).toBe(1);
+  });
+
+  it('a swap to a stack that forbids them takes the kept misses back; names made meanwhile stay', async () => {
+    const t = await mount([], ['-o', 'exclusive']);
+    const mnt = t.m.mountpoint;
+    const l0 = await t.lookups();
+    expect(await statMany(mnt, ['gone1', 'gone2', 'made'], 10)).toEqual(['ENOENT']);
+    expect((await t.lookups()) - l0).toBe(3);
+    await shOk(`echo made > "${mnt}/made"`);
+    expect((await ctl(mnt, 'status')).engine.keptMisses).toBe(3);
+    // metrics, then a fault that can fail lookups (of other paths): misses are no longer kept.
+    const cfg = join(t.dir, 'fault.json');
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        apiVersion: 'fs-interposer/v1',
+        kind: 'LayerStack',
+        seed: 1,
+        layers: [
+          { type: 'metrics' },
+          {
+            type: 'fault',
+            rate: 100,
+            errnos: ['EIO'],
+            scope: { ops: ['lookup'], paths: ['/other/**'] },
+          },
+        ],
+      }),
+    );
+    await ctl(mnt, 'set-config', cfg);
+    // The swap's invalidations are written from the threadpool after ctl answers: wait for them.
+    for (let i = 0; i < 50 && (await ctl(mnt, 'status')).engine.keptMisses > 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect((await ctl(mnt, 'status')).engine.keptMisses).toBe(0);
+    const l1 = await t.lookups();
+    expect(await statMany(mnt, ['gone1', 'gone2'], 5)).toEqual(['ENOENT']);
+    expect((await t.lookups()) - l1).toBe(10);
+    expect(await shOk(`cat "${mnt}/made"`)).toBe('made\n');
   });
 });

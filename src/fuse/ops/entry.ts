@@ -43,7 +43,7 @@ function replyAttr(ctx: SessionContext, req: Req, attr: Attr): number {
 
 export const lookup: Handler = async (ctx, req) => {
   const [name] = readName(req.buf, A, req.h.argsEnd, 'LOOKUP');
-  const attr = await lookupOrMiss(ctx, req, childPath(ctx, req.h.nodeid, name));
+  const attr = await lookupOrMiss(ctx, req, { parent: req.h.nodeid, name });
   if (attr === undefined) return replyMiss(ctx, req);
   return replyEntry(ctx, req, { parent: req.h.nodeid, name }, attr);
 };

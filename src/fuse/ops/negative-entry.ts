@@ -1,6 +1,6 @@
 import { injectedBy, toErrnoName } from '../../vfs/errors.js';
 import type { Attr } from '../../vfs/types.js';
-import { run } from '../session/context.js';
+import { childPath, run } from '../session/context.js';
 import type { Req, SessionContext } from '../session/context.js';
 import { encodeMissOut, encodeOutHeader } from '../protocol/encode.js';
 import { OUT_HEADER_SIZE as O } from '../protocol/layout.js';
@@ -33,22 +33,24 @@ function isBackendMiss(err: unknown): boolean {
 }
 
 /**
- * The attributes of `path`, or undefined for a miss the kernel may keep (reply with
- * `replyMiss`); any other failure is thrown as it came.
+ * The attributes of the child `name` of `parent`, or undefined for a miss the kernel may keep
+ * (reply with `replyMiss`; the session lists it); any other failure is thrown as it came.
  */
 export async function lookupOrMiss(
   ctx: SessionContext,
   req: Req,
-  path: string,
+  at: { parent: number; name: string },
 ): Promise<Attr | undefined> {
+  const path = childPath(ctx, at.parent, at.name);
   // Read before the call goes on (the plan of the stack that answers it) and again after it
   // (a swap while it ran may have put in a stack that forbids keeping misses).
   const keep = kernelMayKeepMisses(ctx);
   try {
     return await run(ctx, req, 'lookup', { path });
   } catch (err) {
-    if (keep && isBackendMiss(err) && kernelMayKeepMisses(ctx)) return undefined;
-    throw err;
+    if (!keep || !isBackendMiss(err) || !kernelMayKeepMisses(ctx)) throw err;
+    ctx.misses?.kept(at.parent, at.name);
+    return undefined;
   }
 }
 

@@ -6,6 +6,7 @@ import type { StackPort } from '../../vfs/stack.js';
 import type { Caller, FsOp, OpArgsMap, OpResultMap } from '../../vfs/types.js';
 import type { DirectIoTable } from './direct-io.js';
 import type { HandleTable, FileHandle } from './handles.js';
+import type { KeptMisses } from './kept-misses.js';
 import type { NegotiatedInit } from '../mount/init.js';
 import type { NodeTable } from './nodes.js';
 import type { RequestHeader } from '../protocol/decode.js';
@@ -47,6 +48,8 @@ export interface SessionContext {
    * changed st_nlink of the other names of an inode). Asynchronous, never waits for the kernel.
    */
   invalidateAttrs?(nodeIds: readonly number[]): void;
+  /** The negative entries handed to the kernel (kept-misses.ts), to take back at a swap. */
+  readonly misses?: Pick<KeptMisses, 'kept'>;
   /** READ/WRITE served by the reader threads (direct-io.ts); absent when switched off. */
   readonly direct?: DirectIoTable;
   /**

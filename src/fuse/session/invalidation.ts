@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import type { Logger } from '../../log/logger.js';
 import type { StackPort } from '../../vfs/stack.js';
 import type { DirectIoTable } from './direct-io.js';
+import type { KeptMisses } from './kept-misses.js';
 import type { NodeTable } from './node-types.js';
 import { NotifyCode } from '../protocol/constants.js';
 import { writeU64 } from '../protocol/decode.js';
@@ -32,13 +33,18 @@ export interface InvalidateAllOptions {
   /** READ/WRITE served by the reader threads themselves (direct-io.ts); absent when off. */
   direct?: DirectIoTable;
   stack: StackPort;
+  /** The negative entries handed out: taken back when the new plan forbids them. */
+  misses?: KeptMisses;
   logger: Logger;
 }
 
 /**
  * After a live stack swap: the reader threads stop serving READ/WRITE themselves if the new
  * stack has layers, and the kernel's cached data and attributes of every node go (so the new
- * layers see the next reads). Resolves with the number of nodes invalidated.
+ * layers see the next reads), and so do its negative entries when the new stack forbids them
+ * (a fault on lookups must see the next lookup of a missing name). Positive entries stay: an
+ * invalidation of those would detach mounts on them. Resolves with the number of nodes
+ * invalidated.
  */
 export async function invalidateAllNodes(o: InvalidateAllOptions): Promise<number> {
   // A stack with layers must see every READ and WRITE: the readers stop serving them at once.
@@ -54,5 +60,7 @@ export async function invalidateAllNodes(o: InvalidateAllOptions): Promise<numbe
         o.logger.debug({ err, id }, 'invalidation failed');
     }
   }
+  const misses = o.stack.plan().cacheMisses ? 0 : await o.misses?.expireAll();
+  if (misses) o.logger.debug({ misses }, 'negative entries taken back after a swap');
   return sent;
 }

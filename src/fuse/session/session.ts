@@ -10,6 +10,7 @@ import { createHandleTable } from './handles.js';
 import type { NegotiatedInit } from '../mount/init.js';
 import { createNodeTable } from './nodes.js';
 import { invalidateAllNodes, sendInvalInode } from './invalidation.js';
+import { createKeptMisses } from './kept-misses.js';
 import { startReaders } from './readers.js';
 import { createRequestServer } from './server.js';
 import { answerOnEveryFd } from '../custody/orphans.js';
@@ -90,6 +91,8 @@ export interface SessionStats {
   readerReplyErrors: number;
   /** Requests the reader threads served themselves that threw: answered EIO, logged. */
   readerServeErrors: number;
+  /** Negative entries handed to the kernel and listed to take back at a swap (kept-misses.ts). */
+  keptMisses: number;
 }
 
 const cacheTimes = (t: Partial<CacheTimes> | undefined): CacheTimes => ({
@@ -116,8 +119,11 @@ export function createSession(o: SessionOptions): FuseSession {
   // Enabled by the first OPEN under an empty stack (ops/file.ts), cleared by a swap to layers.
   const gate = o.stack.readerTap === undefined ? undefined : readerGateOf(o.stack.readerTap);
   const direct = o.directIo === false ? undefined : createDirectIoTable(epoch, undefined, gate);
+  const nodes = custody?.nodes ?? createNodeTable();
+  const misses = createKeptMisses({ fd: o.fds[0]!, nodes, minor: o.init.minor, logger });
   const ctx: SessionContext = {
-    nodes: custody?.nodes ?? createNodeTable(),
+    nodes,
+    misses,
     ...(custody && { intents: custody.intents }),
     ...(direct && { direct }),
     handles: createHandleTable(epoch),
@@ -150,7 +156,7 @@ export function createSession(o: SessionOptions): FuseSession {
   return {
     done,
     invalidateAll: () =>
-      invalidateAllNodes({ fd: o.fds[0]!, nodes: ctx.nodes, direct, stack: o.stack, logger }),
+      invalidateAllNodes({ fd: o.fds[0]!, nodes: ctx.nodes, direct, stack: o.stack, misses, logger }),
     get inFlight() {
       return server.inFlight;
     },
@@ -169,6 +175,7 @@ export function createSession(o: SessionOptions): FuseSession {
         : 'off',
       readerReplyErrors: readers.replyErrors,
       readerServeErrors: readers.serveErrors,
+      keptMisses: misses.size,
     }),
     async close() {
       server.abortAll();
