@@ -1,7 +1,8 @@
 // The cache policy the driver decides at NodePublish reaches the real sidecar's engine (real
 // mounts, csi-rig.ts): a ReadWriteOncePod claim, or a ReadWriteOnce one opted in with
 // fs-interposer/cache.data: exclusive, serves a re-read from the page cache (no READ reaches the
-// sidecar); a plain ReadWriteOnce claim, or one the driver cannot read, asks the sidecar again.
+// sidecar) and keeps a missing name as a negative entry; a plain ReadWriteOnce claim, or one the
+// driver cannot read, asks the sidecar again.
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { chownSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,9 +28,17 @@ describe('cache policy of an injected volume (real mounts, real sidecar)', () =>
     rig = undefined;
   });
 
-  const reads = async (r: Rig): Promise<number> => {
+  const opsOf = async (r: Rig, labels: Record<string, string>): Promise<number> => {
     const text = await shOk(`curl -sf --unix-socket "${r.metricsSocket}" http://x/metrics`, { timeoutMs: 10_000 });
-    return total(parseExposition(text), 'fs_interposer_ops_total', { op: 'read', result: 'ok' });
+    return total(parseExposition(text), 'fs_interposer_ops_total', labels);
+  };
+  const reads = (r: Rig): Promise<number> => opsOf(r, { op: 'read', result: 'ok' });
+
+  /** LOOKUPs the sidecar served for 10 stats of a missing name (negative entries, exclusive only). */
+  const missCost = async (r: Rig): Promise<number> => {
+    const before = await opsOf(r, { op: 'lookup' });
+    await shOk(`for i in 1 2 3 4 5 6 7 8 9 10; do stat "${r.target}/missing" 2>/dev/null; done; true`, { timeoutMs: 20_000 });
+    return (await opsOf(r, { op: 'lookup' })) - before;
   };
 
   /** The server's directory fds below the volume's root: under exclusive, those it keeps open. */
@@ -47,7 +56,7 @@ describe('cache policy of an injected volume (real mounts, real sidecar)', () =>
    * READs the sidecar served for a first and a second `cat` of a 1 MiB file, its status, and the
    * directory fds its server holds after a file is made and looked at in a subdirectory.
    */
-  async function rereadCost(o: RigOptions): Promise<{ first: number; second: number; held: string[]; source: string; status: { engine: { cache: unknown; heapTrims: number } } }> {
+  async function rereadCost(o: RigOptions): Promise<{ first: number; second: number; misses: number; held: string[]; source: string; status: { engine: { cache: unknown; heapTrims: number } } }> {
     const r = (rig = makeRig({ ...o, claims }));
     const file = join(r.source, 'big');
     writeFileSync(file, Buffer.alloc(1 << 20, 7));
@@ -67,7 +76,7 @@ describe('cache policy of an injected volume (real mounts, real sidecar)', () =>
     ) as { engine: { cache: unknown; heapTrims: number } };
     await shOk(`mkdir -p "${r.target}/sub/dir" && touch "${r.target}/sub/dir/f" && stat "${r.target}/sub/dir/f" >/dev/null`, { timeoutMs: 20_000 });
     const held = heldDirs(await serverPid(r), r.source);
-    return { first, second, held, source: r.source, status };
+    return { first, second, misses: await missCost(r), held, source: r.source, status };
   }
 
   it.each([
@@ -81,6 +90,8 @@ describe('cache policy of an injected volume (real mounts, real sidecar)', () =>
     const got = await rereadCost(o);
     expect(got.first).toBeGreaterThan(0);
     expect(got.second).toBe(0);
+    // A missing name is a negative entry the kernel keeps (docs/fuse-engine.md).
+    expect(got.misses).toBe(1);
     expect(got.status.engine.cache).toEqual({ mode: 'exclusive', reason: expect.stringMatching(reason) });
     // The passthrough backend keeps parent directories open under exclusive (ADR 0010, amendment).
     expect(got.held).toContain(join(got.source, 'sub/dir'));
@@ -111,6 +122,7 @@ describe('cache policy of an injected volume (real mounts, real sidecar)', () =>
   ])('%s: a re-read asks the sidecar again (safe default)', async (_name, o, reason) => {
     const got = await rereadCost(o);
     expect(got.second).toBeGreaterThan(0);
+    expect(got.misses).toBe(10);
     expect(got.status.engine.cache).toEqual({ mode: 'default', reason: expect.stringMatching(reason) });
     expect(got.held).toEqual([]);
   });
