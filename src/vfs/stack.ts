@@ -30,6 +30,14 @@ export interface StackPlan {
    * handles the port's `readerServes` lets through, and the kernel keeps no pages.
    */
   readonly readerPerHandle?: boolean;
+  /**
+   * The reader threads may also answer GETATTR with a handle of registered files (one fstat of
+   * the backing fd): no layer acts on getattr but one content with the reader tap (metrics).
+   * Any other layer may change, delay, fail or record attributes (shuffle, fault, latency,
+   * throttle, trace, quota, record, ...) and keeps getattr on the main thread; so does a plan
+   * that does not say.
+   */
+  readonly readerGetattr?: boolean;
   /** They count what they serve in the port's reader tap: a layer consumes it. */
   readonly tap: boolean;
   /** The reader form of throttle they apply (src/vfs/reader-gate.ts). */
@@ -85,6 +93,8 @@ export function planOf(stack: Stack): StackPlan {
   return {
     needsData: stack.needsData,
     readerData: fits && tapped + idle + gated.length + perHandle.length === stack.layers.length,
+    // readerIdle speaks of the data requests only: a layer idle for them may still act on getattr.
+    readerGetattr: tapped === stack.layers.length,
     ...(perHandle.length > 0 && { readerPerHandle: true }),
     tap: tapped > 0,
     ...(gated.length > 0 && { gate }),

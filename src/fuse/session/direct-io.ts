@@ -2,7 +2,8 @@
  * Direct I/O in the reader threads: READ, WRITE, FSYNC and FLUSH of a file opened while the
  * plan lets the readers serve data (no layer, or only layers with a reader form) are served by
  * the reader thread that read the request, with one syscall on the backing fd (pread, pwrite,
- * fsync; none for FLUSH) and the reply written on the same queue fd. No hand-off to the main
+ * fsync; none for FLUSH) and the reply written on the same queue fd. So is GETATTR with such a
+ * file's handle (one fstat) while the plan's readerGetattr holds (direct-attr.ts). No hand-off to the main
  * thread, no threadpool hop, no event-loop wake-up: the request costs what it costs in libfuse.
  * An FSYNC only while another reader sits in read(2): a slow fsync must never hold the last
  * reader (direct-layout.ts, otherReaderIdle); else the main thread fsyncs on the threadpool.
@@ -23,10 +24,13 @@ import type { GateView } from '../../vfs/reader-gate.js';
 import type { StackPlan } from '../../vfs/stack.js';
 import { Opcode } from '../protocol/constants.js';
 import { ArgSize, IN_HEADER_SIZE as A, InHeader } from '../protocol/layout.js';
+import { serveAttr } from './direct-attr.js';
 import { serveData } from './direct-data.js';
 import {
+  ATTR_TIMEOUT,
   ENABLED,
   EPOCH,
+  GETATTR,
   HANDED,
   HEAD,
   LOCKED,
@@ -36,10 +40,11 @@ import {
   entryOf,
   otherReaderIdle,
   registeredFd,
+  storeSeconds,
 } from './direct-layout.js';
 import { serveSync } from './direct-sync.js';
 
-const { READ, WRITE, FSYNC, FLUSH } = Opcode;
+const { READ, WRITE, FSYNC, FLUSH, GETATTR: GETATTR_OP } = Opcode;
 export const DIRECT_CAPACITY = 4096;
 
 /** The main thread's side: which open handles the readers may serve themselves. */
@@ -56,7 +61,9 @@ export interface DirectIoTable {
    * through the reader forms of throttle and latency (gate). A per-handle plan (readerPerHandle)
    * clears every entry: they were let through by other layers than the plan's.
    */
-  setPlan(plan: Pick<StackPlan, 'readerData' | 'readerPerHandle' | 'tap' | 'gate'>): void;
+  setPlan(
+    plan: Pick<StackPlan, 'readerData' | 'readerPerHandle' | 'readerGetattr' | 'tap' | 'gate'>,
+  ): void;
   /**
    * A POSIX record lock is asked for on `nodeId` (before the backend takes it): from here on a
    * FLUSH may have locks to release, and the readers hand every FLUSH to the main thread.
@@ -68,11 +75,13 @@ export interface DirectIoTable {
   hasLockRequest(nodeId: number): boolean;
   readonly enabled: boolean;
   readonly tapping: boolean;
+  /** The readers answer GETATTR with a registered handle (the plan's readerGetattr). */
+  readonly servingGetattr: boolean;
   /** Nodes with lock requests that are still open (FLUSH goes to the main thread while > 0). */
   readonly lockedNodes: number;
   /** Handles currently served by the readers. */
   readonly size: number;
-  /** READ/WRITE/FSYNC/FLUSH requests the readers served themselves so far. */
+  /** READ/WRITE/FSYNC/FLUSH/GETATTR requests the readers served themselves so far. */
   readonly served: number;
   /** FSYNCs of registered files the readers handed over: no other reader was idle. */
   readonly fsyncHandedOver: number;
@@ -81,16 +90,22 @@ export interface DirectIoTable {
 /**
  * `epoch`: the handle table's (every handle this process issues is epoch * 2^32 + counter).
  * `gate`: where the plan's reader forms go (the port's reader tap buffer); without one, a plan
- * that has reader forms is served on the main thread.
+ * that has reader forms is served on the main thread. `attrTimeout`: the session's attribute
+ * timeout in seconds, which the readers' GETATTR replies carry as the main thread's do; without
+ * one, every GETATTR goes to the main thread.
  */
 export function createDirectIoTable(
   epoch: number,
   capacity = DIRECT_CAPACITY,
   gate?: GateView,
+  attrTimeout?: number,
 ): DirectIoTable {
   const sab = new SharedArrayBuffer((HEAD + capacity * 2) * 4);
   const t = new Int32Array(sab);
   t[EPOCH] = epoch;
+  // Set before any reader starts (the buffer goes to them in workerData), never changed.
+  storeSeconds(t, ATTR_TIMEOUT, attrTimeout ?? NaN);
+  const attrs = attrTimeout !== undefined && Number.isFinite(attrTimeout) && attrTimeout >= 0;
   let size = 0;
   // Kept across setEnabled(false): locks outlive a swap to a stack with layers.
   const locked = new Set<number>();
@@ -135,12 +150,15 @@ export function createDirectIoTable(
     },
     setPlan(plan) {
       const serve = plan.readerData && (plan.gate === undefined || gate !== undefined);
+      const getattr = serve && attrs && plan.readerGetattr === true;
       // Tap and gate on before serving starts, off only after serving stopped: nothing is
-      // served uncounted or unthrottled.
+      // served uncounted or unthrottled. GETATTR stops first (a layer of the new plan acts on it).
+      if (!getattr) Atomics.store(t, GETATTR, 0);
       if (!serve || plan.readerPerHandle === true) this.setEnabled(false);
       if (plan.tap) Atomics.store(t, TAP, 1);
       if (gate !== undefined) setGate(gate, serve ? plan.gate : undefined);
       this.setEnabled(serve);
+      if (getattr) Atomics.store(t, GETATTR, 1);
       if (!plan.tap) Atomics.store(t, TAP, 0);
     },
     get enabled() {
@@ -148,6 +166,9 @@ export function createDirectIoTable(
     },
     get tapping() {
       return Atomics.load(t, TAP) === 1;
+    },
+    get servingGetattr() {
+      return Atomics.load(t, GETATTR) === 1;
     },
     get lockedNodes() {
       return locked.size;
@@ -178,6 +199,7 @@ export function serveDirect(
 ): number {
   if (n < A + ArgSize.fsync || Atomics.load(table, ENABLED) === 0) return -1;
   const opcode = buf.readUInt32LE(InHeader.opcode);
+  if (opcode === GETATTR_OP) return serveAttr(table, buf, n, tapOf(table, tap));
   const sync = opcode === FSYNC || opcode === FLUSH;
   if (!sync && opcode !== READ && opcode !== WRITE) return -1;
   const fd = registeredFd(table, buf);

@@ -12,7 +12,7 @@ import {
 
 export const TWO32 = 0x1_0000_0000;
 /** Ints before the entries. */
-export const HEAD = 7;
+export const HEAD = 10;
 /** The handle epoch (every handle this process issues is epoch * 2^32 + counter). */
 export const EPOCH = 0;
 export const ENABLED = 1;
@@ -29,6 +29,29 @@ export const LOCKED = 4;
 export const IDLE = 5;
 /** FSYNCs of registered files handed to the main thread because no other reader was idle. */
 export const HANDED = 6;
+/**
+ * Serve GETATTR with a handle of registered files (the plan's readerGetattr: no layer acts on
+ * getattr, or only one the reader tap covers).
+ */
+export const GETATTR = 7;
+/** The session's attribute timeout in seconds, a float64 in ints 8 and 9 (set once, at start). */
+export const ATTR_TIMEOUT = 8;
+
+/** Scratch for moving a float64's bits through two ints of the table (one per thread). */
+const f64 = new Float64Array(1);
+const f64Ints = new Int32Array(f64.buffer);
+
+export function storeSeconds(table: Int32Array, at: number, seconds: number): void {
+  f64[0] = seconds;
+  Atomics.store(table, at, f64Ints[0]!);
+  Atomics.store(table, at + 1, f64Ints[1]!);
+}
+
+export function loadSeconds(table: Int32Array, at: number): number {
+  f64Ints[0] = Atomics.load(table, at);
+  f64Ints[1] = Atomics.load(table, at + 1);
+  return f64[0]!;
+}
 
 /**
  * Whether a reader that holds a request may block in a syscall for it (an FSYNC) without leaving
@@ -59,14 +82,14 @@ export function otherReaderIdle(table: Int32Array): boolean {
 export const entryOf = (lo: number, capacity: number): number => HEAD + (lo % capacity) * 2;
 
 /**
- * The backing fd of the frame's handle (the first u64 argument of READ, WRITE, FSYNC and
- * FLUSH), or -1 when the table does not cover it (not registered, a predecessor's handle, a
- * resent request).
+ * The backing fd of the frame's handle (the u64 at `at`: the first argument of READ, WRITE,
+ * FSYNC and FLUSH, the second of GETATTR), or -1 when the table does not cover it (not
+ * registered, a predecessor's handle, a resent request).
  */
-export function registeredFd(table: Int32Array, buf: Buffer): number {
+export function registeredFd(table: Int32Array, buf: Buffer, at = A): number {
   if ((buf.readUInt32LE(InHeader.unique + 4) & FUSE_UNIQUE_RESEND_HI) !== 0) return -1;
-  const lo = buf.readUInt32LE(A);
-  if (buf.readUInt32LE(A + 4) !== table[EPOCH] || lo === 0 || lo > 0x7fff_ffff) return -1;
+  const lo = buf.readUInt32LE(at);
+  if (buf.readUInt32LE(at + 4) !== table[EPOCH] || lo === 0 || lo > 0x7fff_ffff) return -1;
   const i = entryOf(lo, (table.length - HEAD) / 2);
   if (Atomics.load(table, i) !== lo) return -1;
   return Atomics.load(table, i + 1);

@@ -75,7 +75,7 @@ export interface SessionStats {
    */
   readers: { running: number; max: number; crashed: number };
   openHandles: number;
-  /** READ/WRITE/FSYNC/FLUSH served by the reader threads themselves (direct-io.ts). */
+  /** READ/WRITE/FSYNC/FLUSH/GETATTR served by the reader threads themselves (direct-io.ts). */
   directIo:
     | {
         enabled: boolean;
@@ -118,7 +118,12 @@ export function createSession(o: SessionOptions): FuseSession {
   const epoch = randomInt(1, 0x1f_ffff);
   // Enabled by the first OPEN under an empty stack (ops/file.ts), cleared by a swap to layers.
   const gate = o.stack.readerTap === undefined ? undefined : readerGateOf(o.stack.readerTap);
-  const direct = o.directIo === false ? undefined : createDirectIoTable(epoch, undefined, gate);
+  const times = cacheTimes(o.times);
+  // The readers' GETATTR replies carry the same attribute timeout as the main thread's.
+  const direct =
+    o.directIo === false
+      ? undefined
+      : createDirectIoTable(epoch, undefined, gate, times.attrTimeout);
   const nodes = custody?.nodes ?? createNodeTable();
   const misses = createKeptMisses({ fd: o.fds[0]!, nodes, minor: o.init.minor, logger });
   const ctx: SessionContext = {
@@ -128,7 +133,7 @@ export function createSession(o: SessionOptions): FuseSession {
     ...(direct && { direct }),
     handles: createHandleTable(epoch),
     init: o.init,
-    times: cacheTimes(o.times),
+    times,
     exclusive: o.exclusive === true,
     logger,
     stack: o.stack,

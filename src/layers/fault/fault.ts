@@ -3,7 +3,7 @@ import type { FaultConfig } from '../../config/types.js';
 import { FsError, isErrnoName } from '../../vfs/errors.js';
 import type { FsOp, Layer, OpCall, OpResultMap } from '../../vfs/types.js';
 import { isOp } from '../../vfs/types.js';
-import { TAP_OPS } from '../../vfs/reader-tap.js';
+import { TAP_DATA_OPS } from '../../vfs/reader-tap.js';
 import type { LayerDeps } from '../stack/deps.js';
 import { createDataFaults } from './fault-data.js';
 import { REALISTIC_ERRNOS, buildWeightTable, pickWeighted } from './fault-errnos.js';
@@ -21,7 +21,7 @@ import { passThrough } from '../stack/pass-through.js';
  */
 function idleForReaders(errnos: WeightTable | undefined, data: boolean, scope: Scope): boolean {
   if (data && (scope.allowsOp('read') || scope.allowsOp('write'))) return false;
-  return errnos === undefined || !TAP_OPS.some((op) => errnos.has(op));
+  return errnos === undefined || !TAP_DATA_OPS.some((op) => errnos.has(op));
 }
 
 /**

@@ -32,7 +32,7 @@ export function createTestServer(
     layers?: Layer[];
     init?: NegotiatedInit;
     /** Session settings beside the defaults (the cache policy, timeouts, orphan answers). */
-    session?: Partial<Pick<SessionContext, 'exclusive' | 'times' | 'answerOrphan'>>;
+    session?: Partial<Pick<SessionContext, 'exclusive' | 'times' | 'answerOrphan' | 'direct'>>;
   } = {},
 ): {
   server: RequestServer;

@@ -7,7 +7,13 @@ import { recordThrottleWait } from '../../../src/telemetry/fs-metrics.js';
 import { createTelemetryRegistry } from '../../../src/telemetry/registry.js';
 import { FsError } from '../../../src/vfs/errors.js';
 import { createStack } from '../../../src/vfs/stack.js';
-import { TAP_FLUSH, TAP_FSYNC, createReaderTap, tapServed } from '../../../src/vfs/reader-tap.js';
+import {
+  TAP_FLUSH,
+  TAP_FSYNC,
+  TAP_GETATTR,
+  createReaderTap,
+  tapServed,
+} from '../../../src/vfs/reader-tap.js';
 import type { Layer } from '../../../src/vfs/types.js';
 import { createTinyBackend, opCall } from '../telemetry/fixtures.js';
 
@@ -199,6 +205,22 @@ describe('metrics layer', () => {
     ).toBe(3);
     // No bytes for them.
     expect(await value(registry, 'fs_interposer_read_bytes_total', { volume: 'data' })).toBe(0);
+  });
+
+  it('folds GETATTR served by the reader threads into the getattr series', async () => {
+    const registry = new Registry();
+    const sab = createReaderTap();
+    const tap = new BigInt64Array(sab);
+    createMetricsLayer({ registry, volume: 'data', readerTap: sab });
+    for (let i = 0; i < 3; i++) tapServed(tap, TAP_GETATTR, 0, 2_000n);
+    tapServed(tap, TAP_GETATTR, 0, 2_000n, 5);
+    await registry.metrics();
+    const ops = (result: string) =>
+      value(registry, 'fs_interposer_ops_total', { volume: 'data', op: 'getattr', result });
+    expect([await ops('ok'), await ops('error')]).toEqual([3, 1]);
+    expect(
+      await value(registry, 'fs_interposer_op_duration_seconds_count', { volume: 'data', op: 'getattr' }),
+    ).toBe(4);
   });
 
   it('does not fail a read whose answer is not a byte count', async () => {

@@ -102,6 +102,7 @@ describe('a per-handle plan (planOf, ports, the direct I/O table)', () => {
     expect(planOf(createStack([yes, tap], backend))).toEqual({
       needsData: false,
       readerData: true,
+      readerGetattr: false,
       readerPerHandle: true,
       tap: true,
       cacheMisses: false,

@@ -92,7 +92,13 @@ describe('planOf (which data path a stack allows, ADR 0076)', () => {
 
   it('counts a layer with nothing to do for the readers (readerIdle) as covered, with no gate or tap', () => {
     const idle = layer('latency', { readerIdle: true });
-    expect(plan(idle)).toEqual({ needsData: false, readerData: true, tap: false, cacheMisses: false });
+    expect(plan(idle)).toEqual({
+      needsData: false,
+      readerData: true,
+      readerGetattr: false,
+      tap: false,
+      cacheMisses: false,
+    });
     const p = plan(
       idle,
       layer('metrics', { readerTap: true }),
