@@ -66,6 +66,8 @@ export function serveGetattr(buf: Buffer, io: AttrIo): number {
     len = O + encodeAttrOut(buf, O, attr, attrTimeout);
     encodeOutHeader(buf, len, 0);
   } catch (err) {
+    // Only a system call's error is an answer; anything else is a bug (reader-worker.ts).
+    if (typeof (err as NodeJS.ErrnoException).errno !== 'number') throw err;
     errno = errnoOf(err);
     len = replyHeader(buf, errno);
   }
