@@ -80,9 +80,18 @@ export const create: Handler = async (ctx, req) => {
     umask: b.readUInt32LE(A + 8),
     passthrough: wantPassthrough(ctx),
   });
-  if (b.readUInt32LE(A + 12) & OPEN_KILL_SUIDGID) await killPriv(ctx, req, { path, fh: r.fh });
-  // A file that appeared since the kernel's lookup may be another name of a known inode.
-  const alias = await sameInodeNode(ctx, req, { parent: req.h.nodeid, name }, r.attr);
+  let alias: number | undefined;
+  try {
+    if (b.readUInt32LE(A + 12) & OPEN_KILL_SUIDGID) await killPriv(ctx, req, { path, fh: r.fh });
+    // A file that appeared since the kernel's lookup may be another name of a known inode.
+    alias = await sameInodeNode(ctx, req, { parent: req.h.nodeid, name }, r.attr);
+  } catch (err) {
+    // The file exists but the CREATE fails: close it, and take back a negative entry the
+    // kernel may keep for the name (it would hide the file for the entry timeout).
+    await run(ctx, req, 'release', { path, fh: r.fh, flags }).catch(() => undefined);
+    ctx.misses?.appeared(req.h.nodeid, name);
+    throw err;
+  }
   const nodeId = ctx.nodes.lookedUp(req.h.nodeid, name, r.attr.ino, alias);
   const { flags: of, backingId } = openFlags(ctx, r);
   const fh = ctx.handles.add({ kind: 'file', backendFh: r.fh, nodeId, path, flags, backingId });

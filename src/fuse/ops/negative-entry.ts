@@ -45,10 +45,14 @@ export async function lookupOrMiss(
   // Read before the call goes on (the plan of the stack that answers it) and again after it
   // (a swap while it ran may have put in a stack that forbids keeping misses).
   const keep = kernelMayKeepMisses(ctx);
+  // The path comes from the node table as it is now: a rename or rmdir served while the call
+  // runs may take its parent away (name-changes.ts), and the miss then says nothing.
+  const mark = ctx.nameChanges?.mark();
   try {
     return await run(ctx, req, 'lookup', { path });
   } catch (err) {
-    if (!keep || !isBackendMiss(err) || !kernelMayKeepMisses(ctx)) throw err;
+    const settled = ctx.nameChanges?.unchangedSince(mark) ?? true;
+    if (!keep || !settled || !isBackendMiss(err) || !kernelMayKeepMisses(ctx)) throw err;
     ctx.misses?.kept(at.parent, at.name);
     return undefined;
   }

@@ -1,3 +1,4 @@
+import type { NameChanges } from './name-changes.js';
 import { constants as fsConstants } from 'node:fs';
 import type { Logger } from '../../log/logger.js';
 import { O_ACCMODE, O_RDWR, O_WRONLY } from '../../sys/constants.js';
@@ -48,8 +49,13 @@ export interface SessionContext {
    * changed st_nlink of the other names of an inode). Asynchronous, never waits for the kernel.
    */
   invalidateAttrs?(nodeIds: readonly number[]): void;
+  /**
+   * Renames and rmdirs in flight or done (name-changes.ts): a LOOKUP that overlapped one keeps
+   * its ENOENT from becoming a negative entry. Absent: nothing is tracked.
+   */
+  readonly nameChanges?: NameChanges;
   /** The negative entries handed to the kernel (kept-misses.ts), to take back at a swap. */
-  readonly misses?: Pick<KeptMisses, 'kept'>;
+  readonly misses?: Pick<KeptMisses, 'kept' | 'appeared'>;
   /** READ/WRITE served by the reader threads (direct-io.ts); absent when switched off. */
   readonly direct?: DirectIoTable;
   /**

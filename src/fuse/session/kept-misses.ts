@@ -43,6 +43,11 @@ export async function sendInvalEntry(
 export interface KeptMisses {
   /** A negative entry for (parent, name) is about to be replied. */
   kept(parent: number, name: string): void;
+  /**
+   * (parent, name) exists now though the kernel was not told (a CREATE that failed after the
+   * backend made the file): take its miss back, if one was handed out.
+   */
+  appeared(parent: number, name: string): void;
   /** Take every listed miss back from the kernel; resolves with the number it had. */
   expireAll(): Promise<number>;
   /** Misses listed, and those being taken back. */
@@ -93,6 +98,11 @@ export function createKeptMisses(o: KeptMissesOptions): KeptMisses {
       const oldest = log.entries().next().value!;
       log.delete(oldest[0]);
       void expire(oldest[1].parent, oldest[1].name);
+    },
+    appeared(parent, name) {
+      const key = `${parent}/${name}`;
+      if (!log.delete(key)) return;
+      void expire(parent, name);
     },
     async expireAll() {
       const all = [...log.values()];

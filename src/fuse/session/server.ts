@@ -7,6 +7,9 @@ import { encodeOutHeader } from '../protocol/encode.js';
 import { recoverResent } from '../custody/resend.js';
 import { IN_HEADER_SIZE, OUT_HEADER_SIZE } from '../protocol/layout.js';
 
+/** Ops that can move or remove a directory, so change the path of names below it. */
+const CHANGES_NAMES: ReadonlySet<number> = new Set([Opcode.RENAME, Opcode.RENAME2, Opcode.RMDIR]);
+
 /**
  * Serves one frame at a time from a reader's buffer, independent of how frames arrive (worker
  * threads in production, plain buffers in unit tests). The reply is written into the same
@@ -94,6 +97,8 @@ export function createRequestServer(ctx: SessionContext): RequestServer {
       resent: isResent(h),
       capacity,
     };
+    // A rename or rmdir counts from before it is served until after any resend recovery.
+    const change = CHANGES_NAMES.has(h.opcode) ? ctx.nameChanges?.begin() : undefined;
     try {
       return await dispatch(ctx, req);
     } catch (err) {
@@ -109,6 +114,7 @@ export function createRequestServer(ctx: SessionContext): RequestServer {
       logFailure(ctx, h.opcode, h.nodeid, err, errno);
       return replyError(buf, errno);
     } finally {
+      change?.end();
       pending.delete(key);
     }
   }

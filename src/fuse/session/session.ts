@@ -11,6 +11,7 @@ import type { NegotiatedInit } from '../mount/init.js';
 import { createNodeTable } from './nodes.js';
 import { invalidateAllNodes, sendInvalInode } from './invalidation.js';
 import { createKeptMisses } from './kept-misses.js';
+import { createNameChanges } from './name-changes.js';
 import { startReaders } from './readers.js';
 import { createRequestServer } from './server.js';
 import { answerOnEveryFd } from '../custody/orphans.js';
@@ -129,6 +130,7 @@ export function createSession(o: SessionOptions): FuseSession {
   const ctx: SessionContext = {
     nodes,
     misses,
+    nameChanges: createNameChanges(),
     ...(custody && { intents: custody.intents }),
     ...(direct && { direct }),
     handles: createHandleTable(epoch),

@@ -102,4 +102,17 @@ describe('kept misses', () => {
     expect(t.written().map((w) => w[3])).toEqual(['b', 'a', 'c']);
     t.close();
   });
+
+  it('takes back one listed miss whose name appeared behind the kernel (a CREATE failed late)', async () => {
+    const t = setup();
+    t.misses.kept(1, 'made');
+    t.misses.kept(1, 'other');
+    t.misses.appeared(1, 'made');
+    t.misses.appeared(1, 'never-listed');
+    await settle(t.misses, 1);
+    t.close();
+    expect(t.written().map(([, parent, , name]) => [parent, name])).toEqual([[1, 'made']]);
+    expect(t.misses.size).toBe(1);
+  });
 });
+
