@@ -12,7 +12,8 @@ import { OUT_HEADER_SIZE as O } from '../protocol/layout.js';
  * creates through the mount (create, mknod, mkdir, symlink, link, rename onto it) replace that
  * dentry in the kernel itself.
  *
- * Only when the miss is sure to be the backend's and to stay true until a change through the
+ * Only when the miss is the backend's answer for the path as it is (no rename or rmdir through
+ * the mount ran beside the LOOKUP: name-changes.ts) and stays true until a change through the
  * mount: the stack's plan says no layer can make up an ENOENT for a LOOKUP or change a name
  * (`cacheMisses`), and this server never answers a request it did not serve (`answerOrphan`:
  * on a kernel without FUSE_NOTIFY_RESEND a successor answers EINTR to a create its dead
