@@ -93,8 +93,9 @@ export function planOf(stack: Stack): StackPlan {
   return {
     needsData: stack.needsData,
     readerData: fits && tapped + idle + gated.length + perHandle.length === stack.layers.length,
-    // readerIdle speaks of the data requests only: a layer idle for them may still act on getattr.
-    readerGetattr: tapped === stack.layers.length,
+    // readerIdle speaks of the data requests only: a layer idle for them may still act on
+    // getattr. A backend whose metadata calls may block long (a network filesystem) keeps it.
+    readerGetattr: tapped === stack.layers.length && stack.backend.inlineMeta !== false,
     ...(perHandle.length > 0 && { readerPerHandle: true }),
     tap: tapped > 0,
     ...(gated.length > 0 && { gate }),

@@ -216,6 +216,12 @@ export type Backend = {
    * (and then ignores the umask). Only then does the mount let the kernel enforce ACLs.
    */
   readonly posixAcl?: boolean;
+  /**
+   * False when the backend's metadata system calls may block for long (a network filesystem:
+   * they run on the threadpool, ADR 0074): the reader threads then make none of them (an fstat
+   * on NFS first writes the file's dirty pages back). Absent: no such calls to fear.
+   */
+  readonly inlineMeta?: boolean;
   close?(): Promise<void>;
 } & { [O in FsOp]?: (call: OpCall<O>) => Promise<OpResultMap[O]> };
 

@@ -100,6 +100,7 @@ export function createPassthroughBackend(options: PassthroughOptions): Passthrou
   return {
     name: 'passthrough',
     posixAcl,
+    inlineMeta: io.inline,
     ...createMetaOps(ctx),
     ...createNamespaceOps(ctx),
     ...createFileOps(ctx),

@@ -27,10 +27,8 @@ import {
   ATTR_TIMEOUT,
   GETATTR,
   SERVED,
-  errnoOf,
   loadSeconds,
   registeredFd,
-  replyHeader,
 } from './direct-layout.js';
 
 /**
@@ -44,7 +42,7 @@ export function serveAttr(table: Int32Array, buf: Buffer, n: number, tap?: BigIn
   const fd = registeredFd(table, buf, A + 8);
   if (fd < 0) return -1;
   const len = serveGetattr(buf, { fd, attrTimeout: loadSeconds(table, ATTR_TIMEOUT), tap });
-  Atomics.add(table, SERVED, 1);
+  if (len >= 0) Atomics.add(table, SERVED, 1);
   return len;
 }
 
@@ -60,17 +58,17 @@ export function serveGetattr(buf: Buffer, io: AttrIo): number {
   const { fd, attrTimeout, tap } = io;
   const start = tap !== undefined ? process.hrtime.bigint() : 0n;
   let len: number;
-  let errno = 0;
   try {
     const attr = toAttr(fstatSync(fd, { bigint: true }));
     len = O + encodeAttrOut(buf, O, attr, attrTimeout);
     encodeOutHeader(buf, len, 0);
   } catch (err) {
-    // Only a system call's error is an answer; anything else is a bug (reader-worker.ts).
+    // Only a system call's error goes to the main thread, which runs it again through the
+    // layers and the backend, logs and counts its failure; anything else is a bug
+    // (reader-worker.ts answers it EIO).
     if (typeof (err as NodeJS.ErrnoException).errno !== 'number') throw err;
-    errno = errnoOf(err);
-    len = replyHeader(buf, errno);
+    return -1;
   }
-  if (tap !== undefined) tapServed(tap, TAP_GETATTR, 0, process.hrtime.bigint() - start, errno);
+  if (tap !== undefined) tapServed(tap, TAP_GETATTR, 0, process.hrtime.bigint() - start, 0);
   return len;
 }
