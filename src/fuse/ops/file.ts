@@ -42,14 +42,20 @@ function wantPassthrough(ctx: SessionContext): boolean {
  * Files the kernel does not pass through are served by the reader threads while the plan lets
  * them; under a per-handle plan only when the stack declines this file's data requests.
  */
-function registerDirect(ctx: SessionContext, fh: number, r: OpenResult, backingId: number): void {
+function registerDirect(
+  ctx: SessionContext,
+  fh: number,
+  r: OpenResult,
+  backingId: number,
+  nodeId: number,
+): void {
   if (backingId > 0 || r.backingFd === undefined || ctx.direct === undefined) return;
   const plan = ctx.stack.plan();
   if (!plan.readerData) return;
   if (plan.readerPerHandle === true && ctx.stack.readerServes?.(r.fh) !== true) return;
   // The plan allows it right now (this runs on the main thread, like every swap).
   if (!ctx.direct.enabled) ctx.direct.setPlan(plan);
-  ctx.direct.register(fh, r.backingFd);
+  ctx.direct.register(fh, r.backingFd, nodeId);
 }
 
 export const open: Handler = async (ctx, req) => {
@@ -61,7 +67,7 @@ export const open: Handler = async (ctx, req) => {
   if (req.buf.readUInt32LE(A + 4) & OPEN_KILL_SUIDGID) await killPriv(ctx, req, { path, fh: r.fh });
   const { flags: of, backingId } = openFlags(ctx, r);
   const fh = ctx.handles.add({ kind: 'file', backendFh: r.fh, nodeId: req.h.nodeid, path, flags, backingId });
-  registerDirect(ctx, fh, r, backingId);
+  registerDirect(ctx, fh, r, backingId, req.h.nodeid);
   const len = O + encodeOpenOut(req.buf, O, fh, of, backingId);
   encodeOutHeader(req.buf, len, 0);
   return len;
@@ -95,7 +101,7 @@ export const create: Handler = async (ctx, req) => {
   const nodeId = ctx.nodes.lookedUp(req.h.nodeid, name, r.attr.ino, alias);
   const { flags: of, backingId } = openFlags(ctx, r);
   const fh = ctx.handles.add({ kind: 'file', backendFh: r.fh, nodeId, path, flags, backingId });
-  registerDirect(ctx, fh, r, backingId);
+  registerDirect(ctx, fh, r, backingId, nodeId);
   let len = O + encodeEntryOut(b, O, nodeId, r.attr, ctx.times);
   len += encodeOpenOut(b, len, fh, of, backingId);
   encodeOutHeader(b, len, 0);

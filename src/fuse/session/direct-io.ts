@@ -26,14 +26,17 @@ import { Opcode } from '../protocol/constants.js';
 import { ArgSize, IN_HEADER_SIZE as A, InHeader } from '../protocol/layout.js';
 import { serveAttr } from './direct-attr.js';
 import { serveData } from './direct-data.js';
+import { createNodeFds } from './direct-nodes.js';
 import {
   ATTR_TIMEOUT,
   ENABLED,
   EPOCH,
   GETATTR,
   HANDED,
+  HANDLE_CAP,
   HEAD,
   LOCKED,
+  NODE_CAP,
   SERVED,
   TAP,
   TWO32,
@@ -43,15 +46,20 @@ import {
   storeSeconds,
 } from './direct-layout.js';
 import { serveSync } from './direct-sync.js';
+import { serveXattr } from './direct-xattr.js';
 
-const { READ, WRITE, FSYNC, FLUSH, GETATTR: GETATTR_OP } = Opcode;
+const { READ, WRITE, FSYNC, FLUSH, GETATTR: GETATTR_OP, GETXATTR } = Opcode;
 export const DIRECT_CAPACITY = 4096;
 
 /** The main thread's side: which open handles the readers may serve themselves. */
 export interface DirectIoTable {
   readonly sab: SharedArrayBuffer;
-  /** Let the readers serve READ/WRITE of `fh` on `fd`; false when the table cannot take it. */
-  register(fh: number, fd: number): boolean;
+  /**
+   * Let the readers serve READ/WRITE of `fh` on `fd`; false when the table cannot take it.
+   * With `nodeId`, the node is mapped to the fd of one of its registered handles for a
+   * GETXATTR(security.capability) (direct-nodes.ts).
+   */
+  register(fh: number, fd: number, nodeId?: number): boolean;
   /** Before the fd is closed (RELEASE). */
   unregister(fh: number): void;
   /** Off clears every entry (a stack with layers must see every READ and WRITE). */
@@ -79,6 +87,8 @@ export interface DirectIoTable {
   readonly servingGetattr: boolean;
   /** Nodes with lock requests that are still open (FLUSH goes to the main thread while > 0). */
   readonly lockedNodes: number;
+  /** Nodes whose GETXATTR(security.capability) the readers may answer. */
+  readonly mappedNodes: number;
   /** Handles currently served by the readers. */
   readonly size: number;
   /** READ/WRITE/FSYNC/FLUSH/GETATTR requests the readers served themselves so far. */
@@ -100,9 +110,12 @@ export function createDirectIoTable(
   gate?: GateView,
   attrTimeout?: number,
 ): DirectIoTable {
-  const sab = new SharedArrayBuffer((HEAD + capacity * 2) * 4);
+  const sab = new SharedArrayBuffer((HEAD + capacity * 5) * 4);
   const t = new Int32Array(sab);
   t[EPOCH] = epoch;
+  t[HANDLE_CAP] = capacity;
+  t[NODE_CAP] = capacity;
+  const nodes = createNodeFds(t);
   // Set before any reader starts (the buffer goes to them in workerData), never changed.
   storeSeconds(t, ATTR_TIMEOUT, attrTimeout ?? NaN);
   const attrs = attrTimeout !== undefined && Number.isFinite(attrTimeout) && attrTimeout >= 0;
@@ -117,7 +130,7 @@ export function createDirectIoTable(
   };
   return {
     sab,
-    register(fh, fd) {
+    register(fh, fd, nodeId) {
       const i = slotOf(fh);
       if (i === undefined || Atomics.load(t, ENABLED) === 0 || Atomics.load(t, i) !== 0)
         return false;
@@ -125,9 +138,11 @@ export function createDirectIoTable(
       Atomics.store(t, i + 1, fd);
       Atomics.store(t, i, fh % TWO32);
       size++;
+      if (nodeId !== undefined) nodes.add(nodeId, fh, fd);
       return true;
     },
     unregister(fh) {
+      nodes.remove(fh);
       const i = slotOf(fh);
       if (i === undefined || Atomics.load(t, i) !== fh % TWO32) return;
       Atomics.store(t, i, 0);
@@ -136,7 +151,8 @@ export function createDirectIoTable(
     setEnabled(on) {
       Atomics.store(t, ENABLED, on ? 1 : 0);
       if (on) return;
-      for (let i = HEAD; i < t.length; i += 2) Atomics.store(t, i, 0);
+      for (let i = HEAD; i < HEAD + capacity * 2; i += 2) Atomics.store(t, i, 0);
+      nodes.clear();
       size = 0;
     },
     lockAsked(nodeId) {
@@ -173,6 +189,9 @@ export function createDirectIoTable(
     get lockedNodes() {
       return locked.size;
     },
+    get mappedNodes() {
+      return nodes.mapped;
+    },
     get size() {
       return size;
     },
@@ -200,6 +219,7 @@ export function serveDirect(
   if (n < A + ArgSize.fsync || Atomics.load(table, ENABLED) === 0) return -1;
   const opcode = buf.readUInt32LE(InHeader.opcode);
   if (opcode === GETATTR_OP) return serveAttr(table, buf, n, tapOf(table, tap));
+  if (opcode === GETXATTR) return serveXattr(table, buf, n, tapOf(table, tap));
   const sync = opcode === FSYNC || opcode === FLUSH;
   if (!sync && opcode !== READ && opcode !== WRITE) return -1;
   const fd = registeredFd(table, buf);

@@ -1,6 +1,7 @@
 /**
  * The direct I/O table's layout (direct-io.ts): a few ints, then (handle counter, backing fd)
- * pairs. Shared by the main thread's side and the readers' side.
+ * pairs, then (node ID, backing fd, users) triples (direct-nodes.ts). Shared by the main
+ * thread's side and the readers' side.
  */
 import { FUSE_UNIQUE_RESEND_HI } from '../protocol/constants.js';
 import {
@@ -12,7 +13,7 @@ import {
 
 export const TWO32 = 0x1_0000_0000;
 /** Ints before the entries. */
-export const HEAD = 10;
+export const HEAD = 12;
 /** The handle epoch (every handle this process issues is epoch * 2^32 + counter). */
 export const EPOCH = 0;
 export const ENABLED = 1;
@@ -30,12 +31,16 @@ export const IDLE = 5;
 /** FSYNCs of registered files handed to the main thread because no other reader was idle. */
 export const HANDED = 6;
 /**
- * Serve GETATTR with a handle of registered files (the plan's readerGetattr: no layer acts on
- * getattr, or only one the reader tap covers).
+ * Serve GETATTR with a handle of registered files, and GETXATTR(security.capability) of their
+ * nodes (the plan's readerGetattr: no layer acts on metadata, or only one the reader tap covers).
  */
 export const GETATTR = 7;
 /** The session's attribute timeout in seconds, a float64 in ints 8 and 9 (set once, at start). */
 export const ATTR_TIMEOUT = 8;
+/** How many (handle, fd) pairs follow the head (set once, at start). */
+export const HANDLE_CAP = 10;
+/** How many (node, fd, users) triples follow the pairs (set once, at start; 0: none). */
+export const NODE_CAP = 11;
 
 /** Scratch for moving a float64's bits through two ints of the table (one per thread). */
 const f64 = new Float64Array(1);
@@ -90,7 +95,7 @@ export function registeredFd(table: Int32Array, buf: Buffer, at = A): number {
   if ((buf.readUInt32LE(InHeader.unique + 4) & FUSE_UNIQUE_RESEND_HI) !== 0) return -1;
   const lo = buf.readUInt32LE(at);
   if (buf.readUInt32LE(at + 4) !== table[EPOCH] || lo === 0 || lo > 0x7fff_ffff) return -1;
-  const i = entryOf(lo, (table.length - HEAD) / 2);
+  const i = entryOf(lo, table[HANDLE_CAP]!);
   if (Atomics.load(table, i) !== lo) return -1;
   return Atomics.load(table, i + 1);
 }

@@ -121,7 +121,8 @@ export function createMetricsLayer(options: MetricsLayerOptions): Layer {
           expectedAnswer(op, errno).inc(f.count);
         }
       }
-      c.ok.inc(t.count - failed);
+      // As on the main thread: no ok series until one succeeded (all ENODATA: none).
+      if (t.count > failed) c.ok.inc(t.count - failed);
       // Per bucket, not per request: the exact bucket counts and sum in O(buckets).
       addBucketCounts(m.duration, { volume, op }, t.buckets);
       if (op === 'read') vol.readBytes.inc(t.bytes);
