@@ -127,10 +127,13 @@ export interface OpArgsMap {
   statfs: { path: string };
   access: { path: string; mask: number };
   setxattr: { path: string; name: string; value: Buffer; flags: number };
-  /** Resolve with the value; the engine handles the size-probe protocol. */
-  getxattr: { path: string; name: string };
+  /**
+   * Resolve with the value; the engine handles the size-probe protocol. `fh`: a file with no name
+   * left (unlinked while open): its attributes are read through that open handle.
+   */
+  getxattr: { path: string; name: string; fh?: number };
   listxattr: { path: string };
-  removexattr: { path: string; name: string };
+  removexattr: { path: string; name: string; fh?: number };
   /** mode: FALLOC_FL_* bits. */
   fallocate: { path: string; fh: number; offset: number; length: number; mode: number };
   /** whence: SEEK_DATA (3) or SEEK_HOLE (4); resolve with the new offset. */

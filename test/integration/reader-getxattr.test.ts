@@ -119,4 +119,34 @@ describe('GETXATTR(security.capability) served by the reader threads', () => {
     // the readers'.
     expect((await served(m)) - s0).toBeGreaterThanOrEqual(3 * N - 1);
   });
+
+  it.each([
+    ['the readers serving', []],
+    ['the main thread (meta_io=pool)', ['-o', 'meta_io=pool']],
+  ])('a file unlinked while open, %s: its capability is read and removed by a write', async (_, args) => {
+    // The node has no path left: both paths read and remove through an open handle. Before,
+    // the main thread answered ENOENT while the readers read the open fd: the kernel then
+    // removed the capability through the main thread (REMOVEXATTR, ENOENT) and the write failed.
+    const { m } = await rig.mount([], {
+      prepare: (s) => {
+        prepare(s);
+        execFileSync('setcap', ['cap_net_raw+ep', join(s, 'f')]);
+      },
+      args,
+    });
+    const out = await py<{ before: number; wrote: number; after: string }>(`import os, json, errno
+fd = os.open('${m.mountpoint}/f', os.O_RDWR)
+os.lseek(fd, 0, os.SEEK_END)
+os.unlink('${m.mountpoint}/f')
+before = len(os.getxattr(fd, 'security.capability'))
+wrote = os.pwrite(fd, b'z' * 4096, 0)
+try:
+    os.getxattr(fd, 'security.capability'); after = 'present'
+except OSError as e:
+    after = errno.errorcode[e.errno]
+os.close(fd)
+print(json.dumps({'before': before, 'wrote': wrote, 'after': after}))`);
+    expect(out).toEqual({ before: 20, wrote: 4096, after: 'ENODATA' });
+  });
 });
+

@@ -68,7 +68,7 @@ export const batchForget: Handler = async (ctx, req) => {
  * fstat/fchmod of an unlinked-but-open file reach us without a handle (the kernel passes one only
  * for some calls): such a node has no path left, so act through any handle still open on it.
  */
-function orphanHandle(ctx: SessionContext, nodeid: number): FileHandle | undefined {
+export function orphanHandle(ctx: SessionContext, nodeid: number): FileHandle | undefined {
   const n = ctx.nodes.get(nodeid);
   return n?.orphan ? ctx.handles.findByNode(nodeid) : undefined;
 }

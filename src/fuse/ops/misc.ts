@@ -10,7 +10,7 @@ import { FUSE_LK_FLOCK, InitFlag } from '../protocol/constants.js';
 import { readCString, readU64, requireArgs } from '../protocol/decode.js';
 import { encodeOutHeader, encodeStatfsOut } from '../protocol/encode.js';
 import { ArgSize, GETXATTR_OUT_SIZE, IN_HEADER_SIZE as A, LK_OUT_SIZE, OUT_HEADER_SIZE as O } from '../protocol/layout.js';
-import { replyEmpty } from './entry.js';
+import { orphanHandle, replyEmpty } from './entry.js';
 import { ROOT_NODE, rootAclCache } from './root-acl.js';
 
 export const statfs: Handler = async (ctx, req) => {
@@ -69,12 +69,24 @@ function replySized(req: Req, value: Buffer, size: number): number {
   return O + value.length;
 }
 
+/**
+ * Where an xattr op acts: the node's path, or for a file unlinked while open (no path left) one
+ * of its open handles. The kernel asks security.capability before every write to such a file
+ * whose attributes were refreshed, and removes it when present: answering ENOENT there made the
+ * reader threads' answer (read through an open fd, direct-xattr.ts) and the main thread's
+ * disagree, and the kernel's removal then failed the write (ENOENT).
+ */
+function xattrTarget(ctx: SessionContext, req: Req, name: string): { path: string; name: string; fh?: number } {
+  const handle = orphanHandle(ctx, req.h.nodeid);
+  if (handle === undefined) return { path: nodePath(ctx, req.h.nodeid), name };
+  return { path: ctx.nodes.path(req.h.nodeid) ?? handle.path, name, fh: handle.backendFh };
+}
+
 export const getxattr: Handler = async (ctx, req) => {
   requireArgs(req.h, A, ArgSize.getxattr, 'GETXATTR');
   const size = req.buf.readUInt32LE(A);
   const [name] = readCString(req.buf, A + ArgSize.getxattr, req.h.argsEnd, 'GETXATTR');
-  const path = nodePath(ctx, req.h.nodeid);
-  const fetch = (): Promise<Buffer> => run(ctx, req, 'getxattr', { path, name });
+  const fetch = (): Promise<Buffer> => run(ctx, req, 'getxattr', xattrTarget(ctx, req, name));
   const cached = isEnforcedAcl(ctx, name) && req.h.nodeid === ROOT_NODE;
   const value = cached ? await rootAclCache(ctx).get(name, fetch) : await fetch();
   return replySized(req, value, size);
@@ -91,7 +103,7 @@ export const listxattr: Handler = async (ctx, req) => {
 export const removexattr: Handler = async (ctx, req) => {
   const [name] = readCString(req.buf, A, req.h.argsEnd, 'REMOVEXATTR');
   isEnforcedAcl(ctx, name);
-  await run(ctx, req, 'removexattr', { path: nodePath(ctx, req.h.nodeid), name });
+  await run(ctx, req, 'removexattr', xattrTarget(ctx, req, name));
   rootAclChanged(ctx, req, name);
   return replyEmpty(req);
 };
