@@ -13,8 +13,7 @@
  * new metrics layer before the old one is closed). A failing pread/pwrite is handed to the main
  * thread, which runs it through the stack, so its errno is counted there. A failing fsync is not
  * (run again it would report success: the kernel reports a writeback error once per open file):
- * it is counted here, in the buckets and by errno, as is a failed fstat of a GETATTR (the main
- * thread would get the same errno from the same fd) and a GETXATTR's ENODATA (the backend's
+ * it is counted here, in the buckets and by errno, as is a GETXATTR's ENODATA (the backend's
  * answer on the main thread too; its ERANGE for a short buffer is the engine's, after the stack
  * succeeded, so it counts as a success there and here).
  */

@@ -9,8 +9,8 @@
  * is `toAttr(fstat(file.fd))` encoded with the session's attribute timeout; the table's fd of
  * a registered handle is that same fd (the backend's `backingFd`), so the reader does exactly
  * that, with Node's fstat (as cheap as a koffi statx in a reader: docs/performance.md), and
- * the same encoder. An fstat error is answered with its errno: the main thread would get the
- * same one from the same fd.
+ * the same encoder. An fstat that fails is handed to the main thread, which runs it through
+ * the layers and the backend and logs and counts the failure.
  *
  * Why the fd is open: the kernel passes the file only from a call that holds it (the lseek,
  * read or write in progress), so RELEASE, sent when the last reference goes, cannot come
