@@ -1,3 +1,4 @@
+import { closeSync } from 'node:fs';
 import { markParkedThreads } from './exit.js';
 import type { Logger } from '../log/logger.js';
 import { findMount, openConnection, serve, unmountFuse } from '../fuse/index.js';
@@ -53,15 +54,17 @@ export async function startMount(a: MountArgs, deps: MountDeps): Promise<Running
     log.warn(
       'the kernel offers no FUSE passthrough (before 6.9): files are read and written through this server',
     );
-  const session = serve({
-    fds,
-    init,
-    stack: deps.stack,
-    logger: deps.logger,
-    times: { entryTimeout: a.entryTimeout, attrTimeout: a.attrTimeout },
-    exclusive: a.exclusive,
-    directIo: a.readerIo,
-  });
+  const session = serveOrUnmount({ fds, mountpoint, inherited }, () =>
+    serve({
+      fds,
+      init,
+      stack: deps.stack,
+      logger: deps.logger,
+      times: { entryTimeout: a.entryTimeout, attrTimeout: a.attrTimeout },
+      exclusive: a.exclusive,
+      directIo: a.readerIo,
+    }),
+  );
   let stopping: Promise<void> | undefined;
   let closed = (): void => {};
   const stop = (reason: string): Promise<void> => {
@@ -92,4 +95,24 @@ export async function startMount(a: MountArgs, deps: MountDeps): Promise<Running
     ? Promise.race([session.done, new Promise<void>((r) => (closed = r))])
     : session.done;
   return { session, init, mountpoint, done, stop };
+}
+
+/** Start serving; a session that cannot start leaves no dead mount behind (it was mounted). */
+function serveOrUnmount(
+  c: { fds: number[]; mountpoint: string; inherited: boolean },
+  start: () => FuseSession,
+): FuseSession {
+  try {
+    return start();
+  } catch (err) {
+    for (const fd of c.fds) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed
+      }
+    }
+    if (!c.inherited && findMount(c.mountpoint)) unmountFuse(c.mountpoint, { lazy: true });
+    throw err;
+  }
 }

@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { CLI, forceUnmount, startMount, tempDir } from '../helpers/mount.js';
@@ -101,5 +101,7 @@ describe('a reader thread that fails', () => {
     await expect(
       startMount({ source: src, env: { FS_INTERPOSER_FAILPOINTS: 'reader-crash=0,oops' } }),
     ).rejects.toThrow(/reader-crash=N, reader-serve-throw=N/);
+    // Mounted before the session refused to start: the mount is gone again, not left dead.
+    expect(readFileSync('/proc/self/mounts', 'utf8')).not.toContain(src);
   });
 });
