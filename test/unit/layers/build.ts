@@ -6,6 +6,14 @@ import { createFakeClock } from '../../../src/vfs/fake-clock.js';
 import type { FakeClock } from '../../../src/vfs/fake-clock.js';
 import type { Backend } from '../../../src/vfs/types.js';
 import { newBackend } from './fs-helpers.js';
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import { Registry } from 'prom-client';
+import { metricsHostOf } from '../../../src/layers/stack/deps.js';
+import { loadLayerFactories } from '../../../src/layers/stack/registry.js';
 
 /** Build a stack from YAML (layers only) or a compact spec, on a fresh memory backend, fake clock, seed 7. */
 export function yamlConfig(layersYaml: string, top = 'seed: 7'): StackConfig {
@@ -36,3 +44,21 @@ export function fixture(
   const clock = createFakeClock();
   return { stack: buildStack(config, backend, { clock, ...deps }), clock, backend };
 }
+
+/**
+ * The stack of every layer type in `layersYaml` as the host builds it (factories loaded, a
+ * tracer and a metrics registry of its own), for asking its plan; the caller closes it.
+ */
+export async function builtStack(layersYaml: string, deps: BuildDeps = {}): Promise<BuiltStack> {
+  const config = yamlConfig(layersYaml);
+  const tracerProvider = new TracerProvider({
+    spanProcessors: [new SimpleSpanProcessor({ exporter: new InMemorySpanExporter() })],
+  });
+  return fixture(config, {
+    factories: await loadLayerFactories(config),
+    metrics: metricsHostOf(new Registry()),
+    tracerProvider,
+    ...deps,
+  }).stack;
+}
+

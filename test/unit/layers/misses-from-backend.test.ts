@@ -2,18 +2,10 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
-import { Registry } from 'prom-client';
 import { LAYER_TYPES } from '../../../src/config/schema/layers.js';
-import { metricsHostOf } from '../../../src/layers/stack/deps.js';
-import { loadLayerFactories } from '../../../src/layers/stack/registry.js';
 import { createStack, planOf } from '../../../src/vfs/stack.js';
 import type { Layer } from '../../../src/vfs/types.js';
-import { fixture, yamlConfig } from './build.js';
+import { builtStack } from './build.js';
 import { newBackend } from './fs-helpers.js';
 
 /**
@@ -25,19 +17,7 @@ import { newBackend } from './fs-helpers.js';
 const dir = mkdtempSync(join(tmpdir(), 'fsi-misses-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function built(layersYaml: string) {
-  const config = yamlConfig(layersYaml);
-  const factories = await loadLayerFactories(config);
-  const tracerProvider = new TracerProvider({
-    spanProcessors: [new SimpleSpanProcessor({ exporter: new InMemorySpanExporter() })],
-  });
-  const { stack } = fixture(config, {
-    factories,
-    metrics: metricsHostOf(new Registry()),
-    tracerProvider,
-  });
-  return stack;
-}
+const built = (layersYaml: string) => builtStack(layersYaml);
 
 const cacheMisses = async (layerYaml: string): Promise<boolean> => {
   const stack = await built(`  - ${layerYaml}`);

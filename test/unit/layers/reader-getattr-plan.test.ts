@@ -2,18 +2,10 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
-import { Registry } from 'prom-client';
-import { metricsHostOf } from '../../../src/layers/stack/deps.js';
-import { loadLayerFactories } from '../../../src/layers/stack/registry.js';
 import { createReaderTap } from '../../../src/vfs/reader-tap.js';
 import { createStack, planOf } from '../../../src/vfs/stack.js';
 import type { Layer } from '../../../src/vfs/types.js';
-import { fixture, yamlConfig } from './build.js';
+import { builtStack } from './build.js';
 import { newBackend } from './fs-helpers.js';
 
 /**
@@ -25,18 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'fsi-getattr-plan-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function readerGetattr(layersYaml: string, tap = true): Promise<boolean | undefined> {
-  const config = yamlConfig(layersYaml);
-  const factories = await loadLayerFactories(config);
-  const tracerProvider = new TracerProvider({
-    spanProcessors: [new SimpleSpanProcessor({ exporter: new InMemorySpanExporter() })],
-  });
-  const { stack } = fixture(config, {
-    factories,
-    metrics: metricsHostOf(new Registry()),
-    tracerProvider,
-    volume: 'v',
-    ...(tap && { readerTap: createReaderTap() }),
-  });
+  const stack = await builtStack(layersYaml, { volume: 'v', ...(tap && { readerTap: createReaderTap() }) });
   try {
     return planOf(stack).readerGetattr;
   } finally {
