@@ -60,33 +60,38 @@ export function onCollect(registry: Registry, fold: () => void): () => void {
 
 function create(registry: Registry): FsMetrics {
   const { Counter, Gauge, Histogram } = promClient();
-  const registers = [registry];
   const n = METRIC_NAMES;
+  // What the reader threads counted in shared memory and the metrics layers counted in plain
+  // numbers is folded into the instruments when one is read: at a scrape by the first one
+  // (ops), before any is serialised; by any of them when read alone (see onCollect).
+  const collect = (): void => {
+    for (const fold of folds.get(registry) ?? []) fold();
+  };
+  const registers = [registry];
   return {
     ops: new Counter({
-      // The first instrument read at a scrape: what the reader threads counted in shared memory
-      // is folded into all of them here, before any is serialised (see onCollect).
-      collect: () => {
-        for (const fold of folds.get(registry) ?? []) fold();
-      },
+      collect,
       name: n.ops,
       help: 'Filesystem operations completed, by op and result (ok, expected or error).',
       labelNames: ['volume', 'op', 'result'],
       registers,
     }),
     errors: new Counter({
+      collect,
       name: n.errors,
       help: 'Filesystem operations that failed, by op and errno name (result="error").',
       labelNames: ['volume', 'op', 'errno'],
       registers,
     }),
     expected: new Counter({
+      collect,
       name: n.expected,
       help: 'Operations answered with an errno that is the normal answer of that op (ENOENT on lookup, ENODATA on getxattr, ...), by op and errno name: result=expected, not failures.',
       labelNames: ['volume', 'op', 'errno'],
       registers,
     }),
     duration: new Histogram({
+      collect,
       name: n.duration,
       help: 'Time from entering the metrics layer to the answer, by op.',
       labelNames: ['volume', 'op'],
@@ -94,36 +99,42 @@ function create(registry: Registry): FsMetrics {
       registers,
     }),
     readBytes: new Counter({
+      collect,
       name: n.readBytes,
       help: 'Bytes returned by read and copy_file_range.',
       labelNames: ['volume'],
       registers,
     }),
     writtenBytes: new Counter({
+      collect,
       name: n.writtenBytes,
       help: 'Bytes accepted by write and copy_file_range.',
       labelNames: ['volume'],
       registers,
     }),
     dirsCreated: new Counter({
+      collect,
       name: n.dirsCreated,
       help: 'Directories created (mkdir).',
       labelNames: ['volume'],
       registers,
     }),
     dirsRemoved: new Counter({
+      collect,
       name: n.dirsRemoved,
       help: 'Directories removed (rmdir).',
       labelNames: ['volume'],
       registers,
     }),
     dirs: new Gauge({
+      collect,
       name: n.dirs,
       help: 'Net directories created minus removed since the layer started (can go negative).',
       labelNames: ['volume'],
       registers,
     }),
     openFiles: new Gauge({
+      collect,
       name: n.openFiles,
       help: 'Files currently open (open/create minus release).',
       labelNames: ['volume'],

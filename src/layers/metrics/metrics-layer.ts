@@ -9,6 +9,7 @@ import { classifyErrno, outcomeOfError } from '../../telemetry/outcome.js';
 import { onCollect } from '../../telemetry/fs-metrics.js';
 import { addBucketCounts } from '../../telemetry/histogram-buckets.js';
 import { TAP_OPS, takeTap } from '../../vfs/reader-tap.js';
+import { createOpTally } from './op-tally.js';
 
 export interface MetricsLayerOptions {
   registry: Registry;
@@ -29,11 +30,19 @@ interface OpChildren {
   duration: { observe(v: number): void };
 }
 
+/** Add a delta to a gauge child (prom-client's inc takes no negative value). */
+const add = (g: { inc(n?: number): void; dec(n?: number): void }, d: number): void => {
+  if (d > 0) g.inc(d);
+  else if (d < 0) g.dec(-d);
+};
+
 /**
- * Counts every op that passes, with its latency, bytes and result. Label children are resolved
- * once per op and kept, because prom-client hashes the label object on every `inc(labels)` and
- * this runs on every FUSE request. An errno that is the op's normal answer (ENOENT on lookup)
- * is counted as `result="expected"`, not as a failure (docs/adr/0078).
+ * Counts every op that passes, with its latency, bytes and result. This runs on every FUSE
+ * request the main thread serves: a success is counted in plain numbers (op-tally.ts) and taken
+ * into the instruments at a scrape, with what the reader threads counted in the reader tap; a
+ * failure is recorded at once through label children resolved once per op and kept. An errno
+ * that is the op's normal answer (ENOENT on lookup) is counted as `result="expected"`, not as a
+ * failure (docs/adr/0078).
  */
 export function createMetricsLayer(options: MetricsLayerOptions): Layer {
   const m = getFsMetrics(options.registry);
@@ -76,34 +85,28 @@ export function createMetricsLayer(options: MetricsLayerOptions): Layer {
   vol.dirs.inc(0);
   vol.openFiles.inc(0);
 
-  /** What a successful op changes besides its count; n is the byte count of data ops. */
-  const effects: Partial<Record<FsOp, (n: number) => void>> = {
-    read: (n) => vol.readBytes.inc(n),
-    write: (n) => vol.writtenBytes.inc(n),
-    copyFileRange: (n) => {
-      vol.readBytes.inc(n);
-      vol.writtenBytes.inc(n);
-    },
-    mkdir: () => {
-      vol.dirsCreated.inc();
-      vol.dirs.inc();
-    },
-    rmdir: () => {
-      vol.dirsRemoved.inc();
-      vol.dirs.dec();
-    },
-    open: () => vol.openFiles.inc(),
-    create: () => vol.openFiles.inc(),
-    release: () => vol.openFiles.dec(),
-  };
-  const onSuccess = (call: OpCall, result: unknown): void => {
-    // A layer answering a read with something else than a byte count must not make inc() throw.
-    effects[call.op]?.(typeof result === 'number' && result >= 0 ? result : 0);
+  // Successes are counted in plain numbers and taken into the instruments at a scrape
+  // (op-tally.ts); failures are recorded at once.
+  const tally = createOpTally();
+  const foldTally = (): void => {
+    const t = tally.take();
+    for (const [op, c] of t.ops) {
+      children(op).ok.inc(c.ok);
+      addBucketCounts(m.duration, { volume, op }, c.buckets);
+    }
+    const v = t.volume;
+    if (v.readBytes > 0) vol.readBytes.inc(v.readBytes);
+    if (v.writtenBytes > 0) vol.writtenBytes.inc(v.writtenBytes);
+    if (v.dirsCreated > 0) vol.dirsCreated.inc(v.dirsCreated);
+    if (v.dirsRemoved > 0) vol.dirsRemoved.inc(v.dirsRemoved);
+    add(vol.dirs, v.dirs);
+    add(vol.openFiles, v.openFiles);
   };
 
   const tap = options.readerTap === undefined ? undefined : new BigInt64Array(options.readerTap);
   /** Take what the readers served since the last scrape into the same instruments as `around`. */
   const fold = (): void => {
+    foldTally();
     if (tap === undefined) return;
     for (const op of TAP_OPS) {
       const t = takeTap(tap, op);
@@ -129,32 +132,33 @@ export function createMetricsLayer(options: MetricsLayerOptions): Layer {
       else if (op === 'write') vol.writtenBytes.inc(t.bytes);
     }
   };
-  const unregister = tap === undefined ? undefined : onCollect(options.registry, fold);
+  const unregister = onCollect(options.registry, fold);
 
   return {
     name: 'metrics',
     // Counts what passes: a LOOKUP's ENOENT is the backend's.
     missesFromBackend: true,
-    ...(tap !== undefined && {
-      readerTap: true,
-      async close() {
-        fold();
-        unregister?.();
-      },
-    }),
+    ...(tap !== undefined && { readerTap: true }),
+    async close() {
+      fold();
+      unregister();
+    },
     async around<O extends FsOp>(
       call: OpCall<O>,
       next: () => Promise<OpResultMap[O]>,
     ): Promise<OpResultMap[O]> {
-      const c = children(call.op);
       const start = clock.now();
       try {
         const result = await next();
-        c.duration.observe((clock.now() - start) / 1000);
-        c.ok.inc();
-        onSuccess(call, result);
+        // A layer answering a read with something else than a byte count must not corrupt the sums.
+        tally.ok(
+          call.op,
+          (clock.now() - start) / 1000,
+          typeof result === 'number' && result >= 0 ? result : 0,
+        );
         return result;
       } catch (err) {
+        const c = children(call.op);
         c.duration.observe((clock.now() - start) / 1000);
         const { outcome, errno } = outcomeOfError(call.op, err);
         if (outcome === 'expected') {
@@ -162,7 +166,7 @@ export function createMetricsLayer(options: MetricsLayerOptions): Layer {
           expectedAnswer(call.op, errno).inc();
         } else recordFailure(m, { volume, op: call.op, errno }, err);
         // A failed release still closes the file in the kernel's eyes.
-        if (call.op === 'release') vol.openFiles.dec();
+        if (call.op === 'release') tally.released();
         throw err;
       }
     },
