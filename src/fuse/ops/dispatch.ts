@@ -3,6 +3,7 @@ import type { Handler, Req, SessionContext } from '../session/context.js';
 import * as dir from './dir.js';
 import * as entry from './entry.js';
 import * as file from './file.js';
+import * as fileOpen from './file-open.js';
 import * as misc from './misc.js';
 import { Opcode } from '../protocol/constants.js';
 
@@ -29,13 +30,13 @@ const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [Opcode.RENAME, entry.rename],
   [Opcode.RENAME2, entry.rename2],
   [Opcode.LINK, entry.link],
-  [Opcode.OPEN, file.open],
-  [Opcode.CREATE, file.create],
+  [Opcode.OPEN, fileOpen.open],
+  [Opcode.CREATE, fileOpen.create],
   [Opcode.READ, file.read],
   [Opcode.WRITE, file.write],
   [Opcode.FLUSH, file.flush],
   [Opcode.FSYNC, file.fsync],
-  [Opcode.RELEASE, file.release],
+  [Opcode.RELEASE, fileOpen.release],
   [Opcode.FALLOCATE, file.fallocate],
   [Opcode.LSEEK, file.lseek],
   [Opcode.COPY_FILE_RANGE, file.copyFileRange],

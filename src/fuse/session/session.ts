@@ -117,7 +117,7 @@ export function createSession(o: SessionOptions): FuseSession {
   const logger = o.logger.child({ component: 'fuse-session' });
   const custody = o.stateDir === undefined ? undefined : openCustody(o.stateDir, logger);
   const epoch = randomInt(1, 0x1f_ffff);
-  // Enabled by the first OPEN under an empty stack (ops/file.ts), cleared by a swap to layers.
+  // Enabled by the first OPEN under an empty stack (ops/file-open.ts), cleared by a swap to layers.
   const gate = o.stack.readerTap === undefined ? undefined : readerGateOf(o.stack.readerTap);
   const times = cacheTimes(o.times);
   // The readers' GETATTR replies carry the same attribute timeout as the main thread's.
