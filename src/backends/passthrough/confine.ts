@@ -1,18 +1,11 @@
 import fs from 'node:fs';
 import { FsError } from '../../vfs/errors.js';
-import { displayName, nameByteLength } from '../../vfs/names.js';
-import { closePathFd, openat2 } from '../../sys/openat2.js';
+import { closePathFd } from '../../sys/openat2.js';
 import { createDirCache } from './dir-cache.js';
 import type { HeldDir } from './dir-cache.js';
+import { pathSteps, resolveSteps, splitPath } from './path-steps.js';
 import type { MetaIoPolicy } from '../../sys/libc.js';
-import {
-  O_CLOEXEC,
-  O_DIRECTORY,
-  O_NOFOLLOW,
-  O_PATH,
-  RESOLVE_BENEATH,
-  RESOLVE_NO_SYMLINKS,
-} from '../../sys/constants.js';
+import { O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH } from '../../sys/constants.js';
 
 /** A directory held open with O_PATH plus one name in it: the target of a namespace op. */
 export interface ParentRef {
@@ -54,52 +47,11 @@ export interface ConfinementOptions {
   cacheDirs?: number;
 }
 
-const NAME_MAX = 255;
-/** openat2 takes a path of at most PATH_MAX bytes with its NUL: longer ones resolve in steps. */
-const STEP_MAX = 4095;
-const RESOLVE = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
-
-/**
- * Split a volume path into its components, rejecting anything that is not a plain name: the
- * contract promises none of these, so one arriving means a bug or an attack, never a real file.
- */
-export function splitPath(path: string): string[] {
-  if (!path.startsWith('/')) throw new FsError('EINVAL', `not absolute: ${displayName(path)}`);
-  if (path === '/') return [];
-  const parts = path.slice(1).split('/');
-  for (const part of parts) {
-    if (part === '' || part === '.' || part === '..' || part.includes('\0')) {
-      throw new FsError('EINVAL', `bad path component in ${JSON.stringify(displayName(path))}`);
-    }
-    // Bytes, not UTF-16 units or lossy UTF-8 (docs/adr/0075): 255 escaped bytes are 255 bytes.
-    if (nameByteLength(part) > NAME_MAX) throw new FsError('ENAMETOOLONG');
-  }
-  return parts;
-}
-
-/**
- * Group components into relative paths of at most STEP_MAX bytes each (a component has at most
- * NAME_MAX bytes, so every group holds at least one).
- */
-export function pathSteps(parts: readonly string[]): string[] {
-  const steps: string[] = [];
-  let cur = '';
-  for (const part of parts) {
-    const next = cur === '' ? part : `${cur}/${part}`;
-    if (cur !== '' && nameByteLength(next) > STEP_MAX) {
-      steps.push(cur);
-      cur = part;
-    } else cur = next;
-  }
-  if (cur !== '') steps.push(cur);
-  return steps;
-}
-
 /**
  * Every op resolves through a root directory fd with openat2(RESOLVE_BENEATH |
  * RESOLVE_NO_SYMLINKS): the kernel itself refuses '..', absolute or relative symlinks and any
  * rename race that would lead outside the root. Paths of any depth work: the backend never
- * prefixes the source path, and resolves one longer than PATH_MAX in steps (resolveSteps). See
+ * prefixes the source path, and resolves one longer than PATH_MAX in steps (path-steps.ts). See
  * docs/adr/0010-passthrough-confinement.md.
  */
 export function createConfinement(root: string, o: ConfinementOptions): Confinement {
@@ -158,34 +110,6 @@ export function createConfinement(root: string, o: ConfinementOptions): Confinem
       closePathFd(rootFd);
     },
   };
-}
-
-/**
- * A path longer than openat2 takes (an object deeper than PATH_MAX below the root, which the
- * kernel's clients reach through relative paths) is resolved step by step, each step beneath the
- * directory the previous one held: the same guarantees, one openat2 per 4 KiB of path. Every
- * intermediate fd is closed before this returns, also on failure.
- */
-async function resolveSteps(
-  io: MetaIoPolicy,
-  rootFd: number,
-  steps: readonly string[],
-  flags: number,
-): Promise<number> {
-  let dirfd = rootFd;
-  for (let i = 0; i < steps.length; i++) {
-    const last = i === steps.length - 1;
-    const how = { flags: (last ? flags : O_DIRECTORY) | O_PATH | O_CLOEXEC, resolve: RESOLVE };
-    try {
-      const fd = await openat2(io, dirfd, steps[i]!, how);
-      if (dirfd !== rootFd) closePathFd(dirfd);
-      dirfd = fd;
-    } catch (err) {
-      if (dirfd !== rootFd) closePathFd(dirfd);
-      throw err;
-    }
-  }
-  return dirfd;
 }
 
 /** Run `fn` with a resolved ref and always release it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { pathSteps, splitPath } from '../../../../src/backends/passthrough/confine.js';
+import { pathSteps, splitPath } from '../../../../src/backends/passthrough/path-steps.js';
 import { applyLock } from '../../../../src/backends/passthrough/lock-ranges.js';
 import { readProcessUmask } from '../../../../src/backends/passthrough/ownership.js';
 import { parseDirents } from '../../../../src/sys/getdents.js';
