@@ -130,12 +130,15 @@ export const create: Handler = async (ctx, req) => {
 export const release: Handler = async (ctx, req) => {
   requireArgs(req.h, A, ArgSize.release, 'RELEASE');
   const fhId = readU64(req.buf, A);
-  // Before the backend closes the fd: no reader may use it from here on.
-  ctx.direct?.unregister(fhId);
+  // Before the backend closes the fd: no reader may start using it from here on.
+  const inUse = ctx.direct?.unregister(fhId);
   const h = ctx.handles.remove(fhId);
   if (h === undefined) return replyEmpty(req);
   if (h.backingId && ctx.closeBacking) ctx.closeBacking(h.backingId);
   const flags = req.buf.readUInt32LE(A + 8);
+  // A reader's GETXATTR still reading the fd (direct-nodes.ts): the close waits for it to end,
+  // never the main thread.
+  if (inUse !== undefined) await inUse;
   try {
     await run(ctx, req, 'release', { path: handlePath(ctx, h), fh: h.backendFh, flags });
   } finally {

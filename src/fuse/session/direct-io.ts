@@ -60,8 +60,8 @@ export interface DirectIoTable {
    * GETXATTR(security.capability) (direct-nodes.ts).
    */
   register(fh: number, fd: number, nodeId?: number): boolean;
-  /** Before the fd is closed (RELEASE). */
-  unregister(fh: number): void;
+  /** Before the fd is closed (RELEASE); a promise while a reader's GETXATTR still uses it. */
+  unregister(fh: number): Promise<void> | undefined;
   /** Off clears every entry (a stack with layers must see every READ and WRITE). */
   setEnabled(on: boolean): void;
   /**
@@ -142,11 +142,12 @@ export function createDirectIoTable(
       return true;
     },
     unregister(fh) {
-      nodes.remove(fh);
+      const inUse = nodes.remove(fh);
       const i = slotOf(fh);
-      if (i === undefined || Atomics.load(t, i) !== fh % TWO32) return;
+      if (i === undefined || Atomics.load(t, i) !== fh % TWO32) return inUse;
       Atomics.store(t, i, 0);
       size--;
+      return inUse;
     },
     setEnabled(on) {
       Atomics.store(t, ENABLED, on ? 1 : 0);

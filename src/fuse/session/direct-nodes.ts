@@ -7,51 +7,92 @@
  *
  * Why the fd cannot be closed under a reader: the GETXATTR need not come from a call that holds
  * this fd's file (another handle of the node, or getxattr(2) on a path), so the handle whose fd
- * is mapped may be released while a reader uses it. The reader therefore counts itself in the
- * slot's users, then checks the key again, and only then reads the fd; the main thread, before
- * the fd of a mapped handle is closed (RELEASE, a swap that clears the table), clears the key and
- * waits until users is 0. The atomics are sequentially consistent: either the reader's count
- * comes first and the main thread waits for it, or the cleared key comes first and the reader
- * hands the request over. The wait is one fgetxattr on a local filesystem (the plan serves it
- * only over a backend whose metadata calls run inline), and it happens only in that race. The
- * slot is then given the fd of another registered handle of the node, if one is left.
+ * is mapped may be released while a reader uses it, and a closed fd number may be reused at
+ * once by any other open. The reader therefore counts itself in the slot's users, then checks
+ * the key again, and only then reads the fd. When a mapped handle is released, or a swap
+ * clears the table (the handle's fd is closed at its RELEASE later), the main thread clears the
+ * key and reads users. The atomics are sequentially consistent: either the reader's count comes
+ * first and the main thread sees it, or the cleared key comes first and the reader hands the
+ * request over. Users 0: the fd is free at once. Otherwise the slot is pending: `remove`
+ * returns a promise that settles once users is 0 (Atomics.waitAsync, woken by each reader's
+ * nodeLeave), and RELEASE awaits it before the backend closes the fd (ops/file-open.ts); the
+ * main thread itself never waits, since a reader's fgetxattr may last long (a network or FUSE
+ * filesystem mounted below the source's root; a FUSE mount served by this process would
+ * deadlock). A pending slot is not published again until it drains, so a reader that counted
+ * itself in for the old fd never reads a new one; at most one pending entry per slot. Then the
+ * node gets the fd of another registered handle, if one is left.
+ *
+ * Not a duplicate fd per slot, which would free the handle's close from the readers: a dup and
+ * its close per first handle of a node cost 0.85 µs of CPU with a synchronous close, about 16 µs
+ * with a close off the main thread (a close runs the filesystem's flush, as slow as the case
+ * above), against nothing here outside the race (docs/adr/0076, GETXATTR).
  */
 import { HANDLE_CAP, HEAD, NODE_CAP } from './direct-layout.js';
 
 /** The main thread's side: which nodes have a registered handle, and the fd of one of them. */
 export interface NodeFds {
   add(nodeId: number, fh: number, fd: number): void;
-  /** Before the handle's fd is closed. */
-  remove(fh: number): void;
-  /** Every slot cleared (waiting out readers); the bookkeeping dropped. */
+  /**
+   * Before the handle's fd is closed: undefined when it may be closed now, else a promise that
+   * settles once no reader can use it (the close waits for it; the main thread does not).
+   */
+  remove(fh: number): Promise<void> | undefined;
+  /** Every slot cleared (one with a reader counted in is left pending); the bookkeeping dropped. */
   clear(): void;
   /** Nodes mapped for the readers now. */
   readonly mapped: number;
+  /** Slots cleared while a reader was counted in, not yet drained. */
+  readonly pending: number;
 }
 
 const slotOf = (t: Int32Array, nodeId: number): number =>
   HEAD + t[HANDLE_CAP]! * 2 + (nodeId % t[NODE_CAP]!) * 3;
 
 /** Node IDs the table can key (a positive int32; the session's IDs count up from 2). */
-const keyable = (nodeId: number): boolean => Number.isInteger(nodeId) && nodeId > 0 && nodeId <= 0x7fff_ffff;
+const keyable = (nodeId: number): boolean =>
+  Number.isInteger(nodeId) && nodeId > 0 && nodeId <= 0x7fff_ffff;
+
+/** Settles once the users of the slot at `i` are 0 (each nodeLeave notifies). */
+async function drained(t: Int32Array, i: number): Promise<void> {
+  for (let u = Atomics.load(t, i + 2); u !== 0; u = Atomics.load(t, i + 2)) {
+    const w = Atomics.waitAsync(t, i + 2, u);
+    if (w.async) await w.value;
+  }
+}
 
 export function createNodeFds(t: Int32Array): NodeFds {
   const byNode = new Map<number, Map<number, number>>();
   const nodeOf = new Map<number, number>();
-  let mapped = 0;
-  const publish = (nodeId: number, fd: number): void => {
+  /** Published slot -> the handle whose fd it holds. */
+  const held = new Map<number, number>();
+  /** Pending slots, and the promise each one's handle's close waits for. */
+  const pendingSlots = new Set<number>();
+  const waiting = new Map<number, Promise<void>>();
+  const publishFirst = (nodeId: number): void => {
+    const first = byNode.get(nodeId)?.entries().next();
+    if (first === undefined || first.done === true) return;
+    const [fh, fd] = first.value;
     const i = slotOf(t, nodeId);
-    if (Atomics.load(t, i) !== 0) return;
+    if (Atomics.load(t, i) !== 0 || pendingSlots.has(i)) return;
     // The fd first: a reader that sees the key also sees its fd.
     Atomics.store(t, i + 1, fd);
     Atomics.store(t, i, nodeId);
-    mapped++;
+    held.set(i, fh);
   };
-  const retract = (i: number): void => {
+  const retract = (i: number): Promise<void> | undefined => {
+    const nodeId = Atomics.load(t, i);
+    const fh = held.get(i)!;
     Atomics.store(t, i, 0);
-    for (let u = Atomics.load(t, i + 2); u !== 0; u = Atomics.load(t, i + 2))
-      Atomics.wait(t, i + 2, u, 1);
-    mapped--;
+    held.delete(i);
+    if (Atomics.load(t, i + 2) === 0) return undefined;
+    pendingSlots.add(i);
+    const done = drained(t, i).then(() => {
+      pendingSlots.delete(i);
+      waiting.delete(fh);
+      publishFirst(nodeId);
+    });
+    waiting.set(fh, done);
+    return done;
   };
   return {
     add(nodeId, fh, fd) {
@@ -60,32 +101,33 @@ export function createNodeFds(t: Int32Array): NodeFds {
       if (fds === undefined) byNode.set(nodeId, (fds = new Map()));
       fds.set(fh, fd);
       nodeOf.set(fh, nodeId);
-      if (fds.size === 1) publish(nodeId, fd);
+      // Unless the node (or another) holds the slot, or it is pending.
+      publishFirst(nodeId);
     },
     remove(fh) {
       const nodeId = nodeOf.get(fh);
-      if (nodeId === undefined) return;
+      // A handle whose slot a clear() left pending.
+      if (nodeId === undefined) return waiting.get(fh);
       nodeOf.delete(fh);
       const fds = byNode.get(nodeId)!;
-      const fd = fds.get(fh);
       fds.delete(fh);
-      const i = slotOf(t, nodeId);
-      if (Atomics.load(t, i) === nodeId && Atomics.load(t, i + 1) === fd) {
-        retract(i);
-        const next = fds.values().next();
-        if (next.done !== true) publish(nodeId, next.value);
-      }
       if (fds.size === 0) byNode.delete(nodeId);
+      const i = slotOf(t, nodeId);
+      if (held.get(i) !== fh) return undefined;
+      const done = retract(i);
+      if (done === undefined) publishFirst(nodeId);
+      return done;
     },
     clear() {
-      const from = HEAD + t[HANDLE_CAP]! * 2;
-      for (let i = from; i < from + t[NODE_CAP]! * 3; i += 3) if (Atomics.load(t, i) !== 0) retract(i);
+      for (const i of [...held.keys()]) void retract(i);
       byNode.clear();
       nodeOf.clear();
-      mapped = 0;
     },
     get mapped() {
-      return mapped;
+      return held.size;
+    },
+    get pending() {
+      return pendingSlots.size;
     },
   };
 }

@@ -1,12 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { fstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPassthroughBackend } from '../../../src/backends/passthrough/backend.js';
 import { Opcode } from '../../../src/fuse/protocol/constants.js';
 import { createDirectIoTable, serveDirect } from '../../../src/fuse/session/direct-io.js';
 import { createReaderTap, takeTap } from '../../../src/vfs/reader-tap.js';
+import { countedReader, settledSoon } from './counted-reader.js';
 import { CAPACITY, createTestServer } from './harness.js';
 import { cstr, frame, lookupFrame, u32s } from './frames.js';
 
@@ -16,6 +17,15 @@ const O_RDWR = 2;
 const CAP = 'security.capability';
 
 /** fuse_getxattr_in {size, padding} + name. */
+/** The inode the fd number refers to now; undefined once closed. */
+const inoOf = (fd: number): number | undefined => {
+  try {
+    return fstatSync(fd).ino;
+  } catch {
+    return undefined;
+  }
+};
+
 const getxattrFrame = (nodeid: number, size: number, name = CAP): Buffer =>
   frame(Opcode.GETXATTR, Buffer.concat([u32s(size, 0), cstr(name)]), { nodeid });
 
@@ -140,6 +150,37 @@ describe('GETXATTR(security.capability) in the reader threads', () => {
     expect(s.table.mappedNodes).toBe(0);
     const f = getxattrFrame(s.nodeid, 0);
     expect(serveDirect(new Int32Array(s.table.sab), Buffer.concat([f, Buffer.alloc(64)]), f.length)).toBe(-1);
+    await s.close();
+  });
+
+  it('serves on while a reader reads a released handle fd, and closes it after the reader', async () => {
+    const s = await opened();
+    const reader = countedReader(new Int32Array(s.table.sab), s.nodeid);
+    const ino = inoOf(reader.fd);
+    const released = s.release(s.nodeid, s.fh);
+    await s.look('g');
+    expect(reader.timedOut).toBe(false);
+    expect(await settledSoon(released)).toBe(false);
+    expect(inoOf(reader.fd)).toBe(ino);
+    reader.leave();
+    await released;
+    expect(inoOf(reader.fd)).not.toBe(ino);
+    expect(s.table.mappedNodes).toBe(0);
+    await s.close();
+  });
+
+  it('a swap that clears the table under a reader returns at once; the later close waits', async () => {
+    const s = await opened();
+    const reader = countedReader(new Int32Array(s.table.sab), s.nodeid);
+    const ino = inoOf(reader.fd);
+    s.table.setPlan({ readerData: false, readerGetattr: false, tap: false });
+    expect(reader.timedOut).toBe(false);
+    const released = s.release(s.nodeid, s.fh);
+    expect(await settledSoon(released)).toBe(false);
+    expect(inoOf(reader.fd)).toBe(ino);
+    reader.leave();
+    await released;
+    expect(inoOf(reader.fd)).not.toBe(ino);
     await s.close();
   });
 
