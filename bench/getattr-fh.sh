@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # A/B of GETATTR with a handle in the reader threads (docs/performance.md step 27): two builds of
 # the CLI, interleaved with the order rotated, one fresh mount per build, repetition and workload.
-#   bench/getattr-fh.sh NEW_CLI OLD_CLI [REPS] [OPS]
+#   bench/getattr-fh.sh NEW_CLI OLD_CLI [REPS] [OPS]   (WORKLOADS="fstat-ex ..." to run some)
 # Prints one line per repetition, workload and build: rep workload build seconds cpu_us_per_iter
 # (the server process's utime + stime, all threads, from /proc/PID/stat, over the loop only).
 # Workloads, OPS iterations each (default 20,000) on one open file, default cache policy:
 #   seek          pwrite 4 KiB at a growing offset, then lseek(SEEK_END): a WRITE and a GETATTR
 #                 with the handle per iteration (the write makes the attributes stale)
 #   seek-metrics  the same with --layers metrics
-#   fstat         pwrite 4 KiB, then fstat: fstat(2) carries no handle (control: main thread)
+#   fstat         pwrite 4 KiB, then fstat: fstat(2) carries no handle (main thread)
+#   fstat-ex      the same under -o exclusive: the readers answer a GETATTR without a handle
+#                 of a node with an open file (docs/performance.md step 30)
+#   fstat-ex-metrics  the same with --layers metrics
 #   seek-only     -o attr_timeout=0, lseek(SEEK_END) alone: one GETATTR with the handle per
 #                 iteration and nothing else (each pwrite above also costs a GETXATTR of
 #                 security.capability on the main thread)
@@ -58,7 +61,9 @@ cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 run_one() { # rep workload build cli
   local rep=$1 wl=$2 build=$3 cli=$4 src mnt pid t c0 c1 mode=0 layers=()
-  [[ $wl == fstat ]] && mode=1
+  [[ $wl == fstat* ]] && mode=1
+  [[ $wl == fstat-ex ]] && layers=(-o exclusive)
+  [[ $wl == fstat-ex-metrics ]] && layers=(-o exclusive --layers metrics)
   [[ $wl == seek-only ]] && mode=2 layers=(-o attr_timeout=0)
   [[ $wl == seek-metrics ]] && layers=(--layers metrics)
   src=$(mktemp -d "$WORK/src-XXXX") mnt=$(mktemp -d "$WORK/mnt-XXXX")
@@ -82,7 +87,7 @@ run_one() { # rep workload build cli
 
 systems=(new old); clis=("$NEW" "$OLD")
 for rep in $(seq 1 "$REPS"); do
-  for wl in seek seek-metrics fstat seek-only; do
+  for wl in ${WORKLOADS:-seek seek-metrics fstat seek-only fstat-ex fstat-ex-metrics}; do
     for k in 0 1; do # the order rotated each repetition
       i=$(( (k + rep) % 2 ))
       run_one "$rep" "$wl" "${systems[$i]}" "${clis[$i]}"

@@ -1,6 +1,7 @@
 /**
- * GETATTR with a handle in the reader threads (issue 17, a first metadata step of ADR 0087
- * that needs no node table): the kernel sends it with FUSE_GETATTR_FH and the file's handle
+ * GETATTR in the reader threads (issue 17, a first metadata step of ADR 0087 that needs no node
+ * table), with a handle or, under `-o exclusive`, of a node with an open file (serveNodeAttr
+ * below). The kernel sends it with FUSE_GETATTR_FH and the file's handle
  * when it refreshes the attributes of a regular file it holds open: lseek(SEEK_END), a
  * buffered read under auto_inval_data, a write under the writeback cache, each once the
  * attributes are stale (fstat(2) itself sends none: the kernel's getattr has no file).
@@ -21,27 +22,60 @@ import { fstatSync } from 'node:fs';
 import { toAttr } from '../../backends/passthrough/attr.js';
 import { TAP_GETATTR, tapServed } from '../../vfs/reader-tap.js';
 import { encodeAttrOut, encodeOutHeader } from '../protocol/encode.js';
-import { FUSE_GETATTR_FH } from '../protocol/constants.js';
-import { ArgSize, IN_HEADER_SIZE as A, OUT_HEADER_SIZE as O } from '../protocol/layout.js';
+import { FUSE_GETATTR_FH, FUSE_UNIQUE_RESEND_HI } from '../protocol/constants.js';
+import {
+  ArgSize,
+  IN_HEADER_SIZE as A,
+  InHeader,
+  OUT_HEADER_SIZE as O,
+} from '../protocol/layout.js';
 import {
   ATTR_TIMEOUT,
   GETATTR,
+  NODE_ATTR,
   SERVED,
   loadSeconds,
   registeredFd,
 } from './direct-layout.js';
+import { nodeEnter, nodeLeave } from './direct-nodes.js';
 
 /**
  * GETATTR with a handle of a registered file, while the plan lets the readers serve it (the
- * table's GETATTR flag); -1 hands it to the main thread. A GETATTR without a handle (stat(2),
- * fstat(2)) needs the node table, which is the main thread's. `tap`: when the plan counts.
+ * table's GETATTR flag); -1 hands it to the main thread. `tap`: when the plan counts.
  */
 export function serveAttr(table: Int32Array, buf: Buffer, n: number, tap?: BigInt64Array): number {
   if (n < A + ArgSize.getattr || Atomics.load(table, GETATTR) === 0) return -1;
-  if ((buf.readUInt32LE(A) & FUSE_GETATTR_FH) === 0) return -1;
+  if ((buf.readUInt32LE(A) & FUSE_GETATTR_FH) === 0) return serveNodeAttr(table, buf, tap);
   const fd = registeredFd(table, buf, A + 8);
   if (fd < 0) return -1;
   const len = serveGetattr(buf, { fd, attrTimeout: loadSeconds(table, ATTR_TIMEOUT), tap });
+  if (len >= 0) Atomics.add(table, SERVED, 1);
+  return len;
+}
+
+/**
+ * GETATTR without a handle (stat(2), fstat(2), a path walk's refresh) of a node that has a
+ * registered handle, under `-o exclusive` only: fstat of that handle's fd (direct-nodes.ts).
+ * The main thread answers it with the attributes of the node's path (statx on its parent), or
+ * of an open handle's fd for a node with no name left; under exclusive nothing but this mount
+ * changes the source, so the path and the open file are one inode and the reply is the same.
+ * Without exclusive a name may have been replaced behind the mount, and the main thread answers
+ * for whatever it names now: those stay there. Any other node (none of its files open, a
+ * directory, a slot held by another node) still needs the node table (ADR 0087).
+ */
+function serveNodeAttr(table: Int32Array, buf: Buffer, tap: BigInt64Array | undefined): number {
+  if (Atomics.load(table, NODE_ATTR) === 0) return -1;
+  if ((buf.readUInt32LE(InHeader.unique + 4) & FUSE_UNIQUE_RESEND_HI) !== 0) return -1;
+  if (buf.readUInt32LE(InHeader.nodeid + 4) !== 0) return -1;
+  const slot = nodeEnter(table, buf.readUInt32LE(InHeader.nodeid));
+  if (slot < 0) return -1;
+  let len: number;
+  try {
+    const fd = Atomics.load(table, slot + 1);
+    len = serveGetattr(buf, { fd, attrTimeout: loadSeconds(table, ATTR_TIMEOUT), tap });
+  } finally {
+    nodeLeave(table, slot);
+  }
   if (len >= 0) Atomics.add(table, SERVED, 1);
   return len;
 }

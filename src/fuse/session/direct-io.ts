@@ -32,6 +32,7 @@ import {
   ENABLED,
   EPOCH,
   GETATTR,
+  NODE_ATTR,
   HANDED,
   HANDLE_CAP,
   HEAD,
@@ -64,6 +65,11 @@ export interface DirectIoTable {
   unregister(fh: number): Promise<void> | undefined;
   /** Off clears every entry (a stack with layers must see every READ and WRITE). */
   setEnabled(on: boolean): void;
+  /**
+   * Nothing but this mount changes the source (`-o exclusive`): a GETATTR without a handle of a
+   * node with a registered handle may be answered from that handle's fd (direct-attr.ts).
+   */
+  setExclusive(): void;
   /**
    * The stack's plan: readers serve READ/WRITE (readerData), counting them in the tap (tap),
    * through the reader forms of throttle and latency (gate). A per-handle plan (readerPerHandle)
@@ -155,6 +161,9 @@ export function createDirectIoTable(
       for (let i = HEAD; i < HEAD + capacity * 2; i += 2) Atomics.store(t, i, 0);
       nodes.clear();
       size = 0;
+    },
+    setExclusive() {
+      Atomics.store(t, NODE_ATTR, 1);
     },
     lockAsked(nodeId) {
       locked.add(nodeId);

@@ -13,7 +13,7 @@ import {
 
 export const TWO32 = 0x1_0000_0000;
 /** Ints before the entries. */
-export const HEAD = 12;
+export const HEAD = 13;
 /** The handle epoch (every handle this process issues is epoch * 2^32 + counter). */
 export const EPOCH = 0;
 export const ENABLED = 1;
@@ -41,6 +41,11 @@ export const ATTR_TIMEOUT = 8;
 export const HANDLE_CAP = 10;
 /** How many (node, fd, users) triples follow the pairs (set once, at start; 0: none). */
 export const NODE_CAP = 11;
+/**
+ * Under `-o exclusive` (set once, at start): GETATTR without a handle of a mapped node is served
+ * too, with the fd of one of its registered handles (direct-attr.ts), while GETATTR is on.
+ */
+export const NODE_ATTR = 12;
 
 /** Scratch for moving a float64's bits through two ints of the table (one per thread). */
 const f64 = new Float64Array(1);

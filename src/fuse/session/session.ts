@@ -125,6 +125,7 @@ export function createSession(o: SessionOptions): FuseSession {
     o.directIo === false
       ? undefined
       : createDirectIoTable(epoch, undefined, gate, times.attrTimeout);
+  if (o.exclusive === true) direct?.setExclusive();
   const nodes = custody?.nodes ?? createNodeTable();
   const misses = createKeptMisses({ fd: o.fds[0]!, nodes, minor: o.init.minor, logger });
   const ctx: SessionContext = {
