@@ -1,12 +1,13 @@
 /**
  * Node ID -> backing fd in the direct I/O table (issue 17): the readers answer a
  * GETXATTR(security.capability), which carries the node ID and no handle, with fgetxattr on the
- * fd of one registered handle of that node (direct-xattr.ts). A direct-mapped region of
+ * fd of one registered handle of that node (direct-xattr.ts), and under `-o exclusive` a GETATTR
+ * without a handle with fstat of it (direct-attr.ts). A direct-mapped region of
  * (node ID, fd, users) triples after the handle pairs; a node whose slot another node holds is
- * not mapped (its GETXATTR goes to the main thread, as before).
+ * not mapped (those requests go to the main thread, as before).
  *
- * Why the fd cannot be closed under a reader: the GETXATTR need not come from a call that holds
- * this fd's file (another handle of the node, or getxattr(2) on a path), so the handle whose fd
+ * Why the fd cannot be closed under a reader: such a request need not come from a call that
+ * holds this fd's file (another handle of the node, or a call on a path), so the handle whose fd
  * is mapped may be released while a reader uses it, and a closed fd number may be reused at
  * once by any other open. The reader therefore counts itself in the slot's users, then checks
  * the key again, and only then reads the fd. When a mapped handle is released, or a swap
@@ -16,7 +17,7 @@
  * request over. Users 0: the fd is free at once. Otherwise the slot is pending: `remove`
  * returns a promise that settles once users is 0 (Atomics.waitAsync, woken by each reader's
  * nodeLeave), and RELEASE awaits it before the backend closes the fd (ops/file-open.ts); the
- * main thread itself never waits, since a reader's fgetxattr may last long (a network or FUSE
+ * main thread itself never waits, since a reader's call may last long (a network or FUSE
  * filesystem mounted below the source's root; a FUSE mount served by this process would
  * deadlock). A pending slot is not published again until it drains, so a reader that counted
  * itself in for the old fd never reads a new one; at most one pending entry per slot. Then the
