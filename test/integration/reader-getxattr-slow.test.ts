@@ -50,6 +50,7 @@ describe('a released handle under a reader GETXATTR on a slow filesystem below t
     );
     const m = track(await startMount({ source: src }));
     const r = await py<{
+      inReader: boolean;
       stat: number;
       xattr: number;
       xattrErr: string;
@@ -65,10 +66,23 @@ def ask():
     except OSError as e:
         out['xattrErr'] = errno.errorcode[e.errno]
     out['xattr'] = time.monotonic()
+# fgetxattr(2): only a reader of the server calls it (the main thread calls getxattr).
+FGETXATTR = {'x86_64': 193, 'aarch64': 10}[os.uname().machine]
+def in_fgetxattr():
+    base = '/proc/${m.pid}/task'
+    for tid in os.listdir(base):
+        try:
+            if open(base + '/' + tid + '/syscall').read().split()[0] == str(FGETXATTR): return True
+        except (OSError, IndexError):
+            pass
+    return False
 t = threading.Thread(target=ask)
 t.start()
+for _ in range(${SLOW_MS / 20}):
+    if in_fgetxattr(): break
+    time.sleep(0.01)
+out['inReader'] = in_fgetxattr()
 # The reader is in its fgetxattr on the handle's fd (SLOW_MS long): release the handle.
-time.sleep(0.8)
 os.close(fd)
 time.sleep(0.3)
 # A LOOKUP: the main thread's.
@@ -92,6 +106,7 @@ for _ in range(100):
     time.sleep(0.05)
 out['closed'] = open_fds() == 0
 print(json.dumps(out))`);
+    expect(r.inReader).toBe(true);
     expect(r.xattrErr).toBe('ENODATA');
     // Served while the reader was still in its fgetxattr (before: only after it).
     expect(r.stat).toBeLessThan(r.xattr);
