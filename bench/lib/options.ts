@@ -74,10 +74,25 @@ const gateSystems: SystemSpec[] = [
 const gateBase = (dir: string | undefined): SystemSpec[] =>
   dir === undefined ? [] : [{ kind: 'fsi', name: 'base+latency', config: ZERO_LATENCY, repo: dir }];
 
+/**
+ * `trace` at the production default: the chart samples 10 % of files and metadata ops
+ * (ADR 0076, `tracing.sampleRatio: 0.1`); local mode's default (every file) is the row above it.
+ */
+const TRACE_10_METRICS = [
+  'apiVersion: fs-interposer/v1',
+  'kind: LayerStack',
+  'seed: 1',
+  'layers:',
+  '  - {type: trace, sampleRatio: 0.1}',
+  '  - {type: metrics}',
+  '',
+].join('\n');
+
 const layerSystems: SystemSpec[] = [
   { kind: 'fsi', name: 'fsi' },
   { kind: 'fsi', name: 'fsi+metrics', layers: 'metrics' },
   { kind: 'fsi', name: 'fsi+trace,metrics', layers: 'trace,metrics' },
+  { kind: 'fsi', name: 'fsi+trace10%,metrics', config: TRACE_10_METRICS },
 ];
 
 /**
