@@ -1,5 +1,6 @@
 import { FUSE_ROOT_ID } from '../protocol/constants.js';
 import type { NodeEdge, NodeEntry, NodeJournal, NodeName, NodeTable } from './node-types.js';
+import type { NodeMirror } from './node-mirror.js';
 
 export type { NodeEdge, NodeEntry, NodeJournal, NodeName, NodeTable } from './node-types.js';
 
@@ -15,6 +16,8 @@ const PINNED = 2 ** 40;
 export interface NodeTableOptions {
   journal?: NodeJournal;
   restore?: readonly NodeEdge[];
+  /** Written with every change, for the reader threads (node-mirror.ts, ADR 0087). */
+  mirror?: NodeMirror;
 }
 
 /**
@@ -33,8 +36,19 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
   const byEdge = new Map<string, number>();
   const byIno = new Map<bigint, Set<number>>();
   const journal = opts.journal;
+  const mirror = opts.mirror;
   let nextId = 2;
   let gen = 0;
+  const setEdge = (parent: number, name: string, id: number): void => {
+    byEdge.set(edge(parent, name), id);
+    mirror?.setEdge(parent, name, id);
+  };
+  const dropEdge = (parent: number, name: string): void => {
+    byEdge.delete(edge(parent, name));
+    mirror?.dropEdge(parent, name);
+  };
+  /** After any change of a node's names: the first is its path's. */
+  const namesChanged = (n: NodeEntry): void => mirror?.setPath(n.id, n.names[0]);
 
   const create = (id: number, ino: bigint, nlookup: number, first: NodeName): NodeEntry => {
     const n: NodeEntry = {
@@ -47,7 +61,8 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
       cachedGen: -1,
     };
     nodes.set(id, n);
-    byEdge.set(edge(first.parent, first.name), id);
+    mirror?.add(id, ino, first.parent, first.name);
+    setEdge(first.parent, first.name, id);
     let set = byIno.get(ino);
     if (set === undefined) byIno.set(ino, (set = new Set()));
     set.add(id);
@@ -59,12 +74,13 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
   const dropName = (key: string, parent: number, name: string): void => {
     const id = byEdge.get(key);
     if (id === undefined) return;
-    byEdge.delete(key);
+    dropEdge(parent, name);
     gen++;
     const n = nodes.get(id)!;
     const i = indexOf(n, parent, name);
     if (i >= 0) n.names.splice(i, 1);
     n.orphan = n.names.length === 0;
+    namesChanged(n);
     journal?.unlinked(id, parent, name);
   };
   /** One name of a node becomes another (rename, exchange). */
@@ -73,7 +89,8 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
     const i = indexOf(n, from.parent, from.name);
     if (i >= 0) n.names[i] = to;
     else n.names.push(to);
-    byEdge.set(edge(to.parent, to.name), id);
+    setEdge(to.parent, to.name, id);
+    namesChanged(n);
     if (n.names.length === 1) journal?.moved(id, to.parent, to.name);
     else {
       journal?.unlinked(id, from.parent, from.name);
@@ -97,7 +114,7 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
     if (n === undefined) create(r.id, r.ino, PINNED, { parent: r.parent, name: r.name });
     else if (indexOf(n, r.parent, r.name) < 0) {
       n.names.push({ parent: r.parent, name: r.name });
-      byEdge.set(edge(r.parent, r.name), r.id);
+      setEdge(r.parent, r.name, r.id);
     }
     nextId = Math.max(nextId, r.id + 1);
   }
@@ -138,6 +155,7 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
           if (i > 0) {
             n.names.unshift(...n.names.splice(i, 1));
             n.cachedGen = -1;
+            namesChanged(n);
           }
           return existing;
         }
@@ -149,7 +167,8 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
         same.nlookup++;
         same.names.unshift({ parent: parentId, name });
         same.cachedGen = -1;
-        byEdge.set(key, same.id);
+        setEdge(parentId, name, same.id);
+        namesChanged(same);
         journal?.linked(same.id, parentId, name);
         return same.id;
       }
@@ -162,15 +181,17 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
       if (id === FUSE_ROOT_ID) return;
       const n = nodes.get(id);
       if (n === undefined) return;
+      // Lookups the readers answered count as the main thread's (node-mirror-layout.ts).
+      n.nlookup += mirror?.take(id) ?? 0;
       n.nlookup -= nlookup;
+      while (n.nlookup <= 0 && mirror?.free(id) === false) n.nlookup += mirror.take(id);
       if (n.nlookup > 0) return;
       nodes.delete(id);
       const set = byIno.get(n.ino);
       set?.delete(id);
       if (set?.size === 0) byIno.delete(n.ino);
       for (const { parent, name } of n.names) {
-        const key = edge(parent, name);
-        if (byEdge.get(key) === id) byEdge.delete(key);
+        if (byEdge.get(edge(parent, name)) === id) dropEdge(parent, name);
       }
       journal?.removed(id);
     },
@@ -187,7 +208,7 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
       if (id !== undefined && target !== undefined && nodes.get(id)!.ino === nodes.get(target)!.ino)
         return;
       dropName(to, newParentId, newName);
-      byEdge.delete(from);
+      dropEdge(parentId, name);
       gen++;
       if (id !== undefined)
         renameName(id, { parent: parentId, name }, { parent: newParentId, name: newName });
@@ -198,8 +219,8 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
       const idA = byEdge.get(a);
       const idB = byEdge.get(b);
       if (idA !== undefined && idA === idB) return;
-      byEdge.delete(a);
-      byEdge.delete(b);
+      dropEdge(parentId, name);
+      dropEdge(newParentId, newName);
       gen++;
       const na = { parent: parentId, name };
       const nb = { parent: newParentId, name: newName };
