@@ -1,12 +1,12 @@
 /**
  * The reader tap (ADR 0076, step 2): what an observe-only layer needs to know of the READ,
- * WRITE, FLUSH, FSYNC, GETATTR and GETXATTR requests that the reader threads serve themselves, in shared
+ * WRITE, FLUSH, FSYNC, GETATTR, GETXATTR and LOOKUP requests that the reader threads serve themselves, in shared
  * memory. A reader adds one
  * served request with three Atomics (bytes, its latency bucket's count and sum); the layer that
  * owns the numbers takes them (exchange with 0) when its instruments are read, at a scrape. This
  * is how `metrics` stays on the fast path: the request never leaves the thread that read it.
  *
- * Layout, one block per op (READ, WRITE, FLUSH, FSYNC, GETATTR, GETXATTR), BigInt64 cells:
+ * Layout, one block per op (READ, WRITE, FLUSH, FSYNC, GETATTR, GETXATTR, LOOKUP), BigInt64 cells:
  *   [bytes, then per latency bucket (upper bounds below, then +Inf): count, sum of ns,
  *    then per errno below ERRNO_CELLS: failed requests (errno 0's cell: any larger errno)]
  * Taking with exchange means no two consumers ever count the same request (a live swap builds a
@@ -29,8 +29,16 @@ export const TAP_BUCKETS_SECONDS: readonly number[] = Object.freeze([
 const BOUNDS_NS = TAP_BUCKETS_SECONDS.map((s) => BigInt(Math.round(s * 1e9)));
 
 /** The ops the reader threads serve themselves (src/fuse/session/direct-io.ts), each counted here. */
-export type TapOp = 'read' | 'write' | 'flush' | 'fsync' | 'getattr' | 'getxattr';
-export const TAP_OPS: readonly TapOp[] = ['read', 'write', 'flush', 'fsync', 'getattr', 'getxattr'];
+export type TapOp = 'read' | 'write' | 'flush' | 'fsync' | 'getattr' | 'getxattr' | 'lookup';
+export const TAP_OPS: readonly TapOp[] = [
+  'read',
+  'write',
+  'flush',
+  'fsync',
+  'getattr',
+  'getxattr',
+  'lookup',
+];
 /**
  * The data requests among them: what a layer's `readerIdle` speaks of. GETATTR is served by the
  * readers only when no layer but a tapped one is in the stack (StackPlan.readerGetattr).
@@ -43,6 +51,7 @@ export const TAP_FLUSH = 2;
 export const TAP_FSYNC = 3;
 export const TAP_GETATTR = 4;
 export const TAP_GETXATTR = 5;
+export const TAP_LOOKUP = 6;
 /** Linux errnos are below 134; a larger one is counted in cell 0 and reported as EIO. */
 const ERRNO_CELLS = 160;
 const BYTES = 0;

@@ -38,6 +38,11 @@ export interface StackPlan {
    * that does not say.
    */
   readonly readerGetattr?: boolean;
+  /**
+   * Under readerGetattr, the backend's metaRootFd: the readers may also answer LOOKUP of a name
+   * the kernel has a node for, and GETATTR without a handle, with the backend's calls beneath it.
+   */
+  readonly metaRoot?: number;
   /** They count what they serve in the port's reader tap: a layer consumes it. */
   readonly tap: boolean;
   /** The reader form of throttle they apply (src/vfs/reader-gate.ts). */
@@ -90,12 +95,15 @@ export function planOf(stack: Stack): StackPlan {
     if (g.throttle && gate.throttle) fits = false;
     if (g.throttle) gate.throttle = g.throttle;
   }
+  const readerGetattr = tapped === stack.layers.length && stack.backend.inlineMeta !== false;
+  const metaRoot = readerGetattr ? stack.backend.metaRootFd : undefined;
   return {
     needsData: stack.needsData,
     readerData: fits && tapped + idle + gated.length + perHandle.length === stack.layers.length,
     // readerIdle speaks of the data requests only: a layer idle for them may still act on
     // getattr. A backend whose metadata calls may block long (a network filesystem) keeps it.
-    readerGetattr: tapped === stack.layers.length && stack.backend.inlineMeta !== false,
+    readerGetattr,
+    ...(metaRoot !== undefined && { metaRoot }),
     ...(perHandle.length > 0 && { readerPerHandle: true }),
     tap: tapped > 0,
     ...(gated.length > 0 && { gate }),

@@ -225,6 +225,13 @@ export type Backend = {
    * on NFS first writes the file's dirty pages back). Absent: no such calls to fear.
    */
   readonly inlineMeta?: boolean;
+  /**
+   * The directory fd every path of this backend resolves beneath (openat2 with RESOLVE_BENEATH |
+   * RESOLVE_NO_SYMLINKS, O_PATH), whose lookup and getattr of a path are statx of the name in
+   * its parent directory, without following it: the reader threads may then answer LOOKUP and
+   * GETATTR of nodes the kernel already has with those same calls (ADR 0087). Absent: never.
+   */
+  readonly metaRootFd?: number;
   close?(): Promise<void>;
 } & { [O in FsOp]?: (call: OpCall<O>) => Promise<OpResultMap[O]> };
 

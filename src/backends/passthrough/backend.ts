@@ -94,13 +94,21 @@ export function createPassthroughBackend(options: PassthroughOptions): Passthrou
     io,
   };
   log?.info(
-    { root: options.root, chownNew: ownership.chownNew, posixAcl, inlineMeta: io.inline, cacheDirs },
+    {
+      root: options.root,
+      chownNew: ownership.chownNew,
+      posixAcl,
+      inlineMeta: io.inline,
+      cacheDirs,
+    },
     'passthrough backend ready',
   );
   return {
     name: 'passthrough',
     posixAcl,
     inlineMeta: io.inline,
+    // statPath (ops-meta.ts) is exactly that: the readers' direct-lookup.ts makes the same calls.
+    metaRootFd: confine.rootFd,
     ...createMetaOps(ctx),
     ...createNamespaceOps(ctx),
     ...createFileOps(ctx),

@@ -1,6 +1,7 @@
 import type { Logger } from '../../log/logger.js';
 import { createNodeTable } from '../session/nodes.js';
 import type { NodeTable } from '../session/nodes.js';
+import type { NodeMirror } from '../session/node-mirror.js';
 import { createIntentLog } from './intent-log.js';
 import type { IntentLog } from './intent-log.js';
 import { createFileJournal, journalPath, loadJournal } from './journal.js';
@@ -14,7 +15,7 @@ export interface Custody {
 }
 
 /** Restore the predecessor's node IDs, compact the journal, and keep journaling from here. */
-export function openCustody(stateDir: string, logger: Logger): Custody {
+export function openCustody(stateDir: string, logger: Logger, mirror?: NodeMirror): Custody {
   const path = journalPath(stateDir);
   const restore = loadJournal(path);
   const journal = createFileJournal(path);
@@ -36,7 +37,7 @@ export function openCustody(stateDir: string, logger: Logger): Custody {
       maybeCompact();
     },
   };
-  const nodes = createNodeTable({ journal: compacting, restore });
+  const nodes = createNodeTable({ journal: compacting, restore, ...(mirror && { mirror }) });
   table.nodes = nodes;
   if (restore.length > 0)
     logger.info({ nodes: restore.length }, 'restored node IDs of a previous server');

@@ -38,6 +38,7 @@ import {
   registeredFd,
 } from './direct-layout.js';
 import { nodeEnter, nodeLeave } from './direct-nodes.js';
+import { servePathAttr } from './direct-lookup.js';
 
 /**
  * GETATTR with a handle of a registered file, while the plan lets the readers serve it (the
@@ -45,7 +46,10 @@ import { nodeEnter, nodeLeave } from './direct-nodes.js';
  */
 export function serveAttr(table: Int32Array, buf: Buffer, n: number, tap?: BigInt64Array): number {
   if (n < A + ArgSize.getattr || Atomics.load(table, GETATTR) === 0) return -1;
-  if ((buf.readUInt32LE(A) & FUSE_GETATTR_FH) === 0) return serveNodeAttr(table, buf, tap);
+  if ((buf.readUInt32LE(A) & FUSE_GETATTR_FH) === 0) {
+    const len = serveNodeAttr(table, buf, tap);
+    return len >= 0 ? len : servePathAttr(table, buf, tap);
+  }
   const fd = registeredFd(table, buf, A + 8);
   if (fd < 0) return -1;
   const len = serveGetattr(buf, { fd, attrTimeout: loadSeconds(table, ATTR_TIMEOUT), tap });

@@ -33,6 +33,9 @@ import {
   EPOCH,
   GETATTR,
   NODE_ATTR,
+  META_PATHS,
+  ROOT_FD,
+  ENTRY_TIMEOUT,
   HANDED,
   HANDLE_CAP,
   HEAD,
@@ -48,8 +51,10 @@ import {
 } from './direct-layout.js';
 import { serveSync } from './direct-sync.js';
 import { serveXattr } from './direct-xattr.js';
+import { serveLookup } from './direct-lookup.js';
+import type { NodeMirror } from './node-mirror.js';
 
-const { READ, WRITE, FSYNC, FLUSH, GETATTR: GETATTR_OP, GETXATTR } = Opcode;
+const { READ, WRITE, FSYNC, FLUSH, GETATTR: GETATTR_OP, GETXATTR, LOOKUP } = Opcode;
 export const DIRECT_CAPACITY = 4096;
 
 /** The main thread's side: which open handles the readers may serve themselves. */
@@ -71,12 +76,23 @@ export interface DirectIoTable {
    */
   setExclusive(): void;
   /**
+   * The node table's mirror the readers read (node-mirror.ts) and the session's entry timeout:
+   * with both, a plan with `metaRoot` lets them answer LOOKUP of a known name and GETATTR of a
+   * known node (direct-lookup.ts). Before any reader starts.
+   */
+  enableLookups(o: { mirror: NodeMirror; entryTimeout: number }): void;
+  /** The mirror given to enableLookups. */
+  readonly mirror: NodeMirror | undefined;
+  /**
    * The stack's plan: readers serve READ/WRITE (readerData), counting them in the tap (tap),
    * through the reader forms of throttle and latency (gate). A per-handle plan (readerPerHandle)
    * clears every entry: they were let through by other layers than the plan's.
    */
   setPlan(
-    plan: Pick<StackPlan, 'readerData' | 'readerPerHandle' | 'readerGetattr' | 'tap' | 'gate'>,
+    plan: Pick<
+      StackPlan,
+      'readerData' | 'readerPerHandle' | 'readerGetattr' | 'metaRoot' | 'tap' | 'gate'
+    >,
   ): void;
   /**
    * A POSIX record lock is asked for on `nodeId` (before the backend takes it): from here on a
@@ -126,6 +142,8 @@ export function createDirectIoTable(
   storeSeconds(t, ATTR_TIMEOUT, attrTimeout ?? NaN);
   const attrs = attrTimeout !== undefined && Number.isFinite(attrTimeout) && attrTimeout >= 0;
   let size = 0;
+  let mirror: NodeMirror | undefined;
+  let entries = false;
   // Kept across setEnabled(false): locks outlive a swap to a stack with layers.
   const locked = new Set<number>();
   const slotOf = (fh: number): number | undefined => {
@@ -165,6 +183,14 @@ export function createDirectIoTable(
     setExclusive() {
       Atomics.store(t, NODE_ATTR, 1);
     },
+    enableLookups(o) {
+      mirror = o.mirror;
+      storeSeconds(t, ENTRY_TIMEOUT, o.entryTimeout);
+      entries = Number.isFinite(o.entryTimeout) && o.entryTimeout >= 0;
+    },
+    get mirror() {
+      return mirror;
+    },
     lockAsked(nodeId) {
       locked.add(nodeId);
       Atomics.store(t, LOCKED, locked.size);
@@ -177,14 +203,20 @@ export function createDirectIoTable(
     setPlan(plan) {
       const serve = plan.readerData && (plan.gate === undefined || gate !== undefined);
       const getattr = serve && attrs && plan.readerGetattr === true;
+      const paths = getattr && entries && mirror !== undefined && plan.metaRoot !== undefined;
       // Tap and gate on before serving starts, off only after serving stopped: nothing is
       // served uncounted or unthrottled. GETATTR stops first (a layer of the new plan acts on it).
+      if (!paths) Atomics.store(t, META_PATHS, 0);
       if (!getattr) Atomics.store(t, GETATTR, 0);
       if (!serve || plan.readerPerHandle === true) this.setEnabled(false);
       if (plan.tap) Atomics.store(t, TAP, 1);
       if (gate !== undefined) setGate(gate, serve ? plan.gate : undefined);
       this.setEnabled(serve);
       if (getattr) Atomics.store(t, GETATTR, 1);
+      if (paths) {
+        Atomics.store(t, ROOT_FD, plan.metaRoot!);
+        Atomics.store(t, META_PATHS, 1);
+      }
       if (!plan.tap) Atomics.store(t, TAP, 0);
     },
     get enabled() {
@@ -226,8 +258,10 @@ export function serveDirect(
   tap?: BigInt64Array,
   gate?: GateView,
 ): number {
-  if (n < A + ArgSize.fsync || Atomics.load(table, ENABLED) === 0) return -1;
+  if (n < A || Atomics.load(table, ENABLED) === 0) return -1;
   const opcode = buf.readUInt32LE(InHeader.opcode);
+  if (opcode === LOOKUP) return serveLookup(table, buf, n, tapOf(table, tap));
+  if (n < A + ArgSize.fsync) return -1;
   if (opcode === GETATTR_OP) return serveAttr(table, buf, n, tapOf(table, tap));
   if (opcode === GETXATTR) return serveXattr(table, buf, n, tapOf(table, tap));
   const sync = opcode === FSYNC || opcode === FLUSH;

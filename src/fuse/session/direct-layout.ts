@@ -13,7 +13,7 @@ import {
 
 export const TWO32 = 0x1_0000_0000;
 /** Ints before the entries. */
-export const HEAD = 13;
+export const HEAD = 17;
 /** The handle epoch (every handle this process issues is epoch * 2^32 + counter). */
 export const EPOCH = 0;
 export const ENABLED = 1;
@@ -46,6 +46,16 @@ export const NODE_CAP = 11;
  * too, with the fd of one of its registered handles (direct-attr.ts), while GETATTR is on.
  */
 export const NODE_ATTR = 12;
+/**
+ * Answer LOOKUP of a name the kernel has a node for, and GETATTR without a handle of a known
+ * node, from the node table's mirror with the backend's own calls beneath ROOT_FD
+ * (direct-lookup.ts), while GETATTR is on (the plan's readerGetattr with the backend's metaRootFd).
+ */
+export const META_PATHS = 13;
+/** The backend's root directory fd that paths resolve beneath (the plan's metaRoot). */
+export const ROOT_FD = 14;
+/** The session's entry timeout in seconds, a float64 in ints 15 and 16 (set once, at start). */
+export const ENTRY_TIMEOUT = 15;
 
 /** Scratch for moving a float64's bits through two ints of the table (one per thread). */
 const f64 = new Float64Array(1);

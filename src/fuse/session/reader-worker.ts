@@ -12,6 +12,7 @@ import { readSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { readerGateOf } from '../../vfs/reader-tap.js';
 import { serveDirect } from './direct-io.js';
+import { attachMirror } from './direct-lookup.js';
 import { IDLE } from './direct-layout.js';
 import { InHeader } from '../protocol/layout.js';
 import { CONTROL_INTS, controlAt, encodeErrorReply } from './reader-control.js';
@@ -29,6 +30,8 @@ export interface ReaderData {
   direct?: SharedArrayBuffer;
   /** The reader tap (src/vfs/reader-tap.ts): where served READ/WRITE are counted when asked. */
   tap?: SharedArrayBuffer;
+  /** The node table's mirror (node-mirror.ts): LOOKUP and GETATTR of known nodes. */
+  nodes?: SharedArrayBuffer;
   /** Fault injection for the engine's own tests (failpoints.ts); absent in production. */
   failpoints?: ReaderFailpoints;
 }
@@ -65,6 +68,7 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
   const inDirect = controlAt(d.slots, 'inDirect');
   const busyUs = controlAt(d.slots, 'busyUs');
   const direct = d.direct ? new Int32Array(d.direct) : undefined;
+  if (d.nodes) attachMirror(d.nodes);
   const tap = d.tap ? new BigInt64Array(d.tap) : undefined;
   const gate = d.tap ? readerGateOf(d.tap) : undefined;
   const unique0 = controlAt(d.slots, 'unique0');

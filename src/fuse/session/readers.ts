@@ -80,6 +80,7 @@ export function startReaders(o: ReaderPoolOptions): ReaderPool {
       slotSize,
       dataOffset,
       ...(direct && { direct: direct.sab }),
+      ...(direct?.mirror && { nodes: direct.mirror.sab }),
       ...(direct && o.readerTap && { tap: o.readerTap }),
       // The crash failpoint fires once, in the first reader: its replacement runs without it.
       failpoints: index === 0 && !replacement ? failpoints : { ...failpoints, crashAt: 0 },
@@ -196,4 +197,3 @@ export function startReaders(o: ReaderPoolOptions): ReaderPool {
     },
   };
 }
-

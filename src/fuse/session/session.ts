@@ -9,6 +9,7 @@ import type { CacheTimes, SessionContext } from './context.js';
 import { createHandleTable } from './handles.js';
 import type { NegotiatedInit } from '../mount/init.js';
 import { createNodeTable } from './nodes.js';
+import { createNodeMirror } from './node-mirror.js';
 import { invalidateAllNodes, sendInvalInode } from './invalidation.js';
 import { createKeptMisses } from './kept-misses.js';
 import { createNameChanges } from './name-changes.js';
@@ -115,9 +116,9 @@ function wireKernelFeatures(ctx: SessionContext, o: SessionOptions): void {
 /** Serve a mounted FUSE connection whose INIT is already answered. */
 export function createSession(o: SessionOptions): FuseSession {
   const logger = o.logger.child({ component: 'fuse-session' });
-  const custody = o.stateDir === undefined ? undefined : openCustody(o.stateDir, logger);
   const epoch = randomInt(1, 0x1f_ffff);
-  // Enabled by the first OPEN under an empty stack (ops/file-open.ts), cleared by a swap to layers.
+  // Enabled at the start when the readers answer lookups (below), else by the first OPEN under
+  // an empty stack (ops/file-open.ts); a swap to layers clears it.
   const gate = o.stack.readerTap === undefined ? undefined : readerGateOf(o.stack.readerTap);
   const times = cacheTimes(o.times);
   // The readers' GETATTR replies carry the same attribute timeout as the main thread's.
@@ -126,7 +127,16 @@ export function createSession(o: SessionOptions): FuseSession {
       ? undefined
       : createDirectIoTable(epoch, undefined, gate, times.attrTimeout);
   if (o.exclusive === true) direct?.setExclusive();
-  const nodes = custody?.nodes ?? createNodeTable();
+  // The node table's mirror, for the readers' LOOKUP and GETATTR of known nodes (ADR 0087).
+  const mirror = direct === undefined ? undefined : createNodeMirror();
+  if (mirror) {
+    direct?.enableLookups({ mirror, entryTimeout: times.entryTimeout });
+    // LOOKUP and GETATTR need no open file: the plan applies from the start (data requests
+    // only reach the table once a file is registered at OPEN).
+    direct?.setPlan(o.stack.plan());
+  }
+  const custody = o.stateDir === undefined ? undefined : openCustody(o.stateDir, logger, mirror);
+  const nodes = custody?.nodes ?? createNodeTable({ ...(mirror && { mirror }) });
   const misses = createKeptMisses({ fd: o.fds[0]!, nodes, minor: o.init.minor, logger });
   const ctx: SessionContext = {
     nodes,
@@ -164,7 +174,14 @@ export function createSession(o: SessionOptions): FuseSession {
   return {
     done,
     invalidateAll: () =>
-      invalidateAllNodes({ fd: o.fds[0]!, nodes: ctx.nodes, direct, stack: o.stack, misses, logger }),
+      invalidateAllNodes({
+        fd: o.fds[0]!,
+        nodes: ctx.nodes,
+        direct,
+        stack: o.stack,
+        misses,
+        logger,
+      }),
     get inFlight() {
       return server.inFlight;
     },

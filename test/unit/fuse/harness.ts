@@ -32,7 +32,9 @@ export function createTestServer(
     layers?: Layer[];
     init?: NegotiatedInit;
     /** Session settings beside the defaults (the cache policy, timeouts, orphan answers). */
-    session?: Partial<Pick<SessionContext, 'exclusive' | 'times' | 'answerOrphan' | 'direct'>>;
+    session?: Partial<
+      Pick<SessionContext, 'exclusive' | 'times' | 'answerOrphan' | 'direct' | 'nodes'>
+    >;
   } = {},
 ): {
   server: RequestServer;

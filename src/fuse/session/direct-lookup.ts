@@ -1,0 +1,130 @@
+/**
+ * LOOKUP of a name the kernel already has a node for, and GETATTR without a handle of a known
+ * node, in the reader threads (issue 17, ADR 0087 step 2). The kernel sends them when its cached
+ * entry or attributes expire (every second under the default policy): a second walk of a tree,
+ * a `make` that stats its sources again. The main thread answers them with the passthrough
+ * backend's statPath: the parent directory resolved beneath the root with openat2, statx of the
+ * name in it. A reader does the same calls (src/sys/reader-meta.ts) with the path it reads from
+ * the node table's mirror (node-mirror-read.ts), and the same encoders and timeouts.
+ *
+ * Only the answer the main thread would give without creating or changing anything: the name
+ * still leads to the inode of the node the mirror names (a LOOKUP then adds one to the node's
+ * lookup count, by compare-and-swap on its mirror cell; a GETATTR changes nothing). Everything
+ * else goes to the main thread as it came: an unknown name (a new node), a missing one (ENOENT,
+ * and the negative-entry rules), a name that leads to another inode now, a node with no name
+ * left, the root, a path deeper than the mirror walks, any failed call, a table that changes
+ * under the read.
+ */
+import { statBeneath } from '../../sys/reader-meta.js';
+import { TAP_GETATTR, TAP_LOOKUP, tapServed } from '../../vfs/reader-tap.js';
+import { FUSE_UNIQUE_RESEND_HI } from '../protocol/constants.js';
+import { encodeAttrOut, encodeEntryOut, encodeOutHeader } from '../protocol/encode.js';
+import { IN_HEADER_SIZE as A, InHeader, OUT_HEADER_SIZE as O } from '../protocol/layout.js';
+import {
+  ATTR_TIMEOUT,
+  ENTRY_TIMEOUT,
+  GETATTR,
+  META_PATHS,
+  ROOT_FD,
+  SERVED,
+  loadSeconds,
+} from './direct-layout.js';
+import {
+  consistent,
+  countLookup,
+  mirrorView,
+  nameOf,
+  nodeByEdge,
+  nodeById,
+  pathOf,
+} from './node-mirror-read.js';
+import type { FoundNode, MirrorView } from './node-mirror-read.js';
+
+const ROOT = 1;
+/** NAME_MAX. */
+const NAME_MAX = 255;
+
+/** This thread's view of the mirror (reader-worker.ts attaches it at start). */
+let mirror: MirrorView | undefined;
+/** A directory path, written from the end, with a NUL after it. */
+const dirBuf = Buffer.alloc(4096);
+dirBuf[dirBuf.length - 1] = 0;
+const dirOut = dirBuf.subarray(0, dirBuf.length - 1);
+/** A name with its NUL (GETATTR: the node's own name, from the mirror). */
+const nameBuf = Buffer.alloc(NAME_MAX + 1);
+
+export function attachMirror(sab: SharedArrayBuffer): void {
+  mirror = mirrorView(sab);
+}
+
+const serving = (table: Int32Array, buf: Buffer): boolean =>
+  mirror !== undefined &&
+  Atomics.load(table, META_PATHS) === 1 &&
+  Atomics.load(table, GETATTR) === 1 &&
+  (buf.readUInt32LE(InHeader.unique + 4) & FUSE_UNIQUE_RESEND_HI) === 0 &&
+  buf.readUInt32LE(InHeader.nodeid + 4) === 0;
+
+/** The parent's path for statBeneath: undefined for the root, a NUL-terminated slice, or null. */
+function dirOf(v: MirrorView, parent: number): Buffer | undefined | null {
+  if (parent === ROOT) return undefined;
+  const at = pathOf(v, parent, dirOut);
+  return at < 0 ? null : dirBuf.subarray(at);
+}
+
+/** LOOKUP(parent, name) in `buf` (n bytes): the entry reply, or -1 for the main thread. */
+export function serveLookup(
+  table: Int32Array,
+  buf: Buffer,
+  n: number,
+  tap?: BigInt64Array,
+): number {
+  if (!serving(table, buf) || buf.readUInt32LE(InHeader.len) !== n) return -1;
+  const end = buf.indexOf(0, A);
+  const len = end - A;
+  if (end < 0 || end >= n || len === 0 || len > NAME_MAX) return -1;
+  const parent = buf.readUInt32LE(InHeader.nodeid);
+  const v = mirror!;
+  const read = consistent(v, () => {
+    const node = nodeByEdge(v, parent, buf, A, len);
+    const dir = node === undefined ? null : dirOf(v, parent);
+    return dir === null ? undefined : { node: node!, dir };
+  });
+  if (read === undefined) return -1;
+  const start = tap !== undefined ? process.hrtime.bigint() : 0n;
+  const attr = statBeneath(Atomics.load(table, ROOT_FD), read.dir, buf.subarray(A, end + 1));
+  if (typeof attr === 'number' || attr.ino !== read.node.ino) return -1;
+  // From here the kernel holds one more lookup of the node: answer it whatever comes.
+  if (!countLookup(v, read.node)) return -1;
+  const times = {
+    entryTimeout: loadSeconds(table, ENTRY_TIMEOUT),
+    attrTimeout: loadSeconds(table, ATTR_TIMEOUT),
+  };
+  const out = O + encodeEntryOut(buf, O, read.node.id, attr, times);
+  encodeOutHeader(buf, out, 0);
+  if (tap !== undefined) tapServed(tap, TAP_LOOKUP, 0, process.hrtime.bigint() - start, 0);
+  Atomics.add(table, SERVED, 1);
+  return out;
+}
+
+/** GETATTR without a handle of a known node (not the root): the reply, or -1. */
+export function servePathAttr(table: Int32Array, buf: Buffer, tap?: BigInt64Array): number {
+  if (!serving(table, buf)) return -1;
+  const id = buf.readUInt32LE(InHeader.nodeid);
+  if (id === ROOT) return -1;
+  const v = mirror!;
+  const read = consistent(v, (): { node: FoundNode; dir: Buffer | undefined } | undefined => {
+    const node = nodeById(v, id);
+    const parent = node === undefined ? -1 : nameOf(v, node, nameBuf);
+    const dir = parent < 0 ? null : dirOf(v, parent);
+    return dir === null ? undefined : { node: node!, dir };
+  });
+  if (read === undefined) return -1;
+  const start = tap !== undefined ? process.hrtime.bigint() : 0n;
+  const attr = statBeneath(Atomics.load(table, ROOT_FD), read.dir, nameBuf);
+  if (typeof attr === 'number' || attr.ino !== read.node.ino) return -1;
+  const out = O + encodeAttrOut(buf, O, attr, loadSeconds(table, ATTR_TIMEOUT));
+  encodeOutHeader(buf, out, 0);
+  if (tap !== undefined) tapServed(tap, TAP_GETATTR, 0, process.hrtime.bigint() - start, 0);
+  Atomics.add(table, SERVED, 1);
+  return out;
+}

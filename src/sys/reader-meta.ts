@@ -1,0 +1,70 @@
+import koffi from 'koffi';
+import type { Attr } from '../vfs/types.js';
+import {
+  AT_SYMLINK_NOFOLLOW,
+  O_CLOEXEC,
+  O_DIRECTORY,
+  O_PATH,
+  RESOLVE_BENEATH,
+  RESOLVE_NO_SYMLINKS,
+  SYS_OPENAT2,
+} from './constants.js';
+import { STATX_BASIC_STATS, STATX_SIZE, decodeStatx } from './statx-decode.js';
+
+/**
+ * The passthrough backend's LOOKUP and GETATTR of a path, for the reader threads
+ * (src/fuse/session/direct-lookup.ts), synchronous: openat2 of the parent directory beneath the
+ * root with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS and O_PATH (path-steps.ts), statx of the name
+ * in it without following it (statx.ts), close. Not through libc.ts: that declares every libc
+ * function the main thread uses, in every reader at start; this loads libc (already mapped in
+ * the process) and declares three functions on a reader's first use (as fxattr.ts does).
+ */
+type Syscall4 = (
+  nr: number,
+  dirfd: number,
+  path: Buffer,
+  how: Buffer,
+  size: number,
+) => number | bigint;
+type Statx = (dirfd: number, path: Buffer, flags: number, mask: number, buf: Buffer) => number;
+type Close = (fd: number) => number;
+let calls: { openat2: Syscall4; statx: Statx; close: Close } | undefined;
+
+const how = Buffer.alloc(24);
+how.writeBigUInt64LE(BigInt(O_PATH | O_DIRECTORY | O_CLOEXEC), 0);
+how.writeBigUInt64LE(BigInt(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), 16);
+const statxBuf = Buffer.alloc(STATX_SIZE);
+
+function load(): NonNullable<typeof calls> {
+  const lib = koffi.load('libc.so.6');
+  return {
+    // openat2 has no glibc wrapper before 2.39 (as in libc.ts).
+    openat2: lib.func(
+      'long syscall(long nr, int dirfd, void *path, void *how, size_t size)',
+    ) as Syscall4,
+    statx: lib.func(
+      'int statx(int dirfd, void *path, int flags, unsigned int mask, void *buf)',
+    ) as Statx,
+    close: lib.func('int close(int fd)') as Close,
+  };
+}
+
+/**
+ * The attributes of `name` (NUL-terminated bytes) in the directory at `dir` (NUL-terminated
+ * bytes relative to `rootFd`, or undefined for the root itself), or -errno.
+ */
+export function statBeneath(rootFd: number, dir: Buffer | undefined, name: Buffer): Attr | number {
+  calls ??= load();
+  let dirfd = rootFd;
+  if (dir !== undefined) {
+    dirfd = Number(calls.openat2(SYS_OPENAT2, rootFd, dir, how, how.length));
+    if (dirfd < 0) return -koffi.errno();
+  }
+  try {
+    if (calls.statx(dirfd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, statxBuf) < 0)
+      return -koffi.errno();
+    return decodeStatx(statxBuf);
+  } finally {
+    if (dirfd !== rootFd) calls.close(dirfd);
+  }
+}
