@@ -1,7 +1,7 @@
 import { encodeName } from '../../vfs/names.js';
+import { createMirrorStore } from './node-mirror-store.js';
 import {
   ARENA_CAP,
-  ARENA_TOP,
   COUNT_MASK,
   EDGE_CAP,
   E_ID,
@@ -12,14 +12,12 @@ import {
   FREE_HEAD,
   GEN_MASK,
   GEN_SHIFT,
-  HEAD_INTS,
   ID_CAP,
   LIVE,
   R_CELL,
   R_ID,
   R_INO_HI,
   R_INO_LO,
-  R_INTS,
   R_NAME_LEN,
   R_NAME_OFF,
   R_NEXT_FREE,
@@ -27,8 +25,6 @@ import {
   REC_CAP,
   REC_NEXT,
   SEQ,
-  edgeHash,
-  idHash,
   layoutFor,
 } from './node-mirror-layout.js';
 
@@ -78,88 +74,8 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
 
   const begin = (): void => void Atomics.add(t, SEQ, 1);
   const end = (): void => void Atomics.add(t, SEQ, 1);
-  const rec = (slot: number): number => HEAD_INTS + slot * R_INTS;
 
-  /** The record slot of `id`, or 0; `at`: its ID index entry. */
-  const findId = (id: number): { slot: number; at: number } => {
-    for (let i = idHash(id, idCap); ; i = (i + 1) & (idCap - 1)) {
-      const s = t[L.idBase + i]!;
-      if (s === 0) return { slot: 0, at: i };
-      if (t[rec(s - 1) + R_ID] === id) return { slot: s - 1, at: i };
-    }
-  };
-  const findEdge = (parent: number, name: Buffer): number => {
-    for (let i = edgeHash(parent, name, 0, name.length, edgeCap); ; i = (i + 1) & (edgeCap - 1)) {
-      const e = L.edgeBase + i * E_INTS;
-      if (t[e + E_ID] === 0) return i;
-      if (t[e + E_PARENT] === parent && t[e + E_NAME_LEN] === name.length) {
-        const off = t[e + E_NAME_OFF]!;
-        if (name.equals(b.subarray(off, off + name.length))) return i;
-      }
-    }
-  };
-  /** Backward-shift deletion: no tombstones, so a probe stops at the first empty entry. */
-  const shiftOut = (
-    base: number,
-    ints: number,
-    cap: number,
-    at: number,
-    home: (i: number) => number,
-  ): void => {
-    let i = at;
-    for (let j = (i + 1) & (cap - 1); ; j = (j + 1) & (cap - 1)) {
-      const ej = base + j * ints;
-      if (ints === 1 ? t[ej] === 0 : t[ej + E_ID] === 0) break;
-      const k = home(j);
-      const between = i <= j ? i < k && k <= j : i < k || k <= j;
-      if (between) continue;
-      t.copyWithin(base + i * ints, ej, ej + ints);
-      i = j;
-    }
-    t.fill(0, base + i * ints, base + (i + 1) * ints);
-  };
-  const idHome = (i: number): number => idHash(t[rec(t[L.idBase + i]! - 1) + R_ID]!, idCap);
-  const edgeHome = (i: number): number => {
-    const e = L.edgeBase + i * E_INTS;
-    const off = t[e + E_NAME_OFF]!;
-    return edgeHash(t[e + E_PARENT]!, b, off, t[e + E_NAME_LEN]!, edgeCap);
-  };
-
-  /** Room for `n` name bytes, compacting the arena when it is full; -1: none. */
-  const alloc = (n: number): number => {
-    if (t[ARENA_TOP]! + n > b.length) compact();
-    if (t[ARENA_TOP]! + n > b.length) return -1;
-    const off = t[ARENA_TOP]!;
-    t[ARENA_TOP] = off + n;
-    return off;
-  };
-  /** Copy every live name to the front of the arena (inside a write: readers retry). */
-  const compact = (): void => {
-    const live: { at: number; off: number; len: number }[] = [];
-    for (let s = 1; s < t[REC_NEXT]!; s++) {
-      const r = rec(s);
-      if (t[r + R_ID] !== 0 && t[r + R_NAME_LEN]! > 0)
-        live.push({ at: r + R_NAME_OFF, off: t[r + R_NAME_OFF]!, len: t[r + R_NAME_LEN]! });
-    }
-    for (let i = 0; i < edgeCap; i++) {
-      const e = L.edgeBase + i * E_INTS;
-      if (t[e + E_ID] !== 0)
-        live.push({ at: e + E_NAME_OFF, off: t[e + E_NAME_OFF]!, len: t[e + E_NAME_LEN]! });
-    }
-    const copy = Buffer.from(b.subarray(0, t[ARENA_TOP]!));
-    let top = 0;
-    for (const x of live) {
-      b.set(copy.subarray(x.off, x.off + x.len), top);
-      t[x.at] = top;
-      top += x.len;
-    }
-    t[ARENA_TOP] = top;
-  };
-  const putName = (name: Buffer): number => {
-    const off = alloc(name.length);
-    if (off >= 0) b.set(name, off);
-    return off;
-  };
+  const { rec, findId, findEdge, removeId, removeEdge, putName } = createMirrorStore(t, b, L);
 
   const setPath = (id: number, first: { parent: number; name: string } | undefined): void => {
     const { slot } = findId(id);
@@ -236,7 +152,7 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
       try {
         const i = findEdge(parent, bytes);
         if (t[L.edgeBase + i * E_INTS + E_ID] === 0) return;
-        shiftOut(L.edgeBase, E_INTS, edgeCap, i, edgeHome);
+        removeEdge(i);
         edges--;
       } finally {
         end();
@@ -261,7 +177,7 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
       if (Atomics.compareExchange(t, r + R_CELL, v, v & GEN_MASK) !== v) return false;
       begin();
       try {
-        shiftOut(L.idBase, 1, idCap, at, idHome);
+        removeId(at);
         t[r + R_ID] = 0;
         t[r + R_NAME_LEN] = -1;
         t[r + R_NEXT_FREE] = t[FREE_HEAD]!;
