@@ -32,6 +32,7 @@ import {
 import {
   consistent,
   countLookup,
+  isPathName,
   mirrorView,
   nameOf,
   nodeByEdge,
@@ -85,7 +86,9 @@ export function serveLookup(
   const parent = buf.readUInt32LE(InHeader.nodeid);
   const v = mirror!;
   const read = consistent(v, () => {
-    const node = nodeByEdge(v, parent, buf, A, len);
+    const found = nodeByEdge(v, parent, buf, A, len);
+    // Another name of a hard link: the main thread makes this name the node's path name.
+    const node = found && isPathName(v, found, parent, buf, A, len) ? found : undefined;
     const dir = node === undefined ? null : dirOf(v, parent);
     return dir === null ? undefined : { node: node!, dir };
   });

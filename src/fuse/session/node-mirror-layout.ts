@@ -14,8 +14,10 @@
  * - an edge index: open addressing by (parent ID, name bytes), E_INTS each: parent ID, the
  *   name's arena offset and length, node ID (0: empty). Every name of every node.
  *
- * The lookup cell: bit 30 set while the node lives, 8 bits of slot generation, and 22 bits of
- * lookups the readers answered and the main thread has not yet taken into its count. A reader
+ * The lookup cell: bit 30 set while the node lives, 17 bits of slot generation, and 13 bits of
+ * lookups the readers answered and the main thread has not yet taken into its count (it takes
+ * them at every LOOKUP and FORGET it serves for the node, and a reader hands a LOOKUP over
+ * before the count nears its limit). A reader
  * adds one with a compare-and-swap from a value it read inside a consistent read of the
  * record: a node the main thread freed (bit 30 clear) or whose slot a new node took since
  * (another generation) fails the swap, so a reader never revives a freed node nor counts a
@@ -51,11 +53,16 @@ export const E_NAME_LEN = 2;
 export const E_ID = 3;
 
 export const LIVE = 1 << 30;
-export const GEN_SHIFT = 22;
-export const GEN_MASK = 0xff << GEN_SHIFT;
+/**
+ * 17 bits: a reader's read and its compare-and-swap are a few µs apart; the slot would have to
+ * be freed and taken again 131,072 times in between for the swap to hit another node.
+ */
+export const GEN_SHIFT = 13;
+export const GEN_BITS = 0x1_ffff;
+export const GEN_MASK = GEN_BITS << GEN_SHIFT;
 export const COUNT_MASK = (1 << GEN_SHIFT) - 1;
-/** A reader hands the LOOKUP over rather than let the pending count near its 22 bits. */
-export const COUNT_LIMIT = 1 << 21;
+/** A reader hands the LOOKUP over rather than let the pending count near its 13 bits. */
+export const COUNT_LIMIT = 1 << 12;
 
 export interface MirrorLayout {
   records: number;

@@ -109,7 +109,9 @@ export function consistent<T>(v: MirrorView, fn: () => T | undefined): T | undef
       if (Atomics.load(v.t, SEQ) === s)
         throw new Error('node mirror read failed on a stable table');
     }
-    if (Atomics.load(v.t, SEQ) === s) return r;
+    // A read-modify-write, not a load: a full barrier, so that no read of `fn` is performed
+    // after this check on a weakly ordered CPU (arm64: a load-acquire would let them).
+    if (Atomics.or(v.t, SEQ, 0) === s) return r;
   }
   return undefined;
 }
@@ -183,4 +185,23 @@ export function nameOf(v: MirrorView, found: FoundNode, out: Uint8Array): number
   out.set(v.b.subarray(off, off + len), 0);
   out[len] = 0;
   return v.t[found.rec + R_PARENT]!;
+}
+
+/**
+ * Whether (parent, name) is `found`'s path name (its first): the main thread's LOOKUP makes the
+ * name it was asked for the first one (nodes.ts lookedUp), a reader cannot. Unvalidated.
+ */
+export function isPathName(
+  v: MirrorView,
+  found: FoundNode,
+  parent: number,
+  name: Uint8Array,
+  off: number,
+  len: number,
+): boolean {
+  if (v.t[found.rec + R_PARENT] !== parent || v.t[found.rec + R_NAME_LEN] !== len) return false;
+  const at = v.t[found.rec + R_NAME_OFF]!;
+  if (at < 0 || at + len > v.b.length) return false;
+  for (let k = 0; k < len; k++) if (v.b[at + k] !== name[off + k]) return false;
+  return true;
 }

@@ -33,6 +33,8 @@ export interface MirrorStore {
   removeEdge(i: number): void;
   /** The arena offset of a copy of `name`, or -1 when even a compacted arena has no room. */
   putName(name: Buffer): number;
+  /** A name of `len` bytes put there is no longer used (its record or edge dropped it). */
+  dropName(len: number): void;
 }
 
 export function createMirrorStore(t: Int32Array, b: Uint8Array, L: MirrorLayout): MirrorStore {
@@ -83,9 +85,15 @@ export function createMirrorStore(t: Int32Array, b: Uint8Array, L: MirrorLayout)
     return edgeHash(t[e + E_PARENT]!, b, off, t[e + E_NAME_LEN]!, edgeCap);
   };
 
-  /** Room for `n` name bytes, compacting the arena when it is full; -1: none. */
+  /** Bytes of names in use: what a compaction keeps. */
+  let live = 0;
+  /**
+   * Room for `n` name bytes, compacting the arena when it is full and a compaction frees enough
+   * (at least a quarter of it): a scan of every record and edge, never once per new node; -1:
+   * none (the name is not mirrored: its requests take the main thread).
+   */
   const alloc = (n: number): number => {
-    if (t[ARENA_TOP]! + n > b.length) compact();
+    if (t[ARENA_TOP]! + n > b.length && b.length - live >= Math.max(n, b.length / 4)) compact();
     if (t[ARENA_TOP]! + n > b.length) return -1;
     const off = t[ARENA_TOP]!;
     t[ARENA_TOP] = off + n;
@@ -115,8 +123,14 @@ export function createMirrorStore(t: Int32Array, b: Uint8Array, L: MirrorLayout)
   };
   const putName = (name: Buffer): number => {
     const off = alloc(name.length);
-    if (off >= 0) b.set(name, off);
+    if (off < 0) return off;
+    b.set(name, off);
+    live += name.length;
     return off;
+  };
+  const removeEdge = (i: number): void => {
+    live -= t[L.edgeBase + i * E_INTS + E_NAME_LEN]!;
+    shiftOut(L.edgeBase, E_INTS, edgeCap, i, edgeHome);
   };
 
   return {
@@ -124,7 +138,10 @@ export function createMirrorStore(t: Int32Array, b: Uint8Array, L: MirrorLayout)
     findId,
     findEdge,
     removeId: (at) => shiftOut(L.idBase, 1, idCap, at, idHome),
-    removeEdge: (i) => shiftOut(L.edgeBase, E_INTS, edgeCap, i, edgeHome),
+    removeEdge,
     putName,
+    dropName: (len) => {
+      if (len > 0) live -= len;
+    },
   };
 }

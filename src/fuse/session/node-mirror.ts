@@ -10,6 +10,7 @@ import {
   E_NAME_OFF,
   E_PARENT,
   FREE_HEAD,
+  GEN_BITS,
   GEN_MASK,
   GEN_SHIFT,
   ID_CAP,
@@ -75,7 +76,11 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
   const begin = (): void => void Atomics.add(t, SEQ, 1);
   const end = (): void => void Atomics.add(t, SEQ, 1);
 
-  const { rec, findId, findEdge, removeId, removeEdge, putName } = createMirrorStore(t, b, L);
+  const { rec, findId, findEdge, removeId, removeEdge, putName, dropName } = createMirrorStore(
+    t,
+    b,
+    L,
+  );
 
   const setPath = (id: number, first: { parent: number; name: string } | undefined): void => {
     const { slot } = findId(id);
@@ -84,6 +89,7 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
     begin();
     try {
       const r = rec(slot);
+      dropName(t[r + R_NAME_LEN]!);
       t[r + R_NAME_LEN] = -1;
       if (first === undefined || bytes === undefined) return;
       const off = putName(bytes);
@@ -115,7 +121,7 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
         t[r + R_INO_LO] = Number(ino & 0xffff_ffffn) | 0;
         t[r + R_INO_HI] = Number((ino >> 32n) & 0xffff_ffffn) | 0;
         t[r + R_NAME_LEN] = -1;
-        Atomics.store(t, r + R_CELL, LIVE | (((gen + 1) & 0xff) << GEN_SHIFT));
+        Atomics.store(t, r + R_CELL, LIVE | (((gen + 1) & GEN_BITS) << GEN_SHIFT));
         t[L.idBase + findId(id).at] = slot + 1;
         size++;
       } finally {
@@ -179,6 +185,7 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
       try {
         removeId(at);
         t[r + R_ID] = 0;
+        dropName(t[r + R_NAME_LEN]!);
         t[r + R_NAME_LEN] = -1;
         t[r + R_NEXT_FREE] = t[FREE_HEAD]!;
         t[FREE_HEAD] = slot;

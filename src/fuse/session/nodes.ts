@@ -149,7 +149,8 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
       if (existing !== undefined) {
         const n = nodes.get(existing)!;
         if (n.ino === ino) {
-          n.nlookup++;
+          // With the readers' lookups since the last take: their pending count stays small.
+          n.nlookup += 1 + (mirror?.take(existing) ?? 0);
           // The name the kernel just used is the one to take the path from.
           const i = indexOf(n, parentId, name);
           if (i > 0) {
