@@ -1,5 +1,6 @@
 import { encodeName } from '../../vfs/names.js';
 import { createMirrorStore } from './node-mirror-store.js';
+import type { NodeMirror, NodeMirrorOptions } from './node-types.js';
 import {
   ARENA_CAP,
   COUNT_MASK,
@@ -29,33 +30,7 @@ import {
   layoutFor,
 } from './node-mirror-layout.js';
 
-/** The main thread's side of the node table's mirror (node-mirror-layout.ts). */
-export interface NodeMirror {
-  readonly sab: SharedArrayBuffer;
-  /** A new node. Without room it is not mirrored: the readers hand its requests over. */
-  add(id: number, ino: bigint, parent: number, name: string): void;
-  /** (parent, name) leads to node `id` now (a new name, a moved one, another hard link). */
-  setEdge(parent: number, name: string, id: number): void;
-  dropEdge(parent: number, name: string): void;
-  /** The node's path name (its first name), or undefined when it has none left. */
-  setPath(id: number, first: { parent: number; name: string } | undefined): void;
-  /** Take the lookups the readers answered for `id` since the last take (0: none, or unknown). */
-  take(id: number): number;
-  /**
-   * Mark `id` freed, with its slot: false when a reader counted a lookup since the last take
-   * (take again: the node lives on).
-   */
-  free(id: number): boolean;
-  /** Nodes mirrored now. */
-  readonly size: number;
-}
-
-export interface NodeMirrorOptions {
-  /** Record slots (a power of two; default 65,536): nodes beyond it are not mirrored. */
-  records?: number;
-  /** Bytes for names (default 64 per record). */
-  arenaBytes?: number;
-}
+export type { NodeMirror, NodeMirrorOptions } from './node-types.js';
 
 export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
   const records = o.records ?? 65_536;
@@ -72,6 +47,7 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
   t[ARENA_CAP] = b.length;
   let size = 0;
   let edges = 0;
+  let refused = 0;
 
   const begin = (): void => void Atomics.add(t, SEQ, 1);
   const end = (): void => void Atomics.add(t, SEQ, 1);
@@ -93,7 +69,10 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
       t[r + R_NAME_LEN] = -1;
       if (first === undefined || bytes === undefined) return;
       const off = putName(bytes);
-      if (off < 0) return;
+      if (off < 0) {
+        refused++;
+        return;
+      }
       t[r + R_PARENT] = first.parent;
       t[r + R_NAME_OFF] = off;
       t[r + R_NAME_LEN] = bytes.length;
@@ -114,7 +93,10 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
         else if (t[REC_NEXT]! < records) {
           slot = t[REC_NEXT]!;
           t[REC_NEXT] = slot + 1;
-        } else return;
+        } else {
+          refused++;
+          return;
+        }
         const r = rec(slot);
         const gen = (t[r + R_CELL]! & GEN_MASK) >>> GEN_SHIFT;
         t[r + R_ID] = id;
@@ -139,9 +121,11 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
           t[e + E_ID] = id;
           return;
         }
-        if (edges >= edgeCap * 0.75) return;
-        const off = putName(bytes);
-        if (off < 0) return;
+        const off = edges >= edgeCap * 0.75 ? -1 : putName(bytes);
+        if (off < 0) {
+          refused++;
+          return;
+        }
         // putName may have compacted the arena, which does not move index entries.
         t[e + E_PARENT] = parent;
         t[e + E_NAME_OFF] = off;
@@ -197,6 +181,9 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
     },
     get size() {
       return size;
+    },
+    get refused() {
+      return refused;
     },
   };
 }

@@ -59,3 +59,36 @@ export interface NodeTable {
   live(): Iterable<NodeEdge>;
   readonly size: number;
 }
+
+/** The main thread's side of the node table's mirror (node-mirror-layout.ts). */
+export interface NodeMirror {
+  readonly sab: SharedArrayBuffer;
+  /** A new node. Without room it is not mirrored: the readers hand its requests over. */
+  add(id: number, ino: bigint, parent: number, name: string): void;
+  /** (parent, name) leads to node `id` now (a new name, a moved one, another hard link). */
+  setEdge(parent: number, name: string, id: number): void;
+  dropEdge(parent: number, name: string): void;
+  /** The node's path name (its first name), or undefined when it has none left. */
+  setPath(id: number, first: { parent: number; name: string } | undefined): void;
+  /** Take the lookups the readers answered for `id` since the last take (0: none, or unknown). */
+  take(id: number): number;
+  /**
+   * Mark `id` freed, with its slot: false when a reader counted a lookup since the last take
+   * (take again: the node lives on).
+   */
+  free(id: number): boolean;
+  /** Nodes mirrored now. */
+  readonly size: number;
+  /**
+   * Nodes and names it had no room for so far (records or name arena full): the readers hand
+   * their requests to the main thread. Shown by `ctl status` (engine.directIo.unmirrored).
+   */
+  readonly refused: number;
+}
+
+export interface NodeMirrorOptions {
+  /** Record slots (a power of two; default 65,536): nodes beyond it are not mirrored. */
+  records?: number;
+  /** Bytes for names (default 64 per record). */
+  arenaBytes?: number;
+}

@@ -87,6 +87,13 @@ export interface SessionStats {
         lockedNodes: number;
         /** FSYNCs the readers handed to the main thread: no other reader was idle. */
         fsyncHandedOver: number;
+        /**
+         * Nodes in the node table's mirror (ADR 0087), whose LOOKUP and GETATTR the readers
+         * may answer; `unmirrored`: nodes and names it had no room for so far (the main
+         * thread serves those).
+         */
+        mirroredNodes: number;
+        unmirrored: number;
       }
     | 'off';
   /** Replies the reader threads could not write (not ENOENT/ENODEV), as last reported. */
@@ -196,6 +203,8 @@ export function createSession(o: SessionOptions): FuseSession {
             served: direct.served,
             lockedNodes: direct.lockedNodes,
             fsyncHandedOver: direct.fsyncHandedOver,
+            mirroredNodes: direct.mirror?.size ?? 0,
+            unmirrored: direct.mirror?.refused ?? 0,
           }
         : 'off',
       readerReplyErrors: readers.replyErrors,

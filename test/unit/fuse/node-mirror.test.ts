@@ -145,6 +145,7 @@ describe('the node table mirror in shared memory', () => {
     const ids = ['a', 'b', 'c', 'd', 'e'].map((n, i) => table.lookedUp(1, n, BigInt(20 + i)));
     // Slot 0 is unused: 3 nodes fit.
     expect(mirror.size).toBe(3);
+    expect(mirror.refused).toBe(2);
     expect(byEdge(v, 1, 'd')).toBeUndefined();
     expect(table.path(ids[4]!)).toBe('/e');
     table.forget(ids[0]!, 1);
@@ -214,6 +215,8 @@ describe('the node table mirror in shared memory', () => {
     for (let i = 0; i < 1000; i++) table.lookedUp(1, `${i}`.padStart(100, 'x'), BigInt(i + 10));
     const perNode = Number(process.hrtime.bigint() - t0) / 1000 / 1000;
     expect(mirror.size).toBe(1000);
+    // Each of the 900 nodes beyond it: its path name and its edge.
+    expect(mirror.refused).toBe(1800);
     // 100 fit (20,000 bytes / 200); the others are known to the table only.
     const v = mirrorView(mirror.sab);
     expect(byEdge(v, 1, `${5}`.padStart(100, 'x'))).toBeDefined();
