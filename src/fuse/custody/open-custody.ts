@@ -1,7 +1,7 @@
 import type { Logger } from '../../log/logger.js';
 import { createNodeTable } from '../session/nodes.js';
 import type { NodeTable } from '../session/nodes.js';
-import type { NodeMirror } from '../session/node-mirror.js';
+import type { NodeMirror } from '../session/node-types.js';
 import { createIntentLog } from './intent-log.js';
 import type { IntentLog } from './intent-log.js';
 import { createFileJournal, journalPath, loadJournal } from './journal.js';

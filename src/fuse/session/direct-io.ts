@@ -52,7 +52,7 @@ import {
 import { serveSync } from './direct-sync.js';
 import { serveXattr } from './direct-xattr.js';
 import { serveLookup } from './direct-lookup.js';
-import type { NodeMirror } from './node-mirror.js';
+import type { NodeMirror } from './node-types.js';
 
 const { READ, WRITE, FSYNC, FLUSH, GETATTR: GETATTR_OP, GETXATTR, LOOKUP } = Opcode;
 export const DIRECT_CAPACITY = 4096;

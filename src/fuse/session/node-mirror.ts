@@ -1,56 +1,27 @@
 import { encodeName } from '../../vfs/names.js';
 import { createMirrorStore } from './node-mirror-store.js';
 import type { NodeMirror, NodeMirrorOptions } from './node-types.js';
-import {
-  ARENA_CAP,
-  COUNT_MASK,
-  EDGE_CAP,
-  E_ID,
-  E_INTS,
-  E_NAME_LEN,
-  E_NAME_OFF,
-  E_PARENT,
-  FREE_HEAD,
-  GEN_BITS,
-  GEN_MASK,
-  GEN_SHIFT,
-  ID_CAP,
-  LIVE,
-  R_CELL,
-  R_ID,
-  R_INO_HI,
-  R_INO_LO,
-  R_NAME_LEN,
-  R_NAME_OFF,
-  R_NEXT_FREE,
-  R_PARENT,
-  REC_CAP,
-  REC_NEXT,
-  SEQ,
-  layoutFor,
-} from './node-mirror-layout.js';
-
-export type { NodeMirror, NodeMirrorOptions } from './node-types.js';
+import * as K from './node-mirror-layout.js';
 
 export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
   const records = o.records ?? 65_536;
-  const L = layoutFor(records, o.arenaBytes ?? records * 64);
+  const L = K.layoutFor(records, o.arenaBytes ?? records * 64);
   const sab = new SharedArrayBuffer(L.bytes);
   const t = new Int32Array(sab, 0, L.arenaByte / 4);
   const b = new Uint8Array(sab, L.arenaByte);
   const idCap = records * 2;
   const edgeCap = records * 2;
-  t[REC_CAP] = records;
-  t[REC_NEXT] = 1;
-  t[ID_CAP] = idCap;
-  t[EDGE_CAP] = edgeCap;
-  t[ARENA_CAP] = b.length;
+  t[K.REC_CAP] = records;
+  t[K.REC_NEXT] = 1;
+  t[K.ID_CAP] = idCap;
+  t[K.EDGE_CAP] = edgeCap;
+  t[K.ARENA_CAP] = b.length;
   let size = 0;
   let edges = 0;
   let refused = 0;
 
-  const begin = (): void => void Atomics.add(t, SEQ, 1);
-  const end = (): void => void Atomics.add(t, SEQ, 1);
+  const begin = (): void => void Atomics.add(t, K.SEQ, 1);
+  const end = (): void => void Atomics.add(t, K.SEQ, 1);
 
   const { rec, findId, findEdge, removeId, removeEdge, putName, dropName } = createMirrorStore(
     t,
@@ -58,80 +29,94 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
     L,
   );
 
-  const setPath = (id: number, first: { parent: number; name: string } | undefined): void => {
-    const { slot } = findId(id);
-    if (slot === 0) return;
-    const bytes = first === undefined ? undefined : encodeName(first.name);
-    begin();
-    try {
-      const r = rec(slot);
-      dropName(t[r + R_NAME_LEN]!);
-      t[r + R_NAME_LEN] = -1;
-      if (first === undefined || bytes === undefined) return;
-      const off = putName(bytes);
-      if (off < 0) {
-        refused++;
-        return;
-      }
-      t[r + R_PARENT] = first.parent;
-      t[r + R_NAME_OFF] = off;
-      t[r + R_NAME_LEN] = bytes.length;
-    } finally {
-      end();
+  /** Inside a write: record `slot`'s path name is (parent, bytes), or none. */
+  const writePath = (slot: number, parent: number, bytes: Buffer | undefined): void => {
+    const r = rec(slot);
+    dropName(t[r + K.R_NAME_LEN]!);
+    t[r + K.R_NAME_LEN] = -1;
+    if (bytes === undefined) return;
+    const off = putName(bytes);
+    if (off < 0) {
+      refused++;
+      return;
     }
+    t[r + K.R_PARENT] = parent;
+    t[r + K.R_NAME_OFF] = off;
+    t[r + K.R_NAME_LEN] = bytes.length;
+  };
+  /** Inside a write: (parent, bytes) leads to `id`. */
+  const writeEdge = (parent: number, bytes: Buffer, id: number): void => {
+    const i = findEdge(parent, bytes);
+    const e = L.edgeBase + i * K.E_INTS;
+    if (t[e + K.E_ID] !== 0) {
+      t[e + K.E_ID] = id;
+      return;
+    }
+    const off = edges >= edgeCap * 0.75 ? -1 : putName(bytes);
+    if (off < 0) {
+      refused++;
+      return;
+    }
+    // putName may have compacted the arena, which does not move index entries.
+    t[e + K.E_PARENT] = parent;
+    t[e + K.E_NAME_OFF] = off;
+    t[e + K.E_NAME_LEN] = bytes.length;
+    t[e + K.E_ID] = id;
+    edges++;
+  };
+  /** Inside a write: a free record slot for `id`, indexed, live; 0 when full. */
+  const newRecord = (id: number, ino: bigint): number => {
+    let slot = t[K.FREE_HEAD]!;
+    if (slot !== 0) t[K.FREE_HEAD] = t[rec(slot) + K.R_NEXT_FREE]!;
+    else if (t[K.REC_NEXT]! < records) {
+      slot = t[K.REC_NEXT]!;
+      t[K.REC_NEXT] = slot + 1;
+    } else return 0;
+    const r = rec(slot);
+    const gen = (t[r + K.R_CELL]! & K.GEN_MASK) >>> K.GEN_SHIFT;
+    t[r + K.R_ID] = id;
+    t[r + K.R_INO_LO] = Number(ino & 0xffff_ffffn) | 0;
+    t[r + K.R_INO_HI] = Number((ino >> 32n) & 0xffff_ffffn) | 0;
+    t[r + K.R_NAME_LEN] = -1;
+    Atomics.store(t, r + K.R_CELL, K.LIVE | (((gen + 1) & K.GEN_BITS) << K.GEN_SHIFT));
+    t[L.idBase + findId(id).at] = slot + 1;
+    size++;
+    return slot;
   };
 
   return {
     sab,
-    setPath,
-    add(id, ino, parent, name) {
-      if (!Number.isInteger(id) || id <= 1 || id > 0x7fff_ffff) return;
+    setPath(id, first) {
+      const { slot } = findId(id);
+      if (slot === 0) return;
+      const bytes = first === undefined ? undefined : encodeName(first.name);
       begin();
       try {
-        let slot = t[FREE_HEAD]!;
-        if (slot !== 0) t[FREE_HEAD] = t[rec(slot) + R_NEXT_FREE]!;
-        else if (t[REC_NEXT]! < records) {
-          slot = t[REC_NEXT]!;
-          t[REC_NEXT] = slot + 1;
-        } else {
-          refused++;
-          return;
-        }
-        const r = rec(slot);
-        const gen = (t[r + R_CELL]! & GEN_MASK) >>> GEN_SHIFT;
-        t[r + R_ID] = id;
-        t[r + R_INO_LO] = Number(ino & 0xffff_ffffn) | 0;
-        t[r + R_INO_HI] = Number((ino >> 32n) & 0xffff_ffffn) | 0;
-        t[r + R_NAME_LEN] = -1;
-        Atomics.store(t, r + R_CELL, LIVE | (((gen + 1) & GEN_BITS) << GEN_SHIFT));
-        t[L.idBase + findId(id).at] = slot + 1;
-        size++;
+        writePath(slot, first?.parent ?? 0, bytes);
       } finally {
         end();
       }
-      setPath(id, { parent, name });
+    },
+    add(id, ino, parent, name) {
+      if (!Number.isInteger(id) || id <= 1 || id > 0x7fff_ffff) return;
+      // One encoding and one write for the record, its path name and its edge.
+      const bytes = encodeName(name);
+      begin();
+      try {
+        const slot = newRecord(id, ino);
+        if (slot === 0) refused++;
+        if (slot === 0) return;
+        writePath(slot, parent, bytes);
+        writeEdge(parent, bytes, id);
+      } finally {
+        end();
+      }
     },
     setEdge(parent, name, id) {
       const bytes = encodeName(name);
       begin();
       try {
-        const i = findEdge(parent, bytes);
-        const e = L.edgeBase + i * E_INTS;
-        if (t[e + E_ID] !== 0) {
-          t[e + E_ID] = id;
-          return;
-        }
-        const off = edges >= edgeCap * 0.75 ? -1 : putName(bytes);
-        if (off < 0) {
-          refused++;
-          return;
-        }
-        // putName may have compacted the arena, which does not move index entries.
-        t[e + E_PARENT] = parent;
-        t[e + E_NAME_OFF] = off;
-        t[e + E_NAME_LEN] = bytes.length;
-        t[e + E_ID] = id;
-        edges++;
+        writeEdge(parent, bytes, id);
       } finally {
         end();
       }
@@ -141,7 +126,7 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
       begin();
       try {
         const i = findEdge(parent, bytes);
-        if (t[L.edgeBase + i * E_INTS + E_ID] === 0) return;
+        if (t[L.edgeBase + i * K.E_INTS + K.E_ID] === 0) return;
         removeEdge(i);
         edges--;
       } finally {
@@ -151,28 +136,28 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
     take(id) {
       const { slot } = findId(id);
       if (slot === 0) return 0;
-      const at = rec(slot) + R_CELL;
+      const at = rec(slot) + K.R_CELL;
       for (;;) {
         const v = Atomics.load(t, at);
-        if ((v & COUNT_MASK) === 0) return 0;
-        if (Atomics.compareExchange(t, at, v, v & ~COUNT_MASK) === v) return v & COUNT_MASK;
+        if ((v & K.COUNT_MASK) === 0) return 0;
+        if (Atomics.compareExchange(t, at, v, v & ~K.COUNT_MASK) === v) return v & K.COUNT_MASK;
       }
     },
     free(id) {
       const { slot, at } = findId(id);
       if (slot === 0) return true;
       const r = rec(slot);
-      const v = Atomics.load(t, r + R_CELL);
-      if ((v & COUNT_MASK) !== 0) return false;
-      if (Atomics.compareExchange(t, r + R_CELL, v, v & GEN_MASK) !== v) return false;
+      const v = Atomics.load(t, r + K.R_CELL);
+      if ((v & K.COUNT_MASK) !== 0) return false;
+      if (Atomics.compareExchange(t, r + K.R_CELL, v, v & K.GEN_MASK) !== v) return false;
       begin();
       try {
         removeId(at);
-        t[r + R_ID] = 0;
-        dropName(t[r + R_NAME_LEN]!);
-        t[r + R_NAME_LEN] = -1;
-        t[r + R_NEXT_FREE] = t[FREE_HEAD]!;
-        t[FREE_HEAD] = slot;
+        t[r + K.R_ID] = 0;
+        dropName(t[r + K.R_NAME_LEN]!);
+        t[r + K.R_NAME_LEN] = -1;
+        t[r + K.R_NEXT_FREE] = t[K.FREE_HEAD]!;
+        t[K.FREE_HEAD] = slot;
         size--;
       } finally {
         end();

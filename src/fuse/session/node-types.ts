@@ -63,7 +63,10 @@ export interface NodeTable {
 /** The main thread's side of the node table's mirror (node-mirror-layout.ts). */
 export interface NodeMirror {
   readonly sab: SharedArrayBuffer;
-  /** A new node. Without room it is not mirrored: the readers hand its requests over. */
+  /**
+   * A new node with its first name (the path name and its edge). Without room it is not
+   * mirrored: the readers hand its requests over.
+   */
   add(id: number, ino: bigint, parent: number, name: string): void;
   /** (parent, name) leads to node `id` now (a new name, a moved one, another hard link). */
   setEdge(parent: number, name: string, id: number): void;

@@ -1,6 +1,6 @@
 import { FUSE_ROOT_ID } from '../protocol/constants.js';
 import type { NodeEdge, NodeEntry, NodeJournal, NodeName, NodeTable } from './node-types.js';
-import type { NodeMirror } from './node-mirror.js';
+import type { NodeMirror } from './node-types.js';
 
 export type { NodeEdge, NodeEntry, NodeJournal, NodeName, NodeTable } from './node-types.js';
 
@@ -61,8 +61,9 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
       cachedGen: -1,
     };
     nodes.set(id, n);
+    // The mirror takes the node and its first name's edge at once.
+    byEdge.set(edge(first.parent, first.name), id);
     mirror?.add(id, ino, first.parent, first.name);
-    setEdge(first.parent, first.name, id);
     let set = byIno.get(ino);
     if (set === undefined) byIno.set(ino, (set = new Set()));
     set.add(id);
