@@ -64,7 +64,13 @@ function create(registry: Registry): FsMetrics {
   // What the reader threads counted in shared memory and the metrics layers counted in plain
   // numbers is folded into the instruments when one is read: at a scrape by the first one
   // (ops), before any is serialised; by any of them when read alone (see onCollect).
+  // registry.metrics() reads every instrument in one synchronous pass and serialises later:
+  // one fold per pass, so the readers' counts of one scrape come from one take.
+  let folding = false;
   const collect = (): void => {
+    if (folding) return;
+    folding = true;
+    queueMicrotask(() => (folding = false));
     for (const fold of folds.get(registry) ?? []) fold();
   };
   const registers = [registry];

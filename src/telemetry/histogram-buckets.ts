@@ -52,16 +52,20 @@ export function addBucketCounts<L extends string>(
   const first = buckets.findIndex((b) => b.count > 0);
   if (first < 0) return;
   const child = h.labels(labels);
-  const firstMean = buckets[first]!.seconds / buckets[first]!.count;
-  child.observe(firstMean);
   const state = isState(h) && h.upperBounds.length === buckets.length - 1 ? h : undefined;
+  // Observed at the bucket's own bound, not at the mean: the mean of values that all sit on the
+  // bound may round above it (ten 1 ms successes: 0.0010000000000000002) and land one bucket up.
+  const firstMean = state?.upperBounds[first] ?? buckets[first]!.seconds / buckets[first]!.count;
+  child.observe(firstMean);
   const entry = state && seriesOf(state, labels);
   buckets.forEach((b, i) => {
     const n = i === first ? b.count - 1 : b.count;
     if (n <= 0) return;
     const sum = i === first ? b.seconds - firstMean : b.seconds;
     if (entry === undefined || state === undefined) {
-      for (let k = 0; k < n; k++) child.observe(sum / n);
+      // The mean, but never above the bucket's bound (float rounding of values on it).
+      const at = Math.min(sum / n, state?.upperBounds[i] ?? Infinity);
+      for (let k = 0; k < n; k++) child.observe(at);
       return;
     }
     entry.count += n;
