@@ -43,6 +43,11 @@ export interface StackPlan {
    * the kernel has a node for, and GETATTR without a handle, with the backend's calls beneath it.
    */
   readonly metaRoot?: number;
+  /**
+   * Under readerGetattr, the share of those metadata requests a layer samples (its
+   * readerMetaSample): the readers draw it and hand the drawn ones over marked `sampled`.
+   */
+  readonly metaSample?: number;
   /** They count what they serve in the port's reader tap: a layer consumes it. */
   readonly tap: boolean;
   /** The reader form of throttle they apply (src/vfs/reader-gate.ts). */
@@ -95,7 +100,12 @@ export function planOf(stack: Stack): StackPlan {
     if (g.throttle && gate.throttle) fits = false;
     if (g.throttle) gate.throttle = g.throttle;
   }
-  const readerGetattr = tapped === stack.layers.length && stack.backend.inlineMeta !== false;
+  // At most one layer that samples metadata (trace): the readers draw its sample.
+  const sampling = rest.filter((l) => l.readerMetaSample !== undefined);
+  const readerGetattr =
+    tapped + sampling.length === stack.layers.length &&
+    sampling.length <= 1 &&
+    stack.backend.inlineMeta !== false;
   const metaRoot = readerGetattr ? stack.backend.metaRootFd : undefined;
   return {
     needsData: stack.needsData,
@@ -103,6 +113,7 @@ export function planOf(stack: Stack): StackPlan {
     // readerIdle speaks of the data requests only: a layer idle for them may still act on
     // getattr. A backend whose metadata calls may block long (a network filesystem) keeps it.
     readerGetattr,
+    ...(readerGetattr && sampling.length === 1 && { metaSample: sampling[0]!.readerMetaSample! }),
     ...(metaRoot !== undefined && { metaRoot }),
     ...(perHandle.length > 0 && { readerPerHandle: true }),
     tap: tapped > 0,

@@ -203,6 +203,11 @@ export interface OpCall<O extends FsOp = FsOp> {
   readonly signal: AbortSignal;
   /** True when the kernel re-sent this request after a server restart (FUSE_NOTIFY_RESEND). */
   readonly resent?: boolean;
+  /**
+   * A reader thread drew this request into a layer's sample (Layer.readerMetaSample) and handed
+   * it over for that: the sampling layer acts on it without drawing again.
+   */
+  readonly sampled?: boolean;
 }
 
 /** Narrow an OpCall by op name. */
@@ -275,6 +280,15 @@ export interface Layer {
    * does not know must answer false.
    */
   readerServes?(fh: number): boolean;
+  /**
+   * The metadata requests the reader threads may answer themselves (LOOKUP of a known name,
+   * GETATTR, GETXATTR of security.capability: StackPlan.readerGetattr) are ones this layer acts
+   * on only in this share (0..1) of them, drawn per request, and passes on untouched otherwise
+   * (trace's per-op sampling). A reader then draws itself: it answers what is not drawn and
+   * hands what is to the main thread with OpCall.sampled, which the layer must act on without
+   * drawing again. Absent: the layer keeps those requests on the main thread.
+   */
+  readonly readerMetaSample?: number;
   /**
    * True when, as configured, every ENOENT a LOOKUP gets through this layer is the backend's own
    * answer: the layer never fails a LOOKUP with ENOENT itself (a fault with lookup in its errno

@@ -22,6 +22,8 @@ export interface Req {
   readonly resent: boolean;
   /** Capacity of `buf` (the reply may use all of it). */
   readonly capacity: number;
+  /** A reader thread drew it into a layer's sample (direct-layout.ts drawnIntoSample). */
+  readonly sampled?: boolean;
 }
 
 export interface CacheTimes {
@@ -85,6 +87,7 @@ export function run<O extends FsOp>(
     caller: req.caller,
     signal: req.signal,
     resent: req.resent,
+    sampled: req.sampled,
   });
 }
 

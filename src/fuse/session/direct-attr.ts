@@ -33,7 +33,9 @@ import {
   ATTR_TIMEOUT,
   GETATTR,
   NODE_ATTR,
+  SAMPLED,
   SERVED,
+  drawnIntoSample,
   loadSeconds,
   registeredFd,
 } from './direct-layout.js';
@@ -48,7 +50,7 @@ export function serveAttr(table: Int32Array, buf: Buffer, n: number, tap?: BigIn
   if (n < A + ArgSize.getattr || Atomics.load(table, GETATTR) === 0) return -1;
   if ((buf.readUInt32LE(A) & FUSE_GETATTR_FH) === 0) {
     const len = serveNodeAttr(table, buf, tap);
-    return len >= 0 ? len : servePathAttr(table, buf, tap);
+    return len !== -1 ? len : servePathAttr(table, buf, tap);
   }
   const fd = registeredFd(table, buf, A + 8);
   if (fd < 0) return -1;
@@ -76,7 +78,12 @@ function serveNodeAttr(table: Int32Array, buf: Buffer, tap: BigInt64Array | unde
   let len: number;
   try {
     const fd = Atomics.load(table, slot + 1);
-    len = serveGetattr(buf, { fd, attrTimeout: loadSeconds(table, ATTR_TIMEOUT), tap });
+    len = serveGetattr(buf, {
+      fd,
+      attrTimeout: loadSeconds(table, ATTR_TIMEOUT),
+      tap,
+      draw: table,
+    });
   } finally {
     nodeLeave(table, slot);
   }
@@ -89,6 +96,8 @@ export interface AttrIo {
   /** The session's attribute timeout, seconds. */
   attrTimeout: number;
   tap: BigInt64Array | undefined;
+  /** A GETATTR without a handle: drawn into the plan's sample first (drawnIntoSample). */
+  draw?: Int32Array;
 }
 
 /** GETATTR of a registered handle: one fstat; the reply written over the frame. */
@@ -98,6 +107,7 @@ export function serveGetattr(buf: Buffer, io: AttrIo): number {
   let len: number;
   try {
     const attr = toAttr(fstatSync(fd, { bigint: true }));
+    if (io.draw !== undefined && drawnIntoSample(io.draw)) return SAMPLED;
     len = O + encodeAttrOut(buf, O, attr, attrTimeout);
     encodeOutHeader(buf, len, 0);
   } catch (err) {

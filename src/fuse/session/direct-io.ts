@@ -36,6 +36,7 @@ import {
   META_PATHS,
   ROOT_FD,
   ENTRY_TIMEOUT,
+  META_SAMPLE,
   HANDED,
   HANDLE_CAP,
   HEAD,
@@ -47,6 +48,7 @@ import {
   entryOf,
   otherReaderIdle,
   registeredFd,
+  loadSeconds,
   storeSeconds,
 } from './direct-layout.js';
 import { serveSync } from './direct-sync.js';
@@ -91,7 +93,13 @@ export interface DirectIoTable {
   setPlan(
     plan: Pick<
       StackPlan,
-      'readerData' | 'readerPerHandle' | 'readerGetattr' | 'metaRoot' | 'tap' | 'gate'
+      | 'readerData'
+      | 'readerPerHandle'
+      | 'readerGetattr'
+      | 'metaRoot'
+      | 'metaSample'
+      | 'tap'
+      | 'gate'
     >,
   ): void;
   /**
@@ -206,8 +214,12 @@ export function createDirectIoTable(
       const paths = getattr && entries && mirror !== undefined && plan.metaRoot !== undefined;
       // Tap and gate on before serving starts, off only after serving stopped: nothing is
       // served uncounted or unthrottled. GETATTR stops first (a layer of the new plan acts on it).
+      // A new sample share is written while GETATTR is off (its two ints are not one store).
+      const sample = plan.metaSample ?? -1;
+      const resample = sample !== loadSeconds(t, META_SAMPLE);
       if (!paths) Atomics.store(t, META_PATHS, 0);
-      if (!getattr) Atomics.store(t, GETATTR, 0);
+      if (!getattr || resample) Atomics.store(t, GETATTR, 0);
+      if (resample) storeSeconds(t, META_SAMPLE, sample);
       if (!serve || plan.readerPerHandle === true) this.setEnabled(false);
       if (plan.tap) Atomics.store(t, TAP, 1);
       if (gate !== undefined) setGate(gate, serve ? plan.gate : undefined);

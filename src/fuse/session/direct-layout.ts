@@ -13,7 +13,7 @@ import {
 
 export const TWO32 = 0x1_0000_0000;
 /** Ints before the entries. */
-export const HEAD = 17;
+export const HEAD = 19;
 /** The handle epoch (every handle this process issues is epoch * 2^32 + counter). */
 export const EPOCH = 0;
 export const ENABLED = 1;
@@ -56,6 +56,25 @@ export const META_PATHS = 13;
 export const ROOT_FD = 14;
 /** The session's entry timeout in seconds, a float64 in ints 15 and 16 (set once, at start). */
 export const ENTRY_TIMEOUT = 15;
+/**
+ * The plan's metaSample, a float64 in ints 17 and 18: the share of the metadata requests the
+ * readers may answer that a layer samples (trace); -1: none.
+ */
+export const META_SAMPLE = 17;
+
+/** What a reader's serve returns for a request it drew into the sample: hand it over, marked. */
+export const SAMPLED = -2;
+
+/**
+ * Whether a reader hands this metadata request over, drawn into the plan's sample (the main
+ * thread's layer then acts on it without drawing again: OpCall.sampled). Called only once the
+ * reader knows it could answer the request itself, and before it writes anything over the
+ * frame, so that every request is drawn exactly once: here, or on the main thread.
+ */
+export function drawnIntoSample(table: Int32Array): boolean {
+  const share = loadSeconds(table, META_SAMPLE);
+  return share > 0 && Math.random() < share;
+}
 
 /** Scratch for moving a float64's bits through two ints of the table (one per thread). */
 const f64 = new Float64Array(1);

@@ -28,6 +28,8 @@ import {
   ROOT_FD,
   SERVED,
   loadSeconds,
+  SAMPLED,
+  drawnIntoSample,
 } from './direct-layout.js';
 import {
   consistent,
@@ -96,6 +98,7 @@ export function serveLookup(
   const start = tap !== undefined ? process.hrtime.bigint() : 0n;
   const attr = statBeneath(Atomics.load(table, ROOT_FD), read.dir, buf.subarray(A, end + 1));
   if (typeof attr === 'number' || attr.ino !== read.node.ino) return -1;
+  if (drawnIntoSample(table)) return SAMPLED;
   // From here the kernel holds one more lookup of the node: answer it whatever comes.
   if (!countLookup(v, read.node)) return -1;
   const times = {
@@ -125,6 +128,7 @@ export function servePathAttr(table: Int32Array, buf: Buffer, tap?: BigInt64Arra
   const start = tap !== undefined ? process.hrtime.bigint() : 0n;
   const attr = statBeneath(Atomics.load(table, ROOT_FD), read.dir, nameBuf);
   if (typeof attr === 'number' || attr.ino !== read.node.ino) return -1;
+  if (drawnIntoSample(table)) return SAMPLED;
   const out = O + encodeAttrOut(buf, O, attr, loadSeconds(table, ATTR_TIMEOUT));
   encodeOutHeader(buf, out, 0);
   if (tap !== undefined) tapServed(tap, TAP_GETATTR, 0, process.hrtime.bigint() - start, 0);

@@ -21,7 +21,7 @@ import {
   InHeader,
   OUT_HEADER_SIZE as O,
 } from '../protocol/layout.js';
-import { GETATTR, SERVED } from './direct-layout.js';
+import { GETATTR, SAMPLED, SERVED, drawnIntoSample } from './direct-layout.js';
 import { nodeEnter, nodeLeave } from './direct-nodes.js';
 
 const CAPABILITY = 'security.capability';
@@ -41,7 +41,8 @@ export function serveXattr(table: Int32Array, buf: Buffer, n: number, tap?: BigI
   const at = A + ArgSize.getxattr;
   if (n < at + NAME_Z.length || Atomics.load(table, GETATTR) === 0) return -1;
   if ((buf.readUInt32LE(InHeader.unique + 4) & FUSE_UNIQUE_RESEND_HI) !== 0) return -1;
-  if (buf.readUInt32LE(InHeader.len) !== n || buf.readUInt32LE(InHeader.nodeid + 4) !== 0) return -1;
+  if (buf.readUInt32LE(InHeader.len) !== n || buf.readUInt32LE(InHeader.nodeid + 4) !== 0)
+    return -1;
   if (buf.compare(NAME_Z, 0, NAME_Z.length, at, at + NAME_Z.length) !== 0) return -1;
   const size = buf.readUInt32LE(A);
   const slot = nodeEnter(table, buf.readUInt32LE(InHeader.nodeid));
@@ -55,6 +56,7 @@ export function serveXattr(table: Int32Array, buf: Buffer, n: number, tap?: BigI
   }
   // ERANGE here: a value beyond FIRST_TRY, which the backend reads in two more calls.
   if (got < 0 && got !== -ENODATA) return -1;
+  if (drawnIntoSample(table)) return SAMPLED;
   const len = got < 0 ? reply(buf, 0, -got) : sized(buf, got, size);
   if (tap !== undefined)
     tapServed(tap, TAP_GETXATTR, 0, process.hrtime.bigint() - start, got < 0 ? -got : 0);

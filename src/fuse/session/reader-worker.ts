@@ -13,7 +13,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { readerGateOf } from '../../vfs/reader-tap.js';
 import { serveDirect } from './direct-io.js';
 import { attachMirror } from './direct-lookup.js';
-import { IDLE } from './direct-layout.js';
+import { IDLE, SAMPLED } from './direct-layout.js';
 import { InHeader } from '../protocol/layout.js';
 import { CONTROL_INTS, controlAt, encodeErrorReply } from './reader-control.js';
 import { NO_FAILPOINTS } from './failpoints.js';
@@ -37,7 +37,8 @@ export interface ReaderData {
 }
 
 /**
- * A frame to serve (slot, length), the end of this reader, or a report of reply writes that
+ * A frame to serve (slot, length: n * 64 + slot; negative, -(that) - 1, for one the reader drew
+ * into a layer's sample), the end of this reader, or a report of reply writes that
  * failed (`replyErrors` counts them since the start: the reports are rate-limited).
  */
 export type ReaderMessage =
@@ -163,7 +164,8 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
     if (fp.crashAt > 0 && ++readCount === fp.crashAt) {
       throw new Error(`failpoint reader-crash=${fp.crashAt}: this reader thread dies`);
     }
-    if (direct && reply(d.fd, buf, serveHere(buf, n), failed)) {
+    const len = direct ? serveHere(buf, n) : -1;
+    if (reply(d.fd, buf, len, failed)) {
       Atomics.store(ctrl, unique0, 0);
       Atomics.store(ctrl, unique1, 0);
       continue;
@@ -172,7 +174,8 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
     Atomics.store(ctrl, unique0, 0);
     Atomics.store(ctrl, unique1, 0);
     Atomics.store(ctrl, slot, 1);
-    port.postMessage(n * 64 + slot);
+    // Drawn into a layer's sample (SAMPLED): marked by the sign, so the layer does not draw again.
+    port.postMessage(len === SAMPLED ? -(n * 64 + slot) - 1 : n * 64 + slot);
   }
 }
 

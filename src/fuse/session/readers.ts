@@ -101,9 +101,9 @@ export function startReaders(o: ReaderPoolOptions): ReaderPool {
       Atomics.add(ctrl, wake, 1);
       Atomics.notify(ctrl, wake);
     };
-    const onFrame = async (slot: number, n: number): Promise<void> => {
+    const onFrame = async (slot: number, n: number, sampled: boolean): Promise<void> => {
       const buf = bufs[slot]!;
-      const len = await server.serve(buf, n, slotSize);
+      const len = await server.serve(buf, n, slotSize, sampled);
       if (len >= 0) {
         try {
           writeSync(fd, buf, 0, len);
@@ -120,7 +120,9 @@ export function startReaders(o: ReaderPoolOptions): ReaderPool {
       if (typeof m === 'number') {
         // Every slot of this reader on the main thread: it cannot read the next request.
         if (++taken === slots) growth.saturated();
-        void onFrame(m % 64, Math.floor(m / 64));
+        // Negative: the reader drew the request into a layer's sample (reader-worker.ts).
+        const frame = m < 0 ? -m - 1 : m;
+        void onFrame(frame % 64, Math.floor(frame / 64), m < 0);
         return;
       }
       if (m.type === 'serve-error') {

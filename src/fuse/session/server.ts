@@ -19,7 +19,8 @@ const CHANGES_NAMES: ReadonlySet<number> = new Set([Opcode.RENAME, Opcode.RENAME
  * dropped, and logged either way.
  */
 export interface RequestServer {
-  serve(buf: Buffer, n: number, capacity: number): Promise<number>;
+  /** `sampled`: a reader drew the request into a layer's sample and handed it over for that. */
+  serve(buf: Buffer, n: number, capacity: number, sampled?: boolean): Promise<number>;
   /** Abort every in-flight request (shutdown). */
   abortAll(): void;
   readonly inFlight: number;
@@ -68,7 +69,7 @@ export function createRequestServer(ctx: SessionContext): RequestServer {
     return OUT_HEADER_SIZE;
   };
 
-  async function serve(buf: Buffer, n: number, capacity: number): Promise<number> {
+  async function serve(buf: Buffer, n: number, capacity: number, sampled = false): Promise<number> {
     let h;
     try {
       h = decodeHeader(buf, n);
@@ -96,6 +97,7 @@ export function createRequestServer(ctx: SessionContext): RequestServer {
       signal: ac.signal,
       resent: isResent(h),
       capacity,
+      sampled,
     };
     // A rename or rmdir counts from before it is served until after any resend recovery.
     const change = CHANGES_NAMES.has(h.opcode) ? ctx.nameChanges?.begin() : undefined;

@@ -36,7 +36,9 @@ const disabledLayer = (): Layer => ({
 });
 
 /** What the trace layer takes from the host; `env` replaces process.env (tests). */
-export type TraceDeps = Partial<Pick<LayerDeps, 'volume' | 'tracerProvider' | 'clock' | 'logger'>> & {
+export type TraceDeps = Partial<
+  Pick<LayerDeps, 'volume' | 'tracerProvider' | 'clock' | 'logger'>
+> & {
   readonly env?: Env;
 };
 
@@ -73,6 +75,7 @@ export function traceLayerFactory(c: Omit<TraceConfig, 'type'>, deps: TraceDeps)
     around: layer.around.bind(layer),
     missesFromBackend: layer.missesFromBackend === true,
     readerServes: (fh) => layer.readerServes?.(fh) ?? false,
+    ...(layer.readerMetaSample !== undefined && { readerMetaSample: layer.readerMetaSample }),
     async close() {
       await layer.close?.();
       // Flushes the batch queue: spans of files closed at shutdown still leave the process.

@@ -57,6 +57,9 @@ export function createTraceLayer(options: TraceLayerOptions): Layer {
   const tracer = options.tracerProvider.getTracer('fs-interposer');
   const clock = options.clock ?? systemClock;
   const filter = createTraceFilter(options);
+  const ratio = options.sampleRatio ?? 1;
+  const metaSample =
+    (options.paths ?? []).length === 0 && ratio < 1 ? Math.max(0, ratio) : undefined;
   const fileLimits = { maxDurationMs: 300_000, maxOps: 10_000, ...options.fileRollover };
   const volumeLimits = { maxDurationMs: 60_000, maxOps: 1_000, ...options.volumeRollover };
   const files = new Map<number, RollingSpan | null>();
@@ -186,10 +189,15 @@ export function createTraceLayer(options: TraceLayerOptions): Layer {
       const parent = fileParent(call);
       if (parent === null) return next();
       if (parent !== undefined) return onFile(call, parent, next);
-      if (!filter.op(call.op) || !filter.path(call.path) || !filter.sample()) return next();
+      // A reader thread that drew this request into the sample handed it over (readerMetaSample).
+      const sampled = call.sampled === true || filter.sample();
+      if (!filter.op(call.op) || !filter.path(call.path) || !sampled) return next();
       return child(call, volumeParent().childContext(), next);
     },
     readerServes: (fh) => files.get(fh) === null,
+    // The readers draw the per-op sample of the metadata requests they may answer (stack.ts
+    // StackPlan.metaSample); they cannot see paths, so not when the trace is filtered by path.
+    ...(metaSample !== undefined && { readerMetaSample: metaSample }),
     async close() {
       for (const parent of files.values()) parent?.end();
       files.clear();

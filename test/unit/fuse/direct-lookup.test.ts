@@ -196,4 +196,27 @@ describe('LOOKUP and GETATTR of known nodes in the reader threads', () => {
       await s.close();
     }
   });
+
+  it("draws the plan's sample: a drawn request is handed over whole, marked, the others answered", async () => {
+    const s = session();
+    const d = await s.look(1, 'd');
+    const view = new Int32Array(s.table.sab);
+    const tryServe = (f: Buffer): { len: number; intact: boolean } => {
+      const buf = Buffer.alloc(4096);
+      f.copy(buf);
+      const len = serveDirect(view, buf, f.length);
+      return { len, intact: buf.subarray(0, f.length).equals(f) };
+    };
+    // A layer samples every request (trace at 1 would not offer a sample; this is the limit).
+    s.table.setPlan({ ...s.t.ctx.stack.plan(), metaSample: 1 });
+    expect(tryServe(lookupOf(1, Buffer.from('d')))).toEqual({ len: -2, intact: true });
+    expect(tryServe(statFrame(d))).toEqual({ len: -2, intact: true });
+    // Nothing was counted for the handed-over LOOKUP: the main thread counts it when it serves.
+    expect(s.mirror.take(d)).toBe(0);
+    // A share of 0: every one answered here.
+    s.table.setPlan({ ...s.t.ctx.stack.plan(), metaSample: 0 });
+    expect(tryServe(lookupOf(1, Buffer.from('d'))).len).toBeGreaterThan(0);
+    expect(tryServe(statFrame(d)).len).toBeGreaterThan(0);
+    await s.close();
+  });
 });

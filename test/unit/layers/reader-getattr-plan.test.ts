@@ -17,7 +17,10 @@ const dir = mkdtempSync(join(tmpdir(), 'fsi-getattr-plan-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function readerGetattr(layersYaml: string, tap = true): Promise<boolean | undefined> {
-  const stack = await builtStack(layersYaml, { volume: 'v', ...(tap && { readerTap: createReaderTap() }) });
+  const stack = await builtStack(layersYaml, {
+    volume: 'v',
+    ...(tap && { readerTap: createReaderTap() }),
+  });
   try {
     return planOf(stack).readerGetattr;
   } finally {
@@ -38,7 +41,13 @@ describe('built layers', () => {
     ['  - {type: latency, read: {fixed: 0}}', false],
     ['  - {type: latency, metadata: {fixed: 1ms}}', false],
     ['  - {type: throttle, opsPerSecond: 1000}', false],
-    ['  - {type: trace, sampleRatio: 0.5}\n  - {type: metrics}', false],
+    // trace samples metadata per op: the readers draw its sample (ADR 0087 step 5 for trace).
+    ['  - {type: trace, sampleRatio: 0.5}\n  - {type: metrics}', true],
+    ['  - {type: trace, sampleRatio: 0.1}', true],
+    // Every op traced, or traced by path (the readers see no paths): nothing for the readers.
+    ['  - {type: trace}\n  - {type: metrics}', false],
+    ['  - {type: trace, sampleRatio: 0.5, paths: ["/db/**"]}', false],
+    ['  - {type: trace, sampleRatio: 0.5}\n  - {type: latency, metadata: {fixed: 1ms}}', false],
     ['  - {type: quota, maxBytes: 1000000}', false],
     ['  - {type: powerloss}', false],
     [`  - {type: record, path: "${join(dir, 'rec.jsonl')}"}`, false],
@@ -65,12 +74,22 @@ describe('planOf', () => {
     expect(plan(layer('metrics', { readerTap: true })).readerGetattr).toBe(true);
   });
 
+  it('is true beside one layer that samples metadata, whose share the readers draw', () => {
+    const metrics = layer('metrics', { readerTap: true });
+    const trace = layer('trace', { readerServes: () => true, readerMetaSample: 0.1 });
+    expect(plan(trace, metrics)).toMatchObject({ readerGetattr: true, metaSample: 0.1 });
+    expect(plan(metrics).metaSample).toBeUndefined();
+  });
+
   it('is false beside any other layer, whatever it says of the data path', () => {
     const metrics = layer('metrics', { readerTap: true });
     expect(plan(metrics, layer('custom')).readerGetattr).toBe(false);
     expect(plan(metrics, layer('latency', { readerIdle: true })).readerGetattr).toBe(false);
     expect(plan(layer('throttle', { readerGate: { throttle } })).readerGetattr).toBe(false);
     expect(plan(layer('trace', { readerServes: () => true })).readerGetattr).toBe(false);
+    // Two sampling layers: one draw cannot stand for both.
+    const sampling = layer('trace', { readerServes: () => true, readerMetaSample: 0.1 });
+    expect(plan(sampling, sampling).readerGetattr).toBe(false);
     // Those plans still let the readers serve data.
     expect(plan(metrics, layer('latency', { readerIdle: true })).readerData).toBe(true);
   });

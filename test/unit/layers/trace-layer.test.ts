@@ -229,4 +229,22 @@ describe('trace layer', () => {
     expect(t.named('getattr')).toHaveLength(0);
     expect(t.named('file').map((s) => s.attributes['fs.path'])).toEqual(['/db/data.bin']);
   });
+
+  it('traces a metadata op a reader thread drew into its sample, without drawing again', async () => {
+    // sampleRatio 0: the layer itself never draws one in; the reader's mark decides.
+    const t = setup({ sampleRatio: 0 });
+    expect(t.layer.readerMetaSample).toBe(0);
+    await t.stack.run(opCall('lookup', { path: '/db/data.bin' }));
+    await t.stack.run({ ...opCall('lookup', { path: '/db/data.bin' }), sampled: true });
+    await t.stack.run({ ...opCall('getattr', { path: '/db/data.bin' }), sampled: true });
+    await t.flush();
+    expect(t.named('lookup')).toHaveLength(1);
+    expect(t.named('getattr')).toHaveLength(1);
+  });
+
+  it('offers the readers its metadata sample only when it samples and does not filter by path', () => {
+    expect(setup({ sampleRatio: 0.1 }).layer.readerMetaSample).toBe(0.1);
+    expect(setup().layer.readerMetaSample).toBeUndefined();
+    expect(setup({ sampleRatio: 0.1, paths: ['/db/**'] }).layer.readerMetaSample).toBeUndefined();
+  });
 });
