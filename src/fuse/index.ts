@@ -9,11 +9,8 @@
 export { closeConnectionFds, openConnection } from './mount/connection.js';
 export type { Connection, ConnectionOptions } from './mount/connection.js';
 export { createSession as serve } from './session/session.js';
-export type {
-  FuseSession,
-  SessionOptions as ServeOptions,
-  SessionStats,
-} from './session/session.js';
+export type { FuseSession, SessionOptions as ServeOptions } from './session/session.js';
+export type { SessionStats } from './session/session-stats.js';
 export { kernelResends, requestResend } from './custody/request-resend.js';
 export type { InitOptions, NegotiatedInit } from './mount/init.js';
 export { negotiatedInitFrom } from './mount/init-record.js';

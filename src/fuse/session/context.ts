@@ -5,7 +5,7 @@ import { O_ACCMODE, O_RDWR, O_WRONLY } from '../../sys/constants.js';
 import { FsError } from '../../vfs/errors.js';
 import type { StackPort } from '../../vfs/stack.js';
 import type { Caller, FsOp, OpArgsMap, OpResultMap } from '../../vfs/types.js';
-import type { DirectIoTable } from './direct-io.js';
+import type { DirectIoTable } from './direct-io-table.js';
 import type { HandleTable, FileHandle } from './handles.js';
 import type { KeptMisses } from './kept-misses.js';
 import type { NegotiatedInit } from '../mount/init.js';

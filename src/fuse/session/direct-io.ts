@@ -12,7 +12,8 @@
  * main thread (register at OPEN/CREATE, unregister at RELEASE, clear on a stack swap that adds
  * layers or decides per handle) and read by every reader. A request the table does not cover
  * (a layer is active, a predecessor's handle, O_APPEND, a resent request, a malformed frame)
- * goes to the main thread exactly as before.
+ * goes to the main thread exactly as before. This file is the main thread's side (its interface
+ * in direct-io-table.ts); the readers' dispatcher is direct-serve.ts.
  *
  * Why an fd cannot be closed under a reader: the kernel sends RELEASE only after the last
  * reference to the open file is gone, and every READ/WRITE/FSYNC in flight holds one (FLUSH runs
@@ -21,11 +22,7 @@
  */
 import { setGate } from '../../vfs/reader-gate.js';
 import type { GateView } from '../../vfs/reader-gate.js';
-import type { StackPlan } from '../../vfs/stack.js';
-import { Opcode } from '../protocol/constants.js';
-import { ArgSize, IN_HEADER_SIZE as A, InHeader } from '../protocol/layout.js';
-import { serveAttr } from './direct-attr.js';
-import { serveData } from './direct-data.js';
+import type { DirectIoTable } from './direct-io-table.js';
 import { createNodeFds } from './direct-nodes.js';
 import {
   ATTR_TIMEOUT,
@@ -46,86 +43,12 @@ import {
   TAP,
   TWO32,
   entryOf,
-  otherReaderIdle,
-  registeredFd,
   loadSeconds,
   storeSeconds,
 } from './direct-layout.js';
-import { serveSync } from './direct-sync.js';
-import { serveXattr } from './direct-xattr.js';
-import { serveLookup } from './direct-lookup.js';
 import type { NodeMirror } from './node-types.js';
 
-const { READ, WRITE, FSYNC, FLUSH, GETATTR: GETATTR_OP, GETXATTR, LOOKUP } = Opcode;
 export const DIRECT_CAPACITY = 4096;
-
-/** The main thread's side: which open handles the readers may serve themselves. */
-export interface DirectIoTable {
-  readonly sab: SharedArrayBuffer;
-  /**
-   * Let the readers serve READ/WRITE of `fh` on `fd`; false when the table cannot take it.
-   * With `nodeId`, the node is mapped to the fd of one of its registered handles for a
-   * GETXATTR(security.capability) (direct-nodes.ts).
-   */
-  register(fh: number, fd: number, nodeId?: number): boolean;
-  /** Before the fd is closed (RELEASE); a promise while a reader's GETXATTR still uses it. */
-  unregister(fh: number): Promise<void> | undefined;
-  /** Off clears every entry (a stack with layers must see every READ and WRITE). */
-  setEnabled(on: boolean): void;
-  /**
-   * Nothing but this mount changes the source (`-o exclusive`): a GETATTR without a handle of a
-   * node with a registered handle may be answered from that handle's fd (direct-attr.ts).
-   */
-  setExclusive(): void;
-  /**
-   * The node table's mirror the readers read (node-mirror.ts) and the session's entry timeout:
-   * with both, a plan with `metaRoot` lets them answer LOOKUP of a known name and GETATTR of a
-   * known node (direct-lookup.ts). Before any reader starts.
-   */
-  enableLookups(o: { mirror: NodeMirror; entryTimeout: number }): void;
-  /** The mirror given to enableLookups. */
-  readonly mirror: NodeMirror | undefined;
-  /**
-   * The stack's plan: readers serve READ/WRITE (readerData), counting them in the tap (tap),
-   * through the reader forms of throttle and latency (gate). A per-handle plan (readerPerHandle)
-   * clears every entry: they were let through by other layers than the plan's.
-   */
-  setPlan(
-    plan: Pick<
-      StackPlan,
-      | 'readerData'
-      | 'readerPerHandle'
-      | 'readerGetattr'
-      | 'metaRoot'
-      | 'metaSample'
-      | 'tap'
-      | 'gate'
-    >,
-  ): void;
-  /**
-   * A POSIX record lock is asked for on `nodeId` (before the backend takes it): from here on a
-   * FLUSH may have locks to release, and the readers hand every FLUSH to the main thread.
-   */
-  lockAsked(nodeId: number): void;
-  /** `nodeId` has no open handle left: the backend dropped its locks with the last one. */
-  nodeClosed(nodeId: number): void;
-  /** Whether `nodeId` is counted (a lock was asked for on it and it is still open). */
-  hasLockRequest(nodeId: number): boolean;
-  readonly enabled: boolean;
-  readonly tapping: boolean;
-  /** The readers answer GETATTR with a registered handle (the plan's readerGetattr). */
-  readonly servingGetattr: boolean;
-  /** Nodes with lock requests that are still open (FLUSH goes to the main thread while > 0). */
-  readonly lockedNodes: number;
-  /** Nodes whose GETXATTR(security.capability) the readers may answer. */
-  readonly mappedNodes: number;
-  /** Handles currently served by the readers. */
-  readonly size: number;
-  /** READ/WRITE/FSYNC/FLUSH/GETATTR requests the readers served themselves so far. */
-  readonly served: number;
-  /** FSYNCs of registered files the readers handed over: no other reader was idle. */
-  readonly fsyncHandedOver: number;
-}
 
 /**
  * `epoch`: the handle table's (every handle this process issues is epoch * 2^32 + counter).
@@ -257,41 +180,3 @@ export function createDirectIoTable(
     },
   };
 }
-
-/**
- * The reader's side. Serves the frame in `buf` (n bytes) when the table covers it and writes
- * the reply in place; returns the reply length, or -1 when the main thread must serve it.
- * `gate`: the reader form of throttle (src/vfs/reader-gate.ts), applied first.
- */
-export function serveDirect(
-  table: Int32Array,
-  buf: Buffer,
-  n: number,
-  tap?: BigInt64Array,
-  gate?: GateView,
-): number {
-  if (n < A || Atomics.load(table, ENABLED) === 0) return -1;
-  const opcode = buf.readUInt32LE(InHeader.opcode);
-  if (opcode === LOOKUP) return serveLookup(table, buf, n, tapOf(table, tap));
-  if (n < A + ArgSize.fsync) return -1;
-  if (opcode === GETATTR_OP) return serveAttr(table, buf, n, tapOf(table, tap));
-  if (opcode === GETXATTR) return serveXattr(table, buf, n, tapOf(table, tap));
-  const sync = opcode === FSYNC || opcode === FLUSH;
-  if (!sync && opcode !== READ && opcode !== WRITE) return -1;
-  const fd = registeredFd(table, buf);
-  if (fd < 0) return -1;
-  const io = { fd, tap: tapOf(table, tap), gate };
-  let len: number;
-  if (!sync) len = serveData(buf, n, { ...io, write: opcode === WRITE });
-  // An fsync can block for as long as the disk takes: never in the last reader still reading.
-  else if (opcode === FSYNC && !otherReaderIdle(table)) len = -1;
-  // FLUSH releases the closing owner's POSIX locks: a no-op only while no node has any.
-  else if (opcode === FLUSH && Atomics.load(table, LOCKED) !== 0) len = -1;
-  else len = serveSync(buf, n, { ...io, flush: opcode === FLUSH });
-  if (len >= 0) Atomics.add(table, SERVED, 1);
-  return len;
-}
-
-/** The tap when the plan counts what the readers serve. */
-const tapOf = (table: Int32Array, tap?: BigInt64Array): BigInt64Array | undefined =>
-  tap !== undefined && Atomics.load(table, TAP) === 1 ? tap : undefined;

@@ -2,7 +2,7 @@ import { write } from 'node:fs';
 import { promisify } from 'node:util';
 import type { Logger } from '../../log/logger.js';
 import type { StackPort } from '../../vfs/stack.js';
-import type { DirectIoTable } from './direct-io.js';
+import type { DirectIoTable } from './direct-io-table.js';
 import type { KeptMisses } from './kept-misses.js';
 import type { NodeTable } from './node-types.js';
 import { NotifyCode } from '../protocol/constants.js';

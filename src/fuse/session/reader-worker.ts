@@ -11,7 +11,7 @@
 import { readSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { readerGateOf } from '../../vfs/reader-tap.js';
-import { serveDirect } from './direct-io.js';
+import { serveDirect } from './direct-serve.js';
 import { attachMirror } from './direct-lookup.js';
 import { IDLE, SAMPLED } from './direct-layout.js';
 import { InHeader } from '../protocol/layout.js';

@@ -14,6 +14,8 @@ import { invalidateAllNodes, sendInvalInode } from './invalidation.js';
 import { createKeptMisses } from './kept-misses.js';
 import { createNameChanges } from './name-changes.js';
 import { startReaders } from './readers.js';
+import { sessionStats } from './session-stats.js';
+import type { SessionStats } from './session-stats.js';
 import { createRequestServer } from './server.js';
 import { answerOnEveryFd } from '../custody/orphans.js';
 import { openCustody } from '../custody/open-custody.js';
@@ -66,42 +68,6 @@ export interface FuseSession {
   stats(): SessionStats;
   /** Abort in-flight requests and close our fds (the kernel aborts what is still queued). */
   close(): Promise<void>;
-}
-
-export interface SessionStats {
-  /** Requests the main thread is serving. */
-  inFlight: number;
-  /**
-   * Reader threads running, of at most `max` (one per queue fd; reader-growth.ts); `crashed`:
-   * reader threads that died (their request in flight answered EIO; replaced, readers.ts).
-   */
-  readers: { running: number; max: number; crashed: number };
-  openHandles: number;
-  /** READ/WRITE/FSYNC/FLUSH/GETATTR served by the reader threads themselves (direct-io.ts). */
-  directIo:
-    | {
-        enabled: boolean;
-        files: number;
-        served: number;
-        /** Open nodes with POSIX lock requests: FLUSH goes to the main thread while > 0. */
-        lockedNodes: number;
-        /** FSYNCs the readers handed to the main thread: no other reader was idle. */
-        fsyncHandedOver: number;
-        /**
-         * Nodes in the node table's mirror (ADR 0087), whose LOOKUP and GETATTR the readers
-         * may answer; `unmirrored`: nodes and names it had no room for so far (the main
-         * thread serves those).
-         */
-        mirroredNodes: number;
-        unmirrored: number;
-      }
-    | 'off';
-  /** Replies the reader threads could not write (not ENOENT/ENODEV), as last reported. */
-  readerReplyErrors: number;
-  /** Requests the reader threads served themselves that threw: answered EIO, logged. */
-  readerServeErrors: number;
-  /** Negative entries handed to the kernel and listed to take back at a swap (kept-misses.ts). */
-  keptMisses: number;
 }
 
 const cacheTimes = (t: Partial<CacheTimes> | undefined): CacheTimes => ({
@@ -192,25 +158,15 @@ export function createSession(o: SessionOptions): FuseSession {
     get inFlight() {
       return server.inFlight;
     },
-    stats: () => ({
-      inFlight: server.inFlight,
-      readers: { running: readers.running, max: o.fds.length, crashed: readers.crashed },
-      openHandles: ctx.handles.size,
-      directIo: direct
-        ? {
-            enabled: direct.enabled,
-            files: direct.size,
-            served: direct.served,
-            lockedNodes: direct.lockedNodes,
-            fsyncHandedOver: direct.fsyncHandedOver,
-            mirroredNodes: direct.mirror?.size ?? 0,
-            unmirrored: direct.mirror?.refused ?? 0,
-          }
-        : 'off',
-      readerReplyErrors: readers.replyErrors,
-      readerServeErrors: readers.serveErrors,
-      keptMisses: misses.size,
-    }),
+    stats: () =>
+      sessionStats({
+        server,
+        readers,
+        maxReaders: o.fds.length,
+        handles: ctx.handles,
+        direct,
+        misses,
+      }),
     async close() {
       server.abortAll();
       for (const fd of o.fds) {

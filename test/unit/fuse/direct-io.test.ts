@@ -3,7 +3,8 @@ import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { constants as fsConstants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDirectIoTable, serveDirect } from '../../../src/fuse/session/direct-io.js';
+import { createDirectIoTable } from '../../../src/fuse/session/direct-io.js';
+import { serveDirect } from '../../../src/fuse/session/direct-serve.js';
 import { Opcode } from '../../../src/fuse/protocol/constants.js';
 import { readFrame, writeFrame } from './frames.js';
 import { createReaderTap } from '../../../src/vfs/reader-tap.js';

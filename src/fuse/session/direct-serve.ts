@@ -1,0 +1,53 @@
+/**
+ * The reader's side of direct I/O (direct-io.ts): the dispatcher that serves a frame from the
+ * shared table in the reader thread that read it, or leaves it to the main thread.
+ */
+import type { GateView } from '../../vfs/reader-gate.js';
+import { Opcode } from '../protocol/constants.js';
+import { ArgSize, IN_HEADER_SIZE as A, InHeader } from '../protocol/layout.js';
+import { serveAttr } from './direct-attr.js';
+import { serveData } from './direct-data.js';
+import { ENABLED, LOCKED, SERVED, TAP, otherReaderIdle, registeredFd } from './direct-layout.js';
+import { serveLookup } from './direct-lookup.js';
+import { serveSync } from './direct-sync.js';
+import { serveXattr } from './direct-xattr.js';
+
+const { READ, WRITE, FSYNC, FLUSH, GETATTR, GETXATTR, LOOKUP } = Opcode;
+
+/**
+ * The reader's side. Serves the frame in `buf` (n bytes) when the table covers it and writes
+ * the reply in place; returns the reply length, or -1 when the main thread must serve it.
+ * `gate`: the reader form of throttle (src/vfs/reader-gate.ts), applied first.
+ */
+export function serveDirect(
+  table: Int32Array,
+  buf: Buffer,
+  n: number,
+  tap?: BigInt64Array,
+  gate?: GateView,
+): number {
+  if (n < A || Atomics.load(table, ENABLED) === 0) return -1;
+  const opcode = buf.readUInt32LE(InHeader.opcode);
+  if (opcode === LOOKUP) return serveLookup(table, buf, n, tapOf(table, tap));
+  if (n < A + ArgSize.fsync) return -1;
+  if (opcode === GETATTR) return serveAttr(table, buf, n, tapOf(table, tap));
+  if (opcode === GETXATTR) return serveXattr(table, buf, n, tapOf(table, tap));
+  const sync = opcode === FSYNC || opcode === FLUSH;
+  if (!sync && opcode !== READ && opcode !== WRITE) return -1;
+  const fd = registeredFd(table, buf);
+  if (fd < 0) return -1;
+  const io = { fd, tap: tapOf(table, tap), gate };
+  let len: number;
+  if (!sync) len = serveData(buf, n, { ...io, write: opcode === WRITE });
+  // An fsync can block for as long as the disk takes: never in the last reader still reading.
+  else if (opcode === FSYNC && !otherReaderIdle(table)) len = -1;
+  // FLUSH releases the closing owner's POSIX locks: a no-op only while no node has any.
+  else if (opcode === FLUSH && Atomics.load(table, LOCKED) !== 0) len = -1;
+  else len = serveSync(buf, n, { ...io, flush: opcode === FLUSH });
+  if (len >= 0) Atomics.add(table, SERVED, 1);
+  return len;
+}
+
+/** The tap when the plan counts what the readers serve. */
+const tapOf = (table: Int32Array, tap?: BigInt64Array): BigInt64Array | undefined =>
+  tap !== undefined && Atomics.load(table, TAP) === 1 ? tap : undefined;
