@@ -34,13 +34,12 @@ import {
 import {
   consistent,
   countLookup,
-  isPathName,
   mirrorView,
-  nameOf,
   nodeByEdge,
   nodeById,
   pathOf,
 } from './node-mirror-read.js';
+import { isPathName, nameOf } from './node-mirror-names.js';
 import type { FoundNode, MirrorView } from './node-mirror-read.js';
 
 const ROOT = 1;

@@ -173,35 +173,3 @@ export function countLookup(v: MirrorView, found: FoundNode): boolean {
   if ((c & COUNT_MASK) >= COUNT_LIMIT) return false;
   return Atomics.compareExchange(v.t, found.rec + R_CELL, c, c + 1) === c;
 }
-
-/**
- * The path name of `found` (its first name) written to `out` with a NUL after it: its parent
- * node ID, or -1 (no name left, or too long for `out`). Unvalidated: call inside `consistent`.
- */
-export function nameOf(v: MirrorView, found: FoundNode, out: Uint8Array): number {
-  const len = v.t[found.rec + R_NAME_LEN]!;
-  const off = v.t[found.rec + R_NAME_OFF]!;
-  if (len <= 0 || len >= out.length || off < 0 || off + len > v.b.length) return -1;
-  out.set(v.b.subarray(off, off + len), 0);
-  out[len] = 0;
-  return v.t[found.rec + R_PARENT]!;
-}
-
-/**
- * Whether (parent, name) is `found`'s path name (its first): the main thread's LOOKUP makes the
- * name it was asked for the first one (nodes.ts lookedUp), a reader cannot. Unvalidated.
- */
-export function isPathName(
-  v: MirrorView,
-  found: FoundNode,
-  parent: number,
-  name: Uint8Array,
-  off: number,
-  len: number,
-): boolean {
-  if (v.t[found.rec + R_PARENT] !== parent || v.t[found.rec + R_NAME_LEN] !== len) return false;
-  const at = v.t[found.rec + R_NAME_OFF]!;
-  if (at < 0 || at + len > v.b.length) return false;
-  for (let k = 0; k < len; k++) if (v.b[at + k] !== name[off + k]) return false;
-  return true;
-}

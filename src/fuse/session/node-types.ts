@@ -95,3 +95,10 @@ export interface NodeMirrorOptions {
   /** Bytes for names (default 64 per record). */
   arenaBytes?: number;
 }
+
+export interface NodeTableOptions {
+  journal?: NodeJournal;
+  restore?: readonly NodeEdge[];
+  /** Written with every change, for the reader threads (node-mirror.ts, ADR 0087). */
+  mirror?: NodeMirror;
+}

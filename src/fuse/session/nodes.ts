@@ -1,24 +1,9 @@
 import { FUSE_ROOT_ID } from '../protocol/constants.js';
-import type { NodeEdge, NodeEntry, NodeJournal, NodeName, NodeTable } from './node-types.js';
-import type { NodeMirror } from './node-types.js';
+import type { NodeEntry, NodeName, NodeTable, NodeTableOptions } from './node-types.js';
+import { edge, join, pathIn } from './node-paths.js';
+import { seedNodes } from './node-seed.js';
 
 export type { NodeEdge, NodeEntry, NodeJournal, NodeName, NodeTable } from './node-types.js';
-
-const edge = (parent: number, name: string): string => `${parent}/${name}`;
-const join = (dir: string, name: string): string => (dir === '/' ? `/${name}` : `${dir}/${name}`);
-
-/**
- * Nodes restored from a predecessor's journal: the kernel's lookup counts are unknown, so they
- * are pinned (never dropped on FORGET); a small leak per restart, bounded by the journal.
- */
-const PINNED = 2 ** 40;
-
-export interface NodeTableOptions {
-  journal?: NodeJournal;
-  restore?: readonly NodeEdge[];
-  /** Written with every change, for the reader threads (node-mirror.ts, ADR 0087). */
-  mirror?: NodeMirror;
-}
 
 /**
  * Node IDs handed to the kernel. The kernel keeps attributes, page cache and locks per node ID,
@@ -99,43 +84,9 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
     }
   };
 
-  // The root has no name and is never indexed by inode: nothing can be a link to it.
-  nodes.set(FUSE_ROOT_ID, {
-    id: FUSE_ROOT_ID,
-    names: [],
-    nlookup: 1,
-    ino: 1n,
-    orphan: false,
-    cachedPath: '/',
-    cachedGen: 0,
-  });
-  for (const r of opts.restore ?? []) {
-    if (r.id === FUSE_ROOT_ID) continue;
-    const n = nodes.get(r.id);
-    if (n === undefined) create(r.id, r.ino, PINNED, { parent: r.parent, name: r.name });
-    else if (indexOf(n, r.parent, r.name) < 0) {
-      n.names.push({ parent: r.parent, name: r.name });
-      setEdge(r.parent, r.name, r.id);
-    }
-    nextId = Math.max(nextId, r.id + 1);
-  }
+  nextId = seedNodes({ nodes, create, indexOf, setEdge }, opts.restore ?? [], nextId);
 
-  const pathOf = (id: number): string | undefined => {
-    const n = nodes.get(id);
-    if (n === undefined) return undefined;
-    if (id === FUSE_ROOT_ID) return '/';
-    if (n.orphan) return undefined;
-    if (n.cachedGen === gen) return n.cachedPath;
-    // The first name whose directory still has a path (they differ only for hard links).
-    for (const { parent, name } of n.names) {
-      const dir = pathOf(parent);
-      if (dir === undefined) continue;
-      n.cachedPath = join(dir, name);
-      n.cachedGen = gen;
-      return n.cachedPath;
-    }
-    return undefined;
-  };
+  const pathOf = (id: number): string | undefined => pathIn(nodes, id, gen);
 
   return {
     get: (id) => nodes.get(id),
