@@ -1,6 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import { displayName } from '../../vfs/names.js';
-import type { Attr, OpCall } from '../../vfs/types.js';
+import type { Attr, FsOp, OpCall } from '../../vfs/types.js';
 
 /** Attribute keys: `fs.*` for the filesystem, OpenTelemetry's `process.*` for the caller. */
 export const ATTR = Object.freeze({
@@ -72,3 +72,26 @@ export function resultAttributes(call: OpCall, result: unknown): Attributes {
   }
   return {};
 }
+
+/** Ops whose `fh` is a file handle from open/create (directory handles live in another space). */
+export const FILE_HANDLE_OPS: ReadonlySet<FsOp> = new Set<FsOp>([
+  'read',
+  'write',
+  'flush',
+  'fsync',
+  'release',
+  'fallocate',
+  'lseek',
+  'copyFileRange',
+  'getlk',
+  'setlk',
+  'flock',
+  'getattr',
+  'setattr',
+]);
+
+/** The handle of an open/create answer, if it has the expected shape. */
+export const handleOf = (result: unknown): number | undefined => {
+  const fh = (result as { fh?: unknown } | undefined)?.fh;
+  return typeof fh === 'number' ? fh : undefined;
+};

@@ -6,7 +6,14 @@ import type { FsOp, Layer, OpCall, OpResultMap } from '../../vfs/types.js';
 import { systemClock } from '../../vfs/clock.js';
 import type { Clock } from '../../vfs/clock.js';
 import { outcomeOfError } from '../../telemetry/outcome.js';
-import { ATTR, inodeValue, resultAttributes, startAttributes } from './trace-attributes.js';
+import {
+  ATTR,
+  FILE_HANDLE_OPS,
+  handleOf,
+  inodeValue,
+  resultAttributes,
+  startAttributes,
+} from './trace-attributes.js';
 import { listenOpEvents } from '../stack/op-events.js';
 import { createTraceFilter } from './trace-filter.js';
 import type { TraceFilterOptions } from './trace-filter.js';
@@ -23,30 +30,7 @@ export interface TraceLayerOptions extends TraceFilterOptions {
   clock?: Clock;
 }
 
-/** Ops whose `fh` is a file handle from open/create (directory handles live in another space). */
-const FILE_HANDLE_OPS: ReadonlySet<FsOp> = new Set<FsOp>([
-  'read',
-  'write',
-  'flush',
-  'fsync',
-  'release',
-  'fallocate',
-  'lseek',
-  'copyFileRange',
-  'getlk',
-  'setlk',
-  'flock',
-  'getattr',
-  'setattr',
-]);
-
 const INODE_CACHE_MAX = 10_000;
-
-/** The handle of an open/create answer, if it has the expected shape. */
-const handleOf = (result: unknown): number | undefined => {
-  const fh = (result as { fh?: unknown } | undefined)?.fh;
-  return typeof fh === 'number' ? fh : undefined;
-};
 
 /**
  * One parent span per open file (open/create .. release), one child span per op under it;

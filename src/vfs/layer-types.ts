@@ -1,0 +1,67 @@
+/**
+ * A layer of the stack (src/layers): how it wraps each op, and what it tells the stack's plan
+ * about the requests the reader threads may serve without it (ADR 0076, 0087).
+ */
+import type { GateConfig } from './reader-gate.js';
+import type { FsOp, OpResultMap } from './op-maps.js';
+import type { OpCall } from './types.js';
+
+export interface Layer {
+  readonly name: string;
+  /**
+   * Wrap one op. Call `next()` to pass the call on (possibly after changing `call.args` in place,
+   * e.g. shortening a buffer), or throw an FsError, or answer without calling next.
+   */
+  around<O extends FsOp>(
+    call: OpCall<O>,
+    next: () => Promise<OpResultMap[O]>,
+  ): Promise<OpResultMap[O]>;
+  /** True when the layer needs to see file data (disables kernel passthrough and caches). */
+  readonly needsData?: boolean;
+  /**
+   * True when the reader tap is all this layer needs of READ/WRITE that the reader threads serve
+   * themselves (ADR 0076): those requests then skip `around`, and the layer takes their counts
+   * from the tap (src/vfs/reader-tap.ts). Every other op still goes through `around`.
+   */
+  readonly readerTap?: boolean;
+  /**
+   * The layer's reader-side form for READ/WRITE (throttle, latency; src/vfs/reader-gate.ts):
+   * the reader threads apply it themselves and those requests skip `around`. Absent: any
+   * READ/WRITE under this layer goes through the main thread.
+   */
+  readonly readerGate?: GateConfig;
+  /**
+   * True when the layer, as configured, does nothing to the requests the reader threads serve
+   * (READ, WRITE, FSYNC, FLUSH of registered files; src/fuse/session/direct-io.ts): no delay, no
+   * fault, no count, no random draw, and nothing that can change before the next stack swap
+   * (which computes a new plan). Those requests then skip `around`; every other op still goes
+   * through it.
+   */
+  readonly readerIdle?: boolean;
+  /**
+   * Present when the layer decides per open file whether it must see READ/WRITE/FSYNC/FLUSH
+   * (trace: only sampled files get spans). Asked on the main thread right after open/create
+   * answered with the backend's handle `fh`: true when the layer has nothing to do for that
+   * handle's data requests until its release, which still goes through `around`. A handle it
+   * does not know must answer false.
+   */
+  readerServes?(fh: number): boolean;
+  /**
+   * The metadata requests the reader threads may answer themselves (LOOKUP of a known name,
+   * GETATTR, GETXATTR of security.capability: StackPlan.readerGetattr) are ones this layer acts
+   * on only in this share (0..1) of them, drawn per request, and passes on untouched otherwise
+   * (trace's per-op sampling). A reader then draws itself: it answers what is not drawn and
+   * hands what is to the main thread with OpCall.sampled, which the layer must act on without
+   * drawing again. Absent: the layer keeps those requests on the main thread.
+   */
+  readonly readerMetaSample?: number;
+  /**
+   * True when, as configured, every ENOENT a LOOKUP gets through this layer is the backend's own
+   * answer: the layer never fails a LOOKUP with ENOENT itself (a fault with lookup in its errno
+   * table may) and never adds, removes or renames a backend name but by passing on the app's op.
+   * Under `-o exclusive` the kernel may then keep such an answer as a negative entry (StackPlan
+   * `cacheMisses`). Absent: it may not (the safe default for a layer that does not say).
+   */
+  readonly missesFromBackend?: boolean;
+  close?(): Promise<void>;
+}
