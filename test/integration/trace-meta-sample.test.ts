@@ -70,8 +70,16 @@ for r in range(${rounds}):
         n += os.stat('${m}/d/f%d' % i).st_size
 print(n)`);
     expect(await loop(1)).toBe(FILES);
-    // Spans so far (the nodes being made) are not the ones counted below.
+    // Spans so far (the nodes being made) are not the ones counted below: wait until the last
+    // of them arrived (exported every 200 ms: no new one for 800 ms).
     await receiver.waitForSpans(1, 15_000);
+    for (
+      let n = -1, until = Date.now() + 15_000;
+      n !== receiver.spans.length && Date.now() < until;
+    ) {
+      n = receiver.spans.length;
+      await new Promise((r) => setTimeout(r, 800));
+    }
     const before = await scrape(port);
     const spans0 = receiver.spans.length;
     const served0 = await status();

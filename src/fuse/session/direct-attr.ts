@@ -32,6 +32,7 @@ import {
 import {
   ATTR_TIMEOUT,
   GETATTR,
+  META_SAMPLE,
   NODE_ATTR,
   SAMPLED,
   SERVED,
@@ -71,6 +72,10 @@ export function serveAttr(table: Int32Array, buf: Buffer, n: number, tap?: BigIn
  */
 function serveNodeAttr(table: Int32Array, buf: Buffer, tap: BigInt64Array | undefined): number {
   if (Atomics.load(table, NODE_ATTR) === 0) return -1;
+  // Under a layer that samples (trace): for a node with no name left the main thread answers
+  // through the first open handle it finds, maybe a traced file's (a span there, no draw); the
+  // readers cannot tell, so they leave every such GETATTR to the path (servePathAttr) or to it.
+  if (loadSeconds(table, META_SAMPLE) > 0) return -1;
   if ((buf.readUInt32LE(InHeader.unique + 4) & FUSE_UNIQUE_RESEND_HI) !== 0) return -1;
   if (buf.readUInt32LE(InHeader.nodeid + 4) !== 0) return -1;
   const slot = nodeEnter(table, buf.readUInt32LE(InHeader.nodeid));

@@ -34,6 +34,7 @@ import {
 import {
   consistent,
   countLookup,
+  lookupRoom,
   mirrorView,
   nodeByEdge,
   nodeById,
@@ -96,9 +97,11 @@ export function serveLookup(
   if (read === undefined) return -1;
   const start = tap !== undefined ? process.hrtime.bigint() : 0n;
   const attr = statBeneath(Atomics.load(table, ROOT_FD), read.dir, buf.subarray(A, end + 1));
-  if (typeof attr === 'number' || attr.ino !== read.node.ino) return -1;
+  if (typeof attr === 'number' || attr.ino !== read.node.ino || !lookupRoom(read.node)) return -1;
   if (drawnIntoSample(table)) return SAMPLED;
-  // From here the kernel holds one more lookup of the node: answer it whatever comes.
+  // From here the kernel holds one more lookup of the node: answer it whatever comes. (A node
+  // freed meanwhile fails the count: the kernel holds the node it revalidates, so only a
+  // LOOKUP of a name it does not hold, racing its FORGET, gets here; it is drawn again there.)
   if (!countLookup(v, read.node)) return -1;
   const times = {
     entryTimeout: loadSeconds(table, ENTRY_TIMEOUT),

@@ -169,7 +169,21 @@ export function pathOf(v: MirrorView, id: number, out: Uint8Array): number {
  * the node was freed or its slot taken since, or its pending count is high (hand it over).
  */
 export function countLookup(v: MirrorView, found: FoundNode): boolean {
-  const c = found.cell;
-  if ((c & COUNT_MASK) >= COUNT_LIMIT) return false;
-  return Atomics.compareExchange(v.t, found.rec + R_CELL, c, c + 1) === c;
+  const at = found.rec + R_CELL;
+  const same = found.cell & ~COUNT_MASK;
+  // Retried while only the count moved (other readers, the main thread's take): the node and
+  // its slot generation are what the swap must not get past; the count may rise to its mask.
+  for (let c = found.cell; (c & ~COUNT_MASK) === same && (c & COUNT_MASK) < COUNT_MASK;) {
+    const seen = Atomics.compareExchange(v.t, at, c, c + 1);
+    if (seen === c) return true;
+    c = seen;
+  }
+  return false;
 }
+
+/**
+ * Whether a lookup of `found` may be counted (its pending count below COUNT_LIMIT): asked before
+ * the reader draws a sample, so that countLookup, half the count's range further, does not fail
+ * after the draw (a request handed over undrawn would be drawn again on the main thread).
+ */
+export const lookupRoom = (found: FoundNode): boolean => (found.cell & COUNT_MASK) < COUNT_LIMIT;

@@ -15,7 +15,7 @@ import {
   startAttributes,
 } from './trace-attributes.js';
 import { listenOpEvents } from '../stack/op-events.js';
-import { createTraceFilter } from './trace-filter.js';
+import { createTraceFilter, readerShareOf } from './trace-filter.js';
 import type { TraceFilterOptions } from './trace-filter.js';
 import { createRollingSpan } from './trace-rolling-span.js';
 import type { RolloverLimits, RollingSpan } from './trace-rolling-span.js';
@@ -41,9 +41,7 @@ export function createTraceLayer(options: TraceLayerOptions): Layer {
   const tracer = options.tracerProvider.getTracer('fs-interposer');
   const clock = options.clock ?? systemClock;
   const filter = createTraceFilter(options);
-  const ratio = options.sampleRatio ?? 1;
-  const metaSample =
-    (options.paths ?? []).length === 0 && ratio < 1 ? Math.max(0, ratio) : undefined;
+  const metaSample = readerShareOf(options);
   const fileLimits = { maxDurationMs: 300_000, maxOps: 10_000, ...options.fileRollover };
   const volumeLimits = { maxDurationMs: 60_000, maxOps: 1_000, ...options.volumeRollover };
   const files = new Map<number, RollingSpan | null>();
@@ -173,9 +171,9 @@ export function createTraceLayer(options: TraceLayerOptions): Layer {
       const parent = fileParent(call);
       if (parent === null) return next();
       if (parent !== undefined) return onFile(call, parent, next);
+      if (!filter.op(call.op) || !filter.path(call.path)) return next();
       // A reader thread that drew this request into the sample handed it over (readerMetaSample).
-      const sampled = call.sampled === true || filter.sample();
-      if (!filter.op(call.op) || !filter.path(call.path) || !sampled) return next();
+      if (call.sampled !== true && !filter.sample()) return next();
       return child(call, volumeParent().childContext(), next);
     },
     readerServes: (fh) => files.get(fh) === null,

@@ -246,5 +246,8 @@ describe('trace layer', () => {
     expect(setup({ sampleRatio: 0.1 }).layer.readerMetaSample).toBe(0.1);
     expect(setup().layer.readerMetaSample).toBeUndefined();
     expect(setup({ sampleRatio: 0.1, paths: ['/db/**'] }).layer.readerMetaSample).toBeUndefined();
+    // Every op traced but none of those the readers answer: nothing to hand over.
+    expect(setup({ ops: ['open', 'read'] }).layer.readerMetaSample).toBe(0);
+    expect(setup({ ops: ['open', 'lookup'] }).layer.readerMetaSample).toBeUndefined();
   });
 });
