@@ -32,10 +32,11 @@ export interface StackPlan {
   readonly readerPerHandle?: boolean;
   /**
    * The reader threads may also answer GETATTR with a handle of registered files (one fstat of
-   * the backing fd): no layer acts on getattr but one content with the reader tap (metrics).
-   * Any other layer may change, delay, fail or record attributes (shuffle, fault, latency,
-   * throttle, trace, quota, record, ...) and keeps getattr on the main thread; so does a plan
-   * that does not say.
+   * the backing fd), and the metadata requests of `metaRoot`: no layer acts on them but ones
+   * content with the reader tap (metrics) and at most one that samples them (trace below 1:
+   * `metaSample`, drawn by the readers). Any other layer may change, delay, fail or record
+   * attributes (shuffle, fault, latency, throttle, quota, record, trace of every op, ...) and
+   * keeps them on the main thread; so does a plan that does not say.
    */
   readonly readerGetattr?: boolean;
   /**
