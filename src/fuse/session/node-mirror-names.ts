@@ -3,6 +3,7 @@
  * out for a GETATTR without a handle, matched against a LOOKUP's (parent, name).
  */
 import { R_NAME_LEN, R_NAME_OFF, R_PARENT } from './node-mirror-layout.js';
+import { arenaHolds } from './node-mirror-read.js';
 import type { FoundNode, MirrorView } from './node-mirror-read.js';
 
 /**
@@ -31,8 +32,5 @@ export function isPathName(
   len: number,
 ): boolean {
   if (v.t[found.rec + R_PARENT] !== parent || v.t[found.rec + R_NAME_LEN] !== len) return false;
-  const at = v.t[found.rec + R_NAME_OFF]!;
-  if (at < 0 || at + len > v.b.length) return false;
-  for (let k = 0; k < len; k++) if (v.b[at + k] !== name[off + k]) return false;
-  return true;
+  return arenaHolds(v, v.t[found.rec + R_NAME_OFF]!, name, off, len);
 }

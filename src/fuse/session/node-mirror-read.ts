@@ -67,6 +67,19 @@ const recOf = (v: MirrorView, id: number): number => {
   return -1;
 };
 
+/** Whether the arena holds `name[off, off + len)` at `at` (an offset read unvalidated). */
+export function arenaHolds(
+  v: MirrorView,
+  at: number,
+  name: Uint8Array,
+  off: number,
+  len: number,
+): boolean {
+  if (at < 0 || at + len > v.b.length) return false;
+  for (let k = 0; k < len; k++) if (v.b[at + k] !== name[off + k]) return false;
+  return true;
+}
+
 const edgeOf = (
   v: MirrorView,
   parent: number,
@@ -84,10 +97,7 @@ const edgeOf = (
     const id = v.t[e + E_ID]!;
     if (id === 0) return 0;
     if (v.t[e + E_PARENT] !== parent || v.t[e + E_NAME_LEN] !== len) continue;
-    const at = v.t[e + E_NAME_OFF]!;
-    let same = at >= 0 && at + len <= v.b.length;
-    for (let k = 0; same && k < len; k++) same = v.b[at + k] === name[off + k];
-    if (same) return id;
+    if (arenaHolds(v, v.t[e + E_NAME_OFF]!, name, off, len)) return id;
   }
   return 0;
 };
