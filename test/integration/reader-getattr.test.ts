@@ -6,6 +6,7 @@ import type { MountHandle } from '../helpers/mount.js';
 import { freePort } from '../helpers/prometheus.js';
 import { shOk } from '../helpers/sh.js';
 import { createLayerRig, py } from './layers-rig.js';
+import { directIoServed } from './reader-served-rig.js';
 
 /**
  * GETATTR with a handle in the reader threads (issue 17). The kernel sends one, with
@@ -24,13 +25,7 @@ const N = 40;
 // Page-aligned: a 4 KiB write across a page boundary is two WRITE requests.
 const SIZE0 = 3 * 4096;
 
-async function served(m: MountHandle): Promise<number> {
-  const s = JSON.parse(await shOk(`node "${CLI}" ctl "${m.mountpoint}" status`)) as {
-    engine: { directIo: { served: number } | 'off' };
-  };
-  if (s.engine.directIo === 'off') throw new Error('direct I/O is off');
-  return s.engine.directIo.served;
-}
+const served = (m: MountHandle): Promise<number> => directIoServed(m.mountpoint);
 
 interface Loop {
   /** Per iteration: what lseek(SEEK_END) and fstat saw through the mount, and the source's. */

@@ -1,11 +1,10 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { CLI } from '../helpers/mount.js';
 import type { MountHandle } from '../helpers/mount.js';
 import { freePort } from '../helpers/prometheus.js';
-import { shOk } from '../helpers/sh.js';
 import { createLayerRig, py } from './layers-rig.js';
+import { directIoServed } from './reader-served-rig.js';
 
 /**
  * LOOKUP of a known name and GETATTR without a handle of a known node, in the reader threads
@@ -26,13 +25,7 @@ const prepare = (src: string): void => {
 };
 const ZERO = ['-o', 'entry_timeout=0,attr_timeout=0'];
 
-async function served(m: MountHandle): Promise<number> {
-  const s = JSON.parse(await shOk(`node "${CLI}" ctl "${m.mountpoint}" status`)) as {
-    engine: { directIo: { served: number } | 'off' };
-  };
-  if (s.engine.directIo === 'off') throw new Error('direct I/O is off');
-  return s.engine.directIo.served;
-}
+const served = (m: MountHandle): Promise<number> => directIoServed(m.mountpoint);
 
 /** stat every file `rounds` times: the sizes and inode numbers seen, per round. */
 function statRounds(mnt: string, rounds: number) {

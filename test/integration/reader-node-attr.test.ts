@@ -1,11 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { CLI } from '../helpers/mount.js';
 import type { MountHandle } from '../helpers/mount.js';
 import { freePort } from '../helpers/prometheus.js';
-import { shOk } from '../helpers/sh.js';
 import { createLayerRig, py } from './layers-rig.js';
+import { directIoServed } from './reader-served-rig.js';
 
 /**
  * GETATTR without a handle of an open file in the reader threads, under `-o exclusive`
@@ -25,13 +24,7 @@ const SIZE0 = 3 * 4096;
 const prepare = (src: string): void => writeFileSync(join(src, 'f'), Buffer.alloc(SIZE0, 1));
 const sizes = Array.from({ length: N }, (_, i) => SIZE0 + (i + 1) * 4096);
 
-async function served(m: MountHandle): Promise<number> {
-  const s = JSON.parse(await shOk(`node "${CLI}" ctl "${m.mountpoint}" status`)) as {
-    engine: { directIo: { served: number } | 'off' };
-  };
-  if (s.engine.directIo === 'off') throw new Error('direct I/O is off');
-  return s.engine.directIo.served;
-}
+const served = (m: MountHandle): Promise<number> => directIoServed(m.mountpoint);
 
 /** N times a 4 KiB write that grows `f`, then fstat; the sizes seen and the getattr ok delta. */
 function loop(mnt: string, port = 0) {

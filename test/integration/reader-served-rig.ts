@@ -47,3 +47,13 @@ export async function mountCounted(
     },
   };
 }
+
+/**
+ * Requests the reader threads of the mount at `mountpoint` answered themselves so far (`ctl
+ * status`, engine.directIo.served); throws when direct I/O is off.
+ */
+export async function directIoServed(mountpoint: string): Promise<number> {
+  const s = JSON.parse(await shOk(`node "${CLI}" ctl "${mountpoint}" status`)) as Status;
+  if (s.engine.directIo === 'off') throw new Error('direct I/O is off');
+  return s.engine.directIo.served;
+}

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { startOtlpReceiver } from '../helpers/otlp/receiver.js';
 import type { OtlpReceiver } from '../helpers/otlp/receiver.js';
 import type { DecodedSpan } from '../helpers/otlp/trace-decode.js';
-import { CLI, forceUnmount, startMount, tempDir } from '../helpers/mount.js';
+import { forceUnmount, startMount, tempDir } from '../helpers/mount.js';
 import { freePort, scrape, total } from '../helpers/prometheus.js';
-import { shOk } from '../helpers/sh.js';
 import { py } from './layers-rig.js';
+import { directIoServed } from './reader-served-rig.js';
 
 /**
  * `trace` sampling metadata ops at 0.5, with metrics, and entry and attribute timeouts of 0 (so
@@ -56,12 +56,7 @@ layers:
   });
   try {
     const m = mount.mountpoint;
-    const status = async (): Promise<number> => {
-      const s = JSON.parse(await shOk(`node "${CLI}" ctl "${m}" status`)) as {
-        engine: { directIo: { served: number } | 'off' };
-      };
-      return s.engine.directIo === 'off' ? -1 : s.engine.directIo.served;
-    };
+    const status = (): Promise<number> => directIoServed(m);
     const loop = (rounds: number) =>
       py<number>(`import os
 n = 0

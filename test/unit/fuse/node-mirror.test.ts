@@ -12,18 +12,7 @@ import type { MirrorView } from '../../../src/fuse/session/node-mirror-read.js';
 import { createNodeTable } from '../../../src/fuse/session/nodes.js';
 import type { NodeTable } from '../../../src/fuse/session/nodes.js';
 import { decodeName, encodeName } from '../../../src/vfs/names.js';
-
-/** A deterministic PRNG (mulberry32): the same sequence of operations on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../helpers/prng.js';
 
 const byEdge = (v: MirrorView, parent: number, name: string): number | undefined => {
   const b = encodeName(name);
@@ -58,7 +47,7 @@ describe('the node table mirror in shared memory', () => {
     const mirror = createNodeMirror({ records: 4096, arenaBytes: 48 * 1024 });
     const table = createNodeTable({ mirror });
     const v = mirrorView(mirror.sab);
-    const rnd = prng(42);
+    const rnd = mulberry32(42);
     const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
     const names = ['a', 'b', 'c', 'dir', 'é', 'x\udc80y', 'long-name-'.repeat(12)];
     let ino = 100n;

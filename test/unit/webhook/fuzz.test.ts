@@ -13,17 +13,7 @@ import { createWebhookMetrics } from '../../../src/webhook/metrics.js';
 import { mutatePod } from '../../../src/webhook/mutate-pod.js';
 import { createReviewProcessor } from '../../../src/webhook/review-processor.js';
 import { loadPod, loadReview, mutateOptions } from './helpers.js';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../helpers/prng.js';
 
 const TOKENS = ['trace', 'metrics', 'fault', 'latency', 'throttle', 'quota', 'record', 'powerloss', 'shuffle',
   '=', ',', '@', '%', '|', 'EIO', 'ENOSPC', 'EXX', '10ms', '5MB', '5MiB', '1..5ms', '100iops', '1.5', '-1', '',
