@@ -3,6 +3,7 @@
  * the reader threads may serve themselves, and the counters of what they served.
  */
 import type { StackPlan } from '../../vfs/stack.js';
+import type { MissRing } from './miss-ring.js';
 import type { NodeMirror } from './node-types.js';
 
 /** The main thread's side: which open handles the readers may serve themselves. */
@@ -28,9 +29,20 @@ export interface DirectIoTable {
    * with both, a plan with `metaRoot` lets them answer LOOKUP of a known name and GETATTR of a
    * known node (direct-lookup.ts). Before any reader starts.
    */
-  enableLookups(o: { mirror: NodeMirror; entryTimeout: number }): void;
+  enableLookups(o: {
+    mirror: NodeMirror;
+    entryTimeout: number;
+    /**
+     * LOOKUPs of missing names too (direct-miss.ts), listed in `ring` when kept; `keep`: the
+     * session's part of the negative-entry rule (ops/negative-entry.ts: exclusive, an entry
+     * timeout, no orphan answers); the plan's cacheMisses is the other.
+     */
+    misses?: { ring: MissRing; keep: boolean };
+  }): void;
   /** The mirror given to enableLookups. */
   readonly mirror: NodeMirror | undefined;
+  /** The miss ring given to enableLookups. */
+  readonly missRing: MissRing | undefined;
   /**
    * The stack's plan: readers serve READ/WRITE (readerData), counting them in the tap (tap),
    * through the reader forms of throttle and latency (gate). A per-handle plan (readerPerHandle)
@@ -46,7 +58,8 @@ export interface DirectIoTable {
       | 'metaSample'
       | 'tap'
       | 'gate'
-    >,
+    > &
+      Partial<Pick<StackPlan, 'cacheMisses'>>,
   ): void;
   /**
    * A POSIX record lock is asked for on `nodeId` (before the backend takes it): from here on a

@@ -34,6 +34,10 @@ import {
   ROOT_FD,
   ENTRY_TIMEOUT,
   META_SAMPLE,
+  MISSES,
+  MISS_KEEP,
+  MISS_OFF,
+  MISS_PLAIN,
   HANDED,
   HANDLE_CAP,
   HEAD,
@@ -46,6 +50,7 @@ import {
   loadSeconds,
   storeSeconds,
 } from './direct-layout.js';
+import type { MissRing } from './miss-ring.js';
 import type { NodeMirror } from './node-types.js';
 
 export const DIRECT_CAPACITY = 4096;
@@ -74,6 +79,7 @@ export function createDirectIoTable(
   const attrs = attrTimeout !== undefined && Number.isFinite(attrTimeout) && attrTimeout >= 0;
   let size = 0;
   let mirror: NodeMirror | undefined;
+  let misses: { ring: MissRing; keep: boolean } | undefined;
   let entries = false;
   // Kept across setEnabled(false): locks outlive a swap to a stack with layers.
   const locked = new Set<number>();
@@ -116,11 +122,15 @@ export function createDirectIoTable(
     },
     enableLookups(o) {
       mirror = o.mirror;
+      misses = o.misses;
       storeSeconds(t, ENTRY_TIMEOUT, o.entryTimeout);
       entries = Number.isFinite(o.entryTimeout) && o.entryTimeout >= 0;
     },
     get mirror() {
       return mirror;
+    },
+    get missRing() {
+      return misses?.ring;
     },
     lockAsked(nodeId) {
       locked.add(nodeId);
@@ -140,6 +150,10 @@ export function createDirectIoTable(
       // A new sample share is written while GETATTR is off (its two ints are not one store).
       const sample = plan.metaSample ?? -1;
       const resample = sample !== loadSeconds(t, META_SAMPLE);
+      const keep = misses?.keep === true && plan.cacheMisses === true;
+      const missMode = !paths || !misses ? MISS_OFF : keep ? MISS_KEEP : MISS_PLAIN;
+      // Lowered first (a swap then waits for the readers keeping one: kept-misses.ts), raised last.
+      if (missMode < Atomics.load(t, MISSES)) Atomics.store(t, MISSES, missMode);
       if (!paths) Atomics.store(t, META_PATHS, 0);
       if (!getattr || resample) Atomics.store(t, GETATTR, 0);
       if (resample) storeSeconds(t, META_SAMPLE, sample);
@@ -151,6 +165,7 @@ export function createDirectIoTable(
       if (paths) {
         Atomics.store(t, ROOT_FD, plan.metaRoot!);
         Atomics.store(t, META_PATHS, 1);
+        Atomics.store(t, MISSES, missMode);
       }
       if (!plan.tap) Atomics.store(t, TAP, 0);
     },

@@ -13,7 +13,7 @@ import {
 
 export const TWO32 = 0x1_0000_0000;
 /** Ints before the entries. */
-export const HEAD = 19;
+export const HEAD = 20;
 /** The handle epoch (every handle this process issues is epoch * 2^32 + counter). */
 export const EPOCH = 0;
 export const ENABLED = 1;
@@ -61,6 +61,15 @@ export const ENTRY_TIMEOUT = 15;
  * readers may answer that a layer samples (trace); -1: none.
  */
 export const META_SAMPLE = 17;
+/**
+ * LOOKUPs of a name the backend does not have, while META_PATHS is on (direct-miss.ts):
+ * MISS_OFF, MISS_PLAIN (answered ENOENT, as the main thread does without negative entries) or
+ * MISS_KEEP (a negative entry with the entry timeout, listed in the miss ring for a swap).
+ */
+export const MISSES = 19;
+export const MISS_OFF = 0;
+export const MISS_PLAIN = 1;
+export const MISS_KEEP = 2;
 
 /** What a reader's serve returns for a request it drew into the sample: hand it over, marked. */
 export const SAMPLED = -2;

@@ -9,11 +9,11 @@
  *
  * Only the answer the main thread would give without creating or changing anything: the name
  * still leads to the inode of the node the mirror names (a LOOKUP then adds one to the node's
- * lookup count, by compare-and-swap on its mirror cell; a GETATTR changes nothing). Everything
- * else goes to the main thread as it came: an unknown name (a new node), a missing one (ENOENT,
- * and the negative-entry rules), a name that leads to another inode now, a node with no name
- * left, the root, a path deeper than the mirror walks, any failed call, a table that changes
- * under the read.
+ * lookup count, by compare-and-swap on its mirror cell; a GETATTR changes nothing), or a name
+ * the mirror does not know is missing in the backend (direct-miss.ts). Everything else goes to
+ * the main thread as it came: an unknown name that exists (a new node), a name that leads to
+ * another inode now, a node with no name left, the root, a path deeper than the mirror walks,
+ * any failed call, a table that changes under the read.
  */
 import { statBeneath } from '../../sys/reader-meta.js';
 import { TAP_GETATTR, TAP_LOOKUP, tapServed } from '../../vfs/reader-tap.js';
@@ -30,6 +30,8 @@ import {
   loadSeconds,
   SAMPLED,
   drawnIntoSample,
+  MISS_KEEP,
+  MISS_OFF,
 } from './direct-layout.js';
 import {
   consistent,
@@ -41,9 +43,11 @@ import {
   pathOf,
 } from './node-mirror-read.js';
 import { isPathName, nameOf } from './node-mirror-names.js';
+import { missMark, missMode, serveMiss } from './direct-miss.js';
 import type { FoundNode, MirrorView } from './node-mirror-read.js';
 
 const ROOT = 1;
+const ENOENT = 2;
 /** NAME_MAX. */
 const NAME_MAX = 255;
 
@@ -74,6 +78,16 @@ function dirOf(v: MirrorView, parent: number): Buffer | undefined | null {
   return at < 0 ? null : dirBuf.subarray(at);
 }
 
+/**
+ * A name the main thread would take as it is: not "." or "..", no "/" (readName refuses those,
+ * and statx would resolve them).
+ */
+function plainName(buf: Buffer, len: number): boolean {
+  if (buf[A] === 0x2e && (len === 1 || (len === 2 && buf[A + 1] === 0x2e))) return false;
+  const slash = buf.indexOf(0x2f, A);
+  return slash < 0 || slash >= A + len;
+}
+
 /** LOOKUP(parent, name) in `buf` (n bytes): the entry reply, or -1 for the main thread. */
 export function serveLookup(
   table: Int32Array,
@@ -87,16 +101,27 @@ export function serveLookup(
   if (end < 0 || end >= n || len === 0 || len > NAME_MAX) return -1;
   const parent = buf.readUInt32LE(InHeader.nodeid);
   const v = mirror!;
+  const mode = missMode(table);
+  const mark = mode === MISS_KEEP ? missMark() : undefined;
   const read = consistent(v, () => {
     const found = nodeByEdge(v, parent, buf, A, len);
+    // An unknown name: a miss the readers may answer, else a new node (the main thread's).
+    if (found === undefined) {
+      const dir = mode === MISS_OFF || !plainName(buf, len) ? null : dirOf(v, parent);
+      return dir === null ? undefined : { node: undefined, dir };
+    }
     // Another name of a hard link: the main thread makes this name the node's path name.
-    const node = found && isPathName(v, found, parent, buf, A, len) ? found : undefined;
+    const node = isPathName(v, found, parent, buf, A, len) ? found : undefined;
     const dir = node === undefined ? null : dirOf(v, parent);
-    return dir === null ? undefined : { node: node!, dir };
+    return dir === null ? undefined : { node, dir };
   });
   if (read === undefined) return -1;
   const start = tap !== undefined ? process.hrtime.bigint() : 0n;
   const attr = statBeneath(Atomics.load(table, ROOT_FD), read.dir, buf.subarray(A, end + 1));
+  if (read.node === undefined) {
+    if (attr !== -ENOENT) return -1;
+    return serveMiss(table, buf, { parent, off: A, len, mode, mark, start }, tap);
+  }
   if (typeof attr === 'number' || attr.ino !== read.node.ino || !lookupRoom(read.node)) return -1;
   if (drawnIntoSample(table)) return SAMPLED;
   // From here the kernel holds one more lookup of the node: answer it whatever comes. (A node

@@ -8,9 +8,18 @@ import { ArgSize, IN_HEADER_SIZE as A, InHeader } from '../protocol/layout.js';
 import { serveAttr } from './direct-attr.js';
 import { serveData } from './direct-data.js';
 import { ENABLED, LOCKED, SERVED, TAP, otherReaderIdle, registeredFd } from './direct-layout.js';
-import { serveLookup } from './direct-lookup.js';
+import { attachMirror, serveLookup } from './direct-lookup.js';
+import { attachMissRing } from './direct-miss.js';
 import { serveSync } from './direct-sync.js';
 import { serveXattr } from './direct-xattr.js';
+
+export { afterReply } from './direct-miss.js';
+
+/** The node table's mirror and the miss ring, when the session shares them (LOOKUP, GETATTR). */
+export function attachMeta(nodes?: SharedArrayBuffer, misses?: SharedArrayBuffer): void {
+  if (nodes) attachMirror(nodes);
+  if (misses) attachMissRing(misses);
+}
 
 const { READ, WRITE, FSYNC, FLUSH, GETATTR, GETXATTR, LOOKUP } = Opcode;
 

@@ -2,6 +2,7 @@ import { write } from 'node:fs';
 import { promisify } from 'node:util';
 import type { Logger } from '../../log/logger.js';
 import { encodeName } from '../../vfs/names.js';
+import type { MissRing } from './miss-ring.js';
 import type { NodeTable } from './node-types.js';
 import { NotifyCode } from '../protocol/constants.js';
 import { writeU64 } from '../protocol/decode.js';
@@ -62,6 +63,11 @@ export interface KeptMissesOptions {
   minor: number;
   logger: Logger;
   max?: number;
+  /**
+   * The misses the reader threads keep (miss-ring.ts): taken into the list before it is read or
+   * changed; a swap first waits for the readers still writing the reply of one.
+   */
+  ring?: Pick<MissRing, 'drain' | 'settled'>;
 }
 
 export function createKeptMisses(o: KeptMissesOptions): KeptMisses {
@@ -89,28 +95,42 @@ export function createKeptMisses(o: KeptMissesOptions): KeptMisses {
     sending++;
     return (chain = chain.then(() => send(parent, name)).finally(() => sending--));
   };
+  const keep = (parent: number, name: string): void => {
+    const key = `${parent}/${name}`;
+    log.delete(key);
+    log.set(key, { parent, name });
+    if (log.size <= max) return;
+    const oldest = log.entries().next().value!;
+    log.delete(oldest[0]);
+    void expire(oldest[1].parent, oldest[1].name);
+  };
+  const drain = (): void => {
+    if (o.ring) for (const m of o.ring.drain()) keep(m.parent, m.name);
+  };
   return {
     kept(parent, name) {
-      const key = `${parent}/${name}`;
-      log.delete(key);
-      log.set(key, { parent, name });
-      if (log.size <= max) return;
-      const oldest = log.entries().next().value!;
-      log.delete(oldest[0]);
-      void expire(oldest[1].parent, oldest[1].name);
+      drain();
+      keep(parent, name);
     },
     appeared(parent, name) {
+      drain();
       const key = `${parent}/${name}`;
       if (!log.delete(key)) return;
       void expire(parent, name);
     },
     async expireAll() {
+      if (o.ring && !(await o.ring.settled()))
+        o.logger.warn(
+          'a reader thread kept writing a negative entry past 1 s; taking the others back',
+        );
+      drain();
       const all = [...log.values()];
       log.clear();
       const had = await Promise.all(all.map((e) => expire(e.parent, e.name)));
       return had.filter(Boolean).length;
     },
     get size() {
+      drain();
       return log.size + sending;
     },
   };

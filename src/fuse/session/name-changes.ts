@@ -17,24 +17,33 @@ export interface NameChanges {
   unchangedSince(mark: number | undefined): boolean;
 }
 
-export function createNameChanges(): NameChanges {
-  let generation = 0;
-  let inFlight = 0;
+/**
+ * `ints`: two Int32 cells (a generation, the changes in flight) that the reader threads read too
+ * (miss-ring.ts), so that a miss they answer follows the same rule; a private pair by default.
+ */
+export function createNameChanges(
+  ints: Int32Array<ArrayBufferLike> = new Int32Array(2),
+): NameChanges {
+  const GEN = 0;
+  const IN_FLIGHT = 1;
   return {
     begin() {
-      generation++;
-      inFlight++;
+      // In flight first: a reader that saw none in flight and this generation then sees the
+      // generation move (miss-ring.ts namesUnchanged).
+      Atomics.add(ints, IN_FLIGHT, 1);
+      Atomics.add(ints, GEN, 1);
       let ended = false;
       return {
         end() {
           if (ended) return;
           ended = true;
-          generation++;
-          inFlight--;
+          Atomics.add(ints, GEN, 1);
+          Atomics.sub(ints, IN_FLIGHT, 1);
         },
       };
     },
-    mark: () => (inFlight === 0 ? generation : undefined),
-    unchangedSince: (mark) => mark !== undefined && inFlight === 0 && generation === mark,
+    mark: () => (Atomics.load(ints, IN_FLIGHT) === 0 ? Atomics.load(ints, GEN) : undefined),
+    unchangedSince: (mark) =>
+      mark !== undefined && Atomics.load(ints, IN_FLIGHT) === 0 && Atomics.load(ints, GEN) === mark,
   };
 }

@@ -11,8 +11,7 @@
 import { readSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { readerGateOf } from '../../vfs/reader-tap.js';
-import { serveDirect } from './direct-serve.js';
-import { attachMirror } from './direct-lookup.js';
+import { afterReply, attachMeta, serveDirect } from './direct-serve.js';
 import { IDLE, SAMPLED } from './direct-layout.js';
 import { InHeader } from '../protocol/layout.js';
 import { CONTROL_INTS, controlAt, encodeErrorReply } from './reader-control.js';
@@ -32,6 +31,8 @@ export interface ReaderData {
   tap?: SharedArrayBuffer;
   /** The node table's mirror (node-mirror.ts): LOOKUP and GETATTR of known nodes. */
   nodes?: SharedArrayBuffer;
+  /** The miss ring (miss-ring.ts): LOOKUPs of missing names, and the kept ones listed. */
+  misses?: SharedArrayBuffer;
   /** Fault injection for the engine's own tests (failpoints.ts); absent in production. */
   failpoints?: ReaderFailpoints;
 }
@@ -69,7 +70,7 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
   const inDirect = controlAt(d.slots, 'inDirect');
   const busyUs = controlAt(d.slots, 'busyUs');
   const direct = d.direct ? new Int32Array(d.direct) : undefined;
-  if (d.nodes) attachMirror(d.nodes);
+  attachMeta(d.nodes, d.misses);
   const tap = d.tap ? new BigInt64Array(d.tap) : undefined;
   const gate = d.tap ? readerGateOf(d.tap) : undefined;
   const unique0 = controlAt(d.slots, 'unique0');
@@ -165,7 +166,9 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
       throw new Error(`failpoint reader-crash=${fp.crashAt}: this reader thread dies`);
     }
     const len = direct ? serveHere(buf, n) : -1;
-    if (reply(d.fd, buf, len, failed)) {
+    const replied = reply(d.fd, buf, len, failed);
+    afterReply();
+    if (replied) {
       Atomics.store(ctrl, unique0, 0);
       Atomics.store(ctrl, unique1, 0);
       continue;

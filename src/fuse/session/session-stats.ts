@@ -31,6 +31,8 @@ export interface SessionStats {
          */
         mirroredNodes: number;
         unmirrored: number;
+        /** LOOKUPs of missing names the readers answered (direct-miss.ts), kept or not. */
+        missesAnswered: number;
       }
     | 'off';
   /** Replies the reader threads could not write (not ENOENT/ENODEV), as last reported. */
@@ -67,6 +69,7 @@ export function sessionStats(o: StatsSources): SessionStats {
           fsyncHandedOver: o.direct.fsyncHandedOver,
           mirroredNodes: o.direct.mirror?.size ?? 0,
           unmirrored: o.direct.mirror?.refused ?? 0,
+          missesAnswered: o.direct.missRing?.answered ?? 0,
         }
       : 'off',
     readerReplyErrors: o.readers.replyErrors,

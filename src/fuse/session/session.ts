@@ -9,6 +9,7 @@ import type { CacheTimes, SessionContext } from './context.js';
 import { createHandleTable } from './handles.js';
 import type { NegotiatedInit } from '../mount/init.js';
 import { createNodeTable } from './nodes.js';
+import { createMissRing } from './miss-ring.js';
 import { createNodeMirror } from './node-mirror.js';
 import { invalidateAllNodes, sendInvalInode } from './invalidation.js';
 import { createKeptMisses } from './kept-misses.js';
@@ -102,19 +103,33 @@ export function createSession(o: SessionOptions): FuseSession {
   if (o.exclusive === true) direct?.setExclusive();
   // The node table's mirror, for the readers' LOOKUP and GETATTR of known nodes (ADR 0087).
   const mirror = direct === undefined ? undefined : createNodeMirror();
+  // LOOKUPs of missing names in the readers too, kept as negative entries under the main
+  // thread's rule (ops/negative-entry.ts: the plan's cacheMisses is checked per plan).
+  const ring = mirror && createMissRing();
   if (mirror) {
-    direct?.enableLookups({ mirror, entryTimeout: times.entryTimeout });
+    const keep = o.exclusive === true && times.entryTimeout > 0 && o.answerOrphans !== true;
+    direct?.enableLookups({
+      mirror,
+      entryTimeout: times.entryTimeout,
+      misses: { ring: ring!, keep },
+    });
     // LOOKUP and GETATTR need no open file: the plan applies from the start (data requests
     // only reach the table once a file is registered at OPEN).
     direct?.setPlan(o.stack.plan());
   }
   const custody = o.stateDir === undefined ? undefined : openCustody(o.stateDir, logger, mirror);
   const nodes = custody?.nodes ?? createNodeTable({ ...(mirror && { mirror }) });
-  const misses = createKeptMisses({ fd: o.fds[0]!, nodes, minor: o.init.minor, logger });
+  const misses = createKeptMisses({
+    fd: o.fds[0]!,
+    nodes,
+    minor: o.init.minor,
+    logger,
+    ...(ring && { ring }),
+  });
   const ctx: SessionContext = {
     nodes,
     misses,
-    nameChanges: createNameChanges(),
+    nameChanges: createNameChanges(ring?.names),
     ...(custody && { intents: custody.intents }),
     ...(direct && { direct }),
     handles: createHandleTable(epoch),

@@ -33,7 +33,10 @@ export function createTestServer(
     init?: NegotiatedInit;
     /** Session settings beside the defaults (the cache policy, timeouts, orphan answers). */
     session?: Partial<
-      Pick<SessionContext, 'exclusive' | 'times' | 'answerOrphan' | 'direct' | 'nodes'>
+      Pick<
+        SessionContext,
+        'exclusive' | 'times' | 'answerOrphan' | 'direct' | 'nodes' | 'misses' | 'nameChanges'
+      >
     >;
   } = {},
 ): {
