@@ -15,9 +15,10 @@ import { STATX_BASIC_STATS, STATX_SIZE, decodeStatx } from './statx-decode.js';
  * The passthrough backend's LOOKUP and GETATTR of a path, for the reader threads
  * (src/fuse/session/direct-lookup.ts), synchronous: openat2 of the parent directory beneath the
  * root with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS and O_PATH (path-steps.ts), statx of the name
- * in it without following it (statx.ts), close. Not through libc.ts: that declares every libc
- * function the main thread uses, in every reader at start; this loads libc (already mapped in
- * the process) and declares three functions on a reader's first use (as fxattr.ts does).
+ * in it without following it (statx.ts), close; and its UNLINK (unlinkat in that directory). Not
+ * through libc.ts: that declares every libc function the main thread uses, in every reader at
+ * start; this loads libc (already mapped in the process) and declares four functions on a
+ * reader's first use (as fxattr.ts does).
  */
 type Syscall4 = (
   nr: number,
@@ -28,7 +29,8 @@ type Syscall4 = (
 ) => number | bigint;
 type Statx = (dirfd: number, path: Buffer, flags: number, mask: number, buf: Buffer) => number;
 type Close = (fd: number) => number;
-let calls: { openat2: Syscall4; statx: Statx; close: Close } | undefined;
+type Unlinkat = (dirfd: number, path: Buffer, flags: number) => number;
+let calls: { openat2: Syscall4; statx: Statx; close: Close; unlinkat: Unlinkat } | undefined;
 
 const how = Buffer.alloc(24);
 how.writeBigUInt64LE(BigInt(O_PATH | O_DIRECTORY | O_CLOEXEC), 0);
@@ -46,6 +48,7 @@ function load(): NonNullable<typeof calls> {
       'int statx(int dirfd, void *path, int flags, unsigned int mask, void *buf)',
     ) as Statx,
     close: lib.func('int close(int fd)') as Close,
+    unlinkat: lib.func('int unlinkat(int dirfd, void *path, int flags)') as Unlinkat,
   };
 }
 
@@ -54,6 +57,27 @@ function load(): NonNullable<typeof calls> {
  * bytes relative to `rootFd`, or undefined for the root itself), or -errno.
  */
 export function statBeneath(rootFd: number, dir: Buffer | undefined, name: Buffer): Attr | number {
+  return inDir(rootFd, dir, (c, dirfd) =>
+    c.statx(dirfd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, statxBuf) < 0
+      ? -koffi.errno()
+      : decodeStatx(statxBuf),
+  );
+}
+
+/**
+ * unlink(2) of `name` in the directory at `dir` (as statBeneath): 0, or -errno. The passthrough
+ * backend's unlink is the same call through /proc/self/fd of the parent's O_PATH fd.
+ */
+export function unlinkBeneath(rootFd: number, dir: Buffer | undefined, name: Buffer): number {
+  return inDir(rootFd, dir, (c, dirfd) => (c.unlinkat(dirfd, name, 0) < 0 ? -koffi.errno() : 0));
+}
+
+/** `fn` with the fd of `dir` resolved beneath the root (closed after), or -errno of openat2. */
+function inDir<T>(
+  rootFd: number,
+  dir: Buffer | undefined,
+  fn: (c: NonNullable<typeof calls>, dirfd: number) => T,
+): T | number {
   calls ??= load();
   let dirfd = rootFd;
   if (dir !== undefined) {
@@ -61,9 +85,7 @@ export function statBeneath(rootFd: number, dir: Buffer | undefined, name: Buffe
     if (dirfd < 0) return -koffi.errno();
   }
   try {
-    if (calls.statx(dirfd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, statxBuf) < 0)
-      return -koffi.errno();
-    return decodeStatx(statxBuf);
+    return fn(calls, dirfd);
   } finally {
     if (dirfd !== rootFd) calls.close(dirfd);
   }

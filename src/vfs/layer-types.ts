@@ -19,8 +19,9 @@ export interface Layer {
   /** True when the layer needs to see file data (disables kernel passthrough and caches). */
   readonly needsData?: boolean;
   /**
-   * True when the reader tap is all this layer needs of READ/WRITE that the reader threads serve
-   * themselves (ADR 0076): those requests then skip `around`, and the layer takes their counts
+   * True when the reader tap is all this layer needs of the requests the reader threads serve
+   * themselves (ADR 0076, ADR 0087: READ, WRITE, FLUSH, FSYNC, GETATTR, GETXATTR, LOOKUP, UNLINK;
+   * the list is TAP_OPS): those requests then skip `around`, and the layer takes their counts
    * from the tap (src/vfs/reader-tap.ts). Every other op still goes through `around`.
    */
   readonly readerTap?: boolean;

@@ -20,17 +20,19 @@ export interface CountedMount extends LayerMount {
 
 /**
  * A mount with `layers` then metrics (so that every request is counted) and a file `in` of
- * `bytes`: how the reader-path tests tell what the readers served from what the main thread did.
+ * `bytes` (`args`: more mount options): how the reader-path tests tell what the readers served
+ * from what the main thread did.
  */
 export async function mountCounted(
   rig: ReturnType<typeof createLayerRig>,
   layers: unknown[],
   bytes: number,
+  args: string[] = [],
 ): Promise<CountedMount> {
   const port = await freePort();
   const r = await rig.mount([...layers, { type: 'metrics' }], {
     prepare: (src) => writeFileSync(join(src, 'in'), Buffer.alloc(bytes, 3)),
-    args: ['--metrics-port', String(port)],
+    args: [...args, '--metrics-port', String(port)],
   });
   return {
     ...r,
@@ -43,7 +45,10 @@ export async function mountCounted(
       return d === 'off' ? -1 : d.served + d.fsyncHandedOver;
     },
     async ops(op, result) {
-      return total(await scrape(port), 'fs_interposer_ops_total', { op, ...(result !== undefined && { result }) });
+      return total(await scrape(port), 'fs_interposer_ops_total', {
+        op,
+        ...(result !== undefined && { result }),
+      });
     },
   };
 }

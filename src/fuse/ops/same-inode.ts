@@ -69,7 +69,7 @@ async function stillMatches(
  * Asynchronous, never waits for the kernel.
  */
 export function otherNodesChanged(
-  ctx: SessionContext,
+  ctx: Pick<SessionContext, 'nodes' | 'invalidateAttrs'>,
   ino: bigint | undefined,
   except: number,
 ): void {

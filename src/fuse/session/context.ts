@@ -56,6 +56,11 @@ export interface SessionContext {
    * its ENOENT from becoming a negative entry. Absent: nothing is tracked.
    */
   readonly nameChanges?: NameChanges;
+  /**
+   * Take what the reader threads changed into the node table (the names their UNLINKs removed:
+   * removals.ts); the server calls it before it serves each request.
+   */
+  absorb?: () => void;
   /** The negative entries handed to the kernel (kept-misses.ts), to take back at a swap. */
   readonly misses?: Pick<KeptMisses, 'kept' | 'appeared'>;
   /** READ/WRITE served by the reader threads (direct-io.ts); absent when switched off. */

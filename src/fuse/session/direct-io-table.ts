@@ -6,6 +6,20 @@ import type { StackPlan } from '../../vfs/stack.js';
 import type { MissRing } from './miss-ring.js';
 import type { NodeMirror } from './node-types.js';
 
+/** What the readers answer metadata with (enableLookups). */
+export interface LookupOptions {
+  mirror: NodeMirror;
+  entryTimeout: number;
+  /**
+   * LOOKUPs of missing names too (direct-miss.ts), listed in `ring` when kept; `keep`: the
+   * session's part of the negative-entry rule (ops/negative-entry.ts: exclusive, an entry
+   * timeout, no orphan answers); the plan's cacheMisses is the other.
+   */
+  misses?: { ring: MissRing; keep: boolean };
+  /** UNLINKs too (direct-unlink.ts), the names removed listed in this ring (removals.ts). */
+  removals?: MissRing;
+}
+
 /** The main thread's side: which open handles the readers may serve themselves. */
 export interface DirectIoTable {
   readonly sab: SharedArrayBuffer;
@@ -29,20 +43,12 @@ export interface DirectIoTable {
    * with both, a plan with `metaRoot` lets them answer LOOKUP of a known name and GETATTR of a
    * known node (direct-lookup.ts). Before any reader starts.
    */
-  enableLookups(o: {
-    mirror: NodeMirror;
-    entryTimeout: number;
-    /**
-     * LOOKUPs of missing names too (direct-miss.ts), listed in `ring` when kept; `keep`: the
-     * session's part of the negative-entry rule (ops/negative-entry.ts: exclusive, an entry
-     * timeout, no orphan answers); the plan's cacheMisses is the other.
-     */
-    misses?: { ring: MissRing; keep: boolean };
-  }): void;
+  enableLookups(o: LookupOptions): void;
   /** The mirror given to enableLookups. */
   readonly mirror: NodeMirror | undefined;
-  /** The miss ring given to enableLookups. */
+  /** The miss ring and the removal ring given to enableLookups. */
   readonly missRing: MissRing | undefined;
+  readonly removalRing: MissRing | undefined;
   /**
    * The stack's plan: readers serve READ/WRITE (readerData), counting them in the tap (tap),
    * through the reader forms of throttle and latency (gate). A per-handle plan (readerPerHandle)

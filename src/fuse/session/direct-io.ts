@@ -35,6 +35,7 @@ import {
   ENTRY_TIMEOUT,
   META_SAMPLE,
   MISSES,
+  UNLINKS,
   MISS_KEEP,
   MISS_OFF,
   MISS_PLAIN,
@@ -50,8 +51,7 @@ import {
   loadSeconds,
   storeSeconds,
 } from './direct-layout.js';
-import type { MissRing } from './miss-ring.js';
-import type { NodeMirror } from './node-types.js';
+import type { LookupOptions } from './direct-io-table.js';
 
 export const DIRECT_CAPACITY = 4096;
 
@@ -78,8 +78,7 @@ export function createDirectIoTable(
   storeSeconds(t, ATTR_TIMEOUT, attrTimeout ?? NaN);
   const attrs = attrTimeout !== undefined && Number.isFinite(attrTimeout) && attrTimeout >= 0;
   let size = 0;
-  let mirror: NodeMirror | undefined;
-  let misses: { ring: MissRing; keep: boolean } | undefined;
+  let lookups: LookupOptions | undefined;
   let entries = false;
   // Kept across setEnabled(false): locks outlive a swap to a stack with layers.
   const locked = new Set<number>();
@@ -121,16 +120,18 @@ export function createDirectIoTable(
       Atomics.store(t, NODE_ATTR, 1);
     },
     enableLookups(o) {
-      mirror = o.mirror;
-      misses = o.misses;
+      lookups = o;
       storeSeconds(t, ENTRY_TIMEOUT, o.entryTimeout);
       entries = Number.isFinite(o.entryTimeout) && o.entryTimeout >= 0;
     },
     get mirror() {
-      return mirror;
+      return lookups?.mirror;
     },
     get missRing() {
-      return misses?.ring;
+      return lookups?.misses?.ring;
+    },
+    get removalRing() {
+      return lookups?.removals;
     },
     lockAsked(nodeId) {
       locked.add(nodeId);
@@ -144,17 +145,18 @@ export function createDirectIoTable(
     setPlan(plan) {
       const serve = plan.readerData && (plan.gate === undefined || gate !== undefined);
       const getattr = serve && attrs && plan.readerGetattr === true;
-      const paths = getattr && entries && mirror !== undefined && plan.metaRoot !== undefined;
+      const paths = getattr && entries && lookups !== undefined && plan.metaRoot !== undefined;
       // Tap and gate on before serving starts, off only after serving stopped: nothing is
-      // served uncounted or unthrottled. GETATTR stops first (a layer of the new plan acts on it).
-      // A new sample share is written while GETATTR is off (its two ints are not one store).
+      // served uncounted or unthrottled. Metadata stops first (a layer of the new plan acts on
+      // it; a swap waits for readers keeping a miss: kept-misses.ts), starts last. A new sample
+      // share is written while GETATTR is off (its two ints are not one store).
       const sample = plan.metaSample ?? -1;
       const resample = sample !== loadSeconds(t, META_SAMPLE);
+      const misses = lookups?.misses;
       const keep = misses?.keep === true && plan.cacheMisses === true;
       const missMode = !paths || !misses ? MISS_OFF : keep ? MISS_KEEP : MISS_PLAIN;
-      // Lowered first (a swap then waits for the readers keeping one: kept-misses.ts), raised last.
       if (missMode < Atomics.load(t, MISSES)) Atomics.store(t, MISSES, missMode);
-      if (!paths) Atomics.store(t, META_PATHS, 0);
+      if (!paths) for (const i of [UNLINKS, META_PATHS]) Atomics.store(t, i, 0);
       if (!getattr || resample) Atomics.store(t, GETATTR, 0);
       if (resample) storeSeconds(t, META_SAMPLE, sample);
       if (!serve || plan.readerPerHandle === true) this.setEnabled(false);
@@ -166,6 +168,7 @@ export function createDirectIoTable(
         Atomics.store(t, ROOT_FD, plan.metaRoot!);
         Atomics.store(t, META_PATHS, 1);
         Atomics.store(t, MISSES, missMode);
+        Atomics.store(t, UNLINKS, lookups?.removals ? 1 : 0);
       }
       if (!plan.tap) Atomics.store(t, TAP, 0);
     },

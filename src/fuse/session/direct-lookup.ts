@@ -17,14 +17,11 @@
  */
 import { statBeneath } from '../../sys/reader-meta.js';
 import { TAP_GETATTR, TAP_LOOKUP, tapServed } from '../../vfs/reader-tap.js';
-import { FUSE_UNIQUE_RESEND_HI } from '../protocol/constants.js';
 import { encodeAttrOut, encodeEntryOut, encodeOutHeader } from '../protocol/encode.js';
 import { IN_HEADER_SIZE as A, InHeader, OUT_HEADER_SIZE as O } from '../protocol/layout.js';
 import {
   ATTR_TIMEOUT,
   ENTRY_TIMEOUT,
-  GETATTR,
-  META_PATHS,
   ROOT_FD,
   SERVED,
   loadSeconds,
@@ -33,60 +30,16 @@ import {
   MISS_KEEP,
   MISS_OFF,
 } from './direct-layout.js';
-import {
-  consistent,
-  countLookup,
-  lookupRoom,
-  mirrorView,
-  nodeByEdge,
-  nodeById,
-  pathOf,
-} from './node-mirror-read.js';
+import { NAME_MAX, ROOT, dirOf, mirrorOf, plainNameLength, serving } from './direct-meta-paths.js';
+import { consistent, countLookup, lookupRoom, nodeByEdge, nodeById } from './node-mirror-read.js';
 import { isPathName, nameOf } from './node-mirror-names.js';
 import { missMark, missMode, serveMiss } from './direct-miss.js';
-import type { FoundNode, MirrorView } from './node-mirror-read.js';
+import type { FoundNode } from './node-mirror-read.js';
 
-const ROOT = 1;
 const ENOENT = 2;
-/** NAME_MAX. */
-const NAME_MAX = 255;
 
-/** This thread's view of the mirror (reader-worker.ts attaches it at start). */
-let mirror: MirrorView | undefined;
-/** A directory path, written from the end, with a NUL after it. */
-const dirBuf = Buffer.alloc(4096);
-dirBuf[dirBuf.length - 1] = 0;
-const dirOut = dirBuf.subarray(0, dirBuf.length - 1);
 /** A name with its NUL (GETATTR: the node's own name, from the mirror). */
 const nameBuf = Buffer.alloc(NAME_MAX + 1);
-
-export function attachMirror(sab: SharedArrayBuffer): void {
-  mirror = mirrorView(sab);
-}
-
-const serving = (table: Int32Array, buf: Buffer): boolean =>
-  mirror !== undefined &&
-  Atomics.load(table, META_PATHS) === 1 &&
-  Atomics.load(table, GETATTR) === 1 &&
-  (buf.readUInt32LE(InHeader.unique + 4) & FUSE_UNIQUE_RESEND_HI) === 0 &&
-  buf.readUInt32LE(InHeader.nodeid + 4) === 0;
-
-/** The parent's path for statBeneath: undefined for the root, a NUL-terminated slice, or null. */
-function dirOf(v: MirrorView, parent: number): Buffer | undefined | null {
-  if (parent === ROOT) return undefined;
-  const at = pathOf(v, parent, dirOut);
-  return at < 0 ? null : dirBuf.subarray(at);
-}
-
-/**
- * A name the main thread would take as it is: not "." or "..", no "/" (readName refuses those,
- * and statx would resolve them).
- */
-function plainName(buf: Buffer, len: number): boolean {
-  if (buf[A] === 0x2e && (len === 1 || (len === 2 && buf[A + 1] === 0x2e))) return false;
-  const slash = buf.indexOf(0x2f, A);
-  return slash < 0 || slash >= A + len;
-}
 
 /** LOOKUP(parent, name) in `buf` (n bytes): the entry reply, or -1 for the main thread. */
 export function serveLookup(
@@ -95,19 +48,18 @@ export function serveLookup(
   n: number,
   tap?: BigInt64Array,
 ): number {
-  if (!serving(table, buf) || buf.readUInt32LE(InHeader.len) !== n) return -1;
-  const end = buf.indexOf(0, A);
-  const len = end - A;
-  if (end < 0 || end >= n || len === 0 || len > NAME_MAX) return -1;
+  const len = serving(table, buf) ? plainNameLength(buf, n) : -1;
+  if (len < 0) return -1;
+  const end = A + len;
   const parent = buf.readUInt32LE(InHeader.nodeid);
-  const v = mirror!;
+  const v = mirrorOf()!;
   const mode = missMode(table);
   const mark = mode === MISS_KEEP ? missMark() : undefined;
   const read = consistent(v, () => {
     const found = nodeByEdge(v, parent, buf, A, len);
     // An unknown name: a miss the readers may answer, else a new node (the main thread's).
     if (found === undefined) {
-      const dir = mode === MISS_OFF || !plainName(buf, len) ? null : dirOf(v, parent);
+      const dir = mode === MISS_OFF ? null : dirOf(v, parent);
       return dir === null ? undefined : { node: undefined, dir };
     }
     // Another name of a hard link: the main thread makes this name the node's path name.
@@ -144,7 +96,7 @@ export function servePathAttr(table: Int32Array, buf: Buffer, tap?: BigInt64Arra
   if (!serving(table, buf)) return -1;
   const id = buf.readUInt32LE(InHeader.nodeid);
   if (id === ROOT) return -1;
-  const v = mirror!;
+  const v = mirrorOf()!;
   const read = consistent(v, (): { node: FoundNode; dir: Buffer | undefined } | undefined => {
     const node = nodeById(v, id);
     const parent = node === undefined ? -1 : nameOf(v, node, nameBuf);

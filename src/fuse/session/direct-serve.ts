@@ -8,20 +8,30 @@ import { ArgSize, IN_HEADER_SIZE as A, InHeader } from '../protocol/layout.js';
 import { serveAttr } from './direct-attr.js';
 import { serveData } from './direct-data.js';
 import { ENABLED, LOCKED, SERVED, TAP, otherReaderIdle, registeredFd } from './direct-layout.js';
-import { attachMirror, serveLookup } from './direct-lookup.js';
+import { serveLookup } from './direct-lookup.js';
+import { attachMirror } from './direct-meta-paths.js';
 import { attachMissRing } from './direct-miss.js';
+import { attachRemovals, serveUnlink } from './direct-unlink.js';
 import { serveSync } from './direct-sync.js';
 import { serveXattr } from './direct-xattr.js';
 
 export { afterReply } from './direct-miss.js';
 
-/** The node table's mirror and the miss ring, when the session shares them (LOOKUP, GETATTR). */
-export function attachMeta(nodes?: SharedArrayBuffer, misses?: SharedArrayBuffer): void {
-  if (nodes) attachMirror(nodes);
-  if (misses) attachMissRing(misses);
+/**
+ * The node table's mirror, the miss ring and the removal ring, when the session shares them
+ * (LOOKUP, GETATTR, UNLINK).
+ */
+export function attachMeta(d: {
+  nodes?: SharedArrayBuffer;
+  misses?: SharedArrayBuffer;
+  removals?: SharedArrayBuffer;
+}): void {
+  if (d.nodes) attachMirror(d.nodes);
+  if (d.misses) attachMissRing(d.misses);
+  if (d.removals) attachRemovals(d.removals);
 }
 
-const { READ, WRITE, FSYNC, FLUSH, GETATTR, GETXATTR, LOOKUP } = Opcode;
+const { READ, WRITE, FSYNC, FLUSH, GETATTR, GETXATTR, LOOKUP, UNLINK } = Opcode;
 
 /**
  * The reader's side. Serves the frame in `buf` (n bytes) when the table covers it and writes
@@ -38,6 +48,7 @@ export function serveDirect(
   if (n < A || Atomics.load(table, ENABLED) === 0) return -1;
   const opcode = buf.readUInt32LE(InHeader.opcode);
   if (opcode === LOOKUP) return serveLookup(table, buf, n, tapOf(table, tap));
+  if (opcode === UNLINK) return serveUnlink(table, buf, n, tapOf(table, tap));
   if (n < A + ArgSize.fsync) return -1;
   if (opcode === GETATTR) return serveAttr(table, buf, n, tapOf(table, tap));
   if (opcode === GETXATTR) return serveXattr(table, buf, n, tapOf(table, tap));

@@ -12,6 +12,10 @@
  * order. A full ring refuses the claim (the reader then hands the LOOKUP over). A reader never
  * dies between its claim and its publication (nothing in between can throw; the pool terminates
  * threads only when the session ends), so a claimed slot is always published.
+ *
+ * The same ring, a second one per session, lists the names the readers removed with an UNLINK
+ * (direct-unlink.ts) for the main thread's node table (removals.ts); its counters other than
+ * ANSWERED are unused there.
  */
 import { decodeName } from '../../vfs/names.js';
 
@@ -62,12 +66,14 @@ export interface MissRing {
   /** The name-change counters (name-changes.ts keeps them here, where the readers see them). */
   readonly names: Int32Array;
   /** Every miss published since the last call, in order. */
-  drain(): RingMiss[];
+  drain(): readonly RingMiss[];
   /** Resolves once no reader is between its decision to keep a miss and its reply (or after `ms`). */
   settled(ms?: number): Promise<boolean>;
   /** Misses the readers answered. */
   readonly answered: number;
 }
+
+const NOTHING: readonly RingMiss[] = Object.freeze([]);
 
 export function createMissRing(slots = RING_SLOTS): MissRing {
   if (slots < 2 || (slots & (slots - 1)) !== 0) throw new Error('miss ring: slots must be 2^k');
@@ -79,6 +85,8 @@ export function createMissRing(slots = RING_SLOTS): MissRing {
     sab,
     names: new Int32Array(sab, NAMES_GEN * 4, 2),
     drain() {
+      // Nothing published (every request of the main thread asks: direct-unlink.ts).
+      if (Atomics.load(v.h, SEQ0 + (head & v.mask)) !== ((head + 1) | 0)) return NOTHING;
       const out: RingMiss[] = [];
       for (;;) {
         const i = head & v.mask;

@@ -29,10 +29,10 @@ export interface ReaderData {
   direct?: SharedArrayBuffer;
   /** The reader tap (src/vfs/reader-tap.ts): where served READ/WRITE are counted when asked. */
   tap?: SharedArrayBuffer;
-  /** The node table's mirror (node-mirror.ts): LOOKUP and GETATTR of known nodes. */
+  /** The node table's mirror (node-mirror.ts), the miss ring and the removal ring (metadata). */
   nodes?: SharedArrayBuffer;
-  /** The miss ring (miss-ring.ts): LOOKUPs of missing names, and the kept ones listed. */
   misses?: SharedArrayBuffer;
+  removals?: SharedArrayBuffer;
   /** Fault injection for the engine's own tests (failpoints.ts); absent in production. */
   failpoints?: ReaderFailpoints;
 }
@@ -70,7 +70,7 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
   const inDirect = controlAt(d.slots, 'inDirect');
   const busyUs = controlAt(d.slots, 'busyUs');
   const direct = d.direct ? new Int32Array(d.direct) : undefined;
-  attachMeta(d.nodes, d.misses);
+  attachMeta(d);
   const tap = d.tap ? new BigInt64Array(d.tap) : undefined;
   const gate = d.tap ? readerGateOf(d.tap) : undefined;
   const unique0 = controlAt(d.slots, 'unique0');

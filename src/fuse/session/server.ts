@@ -86,6 +86,7 @@ export function createRequestServer(ctx: SessionContext): RequestServer {
       onDestroy();
       return replyError(buf, 0);
     }
+    ctx.absorb?.();
     const key = uniqueKey(h.uniqueLo, h.uniqueHi);
     const ac = new AbortController();
     if (early.delete(key)) ac.abort(new Error('interrupted'));

@@ -33,6 +33,8 @@ export interface SessionStats {
         unmirrored: number;
         /** LOOKUPs of missing names the readers answered (direct-miss.ts), kept or not. */
         missesAnswered: number;
+        /** UNLINKs the readers answered (direct-unlink.ts). */
+        unlinksAnswered: number;
       }
     | 'off';
   /** Replies the reader threads could not write (not ENOENT/ENODEV), as last reported. */
@@ -70,6 +72,7 @@ export function sessionStats(o: StatsSources): SessionStats {
           mirroredNodes: o.direct.mirror?.size ?? 0,
           unmirrored: o.direct.mirror?.refused ?? 0,
           missesAnswered: o.direct.missRing?.answered ?? 0,
+          unlinksAnswered: o.direct.removalRing?.answered ?? 0,
         }
       : 'off',
     readerReplyErrors: o.readers.replyErrors,

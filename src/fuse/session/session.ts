@@ -10,6 +10,7 @@ import { createHandleTable } from './handles.js';
 import type { NegotiatedInit } from '../mount/init.js';
 import { createNodeTable } from './nodes.js';
 import { createMissRing } from './miss-ring.js';
+import { removalsAbsorber } from './removals.js';
 import { createNodeMirror } from './node-mirror.js';
 import { invalidateAllNodes, sendInvalInode } from './invalidation.js';
 import { createKeptMisses } from './kept-misses.js';
@@ -101,20 +102,18 @@ export function createSession(o: SessionOptions): FuseSession {
       ? undefined
       : createDirectIoTable(epoch, undefined, gate, times.attrTimeout);
   if (o.exclusive === true) direct?.setExclusive();
-  // The node table's mirror, for the readers' LOOKUP and GETATTR of known nodes (ADR 0087).
+  // The node table's mirror, for the readers' LOOKUP, GETATTR and UNLINK (ADR 0087); misses
+  // they keep under the main thread's rule (ops/negative-entry.ts) and names they remove are
+  // listed in two rings (kept-misses.ts and removals.ts take them in).
   const mirror = direct === undefined ? undefined : createNodeMirror();
-  // LOOKUPs of missing names in the readers too, kept as negative entries under the main
-  // thread's rule (ops/negative-entry.ts: the plan's cacheMisses is checked per plan).
   const ring = mirror && createMissRing();
+  const removals = mirror && createMissRing();
   if (mirror) {
     const keep = o.exclusive === true && times.entryTimeout > 0 && o.answerOrphans !== true;
-    direct?.enableLookups({
-      mirror,
-      entryTimeout: times.entryTimeout,
-      misses: { ring: ring!, keep },
-    });
-    // LOOKUP and GETATTR need no open file: the plan applies from the start (data requests
-    // only reach the table once a file is registered at OPEN).
+    const misses = { ring: ring!, keep };
+    direct?.enableLookups({ mirror, entryTimeout: times.entryTimeout, misses, removals });
+    // They need no open file: the plan applies from the start (data requests only reach the
+    // table once a file is registered at OPEN).
     direct?.setPlan(o.stack.plan());
   }
   const custody = o.stateDir === undefined ? undefined : openCustody(o.stateDir, logger, mirror);
@@ -143,6 +142,7 @@ export function createSession(o: SessionOptions): FuseSession {
     },
   };
   wireKernelFeatures(ctx, o);
+  if (removals) ctx.absorb = removalsAbsorber(removals, ctx);
   const server = createRequestServer(ctx);
   let finish: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (finish = resolve));

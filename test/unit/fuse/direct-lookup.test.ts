@@ -6,7 +6,7 @@ import { createPassthroughBackend } from '../../../src/backends/passthrough/back
 import { Opcode } from '../../../src/fuse/protocol/constants.js';
 import { createDirectIoTable } from '../../../src/fuse/session/direct-io.js';
 import { serveDirect } from '../../../src/fuse/session/direct-serve.js';
-import { attachMirror } from '../../../src/fuse/session/direct-lookup.js';
+import { attachMirror } from '../../../src/fuse/session/direct-meta-paths.js';
 import { createNodeMirror } from '../../../src/fuse/session/node-mirror.js';
 import { createNodeTable } from '../../../src/fuse/session/nodes.js';
 import { createReaderTap, takeTap } from '../../../src/vfs/reader-tap.js';

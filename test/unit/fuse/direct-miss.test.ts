@@ -47,7 +47,7 @@ describe('LOOKUP of a missing name in the reader threads', () => {
     const ring = createMissRing(o.slots ?? 256);
     const keep = o.exclusive && times.entryTimeout > 0;
     table.enableLookups({ mirror, entryTimeout: times.entryTimeout, misses: { ring, keep } });
-    attachMeta(mirror.sab, ring.sab);
+    attachMeta({ nodes: mirror.sab, misses: ring.sab });
     const backend = createPassthroughBackend({ root: dir, inlineMeta: true });
     const nodes = createNodeTable({ mirror });
     const logger = createSilentLogger();

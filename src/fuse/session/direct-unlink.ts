@@ -1,0 +1,77 @@
+/**
+ * UNLINK in the reader threads (issue 17, ADR 0087 step 4 for UNLINK): `rm` of many files, a
+ * build's clean, a database's journal files. The main thread answers it with the passthrough
+ * backend's unlink of the name in the parent directory resolved beneath the root, then takes
+ * the name out of its node table (ops/entry.ts removal). A reader makes the same call
+ * (reader-meta.ts unlinkBeneath) with the parent's path from the node table's mirror, answers
+ * the kernel, and lists the removed (parent, name) in a ring in shared memory (miss-ring.ts)
+ * *before* its reply is written; the main thread takes that ring into its node table before it
+ * serves any request (session removals.ts), so every request the kernel sends after seeing the
+ * reply finds the name gone there. Until then the mirror still has the edge: a reader that
+ * reads it meanwhile finds the name missing in the backend and hands its request over, and the
+ * main thread then takes the ring in first.
+ *
+ * Nothing is changed before the plan's sample is drawn (a drawn request goes over whole) nor
+ * before a ring slot is held (a full ring hands the request over). A failed unlink is answered
+ * here with its errno when the main thread's call would fail the same way (ANSWERED_ERRNOS);
+ * any other failure is handed over, where the main thread calls again (its own error, logged
+ * there; such a request is drawn again there, so trace samples those rare ones slightly more).
+ */
+import { unlinkBeneath } from '../../sys/reader-meta.js';
+import { TAP_UNLINK, tapServed } from '../../vfs/reader-tap.js';
+import { encodeOutHeader } from '../protocol/encode.js';
+import { IN_HEADER_SIZE as A, InHeader, OUT_HEADER_SIZE as O } from '../protocol/layout.js';
+import { ROOT_FD, SAMPLED, SERVED, UNLINKS, drawnIntoSample } from './direct-layout.js';
+import { dirOf, mirrorOf, plainNameLength, serving } from './direct-meta-paths.js';
+import { claimSlot, countAnswered, publishSlot, ringView } from './miss-ring.js';
+import type { RingView } from './miss-ring.js';
+import { consistent } from './node-mirror-read.js';
+
+/** ENOENT, EPERM, EACCES, EBUSY, EISDIR, EROFS: what the backend's own unlink answers too. */
+const ANSWERED_ERRNOS: ReadonlySet<number> = new Set([2, 1, 13, 16, 21, 30]);
+const NONE = new Uint8Array(0);
+
+/** This thread's view of the removal ring (reader-worker.ts attaches it at start). */
+let removals: RingView | undefined;
+
+export function attachRemovals(sab: SharedArrayBuffer): void {
+  removals = ringView(sab);
+}
+
+/** UNLINK(parent, name) in `buf` (n bytes): the reply, -1 for the main thread, or SAMPLED. */
+export function serveUnlink(
+  table: Int32Array,
+  buf: Buffer,
+  n: number,
+  tap?: BigInt64Array,
+): number {
+  const on = removals !== undefined && Atomics.load(table, UNLINKS) === 1 && serving(table, buf);
+  const len = on ? plainNameLength(buf, n) : -1;
+  if (len < 0) return -1;
+  const parent = buf.readUInt32LE(InHeader.nodeid);
+  const v = mirrorOf()!;
+  const read = consistent(v, () => {
+    const dir = dirOf(v, parent);
+    return dir === null ? undefined : { dir };
+  });
+  if (read === undefined) return -1;
+  const r = removals!;
+  const pos = claimSlot(r);
+  if (pos === undefined) return -1;
+  if (drawnIntoSample(table)) {
+    publishSlot(r, pos, 0, NONE);
+    return SAMPLED;
+  }
+  const start = tap !== undefined ? process.hrtime.bigint() : 0n;
+  const got = unlinkBeneath(Atomics.load(table, ROOT_FD), read.dir, buf.subarray(A, A + len + 1));
+  if (got < 0 && !ANSWERED_ERRNOS.has(-got)) {
+    publishSlot(r, pos, 0, NONE);
+    return -1;
+  }
+  publishSlot(r, pos, got === 0 ? parent : 0, got === 0 ? buf.subarray(A, A + len) : NONE);
+  encodeOutHeader(buf, O, got);
+  if (tap !== undefined) tapServed(tap, TAP_UNLINK, 0, process.hrtime.bigint() - start, -got);
+  countAnswered(r);
+  Atomics.add(table, SERVED, 1);
+  return O;
+}

@@ -1,0 +1,24 @@
+/**
+ * The main thread's side of the UNLINKs the reader threads answer (direct-unlink.ts): the names
+ * they removed, taken out of the node table as the main thread's own UNLINK does (ops/entry.ts
+ * removal: the edge goes, other nodes of the same inode get their attributes invalidated).
+ * `absorb` runs before the server serves any request (server.ts), so a request the kernel sent
+ * after a reader's reply finds the table as that reply left it.
+ */
+import { otherNodesChanged } from '../ops/same-inode.js';
+import type { SessionContext } from './context.js';
+import type { MissRing } from './miss-ring.js';
+
+export function removalsAbsorber(
+  ring: Pick<MissRing, 'drain'>,
+  ctx: Pick<SessionContext, 'nodes' | 'invalidateAttrs'>,
+): () => void {
+  return () => {
+    for (const r of ring.drain()) {
+      const id = ctx.nodes.lookupEdge(r.parent, r.name);
+      const ino = id === undefined ? undefined : ctx.nodes.get(id)?.ino;
+      ctx.nodes.detach(r.parent, r.name);
+      otherNodesChanged(ctx, ino, id ?? 0);
+    }
+  };
+}

@@ -1,0 +1,158 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPassthroughBackend } from '../../../src/backends/passthrough/backend.js';
+import { Opcode } from '../../../src/fuse/protocol/constants.js';
+import { createDirectIoTable } from '../../../src/fuse/session/direct-io.js';
+import { attachMeta, serveDirect } from '../../../src/fuse/session/direct-serve.js';
+import { createMissRing } from '../../../src/fuse/session/miss-ring.js';
+import { createNodeMirror } from '../../../src/fuse/session/node-mirror.js';
+import { createNodeTable } from '../../../src/fuse/session/nodes.js';
+import { removalsAbsorber } from '../../../src/fuse/session/removals.js';
+import { createReaderTap, takeTap } from '../../../src/vfs/reader-tap.js';
+import { CAPACITY, createTestServer } from './harness.js';
+import { frame } from './frames.js';
+
+const named = (op: number, parent: number, name: string): Buffer =>
+  frame(op, Buffer.from(`${name}\0`), { nodeid: parent });
+const statFrame = (nodeid: number): Buffer => frame(Opcode.GETATTR, Buffer.alloc(16), { nodeid });
+
+/**
+ * UNLINK in the reader threads (direct-unlink.ts): the backend's unlink, the reply the main
+ * thread would send, and the name out of the main thread's node table before its next request.
+ */
+describe('UNLINK in the reader threads', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'direct-unlink-'));
+    mkdirSync(join(dir, 'd/sub'), { recursive: true });
+    for (const n of ['a', 'b', 'c', 'x']) writeFileSync(join(dir, 'd', n), n);
+    linkSync(join(dir, 'd/a'), join(dir, 'd/a2'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function session(o: { slots?: number; removals?: boolean } = {}) {
+    const times = { entryTimeout: 1, attrTimeout: 1 };
+    const table = createDirectIoTable(7, 64, undefined, times.attrTimeout);
+    const mirror = createNodeMirror({ records: 1024 });
+    const ring = createMissRing(o.slots ?? 256);
+    table.enableLookups({
+      mirror,
+      entryTimeout: 1,
+      ...(o.removals !== false && { removals: ring }),
+    });
+    attachMeta({ nodes: mirror.sab, removals: ring.sab });
+    const backend = createPassthroughBackend({ root: dir, inlineMeta: true });
+    const t = createTestServer({
+      backend,
+      session: { times, direct: table, nodes: createNodeTable({ mirror }) },
+    });
+    t.ctx.absorb = removalsAbsorber(ring, t.ctx);
+    table.setPlan(t.ctx.stack.plan());
+    const view = new Int32Array(table.sab);
+    const reader = (f: Buffer, tap?: BigInt64Array): Buffer | 'sampled' | undefined => {
+      const buf = Buffer.alloc(4096);
+      f.copy(buf);
+      const len = serveDirect(view, buf, f.length, tap);
+      if (len === -2) return 'sampled';
+      return len < 0 ? undefined : Buffer.from(buf.subarray(0, len));
+    };
+    const main = async (f: Buffer): Promise<Buffer> => {
+      const buf = Buffer.alloc(CAPACITY);
+      f.copy(buf);
+      return Buffer.from(buf.subarray(0, await t.server.serve(buf, f.length, CAPACITY)));
+    };
+    const look = async (parent: number, name: string): Promise<number> =>
+      Number((await t.send(named(Opcode.LOOKUP, parent, name)))!.body.readBigUInt64LE(0));
+    return { t, table, ring, reader, main, look, close: () => backend.close() };
+  }
+
+  it('removes the name in the backend, answers as the main thread, and the table follows', async () => {
+    const s = session();
+    const d = await s.look(1, 'd');
+    const b = await s.look(d, 'b');
+    const unlinkB = named(Opcode.UNLINK, d, 'b');
+    const r = s.reader(unlinkB) as Buffer;
+    expect(r.length).toBe(16);
+    expect(r.readInt32LE(4)).toBe(0);
+    expect(r.subarray(8, 16).equals(unlinkB.subarray(8, 16))).toBe(true);
+    expect(existsSync(join(dir, 'd/b'))).toBe(false);
+    // The main thread's node table has the edge until its next request takes the ring in.
+    expect(s.t.ctx.nodes.lookupEdge(d, 'b')).toBe(b);
+    await s.main(statFrame(1));
+    expect(s.t.ctx.nodes.lookupEdge(d, 'b')).toBeUndefined();
+    // The node lives on (the kernel still holds it) with no name, as after the main's unlink.
+    expect(s.t.ctx.nodes.get(b)).toBeDefined();
+    expect(s.ring.answered).toBe(1);
+    await s.close();
+  });
+
+  it('answers the failures the main thread answers the same way, byte for byte', async () => {
+    const s = session();
+    const d = await s.look(1, 'd');
+    for (const [name, errno] of [
+      ['missing', -2],
+      ['sub', -21],
+    ] as const) {
+      const f = named(Opcode.UNLINK, d, name);
+      const r = s.reader(f) as Buffer;
+      const m = await s.main(f);
+      expect(m.readInt32LE(4)).toBe(errno);
+      expect(r.equals(m)).toBe(true);
+    }
+    expect(existsSync(join(dir, 'd/sub'))).toBe(true);
+    await s.close();
+  });
+
+  it('removes one name of a hard link: the node keeps its other name', async () => {
+    const s = session();
+    const d = await s.look(1, 'd');
+    const a = await s.look(d, 'a');
+    expect(await s.look(d, 'a2')).toBe(a);
+    expect(s.reader(named(Opcode.UNLINK, d, 'a'))).toBeInstanceOf(Buffer);
+    const attr = await s.main(statFrame(a));
+    expect(attr.readInt32LE(4)).toBe(0);
+    expect(s.t.ctx.nodes.path(a)).toBe('/d/a2');
+    await s.close();
+  });
+
+  it('counts what it answers in the unlink block of the tap', async () => {
+    const s = session();
+    s.table.setPlan({ ...s.t.ctx.stack.plan(), tap: true });
+    const d = await s.look(1, 'd');
+    const tap = new BigInt64Array(createReaderTap());
+    s.reader(named(Opcode.UNLINK, d, 'c'), tap);
+    s.reader(named(Opcode.UNLINK, d, 'c'), tap);
+    expect(takeTap(tap, 'unlink')).toMatchObject({ count: 2, failed: [{ errno: 2, count: 1 }] });
+    await s.close();
+  });
+
+  it('changes nothing for a request it hands over: drawn into a sample, a full ring, no ring, an odd name', async () => {
+    const s = session({ slots: 2 });
+    const d = await s.look(1, 'd');
+    s.table.setPlan({ ...s.t.ctx.stack.plan(), metaSample: 1 });
+    expect(s.reader(named(Opcode.UNLINK, d, 'a'))).toBe('sampled');
+    expect(existsSync(join(dir, 'd/a'))).toBe(true);
+    s.table.setPlan({ ...s.t.ctx.stack.plan(), metaSample: 0 });
+    // Two slots: the sampled request's (published empty), then one more; the third is refused.
+    expect(s.reader(named(Opcode.UNLINK, d, 'b'))).toBeInstanceOf(Buffer);
+    expect(s.reader(named(Opcode.UNLINK, d, 'c'))).toBeUndefined();
+    expect(existsSync(join(dir, 'd/c'))).toBe(true);
+    await s.main(statFrame(1));
+    expect(s.reader(named(Opcode.UNLINK, d, 'c'))).toBeInstanceOf(Buffer);
+    for (const name of ['.', '..', 'sub/x'])
+      expect(s.reader(named(Opcode.UNLINK, d, name))).toBeUndefined();
+    // A parent the mirror does not know.
+    expect(s.reader(named(Opcode.UNLINK, d + 50, 'x'))).toBeUndefined();
+    // A plan with a layer that acts on metadata.
+    s.table.setPlan({ readerData: true, readerGetattr: false, tap: false });
+    expect(s.reader(named(Opcode.UNLINK, d, 'x'))).toBeUndefined();
+    expect(existsSync(join(dir, 'd/x'))).toBe(true);
+    await s.close();
+    const none = session({ removals: false });
+    const d2 = await none.look(1, 'd');
+    expect(none.reader(named(Opcode.UNLINK, d2, 'x'))).toBeUndefined();
+    await none.close();
+  });
+});
