@@ -15,10 +15,10 @@ import { STATX_BASIC_STATS, STATX_SIZE, decodeStatx } from './statx-decode.js';
  * The passthrough backend's LOOKUP and GETATTR of a path, for the reader threads
  * (src/fuse/session/direct-lookup.ts), synchronous: openat2 of the parent directory beneath the
  * root with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS and O_PATH (path-steps.ts), statx of the name
- * in it without following it (statx.ts), close; and its UNLINK (unlinkat in that directory). Not
- * through libc.ts: that declares every libc function the main thread uses, in every reader at
- * start; this loads libc (already mapped in the process) and declares four functions on a
- * reader's first use (as fxattr.ts does).
+ * in it without following it (statx.ts), close; its UNLINK (unlinkat in that directory); and
+ * futimens for SETATTR through an open file. Not through libc.ts: that declares every libc
+ * function the main thread uses, in every reader at start; this loads libc (already mapped in
+ * the process) and declares five functions on a reader's first use (as fxattr.ts does).
  */
 type Syscall4 = (
   nr: number,
@@ -30,7 +30,10 @@ type Syscall4 = (
 type Statx = (dirfd: number, path: Buffer, flags: number, mask: number, buf: Buffer) => number;
 type Close = (fd: number) => number;
 type Unlinkat = (dirfd: number, path: Buffer, flags: number) => number;
-let calls: { openat2: Syscall4; statx: Statx; close: Close; unlinkat: Unlinkat } | undefined;
+type Futimens = (fd: number, times: Buffer) => number;
+let calls:
+  | { openat2: Syscall4; statx: Statx; close: Close; unlinkat: Unlinkat; futimens: Futimens }
+  | undefined;
 
 const how = Buffer.alloc(24);
 how.writeBigUInt64LE(BigInt(O_PATH | O_DIRECTORY | O_CLOEXEC), 0);
@@ -49,6 +52,7 @@ function load(): NonNullable<typeof calls> {
     ) as Statx,
     close: lib.func('int close(int fd)') as Close,
     unlinkat: lib.func('int unlinkat(int dirfd, void *path, int flags)') as Unlinkat,
+    futimens: lib.func('int futimens(int fd, void *times)') as Futimens,
   };
 }
 
@@ -70,6 +74,17 @@ export function statBeneath(rootFd: number, dir: Buffer | undefined, name: Buffe
  */
 export function unlinkBeneath(rootFd: number, dir: Buffer | undefined, name: Buffer): number {
   return inDir(rootFd, dir, (c, dirfd) => (c.unlinkat(dirfd, name, 0) < 0 ? -koffi.errno() : 0));
+}
+
+/** Declare the calls now (a reader that must not throw in a later window: direct-unlink.ts). */
+export function metaCallsReady(): void {
+  calls ??= load();
+}
+
+/** futimens(2) of `fd` with two struct timespec in `times` (SETATTR: direct-setattr.ts): 0 or -errno. */
+export function futimensSync(fd: number, times: Buffer): number {
+  calls ??= load();
+  return calls.futimens(fd, times) < 0 ? -koffi.errno() : 0;
 }
 
 /** `fn` with the fd of `dir` resolved beneath the root (closed after), or -errno of openat2. */

@@ -20,9 +20,9 @@ export interface Layer {
   readonly needsData?: boolean;
   /**
    * True when the reader tap is all this layer needs of the requests the reader threads serve
-   * themselves (ADR 0076, ADR 0087: READ, WRITE, FLUSH, FSYNC, GETATTR, GETXATTR, LOOKUP, UNLINK;
-   * the list is TAP_OPS): those requests then skip `around`, and the layer takes their counts
-   * from the tap (src/vfs/reader-tap.ts). Every other op still goes through `around`.
+   * themselves (ADR 0076, ADR 0087: READ, WRITE, FLUSH, FSYNC, GETATTR, GETXATTR, LOOKUP,
+   * UNLINK, SETATTR; the list is TAP_OPS): those requests then skip `around`, and the layer takes
+   * their counts from the tap (src/vfs/reader-tap.ts). Every other op still goes through `around`.
    */
   readonly readerTap?: boolean;
   /**

@@ -30,7 +30,7 @@ const BOUNDS_NS = TAP_BUCKETS_SECONDS.map((s) => BigInt(Math.round(s * 1e9)));
 
 /** The ops the reader threads serve themselves (src/fuse/session/direct-io.ts), each counted here. */
 export type TapOp =
-  'read' | 'write' | 'flush' | 'fsync' | 'getattr' | 'getxattr' | 'lookup' | 'unlink';
+  'read' | 'write' | 'flush' | 'fsync' | 'getattr' | 'getxattr' | 'lookup' | 'unlink' | 'setattr';
 export const TAP_OPS: readonly TapOp[] = [
   'read',
   'write',
@@ -40,6 +40,7 @@ export const TAP_OPS: readonly TapOp[] = [
   'getxattr',
   'lookup',
   'unlink',
+  'setattr',
 ];
 /**
  * The data requests among them: what a layer's `readerIdle` speaks of. GETATTR is served by the
@@ -55,6 +56,7 @@ export const TAP_GETATTR = 4;
 export const TAP_GETXATTR = 5;
 export const TAP_LOOKUP = 6;
 export const TAP_UNLINK = 7;
+export const TAP_SETATTR = 8;
 /** Linux errnos are below 134; a larger one is counted in cell 0 and reported as EIO. */
 const ERRNO_CELLS = 160;
 const BYTES = 0;

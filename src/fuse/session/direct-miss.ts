@@ -10,8 +10,9 @@
  *   negative entry with the entry timeout, only when no rename or rmdir through the mount began
  *   or ended since before the parent's path was read (the shared name-change counters: the
  *   backend's ENOENT may then be the moved parent's), and listed in the miss ring before the
- *   reply is written, so that the main thread's kept-miss list has it before the kernel can act
- *   on the entry (a CREATE that fails after making the file takes it back: `appeared`). A reader
+ *   reply is written; the main thread drains the ring into its kept-miss list whenever it reads
+ *   or changes that list, so the list has the entry before the kernel can act on it (a CREATE
+ *   that fails after making the file takes it back: `appeared`). A reader
  *   keeping one is counted between its check of the mode and its reply written; a swap lowers
  *   the mode, waits for that count to reach 0, then drains the ring and takes every listed miss
  *   back, so each invalidation reaches the kernel after the reply it undoes.
@@ -100,11 +101,11 @@ export function serveMiss(
       return -1;
     }
     if (drawnIntoSample(table)) {
-      publishSlot(v, pos, 0, NONE);
+      publishSlot(v, pos, { parent: 0, name: NONE });
       leaveKeep(v);
       return SAMPLED;
     }
-    publishSlot(v, pos, at.parent, buf.subarray(at.off, at.off + at.len));
+    publishSlot(v, pos, { parent: at.parent, name: buf.subarray(at.off, at.off + at.len) });
     keeping = true;
     out = O + encodeMissOut(buf, O, loadSeconds(table, ENTRY_TIMEOUT));
     encodeOutHeader(buf, out, 0);

@@ -12,6 +12,7 @@ import { serveLookup } from './direct-lookup.js';
 import { attachMirror } from './direct-meta-paths.js';
 import { attachMissRing } from './direct-miss.js';
 import { attachRemovals, serveUnlink } from './direct-unlink.js';
+import { serveSetattr } from './direct-setattr.js';
 import { serveSync } from './direct-sync.js';
 import { serveXattr } from './direct-xattr.js';
 
@@ -31,7 +32,7 @@ export function attachMeta(d: {
   if (d.removals) attachRemovals(d.removals);
 }
 
-const { READ, WRITE, FSYNC, FLUSH, GETATTR, GETXATTR, LOOKUP, UNLINK } = Opcode;
+const { READ, WRITE, FSYNC, FLUSH, GETATTR, GETXATTR, LOOKUP, UNLINK, SETATTR } = Opcode;
 
 /**
  * The reader's side. Serves the frame in `buf` (n bytes) when the table covers it and writes
@@ -52,6 +53,7 @@ export function serveDirect(
   if (n < A + ArgSize.fsync) return -1;
   if (opcode === GETATTR) return serveAttr(table, buf, n, tapOf(table, tap));
   if (opcode === GETXATTR) return serveXattr(table, buf, n, tapOf(table, tap));
+  if (opcode === SETATTR) return serveSetattr(table, buf, n, tapOf(table, tap));
   const sync = opcode === FSYNC || opcode === FLUSH;
   if (!sync && opcode !== READ && opcode !== WRITE) return -1;
   const fd = registeredFd(table, buf);

@@ -4,20 +4,26 @@
  * backend's unlink of the name in the parent directory resolved beneath the root, then takes
  * the name out of its node table (ops/entry.ts removal). A reader makes the same call
  * (reader-meta.ts unlinkBeneath) with the parent's path from the node table's mirror, answers
- * the kernel, and lists the removed (parent, name) in a ring in shared memory (miss-ring.ts)
- * *before* its reply is written; the main thread takes that ring into its node table before it
- * serves any request (session removals.ts), so every request the kernel sends after seeing the
- * reply finds the name gone there. Until then the mirror still has the edge: a reader that
- * reads it meanwhile finds the name missing in the backend and hands its request over, and the
- * main thread then takes the ring in first.
+ * the kernel, and lists the removed (parent, name, node ID) in a ring in shared memory
+ * (miss-ring.ts) *before* its reply is written; the main thread takes every published entry
+ * into its node table before it serves any request (removals.ts; an entry is taken past one a
+ * reader still holds in a slow unlink, so no reader holds back another's), and detaches the name
+ * only while it still leads to that node. So every request the kernel sends after seeing the
+ * reply finds the name gone there. Until then the mirror still has the edge: a reader that reads
+ * it meanwhile finds the name missing in the backend and hands its request over, and the main
+ * thread then takes the ring in first.
  *
  * Nothing is changed before the plan's sample is drawn (a drawn request goes over whole) nor
- * before a ring slot is held (a full ring hands the request over). A failed unlink is answered
- * here with its errno when the main thread's call would fail the same way (ANSWERED_ERRNOS);
- * any other failure is handed over, where the main thread calls again (its own error, logged
- * there; such a request is drawn again there, so trace samples those rare ones slightly more).
+ * before a ring slot is held (a full ring hands the request over); a slot held is published in
+ * every case (empty when nothing was removed). A failed unlink is answered here with its errno
+ * when the main thread's call would fail the same way (ANSWERED_ERRNOS); any other failure is
+ * handed over, where the main thread calls again (its own error, logged there; such a request
+ * is drawn again there, so trace samples those rare ones slightly more). The session offers
+ * this only without crash custody (its node journal is the main thread's: a removal must be
+ * journaled before the reply) and without orphan answers (an EINTR for a slow unlink that
+ * happened): session.ts.
  */
-import { unlinkBeneath } from '../../sys/reader-meta.js';
+import { metaCallsReady, unlinkBeneath } from '../../sys/reader-meta.js';
 import { TAP_UNLINK, tapServed } from '../../vfs/reader-tap.js';
 import { encodeOutHeader } from '../protocol/encode.js';
 import { IN_HEADER_SIZE as A, InHeader, OUT_HEADER_SIZE as O } from '../protocol/layout.js';
@@ -25,7 +31,7 @@ import { ROOT_FD, SAMPLED, SERVED, UNLINKS, drawnIntoSample } from './direct-lay
 import { dirOf, mirrorOf, plainNameLength, serving } from './direct-meta-paths.js';
 import { claimSlot, countAnswered, publishSlot, ringView } from './miss-ring.js';
 import type { RingView } from './miss-ring.js';
-import { consistent } from './node-mirror-read.js';
+import { consistent, nodeByEdge } from './node-mirror-read.js';
 
 /** ENOENT, EPERM, EACCES, EBUSY, EISDIR, EROFS: what the backend's own unlink answers too. */
 const ANSWERED_ERRNOS: ReadonlySet<number> = new Set([2, 1, 13, 16, 21, 30]);
@@ -50,28 +56,36 @@ export function serveUnlink(
   if (len < 0) return -1;
   const parent = buf.readUInt32LE(InHeader.nodeid);
   const v = mirrorOf()!;
+  // The node the name leads to now, which the main thread's table detaches it from: a name the
+  // mirror does not know (not mirrored) is the main thread's.
   const read = consistent(v, () => {
-    const dir = dirOf(v, parent);
-    return dir === null ? undefined : { dir };
+    const node = nodeByEdge(v, parent, buf, A, len);
+    const dir = node === undefined ? null : dirOf(v, parent);
+    return dir === null ? undefined : { dir, id: node!.id };
   });
   if (read === undefined) return -1;
   const r = removals!;
+  // Loaded before a slot is held: nothing between the claim and its publication may throw.
+  metaCallsReady();
   const pos = claimSlot(r);
   if (pos === undefined) return -1;
-  if (drawnIntoSample(table)) {
-    publishSlot(r, pos, 0, NONE);
-    return SAMPLED;
+  let published = false;
+  try {
+    if (drawnIntoSample(table)) return SAMPLED;
+    const start = tap !== undefined ? process.hrtime.bigint() : 0n;
+    const name = buf.subarray(A, A + len + 1);
+    const got = unlinkBeneath(Atomics.load(table, ROOT_FD), read.dir, name);
+    if (got < 0 && !ANSWERED_ERRNOS.has(-got)) return -1;
+    if (got === 0) {
+      publishSlot(r, pos, { parent, name: name.subarray(0, len), value: read.id });
+      published = true;
+    }
+    encodeOutHeader(buf, O, got);
+    if (tap !== undefined) tapServed(tap, TAP_UNLINK, 0, process.hrtime.bigint() - start, -got);
+    countAnswered(r);
+    Atomics.add(table, SERVED, 1);
+    return O;
+  } finally {
+    if (!published) publishSlot(r, pos, { parent: 0, name: NONE });
   }
-  const start = tap !== undefined ? process.hrtime.bigint() : 0n;
-  const got = unlinkBeneath(Atomics.load(table, ROOT_FD), read.dir, buf.subarray(A, A + len + 1));
-  if (got < 0 && !ANSWERED_ERRNOS.has(-got)) {
-    publishSlot(r, pos, 0, NONE);
-    return -1;
-  }
-  publishSlot(r, pos, got === 0 ? parent : 0, got === 0 ? buf.subarray(A, A + len) : NONE);
-  encodeOutHeader(buf, O, got);
-  if (tap !== undefined) tapServed(tap, TAP_UNLINK, 0, process.hrtime.bigint() - start, -got);
-  countAnswered(r);
-  Atomics.add(table, SERVED, 1);
-  return O;
 }

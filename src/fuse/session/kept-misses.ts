@@ -107,7 +107,21 @@ export function createKeptMisses(o: KeptMissesOptions): KeptMisses {
   const drain = (): void => {
     if (o.ring) for (const m of o.ring.drain()) keep(m.parent, m.name);
   };
+  const expireAll = async (): Promise<number> => {
+    const ring = o.ring;
+    if (ring && !(await ring.settled())) {
+      o.logger.warn('a reader kept writing a negative entry past 1 s; taking the others back');
+      // Its entry is listed once it is written: taken back then (a later drain lists it).
+      void ring.settled(Infinity).then(expireAll);
+    }
+    drain();
+    const all = [...log.values()];
+    log.clear();
+    const had = await Promise.all(all.map((e) => expire(e.parent, e.name)));
+    return had.filter(Boolean).length;
+  };
   return {
+    expireAll,
     kept(parent, name) {
       drain();
       keep(parent, name);
@@ -117,17 +131,6 @@ export function createKeptMisses(o: KeptMissesOptions): KeptMisses {
       const key = `${parent}/${name}`;
       if (!log.delete(key)) return;
       void expire(parent, name);
-    },
-    async expireAll() {
-      if (o.ring && !(await o.ring.settled()))
-        o.logger.warn(
-          'a reader thread kept writing a negative entry past 1 s; taking the others back',
-        );
-      drain();
-      const all = [...log.values()];
-      log.clear();
-      const had = await Promise.all(all.map((e) => expire(e.parent, e.name)));
-      return had.filter(Boolean).length;
     },
     get size() {
       drain();

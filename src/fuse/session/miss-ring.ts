@@ -21,9 +21,14 @@ import { decodeName } from '../../vfs/names.js';
 
 /** Slots in the ring: a reader hands a miss over when the main thread has not taken these yet. */
 export const RING_SLOTS = 256;
-/** A slot: parent node ID (u32), name length (u16, 0: a claimed slot with nothing in it), name. */
-const SLOT_BYTES = 264;
-const NAME_AT = 6;
+/**
+ * A slot: parent node ID (u32), a value (u32: the removed node's ID, for removals.ts), name
+ * length (u16, 0: a claimed slot with nothing in it), the name (at most NAME_MAX + 3 bytes).
+ */
+const SLOT_BYTES = 268;
+const VALUE_AT = 4;
+const LEN_AT = 8;
+const NAME_AT = 10;
 
 /** Readers between the decision to keep a miss and their reply written. */
 const INSIDE = 0;
@@ -40,6 +45,7 @@ const SEQ0 = 8;
 export interface RingView {
   readonly h: Int32Array;
   readonly bytes: Uint8Array;
+  readonly view: DataView;
   readonly mask: number;
   readonly dataAt: number;
 }
@@ -49,6 +55,7 @@ export function ringView(sab: SharedArrayBuffer): RingView {
   return {
     h: new Int32Array(sab, 0, SEQ0 + slots),
     bytes: new Uint8Array(sab),
+    view: new DataView(sab),
     mask: slots - 1,
     dataAt: (SEQ0 + slots) * 4,
   };
@@ -58,6 +65,8 @@ export function ringView(sab: SharedArrayBuffer): RingView {
 export interface RingMiss {
   parent: number;
   name: string;
+  /** What the reader put beside the name (removals: the node ID the name led to). */
+  value: number;
 }
 
 /** The main thread's side. */
@@ -81,33 +90,43 @@ export function createMissRing(slots = RING_SLOTS): MissRing {
   const v = ringView(sab);
   for (let i = 0; i < slots; i++) v.h[SEQ0 + i] = i;
   let head = 0;
+  /** Slots between head and TAIL already taken (published past one that was not). */
+  const taken = new Uint8Array(slots);
   return {
     sab,
     names: new Int32Array(sab, NAMES_GEN * 4, 2),
     drain() {
-      // Nothing published (every request of the main thread asks: direct-unlink.ts).
-      if (Atomics.load(v.h, SEQ0 + (head & v.mask)) !== ((head + 1) | 0)) return NOTHING;
+      // Nothing claimed since the last call (every request of the main thread asks: removals.ts).
+      const tail = Atomics.load(v.h, TAIL);
+      if (tail === head) return NOTHING;
       const out: RingMiss[] = [];
-      for (;;) {
-        const i = head & v.mask;
-        if (Atomics.load(v.h, SEQ0 + i) !== ((head + 1) | 0)) return out;
+      // Every published slot, in order, past any claimed but not yet published (a reader still
+      // in its system call must not hold back the others' entries); a slot is freed for reuse
+      // only once every slot before it is taken.
+      for (let pos = head; pos !== tail; pos = (pos + 1) | 0) {
+        const i = pos & v.mask;
+        if (taken[i] === 1 || Atomics.load(v.h, SEQ0 + i) !== ((pos + 1) | 0)) continue;
+        taken[i] = 1;
         const at = v.dataAt + i * SLOT_BYTES;
-        const len = v.bytes[at + 4]! | (v.bytes[at + 5]! << 8);
-        if (len > 0) {
-          const parent =
-            (v.bytes[at]! | (v.bytes[at + 1]! << 8) | (v.bytes[at + 2]! << 16)) +
-            v.bytes[at + 3]! * 0x100_0000;
-          out.push({ parent, name: decodeName(v.bytes, at + NAME_AT, at + NAME_AT + len) });
-        }
-        Atomics.store(v.h, SEQ0 + i, (head + slots) | 0);
+        const len = v.view.getUint16(at + LEN_AT, true);
+        if (len === 0) continue;
+        const name = decodeName(v.bytes, at + NAME_AT, at + NAME_AT + len);
+        const value = v.view.getUint32(at + VALUE_AT, true);
+        out.push({ parent: v.view.getUint32(at, true), name, value });
+      }
+      while (head !== tail && taken[head & v.mask] === 1) {
+        taken[head & v.mask] = 0;
+        Atomics.store(v.h, SEQ0 + (head & v.mask), (head + slots) | 0);
         head = (head + 1) | 0;
       }
+      return out;
     },
     async settled(ms = 1000) {
       const until = Date.now() + ms;
       while (Atomics.load(v.h, INSIDE) !== 0) {
         if (Date.now() >= until) return false;
-        await new Promise((r) => setTimeout(r, 1));
+        // Every millisecond for the first second, then every 100 ms (a reader gone in the window).
+        await new Promise((r) => setTimeout(r, Date.now() - until + ms < 1000 ? 1 : 100));
       }
       return true;
     },
@@ -134,17 +153,23 @@ export function claimSlot(v: RingView): number | undefined {
   }
 }
 
-/** Publish the claimed slot `pos` with (parent, name); an empty name: a claim not used. */
-export function publishSlot(v: RingView, pos: number, parent: number, name: Uint8Array): void {
-  const len = name.length;
-  const at = v.dataAt + (pos & v.mask) * SLOT_BYTES;
-  v.bytes[at] = parent & 0xff;
-  v.bytes[at + 1] = (parent >>> 8) & 0xff;
-  v.bytes[at + 2] = (parent >>> 16) & 0xff;
-  v.bytes[at + 3] = (parent >>> 24) & 0xff;
-  v.bytes[at + 4] = len & 0xff;
-  v.bytes[at + 5] = len >>> 8;
-  v.bytes.set(name, at + NAME_AT);
+/**
+ * Publish the claimed slot `pos` with (parent, name) and `value`; an empty name: a claim not
+ * used.
+ */
+export function publishSlot(
+  v: RingView,
+  pos: number,
+  at: { parent: number; name: Uint8Array; value?: number },
+): void {
+  const len = at.name.length;
+  // Callers take names of at most NAME_MAX (direct-meta-paths.ts); never write past the slot.
+  if (len > SLOT_BYTES - NAME_AT) throw new RangeError(`miss ring: a name of ${len} bytes`);
+  const base = v.dataAt + (pos & v.mask) * SLOT_BYTES;
+  v.view.setUint32(base, at.parent, true);
+  v.view.setUint32(base + VALUE_AT, at.value ?? 0, true);
+  v.view.setUint16(base + LEN_AT, len, true);
+  v.bytes.set(at.name, base + NAME_AT);
   Atomics.store(v.h, SEQ0 + (pos & v.mask), (pos + 1) | 0);
 }
 

@@ -1,7 +1,8 @@
 /**
  * The main thread's side of the UNLINKs the reader threads answer (direct-unlink.ts): the names
  * they removed, taken out of the node table as the main thread's own UNLINK does (ops/entry.ts
- * removal: the edge goes, other nodes of the same inode get their attributes invalidated).
+ * removal: the edge goes, other nodes of the same inode get their attributes invalidated), each
+ * only while the name still leads to the node the reader removed it from.
  * `absorb` runs before the server serves any request (server.ts), so a request the kernel sent
  * after a reader's reply finds the table as that reply left it.
  */
@@ -15,10 +16,12 @@ export function removalsAbsorber(
 ): () => void {
   return () => {
     for (const r of ring.drain()) {
+      // Only from the node the reader removed it from (a name made again since is another's).
       const id = ctx.nodes.lookupEdge(r.parent, r.name);
-      const ino = id === undefined ? undefined : ctx.nodes.get(id)?.ino;
+      if (id !== r.value) continue;
+      const ino = ctx.nodes.get(id)?.ino;
       ctx.nodes.detach(r.parent, r.name);
-      otherNodesChanged(ctx, ino, id ?? 0);
+      otherNodesChanged(ctx, ino, id);
     }
   };
 }

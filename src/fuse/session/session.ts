@@ -102,12 +102,12 @@ export function createSession(o: SessionOptions): FuseSession {
       ? undefined
       : createDirectIoTable(epoch, undefined, gate, times.attrTimeout);
   if (o.exclusive === true) direct?.setExclusive();
-  // The node table's mirror, for the readers' LOOKUP, GETATTR and UNLINK (ADR 0087); misses
-  // they keep under the main thread's rule (ops/negative-entry.ts) and names they remove are
-  // listed in two rings (kept-misses.ts and removals.ts take them in).
+  // The node table's mirror for the readers' LOOKUP, GETATTR, UNLINK (ADR 0087); the misses they
+  // keep and names they remove (direct-unlink.ts says when) go to kept-misses.ts, removals.ts.
   const mirror = direct === undefined ? undefined : createNodeMirror();
   const ring = mirror && createMissRing();
-  const removals = mirror && createMissRing();
+  const removals =
+    mirror && o.stateDir === undefined && o.answerOrphans !== true ? createMissRing() : undefined;
   if (mirror) {
     const keep = o.exclusive === true && times.entryTimeout > 0 && o.answerOrphans !== true;
     const misses = { ring: ring!, keep };

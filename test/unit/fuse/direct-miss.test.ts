@@ -186,13 +186,31 @@ describe('LOOKUP of a missing name in the reader threads', () => {
     const f = lookupOf(1, 'nothing');
     f.copy(buf);
     expect(serveDirect(s.view, buf, f.length)).toBeGreaterThan(0);
-    // The reply is not written yet (no afterReply): the swap's expireAll waits.
+    // The swap to a plan that forbids keeping misses: the mode drops at once...
+    s.table.setPlan({ ...s.t.ctx.stack.plan(), cacheMisses: false });
+    // (Served as another reader would: afterReply pairs with this thread's own last frame.)
+    const other = Buffer.alloc(4096);
+    lookupOf(1, 'other').copy(other);
+    expect(serveDirect(s.view, other, lookupOf(1, 'other').length)).toBe(16);
+    expect(other.readInt32LE(4)).toBe(-2);
+    // ...and its expireAll waits for the first reader's reply, not written yet (no afterReply).
     let done = false;
     const expired = s.misses.expireAll().then((n) => ((done = true), n));
     await new Promise((r) => setTimeout(r, 30));
     expect(done).toBe(false);
     afterReply();
+    // Taken back: the kept one only (the other was answered ENOENT and never listed).
     expect(await expired).toBe(1);
+    expect(s.misses.size).toBe(0);
+    await s.close();
+  });
+
+  it('keeps no statx for an unknown name while a name change is in flight', async () => {
+    const s = session({ exclusive: true });
+    const change = s.nameChanges.begin();
+    // Handed over before any call (the name exists: the main thread makes its node either way).
+    expect(s.reader(lookupOf(1, 'd'))).toBeUndefined();
+    change.end();
     await s.close();
   });
 });

@@ -6,7 +6,12 @@ import { createPassthroughBackend } from '../../../src/backends/passthrough/back
 import { Opcode } from '../../../src/fuse/protocol/constants.js';
 import { createDirectIoTable } from '../../../src/fuse/session/direct-io.js';
 import { attachMeta, serveDirect } from '../../../src/fuse/session/direct-serve.js';
-import { createMissRing } from '../../../src/fuse/session/miss-ring.js';
+import {
+  claimSlot,
+  createMissRing,
+  publishSlot,
+  ringView,
+} from '../../../src/fuse/session/miss-ring.js';
 import { createNodeMirror } from '../../../src/fuse/session/node-mirror.js';
 import { createNodeTable } from '../../../src/fuse/session/nodes.js';
 import { removalsAbsorber } from '../../../src/fuse/session/removals.js';
@@ -91,8 +96,12 @@ describe('UNLINK in the reader threads', () => {
   it('answers the failures the main thread answers the same way, byte for byte', async () => {
     const s = session();
     const d = await s.look(1, 'd');
+    // Known to the kernel: a directory, and a file removed behind the mount.
+    await s.look(d, 'sub');
+    await s.look(d, 'x');
+    rmSync(join(dir, 'd/x'));
     for (const [name, errno] of [
-      ['missing', -2],
+      ['x', -2],
       ['sub', -21],
     ] as const) {
       const f = named(Opcode.UNLINK, d, name);
@@ -121,6 +130,7 @@ describe('UNLINK in the reader threads', () => {
     const s = session();
     s.table.setPlan({ ...s.t.ctx.stack.plan(), tap: true });
     const d = await s.look(1, 'd');
+    await s.look(d, 'c');
     const tap = new BigInt64Array(createReaderTap());
     s.reader(named(Opcode.UNLINK, d, 'c'), tap);
     s.reader(named(Opcode.UNLINK, d, 'c'), tap);
@@ -131,6 +141,9 @@ describe('UNLINK in the reader threads', () => {
   it('changes nothing for a request it hands over: drawn into a sample, a full ring, no ring, an odd name', async () => {
     const s = session({ slots: 2 });
     const d = await s.look(1, 'd');
+    for (const name of ['a', 'b', 'c', 'x']) await s.look(d, name);
+    // A name the kernel has no node for in the mirror: the main thread's.
+    expect(s.reader(named(Opcode.UNLINK, d, 'a2'))).toBeUndefined();
     s.table.setPlan({ ...s.t.ctx.stack.plan(), metaSample: 1 });
     expect(s.reader(named(Opcode.UNLINK, d, 'a'))).toBe('sampled');
     expect(existsSync(join(dir, 'd/a'))).toBe(true);
@@ -152,7 +165,51 @@ describe('UNLINK in the reader threads', () => {
     await s.close();
     const none = session({ removals: false });
     const d2 = await none.look(1, 'd');
+    await none.look(d2, 'x');
     expect(none.reader(named(Opcode.UNLINK, d2, 'x'))).toBeUndefined();
     await none.close();
+  });
+  it('a reader still in its unlink holds back no other removal, and a name made again stays', async () => {
+    const s = session();
+    const d = await s.look(1, 'd');
+    const b = await s.look(d, 'b');
+    // Another reader has claimed a slot and sits in a slow unlink (its publication comes last).
+    const rv = ringView(s.ring.sab);
+    const stuck = claimSlot(rv)!;
+    expect((s.reader(named(Opcode.UNLINK, d, 'b')) as Buffer).readInt32LE(4)).toBe(0);
+    // The kernel saw b gone; the app makes it again (the main thread, which takes the ring in).
+    const mk = Buffer.alloc(16);
+    mk.writeUInt32LE(0o100644, 0);
+    mk.writeUInt32LE(0o022, 8);
+    const made = await s.main(
+      frame(Opcode.MKNOD, Buffer.concat([mk, Buffer.from('b\0')]), { nodeid: d }),
+    );
+    expect(made.readInt32LE(4)).toBe(0);
+    const b2 = Number(made.readBigUInt64LE(16));
+    expect(b2).not.toBe(b);
+    expect(s.t.ctx.nodes.lookupEdge(d, 'b')).toBe(b2);
+    // The stuck reader's entry (a removal of b by the old node's ID) changes nothing now.
+    publishSlot(rv, stuck, { parent: d, name: Buffer.from('b'), value: b });
+    await s.main(statFrame(1));
+    expect(s.t.ctx.nodes.lookupEdge(d, 'b')).toBe(b2);
+    expect((await s.main(statFrame(b2))).readInt32LE(4)).toBe(0);
+    await s.close();
+  });
+
+  it('publishes the slot it held when it hands a request over after the claim', async () => {
+    const s = session({ slots: 2 });
+    const d = await s.look(1, 'd');
+    for (const name of ['b', 'c']) await s.look(d, name);
+    // Drawn into a layer's sample after the claim: handed over, the slot given back each time.
+    s.table.setPlan({ ...s.t.ctx.stack.plan(), metaSample: 1 });
+    for (let i = 0; i < 4; i++) {
+      expect(s.reader(named(Opcode.UNLINK, d, 'b'))).toBe('sampled');
+      // The main thread takes the ring in before each request (that empty entry frees its slot).
+      await s.main(statFrame(1));
+    }
+    s.table.setPlan({ ...s.t.ctx.stack.plan(), metaSample: 0 });
+    expect(s.reader(named(Opcode.UNLINK, d, 'b'))).toBeInstanceOf(Buffer);
+    expect(s.reader(named(Opcode.UNLINK, d, 'c'))).toBeInstanceOf(Buffer);
+    await s.close();
   });
 });

@@ -11,7 +11,7 @@ const push = (sab: SharedArrayBuffer, parent: number, name: Buffer): boolean => 
   const v = ringView(sab);
   const pos = claimSlot(v);
   if (pos === undefined) return false;
-  publishSlot(v, pos, parent, name);
+  publishSlot(v, pos, { parent, name });
   return true;
 };
 
@@ -43,16 +43,34 @@ describe('miss ring', () => {
     expect(seen).toBe(12_000);
   });
 
-  it('skips a claimed slot published empty, and stops at one claimed but not yet published', () => {
+  it('takes a published slot past one claimed but not published; frees slots only in order', () => {
     const ring = createMissRing(4);
     const v = ringView(ring.sab);
     const a = claimSlot(v)!;
     const b = claimSlot(v)!;
-    publishSlot(v, b, 2, Buffer.from('b'));
-    // `a` is claimed, not published: nothing after it is taken yet (order is kept).
+    publishSlot(v, b, { parent: 2, name: Buffer.from('b'), value: 9 });
+    // `a` is a reader still in its system call: `b` is taken all the same, once.
+    expect(ring.drain()).toEqual([{ parent: 2, name: 'b', value: 9 }]);
     expect(ring.drain()).toEqual([]);
-    publishSlot(v, a, 0, new Uint8Array(0));
-    expect(ring.drain()).toEqual([{ parent: 2, name: 'b' }]);
+    // Two more claims fill the ring: `a` holds its slot, and so `b`'s is not free yet.
+    expect(claimSlot(v)).toBeDefined();
+    expect(claimSlot(v)).toBeDefined();
+    expect(claimSlot(v)).toBeUndefined();
+    // `a` published empty (a claim not used): every slot is taken, the ring has room again.
+    publishSlot(v, a, { parent: 0, name: new Uint8Array(0) });
+    expect(ring.drain()).toEqual([]);
+    expect(claimSlot(v)).toBeDefined();
+  });
+
+  it('refuses to write a name longer than a slot holds, before writing anything', () => {
+    const ring = createMissRing(4);
+    const v = ringView(ring.sab);
+    const pos = claimSlot(v)!;
+    expect(() => publishSlot(v, pos, { parent: 1, name: Buffer.alloc(259, 0x61) })).toThrow(
+      RangeError,
+    );
+    publishSlot(v, pos, { parent: 1, name: Buffer.alloc(255, 0x61) });
+    expect(ring.drain()[0]!.name).toHaveLength(255);
   });
 
   it('refuses a size that is not a power of two', () => {

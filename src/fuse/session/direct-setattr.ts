@@ -1,0 +1,136 @@
+/**
+ * SETATTR of times and mode of an open file, in the reader threads (issue 17): what fchmod(2)
+ * and futimens(2) send (`tar x` sets each file's mode and times before it closes it; `cp -p`,
+ * `rsync -a`, `touch` of an open file). The kernel sends them without a handle (only a
+ * truncate through a file carries FATTR_FH): the main thread answers with the passthrough
+ * backend's setattr of the node's path (chmod and utimensat through its O_PATH fd, then fstat)
+ * and the session's attribute timeout. Under `-o exclusive` nothing else changes the source, so
+ * the path and an open file of the node are one inode: a reader applies the same calls to the
+ * fd of one of the node's registered handles (direct-nodes.ts) and answers the same attributes.
+ * With FATTR_FH (a registered handle) the main thread's own call is on that handle's fd: the
+ * reader does the same, in either cache policy.
+ *
+ * Only those: a size (truncate: crash custody's size intents, kill-priv), an owner (kill-priv),
+ * a ctime (the writeback cache's time flush), the root's mode (its ACL cache), a node with no
+ * open file, or no `-o exclusive` without a handle, all go to the main thread. A failed call
+ * hands the request over too: the main thread applies it again (fchmod and futimens to given
+ * times are idempotent; UTIME_NOW gives a time a few µs later), through the layers, and logs
+ * and counts the failure.
+ *
+ * The main thread also invalidates the cached attributes of other node IDs of the same inode
+ * (same-inode.ts): a hard link whose names could not be proven one inode. A reader cannot see
+ * those, so a file with more than one link is handed over (decided by an fstat first).
+ *
+ * With a handle, no draw of trace's sample: a registered handle is a file trace does not trace
+ * (its readerServes), and trace passes a SETATTR with such a handle on untouched; without one,
+ * not under a layer that samples at all. Why the fd is open: with a handle, the kernel passes
+ * the file from the call that holds it; without, the node's slot is held (nodeEnter) as for
+ * GETATTR, and RELEASE waits for it.
+ */
+import { fchmodSync, fstatSync } from 'node:fs';
+import { toAttr } from '../../backends/passthrough/attr.js';
+import { futimensSync } from '../../sys/reader-meta.js';
+import { UTIME_NOW, UTIME_OMIT } from '../../sys/constants.js';
+import { TAP_SETATTR, tapServed } from '../../vfs/reader-tap.js';
+import { FUSE_UNIQUE_RESEND_HI as RESEND, Fattr } from '../protocol/constants.js';
+import { encodeAttrOut, encodeOutHeader } from '../protocol/encode.js';
+import {
+  ArgSize,
+  IN_HEADER_SIZE as A,
+  InHeader,
+  OUT_HEADER_SIZE as O,
+  SetattrOff as S,
+} from '../protocol/layout.js';
+import {
+  ATTR_TIMEOUT,
+  GETATTR,
+  META_SAMPLE,
+  NODE_ATTR,
+  SERVED,
+  loadSeconds,
+  registeredFd,
+} from './direct-layout.js';
+import { nodeEnter, nodeLeave } from './direct-nodes.js';
+
+const ROOT = 1;
+const TIMES = Fattr.ATIME | Fattr.MTIME | Fattr.ATIME_NOW | Fattr.MTIME_NOW;
+/** What a reader applies; LOCKOWNER only names the caller's lock owner. */
+const ANSWERED = Fattr.FH | Fattr.MODE | TIMES | Fattr.LOCKOWNER;
+/** struct timespec[2] for futimens, one per thread. */
+const times = Buffer.alloc(32);
+
+/** SETATTR in `buf` (n bytes): the attribute reply, or -1 for the main thread. */
+export function serveSetattr(
+  table: Int32Array,
+  buf: Buffer,
+  n: number,
+  tap?: BigInt64Array,
+): number {
+  if (n < A + ArgSize.setattr || Atomics.load(table, GETATTR) === 0) return -1;
+  const valid = buf.readUInt32LE(A + S.valid);
+  if ((valid & ~ANSWERED) !== 0 || (buf.readUInt32LE(InHeader.unique + 4) & RESEND) !== 0)
+    return -1;
+  if (buf.readUInt32LE(InHeader.nodeid + 4) !== 0) return -1;
+  const node = buf.readUInt32LE(InHeader.nodeid);
+  if (node === ROOT) return -1;
+  if ((valid & Fattr.FH) !== 0) {
+    const fd = registeredFd(table, buf, A + S.fh);
+    return fd < 0 ? -1 : apply(table, buf, fd, tap);
+  }
+  // No handle (fchmod, futimens and their path forms send none): under `-o exclusive` the fd of
+  // an open file of the node is its inode (as for GETATTR: direct-attr.ts serveNodeAttr, which
+  // also says why not under a layer that samples).
+  if (Atomics.load(table, NODE_ATTR) === 0 || loadSeconds(table, META_SAMPLE) > 0) return -1;
+  const slot = nodeEnter(table, node);
+  if (slot < 0) return -1;
+  try {
+    return apply(table, buf, Atomics.load(table, slot + 1), tap);
+  } finally {
+    nodeLeave(table, slot);
+  }
+}
+
+/** The backend's setattrFd on `fd`: fchmod, futimens, fstat; the reply, or -1. */
+function apply(table: Int32Array, buf: Buffer, fd: number, tap?: BigInt64Array): number {
+  const valid = buf.readUInt32LE(A + S.valid);
+  const start = tap !== undefined ? process.hrtime.bigint() : 0n;
+  try {
+    if (fstatSync(fd).nlink > 1) return -1;
+    if (valid & Fattr.MODE) fchmodSync(fd, buf.readUInt32LE(A + S.mode) & 0o7777);
+    if ((valid & TIMES) !== 0) {
+      timespec(buf, 0, valid & Fattr.ATIME_NOW, valid & Fattr.ATIME, S.atime, S.atimensec);
+      timespec(buf, 16, valid & Fattr.MTIME_NOW, valid & Fattr.MTIME, S.mtime, S.mtimensec);
+      if (futimensSync(fd, times) < 0) return -1;
+    }
+    const attr = toAttr(fstatSync(fd, { bigint: true }));
+    const out = O + encodeAttrOut(buf, O, attr, attrTimeout(table));
+    encodeOutHeader(buf, out, 0);
+    if (tap !== undefined) tapServed(tap, TAP_SETATTR, 0, process.hrtime.bigint() - start, 0);
+    Atomics.add(table, SERVED, 1);
+    return out;
+  } catch (err) {
+    // A system call's failure: the main thread's (as in direct-attr.ts); anything else a bug.
+    if (typeof (err as NodeJS.ErrnoException).errno === 'number') return -1;
+    throw err;
+  }
+}
+
+const attrTimeout = (table: Int32Array): number => loadSeconds(table, ATTR_TIMEOUT);
+
+/** One timespec of `times` at `at` from the frame: now, the given time, or omitted. */
+function timespec(
+  buf: Buffer,
+  at: number,
+  now: number,
+  given: number,
+  sec: number,
+  nsec: number,
+): void {
+  if (now !== 0 || given === 0) {
+    times.writeBigInt64LE(0n, at);
+    times.writeBigInt64LE(now !== 0 ? UTIME_NOW : UTIME_OMIT, at + 8);
+    return;
+  }
+  times.writeBigInt64LE(buf.readBigInt64LE(A + sec), at);
+  times.writeBigInt64LE(BigInt(buf.readUInt32LE(A + nsec)), at + 8);
+}
