@@ -7,8 +7,11 @@
  * and the session's attribute timeout. Under `-o exclusive` nothing else changes the source, so
  * the path and an open file of the node are one inode: a reader applies the same calls to the
  * fd of one of the node's registered handles (direct-nodes.ts) and answers the same attributes.
- * With FATTR_FH (a registered handle) the main thread's own call is on that handle's fd: the
- * reader does the same, in either cache policy.
+ * (The kernel adds FATTR_FH only to a truncate through a file, which stays on the main thread;
+ * with a registered handle a reader would use that handle's fd, as the main thread does.)
+ * Served with orphan answers on too (kernels without FUSE_NOTIFY_RESEND), as READ and WRITE
+ * are: fchmod and futimens do no I/O, where an UNLINK may free a large file's blocks for longer
+ * than the 1 s after which an INTERRUPT's orphan answer is written (direct-unlink.ts).
  *
  * Only those: a size (truncate: crash custody's size intents, kill-priv), an owner (kill-priv),
  * a ctime (the writeback cache's time flush), the root's mode (its ACL cache), a node with no
@@ -23,13 +26,14 @@
  *
  * With a handle, no draw of trace's sample: a registered handle is a file trace does not trace
  * (its readerServes), and trace passes a SETATTR with such a handle on untouched; without one,
- * not under a layer that samples at all. Why the fd is open: with a handle, the kernel passes
+ * not under a layer that samples at all (trace's readerShareOf counts setattr, so a trace of
+ * setattr alone puts a share in the plan). Why the fd is open: with a handle, the kernel passes
  * the file from the call that holds it; without, the node's slot is held (nodeEnter) as for
  * GETATTR, and RELEASE waits for it.
  */
 import { fchmodSync, fstatSync } from 'node:fs';
 import { toAttr } from '../../backends/passthrough/attr.js';
-import { futimensSync } from '../../sys/reader-meta.js';
+import { futimensSync, metaCallsReady } from '../../sys/reader-meta.js';
 import { UTIME_NOW, UTIME_OMIT } from '../../sys/constants.js';
 import { TAP_SETATTR, tapServed } from '../../vfs/reader-tap.js';
 import { FUSE_UNIQUE_RESEND_HI as RESEND, Fattr } from '../protocol/constants.js';
@@ -94,6 +98,8 @@ export function serveSetattr(
 function apply(table: Int32Array, buf: Buffer, fd: number, tap?: BigInt64Array): number {
   const valid = buf.readUInt32LE(A + S.valid);
   const start = tap !== undefined ? process.hrtime.bigint() : 0n;
+  // Declared before the first change: nothing after fchmod may fail but a system call.
+  metaCallsReady();
   try {
     if (fstatSync(fd).nlink > 1) return -1;
     if (valid & Fattr.MODE) fchmodSync(fd, buf.readUInt32LE(A + S.mode) & 0o7777);

@@ -126,7 +126,8 @@ export function createMissRing(slots = RING_SLOTS): MissRing {
       while (Atomics.load(v.h, INSIDE) !== 0) {
         if (Date.now() >= until) return false;
         // Every millisecond for the first second, then every 100 ms (a reader gone in the window).
-        await new Promise((r) => setTimeout(r, Date.now() - until + ms < 1000 ? 1 : 100));
+        // Unref'd: a reader gone inside the window must not keep the process alive.
+        await new Promise((r) => setTimeout(r, Date.now() - until + ms < 1000 ? 1 : 100).unref());
       }
       return true;
     },

@@ -41,13 +41,13 @@ export function createTraceFilter(options: TraceFilterOptions = {}): TraceFilter
 
 /**
  * The share of the metadata requests the reader threads may answer (LOOKUP, GETATTR, GETXATTR,
- * UNLINK) that the trace layer samples (Layer.readerMetaSample): 0 when its ops filter names
+ * UNLINK, SETATTR) that the trace layer samples (Layer.readerMetaSample): 0 when its ops filter names
  * none of them, the sample ratio when it is below 1; none when it traces every one of them or
  * filters by path (the readers see no paths).
  */
 export function readerShareOf(o: TraceFilterOptions): number | undefined {
   if ((o.paths ?? []).length > 0) return undefined;
-  const metaOps = (['lookup', 'getattr', 'getxattr', 'unlink'] as const).some(
+  const metaOps = (['lookup', 'getattr', 'getxattr', 'unlink', 'setattr'] as const).some(
     (op) => o.ops?.includes(op) ?? true,
   );
   if (!metaOps) return 0;

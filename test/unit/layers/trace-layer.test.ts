@@ -249,5 +249,10 @@ describe('trace layer', () => {
     // Every op traced but none of those the readers answer: nothing to hand over.
     expect(setup({ ops: ['open', 'read'] }).layer.readerMetaSample).toBe(0);
     expect(setup({ ops: ['open', 'lookup'] }).layer.readerMetaSample).toBeUndefined();
+    // UNLINK and SETATTR are the readers' too: a trace of them alone keeps its share.
+    for (const op of ['unlink', 'setattr'] as const) {
+      expect(setup({ ops: [op], sampleRatio: 0.5 }).layer.readerMetaSample).toBe(0.5);
+      expect(setup({ ops: [op] }).layer.readerMetaSample).toBeUndefined();
+    }
   });
 });
