@@ -16,12 +16,8 @@ export interface LookupOptions {
    * timeout, no orphan answers); the plan's cacheMisses is the other.
    */
   misses?: { ring: MissRing; keep: boolean };
-  /**
-   * The ring of what the readers change in the node table (removals.ts): the FORGETs they take
-   * (direct-forget.ts), and with `unlinks` the names their UNLINKs remove (direct-unlink.ts).
-   */
+  /** UNLINKs too (direct-unlink.ts), the names removed listed in this ring (removals.ts). */
   removals?: MissRing;
-  unlinks?: boolean;
 }
 
 /** The main thread's side: which open handles the readers may serve themselves. */

@@ -168,7 +168,7 @@ export function createDirectIoTable(
         Atomics.store(t, ROOT_FD, plan.metaRoot!);
         Atomics.store(t, META_PATHS, 1);
         Atomics.store(t, MISSES, missMode);
-        Atomics.store(t, UNLINKS, lookups?.removals && lookups.unlinks === true ? 1 : 0);
+        Atomics.store(t, UNLINKS, lookups?.removals ? 1 : 0);
       }
       if (!plan.tap) Atomics.store(t, TAP, 0);
     },

@@ -11,7 +11,7 @@ import { ENABLED, LOCKED, SERVED, TAP, otherReaderIdle, registeredFd } from './d
 import { serveLookup } from './direct-lookup.js';
 import { attachMirror } from './direct-meta-paths.js';
 import { attachMissRing } from './direct-miss.js';
-import { attachRemovals, serveForgetHere, serveUnlink } from './direct-unlink.js';
+import { attachRemovals, serveUnlink } from './direct-unlink.js';
 import { serveSetattr } from './direct-setattr.js';
 import { serveSync } from './direct-sync.js';
 import { serveXattr } from './direct-xattr.js';
@@ -32,7 +32,7 @@ export function attachMeta(d: {
   if (d.removals) attachRemovals(d.removals);
 }
 
-const { READ, WRITE, FSYNC, FLUSH, GETATTR, GETXATTR, LOOKUP, UNLINK, SETATTR, FORGET } = Opcode;
+const { READ, WRITE, FSYNC, FLUSH, GETATTR, GETXATTR, LOOKUP, UNLINK, SETATTR } = Opcode;
 
 /**
  * The reader's side. Serves the frame in `buf` (n bytes) when the table covers it and writes
@@ -50,8 +50,6 @@ export function serveDirect(
   const opcode = buf.readUInt32LE(InHeader.opcode);
   if (opcode === LOOKUP) return serveLookup(table, buf, n, tapOf(table, tap));
   if (opcode === UNLINK) return serveUnlink(table, buf, n, tapOf(table, tap));
-  // No reply (0): listed for the main thread's node table.
-  if (opcode === FORGET) return serveForgetHere(buf, n);
   if (n < A + ArgSize.fsync) return -1;
   if (opcode === GETATTR) return serveAttr(table, buf, n, tapOf(table, tap));
   if (opcode === GETXATTR) return serveXattr(table, buf, n, tapOf(table, tap));

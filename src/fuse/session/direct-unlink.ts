@@ -32,7 +32,6 @@ import { dirOf, mirrorOf, plainNameLength, serving } from './direct-meta-paths.j
 import { claimSlot, countAnswered, publishSlot, ringView } from './miss-ring.js';
 import type { RingView } from './miss-ring.js';
 import { consistent, nodeByEdge } from './node-mirror-read.js';
-import { serveForget } from './direct-forget.js';
 
 /** ENOENT, EPERM, EACCES, EBUSY, EISDIR, EROFS: what the backend's own unlink answers too. */
 const ANSWERED_ERRNOS: ReadonlySet<number> = new Set([2, 1, 13, 16, 21, 30]);
@@ -44,10 +43,6 @@ let removals: RingView | undefined;
 export function attachRemovals(sab: SharedArrayBuffer): void {
   removals = ringView(sab);
 }
-
-/** FORGET, listed in the same ring (direct-forget.ts). */
-export const serveForgetHere = (buf: Buffer, n: number): number =>
-  removals === undefined ? -1 : serveForget(removals, buf, n);
 
 /** UNLINK(parent, name) in `buf` (n bytes): the reply, -1 for the main thread, or SAMPLED. */
 export function serveUnlink(

@@ -22,9 +22,8 @@ import { decodeName } from '../../vfs/names.js';
 /** Slots in the ring: a reader hands a miss over when the main thread has not taken these yet. */
 export const RING_SLOTS = 256;
 /**
- * A slot: parent node ID (u32; 0: a claimed slot with nothing in it), a value (u32: for
- * removals.ts the removed node's ID, or a FORGET's count), name length (u16), the name (at most
- * NAME_MAX + 3 bytes; none for a FORGET, whose node ID is in the parent's place).
+ * A slot: parent node ID (u32), a value (u32: the removed node's ID, for removals.ts), name
+ * length (u16, 0: a claimed slot with nothing in it), the name (at most NAME_MAX + 3 bytes).
  */
 const SLOT_BYTES = 268;
 const VALUE_AT = 4;
@@ -110,12 +109,10 @@ export function createMissRing(slots = RING_SLOTS): MissRing {
         taken[i] = 1;
         const at = v.dataAt + i * SLOT_BYTES;
         const len = v.view.getUint16(at + LEN_AT, true);
-        const parent = v.view.getUint32(at, true);
-        // Parent 0: a claim not used (node IDs start at 1); an entry may have no name (a FORGET).
-        if (parent === 0) continue;
+        if (len === 0) continue;
         const name = decodeName(v.bytes, at + NAME_AT, at + NAME_AT + len);
         const value = v.view.getUint32(at + VALUE_AT, true);
-        out.push({ parent, name, value });
+        out.push({ parent: v.view.getUint32(at, true), name, value });
       }
       while (head !== tail && taken[head & v.mask] === 1) {
         taken[head & v.mask] = 0;
@@ -158,7 +155,8 @@ export function claimSlot(v: RingView): number | undefined {
 }
 
 /**
- * Publish the claimed slot `pos` with (parent, name) and `value`; parent 0: a claim not used.
+ * Publish the claimed slot `pos` with (parent, name) and `value`; an empty name: a claim not
+ * used.
  */
 export function publishSlot(
   v: RingView,

@@ -184,7 +184,7 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
 
 /** Write a reply served here; false when the frame is the main thread's (len -1). */
 function reply(fd: number, buf: Buffer, len: number, failed: (code: string) => void): boolean {
-  if (len <= 0) return len === 0; // 0: served, no reply (FORGET)
+  if (len < 0) return false;
   try {
     writeSync(fd, buf, 0, len);
   } catch (err) {

@@ -16,11 +16,6 @@ export function removalsAbsorber(
 ): () => void {
   return () => {
     for (const r of ring.drain()) {
-      // A FORGET (direct-forget.ts): the node ID in the parent's place, the count as the value.
-      if (r.name === '') {
-        ctx.nodes.forget(r.parent, r.value);
-        continue;
-      }
       // Only from the node the reader removed it from (a name made again since is another's).
       const id = ctx.nodes.lookupEdge(r.parent, r.name);
       if (id !== r.value) continue;

@@ -102,18 +102,18 @@ export function createSession(o: SessionOptions): FuseSession {
       ? undefined
       : createDirectIoTable(epoch, undefined, gate, times.attrTimeout);
   if (o.exclusive === true) direct?.setExclusive();
-  // The node table's mirror for the readers' LOOKUP, GETATTR, UNLINK, FORGET (ADR 0087); the
-  // misses they keep go to kept-misses.ts, their FORGETs and UNLINKs (direct-unlink.ts says
-  // when) to removals.ts. They need no open file: the plan applies from the start.
+  // The node table's mirror for the readers' LOOKUP, GETATTR, UNLINK (ADR 0087); the misses they
+  // keep and names they remove (direct-unlink.ts says when) go to kept-misses.ts, removals.ts.
   const mirror = direct === undefined ? undefined : createNodeMirror();
   const ring = mirror && createMissRing();
-  const removals = mirror && createMissRing();
-  const unlinks = o.stateDir === undefined && o.answerOrphans !== true;
+  const removals =
+    mirror && o.stateDir === undefined && o.answerOrphans !== true ? createMissRing() : undefined;
   if (mirror) {
     const keep = o.exclusive === true && times.entryTimeout > 0 && o.answerOrphans !== true;
     const misses = { ring: ring!, keep };
-    const entryTimeout = times.entryTimeout;
-    direct?.enableLookups({ mirror, entryTimeout, misses, removals, unlinks });
+    direct?.enableLookups({ mirror, entryTimeout: times.entryTimeout, misses, removals });
+    // They need no open file: the plan applies from the start (data requests only reach the
+    // table once a file is registered at OPEN).
     direct?.setPlan(o.stack.plan());
   }
   const custody = o.stateDir === undefined ? undefined : openCustody(o.stateDir, logger, mirror);

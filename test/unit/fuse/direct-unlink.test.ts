@@ -45,7 +45,7 @@ describe('UNLINK in the reader threads', () => {
     table.enableLookups({
       mirror,
       entryTimeout: 1,
-      ...(o.removals !== false && { removals: ring, unlinks: true }),
+      ...(o.removals !== false && { removals: ring }),
     });
     attachMeta({ nodes: mirror.sab, removals: ring.sab });
     const backend = createPassthroughBackend({ root: dir, inlineMeta: true });
@@ -210,36 +210,6 @@ describe('UNLINK in the reader threads', () => {
     s.table.setPlan({ ...s.t.ctx.stack.plan(), metaSample: 0 });
     expect(s.reader(named(Opcode.UNLINK, d, 'b'))).toBeInstanceOf(Buffer);
     expect(s.reader(named(Opcode.UNLINK, d, 'c'))).toBeInstanceOf(Buffer);
-    await s.close();
-  });
-  it('takes a FORGET without a reply; the main thread applies it before its next request', async () => {
-    const s = session({ slots: 4 });
-    const d = await s.look(1, 'd');
-    const c = await s.look(d, 'c');
-    await s.look(d, 'c');
-    const forget = (id: number, count: bigint): Buffer => {
-      const body = Buffer.alloc(8);
-      body.writeBigUInt64LE(count);
-      return frame(Opcode.FORGET, body, { nodeid: id });
-    };
-    const view = new Int32Array(s.table.sab);
-    const serve = (f: Buffer): number => {
-      const buf = Buffer.alloc(4096);
-      f.copy(buf);
-      return serveDirect(view, buf, f.length);
-    };
-    expect(serve(forget(c, 1n))).toBe(0);
-    expect(s.t.ctx.nodes.get(c)!.nlookup).toBe(2);
-    await s.main(statFrame(1));
-    expect(s.t.ctx.nodes.get(c)!.nlookup).toBe(1);
-    expect(serve(forget(c, 1n))).toBe(0);
-    await s.main(statFrame(1));
-    expect(s.t.ctx.nodes.get(c)).toBeUndefined();
-    // A count or a node ID beyond 32 bits, a full ring: the main thread's.
-    expect(serve(forget(d, 2n ** 32n))).toBe(-1);
-    expect(serve(forget(d + 2 ** 32, 1n))).toBe(-1);
-    for (let i = 0; i < 4; i++) expect(serve(forget(999, 1n))).toBe(0);
-    expect(serve(forget(999, 1n))).toBe(-1);
     await s.close();
   });
 });
