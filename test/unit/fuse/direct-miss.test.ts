@@ -13,7 +13,8 @@ import { createNodeMirror } from '../../../src/fuse/session/node-mirror.js';
 import { createNodeTable } from '../../../src/fuse/session/nodes.js';
 import { createSilentLogger } from '../../../src/log/logger.js';
 import { createReaderTap, takeTap } from '../../../src/vfs/reader-tap.js';
-import { CAPACITY, createTestServer } from './harness.js';
+import { createTestServer } from './harness.js';
+import { mainReply, readerReply } from './direct-rig.js';
 import { frame } from './frames.js';
 
 const EPOCH = 7;
@@ -60,20 +61,13 @@ describe('LOOKUP of a missing name in the reader threads', () => {
     });
     table.setPlan(t.ctx.stack.plan());
     const view = new Int32Array(table.sab);
-    /** The reader's serve: the reply, undefined (handed over) or 'sampled'. */
+    /** The reader's answer, its reply then written (afterReply). */
     const reader = (f: Buffer, tap?: BigInt64Array): Buffer | 'sampled' | undefined => {
-      const buf = Buffer.alloc(4096);
-      f.copy(buf);
-      const len = serveDirect(view, buf, f.length, tap);
+      const r = readerReply(view, f, tap);
       afterReply();
-      if (len === -2) return 'sampled';
-      return len < 0 ? undefined : buf.subarray(0, len);
+      return r;
     };
-    const main = async (f: Buffer): Promise<Buffer> => {
-      const buf = Buffer.alloc(CAPACITY);
-      f.copy(buf);
-      return Buffer.from(buf.subarray(0, await t.server.serve(buf, f.length, CAPACITY)));
-    };
+    const main = (f: Buffer): Promise<Buffer> => mainReply(t.server, f);
     const look = async (parent: number, name: string): Promise<number> =>
       Number((await t.send(lookupOf(parent, name)))!.body.readBigUInt64LE(0));
     return {

@@ -6,9 +6,9 @@ import { createPassthroughBackend } from '../../../src/backends/passthrough/back
 import { Fattr, Opcode } from '../../../src/fuse/protocol/constants.js';
 import { SetattrOff as S } from '../../../src/fuse/protocol/layout.js';
 import { createDirectIoTable } from '../../../src/fuse/session/direct-io.js';
-import { serveDirect } from '../../../src/fuse/session/direct-serve.js';
 import { createReaderTap, takeTap } from '../../../src/vfs/reader-tap.js';
-import { CAPACITY, createTestServer } from './harness.js';
+import { createTestServer } from './harness.js';
+import { mainReply, readerReply } from './direct-rig.js';
 import { frame, lookupFrame, u32s } from './frames.js';
 
 const EPOCH = 7;
@@ -68,17 +68,10 @@ describe('SETATTR through an open file in the reader threads', () => {
     const nodeid = Number(entry!.body.readBigUInt64LE(0));
     const open = await t.send(frame(Opcode.OPEN, u32s(O_RDWR, 0), { nodeid }));
     const fh = Number(open!.body.readBigUInt64LE(0));
-    const reader = (f: Buffer, tap?: BigInt64Array): Buffer | undefined => {
-      const buf = Buffer.alloc(4096);
-      f.copy(buf);
-      const len = serveDirect(new Int32Array(table.sab), buf, f.length, tap);
-      return len < 0 ? undefined : Buffer.from(buf.subarray(0, len));
-    };
-    const main = async (f: Buffer): Promise<Buffer> => {
-      const buf = Buffer.alloc(CAPACITY);
-      f.copy(buf);
-      return Buffer.from(buf.subarray(0, await t.server.serve(buf, f.length, CAPACITY)));
-    };
+    // No SETATTR is drawn into a sample: a reply or undefined.
+    const reader = (f: Buffer, tap?: BigInt64Array) =>
+      readerReply(new Int32Array(table.sab), f, tap) as Buffer | undefined;
+    const main = (f: Buffer): Promise<Buffer> => mainReply(t.server, f);
     return { t, table, nodeid, fh, reader, main, close: () => backend.close() };
   }
 

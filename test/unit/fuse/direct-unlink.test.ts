@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createPassthroughBackend } from '../../../src/backends/passthrough/backend.js';
 import { Opcode } from '../../../src/fuse/protocol/constants.js';
 import { createDirectIoTable } from '../../../src/fuse/session/direct-io.js';
-import { attachMeta, serveDirect } from '../../../src/fuse/session/direct-serve.js';
+import { attachMeta } from '../../../src/fuse/session/direct-serve.js';
 import {
   claimSlot,
   createMissRing,
@@ -16,7 +16,8 @@ import { createNodeMirror } from '../../../src/fuse/session/node-mirror.js';
 import { createNodeTable } from '../../../src/fuse/session/nodes.js';
 import { removalsAbsorber } from '../../../src/fuse/session/removals.js';
 import { createReaderTap, takeTap } from '../../../src/vfs/reader-tap.js';
-import { CAPACITY, createTestServer } from './harness.js';
+import { createTestServer } from './harness.js';
+import { mainReply, readerReply } from './direct-rig.js';
 import { frame } from './frames.js';
 
 const named = (op: number, parent: number, name: string): Buffer =>
@@ -56,18 +57,8 @@ describe('UNLINK in the reader threads', () => {
     t.ctx.absorb = removalsAbsorber(ring, t.ctx);
     table.setPlan(t.ctx.stack.plan());
     const view = new Int32Array(table.sab);
-    const reader = (f: Buffer, tap?: BigInt64Array): Buffer | 'sampled' | undefined => {
-      const buf = Buffer.alloc(4096);
-      f.copy(buf);
-      const len = serveDirect(view, buf, f.length, tap);
-      if (len === -2) return 'sampled';
-      return len < 0 ? undefined : Buffer.from(buf.subarray(0, len));
-    };
-    const main = async (f: Buffer): Promise<Buffer> => {
-      const buf = Buffer.alloc(CAPACITY);
-      f.copy(buf);
-      return Buffer.from(buf.subarray(0, await t.server.serve(buf, f.length, CAPACITY)));
-    };
+    const reader = (f: Buffer, tap?: BigInt64Array) => readerReply(view, f, tap);
+    const main = (f: Buffer): Promise<Buffer> => mainReply(t.server, f);
     const look = async (parent: number, name: string): Promise<number> =>
       Number((await t.send(named(Opcode.LOOKUP, parent, name)))!.body.readBigUInt64LE(0));
     return { t, table, ring, reader, main, look, close: () => backend.close() };
