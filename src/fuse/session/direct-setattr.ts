@@ -25,9 +25,10 @@
  * those, so a file with more than one link is handed over (decided by an fstat first).
  *
  * With a handle, no draw of trace's sample: a registered handle is a file trace does not trace
- * (its readerServes), and trace passes a SETATTR with such a handle on untouched; without one,
- * not under a layer that samples at all (trace's readerShareOf counts setattr, so a trace of
- * setattr alone puts a share in the plan). Why the fd is open: with a handle, the kernel passes
+ * (its readerServes), and trace passes a SETATTR with such a handle on untouched. Without one,
+ * under a layer that samples (trace's readerShareOf counts setattr), only a node the mirror
+ * has a name for, drawn first, as the main thread draws a per-op sample for it; a node with no
+ * name left it answers through any open handle (maybe a traced file's), so that stays there. Why the fd is open: with a handle, the kernel passes
  * the file from the call that holds it; without, the node's slot is held (nodeEnter) as for
  * GETATTR, and RELEASE waits for it.
  */
@@ -50,10 +51,15 @@ import {
   GETATTR,
   META_SAMPLE,
   NODE_ATTR,
+  SAMPLED,
   SERVED,
+  drawnIntoSample,
   loadSeconds,
   registeredFd,
 } from './direct-layout.js';
+import { mirrorOf } from './direct-meta-paths.js';
+import { consistent, nodeById } from './node-mirror-read.js';
+import { hasName } from './node-mirror-names.js';
 import { nodeEnter, nodeLeave } from './direct-nodes.js';
 
 const ROOT = 1;
@@ -79,29 +85,56 @@ export function serveSetattr(
   if (node === ROOT) return -1;
   if ((valid & Fattr.FH) !== 0) {
     const fd = registeredFd(table, buf, A + S.fh);
-    return fd < 0 ? -1 : apply(table, buf, fd, tap);
+    return fd < 0 ? -1 : apply(table, buf, fd, { tap });
   }
   // No handle (fchmod, futimens and their path forms send none): under `-o exclusive` the fd of
-  // an open file of the node is its inode (as for GETATTR: direct-attr.ts serveNodeAttr, which
-  // also says why not under a layer that samples).
-  if (Atomics.load(table, NODE_ATTR) === 0 || loadSeconds(table, META_SAMPLE) > 0) return -1;
+  // an open file of the node is its inode (as for GETATTR: direct-attr.ts serveNodeAttr).
+  if (Atomics.load(table, NODE_ATTR) === 0) return -1;
+  // Under a layer that samples (trace), the main thread traces the SETATTR of a node with a name
+  // per op (drawn here first), of one with none through any open handle, maybe a traced file's
+  // (left to it).
+  const sample = loadSeconds(table, META_SAMPLE) > 0;
+  if (sample && !named(node)) return -1;
   const slot = nodeEnter(table, node);
   if (slot < 0) return -1;
   try {
-    return apply(table, buf, Atomics.load(table, slot + 1), tap);
+    return apply(table, buf, Atomics.load(table, slot + 1), { tap, draw: sample });
   } finally {
     nodeLeave(table, slot);
   }
 }
 
-/** The backend's setattrFd on `fd`: fchmod, futimens, fstat; the reply, or -1. */
-function apply(table: Int32Array, buf: Buffer, fd: number, tap?: BigInt64Array): number {
+/** Whether the mirror has a name for `node` (a consistent read). */
+function named(node: number): boolean {
+  const v = mirrorOf();
+  if (v === undefined) return false;
+  return (
+    consistent(v, () => {
+      const found = nodeById(v, node);
+      return found !== undefined && hasName(v, found) ? true : undefined;
+    }) === true
+  );
+}
+
+/**
+ * The backend's setattrFd on `fd`: fchmod, futimens, fstat; the reply, -1, or SAMPLED when
+ * `draw` and the request is drawn into the plan's sample (before anything changes).
+ */
+function apply(
+  table: Int32Array,
+  buf: Buffer,
+  fd: number,
+  o: { tap?: BigInt64Array | undefined; draw?: boolean },
+): number {
   const valid = buf.readUInt32LE(A + S.valid);
+  const { tap } = o;
   const start = tap !== undefined ? process.hrtime.bigint() : 0n;
   // Declared before the first change: nothing after fchmod may fail but a system call.
   metaCallsReady();
   try {
     if (fstatSync(fd).nlink > 1) return -1;
+    // Drawn once the reader knows it can answer (a failed call after it is drawn again there).
+    if (o.draw === true && drawnIntoSample(table)) return SAMPLED;
     if (valid & Fattr.MODE) fchmodSync(fd, buf.readUInt32LE(A + S.mode) & 0o7777);
     if ((valid & TIMES) !== 0) {
       timespec(buf, 0, valid & Fattr.ATIME_NOW, valid & Fattr.ATIME, S.atime, S.atimensec);

@@ -7,6 +7,9 @@ import { Fattr, Opcode } from '../../../src/fuse/protocol/constants.js';
 import { SetattrOff as S } from '../../../src/fuse/protocol/layout.js';
 import { createDirectIoTable } from '../../../src/fuse/session/direct-io.js';
 import { createReaderTap, takeTap } from '../../../src/vfs/reader-tap.js';
+import { attachMirror } from '../../../src/fuse/session/direct-meta-paths.js';
+import { createNodeMirror } from '../../../src/fuse/session/node-mirror.js';
+import { createNodeTable } from '../../../src/fuse/session/nodes.js';
 import { createTestServer } from './harness.js';
 import { mainReply, readerReply } from './direct-rig.js';
 import { frame, lookupFrame, u32s } from './frames.js';
@@ -59,11 +62,14 @@ describe('SETATTR through an open file in the reader threads', () => {
   async function opened(name = 'f', exclusive = false) {
     const table = createDirectIoTable(EPOCH, 64, undefined, 1);
     if (exclusive) table.setExclusive();
+    // The node table's mirror: whether a node has a name (under a sampling layer).
+    const mirror = createNodeMirror({ records: 64 });
+    table.enableLookups({ mirror, entryTimeout: 1 });
+    attachMirror(mirror.sab);
     const backend = createPassthroughBackend({ root: dir, inlineMeta: true });
-    const t = createTestServer({
-      backend,
-      session: { times: { entryTimeout: 1, attrTimeout: 1 }, direct: table, exclusive },
-    });
+    const times = { entryTimeout: 1, attrTimeout: 1 };
+    const nodes = createNodeTable({ mirror });
+    const t = createTestServer({ backend, session: { times, direct: table, exclusive, nodes } });
     const entry = await t.send(lookupFrame(1, name));
     const nodeid = Number(entry!.body.readBigUInt64LE(0));
     const open = await t.send(frame(Opcode.OPEN, u32s(O_RDWR, 0), { nodeid }));
@@ -72,7 +78,7 @@ describe('SETATTR through an open file in the reader threads', () => {
     const reader = (f: Buffer, tap?: BigInt64Array) =>
       readerReply(new Int32Array(table.sab), f, tap) as Buffer | undefined;
     const main = (f: Buffer): Promise<Buffer> => mainReply(t.server, f);
-    return { t, table, nodeid, fh, reader, main, close: () => backend.close() };
+    return { t, table, mirror, nodeid, fh, reader, main, close: () => backend.close() };
   }
 
   it('sets mode and times as the main thread does, with its reply', async () => {
@@ -118,9 +124,20 @@ describe('SETATTR through an open file in the reader threads', () => {
     expect(
       plain.reader(setattrFrame(plain.nodeid, 0, Fattr.MODE, { mode: 0o600 })),
     ).toBeUndefined();
-    s.table.setPlan({ ...s.t.ctx.stack.plan(), metaSample: 0.5 });
-    expect(s.reader(setattrFrame(s.nodeid, 0, Fattr.MODE, { mode: 0o600 }))).toBeUndefined();
+    // Under a sampling layer: drawn first, handed over whole when drawn. (This thread reads the
+    // mirror attached last: this session's again.)
+    attachMirror(s.mirror.sab);
+    const chmod = setattrFrame(s.nodeid, 0, Fattr.MODE, { mode: 0o600 });
+    s.table.setPlan({ ...s.t.ctx.stack.plan(), metaSample: 1 });
+    expect(readerReply(new Int32Array(s.table.sab), chmod)).toBe('sampled');
     expect(statSync(join(dir, 'f')).mode & 0o7777).toBe(0o604);
+    s.table.setPlan({ ...s.t.ctx.stack.plan(), metaSample: 1e-12 });
+    expect(s.reader(chmod)).toBeDefined();
+    expect(statSync(join(dir, 'f')).mode & 0o7777).toBe(0o600);
+    // A node with no name left: the main thread answers through any open handle of it.
+    s.t.ctx.nodes.detach(1, 'f');
+    expect(s.reader(setattrFrame(s.nodeid, 0, Fattr.MODE, { mode: 0o640 }))).toBeUndefined();
+    expect(statSync(join(dir, 'f')).mode & 0o7777).toBe(0o600);
     await s.close();
     await plain.close();
   });

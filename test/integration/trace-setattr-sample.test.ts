@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startOtlpReceiver } from '../helpers/otlp/receiver.js';
+import type { OtlpReceiver } from '../helpers/otlp/receiver.js';
+import type { DecodedSpan } from '../helpers/otlp/trace-decode.js';
+import { forceUnmount, startMount, tempDir } from '../helpers/mount.js';
+import { freePort, scrape, total } from '../helpers/prometheus.js';
+import { py } from './layers-rig.js';
+import { directIoServed } from './reader-served-rig.js';
+
+/**
+ * `trace` of setattr sampled at 0.5, with metrics, under `-o exclusive`: fchmod of an open file
+ * sends SETATTR without a handle, which the reader threads answer through the file's fd
+ * (src/fuse/session/direct-setattr.ts) once they have drawn trace's sample; the drawn ones go
+ * to the main thread marked and trace records them without drawing again. About half of them
+ * become spans (a second draw would give a quarter, no draw at all none), metrics counts every
+ * one, and the file's mode is the last one set.
+ */
+jest.setTimeout(120_000);
+
+const CHMODS = 300;
+const src = tempDir('trace-setattr-src');
+const work = tempDir('trace-setattr');
+let receiver: OtlpReceiver;
+let spans: readonly DecodedSpan[] = [];
+let served = 0;
+let setattrs = 0;
+
+beforeAll(async () => {
+  receiver = await startOtlpReceiver();
+  writeFileSync(join(src, 'f'), 'x');
+  writeFileSync(
+    join(work, 'stack.yaml'),
+    `apiVersion: fs-interposer/v1
+kind: LayerStack
+layers:
+  - {type: trace, sampleRatio: 0.5, ops: [setattr]}
+  - {type: metrics}
+`,
+  );
+  const port = await freePort();
+  const mount = await startMount({
+    source: src,
+    args: ['--config', join(work, 'stack.yaml'), '--metrics-port', String(port), '-o', 'exclusive'],
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '200' },
+  });
+  try {
+    const m = mount.mountpoint;
+    const before = await scrape(port);
+    const served0 = await directIoServed(m);
+    const spans0 = receiver.spans.length;
+    await py<number>(`import os
+fd = os.open('${m}/f', os.O_RDWR)
+for i in range(${CHMODS}): os.fchmod(fd, 0o600 if i % 2 else 0o640)
+os.close(fd)
+print(0)`);
+    served = (await directIoServed(m)) - served0;
+    setattrs =
+      total(await scrape(port), 'fs_interposer_ops_total', { op: 'setattr' }) -
+      total(before, 'fs_interposer_ops_total', { op: 'setattr' });
+    expect(await mount.stop()).toBe(0);
+    await new Promise((r) => setTimeout(r, 500));
+    spans = receiver.spans.slice(spans0);
+  } finally {
+    forceUnmount(mount.mountpoint);
+  }
+});
+
+afterAll(async () => {
+  await receiver?.close();
+  rmSync(src, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('trace sampling setattr at 0.5, drawn by the reader threads', () => {
+  it('counts every SETATTR, answers the undrawn in the readers, leaves the last mode set', () => {
+    expect(setattrs).toBe(CHMODS);
+    expect(served).toBeGreaterThan(CHMODS * 0.3);
+    expect(statSync(join(src, 'f')).mode & 0o7777).toBe(0o600);
+  });
+
+  it('records about half of them as spans, each drawn once', () => {
+    const share = spans.filter((s) => s.name === 'setattr').length / setattrs;
+    expect(share).toBeGreaterThan(0.38);
+    expect(share).toBeLessThan(0.62);
+  });
+});
