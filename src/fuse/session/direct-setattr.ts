@@ -27,10 +27,14 @@
  * With a handle, no draw of trace's sample: a registered handle is a file trace does not trace
  * (its readerServes), and trace passes a SETATTR with such a handle on untouched. Without one,
  * under a layer that samples (trace's readerShareOf counts setattr), only a node the mirror
- * has a name for, drawn first, as the main thread draws a per-op sample for it; a node with no
- * name left it answers through any open handle (maybe a traced file's), so that stays there. Why the fd is open: with a handle, the kernel passes
- * the file from the call that holds it; without, the node's slot is held (nodeEnter) as for
- * GETATTR, and RELEASE waits for it.
+ * has a name for and whose file still has a link, drawn first, as the main thread draws a
+ * per-op sample for it; a node with no name left it answers through any open handle (maybe a
+ * traced file's), so that stays there (a link count of 0 also catches a name a reader's UNLINK
+ * removed that the main thread has not taken in yet). A call that fails after the draw is
+ * handed over and drawn again there: trace samples such failures at p(2 - p).
+ *
+ * Why the fd is open: with a handle, the kernel passes the file from the call that holds it;
+ * without, the node's slot is held (nodeEnter) as for GETATTR, and RELEASE waits for it.
  */
 import { fchmodSync, fstatSync } from 'node:fs';
 import { toAttr } from '../../backends/passthrough/attr.js';
@@ -132,7 +136,8 @@ function apply(
   // Declared before the first change: nothing after fchmod may fail but a system call.
   metaCallsReady();
   try {
-    if (fstatSync(fd).nlink > 1) return -1;
+    const links = fstatSync(fd).nlink;
+    if (links > 1 || (o.draw === true && links === 0)) return -1;
     // Drawn once the reader knows it can answer (a failed call after it is drawn again there).
     if (o.draw === true && drawnIntoSample(table)) return SAMPLED;
     if (valid & Fattr.MODE) fchmodSync(fd, buf.readUInt32LE(A + S.mode) & 0o7777);

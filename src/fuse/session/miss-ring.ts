@@ -34,7 +34,7 @@ const NAME_AT = 10;
 const INSIDE = 0;
 /** Misses the readers answered, kept or not (ctl status). */
 const ANSWERED = 1;
-/** Name changes through the mount: a generation (bumped at every begin and end), those in flight. */
+/** Name changes through the mount: a generation (bumped at each begin and end), those in flight. */
 export const NAMES_GEN = 2;
 export const NAMES_IN_FLIGHT = 3;
 /** The next position a producer claims. */
@@ -74,9 +74,9 @@ export interface MissRing {
   readonly sab: SharedArrayBuffer;
   /** The name-change counters (name-changes.ts keeps them here, where the readers see them). */
   readonly names: Int32Array;
-  /** Every miss published since the last call, in order. */
+  /** Every entry published since the last call, in the order claimed. */
   drain(): readonly RingMiss[];
-  /** Resolves once no reader is between its decision to keep a miss and its reply (or after `ms`). */
+  /** Resolves once no reader is between its decision to keep a miss and its reply (or `ms`). */
   settled(ms?: number): Promise<boolean>;
   /** Misses the readers answered. */
   readonly answered: number;

@@ -6,14 +6,14 @@ import { R_NAME_LEN, R_NAME_OFF, R_PARENT } from './node-mirror-layout.js';
 import { arenaHolds } from './node-mirror-read.js';
 import type { FoundNode, MirrorView } from './node-mirror-read.js';
 
-/**
- * The path name of `found` (its first name) written to `out` with a NUL after it: its parent
- * node ID, or -1 (no name left, or too long for `out`). Unvalidated: call inside `consistent`.
- */
 /** Whether `found` has a name (its path's); unvalidated. */
 export const hasName = (v: MirrorView, found: FoundNode): boolean =>
   v.t[found.rec + R_NAME_LEN]! > 0;
 
+/**
+ * The path name of `found` (its first name) written to `out` with a NUL after it: its parent
+ * node ID, or -1 (no name left, or too long for `out`). Unvalidated: call inside `consistent`.
+ */
 export function nameOf(v: MirrorView, found: FoundNode, out: Uint8Array): number {
   const len = v.t[found.rec + R_NAME_LEN]!;
   const off = v.t[found.rec + R_NAME_OFF]!;
