@@ -99,7 +99,8 @@ const layerSystems: SystemSpec[] = [
  * `--fsi NAME=OPTS`: an fs-interposer system with those -o options (for measuring one lever).
  * `--fsi NAME@DIR=OPTS` runs the build in another checkout DIR (its dist/): a change that has no
  * switch is measured A/B against the commit before it, in the same interleaved run.
- * `--fsi NAME+LAYERS[@DIR]=OPTS` mounts with `--layers LAYERS` (e.g. `newm+metrics=`).
+ * `--fsi NAME+LAYERS[@DIR]=OPTS` mounts with `--layers LAYERS` (e.g. `newm+metrics=`);
+ * `NAME+trace10%,metrics` with the layers-overhead bench's trace-at-10 % config.
  */
 function customSystems(specs: string[], cpuProfDir?: string): SystemSpec[] {
   return specs.map((s) => {
@@ -111,7 +112,8 @@ function customSystems(specs: string[], cpuProfDir?: string): SystemSpec[] {
     return {
       kind: 'fsi',
       name,
-      ...(layers ? { layers } : {}),
+      // The production default of trace (10 %) has no --layers form: the same config file.
+      ...(layers === 'trace10%,metrics' ? { config: TRACE_10_METRICS } : layers ? { layers } : {}),
       ...(options ? { options } : {}),
       ...(repo ? { repo } : {}),
       ...(cpuProfDir ? { cpuProfDir } : {}),
