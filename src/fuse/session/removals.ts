@@ -12,7 +12,7 @@ import type { MissRing } from './miss-ring.js';
 
 export function removalsAbsorber(
   ring: Pick<MissRing, 'drain'>,
-  ctx: Pick<SessionContext, 'nodes' | 'invalidateAttrs'>,
+  ctx: Pick<SessionContext, 'nodes' | 'invalidateAttrs' | 'logger'>,
 ): () => void {
   return () => {
     for (const r of ring.drain()) {
@@ -20,8 +20,13 @@ export function removalsAbsorber(
       const id = ctx.nodes.lookupEdge(r.parent, r.name);
       if (id !== r.value) continue;
       const ino = ctx.nodes.get(id)?.ino;
-      ctx.nodes.detach(r.parent, r.name);
-      otherNodesChanged(ctx, ino, id);
+      try {
+        ctx.nodes.detach(r.parent, r.name);
+        otherNodesChanged(ctx, ino, id);
+      } catch (err) {
+        // Called outside any request's error handling (server.ts): one entry fails, not the server.
+        ctx.logger.warn({ err, node: id }, 'taking in a removal the readers made failed');
+      }
     }
   };
 }

@@ -15,6 +15,8 @@ import {
 import { createNodeMirror } from '../../../src/fuse/session/node-mirror.js';
 import { createNodeTable } from '../../../src/fuse/session/nodes.js';
 import { removalsAbsorber } from '../../../src/fuse/session/removals.js';
+import type { NodeTable } from '../../../src/fuse/session/node-types.js';
+import type { Logger } from '../../../src/log/logger.js';
 import { createReaderTap, takeTap } from '../../../src/vfs/reader-tap.js';
 import { createTestServer } from './harness.js';
 import { mainReply, readerReply } from './direct-rig.js';
@@ -202,5 +204,23 @@ describe('UNLINK in the reader threads', () => {
     expect(s.reader(named(Opcode.UNLINK, d, 'b'))).toBeInstanceOf(Buffer);
     expect(s.reader(named(Opcode.UNLINK, d, 'c'))).toBeInstanceOf(Buffer);
     await s.close();
+  });
+  it('a removal the table cannot take in is logged, not thrown at the request being served', () => {
+    const ring = createMissRing(4);
+    const v = ringView(ring.sab);
+    publishSlot(v, claimSlot(v)!, { parent: 1, name: Buffer.from('x'), value: 5 });
+    const warned: unknown[] = [];
+    const absorb = removalsAbsorber(ring, {
+      nodes: {
+        lookupEdge: () => 5,
+        get: () => undefined,
+        detach: () => {
+          throw new Error('journal write failed');
+        },
+      } as unknown as NodeTable,
+      logger: { warn: (...a: unknown[]) => warned.push(a) } as unknown as Logger,
+    });
+    expect(() => absorb()).not.toThrow();
+    expect(warned).toHaveLength(1);
   });
 });
