@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { fio } from './fio.js';
 import { sh } from './sh.js';
+import { mulberry32 } from '../../test/helpers/prng.js';
 
 /**
  * The shared data every system reads: one large file for sequential and random reads and a tree
@@ -14,20 +15,9 @@ export interface Dataset {
   treeEntries: number;
 }
 
-/** A small deterministic PRNG (mulberry32): the tree must be the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function makeTree(root: string, files: number): void {
-  const rand = prng(5);
+  // Deterministic: the tree must be the same on every run.
+  const rand = mulberry32(5);
   const perDir = 50;
   for (let i = 0; i < files; i++) {
     const dir = join(root, `d${Math.floor(i / perDir) % 10}`, `e${Math.floor(i / perDir)}`);
@@ -47,7 +37,12 @@ function countEntries(dir: string): number {
   return n;
 }
 
-export async function prepareDataset(o: { source: string; cache: string; seqBytes: number; treeFiles: number }): Promise<Dataset> {
+export async function prepareDataset(o: {
+  source: string;
+  cache: string;
+  seqBytes: number;
+  treeFiles: number;
+}): Promise<Dataset> {
   const data = join(o.source, 'bench-data');
   mkdirSync(data, { recursive: true });
   mkdirSync(o.cache, { recursive: true });

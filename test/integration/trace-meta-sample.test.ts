@@ -3,11 +3,10 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startOtlpReceiver } from '../helpers/otlp/receiver.js';
 import type { OtlpReceiver } from '../helpers/otlp/receiver.js';
-import type { DecodedSpan } from '../helpers/otlp/trace-decode.js';
-import { forceUnmount, startMount, tempDir } from '../helpers/mount.js';
-import { freePort, scrape, total } from '../helpers/prometheus.js';
+import { tempDir } from '../helpers/mount.js';
 import { py } from './layers-rig.js';
-import { directIoServed } from './reader-served-rig.js';
+import { traceRun } from './trace-sample-rig.js';
+import type { TracedRun } from './trace-sample-rig.js';
 
 /**
  * `trace` sampling metadata ops at 0.5, with metrics, and entry and attribute timeouts of 0 (so
@@ -24,71 +23,30 @@ const ROUNDS = 5;
 const src = tempDir('trace-meta-src');
 const work = tempDir('trace-meta');
 let receiver: OtlpReceiver;
-let spans: readonly DecodedSpan[] = [];
-let served = 0;
-let lookups = 0;
+let run: TracedRun;
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
   mkdirSync(join(src, 'd'));
   for (let i = 0; i < FILES; i++) writeFileSync(join(src, `d/f${i}`), 'x');
-  writeFileSync(
-    join(work, 'stack.yaml'),
-    `apiVersion: fs-interposer/v1
-kind: LayerStack
-layers:
-  - {type: trace, sampleRatio: 0.5}
-  - {type: metrics}
-`,
-  );
-  const port = await freePort();
-  const mount = await startMount({
-    source: src,
-    args: [
-      '--config',
-      join(work, 'stack.yaml'),
-      '--metrics-port',
-      String(port),
-      '-o',
-      'entry_timeout=0,attr_timeout=0',
-    ],
-    env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '200' },
-  });
-  try {
-    const m = mount.mountpoint;
-    const status = (): Promise<number> => directIoServed(m);
-    const loop = (rounds: number) =>
-      py<number>(`import os
+  const loop = (m: string, rounds: number) =>
+    py<number>(`import os
 n = 0
 for r in range(${rounds}):
     for i in range(${FILES}):
         n += os.stat('${m}/d/f%d' % i).st_size
 print(n)`);
-    expect(await loop(1)).toBe(FILES);
-    // Spans so far (the nodes being made) are not the ones counted below: wait until the last
-    // of them arrived (exported every 200 ms: no new one for 800 ms).
-    await receiver.waitForSpans(1, 15_000);
-    for (
-      let n = -1, until = Date.now() + 15_000;
-      n !== receiver.spans.length && Date.now() < until;
-    ) {
-      n = receiver.spans.length;
-      await new Promise((r) => setTimeout(r, 800));
-    }
-    const before = await scrape(port);
-    const spans0 = receiver.spans.length;
-    const served0 = await status();
-    expect(await loop(ROUNDS)).toBe(FILES * ROUNDS);
-    served = (await status()) - served0;
-    lookups =
-      total(await scrape(port), 'fs_interposer_ops_total', { op: 'lookup' }) -
-      total(before, 'fs_interposer_ops_total', { op: 'lookup' });
-    expect(await mount.stop()).toBe(0);
-    await new Promise((r) => setTimeout(r, 500));
-    spans = receiver.spans.slice(spans0);
-  } finally {
-    forceUnmount(mount.mountpoint);
-  }
+  run = await traceRun({
+    src,
+    work,
+    receiver,
+    layers: '  - {type: trace, sampleRatio: 0.5}\n  - {type: metrics}\n',
+    args: ['-o', 'entry_timeout=0,attr_timeout=0'],
+    op: 'lookup',
+    // The first round makes the nodes; its spans are not the ones counted.
+    warm: async (m) => expect(await loop(m, 1)).toBe(FILES),
+    act: async (m) => expect(await loop(m, ROUNDS)).toBe(FILES * ROUNDS),
+  });
 });
 
 afterAll(async () => {
@@ -100,13 +58,13 @@ afterAll(async () => {
 describe('trace sampling metadata at 0.5, drawn by the reader threads', () => {
   it('answers the requests it does not draw in the reader threads', () => {
     // Per stat: LOOKUPs of d and the file, a GETATTR; about half of them not drawn.
-    expect(lookups).toBeGreaterThanOrEqual(FILES * ROUNDS);
-    expect(served).toBeGreaterThan(lookups * 0.3);
+    expect(run.ops).toBeGreaterThanOrEqual(FILES * ROUNDS);
+    expect(run.served).toBeGreaterThan(run.ops * 0.3);
   });
 
   it('records about half of the lookups as spans, each drawn once', () => {
-    const traced = spans.filter((s) => s.name === 'lookup').length;
-    const share = traced / lookups;
+    const traced = run.spans.filter((s) => s.name === 'lookup').length;
+    const share = traced / run.ops;
     // Binomial with p = 0.5 over >= 200 lookups: well inside; a second draw would give ~0.25.
     expect(share).toBeGreaterThan(0.38);
     expect(share).toBeLessThan(0.62);

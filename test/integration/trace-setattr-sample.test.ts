@@ -3,11 +3,10 @@ import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startOtlpReceiver } from '../helpers/otlp/receiver.js';
 import type { OtlpReceiver } from '../helpers/otlp/receiver.js';
-import type { DecodedSpan } from '../helpers/otlp/trace-decode.js';
-import { forceUnmount, startMount, tempDir } from '../helpers/mount.js';
-import { freePort, scrape, total } from '../helpers/prometheus.js';
+import { tempDir } from '../helpers/mount.js';
 import { py } from './layers-rig.js';
-import { directIoServed } from './reader-served-rig.js';
+import { traceRun } from './trace-sample-rig.js';
+import type { TracedRun } from './trace-sample-rig.js';
 
 /**
  * `trace` of setattr sampled at 0.5, with metrics, under `-o exclusive`: fchmod of an open file
@@ -24,50 +23,27 @@ const CHMODS = 300;
 const src = tempDir('trace-setattr-src');
 const work = tempDir('trace-setattr');
 let receiver: OtlpReceiver;
-let spans: readonly DecodedSpan[] = [];
-let served = 0;
-let setattrs = 0;
+let run: TracedRun;
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
   writeFileSync(join(src, 'f'), 'x');
-  writeFileSync(
-    join(work, 'stack.yaml'),
-    `apiVersion: fs-interposer/v1
-kind: LayerStack
-layers:
-  - {type: trace, sampleRatio: 0.5, ops: [setattr]}
-  - {type: metrics}
-`,
-  );
-  const port = await freePort();
-  const mount = await startMount({
-    source: src,
-    args: ['--config', join(work, 'stack.yaml'), '--metrics-port', String(port), '-o', 'exclusive'],
-    env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '200' },
-  });
-  try {
-    const m = mount.mountpoint;
-    const before = await scrape(port);
-    const served0 = await directIoServed(m);
-    const spans0 = receiver.spans.length;
+  run = await traceRun({
+    src,
+    work,
+    receiver,
+    layers: '  - {type: trace, sampleRatio: 0.5, ops: [setattr]}\n  - {type: metrics}\n',
+    args: ['-o', 'exclusive'],
+    op: 'setattr',
     // trace samples files at open too (at 0.5): of 16 handles at least one is untraced with
     // probability 1 - 2^-16, and the readers act through such a handle's fd.
-    await py<number>(`import os
+    act: (m) =>
+      py<number>(`import os
 fds = [os.open('${m}/f', os.O_RDWR) for _ in range(16)]
 for i in range(${CHMODS}): os.fchmod(fds[0], 0o600 if i % 2 else 0o640)
 for fd in fds: os.close(fd)
-print(0)`);
-    served = (await directIoServed(m)) - served0;
-    setattrs =
-      total(await scrape(port), 'fs_interposer_ops_total', { op: 'setattr' }) -
-      total(before, 'fs_interposer_ops_total', { op: 'setattr' });
-    expect(await mount.stop()).toBe(0);
-    await new Promise((r) => setTimeout(r, 500));
-    spans = receiver.spans.slice(spans0);
-  } finally {
-    forceUnmount(mount.mountpoint);
-  }
+print(0)`),
+  });
 });
 
 afterAll(async () => {
@@ -78,13 +54,13 @@ afterAll(async () => {
 
 describe('trace sampling setattr at 0.5, drawn by the reader threads', () => {
   it('counts every SETATTR, answers the undrawn in the readers, leaves the last mode set', () => {
-    expect(setattrs).toBe(CHMODS);
-    expect(served).toBeGreaterThan(CHMODS * 0.3);
+    expect(run.ops).toBe(CHMODS);
+    expect(run.served).toBeGreaterThan(CHMODS * 0.3);
     expect(statSync(join(src, 'f')).mode & 0o7777).toBe(0o600);
   });
 
   it('records about half of them as spans, each drawn once', () => {
-    const share = spans.filter((s) => s.name === 'setattr').length / setattrs;
+    const share = run.spans.filter((s) => s.name === 'setattr').length / run.ops;
     expect(share).toBeGreaterThan(0.38);
     expect(share).toBeLessThan(0.62);
   });

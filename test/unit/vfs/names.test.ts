@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
+import { mulberry32 } from '../../helpers/prng.js';
 import { FsError } from '../../../src/vfs/errors.js';
 import {
   decodeName,
@@ -13,18 +14,6 @@ import {
 const bytes = (...b: number[]): Buffer => Buffer.from(b);
 const esc = (b: number): string => String.fromCharCode(0xdc00 + b);
 const roundTrip = (b: Buffer): Buffer => encodeName(decodeName(b));
-
-/** A fixed-seed generator (mulberry32): the same byte strings on every run. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 function randomBytes(next: () => number, n: number, bias: boolean): Buffer {
   // Biased strings favour lead and continuation bytes, so that valid, truncated and overlong
@@ -96,7 +85,7 @@ describe('decodeName / encodeName (surrogate escape, ADR 0075)', () => {
   });
 
   it('round-trips 20 000 random byte strings, and distinct bytes give distinct names', () => {
-    const next = seeded(75);
+    const next = mulberry32(75);
     const names = new Map<string, string>();
     const wrong: string[] = [];
     for (let i = 0; i < 20_000; i++) {
@@ -164,7 +153,7 @@ const python = spawnSync('python3', ['-c', 'pass']).status === 0;
 
 describe('agrees with Python (PEP 383 surrogateescape, the reference)', () => {
   (python ? it : it.skip)('decodes 2 000 random byte strings exactly as Python does', () => {
-    const next = seeded(383);
+    const next = mulberry32(383);
     const inputs = Array.from({ length: 2_000 }, (_v, i) =>
       randomBytes(next, 1 + Math.floor(next() * 16), i % 2 === 0),
     );
