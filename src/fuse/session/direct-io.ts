@@ -35,6 +35,7 @@ import {
   ENTRY_TIMEOUT,
   META_SAMPLE,
   MISSES,
+  NODES,
   UNLINKS,
   MISS_KEEP,
   MISS_OFF,
@@ -156,7 +157,7 @@ export function createDirectIoTable(
       const keep = misses?.keep === true && plan.cacheMisses === true;
       const missMode = !paths || !misses ? MISS_OFF : keep ? MISS_KEEP : MISS_PLAIN;
       if (missMode < Atomics.load(t, MISSES)) Atomics.store(t, MISSES, missMode);
-      if (!paths) for (const i of [UNLINKS, META_PATHS]) Atomics.store(t, i, 0);
+      if (!paths) for (const i of [NODES, UNLINKS, META_PATHS]) Atomics.store(t, i, 0);
       if (!getattr || resample) Atomics.store(t, GETATTR, 0);
       if (resample) storeSeconds(t, META_SAMPLE, sample);
       if (!serve || plan.readerPerHandle === true) this.setEnabled(false);
@@ -169,6 +170,7 @@ export function createDirectIoTable(
         Atomics.store(t, META_PATHS, 1);
         Atomics.store(t, MISSES, missMode);
         Atomics.store(t, UNLINKS, lookups?.removals ? 1 : 0);
+        Atomics.store(t, NODES, lookups?.removals && Atomics.load(t, NODE_ATTR) === 1 ? 1 : 0);
       }
       if (!plan.tap) Atomics.store(t, TAP, 0);
     },

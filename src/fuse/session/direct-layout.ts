@@ -13,7 +13,7 @@ import {
 
 export const TWO32 = 0x1_0000_0000;
 /** Ints before the entries. */
-export const HEAD = 21;
+export const HEAD = 22;
 /** The handle epoch (every handle this process issues is epoch * 2^32 + counter). */
 export const EPOCH = 0;
 export const ENABLED = 1;
@@ -72,6 +72,12 @@ export const MISS_PLAIN = 1;
 export const MISS_KEEP = 2;
 /** Answer UNLINK too (direct-unlink.ts), while META_PATHS is on and the session lists removals. */
 export const UNLINKS = 20;
+/**
+ * Make nodes for LOOKUPs of names that exist and have none (direct-new-node.ts), while
+ * META_PATHS is on: under `-o exclusive`, with the removal ring (no crash custody, no orphan
+ * answers).
+ */
+export const NODES = 21;
 
 /** What a reader's serve returns for a request it drew into the sample: hand it over, marked. */
 export const SAMPLED = -2;

@@ -7,14 +7,14 @@
  * name in it. A reader does the same calls (src/sys/reader-meta.ts) with the path it reads from
  * the node table's mirror (node-mirror-read.ts), and the same encoders and timeouts.
  *
- * Only the answer the main thread would give without creating or changing anything: the name
- * still leads to the inode of the node the mirror names (a LOOKUP then adds one to the node's
- * lookup count, by compare-and-swap on its mirror cell; a GETATTR changes nothing), or a name
- * the mirror does not know is missing in the backend (direct-miss.ts). Everything else goes to
- * the main thread as it came: an unknown name that exists (a new node: the reader's statx of it
- * is then wasted, 4-5 µs of a reader's time, until node creation moves here too), a name that
- * leads to another inode now, a node with no name left, the root, a path deeper than the mirror
- * walks, any failed call, a table that changes under the read.
+ * The answer the main thread would give: the name still leads to the inode of the node the
+ * mirror names (a LOOKUP then adds one to the node's lookup count, by compare-and-swap on its
+ * mirror cell; a GETATTR changes nothing), a name the mirror does not know is missing in the
+ * backend (direct-miss.ts), or exists and gets a new node (direct-new-node.ts, under
+ * `-o exclusive`). Everything else goes to the main thread as it came: an unknown name that
+ * exists where the readers make no node (the reader's statx of it is then wasted, 4-5 µs of a
+ * reader's time), a name that leads to another inode now, a node with no name left, the root, a
+ * path deeper than the mirror walks, any failed call, a table that changes under the read.
  */
 import { statBeneath } from '../../sys/reader-meta.js';
 import { TAP_GETATTR, TAP_LOOKUP, tapServed } from '../../vfs/reader-tap.js';
@@ -35,6 +35,7 @@ import { NAME_MAX, ROOT, dirOf, mirrorOf, plainNameLength, serving } from './dir
 import { consistent, countLookup, lookupRoom, nodeByEdge, nodeById } from './node-mirror-read.js';
 import { isPathName, nameOf } from './node-mirror-names.js';
 import { missMark, missMode, serveMiss } from './direct-miss.js';
+import { makingNodes, serveNewNode } from './direct-new-node.js';
 import type { FoundNode } from './node-mirror-read.js';
 
 const ENOENT = 2;
@@ -55,14 +56,17 @@ export function serveLookup(
   const parent = buf.readUInt32LE(InHeader.nodeid);
   const v = mirrorOf()!;
   const asked = missMode(table);
-  const mark = asked === MISS_KEEP ? missMark() : undefined;
+  const making = makingNodes(table);
+  const mark = asked === MISS_KEEP || making ? missMark() : undefined;
   // A name change in flight: no miss can be kept, so an unknown name is not statx'ed for one.
   const mode = asked === MISS_KEEP && mark === undefined ? MISS_OFF : asked;
+  // ...nor a node made for it (direct-new-node.ts).
+  const unknown = mode !== MISS_OFF || (making && mark !== undefined);
   const read = consistent(v, () => {
     const found = nodeByEdge(v, parent, buf, A, len);
-    // An unknown name: a miss the readers may answer, else a new node (the main thread's).
+    // An unknown name: a miss the readers may answer, or a new node.
     if (found === undefined) {
-      const dir = mode === MISS_OFF ? null : dirOf(v, parent);
+      const dir = unknown ? dirOf(v, parent) : null;
       return dir === null ? undefined : { node: undefined, dir };
     }
     // Another name of a hard link: the main thread makes this name the node's path name.
@@ -74,8 +78,10 @@ export function serveLookup(
   const start = tap !== undefined ? process.hrtime.bigint() : 0n;
   const attr = statBeneath(Atomics.load(table, ROOT_FD), read.dir, buf.subarray(A, end + 1));
   if (read.node === undefined) {
-    if (attr !== -ENOENT) return -1;
-    return serveMiss(table, buf, { parent, off: A, len, mode, mark, start }, tap);
+    if (attr === -ENOENT && mode !== MISS_OFF)
+      return serveMiss(table, buf, { parent, off: A, len, mode, mark, start }, tap);
+    if (typeof attr === 'number' || !making || mark === undefined) return -1;
+    return serveNewNode(table, buf, { parent, off: A, len, attr, mark, start }, tap);
   }
   if (typeof attr === 'number' || attr.ino !== read.node.ino || !lookupRoom(read.node)) return -1;
   if (drawnIntoSample(table)) return SAMPLED;

@@ -62,9 +62,13 @@ export function attachMissRing(sab: SharedArrayBuffer): void {
 export const missMode = (table: Int32Array): number =>
   ring === undefined ? 0 : Atomics.load(table, MISSES);
 
-/** Taken before the parent's path is read (MISS_KEEP only; see namesUnchanged). */
+/** Taken before the parent's path is read (a kept miss, a new node; see namesUnchanged). */
 export const missMark = (): number | undefined =>
   ring === undefined ? undefined : namesMark(ring);
+
+/** No rename or rmdir through the mount began or ended since `mark`, nor is one in flight. */
+export const namesStill = (mark: number | undefined): boolean =>
+  ring !== undefined && namesUnchanged(ring, mark);
 
 /**
  * The reply to LOOKUP(parent, name at buf[off, off + len)) that the backend answered ENOENT,

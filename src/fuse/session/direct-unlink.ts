@@ -44,6 +44,9 @@ export function attachRemovals(sab: SharedArrayBuffer): void {
   removals = ringView(sab);
 }
 
+/** The removal ring, once attached (direct-new-node.ts lists the nodes it makes there too). */
+export const removalsOf = (): RingView | undefined => removals;
+
 /** UNLINK(parent, name) in `buf` (n bytes): the reply, -1 for the main thread, or SAMPLED. */
 export function serveUnlink(
   table: Int32Array,

@@ -14,21 +14,28 @@
  * threads only when the session ends), so a claimed slot is always published.
  *
  * The same ring, a second one per session, lists the names the readers removed with an UNLINK
- * (direct-unlink.ts) for the main thread's node table (removals.ts); its counters other than
- * ANSWERED are unused there.
+ * (direct-unlink.ts) and the nodes they made for a LOOKUP (direct-new-node.ts) for the main
+ * thread's node table (removals.ts), in one order: a node is made before a reply names it, and
+ * removed only after; its counters other than ANSWERED are unused there.
  */
 import { decodeName } from '../../vfs/names.js';
 
 /** Slots in the ring: a reader hands a miss over when the main thread has not taken these yet. */
 export const RING_SLOTS = 256;
 /**
- * A slot: parent node ID (u32), a value (u32: the removed node's ID, for removals.ts), name
- * length (u16, 0: a claimed slot with nothing in it), the name (at most NAME_MAX + 3 bytes).
+ * A slot: parent node ID (u32), a value (u32: the node ID, for removals.ts), name length (u16,
+ * 0: a claimed slot with nothing in it), the name (at most NAME_MAX + 3 bytes), then a kind (u8:
+ * REMOVED or MADE, for removals.ts) and an inode number (u64: a MADE node's).
  */
-const SLOT_BYTES = 268;
+const SLOT_BYTES = 280;
 const VALUE_AT = 4;
 const LEN_AT = 8;
 const NAME_AT = 10;
+const KIND_AT = 268;
+const INO_AT = 272;
+/** What a removal-ring entry says: a name removed, or a node a reader made (direct-new-node.ts). */
+export const REMOVED = 0;
+export const MADE = 1;
 
 /** Readers between the decision to keep a miss and their reply written. */
 const INSIDE = 0;
@@ -67,6 +74,10 @@ export interface RingMiss {
   name: string;
   /** What the reader put beside the name (removals: the node ID the name led to). */
   value: number;
+  /** REMOVED or MADE (removals.ts); REMOVED in the miss ring. */
+  kind: number;
+  /** A MADE node's inode number. */
+  ino: bigint;
 }
 
 /** The main thread's side. */
@@ -112,7 +123,9 @@ export function createMissRing(slots = RING_SLOTS): MissRing {
         if (len === 0) continue;
         const name = decodeName(v.bytes, at + NAME_AT, at + NAME_AT + len);
         const value = v.view.getUint32(at + VALUE_AT, true);
-        out.push({ parent: v.view.getUint32(at, true), name, value });
+        const kind = v.bytes[at + KIND_AT]!;
+        const ino = v.view.getBigUint64(at + INO_AT, true);
+        out.push({ parent: v.view.getUint32(at, true), name, value, kind, ino });
       }
       while (head !== tail && taken[head & v.mask] === 1) {
         taken[head & v.mask] = 0;
@@ -161,16 +174,18 @@ export function claimSlot(v: RingView): number | undefined {
 export function publishSlot(
   v: RingView,
   pos: number,
-  at: { parent: number; name: Uint8Array; value?: number },
+  at: { parent: number; name: Uint8Array; value?: number; kind?: number; ino?: bigint },
 ): void {
   const len = at.name.length;
   // Callers take names of at most NAME_MAX (direct-meta-paths.ts); never write past the slot.
-  if (len > SLOT_BYTES - NAME_AT) throw new RangeError(`miss ring: a name of ${len} bytes`);
+  if (len > KIND_AT - NAME_AT) throw new RangeError(`miss ring: a name of ${len} bytes`);
   const base = v.dataAt + (pos & v.mask) * SLOT_BYTES;
   v.view.setUint32(base, at.parent, true);
   v.view.setUint32(base + VALUE_AT, at.value ?? 0, true);
   v.view.setUint16(base + LEN_AT, len, true);
   v.bytes.set(at.name, base + NAME_AT);
+  v.bytes[base + KIND_AT] = at.kind ?? REMOVED;
+  v.view.setBigUint64(base + INO_AT, at.ino ?? 0n, true);
   Atomics.store(v.h, SEQ0 + (pos & v.mask), (pos + 1) | 0);
 }
 

@@ -33,8 +33,35 @@ export const ID_CAP = 4;
 export const EDGE_CAP = 5;
 export const ARENA_CAP = 6;
 export const ARENA_TOP = 7;
+/**
+ * The writers' lock (ADR 0087 step 3): 0 free, 1 held. The main thread writes under it, and a
+ * reader that makes a node for a LOOKUP (direct-new-node.ts) takes it without waiting (else it
+ * hands the LOOKUP over). Nothing inside it makes a system call or can throw.
+ */
+export const WLOCK = 8;
+/** The next node ID (nodes.ts allocates through the mirror: the readers' nodes come from it too). */
+export const NEXT_ID = 9;
+/** Nodes mirrored, edges in the edge index, name bytes in use (written under WLOCK). */
+export const SIZE = 10;
+export const EDGES = 11;
+export const LIVE_BYTES = 12;
+/**
+ * Set once the main thread's table holds an edge or a node the mirror does not (no room, a node
+ * ID beyond 31 bits): a reader may then not take a name missing here for a new one, and makes no
+ * node from then on.
+ */
+export const INCOMPLETE = 13;
+/** Nodes the readers made (ctl status: engine.directIo.nodesMade). */
+export const MADE = 14;
+/**
+ * Set when the main thread could not take the lock for 2 s (a reader gone while holding it): it
+ * writes the mirror no more, and every read of it fails (the readers hand everything over).
+ */
+export const DEAD = 15;
 /** Int index where the records start. */
 export const HEAD_INTS = 16;
+/** The last node ID the mirror hands out: IDs above it are the main thread's own, unmirrored. */
+export const LAST_ID = 0x7fff_fffe;
 
 export const R_INTS = 8;
 export const R_ID = 0;

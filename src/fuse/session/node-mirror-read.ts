@@ -4,6 +4,7 @@
  */
 import {
   COUNT_LIMIT,
+  DEAD,
   COUNT_MASK,
   EDGE_CAP,
   E_ID,
@@ -107,6 +108,8 @@ const edgeOf = (
  * after TRIES such runs. `fn` must only read (what it reads may be torn until validated).
  */
 export function consistent<T>(v: MirrorView, fn: () => T | undefined): T | undefined {
+  // A mirror the main thread stopped writing (node-mirror.ts) is never read again.
+  if (Atomics.load(v.t, DEAD) !== 0) return undefined;
   for (let n = 0; n < TRIES; n++) {
     const s = Atomics.load(v.t, SEQ);
     if ((s & 1) !== 0) continue;

@@ -1,11 +1,13 @@
 import {
   ARENA_TOP,
+  EDGES,
   E_ID,
   E_INTS,
   E_NAME_LEN,
   E_NAME_OFF,
   E_PARENT,
   HEAD_INTS,
+  LIVE_BYTES,
   R_ID,
   R_INTS,
   R_NAME_LEN,
@@ -17,10 +19,12 @@ import {
 import type { MirrorLayout } from './node-mirror-layout.js';
 
 /**
- * The main thread's primitives over the mirror's regions (node-mirror-layout.ts): the two
+ * The writers' primitives over the mirror's regions (node-mirror-layout.ts): the two
  * open-addressing indexes (linear probing, backward-shift deletion so that a probe stops at the
  * first empty entry and no tombstones build up) and the name arena (bump allocation, compacted
- * in place when full). The caller brackets every change with the sequence counter.
+ * in place when full). The caller holds the writers' lock and brackets every change with the
+ * sequence counter; what the writers count (edges, name bytes in use) is in the head, since a
+ * reader making a node writes too (node-mirror-write.ts).
  */
 export interface MirrorStore {
   /** The int index of record `slot`. */
@@ -85,14 +89,13 @@ export function createMirrorStore(t: Int32Array, b: Uint8Array, L: MirrorLayout)
     return edgeHash(t[e + E_PARENT]!, b, off, t[e + E_NAME_LEN]!, edgeCap);
   };
 
-  /** Bytes of names in use: what a compaction keeps. */
-  let live = 0;
   /**
    * Room for `n` name bytes, compacting the arena when it is full and a compaction frees enough
    * (at least a quarter of it): a scan of every record and edge, never once per new node; -1:
    * none (the name is not mirrored: its requests take the main thread).
    */
   const alloc = (n: number): number => {
+    const live = t[LIVE_BYTES]!;
     if (t[ARENA_TOP]! + n > b.length && b.length - live >= Math.max(n, b.length / 4)) compact();
     if (t[ARENA_TOP]! + n > b.length) return -1;
     const off = t[ARENA_TOP]!;
@@ -125,12 +128,13 @@ export function createMirrorStore(t: Int32Array, b: Uint8Array, L: MirrorLayout)
     const off = alloc(name.length);
     if (off < 0) return off;
     b.set(name, off);
-    live += name.length;
+    t[LIVE_BYTES] = t[LIVE_BYTES]! + name.length;
     return off;
   };
   const removeEdge = (i: number): void => {
-    live -= t[L.edgeBase + i * E_INTS + E_NAME_LEN]!;
+    t[LIVE_BYTES] = t[LIVE_BYTES]! - t[L.edgeBase + i * E_INTS + E_NAME_LEN]!;
     shiftOut(L.edgeBase, E_INTS, edgeCap, i, edgeHome);
+    t[EDGES] = t[EDGES]! - 1;
   };
 
   return {
@@ -141,7 +145,7 @@ export function createMirrorStore(t: Int32Array, b: Uint8Array, L: MirrorLayout)
     removeEdge,
     putName,
     dropName: (len) => {
-      if (len > 0) live -= len;
+      if (len > 0) t[LIVE_BYTES] = t[LIVE_BYTES]! - len;
     },
   };
 }

@@ -1,5 +1,5 @@
 import { encodeName } from '../../vfs/names.js';
-import { createMirrorStore } from './node-mirror-store.js';
+import { mirrorWriter, nextNodeId, unlock, waitLock } from './node-mirror-write.js';
 import type { NodeMirror, NodeMirrorOptions } from './node-types.js';
 import * as K from './node-mirror-layout.js';
 
@@ -9,129 +9,77 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
   const sab = new SharedArrayBuffer(L.bytes);
   const t = new Int32Array(sab, 0, L.arenaByte / 4);
   const b = new Uint8Array(sab, L.arenaByte);
-  const idCap = records * 2;
-  const edgeCap = records * 2;
   t[K.REC_CAP] = records;
   t[K.REC_NEXT] = 1;
-  t[K.ID_CAP] = idCap;
-  t[K.EDGE_CAP] = edgeCap;
+  t[K.ID_CAP] = records * 2;
+  t[K.EDGE_CAP] = records * 2;
   t[K.ARENA_CAP] = b.length;
-  let size = 0;
-  let edges = 0;
+  t[K.NEXT_ID] = 2;
   let refused = 0;
+  const w = mirrorWriter(t, b, L);
+  const { rec, findId, findEdge, removeId, removeEdge, dropName } = w;
 
-  const begin = (): void => void Atomics.add(t, K.SEQ, 1);
-  const end = (): void => void Atomics.add(t, K.SEQ, 1);
-
-  const { rec, findId, findEdge, removeId, removeEdge, putName, dropName } = createMirrorStore(
-    t,
-    b,
-    L,
-  );
-
-  /** Inside a write: record `slot`'s path name is (parent, bytes), or none. */
-  const writePath = (slot: number, parent: number, bytes: Buffer | undefined): void => {
-    const r = rec(slot);
-    dropName(t[r + K.R_NAME_LEN]!);
-    t[r + K.R_NAME_LEN] = -1;
-    if (bytes === undefined) return;
-    const off = putName(bytes);
-    if (off < 0) {
-      refused++;
-      return;
-    }
-    t[r + K.R_PARENT] = parent;
-    t[r + K.R_NAME_OFF] = off;
-    t[r + K.R_NAME_LEN] = bytes.length;
+  /** The main thread's table now holds what the mirror does not: no reader makes a node. */
+  const refuse = (): void => {
+    refused++;
+    Atomics.store(t, K.INCOMPLETE, 1);
   };
-  /** Inside a write: (parent, bytes) leads to `id`. */
-  const writeEdge = (parent: number, bytes: Buffer, id: number): void => {
-    const i = findEdge(parent, bytes);
-    const e = L.edgeBase + i * K.E_INTS;
-    if (t[e + K.E_ID] !== 0) {
-      t[e + K.E_ID] = id;
+  /** One change under the writers' lock; nothing once the lock was lost (DEAD). */
+  const write = (fn: () => void): void => {
+    if (Atomics.load(t, K.DEAD) === 1) return;
+    if (!waitLock(t)) {
+      // A reader gone while it held the lock: the mirror stays as it is, and unread.
+      Atomics.store(t, K.DEAD, 1);
+      refuse();
       return;
     }
-    const off = edges >= edgeCap * 0.75 ? -1 : putName(bytes);
-    if (off < 0) {
-      refused++;
-      return;
+    w.begin();
+    try {
+      fn();
+    } finally {
+      w.end();
+      unlock(t);
     }
-    // putName may have compacted the arena, which does not move index entries.
-    t[e + K.E_PARENT] = parent;
-    t[e + K.E_NAME_OFF] = off;
-    t[e + K.E_NAME_LEN] = bytes.length;
-    t[e + K.E_ID] = id;
-    edges++;
-  };
-  /** Inside a write: a free record slot for `id`, indexed, live; 0 when full. */
-  const newRecord = (id: number, ino: bigint): number => {
-    let slot = t[K.FREE_HEAD]!;
-    if (slot !== 0) t[K.FREE_HEAD] = t[rec(slot) + K.R_NEXT_FREE]!;
-    else if (t[K.REC_NEXT]! < records) {
-      slot = t[K.REC_NEXT]!;
-      t[K.REC_NEXT] = slot + 1;
-    } else return 0;
-    const r = rec(slot);
-    const gen = (t[r + K.R_CELL]! & K.GEN_MASK) >>> K.GEN_SHIFT;
-    t[r + K.R_ID] = id;
-    t[r + K.R_INO_LO] = Number(ino & 0xffff_ffffn) | 0;
-    t[r + K.R_INO_HI] = Number((ino >> 32n) & 0xffff_ffffn) | 0;
-    t[r + K.R_NAME_LEN] = -1;
-    Atomics.store(t, r + K.R_CELL, K.LIVE | (((gen + 1) & K.GEN_BITS) << K.GEN_SHIFT));
-    t[L.idBase + findId(id).at] = slot + 1;
-    size++;
-    return slot;
   };
 
   return {
     sab,
+    startIds(next) {
+      if (next > Atomics.load(t, K.NEXT_ID))
+        Atomics.store(t, K.NEXT_ID, Math.min(next, K.LAST_ID + 1));
+    },
+    nextId: () => nextNodeId(t),
     setPath(id, first) {
-      const { slot } = findId(id);
-      if (slot === 0) return;
       const bytes = first === undefined ? undefined : encodeName(first.name);
-      begin();
-      try {
-        writePath(slot, first?.parent ?? 0, bytes);
-      } finally {
-        end();
-      }
+      write(() => {
+        const { slot } = findId(id);
+        if (slot !== 0 && !w.writePath(slot, first?.parent ?? 0, bytes)) refuse();
+      });
     },
     add(id, ino, parent, name) {
-      if (!Number.isInteger(id) || id <= 1 || id > 0x7fff_ffff) return;
+      if (!Number.isInteger(id) || id <= 1 || id > K.LAST_ID) return refuse();
       // One encoding and one write for the record, its path name and its edge.
       const bytes = encodeName(name);
-      begin();
-      try {
-        const slot = newRecord(id, ino);
-        if (slot === 0) refused++;
-        if (slot === 0) return;
-        writePath(slot, parent, bytes);
-        writeEdge(parent, bytes, id);
-      } finally {
-        end();
-      }
+      write(() => {
+        const slot = w.newRecord(id, ino, 0);
+        if (slot === 0) return refuse();
+        // Each counted: the path name and the edge are two things the readers lack.
+        if (!w.writePath(slot, parent, bytes)) refuse();
+        if (!w.writeEdge(parent, bytes, id)) refuse();
+      });
     },
     setEdge(parent, name, id) {
       const bytes = encodeName(name);
-      begin();
-      try {
-        writeEdge(parent, bytes, id);
-      } finally {
-        end();
-      }
+      write(() => {
+        if (!w.writeEdge(parent, bytes, id)) refuse();
+      });
     },
     dropEdge(parent, name) {
       const bytes = encodeName(name);
-      begin();
-      try {
+      write(() => {
         const i = findEdge(parent, bytes);
-        if (t[L.edgeBase + i * K.E_INTS + K.E_ID] === 0) return;
-        removeEdge(i);
-        edges--;
-      } finally {
-        end();
-      }
+        if (t[L.edgeBase + i * K.E_INTS + K.E_ID] !== 0) removeEdge(i);
+      });
     },
     take(id) {
       const { slot } = findId(id);
@@ -144,31 +92,33 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
       }
     },
     free(id) {
-      const { slot, at } = findId(id);
+      const { slot } = findId(id);
       if (slot === 0) return true;
       const r = rec(slot);
       const v = Atomics.load(t, r + K.R_CELL);
       if ((v & K.COUNT_MASK) !== 0) return false;
       if (Atomics.compareExchange(t, r + K.R_CELL, v, v & K.GEN_MASK) !== v) return false;
-      begin();
-      try {
+      write(() => {
+        // Found again under the lock: a reader's new node may have moved the index entry.
+        const { at } = findId(id);
         removeId(at);
         t[r + K.R_ID] = 0;
         dropName(t[r + K.R_NAME_LEN]!);
         t[r + K.R_NAME_LEN] = -1;
         t[r + K.R_NEXT_FREE] = t[K.FREE_HEAD]!;
         t[K.FREE_HEAD] = slot;
-        size--;
-      } finally {
-        end();
-      }
+        t[K.SIZE] = t[K.SIZE]! - 1;
+      });
       return true;
     },
     get size() {
-      return size;
+      return Atomics.load(t, K.SIZE);
     },
     get refused() {
       return refused;
+    },
+    get made() {
+      return Atomics.load(t, K.MADE) >>> 0;
     },
   };
 }

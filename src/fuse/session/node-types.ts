@@ -55,6 +55,11 @@ export interface NodeTable {
   lookupEdge(parentId: number, name: string): number | undefined;
   /** Node IDs whose inode number is `ino` (one per inode, more only across filesystems). */
   sameInode(ino: bigint): number[];
+  /**
+   * Take in node `id` a reader made for (parent, name) and wrote to the mirror (removals.ts):
+   * the readers' lookup of it is pending in its mirror cell.
+   */
+  adopt(id: number, ino: bigint, parent: number, name: string): void;
   /** Every name of every named node, for compaction. */
   live(): Iterable<NodeEdge>;
   readonly size: number;
@@ -80,8 +85,17 @@ export interface NodeMirror {
    * (take again: the node lives on).
    */
   free(id: number): boolean;
+  /** Node IDs from `next` on (after a restore): the counter only moves up. */
+  startIds(next: number): void;
+  /**
+   * The next node ID, shared with the readers that make nodes (ADR 0087 step 3); 0 once the
+   * mirror's 31-bit range is spent (the table then counts on by itself, unmirrored).
+   */
+  nextId(): number;
   /** Nodes mirrored now. */
   readonly size: number;
+  /** Nodes the readers made (ctl status: engine.directIo.nodesMade). */
+  readonly made: number;
   /**
    * Nodes and names it had no room for so far (records or name arena full): the readers hand
    * their requests to the main thread. Shown by `ctl status` (engine.directIo.unmirrored).

@@ -35,7 +35,8 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
   /** After any change of a node's names: the first is its path's. */
   const namesChanged = (n: NodeEntry): void => mirror?.setPath(n.id, n.names[0]);
 
-  const create = (id: number, ino: bigint, nlookup: number, first: NodeName): NodeEntry => {
+  /** A new node in the table alone (a reader's is in the mirror already: adopt). */
+  const enter = (id: number, ino: bigint, nlookup: number, first: NodeName): NodeEntry => {
     const n: NodeEntry = {
       id,
       names: [first],
@@ -46,12 +47,16 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
       cachedGen: -1,
     };
     nodes.set(id, n);
-    // The mirror takes the node and its first name's edge at once.
     byEdge.set(edge(first.parent, first.name), id);
-    mirror?.add(id, ino, first.parent, first.name);
     let set = byIno.get(ino);
     if (set === undefined) byIno.set(ino, (set = new Set()));
     set.add(id);
+    return n;
+  };
+  const create = (id: number, ino: bigint, nlookup: number, first: NodeName): NodeEntry => {
+    const n = enter(id, ino, nlookup, first);
+    // The mirror takes the node and its first name's edge at once.
+    mirror?.add(id, ino, first.parent, first.name);
     return n;
   };
   const indexOf = (n: NodeEntry, parent: number, name: string): number =>
@@ -85,6 +90,14 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
   };
 
   nextId = seedNodes({ nodes, create, indexOf, setEdge }, opts.restore ?? [], nextId);
+  mirror?.startIds(nextId);
+  /** A new node ID: the mirror's (shared with the readers), then beyond its 31-bit range. */
+  const newId = (): number => {
+    const id = mirror?.nextId() ?? 0;
+    if (id !== 0) return id;
+    nextId = Math.max(nextId, mirror === undefined ? 0 : 0x8000_0000);
+    return nextId++;
+  };
 
   const pathOf = (id: number): string | undefined => pathIn(nodes, id, gen);
 
@@ -125,7 +138,7 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
         journal?.linked(same.id, parentId, name);
         return same.id;
       }
-      const id = nextId++;
+      const id = newId();
       create(id, ino, 1, { parent: parentId, name });
       journal?.added(id, parentId, name, ino);
       return id;
@@ -179,6 +192,20 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
       const nb = { parent: newParentId, name: newName };
       if (idA !== undefined) renameName(idA, na, nb);
       if (idB !== undefined) renameName(idB, nb, na);
+    },
+    adopt(id, ino, parent, name) {
+      const key = edge(parent, name);
+      const existing = byEdge.get(key);
+      // Not expected (the reader found no edge under the mirror's lock, and the kernel sends no
+      // second LOOKUP of a new name before the first is answered): the reader's node wins, as a
+      // LOOKUP that finds a name replaced does.
+      if (existing !== undefined && existing !== id) {
+        dropName(key, parent, name);
+        setEdge(parent, name, id);
+      }
+      // Its lookup is the reader's, pending in the mirror cell (taken at the next LOOKUP, FORGET).
+      enter(id, ino, 0, { parent, name });
+      journal?.added(id, parent, name, ino);
     },
     ids: () => nodes.keys(),
     lookupEdge: (parentId, name) => byEdge.get(edge(parentId, name)),

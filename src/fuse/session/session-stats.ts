@@ -35,6 +35,8 @@ export interface SessionStats {
         missesAnswered: number;
         /** UNLINKs the readers answered (direct-unlink.ts). */
         unlinksAnswered: number;
+        /** Nodes the readers made for LOOKUPs of names that exist (direct-new-node.ts). */
+        nodesMade: number;
       }
     | 'off';
   /** Replies the reader threads could not write (not ENOENT/ENODEV), as last reported. */
@@ -73,6 +75,7 @@ export function sessionStats(o: StatsSources): SessionStats {
           unmirrored: o.direct.mirror?.refused ?? 0,
           missesAnswered: o.direct.missRing?.answered ?? 0,
           unlinksAnswered: o.direct.removalRing?.answered ?? 0,
+          nodesMade: o.direct.mirror?.made ?? 0,
         }
       : 'off',
     readerReplyErrors: o.readers.replyErrors,

@@ -1,0 +1,198 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPassthroughBackend } from '../../../src/backends/passthrough/backend.js';
+import { Opcode } from '../../../src/fuse/protocol/constants.js';
+import { createDirectIoTable } from '../../../src/fuse/session/direct-io.js';
+import { attachMeta } from '../../../src/fuse/session/direct-serve.js';
+import { createMissRing } from '../../../src/fuse/session/miss-ring.js';
+import { createNameChanges } from '../../../src/fuse/session/name-changes.js';
+import { createNodeMirror } from '../../../src/fuse/session/node-mirror.js';
+import { tryLock, unlock } from '../../../src/fuse/session/node-mirror-write.js';
+import { createNodeTable } from '../../../src/fuse/session/nodes.js';
+import { removalsAbsorber } from '../../../src/fuse/session/removals.js';
+import { createReaderTap, takeTap } from '../../../src/vfs/reader-tap.js';
+import { createTestServer } from './harness.js';
+import { mainReply, readerReply } from './direct-rig.js';
+import { frame } from './frames.js';
+
+const named = (op: number, parent: number, name: string): Buffer =>
+  frame(op, Buffer.from(`${name}\0`), { nodeid: parent });
+const lookupOf = (parent: number, name: string): Buffer => named(Opcode.LOOKUP, parent, name);
+const statFrame = (nodeid: number): Buffer => frame(Opcode.GETATTR, Buffer.alloc(16), { nodeid });
+const forgetFrame = (nodeid: number, n: number): Buffer => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(BigInt(n));
+  return frame(Opcode.FORGET, b, { nodeid });
+};
+/** The node ID of an entry reply. */
+const idOf = (r: Buffer): number => Number(r.readBigUInt64LE(16));
+
+/**
+ * LOOKUP of a name that exists and has no node, in the reader threads (direct-new-node.ts): the
+ * reader makes the node in the mirror, the reply is the one the main thread gives for that node,
+ * and the main thread takes the node in before its next request.
+ */
+describe('nodes made by the reader threads', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'direct-new-node-'));
+    mkdirSync(join(dir, 'd/sub'), { recursive: true });
+    for (const n of ['a', 'b', 'c']) writeFileSync(join(dir, 'd', n), n.repeat(3));
+    writeFileSync(join(dir, 'top'), 'top');
+    linkSync(join(dir, 'd/c'), join(dir, 'd/c2'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function session(o: { exclusive?: boolean; arenaBytes?: number } = {}) {
+    const exclusive = o.exclusive ?? true;
+    const times = { entryTimeout: 5, attrTimeout: 5 };
+    const table = createDirectIoTable(7, 64, undefined, times.attrTimeout);
+    if (exclusive) table.setExclusive();
+    const mirror = createNodeMirror({
+      records: 1024,
+      ...(o.arenaBytes && { arenaBytes: o.arenaBytes }),
+    });
+    const misses = createMissRing();
+    const removals = createMissRing();
+    table.enableLookups({
+      mirror,
+      entryTimeout: times.entryTimeout,
+      misses: { ring: misses, keep: exclusive },
+      removals,
+    });
+    attachMeta({ nodes: mirror.sab, misses: misses.sab, removals: removals.sab });
+    const backend = createPassthroughBackend({ root: dir, inlineMeta: true });
+    const nodes = createNodeTable({ mirror });
+    const nameChanges = createNameChanges(misses.names);
+    const t = createTestServer({
+      backend,
+      session: { times, direct: table, nodes, exclusive, nameChanges },
+    });
+    t.ctx.absorb = removalsAbsorber(removals, t.ctx);
+    table.setPlan(t.ctx.stack.plan());
+    const view = new Int32Array(table.sab);
+    const reader = (f: Buffer, tap?: BigInt64Array) => readerReply(view, f, tap);
+    const main = (f: Buffer): Promise<Buffer> => mainReply(t.server, f);
+    return { t, table, mirror, nodes, nameChanges, reader, main, close: () => backend.close() };
+  }
+
+  it('makes the node, answers as the main thread would, and the main thread takes it in', async () => {
+    const s = session();
+    const r = s.reader(lookupOf(1, 'd')) as Buffer;
+    expect(r).toBeInstanceOf(Buffer);
+    expect(r.readInt32LE(4)).toBe(0);
+    const d = idOf(r);
+    expect(d).toBeGreaterThan(1);
+    expect(s.mirror.made).toBe(1);
+    // Not in the main thread's table until its next request takes the ring in.
+    expect(s.nodes.get(d)).toBeUndefined();
+    // The main thread's LOOKUP of the same name: the same node, the same bytes.
+    const m = await s.main(lookupOf(1, 'd'));
+    // (All but the request's unique ID, which each frame has its own of.)
+    expect(m.readInt32LE(4)).toBe(0);
+    expect(m.subarray(16).equals(r.subarray(16))).toBe(true);
+    expect(m.length).toBe(r.length);
+    // Two lookups held by the kernel: one FORGET of both frees the node, here and in the mirror.
+    await s.main(forgetFrame(d, 2));
+    expect(s.nodes.get(d)).toBeUndefined();
+    expect(s.mirror.size).toBe(0);
+    await s.close();
+  });
+
+  it('makes nodes below a node it made, which the main thread then serves by path', async () => {
+    const s = session();
+    const d = idOf(s.reader(lookupOf(1, 'd')) as Buffer);
+    const a = idOf(s.reader(lookupOf(d, 'a')) as Buffer);
+    const sub = idOf(s.reader(lookupOf(d, 'sub')) as Buffer);
+    expect(new Set([d, a, sub]).size).toBe(3);
+    // The main thread's GETATTR of the file (no handle): the path from its own table.
+    const attr = await s.main(statFrame(a));
+    expect(attr.readInt32LE(4)).toBe(0);
+    expect(s.nodes.path(a)).toBe('/d/a');
+    expect(s.nodes.path(sub)).toBe('/d/sub');
+    // The main thread's own new node takes the next ID from the same counter.
+    const b = idOf(await s.main(lookupOf(d, 'b')));
+    expect(b).toBeGreaterThan(sub);
+    // A reader's GETATTR of a node it made (the mirror's path).
+    expect(s.reader(statFrame(a))).toBeInstanceOf(Buffer);
+    await s.close();
+  });
+
+  it('counts the lookup in the tap', async () => {
+    const s = session();
+    s.table.setPlan({ ...s.t.ctx.stack.plan(), tap: true });
+    const tap = new BigInt64Array(createReaderTap());
+    expect(s.reader(lookupOf(1, 'top'), tap)).toBeInstanceOf(Buffer);
+    expect(takeTap(tap, 'lookup')).toMatchObject({ count: 1 });
+    await s.close();
+  });
+
+  it('leaves to the main thread a name with more links, and everything without -o exclusive', async () => {
+    const s = session();
+    const d = idOf(s.reader(lookupOf(1, 'd')) as Buffer);
+    // Another name of a hard link may join a node the kernel has: the main thread proves it.
+    expect(s.reader(lookupOf(d, 'c'))).toBeUndefined();
+    expect(s.mirror.made).toBe(1);
+    await s.close();
+    const plain = session({ exclusive: false });
+    expect(plain.reader(lookupOf(1, 'd'))).toBeUndefined();
+    expect(plain.mirror.made).toBe(0);
+    await plain.close();
+  });
+
+  it('makes no node while a rename or rmdir through the mount is in flight', async () => {
+    const s = session();
+    const change = s.nameChanges.begin();
+    expect(s.reader(lookupOf(1, 'd'))).toBeUndefined();
+    change.end();
+    expect(s.reader(lookupOf(1, 'd'))).toBeInstanceOf(Buffer);
+    await s.close();
+  });
+
+  it('hands over while another writer holds the mirror, and once the mirror lacks a name', async () => {
+    const s = session({ arenaBytes: 64 });
+    const t = new Int32Array(s.mirror.sab);
+    expect(tryLock(t)).toBe(true);
+    expect(s.reader(lookupOf(1, 'd'))).toBeUndefined();
+    unlock(t);
+    // A name too long for the arena: the main thread's table has it, the mirror not.
+    const long = 'x'.repeat(100);
+    writeFileSync(join(dir, long), '');
+    await s.main(lookupOf(1, long));
+    expect(s.mirror.refused).toBeGreaterThan(0);
+    // From then on a name missing in the mirror may be known: no reader makes a node.
+    expect(s.reader(lookupOf(1, 'top'))).toBeUndefined();
+    expect(s.reader(lookupOf(1, long))).toBeUndefined();
+    await s.close();
+  });
+
+  it("draws the plan's sample before making anything: a drawn LOOKUP goes over whole", async () => {
+    const s = session();
+    s.table.setPlan({ ...s.t.ctx.stack.plan(), metaSample: 1 });
+    expect(s.reader(lookupOf(1, 'd'))).toBe('sampled');
+    expect(s.mirror.made).toBe(0);
+    // The main thread serves it: one node, one lookup.
+    const d = idOf(await s.main(lookupOf(1, 'd')));
+    expect(s.nodes.get(d)!.nlookup).toBe(1);
+    await s.close();
+  });
+
+  it('a node made, then unlinked by a reader, leaves the table without the name', async () => {
+    const s = session();
+    const d = idOf(s.reader(lookupOf(1, 'd')) as Buffer);
+    const a = idOf(s.reader(lookupOf(d, 'a')) as Buffer);
+    expect((s.reader(named(Opcode.UNLINK, d, 'a')) as Buffer).readInt32LE(4)).toBe(0);
+    // The name made again behind: a new node, not the unlinked one.
+    writeFileSync(join(dir, 'd/a'), 'again');
+    await s.main(statFrame(1));
+    expect(s.nodes.lookupEdge(d, 'a')).toBeUndefined();
+    expect(s.nodes.get(a)!.orphan).toBe(true);
+    const again = idOf(s.reader(lookupOf(d, 'a')) as Buffer);
+    expect(again).not.toBe(a);
+    await s.main(statFrame(1));
+    expect(s.nodes.lookupEdge(d, 'a')).toBe(again);
+    await s.close();
+  });
+});
