@@ -24,6 +24,17 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
     refused++;
     Atomics.store(t, K.INCOMPLETE, 1);
   };
+  /** Under the lock: the live node of inode `ino` that (parent, bytes) leads to, or 0. */
+  const madeFor = (parent: number, bytes: Buffer, ino: bigint): number => {
+    const id = t[L.edgeBase + findEdge(parent, bytes) * K.E_INTS + K.E_ID]!;
+    const { slot } = id === 0 ? { slot: 0 } : findId(id);
+    if (slot === 0) return 0;
+    const r = rec(slot);
+    if ((Atomics.load(t, r + K.R_CELL) & K.LIVE) === 0) return 0;
+    const lo = Number(ino & 0xffff_ffffn) | 0;
+    const hi = Number((ino >> 32n) & 0xffff_ffffn) | 0;
+    return t[r + K.R_INO_LO] === lo && t[r + K.R_INO_HI] === hi ? id : 0;
+  };
   /** One change under the writers' lock; nothing once the lock was lost (DEAD). */
   const write = (fn: () => void): void => {
     if (Atomics.load(t, K.DEAD) === 1) return;
@@ -57,16 +68,24 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
       });
     },
     add(id, ino, parent, name) {
-      if (!Number.isInteger(id) || id <= 1 || id > K.LAST_ID) return refuse();
+      if (!Number.isInteger(id) || id <= 1 || id > K.LAST_ID) {
+        refuse();
+        return 0;
+      }
       // One encoding and one write for the record, its path name and its edge.
       const bytes = encodeName(name);
+      let made = 0;
       write(() => {
+        // The table adds a node only for a name it has no edge for: an edge here is a reader's.
+        made = madeFor(parent, bytes, ino);
+        if (made !== 0) return;
         const slot = w.newRecord(id, ino, 0);
         if (slot === 0) return refuse();
         // Each counted: the path name and the edge are two things the readers lack.
         if (!w.writePath(slot, parent, bytes)) refuse();
         if (!w.writeEdge(parent, bytes, id)) refuse();
       });
+      return made;
     },
     setEdge(parent, name, id) {
       const bytes = encodeName(name);

@@ -70,9 +70,12 @@ export interface NodeMirror {
   readonly sab: SharedArrayBuffer;
   /**
    * A new node with its first name (the path name and its edge). Without room it is not
-   * mirrored: the readers hand its requests over.
+   * mirrored: the readers hand its requests over. Returns 0, or the ID of the node of the same
+   * inode a reader made for that name meanwhile (direct-new-node.ts: the main thread has not
+   * taken it in yet, e.g. a READDIRPLUS beside a reader's LOOKUP), which is then the node:
+   * nothing is written.
    */
-  add(id: number, ino: bigint, parent: number, name: string): void;
+  add(id: number, ino: bigint, parent: number, name: string): number;
   /** (parent, name) leads to node `id` now (a new name, a moved one, another hard link). */
   setEdge(parent: number, name: string, id: number): void;
   dropEdge(parent: number, name: string): void;

@@ -54,10 +54,10 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
     return n;
   };
   const create = (id: number, ino: bigint, nlookup: number, first: NodeName): NodeEntry => {
-    const n = enter(id, ino, nlookup, first);
-    // The mirror takes the node and its first name's edge at once.
-    mirror?.add(id, ino, first.parent, first.name);
-    return n;
+    // The mirror takes the node and its first name's edge at once, unless a reader made this
+    // name's node meanwhile (not taken in yet): that one is the node, with its lookups pending.
+    const made = mirror?.add(id, ino, first.parent, first.name) ?? 0;
+    return enter(made === 0 ? id : made, ino, nlookup, first);
   };
   const indexOf = (n: NodeEntry, parent: number, name: string): number =>
     n.names.findIndex((x) => x.parent === parent && x.name === name);
@@ -138,8 +138,7 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
         journal?.linked(same.id, parentId, name);
         return same.id;
       }
-      const id = newId();
-      create(id, ino, 1, { parent: parentId, name });
+      const { id } = create(newId(), ino, 1, { parent: parentId, name });
       journal?.added(id, parentId, name, ino);
       return id;
     },
@@ -194,6 +193,8 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
       if (idB !== undefined) renameName(idB, nb, na);
     },
     adopt(id, ino, parent, name) {
+      // Taken in already: the main thread's own LOOKUP or READDIRPLUS of the name found it.
+      if (nodes.has(id)) return;
       const key = edge(parent, name);
       const existing = byEdge.get(key);
       // Not expected (the reader found no edge under the mirror's lock, and the kernel sends no

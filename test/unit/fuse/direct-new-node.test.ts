@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPassthroughBackend } from '../../../src/backends/passthrough/backend.js';
@@ -117,6 +117,24 @@ describe('nodes made by the reader threads', () => {
     expect(b).toBeGreaterThan(sub);
     // A reader's GETATTR of a node it made (the mirror's path).
     expect(s.reader(statFrame(a))).toBeInstanceOf(Buffer);
+    await s.close();
+  });
+
+  it('one node for a name that a reader and the main thread (READDIRPLUS) make at once', async () => {
+    const s = session();
+    const r = idOf(s.reader(lookupOf(1, 'top')) as Buffer);
+    // The main thread's READDIRPLUS registers the name before it took the ring in.
+    const byMain = s.nodes.lookedUp(1, 'top', BigInt(statSync(join(dir, 'top')).ino));
+    expect(byMain).toBe(r);
+    expect(s.mirror.size).toBe(1);
+    // Taking the ring in then changes nothing; two lookups are held, and one FORGET frees it.
+    await s.main(statFrame(1));
+    expect(s.nodes.get(r)!.nlookup).toBe(1);
+    await s.main(forgetFrame(r, 1));
+    expect(s.nodes.get(r)).toBeDefined();
+    await s.main(forgetFrame(r, 1));
+    expect(s.nodes.get(r)).toBeUndefined();
+    expect(s.mirror.size).toBe(0);
     await s.close();
   });
 
