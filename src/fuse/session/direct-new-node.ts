@@ -128,12 +128,16 @@ function makeNode(
     // Drawn last: a request drawn into the sample must go over undrawn-again and unchanged.
     if (drawnIntoSample(table)) return SAMPLED;
     const id = nextNodeId(t);
-    if (id === 0) return -1;
+    // The main thread gave up on the lock meanwhile (DEAD): it writes the mirror no more.
+    if (id === 0 || Atomics.load(t, K.DEAD) !== 0) return -1;
     w.begin();
-    const slot = w.newRecord(id, at.ino, 1);
-    w.writePath(slot, at.parent, name);
-    w.writeEdge(at.parent, name, id);
-    w.end();
+    try {
+      const slot = w.newRecord(id, at.ino, 1);
+      w.writePath(slot, at.parent, name);
+      w.writeEdge(at.parent, name, id);
+    } finally {
+      w.end();
+    }
     Atomics.add(t, K.MADE, 1);
     return id;
   } finally {

@@ -35,6 +35,8 @@ export interface InvalidateAllOptions {
   stack: StackPort;
   /** The negative entries handed out: taken back when the new plan forbids them. */
   misses?: KeptMisses;
+  /** Take in what the readers changed in the node table (the session's ctx.absorb). */
+  absorb?: () => void;
   logger: Logger;
 }
 
@@ -49,6 +51,8 @@ export interface InvalidateAllOptions {
 export async function invalidateAllNodes(o: InvalidateAllOptions): Promise<number> {
   // A stack with layers must see every READ and WRITE: the readers stop serving them at once.
   o.direct?.setPlan(o.stack.plan());
+  // Nodes the readers made since the last request (removals.ts): in the table before the walk.
+  o.absorb?.();
   let sent = 0;
   for (const id of [...o.nodes.ids()]) {
     try {

@@ -112,6 +112,8 @@ export function waitLock(t: Int32Array, ms = 2000): boolean {
 
 export function unlock(t: Int32Array): void {
   Atomics.store(t, K.WLOCK, 0);
+  // The main thread may sleep in waitLock (a reader's holder preempted): wake it now.
+  Atomics.notify(t, K.WLOCK, 1);
 }
 
 /**

@@ -67,7 +67,7 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
         if (slot !== 0 && !w.writePath(slot, first?.parent ?? 0, bytes)) refuse();
       });
     },
-    add(id, ino, parent, name) {
+    add(id, ino, parent, name, known) {
       if (!Number.isInteger(id) || id <= 1 || id > K.LAST_ID) {
         refuse();
         return 0;
@@ -78,6 +78,7 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
       write(() => {
         // The table adds a node only for a name it has no edge for: an edge here is a reader's.
         made = madeFor(parent, bytes, ino);
+        if (made !== 0 && known?.(made) === true) made = 0;
         if (made !== 0) return;
         const slot = w.newRecord(id, ino, 0);
         if (slot === 0) return refuse();

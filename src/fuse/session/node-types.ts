@@ -73,9 +73,15 @@ export interface NodeMirror {
    * mirrored: the readers hand its requests over. Returns 0, or the ID of the node of the same
    * inode a reader made for that name meanwhile (direct-new-node.ts: the main thread has not
    * taken it in yet, e.g. a READDIRPLUS beside a reader's LOOKUP), which is then the node:
-   * nothing is written.
+   * nothing is written. `known`: whether the table has a node already (never that one).
    */
-  add(id: number, ino: bigint, parent: number, name: string): number;
+  add(
+    id: number,
+    ino: bigint,
+    parent: number,
+    name: string,
+    known?: (id: number) => boolean,
+  ): number;
   /** (parent, name) leads to node `id` now (a new name, a moved one, another hard link). */
   setEdge(parent: number, name: string, id: number): void;
   dropEdge(parent: number, name: string): void;

@@ -56,7 +56,7 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
   const create = (id: number, ino: bigint, nlookup: number, first: NodeName): NodeEntry => {
     // The mirror takes the node and its first name's edge at once, unless a reader made this
     // name's node meanwhile (not taken in yet): that one is the node, with its lookups pending.
-    const made = mirror?.add(id, ino, first.parent, first.name) ?? 0;
+    const made = mirror?.add(id, ino, first.parent, first.name, (x) => nodes.has(x)) ?? 0;
     return enter(made === 0 ? id : made, ino, nlookup, first);
   };
   const indexOf = (n: NodeEntry, parent: number, name: string): number =>

@@ -168,6 +168,7 @@ export function createSession(o: SessionOptions): FuseSession {
         direct,
         stack: o.stack,
         misses,
+        ...(ctx.absorb && { absorb: ctx.absorb }),
         logger,
       }),
     get inFlight() {
