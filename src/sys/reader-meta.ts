@@ -16,9 +16,9 @@ import { STATX_BASIC_STATS, STATX_SIZE, decodeStatx } from './statx-decode.js';
  * (src/fuse/session/direct-lookup.ts), synchronous: openat2 of the parent directory beneath the
  * root with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS and O_PATH (path-steps.ts), statx of the name
  * in it without following it (statx.ts), close; its UNLINK (unlinkat in that directory); and
- * futimens for SETATTR through an open file. Not through libc.ts: that declares every libc
+ * futimens for SETATTR through an open file; write for the crash-custody journal's lines. Not through libc.ts: that declares every libc
  * function the main thread uses, in every reader at start; this loads libc (already mapped in
- * the process) and declares five functions on a reader's first use (as fxattr.ts does).
+ * the process) and declares six functions on a reader's first use (as fxattr.ts does).
  */
 type Syscall4 = (
   nr: number,
@@ -31,8 +31,16 @@ type Statx = (dirfd: number, path: Buffer, flags: number, mask: number, buf: Buf
 type Close = (fd: number) => number;
 type Unlinkat = (dirfd: number, path: Buffer, flags: number) => number;
 type Futimens = (fd: number, times: Buffer) => number;
+type Write = (fd: number, buf: Buffer, n: number) => number | bigint;
 let calls:
-  | { openat2: Syscall4; statx: Statx; close: Close; unlinkat: Unlinkat; futimens: Futimens }
+  | {
+      openat2: Syscall4;
+      statx: Statx;
+      close: Close;
+      unlinkat: Unlinkat;
+      futimens: Futimens;
+      write: Write;
+    }
   | undefined;
 
 const how = Buffer.alloc(24);
@@ -53,6 +61,7 @@ function load(): NonNullable<typeof calls> {
     close: lib.func('int close(int fd)') as Close,
     unlinkat: lib.func('int unlinkat(int dirfd, void *path, int flags)') as Unlinkat,
     futimens: lib.func('int futimens(int fd, void *times)') as Futimens,
+    write: lib.func('long write(int fd, void *buf, size_t n)') as Write,
   };
 }
 
@@ -79,6 +88,15 @@ export function unlinkBeneath(rootFd: number, dir: Buffer | undefined, name: Buf
 /** Declare the calls now (a reader that must not throw in a later window: direct-unlink.ts). */
 export function metaCallsReady(): void {
   calls ??= load();
+}
+
+/**
+ * One write(2) of `line` to the O_APPEND fd `fd` (the crash-custody journal: direct-journal.ts):
+ * 0, or -errno. A short write counts as written, as the main thread's writeSync does.
+ */
+export function appendLine(fd: number, line: Buffer): number {
+  calls ??= load();
+  return Number(calls.write(fd, line, line.length)) < 0 ? -koffi.errno() : 0;
 }
 
 /** futimens(2) of `fd` with two struct timespec in `times` (SETATTR: direct-setattr.ts): 0 or -errno. */

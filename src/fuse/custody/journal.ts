@@ -18,11 +18,24 @@ import type { NodeEdge, NodeJournal } from '../session/node-types.js';
 export type RestoredNode = NodeEdge;
 
 export interface FileJournal extends NodeJournal {
-  /** Rewrite the file as a snapshot of the live nodes (bounded size). */
-  compact(live: Iterable<RestoredNode>): void;
+  /**
+   * Rewrite the file as a snapshot of the live nodes (bounded size), then `after`: lines of
+   * changes the table has not taken in yet (the reader threads', session.ts).
+   */
+  compact(live: Iterable<RestoredNode>, after?: readonly string[]): void;
   readonly lines: number;
+  /** The O_APPEND fd lines go to now (the reader threads append theirs too: direct-journal.ts). */
+  readonly fd: number;
   close(): void;
 }
+
+/** The line of a node added with its first name. */
+export const addedLine = (id: number, parent: number, name: string, ino: bigint): string =>
+  `a ${id} ${parent} ${ino} ${JSON.stringify(name)}\n`;
+
+/** The line of one name of a node gone. */
+export const unlinkedLine = (id: number, parent: number, name: string): string =>
+  `u ${id} ${parent} ${JSON.stringify(name)}\n`;
 
 export function journalPath(stateDir: string): string {
   return `${stateDir}/nodes.journal`;
@@ -82,12 +95,12 @@ export function createFileJournal(path: string): FileJournal {
     lines++;
   };
   return {
-    added: (id, parent, name, ino) => put(`a ${id} ${parent} ${ino} ${JSON.stringify(name)}\n`),
+    added: (id, parent, name, ino) => put(addedLine(id, parent, name, ino)),
     linked: (id, parent, name) => put(`l ${id} ${parent} ${JSON.stringify(name)}\n`),
     moved: (id, parent, name) => put(`m ${id} ${parent} ${JSON.stringify(name)}\n`),
-    unlinked: (id, parent, name) => put(`u ${id} ${parent} ${JSON.stringify(name)}\n`),
+    unlinked: (id, parent, name) => put(unlinkedLine(id, parent, name)),
     removed: (id) => put(`r ${id}\n`),
-    compact(live) {
+    compact(live, after = []) {
       const tmp = `${path}.tmp`;
       const out = openSync(tmp, 'w');
       let n = 0;
@@ -98,6 +111,8 @@ export function createFileJournal(path: string): FileJournal {
         seen.add(e.id);
         n++;
       }
+      for (const line of after) writeSync(out, line);
+      n += after.length;
       closeSync(out);
       renameSync(tmp, path);
       closeSync(fd);
@@ -106,6 +121,9 @@ export function createFileJournal(path: string): FileJournal {
     },
     get lines() {
       return lines;
+    },
+    get fd() {
+      return fd;
     },
     close: () => closeSync(fd),
   };

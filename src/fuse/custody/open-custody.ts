@@ -12,19 +12,37 @@ export interface Custody {
   nodes: NodeTable;
   journal: FileJournal;
   intents: IntentLog;
+  /**
+   * With `deferCompaction`: the journal outgrew the table, and the session compacts it at its
+   * next request (`compact`), when it can first take in what the reader threads appended.
+   */
+  readonly compactionDue: boolean;
+  compact(after: readonly string[]): void;
 }
 
-/** Restore the predecessor's node IDs, compact the journal, and keep journaling from here. */
-export function openCustody(stateDir: string, logger: Logger, mirror?: NodeMirror): Custody {
+/**
+ * Restore the predecessor's node IDs, compact the journal, and keep journaling from here.
+ * `deferCompaction`: the reader threads append to the journal too (session.ts), so a compaction
+ * waits for the session (compactionDue) instead of running inside a table change.
+ */
+export function openCustody(
+  stateDir: string,
+  logger: Logger,
+  mirror?: NodeMirror,
+  deferCompaction = false,
+): Custody {
   const path = journalPath(stateDir);
   const restore = loadJournal(path);
   const journal = createFileJournal(path);
   journal.compact(restore);
   // The journal is compacted to the live nodes when it outgrows them (the table is created below).
   const table: { nodes?: NodeTable } = {};
+  let due = false;
   const maybeCompact = (): void => {
     const live = table.nodes;
-    if (live && journal.lines > 4 * live.size + 10_000) journal.compact(live.live());
+    if (!live || journal.lines <= 4 * live.size + 10_000) return;
+    if (deferCompaction) due = true;
+    else journal.compact(live.live());
   };
   const compacting: FileJournal = {
     ...journal,
@@ -41,5 +59,16 @@ export function openCustody(stateDir: string, logger: Logger, mirror?: NodeMirro
   table.nodes = nodes;
   if (restore.length > 0)
     logger.info({ nodes: restore.length }, 'restored node IDs of a previous server');
-  return { nodes, journal, intents: createIntentLog(`${stateDir}/append-intents.log`) };
+  return {
+    nodes,
+    journal,
+    intents: createIntentLog(`${stateDir}/append-intents.log`),
+    get compactionDue() {
+      return due;
+    },
+    compact(after) {
+      journal.compact(nodes.live(), after);
+      due = false;
+    },
+  };
 }

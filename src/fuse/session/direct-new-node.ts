@@ -24,9 +24,11 @@
  *
  * Only under `-o exclusive` (the session sets NODES): nothing else renames or replaces names in
  * the source, so a name missing from the mirror is one the kernel holds no dentry for, and the
- * kernel sends no second LOOKUP of it before the first is answered. Not with crash custody (a
- * new node is journaled before the reply, and the journal is the main thread's) nor with orphan
- * answers: the session gives the readers no removal ring then.
+ * kernel sends no second LOOKUP of it before the first is answered (a READDIRPLUS of the
+ * directory may register the name meanwhile: the main thread then finds the reader's node under
+ * the lock, node-mirror.ts add). Under crash custody the node's line goes to the journal under
+ * the lock before the mirror write (direct-journal.ts). Not with orphan answers: the session
+ * gives the readers no removal ring then.
  */
 import type { Attr } from '../../vfs/types.js';
 import { TAP_LOOKUP, tapServed } from '../../vfs/reader-tap.js';
@@ -42,6 +44,7 @@ import {
   loadSeconds,
 } from './direct-layout.js';
 import { ROOT, mirrorOf } from './direct-meta-paths.js';
+import { journalAdded, journalFd } from './direct-journal.js';
 import { namesStill } from './direct-miss.js';
 import { removalsOf } from './direct-unlink.js';
 import { MADE as MADE_KIND, claimSlot, publishSlot } from './miss-ring.js';
@@ -81,16 +84,15 @@ export function serveNewNode(
   let id = 0;
   try {
     if (!namesStill(at.mark)) return -1;
-    const name = buf.subarray(at.off, at.off + at.len);
-    id = makeNode(table, writer, { parent: at.parent, name, ino: at.attr.ino });
-    if (id <= 0) return id;
-    publishSlot(r, pos, {
+    const made = {
       parent: at.parent,
       name: buf.subarray(at.off, at.off + at.len),
-      value: id,
-      kind: MADE_KIND,
       ino: at.attr.ino,
-    });
+    };
+    // Listed under the lock, after the mirror write and the journal's line (direct-journal.ts).
+    const list = (value: number): void => publishSlot(r, pos, { ...made, value, kind: MADE_KIND });
+    id = makeNode(table, writer, made, list);
+    if (id <= 0) return id;
   } finally {
     if (id <= 0) publishSlot(r, pos, { parent: 0, name: NONE });
   }
@@ -106,14 +108,16 @@ export function serveNewNode(
 }
 
 /**
- * Under the writers' lock: the node for (parent, name) written to the mirror with one lookup
- * counted, its ID; -1 (hand over: no lock, the name known now, the parent gone, no room); or
- * SAMPLED (drawn into the plan's sample: nothing written). Nothing in here can throw.
+ * Under the writers' lock: the node for (parent, name) journaled (under crash custody), written
+ * to the mirror with one lookup counted and listed (`list`), its ID; -1 (hand over: no lock, the
+ * name known now, the parent gone, no room, the journal's write failed); or SAMPLED (drawn into
+ * the plan's sample: nothing written). Nothing in here throws but an out-of-memory.
  */
 function makeNode(
   table: Int32Array,
   w: MirrorWriter,
   at: { parent: number; name: Buffer; ino: bigint },
+  list: (id: number) => void,
 ): number {
   const t = w.t;
   const name = at.name;
@@ -130,6 +134,9 @@ function makeNode(
     const id = nextNodeId(t);
     // The main thread gave up on the lock meanwhile (DEAD): it writes the mirror no more.
     if (id === 0 || Atomics.load(t, K.DEAD) !== 0) return -1;
+    // Journaled before anything names the node (a failed write: the main thread answers).
+    const fd = journalFd(t);
+    if (fd >= 0 && journalAdded(fd, { ...at, id }) !== 0) return -1;
     w.begin();
     try {
       const slot = w.newRecord(id, at.ino, 1);
@@ -138,6 +145,7 @@ function makeNode(
     } finally {
       w.end();
     }
+    list(id);
     Atomics.add(t, K.MADE, 1);
     return id;
   } finally {

@@ -18,10 +18,10 @@
  * every case (empty when nothing was removed). A failed unlink is answered here with its errno
  * when the main thread's call would fail the same way (ANSWERED_ERRNOS); any other failure is
  * handed over, where the main thread calls again (its own error, logged there; such a request
- * is drawn again there, so trace samples those rare ones slightly more). The session offers
- * this only without crash custody (its node journal is the main thread's: a removal must be
- * journaled before the reply) and without orphan answers (an EINTR for a slow unlink that
- * happened): session.ts.
+ * is drawn again there, so trace samples those rare ones slightly more). Under crash custody
+ * the removal is journaled before the reply, as the main thread's is (direct-journal.ts). The
+ * session offers this only without orphan answers (an EINTR for a slow unlink that happened):
+ * session.ts.
  */
 import { metaCallsReady, unlinkBeneath } from '../../sys/reader-meta.js';
 import { TAP_UNLINK, tapServed } from '../../vfs/reader-tap.js';
@@ -31,11 +31,14 @@ import { ROOT_FD, SAMPLED, SERVED, UNLINKS, drawnIntoSample } from './direct-lay
 import { dirOf, mirrorOf, plainNameLength, serving } from './direct-meta-paths.js';
 import { claimSlot, countAnswered, publishSlot, ringView } from './miss-ring.js';
 import type { RingView } from './miss-ring.js';
+import { journalFd, journalUnlinked } from './direct-journal.js';
 import { consistent, nodeByEdge } from './node-mirror-read.js';
+import { unlock, waitLock } from './node-mirror-write.js';
 
 /** ENOENT, EPERM, EACCES, EBUSY, EISDIR, EROFS: what the backend's own unlink answers too. */
 const ANSWERED_ERRNOS: ReadonlySet<number> = new Set([2, 1, 13, 16, 21, 30]);
 const NONE = new Uint8Array(0);
+const EIO = 5;
 
 /** This thread's view of the removal ring (reader-worker.ts attaches it at start). */
 let removals: RingView | undefined;
@@ -46,6 +49,30 @@ export function attachRemovals(sab: SharedArrayBuffer): void {
 
 /** The removal ring, once attached (direct-new-node.ts lists the nodes it makes there too). */
 export const removalsOf = (): RingView | undefined => removals;
+
+/**
+ * Under crash custody the removal's journal line, then `list`, under the mirror's writers' lock
+ * (direct-journal.ts; the reader waits for it: the unlink is done): 0, or -errno of the journal.
+ */
+function listed(
+  t: Int32Array,
+  at: { parent: number; name: Uint8Array; id: number },
+  list: () => void,
+): number {
+  if (journalFd(t) < 0) {
+    list();
+    return 0;
+  }
+  const locked = waitLock(t);
+  try {
+    const fd = journalFd(t);
+    const got = !locked ? -EIO : fd < 0 ? 0 : journalUnlinked(fd, at);
+    list();
+    return got;
+  } finally {
+    if (locked) unlock(t);
+  }
+}
 
 /** UNLINK(parent, name) in `buf` (n bytes): the reply, -1 for the main thread, or SAMPLED. */
 export function serveUnlink(
@@ -77,10 +104,13 @@ export function serveUnlink(
     if (drawnIntoSample(table)) return SAMPLED;
     const start = tap !== undefined ? process.hrtime.bigint() : 0n;
     const name = buf.subarray(A, A + len + 1);
-    const got = unlinkBeneath(Atomics.load(table, ROOT_FD), read.dir, name);
+    let got = unlinkBeneath(Atomics.load(table, ROOT_FD), read.dir, name);
     if (got < 0 && !ANSWERED_ERRNOS.has(-got)) return -1;
     if (got === 0) {
-      publishSlot(r, pos, { parent, name: name.subarray(0, len), value: read.id });
+      const removed = { parent, name: name.subarray(0, len), id: read.id };
+      // The name is gone: listed whatever the journal says, which the reply then reports (as
+      // the main thread's UNLINK fails when its journal write does, after the unlink).
+      got = listed(v.t, removed, () => publishSlot(r, pos, { ...removed, value: read.id }));
       published = true;
     }
     encodeOutHeader(buf, O, got);

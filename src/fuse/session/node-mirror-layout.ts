@@ -58,8 +58,14 @@ export const MADE = 14;
  * writes the mirror no more, and every read of it fails (the readers hand everything over).
  */
 export const DEAD = 15;
+/**
+ * The crash-custody journal's fd (-1: none): a reader that makes or removes a node appends its
+ * line there under WLOCK, before its reply, as the main thread does (direct-journal.ts); the main
+ * thread swaps it under WLOCK when it compacts the journal.
+ */
+export const JOURNAL_FD = 16;
 /** Int index where the records start. */
-export const HEAD_INTS = 16;
+export const HEAD_INTS = 24;
 /** The last node ID the mirror hands out: IDs above it are the main thread's own, unmirrored. */
 export const LAST_ID = 0x7fff_fffe;
 

@@ -15,6 +15,7 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
   t[K.EDGE_CAP] = records * 2;
   t[K.ARENA_CAP] = b.length;
   t[K.NEXT_ID] = 2;
+  t[K.JOURNAL_FD] = -1;
   let refused = 0;
   const w = mirrorWriter(t, b, L);
   const { rec, findId, findEdge, removeId, removeEdge, dropName } = w;
@@ -55,6 +56,17 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
 
   return {
     sab,
+    locked(fn) {
+      if (Atomics.load(t, K.DEAD) === 1 || !waitLock(t)) return fn();
+      try {
+        return fn();
+      } finally {
+        unlock(t);
+      }
+    },
+    setJournalFd(fd) {
+      Atomics.store(t, K.JOURNAL_FD, fd);
+    },
     startIds(next) {
       if (next > Atomics.load(t, K.NEXT_ID))
         Atomics.store(t, K.NEXT_ID, Math.min(next, K.LAST_ID + 1));

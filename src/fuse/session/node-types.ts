@@ -56,8 +56,8 @@ export interface NodeTable {
   /** Node IDs whose inode number is `ino` (one per inode, more only across filesystems). */
   sameInode(ino: bigint): number[];
   /**
-   * Take in node `id` a reader made for (parent, name) and wrote to the mirror (removals.ts):
-   * the readers' lookup of it is pending in its mirror cell.
+   * Take in node `id` a reader made for (parent, name) and wrote to the mirror, and journaled
+   * (removals.ts): the readers' lookup of it is pending in its mirror cell.
    */
   adopt(id: number, ino: bigint, parent: number, name: string): void;
   /** Every name of every named node, for compaction. */
@@ -94,6 +94,13 @@ export interface NodeMirror {
    * (take again: the node lives on).
    */
   free(id: number): boolean;
+  /**
+   * `fn` while no reader writes the mirror or the journal (the writers' lock, without a change
+   * of the mirror itself): the journal's compaction (direct-journal.ts).
+   */
+  locked<T>(fn: () => T): T;
+  /** The crash-custody journal's fd the readers append to (-1: none; swapped under `locked`). */
+  setJournalFd(fd: number): void;
   /** Node IDs from `next` on (after a restore): the counter only moves up. */
   startIds(next: number): void;
   /**

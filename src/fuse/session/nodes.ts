@@ -205,8 +205,9 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
         setEdge(parent, name, id);
       }
       // Its lookup is the reader's, pending in the mirror cell (taken at the next LOOKUP, FORGET).
+      // Journaled by the reader before its reply (direct-journal.ts): a second line here could
+      // come after the reader's own removal of the name, and a successor would restore it.
       enter(id, ino, 0, { parent, name });
-      journal?.added(id, parent, name, ino);
     },
     ids: () => nodes.keys(),
     lookupEdge: (parentId, name) => byEdge.get(edge(parentId, name)),

@@ -9,15 +9,64 @@
  */
 import { otherNodesChanged } from '../ops/same-inode.js';
 import type { SessionContext } from './context.js';
+import { addedLine, unlinkedLine } from '../custody/journal.js';
+import type { Custody } from '../custody/open-custody.js';
 import { MADE } from './miss-ring.js';
-import type { MissRing } from './miss-ring.js';
+import type { MissRing, RingMiss } from './miss-ring.js';
+import type { NodeMirror } from './node-types.js';
+
+/** The crash-custody journal as the absorber compacts it (the readers append to it too). */
+export interface ReadersJournal {
+  /** The journal outgrew the table (open-custody.ts). */
+  due(): boolean;
+  /** Under the mirror's writers' lock: no reader appends meanwhile. */
+  locked<T>(fn: () => T): T;
+  /** Rewrite it from the table, then `after`, and hand the readers the new fd. */
+  compact(after: readonly string[]): void;
+}
+
+export function journalOf(custody: Custody, mirror: NodeMirror): ReadersJournal {
+  return {
+    due: () => custody.compactionDue,
+    locked: (fn) => mirror.locked(fn),
+    compact(after) {
+      custody.compact(after);
+      mirror.setJournalFd(custody.journal.fd);
+    },
+  };
+}
+
+/** The journal line of a change the table has not taken in yet. */
+const lineOf = (r: RingMiss): string =>
+  r.kind === MADE
+    ? addedLine(r.value, r.parent, r.name, r.ino)
+    : unlinkedLine(r.value, r.parent, r.name);
 
 export function removalsAbsorber(
   ring: Pick<MissRing, 'drain'>,
   ctx: Pick<SessionContext, 'nodes' | 'invalidateAttrs' | 'logger'>,
+  journal?: ReadersJournal,
 ): () => void {
+  const apply = applier(ctx);
   return () => {
-    for (const r of ring.drain()) {
+    apply(ring.drain());
+    if (journal?.due() !== true) return;
+    // Under the lock every line a reader appended to the old file is of an entry published by
+    // now: one the table has taken in (in the snapshot) or one drained here (written after it).
+    const pending = journal.locked(() => {
+      const list = ring.drain();
+      journal.compact(list.map(lineOf));
+      return list;
+    });
+    apply(pending);
+  };
+}
+
+function applier(
+  ctx: Pick<SessionContext, 'nodes' | 'invalidateAttrs' | 'logger'>,
+): (list: readonly RingMiss[]) => void {
+  return (list) => {
+    for (const r of list) {
       if (r.kind === MADE) {
         try {
           ctx.nodes.adopt(r.value, r.ino, r.parent, r.name);

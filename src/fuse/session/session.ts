@@ -10,7 +10,7 @@ import { createHandleTable } from './handles.js';
 import type { NegotiatedInit } from '../mount/init.js';
 import { createNodeTable } from './nodes.js';
 import { createMissRing } from './miss-ring.js';
-import { removalsAbsorber } from './removals.js';
+import { journalOf, removalsAbsorber } from './removals.js';
 import { createNodeMirror } from './node-mirror.js';
 import { invalidateAllNodes, sendInvalInode } from './invalidation.js';
 import { createKeptMisses } from './kept-misses.js';
@@ -106,8 +106,7 @@ export function createSession(o: SessionOptions): FuseSession {
   // keep and names they remove (direct-unlink.ts says when) go to kept-misses.ts, removals.ts.
   const mirror = direct === undefined ? undefined : createNodeMirror();
   const ring = mirror && createMissRing();
-  const removals =
-    mirror && o.stateDir === undefined && o.answerOrphans !== true ? createMissRing() : undefined;
+  const removals = mirror && o.answerOrphans !== true ? createMissRing() : undefined;
   if (mirror) {
     const keep = o.exclusive === true && times.entryTimeout > 0 && o.answerOrphans !== true;
     const misses = { ring: ring!, keep };
@@ -116,7 +115,10 @@ export function createSession(o: SessionOptions): FuseSession {
     // table once a file is registered at OPEN).
     direct?.setPlan(o.stack.plan());
   }
-  const custody = o.stateDir === undefined ? undefined : openCustody(o.stateDir, logger, mirror);
+  // Under crash custody the readers journal what they make and remove (direct-journal.ts).
+  const custody =
+    o.stateDir === undefined ? undefined : openCustody(o.stateDir, logger, mirror, !!removals);
+  if (custody && removals) mirror!.setJournalFd(custody.journal.fd);
   const nodes = custody?.nodes ?? createNodeTable({ ...(mirror && { mirror }) });
   const misses = createKeptMisses({
     fd: o.fds[0]!,
@@ -142,7 +144,8 @@ export function createSession(o: SessionOptions): FuseSession {
     },
   };
   wireKernelFeatures(ctx, o);
-  if (removals) ctx.absorb = removalsAbsorber(removals, ctx);
+  if (removals)
+    ctx.absorb = removalsAbsorber(removals, ctx, custody && journalOf(custody, mirror!));
   const server = createRequestServer(ctx);
   let finish: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (finish = resolve));

@@ -1,5 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { linkSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPassthroughBackend } from '../../../src/backends/passthrough/backend.js';
@@ -11,7 +19,10 @@ import { createNameChanges } from '../../../src/fuse/session/name-changes.js';
 import { createNodeMirror } from '../../../src/fuse/session/node-mirror.js';
 import { tryLock, unlock } from '../../../src/fuse/session/node-mirror-write.js';
 import { createNodeTable } from '../../../src/fuse/session/nodes.js';
-import { removalsAbsorber } from '../../../src/fuse/session/removals.js';
+import { journalOf, removalsAbsorber } from '../../../src/fuse/session/removals.js';
+import { journalPath, loadJournal } from '../../../src/fuse/custody/journal.js';
+import { openCustody } from '../../../src/fuse/custody/open-custody.js';
+import { createSilentLogger } from '../../../src/log/logger.js';
 import { createReaderTap, takeTap } from '../../../src/vfs/reader-tap.js';
 import { createTestServer } from './harness.js';
 import { mainReply, readerReply } from './direct-rig.js';
@@ -45,7 +56,7 @@ describe('nodes made by the reader threads', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  function session(o: { exclusive?: boolean; arenaBytes?: number } = {}) {
+  function session(o: { exclusive?: boolean; arenaBytes?: number; stateDir?: string } = {}) {
     const exclusive = o.exclusive ?? true;
     const times = { entryTimeout: 5, attrTimeout: 5 };
     const table = createDirectIoTable(7, 64, undefined, times.attrTimeout);
@@ -64,18 +75,27 @@ describe('nodes made by the reader threads', () => {
     });
     attachMeta({ nodes: mirror.sab, misses: misses.sab, removals: removals.sab });
     const backend = createPassthroughBackend({ root: dir, inlineMeta: true });
-    const nodes = createNodeTable({ mirror });
+    const custody =
+      o.stateDir === undefined
+        ? undefined
+        : openCustody(o.stateDir, createSilentLogger(), mirror, true);
+    if (custody) mirror.setJournalFd(custody.journal.fd);
+    const nodes = custody?.nodes ?? createNodeTable({ mirror });
     const nameChanges = createNameChanges(misses.names);
     const t = createTestServer({
       backend,
       session: { times, direct: table, nodes, exclusive, nameChanges },
     });
-    t.ctx.absorb = removalsAbsorber(removals, t.ctx);
+    t.ctx.absorb = removalsAbsorber(removals, t.ctx, custody && journalOf(custody, mirror));
     table.setPlan(t.ctx.stack.plan());
     const view = new Int32Array(table.sab);
     const reader = (f: Buffer, tap?: BigInt64Array) => readerReply(view, f, tap);
     const main = (f: Buffer): Promise<Buffer> => mainReply(t.server, f);
-    return { t, table, mirror, nodes, nameChanges, reader, main, close: () => backend.close() };
+    const close = async (): Promise<void> => {
+      custody?.journal.close();
+      await backend.close();
+    };
+    return { t, table, mirror, nodes, custody, removals, nameChanges, reader, main, close };
   }
 
   it('makes the node, answers as the main thread would, and the main thread takes it in', async () => {
@@ -212,5 +232,60 @@ describe('nodes made by the reader threads', () => {
     await s.main(statFrame(1));
     expect(s.nodes.lookupEdge(d, 'a')).toBe(again);
     await s.close();
+  });
+
+  it('under crash custody journals what it makes and removes before the reply', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'direct-new-node-state-'));
+    const s = session({ stateDir: state });
+    const d = idOf(s.reader(lookupOf(1, 'd')) as Buffer);
+    const a = idOf(s.reader(lookupOf(d, 'a')) as Buffer);
+    const b = idOf(s.reader(lookupOf(d, 'b')) as Buffer);
+    expect((s.reader(named(Opcode.UNLINK, d, 'b')) as Buffer).readInt32LE(4)).toBe(0);
+    // Before the main thread took any of it in: a successor restores d and a, not b.
+    const restored = createNodeTable({ restore: loadJournal(journalPath(state)) });
+    expect(restored.path(d)).toBe('/d');
+    expect(restored.path(a)).toBe('/d/a');
+    expect(restored.get(b)).toBeUndefined();
+    // Taken in: no second line of the nodes (a replay would undo the removal after it).
+    await s.main(statFrame(1));
+    const lines = readFileSync(journalPath(state), 'utf8').trim().split('\n');
+    expect(lines.filter((l) => l.startsWith(`a ${b} `))).toHaveLength(1);
+    expect(createNodeTable({ restore: loadJournal(journalPath(state)) }).get(b)).toBeUndefined();
+    await s.close();
+    rmSync(state, { recursive: true, force: true });
+  });
+
+  it('a compaction keeps the nodes the readers made that the table has not taken in yet', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'direct-new-node-state-'));
+    const s = session({ stateDir: state });
+    const d = idOf(s.reader(lookupOf(1, 'd')) as Buffer);
+    await s.main(statFrame(1));
+    // The journal outgrows the table: 12,000 lines of nodes made and forgotten by the main thread.
+    for (let i = 0; i < 6000; i++)
+      s.nodes.forget(s.nodes.lookedUp(d, `gone${i}`, BigInt(1e6 + i)), 1);
+    expect(s.custody!.compactionDue).toBe(true);
+    // A reader makes a node between the absorber's drain and its compaction (its entry is
+    // published, its line in the old file): the compaction writes it again after the snapshot.
+    let a = 0;
+    const journal = journalOf(s.custody!, s.mirror);
+    s.t.ctx.absorb = removalsAbsorber(s.removals, s.t.ctx, {
+      ...journal,
+      due: () => {
+        if (a === 0) a = idOf(s.reader(lookupOf(d, 'a')) as Buffer);
+        return journal.due();
+      },
+    });
+    await s.main(statFrame(1));
+    expect(s.custody!.compactionDue).toBe(false);
+    expect(s.nodes.get(a)).toBeDefined();
+    const lines = readFileSync(journalPath(state), 'utf8').trim().split('\n');
+    expect(lines.length).toBeLessThan(10);
+    expect(lines.at(-1)).toMatch(new RegExp(`^a ${a} ${d} `));
+    expect(createNodeTable({ restore: loadJournal(journalPath(state)) }).path(a)).toBe('/d/a');
+    // The readers append to the new file from here on.
+    const b = idOf(s.reader(lookupOf(d, 'b')) as Buffer);
+    expect(createNodeTable({ restore: loadJournal(journalPath(state)) }).path(b)).toBe('/d/b');
+    await s.close();
+    rmSync(state, { recursive: true, force: true });
   });
 });
