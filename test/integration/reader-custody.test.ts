@@ -4,7 +4,7 @@
 // journaled before its reply, so that after a kill -9 of the server its successor resolves every
 // node ID the kernel still holds and knows which names are gone.
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createStaticClaimInspector } from '../../src/csi/cache-decision.js';
 import { CLI } from '../helpers/mount.js';
@@ -15,6 +15,11 @@ import type { Rig } from './csi-rig.js';
 
 jest.setTimeout(120_000);
 const NOBODY = 65534;
+
+async function waitFor(path: string): Promise<void> {
+  for (let i = 0; i < 1000 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 20));
+  if (!existsSync(path)) throw new Error(`${path} never appeared`);
+}
 const FILES = 300;
 
 const claims = createStaticClaimInspector({
@@ -71,10 +76,28 @@ print(json.dumps({'n': n}))`).catch((err: Error) => {
     expect(before.mode).toBe('exclusive');
     expect(before.made).toBeGreaterThanOrEqual(FILES / 2);
     expect(before.unlinks).toBeGreaterThanOrEqual(FILES / 20);
+    // An app holds files open whose node IDs the readers made, across the server's death.
+    const ready = join(r.root, 'ready');
+    const go = join(r.root, 'go');
+    const held = py<{ data: string[] }>(
+      `import os, json, time
+d = '${m}/d'
+fs = [open(d + '/f%d' % i) for i in range(1, ${FILES}, 7) if i % 10]
+open('${ready}', 'w').close()
+while not os.path.exists('${go}'): time.sleep(0.02)
+print(json.dumps({'data': [f.read() for f in fs]}))`,
+      { timeoutMs: 60_000 },
+    );
+    await waitFor(ready);
     // The server dies; its successor takes the connection and the journal over.
     const pid = await serverPid(r);
     process.kill(pid, 'SIGKILL');
     await serverPid(r, pid);
+    writeFileSync(go, '');
+    // Each open file is reopened by the successor from its node ID's journaled name.
+    const open = await held.catch((err: Error) => {
+      throw new Error(`${err.message}\n--- sidecar\n${sc.logs()}`);
+    });
     // The kernel still holds the readers' node IDs (entries and attributes kept a day under
     // exclusive): opening and reading each file goes to the successor by node ID.
     const after = await py<{ data: string[]; gone: boolean[] }>(
@@ -89,6 +112,7 @@ print(json.dumps({'data': data, 'gone': gone}))`,
     });
     const want = [];
     for (let i = 1; i < FILES; i += 7) if (i % 10) want.push(`file ${i}\n`);
+    expect(open.data).toEqual(want);
     expect(after.data).toEqual(want);
     expect(after.gone.every((x) => !x)).toBe(true);
   });
