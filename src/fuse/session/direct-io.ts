@@ -170,7 +170,7 @@ export function createDirectIoTable(
         Atomics.store(t, META_PATHS, 1);
         Atomics.store(t, MISSES, missMode);
         Atomics.store(t, UNLINKS, lookups?.removals ? 1 : 0);
-        Atomics.store(t, NODES, lookups?.removals && Atomics.load(t, NODE_ATTR) === 1 ? 1 : 0);
+        Atomics.store(t, NODES, lookups?.removals ? 1 : 0);
       }
       if (!plan.tap) Atomics.store(t, TAP, 0);
     },

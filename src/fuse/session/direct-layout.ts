@@ -74,8 +74,7 @@ export const MISS_KEEP = 2;
 export const UNLINKS = 20;
 /**
  * Make nodes for LOOKUPs of names that exist and have none (direct-new-node.ts), while
- * META_PATHS is on: under `-o exclusive`, with the removal ring (no crash custody, no orphan
- * answers).
+ * META_PATHS is on and the session lists removals (no orphan answers).
  */
 export const NODES = 21;
 

@@ -10,11 +10,11 @@
  * The answer the main thread would give: the name still leads to the inode of the node the
  * mirror names (a LOOKUP then adds one to the node's lookup count, by compare-and-swap on its
  * mirror cell; a GETATTR changes nothing), a name the mirror does not know is missing in the
- * backend (direct-miss.ts), or exists and gets a new node (direct-new-node.ts, under
- * `-o exclusive`). Everything else goes to the main thread as it came: an unknown name that
- * exists where the readers make no node (the reader's statx of it is then wasted, 4-5 µs of a
- * reader's time), a name that leads to another inode now, a node with no name left, the root, a
- * path deeper than the mirror walks, any failed call, a table that changes under the read.
+ * backend (direct-miss.ts), or exists and gets a new node (direct-new-node.ts). Everything
+ * else goes to the main thread as it came: an unknown name that exists where the readers make
+ * no node (the reader's statx of it is then wasted, 4-5 µs of a reader's time), a name that
+ * leads to another inode now, a node with no name left, the root, a path deeper than the mirror
+ * walks, any failed call, a table that changes under the read.
  */
 import { statBeneath } from '../../sys/reader-meta.js';
 import { TAP_GETATTR, TAP_LOOKUP, tapServed } from '../../vfs/reader-tap.js';

@@ -22,13 +22,14 @@
  *   request the kernel sends after seeing the reply. One ring for nodes made and names removed:
  *   a node's entry is published before the reply that names it, so before any removal of it.
  *
- * Only under `-o exclusive` (the session sets NODES): nothing else renames or replaces names in
- * the source, so a name missing from the mirror is one the kernel holds no dentry for, and the
- * kernel sends no second LOOKUP of it before the first is answered (a READDIRPLUS of the
- * directory may register the name meanwhile: the main thread then finds the reader's node under
- * the lock, node-mirror.ts add). Under crash custody the node's line goes to the journal under
- * the lock before the mirror write (direct-journal.ts). Not with orphan answers: the session
- * gives the readers no removal ring then.
+ * Not a second node for one name: the kernel sends no second LOOKUP of a new name before the
+ * first is answered, but a revalidation of a dentry whose name the main thread dropped (a name
+ * replaced behind the mount, under the default policy) or a READDIRPLUS served on the main thread
+ * beside it (PARALLEL_DIROPS) may come at the same time; every writer checks the name under the
+ * lock, a reader hands over when it finds it, and the main thread takes the reader's node when it
+ * finds one of the same inode (node-mirror.ts add). Under crash custody the node's line goes to
+ * the journal under the lock before the mirror write (direct-journal.ts). Not with orphan
+ * answers: the session gives the readers no removal ring then.
  */
 import type { Attr } from '../../vfs/types.js';
 import { TAP_LOOKUP, tapServed } from '../../vfs/reader-tap.js';

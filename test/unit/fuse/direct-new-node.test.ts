@@ -4,6 +4,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -167,17 +168,44 @@ describe('nodes made by the reader threads', () => {
     await s.close();
   });
 
-  it('leaves to the main thread a name with more links, and everything without -o exclusive', async () => {
+  it('leaves another name of an inode with more links to the main thread', async () => {
     const s = session();
     const d = idOf(s.reader(lookupOf(1, 'd')) as Buffer);
     // Another name of a hard link may join a node the kernel has: the main thread proves it.
     expect(s.reader(lookupOf(d, 'c'))).toBeUndefined();
     expect(s.mirror.made).toBe(1);
     await s.close();
-    const plain = session({ exclusive: false });
-    expect(plain.reader(lookupOf(1, 'd'))).toBeUndefined();
-    expect(plain.mirror.made).toBe(0);
-    await plain.close();
+  });
+
+  it('makes nodes under the default policy too, one per name', async () => {
+    const s = session({ exclusive: false });
+    const r = s.reader(lookupOf(1, 'top')) as Buffer;
+    const top = idOf(r);
+    // A second LOOKUP of the name (a revalidation) finds the reader's node: counted, not made.
+    expect(idOf(s.reader(lookupOf(1, 'top')) as Buffer)).toBe(top);
+    expect(s.mirror.made).toBe(1);
+    const m = await s.main(lookupOf(1, 'top'));
+    expect(m.subarray(16).equals(r.subarray(16))).toBe(true);
+    // Three lookups held: the main thread's, and the readers' two pending in the mirror.
+    await s.main(forgetFrame(top, 2));
+    expect(s.nodes.get(top)).toBeDefined();
+    await s.main(forgetFrame(top, 1));
+    expect(s.nodes.get(top)).toBeUndefined();
+    await s.close();
+  });
+
+  it('a name replaced behind the mount: the main thread drops the old node, a reader makes the new one', async () => {
+    const s = session({ exclusive: false });
+    const old = idOf(s.reader(lookupOf(1, 'top')) as Buffer);
+    writeFileSync(join(dir, 'top.new'), 'replaced');
+    renameSync(join(dir, 'top.new'), join(dir, 'top'));
+    // A reader finds the name leads to another inode now: the main thread's (it drops the edge).
+    expect(s.reader(lookupOf(1, 'top'))).toBeUndefined();
+    const fresh = idOf(await s.main(lookupOf(1, 'top')));
+    expect(fresh).not.toBe(old);
+    expect(s.nodes.get(old)!.orphan).toBe(true);
+    expect(idOf(s.reader(lookupOf(1, 'top')) as Buffer)).toBe(fresh);
+    await s.close();
   });
 
   it('makes no node while a rename or rmdir through the mount is in flight', async () => {
