@@ -18,11 +18,16 @@ import type { NodeEdge, NodeJournal } from '../session/node-types.js';
 export type RestoredNode = NodeEdge;
 
 export interface FileJournal extends NodeJournal {
+  /** Rewrite the file as a snapshot of the live nodes (bounded size). */
+  compact(live: Iterable<RestoredNode>): void;
   /**
-   * Rewrite the file as a snapshot of the live nodes (bounded size), then `after`: lines of
-   * changes the table has not taken in yet (the reader threads', session.ts).
+   * The same in two steps, for a journal the reader threads append to as well (removals.ts):
+   * the snapshot written aside now; `finish` appends `after` (lines of changes the table has not
+   * taken in: the readers') and puts it in place of the journal, while no reader appends.
    */
-  compact(live: Iterable<RestoredNode>, after?: readonly string[]): void;
+  stage(live: Iterable<RestoredNode>): { finish(after: readonly string[]): void };
+  /** Lines appended by others (the readers) since the last count: the size the compaction checks. */
+  note(lines: number): void;
   readonly lines: number;
   /** The O_APPEND fd lines go to now (the reader threads append theirs too: direct-journal.ts). */
   readonly fd: number;
@@ -94,16 +99,11 @@ export function createFileJournal(path: string): FileJournal {
     writeSync(fd, s);
     lines++;
   };
-  return {
-    added: (id, parent, name, ino) => put(addedLine(id, parent, name, ino)),
-    linked: (id, parent, name) => put(`l ${id} ${parent} ${JSON.stringify(name)}\n`),
-    moved: (id, parent, name) => put(`m ${id} ${parent} ${JSON.stringify(name)}\n`),
-    unlinked: (id, parent, name) => put(unlinkedLine(id, parent, name)),
-    removed: (id) => put(`r ${id}\n`),
-    compact(live, after = []) {
-      const tmp = `${path}.tmp`;
-      const out = openSync(tmp, 'w');
-      let n = 0;
+  const stage: FileJournal['stage'] = (live) => {
+    const tmp = `${path}.tmp`;
+    const out = openSync(tmp, 'w');
+    let n = 0;
+    try {
       const seen = new Set<number>();
       for (const e of live) {
         const head = seen.has(e.id) ? `l ${e.id} ${e.parent}` : `a ${e.id} ${e.parent} ${e.ino}`;
@@ -111,13 +111,41 @@ export function createFileJournal(path: string): FileJournal {
         seen.add(e.id);
         n++;
       }
-      for (const line of after) writeSync(out, line);
-      n += after.length;
+    } catch (err) {
       closeSync(out);
-      renameSync(tmp, path);
-      closeSync(fd);
-      fd = openSync(path, 'a');
-      lines = n;
+      throw err;
+    }
+    return {
+      finish(after) {
+        try {
+          for (const line of after) writeSync(out, line);
+        } finally {
+          closeSync(out);
+        }
+        // Opened before the rename (the fd follows the file): a failure leaves the journal as it was.
+        const next = openSync(tmp, 'a');
+        try {
+          renameSync(tmp, path);
+        } catch (err) {
+          closeSync(next);
+          throw err;
+        }
+        closeSync(fd);
+        fd = next;
+        lines = n + after.length;
+      },
+    };
+  };
+  return {
+    added: (id, parent, name, ino) => put(addedLine(id, parent, name, ino)),
+    linked: (id, parent, name) => put(`l ${id} ${parent} ${JSON.stringify(name)}\n`),
+    moved: (id, parent, name) => put(`m ${id} ${parent} ${JSON.stringify(name)}\n`),
+    unlinked: (id, parent, name) => put(unlinkedLine(id, parent, name)),
+    removed: (id) => put(`r ${id}\n`),
+    compact: (live) => stage(live).finish([]),
+    stage,
+    note(n) {
+      lines += n;
     },
     get lines() {
       return lines;

@@ -14,16 +14,25 @@ export interface Custody {
   intents: IntentLog;
   /**
    * With `deferCompaction`: the journal outgrew the table, and the session compacts it at its
-   * next request (`compact`), when it can first take in what the reader threads appended.
+   * next request (removals.ts), when it can first take in what the reader threads appended.
    */
   readonly compactionDue: boolean;
-  compact(after: readonly string[]): void;
+  /** Lines the readers appended (one per entry of theirs the session takes in). */
+  noted(lines: number): void;
+  /** The snapshot of the table written aside; `finish` (no reader appending) puts it in place. */
+  stage(): { finish(after: readonly string[]): void };
+  /** A compaction failed (logged by the caller): tried again a minute later. */
+  failed(): void;
 }
+
+const RETRY_MS = 60_000;
 
 /**
  * Restore the predecessor's node IDs, compact the journal, and keep journaling from here.
  * `deferCompaction`: the reader threads append to the journal too (session.ts), so a compaction
- * waits for the session (compactionDue) instead of running inside a table change.
+ * waits for the session (compactionDue) instead of running inside a table change, and every
+ * kind of line counts towards it (a reader's LOOKUP and the FORGET after it add no `a` line of
+ * the main thread's).
  */
 export function openCustody(
   stateDir: string,
@@ -38,11 +47,13 @@ export function openCustody(
   // The journal is compacted to the live nodes when it outgrows them (the table is created below).
   const table: { nodes?: NodeTable } = {};
   let due = false;
-  const maybeCompact = (): void => {
+  let retryAt = 0;
+  /** `inside`: called in the middle of a table change (a rename's lines): never compact there. */
+  const maybeCompact = (inside = false): void => {
     const live = table.nodes;
     if (!live || journal.lines <= 4 * live.size + 10_000) return;
     if (deferCompaction) due = true;
-    else journal.compact(live.live());
+    else if (!inside) journal.compact(live.live());
   };
   const compacting: FileJournal = {
     ...journal,
@@ -54,6 +65,18 @@ export function openCustody(
       journal.linked(id, parent, name);
       maybeCompact();
     },
+    moved(id, parent, name) {
+      journal.moved(id, parent, name);
+      maybeCompact(true);
+    },
+    unlinked(id, parent, name) {
+      journal.unlinked(id, parent, name);
+      maybeCompact(true);
+    },
+    removed(id) {
+      journal.removed(id);
+      maybeCompact(true);
+    },
   };
   const nodes = createNodeTable({ journal: compacting, restore, ...(mirror && { mirror }) });
   table.nodes = nodes;
@@ -64,11 +87,23 @@ export function openCustody(
     journal,
     intents: createIntentLog(`${stateDir}/append-intents.log`),
     get compactionDue() {
-      return due;
+      return due && Date.now() >= retryAt;
     },
-    compact(after) {
-      journal.compact(nodes.live(), after);
-      due = false;
+    noted(lines) {
+      journal.note(lines);
+      maybeCompact(true);
+    },
+    stage() {
+      const staged = journal.stage(nodes.live());
+      return {
+        finish(after) {
+          staged.finish(after);
+          due = false;
+        },
+      };
+    },
+    failed() {
+      retryAt = Date.now() + RETRY_MS;
     },
   };
 }

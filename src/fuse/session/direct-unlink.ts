@@ -33,6 +33,7 @@ import { claimSlot, countAnswered, publishSlot, ringView } from './miss-ring.js'
 import type { RingView } from './miss-ring.js';
 import { journalFd, journalUnlinked } from './direct-journal.js';
 import { consistent, nodeByEdge } from './node-mirror-read.js';
+import { DEAD } from './node-mirror-layout.js';
 import { unlock, waitLock } from './node-mirror-write.js';
 
 /** ENOENT, EPERM, EACCES, EBUSY, EISDIR, EROFS: what the backend's own unlink answers too. */
@@ -65,7 +66,9 @@ function listed(
   }
   const locked = waitLock(t);
   try {
-    const fd = journalFd(t);
+    // The main thread gave the mirror up (DEAD) and may compact without the lock: no line; the
+    // main thread's own removal of the name writes one when it takes the entry in.
+    const fd = Atomics.load(t, DEAD) === 0 ? journalFd(t) : -1;
     const got = !locked ? -EIO : fd < 0 ? 0 : journalUnlinked(fd, at);
     list();
     return got;

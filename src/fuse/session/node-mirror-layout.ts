@@ -36,7 +36,8 @@ export const ARENA_TOP = 7;
 /**
  * The writers' lock (ADR 0087 step 3): 0 free, 1 held. The main thread writes under it, and a
  * reader that makes a node for a LOOKUP (direct-new-node.ts) takes it without waiting (else it
- * hands the LOOKUP over). Nothing inside it makes a system call or can throw.
+ * hands the LOOKUP over). Nothing inside it can throw; the one system call inside is the write
+ * of a journal line under crash custody (direct-journal.ts).
  */
 export const WLOCK = 8;
 /** The next node ID (nodes.ts allocates through the mirror: the readers' nodes come from it too). */

@@ -96,9 +96,10 @@ export function tryLock(t: Int32Array, spins = 0): boolean {
 }
 
 /**
- * The main thread's take of the lock: a reader holds it for a few µs (no system call inside),
- * so spin, then sleep 1 ms at a time (a holder preempted); false after `ms` (a reader gone while
- * holding it: the caller stops using the mirror).
+ * The main thread's take of the lock, and a reader's that must journal an UNLINK it made: a
+ * holder keeps it for a few µs (at most one write(2) of a journal line inside), so spin, then
+ * sleep 1 ms at a time until an unlock wakes it (a holder preempted); false after `ms` (a reader
+ * gone while holding it: the main thread stops using the mirror).
  */
 export function waitLock(t: Int32Array, ms = 2000): boolean {
   if (tryLock(t, 200)) return true;
@@ -112,8 +113,9 @@ export function waitLock(t: Int32Array, ms = 2000): boolean {
 
 export function unlock(t: Int32Array): void {
   Atomics.store(t, K.WLOCK, 0);
-  // The main thread may sleep in waitLock (a reader's holder preempted): wake it now.
-  Atomics.notify(t, K.WLOCK, 1);
+  // The main thread, and readers journaling an UNLINK, may sleep in waitLock: wake them all
+  // (one woken reader could leave the main thread to its 1 ms sleep).
+  Atomics.notify(t, K.WLOCK);
 }
 
 /**

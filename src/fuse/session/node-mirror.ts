@@ -57,7 +57,13 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
   return {
     sab,
     locked(fn) {
-      if (Atomics.load(t, K.DEAD) === 1 || !waitLock(t)) return fn();
+      if (Atomics.load(t, K.DEAD) === 1) return fn();
+      if (!waitLock(t)) {
+        // As for a change (write): a reader gone while it held the lock; no reader gets it again.
+        Atomics.store(t, K.DEAD, 1);
+        refuse();
+        return fn();
+      }
       try {
         return fn();
       } finally {

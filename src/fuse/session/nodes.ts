@@ -138,8 +138,10 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
         journal?.linked(same.id, parentId, name);
         return same.id;
       }
-      const { id } = create(newId(), ino, 1, { parent: parentId, name });
-      journal?.added(id, parentId, name, ino);
+      const fresh = newId();
+      const { id } = create(fresh, ino, 1, { parent: parentId, name });
+      // A reader's node (create found it) was journaled by the reader (direct-journal.ts).
+      if (id === fresh) journal?.added(id, parentId, name, ino);
       return id;
     },
     forget(id, nlookup) {

@@ -15,24 +15,38 @@ import { MADE } from './miss-ring.js';
 import type { MissRing, RingMiss } from './miss-ring.js';
 import type { NodeMirror } from './node-types.js';
 
-/** The crash-custody journal as the absorber compacts it (the readers append to it too). */
+/** The crash-custody journal as the absorber keeps it (the readers append to it too). */
 export interface ReadersJournal {
   /** The journal outgrew the table (open-custody.ts). */
   due(): boolean;
-  /** Under the mirror's writers' lock: no reader appends meanwhile. */
-  locked<T>(fn: () => T): T;
-  /** Rewrite it from the table, then `after`, and hand the readers the new fd. */
-  compact(after: readonly string[]): void;
+  /** Lines the readers appended: one per entry of theirs taken in. */
+  noted(lines: number): void;
+  /**
+   * Compact it: the table's snapshot written aside, then, while no reader appends (the mirror's
+   * writers' lock), `drain` and the lines of what it returns written after the snapshot, and
+   * the readers handed the new fd. Returns what `drain` returned, for the table to take in.
+   */
+  compact(drain: () => readonly RingMiss[]): readonly RingMiss[];
+  /** A compaction threw: tried again later. */
+  failed(): void;
 }
 
 export function journalOf(custody: Custody, mirror: NodeMirror): ReadersJournal {
   return {
     due: () => custody.compactionDue,
-    locked: (fn) => mirror.locked(fn),
-    compact(after) {
-      custody.compact(after);
-      mirror.setJournalFd(custody.journal.fd);
+    noted: (lines) => custody.noted(lines),
+    compact(drain) {
+      // Written outside the lock (it may take a while): only this thread changes the table, and
+      // what the readers publish meanwhile is drained below.
+      const staged = custody.stage();
+      return mirror.locked(() => {
+        const list = drain();
+        staged.finish(list.map(lineOf));
+        mirror.setJournalFd(custody.journal.fd);
+        return list;
+      });
     },
+    failed: () => custody.failed(),
   };
 }
 
@@ -49,16 +63,23 @@ export function removalsAbsorber(
 ): () => void {
   const apply = applier(ctx);
   return () => {
-    apply(ring.drain());
+    const list = ring.drain();
+    journal?.noted(list.length);
+    apply(list);
     if (journal?.due() !== true) return;
     // Under the lock every line a reader appended to the old file is of an entry published by
-    // now: one the table has taken in (in the snapshot) or one drained here (written after it).
-    const pending = journal.locked(() => {
-      const list = ring.drain();
-      journal.compact(list.map(lineOf));
-      return list;
-    });
-    apply(pending);
+    // now: one the table has taken in (in the snapshot) or one drained there (written after it).
+    let drained: readonly RingMiss[] = [];
+    try {
+      journal.compact(() => (drained = ring.drain()));
+    } catch (err) {
+      // Called outside any request's error handling (server.ts): the journal stays as it was.
+      journal.noted(drained.length);
+      journal.failed();
+      ctx.logger.warn({ err }, 'compacting the node journal failed; trying again in a minute');
+    } finally {
+      apply(drained);
+    }
   };
 }
 

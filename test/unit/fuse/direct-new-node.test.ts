@@ -316,4 +316,48 @@ describe('nodes made by the reader threads', () => {
     await s.close();
     rmSync(state, { recursive: true, force: true });
   });
+
+  it("counts the readers' journal lines: nodes they make and the kernel forgets make it due", async () => {
+    const state = mkdtempSync(join(tmpdir(), 'direct-new-node-state-'));
+    const s = session({ stateDir: state });
+    const d = idOf(s.reader(lookupOf(1, 'd')) as Buffer);
+    // The same name made and forgotten: a reader's `a` line and the main thread's `r` each time.
+    for (let i = 0; i < 5100 && !s.custody!.compactionDue; i++) {
+      const a = idOf(s.reader(lookupOf(d, 'a')) as Buffer);
+      await s.main(forgetFrame(a, 1));
+    }
+    expect(s.custody!.compactionDue).toBe(true);
+    await s.main(statFrame(1));
+    expect(readFileSync(journalPath(state), 'utf8').trim().split('\n').length).toBeLessThan(5);
+    await s.close();
+    rmSync(state, { recursive: true, force: true });
+  });
+
+  it('a compaction that fails is logged, retried later, and loses none of the readers entries', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'direct-new-node-state-'));
+    const s = session({ stateDir: state });
+    const d = idOf(s.reader(lookupOf(1, 'd')) as Buffer);
+    await s.main(statFrame(1));
+    let failures = 0;
+    let a = 0;
+    s.t.ctx.absorb = removalsAbsorber(s.removals, s.t.ctx, {
+      ...journalOf(s.custody!, s.mirror),
+      // A reader publishes a node after the absorber's first drain: the compaction drains it.
+      due: () => {
+        if (a === 0) a = idOf(s.reader(lookupOf(d, 'a')) as Buffer);
+        return true;
+      },
+      compact(drain) {
+        drain();
+        throw new Error('ENOSPC: no space left on device');
+      },
+      failed: () => void failures++,
+    });
+    const reply = await s.main(statFrame(1));
+    expect(reply.readInt32LE(4)).toBe(0);
+    expect(failures).toBe(1);
+    expect(s.nodes.get(a)).toBeDefined();
+    await s.close();
+    rmSync(state, { recursive: true, force: true });
+  });
 });
