@@ -91,6 +91,8 @@ export interface MissRing {
   settled(ms?: number): Promise<boolean>;
   /** Misses the readers answered. */
   readonly answered: number;
+  /** No slot claimed since the last drain took every one (a reader's entry may be on its way). */
+  readonly idle: boolean;
 }
 
 const NOTHING: readonly RingMiss[] = Object.freeze([]);
@@ -146,6 +148,9 @@ export function createMissRing(slots = RING_SLOTS): MissRing {
     },
     get answered() {
       return Atomics.load(v.h, ANSWERED) >>> 0;
+    },
+    get idle() {
+      return Atomics.load(v.h, TAIL) === head;
     },
   };
 }

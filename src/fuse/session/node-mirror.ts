@@ -155,6 +155,21 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
     get refused() {
       return refused;
     },
+    get edges() {
+      return Atomics.load(t, K.EDGES);
+    },
+    recheck(complete) {
+      if (Atomics.load(t, K.INCOMPLETE) === 0) return true;
+      if (Atomics.load(t, K.DEAD) === 1 || !waitLock(t)) return false;
+      try {
+        // Under the lock no reader writes: the edge count is the table's or it is not.
+        if (!complete()) return false;
+        Atomics.store(t, K.INCOMPLETE, 0);
+        return true;
+      } finally {
+        unlock(t);
+      }
+    },
     get made() {
       return Atomics.load(t, K.MADE) >>> 0;
     },

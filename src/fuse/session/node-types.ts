@@ -60,6 +60,8 @@ export interface NodeTable {
    * (removals.ts): the readers' lookup of it is pending in its mirror cell.
    */
   adopt(id: number, ino: bigint, parent: number, name: string): void;
+  /** Edges (parent, name) -> node: what the mirror must hold for the readers to make nodes. */
+  readonly edges: number;
   /** Every name of every named node, for compaction. */
   live(): Iterable<NodeEdge>;
   readonly size: number;
@@ -117,6 +119,13 @@ export interface NodeMirror {
    * their requests to the main thread. Shown by `ctl status` (engine.directIo.unmirrored).
    */
   readonly refused: number;
+  /** Edges mirrored now (nodes.ts's `edges` once every one is: see `recheck`). */
+  readonly edges: number;
+  /**
+   * Let the readers make nodes again after a refusal (INCOMPLETE), when `complete()` says the
+   * mirror holds every edge of the table again; asked under the writers' lock. Not once DEAD.
+   */
+  recheck(complete: () => boolean): boolean;
 }
 
 export interface NodeMirrorOptions {

@@ -223,5 +223,8 @@ export function createNodeTable(opts: NodeTableOptions = {}): NodeTable {
     get size() {
       return nodes.size;
     },
+    get edges() {
+      return byEdge.size;
+    },
   };
 }

@@ -56,16 +56,29 @@ const lineOf = (r: RingMiss): string =>
     ? addedLine(r.value, r.parent, r.name, r.ino)
     : unlinkedLine(r.value, r.parent, r.name);
 
+/**
+ * The absorber (see above); with `mirror`, once a second at most, it also lets the readers make
+ * nodes again after the mirror had no room for one (INCOMPLETE: a tree larger than the mirror,
+ * forgotten since), once the mirror holds every edge of the table again.
+ */
 export function removalsAbsorber(
-  ring: Pick<MissRing, 'drain'>,
+  ring: Pick<MissRing, 'drain' | 'idle'>,
   ctx: Pick<SessionContext, 'nodes' | 'invalidateAttrs' | 'logger'>,
   journal?: ReadersJournal,
+  mirror?: Pick<NodeMirror, 'recheck' | 'edges'>,
 ): () => void {
   const apply = applier(ctx);
+  let recheckAt = 0;
   return () => {
     const list = ring.drain();
     journal?.noted(list.length);
     apply(list);
+    if (mirror !== undefined && Date.now() >= recheckAt) {
+      recheckAt = Date.now() + 1000;
+      // Equal counts mean equal sets: the mirror holds no edge the table lacks once no reader's
+      // entry is on its way (its edges are the table's, or readers' nodes not yet taken in).
+      mirror.recheck(() => ring.idle && mirror.edges === ctx.nodes.edges);
+    }
     if (journal?.due() !== true) return;
     // Under the lock every line a reader appended to the old file is of an entry published by
     // now: one the table has taken in (in the snapshot) or one drained there (written after it).

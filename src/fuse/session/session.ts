@@ -145,7 +145,7 @@ export function createSession(o: SessionOptions): FuseSession {
   };
   wireKernelFeatures(ctx, o);
   if (removals)
-    ctx.absorb = removalsAbsorber(removals, ctx, custody && journalOf(custody, mirror!));
+    ctx.absorb = removalsAbsorber(removals, ctx, custody && journalOf(custody, mirror!), mirror);
   const server = createRequestServer(ctx);
   let finish: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (finish = resolve));

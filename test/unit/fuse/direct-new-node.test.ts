@@ -57,13 +57,15 @@ describe('nodes made by the reader threads', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  function session(o: { exclusive?: boolean; arenaBytes?: number; stateDir?: string } = {}) {
+  function session(
+    o: { exclusive?: boolean; arenaBytes?: number; records?: number; stateDir?: string } = {},
+  ) {
     const exclusive = o.exclusive ?? true;
     const times = { entryTimeout: 5, attrTimeout: 5 };
     const table = createDirectIoTable(7, 64, undefined, times.attrTimeout);
     if (exclusive) table.setExclusive();
     const mirror = createNodeMirror({
-      records: 1024,
+      records: o.records ?? 1024,
       ...(o.arenaBytes && { arenaBytes: o.arenaBytes }),
     });
     const misses = createMissRing();
@@ -87,7 +89,7 @@ describe('nodes made by the reader threads', () => {
       backend,
       session: { times, direct: table, nodes, exclusive, nameChanges },
     });
-    t.ctx.absorb = removalsAbsorber(removals, t.ctx, custody && journalOf(custody, mirror));
+    t.ctx.absorb = removalsAbsorber(removals, t.ctx, custody && journalOf(custody, mirror), mirror);
     table.setPlan(t.ctx.stack.plan());
     const view = new Int32Array(table.sab);
     const reader = (f: Buffer, tap?: BigInt64Array) => readerReply(view, f, tap);
@@ -359,5 +361,25 @@ describe('nodes made by the reader threads', () => {
     expect(s.nodes.get(a)).toBeDefined();
     await s.close();
     rmSync(state, { recursive: true, force: true });
+  });
+
+  it('makes nodes again once a tree larger than the mirror is forgotten', async () => {
+    const s = session({ records: 4 });
+    const ids: number[] = [];
+    ids.push(idOf(await s.main(lookupOf(1, 'd'))));
+    ids.push(idOf(await s.main(lookupOf(1, 'top'))));
+    for (const n of ['a', 'b', 'sub']) ids.push(idOf(await s.main(lookupOf(ids[0]!, n))));
+    // Five nodes, four records: the fifth is the table's only, and no reader makes a node now.
+    expect(s.mirror.refused).toBeGreaterThan(0);
+    writeFileSync(join(dir, 'd/e'), 'e');
+    expect(s.reader(lookupOf(ids[0]!, 'e'))).toBeUndefined();
+    for (const id of ids.reverse()) await s.main(forgetFrame(id, 1));
+    expect(s.nodes.size).toBe(1);
+    // The next request a second later finds the mirror holding every edge of the table again.
+    await new Promise((r) => setTimeout(r, 1100));
+    await s.main(statFrame(1));
+    expect(idOf(s.reader(lookupOf(1, 'd')) as Buffer)).toBeGreaterThan(1);
+    expect(s.mirror.made).toBe(1);
+    await s.close();
   });
 });
