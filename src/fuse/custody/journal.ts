@@ -17,6 +17,12 @@ import type { NodeEdge, NodeJournal } from '../session/node-types.js';
  */
 export type RestoredNode = NodeEdge;
 
+/** A snapshot written aside (FileJournal.stage): put in place, or dropped (its fd closed). */
+export interface Staged {
+  finish(after: readonly string[]): void;
+  abort(): void;
+}
+
 export interface FileJournal extends NodeJournal {
   /** Rewrite the file as a snapshot of the live nodes (bounded size). */
   compact(live: Iterable<RestoredNode>): void;
@@ -25,7 +31,7 @@ export interface FileJournal extends NodeJournal {
    * the snapshot written aside now; `finish` appends `after` (lines of changes the table has not
    * taken in: the readers') and puts it in place of the journal, while no reader appends.
    */
-  stage(live: Iterable<RestoredNode>): { finish(after: readonly string[]): void };
+  stage(live: Iterable<RestoredNode>): Staged;
   /** Lines appended by others (the readers) since the last count: the size the compaction checks. */
   note(lines: number): void;
   readonly lines: number;
@@ -115,12 +121,17 @@ export function createFileJournal(path: string): FileJournal {
       closeSync(out);
       throw err;
     }
+    let open = true;
+    const done = (): void => {
+      if (open) closeSync(out);
+      open = false;
+    };
     return {
       finish(after) {
         try {
           for (const line of after) writeSync(out, line);
         } finally {
-          closeSync(out);
+          done();
         }
         // Opened before the rename (the fd follows the file): a failure leaves the journal as it was.
         const next = openSync(tmp, 'a');
@@ -130,10 +141,17 @@ export function createFileJournal(path: string): FileJournal {
           closeSync(next);
           throw err;
         }
-        closeSync(fd);
+        const old = fd;
         fd = next;
         lines = n + after.length;
+        // The journal is the new file now, whatever closing the old one says.
+        try {
+          closeSync(old);
+        } catch {
+          // an error of the old fd's close changes nothing written
+        }
       },
+      abort: done,
     };
   };
   return {

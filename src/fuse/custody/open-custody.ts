@@ -5,7 +5,7 @@ import type { NodeMirror } from '../session/node-types.js';
 import { createIntentLog } from './intent-log.js';
 import type { IntentLog } from './intent-log.js';
 import { createFileJournal, journalPath, loadJournal } from './journal.js';
-import type { FileJournal } from './journal.js';
+import type { FileJournal, Staged } from './journal.js';
 
 /** What a session keeps for a successor: its node IDs (journaled) and its O_APPEND intents. */
 export interface Custody {
@@ -20,7 +20,7 @@ export interface Custody {
   /** Lines the readers appended (one per entry of theirs the session takes in). */
   noted(lines: number): void;
   /** The snapshot of the table written aside; `finish` (no reader appending) puts it in place. */
-  stage(): { finish(after: readonly string[]): void };
+  stage(): Staged;
   /** A compaction failed (logged by the caller): tried again a minute later. */
   failed(): void;
 }
@@ -100,6 +100,7 @@ export function openCustody(
           staged.finish(after);
           due = false;
         },
+        abort: () => staged.abort(),
       };
     },
     failed() {

@@ -36,6 +36,8 @@ export async function sameInodeNode(
   attr: Attr,
 ): Promise<number | undefined> {
   if (attr.nlink < 2 || (attr.mode & S_IFMT) === S_IFDIR) return undefined;
+  // Nodes the readers made while this request waited (removals.ts): candidates too.
+  ctx.absorb?.();
   const current = ctx.nodes.lookupEdge(at.parent, at.name);
   // A name the kernel already has for this inode: the lookup only counts.
   if (current !== undefined && ctx.nodes.get(current)?.ino === attr.ino) return undefined;

@@ -106,7 +106,8 @@ export function waitLock(t: Int32Array, ms = 2000): boolean {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     Atomics.wait(t, K.WLOCK, 1, 1);
-    if (tryLock(t)) return true;
+    // Spun again after each wake-up: other waiters woken by the same unlock compete for it.
+    if (tryLock(t, 200)) return true;
   }
   return false;
 }

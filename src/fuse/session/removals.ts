@@ -39,12 +39,17 @@ export function journalOf(custody: Custody, mirror: NodeMirror): ReadersJournal 
       // Written outside the lock (it may take a while): only this thread changes the table, and
       // what the readers publish meanwhile is drained below.
       const staged = custody.stage();
-      return mirror.locked(() => {
-        const list = drain();
-        staged.finish(list.map(lineOf));
-        mirror.setJournalFd(custody.journal.fd);
-        return list;
-      });
+      try {
+        return mirror.locked(() => {
+          const list = drain();
+          staged.finish(list.map(lineOf));
+          mirror.setJournalFd(custody.journal.fd);
+          return list;
+        });
+      } finally {
+        // Closes the snapshot's fd if finish did not run (a throw before it).
+        staged.abort();
+      }
     },
     failed: () => custody.failed(),
   };
