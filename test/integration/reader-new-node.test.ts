@@ -1,10 +1,9 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { CLI } from '../helpers/mount.js';
 import { shOk } from '../helpers/sh.js';
 import { createLayerRig, py } from './layers-rig.js';
-import { mountCounted } from './reader-served-rig.js';
+import { directIoCount, mountCounted } from './reader-served-rig.js';
 
 /**
  * Nodes made by the reader threads for LOOKUPs of names that exist (ADR 0087 step 3,
@@ -18,12 +17,7 @@ jest.setTimeout(180_000);
 const rig = createLayerRig();
 afterEach(() => rig.cleanup());
 
-const nodesMade = async (mnt: string): Promise<number> => {
-  const s = JSON.parse(await shOk(`node "${CLI}" ctl "${mnt}" status`)) as {
-    engine: { directIo: { nodesMade: number } };
-  };
-  return s.engine.directIo.nodesMade;
-};
+const nodesMade = (mnt: string): Promise<number> => directIoCount(mnt, 'nodesMade');
 
 const FILES = 800;
 

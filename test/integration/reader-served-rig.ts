@@ -57,8 +57,18 @@ export async function mountCounted(
  * Requests the reader threads of the mount at `mountpoint` answered themselves so far (`ctl
  * status`, engine.directIo.served); throws when direct I/O is off.
  */
-export async function directIoServed(mountpoint: string): Promise<number> {
-  const s = JSON.parse(await shOk(`node "${CLI}" ctl "${mountpoint}" status`)) as Status;
+export function directIoServed(mountpoint: string): Promise<number> {
+  return directIoCount(mountpoint, 'served');
+}
+
+/**
+ * One counter of `ctl status`'s engine.directIo for the mount at `mountpoint` (served,
+ * unlinksAnswered, nodesMade, ...); throws when direct I/O is off.
+ */
+export async function directIoCount(mountpoint: string, key: string): Promise<number> {
+  const s = JSON.parse(await shOk(`node "${CLI}" ctl "${mountpoint}" status`)) as {
+    engine: { directIo: Record<string, number> | 'off' };
+  };
   if (s.engine.directIo === 'off') throw new Error('direct I/O is off');
-  return s.engine.directIo.served;
+  return s.engine.directIo[key]!;
 }

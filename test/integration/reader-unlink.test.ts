@@ -1,10 +1,8 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { CLI } from '../helpers/mount.js';
-import { shOk } from '../helpers/sh.js';
 import { createLayerRig, py } from './layers-rig.js';
-import { mountCounted } from './reader-served-rig.js';
+import { directIoCount, mountCounted } from './reader-served-rig.js';
 
 /**
  * UNLINK in the reader threads (src/fuse/session/direct-unlink.ts) on a real mount with
@@ -18,12 +16,7 @@ jest.setTimeout(180_000);
 const rig = createLayerRig();
 afterEach(() => rig.cleanup());
 
-const unlinksAnswered = async (mnt: string): Promise<number> => {
-  const s = JSON.parse(await shOk(`node "${CLI}" ctl "${mnt}" status`)) as {
-    engine: { directIo: { unlinksAnswered: number } };
-  };
-  return s.engine.directIo.unlinksAnswered;
-};
+const unlinksAnswered = (mnt: string): Promise<number> => directIoCount(mnt, 'unlinksAnswered');
 
 describe('UNLINK in the reader threads', () => {
   it.each([[[]], [['-o', 'exclusive']]])(

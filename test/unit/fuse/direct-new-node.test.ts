@@ -64,10 +64,7 @@ describe('nodes made by the reader threads', () => {
     const times = { entryTimeout: 5, attrTimeout: 5 };
     const table = createDirectIoTable(7, 64, undefined, times.attrTimeout);
     if (exclusive) table.setExclusive();
-    const mirror = createNodeMirror({
-      records: o.records ?? 1024,
-      ...(o.arenaBytes && { arenaBytes: o.arenaBytes }),
-    });
+    const mirror = createNodeMirror({ records: 1024, ...o });
     const misses = createMissRing();
     const removals = createMissRing();
     table.enableLookups({
@@ -99,6 +96,17 @@ describe('nodes made by the reader threads', () => {
       await backend.close();
     };
     return { t, table, mirror, nodes, custody, removals, nameChanges, reader, main, close };
+  }
+
+  /** A session under crash custody (a state directory of its own, removed at close). */
+  function custodySession() {
+    const state = mkdtempSync(join(tmpdir(), 'direct-new-node-state-'));
+    const s = session({ stateDir: state });
+    const close = async (): Promise<void> => {
+      await s.close();
+      rmSync(state, { recursive: true, force: true });
+    };
+    return { ...s, state, close };
   }
 
   it('makes the node, answers as the main thread would, and the main thread takes it in', async () => {
@@ -265,8 +273,8 @@ describe('nodes made by the reader threads', () => {
   });
 
   it('under crash custody journals what it makes and removes before the reply', async () => {
-    const state = mkdtempSync(join(tmpdir(), 'direct-new-node-state-'));
-    const s = session({ stateDir: state });
+    const s = custodySession();
+    const state = s.state;
     const d = idOf(s.reader(lookupOf(1, 'd')) as Buffer);
     const a = idOf(s.reader(lookupOf(d, 'a')) as Buffer);
     const b = idOf(s.reader(lookupOf(d, 'b')) as Buffer);
@@ -282,12 +290,11 @@ describe('nodes made by the reader threads', () => {
     expect(lines.filter((l) => l.startsWith(`a ${b} `))).toHaveLength(1);
     expect(createNodeTable({ restore: loadJournal(journalPath(state)) }).get(b)).toBeUndefined();
     await s.close();
-    rmSync(state, { recursive: true, force: true });
   });
 
   it('a compaction keeps the nodes the readers made that the table has not taken in yet', async () => {
-    const state = mkdtempSync(join(tmpdir(), 'direct-new-node-state-'));
-    const s = session({ stateDir: state });
+    const s = custodySession();
+    const state = s.state;
     const d = idOf(s.reader(lookupOf(1, 'd')) as Buffer);
     await s.main(statFrame(1));
     // The journal outgrows the table: 12,000 lines of nodes made and forgotten by the main thread.
@@ -316,12 +323,11 @@ describe('nodes made by the reader threads', () => {
     const b = idOf(s.reader(lookupOf(d, 'b')) as Buffer);
     expect(createNodeTable({ restore: loadJournal(journalPath(state)) }).path(b)).toBe('/d/b');
     await s.close();
-    rmSync(state, { recursive: true, force: true });
   });
 
   it("counts the readers' journal lines: nodes they make and the kernel forgets make it due", async () => {
-    const state = mkdtempSync(join(tmpdir(), 'direct-new-node-state-'));
-    const s = session({ stateDir: state });
+    const s = custodySession();
+    const state = s.state;
     const d = idOf(s.reader(lookupOf(1, 'd')) as Buffer);
     // The same name made and forgotten: a reader's `a` line and the main thread's `r` each time.
     for (let i = 0; i < 5100 && !s.custody!.compactionDue; i++) {
@@ -332,12 +338,11 @@ describe('nodes made by the reader threads', () => {
     await s.main(statFrame(1));
     expect(readFileSync(journalPath(state), 'utf8').trim().split('\n').length).toBeLessThan(5);
     await s.close();
-    rmSync(state, { recursive: true, force: true });
   });
 
   it('a compaction that fails is retried later, ends nothing, and loses none of the readers lines', async () => {
-    const state = mkdtempSync(join(tmpdir(), 'direct-new-node-state-'));
-    const s = session({ stateDir: state });
+    const s = custodySession();
+    const state = s.state;
     const d = idOf(s.reader(lookupOf(1, 'd')) as Buffer);
     await s.main(statFrame(1));
     // The snapshot cannot be written (its file's name is taken by a directory).
@@ -370,7 +375,6 @@ describe('nodes made by the reader threads', () => {
     await s.main(statFrame(1));
     expect(s.nodes.get(a)).toBeDefined();
     await s.close();
-    rmSync(state, { recursive: true, force: true });
   });
 
   it('makes nodes again once a tree larger than the mirror is forgotten', async () => {
