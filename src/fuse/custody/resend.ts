@@ -57,7 +57,10 @@ async function renameDone(ctx: SessionContext, req: Req, argSize: number): Promi
   } catch {
     return undefined;
   }
-  ctx.nodes.rename(req.h.nodeid, name, newDir, newName);
+  // Renamed in the table too only when it still has the old name: a predecessor that died after
+  // journaling the move restored it moved, and renaming again would drop the node's new name.
+  if (ctx.nodes.lookupEdge(req.h.nodeid, name) !== undefined)
+    ctx.nodes.rename(req.h.nodeid, name, newDir, newName);
   return replyEmpty(req);
 }
 

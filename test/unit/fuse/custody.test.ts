@@ -160,7 +160,7 @@ describe('a successor server', () => {
     const d = dir();
     const g1 = generation(backend, d);
     await g1(frame(Opcode.CREATE, Buffer.concat([u32s(0o101, 0o100644, 0, 0), cstr('f')])));
-    await g1(frame(Opcode.CREATE, Buffer.concat([u32s(0o101, 0o100644, 0, 0), cstr('g')])));
+    const g = await g1(frame(Opcode.CREATE, Buffer.concat([u32s(0o101, 0o100644, 0, 0), cstr('g')])));
     const unlink = frame(Opcode.UNLINK, cstr('f'));
     const rename = frame(Opcode.RENAME, Buffer.concat([Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]), cstr('g'), cstr('h')]));
     expect((await g1(unlink)).error).toBe(0);
@@ -168,6 +168,10 @@ describe('a successor server', () => {
     const g2 = generation(backend, d);
     expect((await g2(unlink, true)).error).toBe(0);
     expect((await g2(rename, true)).error).toBe(0);
+    // The predecessor had journaled the move before it died: the node keeps its new name (a
+    // second rename in the table dropped it, and every request on the node failed ENOENT).
+    const moved = parseEntry(g.body).nodeid;
+    expect((await g2(frame(Opcode.GETATTR, Buffer.alloc(16), { nodeid: moved }))).error).toBe(0);
   });
 
   it('does not append twice when an O_APPEND write is replayed', async () => {
