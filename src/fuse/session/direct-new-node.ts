@@ -130,7 +130,8 @@ function makeNode(
       const { slot } = w.findId(at.parent);
       if (slot === 0 || (Atomics.load(t, w.rec(slot) + K.R_CELL) & K.LIVE) === 0) return -1;
     }
-    // Drawn last, once nothing can hand it over any more: a drawn request goes over unchanged.
+    // Drawn after the checks that hand it over (but the rare ones below): a drawn request goes
+    // over unchanged.
     if (drawnIntoSample(table)) return SAMPLED;
     const id = nextNodeId(t);
     // The main thread gave up on the lock meanwhile (DEAD): it writes the mirror no more.
