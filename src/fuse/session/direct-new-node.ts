@@ -125,7 +125,7 @@ function makeNode(
   if (!tryLock(t, 64)) return -1;
   try {
     if (!roomFor(w, name.length) || Atomics.load(t, K.INCOMPLETE) !== 0) return -1;
-    if (t[w.L.edgeBase + w.findEdge(at.parent, name) * K.E_INTS + K.E_ID] !== 0) return -1;
+    if (w.edgeId(at.parent, name) !== 0) return -1;
     if (at.parent !== ROOT) {
       const { slot } = w.findId(at.parent);
       if (slot === 0 || (Atomics.load(t, w.rec(slot) + K.R_CELL) & K.LIVE) === 0) return -1;

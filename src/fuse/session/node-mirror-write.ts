@@ -17,6 +17,8 @@ export interface MirrorWriter extends MirrorStore {
   end(): void;
   /** Inside a write: record `slot`'s path name is (parent, bytes), or none; false: no room. */
   writePath(slot: number, parent: number, bytes: Buffer | undefined): boolean;
+  /** The node ID (parent, bytes) leads to in the edge index, or 0. */
+  edgeId(parent: number, bytes: Buffer): number;
   /** Inside a write: (parent, bytes) leads to `id`; false: no room. */
   writeEdge(parent: number, bytes: Buffer, id: number): boolean;
   /**
@@ -34,6 +36,7 @@ export function mirrorWriter(t: Int32Array, b: Uint8Array, L: MirrorLayout): Mir
     ...store,
     t,
     L,
+    edgeId: (parent, bytes) => t[L.edgeBase + findEdge(parent, bytes) * K.E_INTS + K.E_ID]!,
     begin: () => void Atomics.add(t, K.SEQ, 1),
     end: () => void Atomics.add(t, K.SEQ, 1),
     writePath(slot, parent, bytes) {

@@ -27,7 +27,7 @@ export function createNodeMirror(o: NodeMirrorOptions = {}): NodeMirror {
   };
   /** Under the lock: the live node of inode `ino` that (parent, bytes) leads to, or 0. */
   const madeFor = (parent: number, bytes: Buffer, ino: bigint): number => {
-    const id = t[L.edgeBase + findEdge(parent, bytes) * K.E_INTS + K.E_ID]!;
+    const id = w.edgeId(parent, bytes);
     const { slot } = id === 0 ? { slot: 0 } : findId(id);
     if (slot === 0) return 0;
     const r = rec(slot);
