@@ -6,6 +6,17 @@ import type { GateConfig } from './reader-gate.js';
 import type { FsOp, OpResultMap } from './op-maps.js';
 import type { OpCall } from './types.js';
 
+/** How a request a reader thread served ended (Layer.readerServed). */
+export interface ServedOutcome {
+  /** Epoch milliseconds: the reader's start of the request and the reply written. */
+  readonly start: number;
+  readonly end: number;
+  /** The errno it answered (positive); absent: success. */
+  readonly errno?: number;
+  /** The inode number its reply named (LOOKUP, GETATTR). */
+  readonly ino?: bigint;
+}
+
 export interface Layer {
   readonly name: string;
   /**
@@ -56,6 +67,14 @@ export interface Layer {
    * drawing again. Absent: the layer keeps those requests on the main thread.
    */
   readonly readerMetaSample?: number;
+  /**
+   * Under readerMetaSample: told, on the main thread and after the fact, of a request a reader
+   * drew into this layer's sample and served itself (src/fuse/session/span-ring.ts), with the
+   * times it took and its answer; what the layer records of a drawn request it records here
+   * (trace: the op's span). A reader that cannot tell it so hands the request over as above.
+   * `call.args` holds the path only.
+   */
+  readerServed?(call: OpCall, outcome: ServedOutcome): void;
   /**
    * True when, as configured, every ENOENT a LOOKUP gets through this layer is the backend's own
    * answer: the layer never fails a LOOKUP with ENOENT itself (a fault with lookup in its errno

@@ -1,6 +1,6 @@
 import { FsError } from './errors.js';
 import type { GateConfig } from './reader-gate.js';
-import type { Backend, FsOp, Layer, OpCall, OpResultMap } from './types.js';
+import type { Backend, FsOp, Layer, OpCall, OpResultMap, ServedOutcome } from './types.js';
 
 /**
  * An ordered list of layers (outermost first) over one backend. `run(call)` passes the call
@@ -15,6 +15,8 @@ export interface Stack {
   run<O extends FsOp>(call: OpCall<O>): Promise<OpResultMap[O]>;
   /** Whether every layer that decides per handle (Layer.readerServes) lets the readers serve `fh`. */
   readerServes(fh: number): boolean;
+  /** Tell the layers of a request a reader drew into their sample and served (Layer.readerServed). */
+  readerServed(call: OpCall, outcome: ServedOutcome): void;
   /** Close the layers (not the backend, which outlives stack swaps). */
   close(): Promise<void>;
 }
@@ -75,6 +77,11 @@ export interface StackPort {
    * the current stack just opened as the backend's handle `fh` (asked right after OPEN/CREATE).
    */
   readerServes?(fh: number): boolean;
+  /**
+   * Tell the current stack of a request a reader thread drew into the plan's sample (metaSample)
+   * and served itself (Layer.readerServed); after a swap, the stack current then.
+   */
+  readerServed?(call: OpCall, outcome: ServedOutcome): void;
   /**
    * Shared memory where the readers count the READ/WRITE they serve while `plan().tap` is on
    * (src/vfs/reader-tap.ts); the same for the port's life, across swaps.
@@ -139,6 +146,7 @@ export function portOf(stack: Stack): StackPort {
     plan: () => plan,
     inFlight: () => inFlight,
     readerServes: (fh) => stack.readerServes(fh),
+    readerServed: (call, outcome) => stack.readerServed(call, outcome),
   };
 }
 
@@ -168,6 +176,9 @@ export function createStack(layers: readonly Layer[], backend: Backend): Stack {
     needsData: frozen.some((l) => l.needsData === true),
     run,
     readerServes: (fh) => frozen.every((l) => l.readerServes?.(fh) ?? true),
+    readerServed(call, outcome) {
+      for (const l of frozen) l.readerServed?.(call, outcome);
+    },
     async close() {
       const errors: unknown[] = [];
       for (const layer of frozen) {

@@ -8,7 +8,7 @@
  * fixed by `op`.
  */
 import type { FsOp, OpArgsMap, OpResultMap } from './op-maps.js';
-export type { Layer } from './layer-types.js';
+export type { Layer, ServedOutcome } from './layer-types.js';
 export type { FsOp, OpArgsMap, OpResultMap } from './op-maps.js';
 
 export interface Caller {

@@ -5,7 +5,7 @@ import type { DecodedSpan } from '../helpers/otlp/trace-decode.js';
 import { forceUnmount, startMount } from '../helpers/mount.js';
 import { freePort, scrape, total } from '../helpers/prometheus.js';
 import type { Sample } from '../helpers/prometheus.js';
-import { directIoServed } from './reader-served-rig.js';
+import { directIoCount, directIoServed } from './reader-served-rig.js';
 
 /** What one measured act on a traced mount produced. */
 export interface TracedRun {
@@ -13,6 +13,8 @@ export interface TracedRun {
   spans: readonly DecodedSpan[];
   /** Requests the reader threads answered during the act (`ctl status`). */
   served: number;
+  /** Of them, drawn into the sample and told to the layer after their reply (span-ring.ts). */
+  drawnServed: number;
   /** What metrics counted for `op` during the act. */
   ops: number;
 }
@@ -58,15 +60,17 @@ export async function traceRun(o: {
     }
     const before = await scrape(port);
     const served0 = await directIoServed(m);
+    const drawn0 = await directIoCount(m, 'drawnServed');
     const spans0 = o.receiver.spans.length;
     await o.act(m);
     const served = (await directIoServed(m)) - served0;
+    const drawnServed = (await directIoCount(m, 'drawnServed')) - drawn0;
     const count = (samples: readonly Sample[]): number =>
       total(samples, 'fs_interposer_ops_total', { op: o.op });
     const ops = count(await scrape(port)) - count(before);
     if ((await mount.stop()) !== 0) throw new Error('the traced mount did not stop cleanly');
     await new Promise((r) => setTimeout(r, 500));
-    return { spans: o.receiver.spans.slice(spans0), served, ops };
+    return { spans: o.receiver.spans.slice(spans0), served, drawnServed, ops };
   } finally {
     forceUnmount(mount.mountpoint);
   }

@@ -36,10 +36,10 @@ import {
   NODE_ATTR,
   SAMPLED,
   SERVED,
-  drawnIntoSample,
   loadSeconds,
   registeredFd,
 } from './direct-layout.js';
+import { handOverDrawn } from './direct-span.js';
 import { nodeEnter, nodeLeave } from './direct-nodes.js';
 import { servePathAttr } from './direct-lookup.js';
 
@@ -101,7 +101,7 @@ export interface AttrIo {
   /** The session's attribute timeout, seconds. */
   attrTimeout: number;
   tap: BigInt64Array | undefined;
-  /** A GETATTR without a handle: drawn into the plan's sample first (drawnIntoSample). */
+  /** A GETATTR without a handle: drawn into the plan's sample first (direct-span.ts handOverDrawn). */
   draw?: Int32Array;
 }
 
@@ -112,7 +112,7 @@ export function serveGetattr(buf: Buffer, io: AttrIo): number {
   let len: number;
   try {
     const attr = toAttr(fstatSync(fd, { bigint: true }));
-    if (io.draw !== undefined && drawnIntoSample(io.draw)) return SAMPLED;
+    if (io.draw !== undefined && handOverDrawn(io.draw, buf)) return SAMPLED;
     len = O + encodeAttrOut(buf, O, attr, attrTimeout);
     encodeOutHeader(buf, len, 0);
   } catch (err) {

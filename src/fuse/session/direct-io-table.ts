@@ -4,6 +4,7 @@
  */
 import type { StackPlan } from '../../vfs/stack.js';
 import type { MissRing } from './miss-ring.js';
+import type { SpanRing } from './span-ring.js';
 import type { NodeMirror } from './node-types.js';
 
 /** What the readers answer metadata with (enableLookups). */
@@ -18,6 +19,8 @@ export interface LookupOptions {
   misses?: { ring: MissRing; keep: boolean };
   /** UNLINKs too (direct-unlink.ts), the names removed listed in this ring (removals.ts). */
   removals?: MissRing;
+  /** Where the readers list the drawn requests they serve themselves (span-ring.ts). */
+  spans?: SpanRing;
 }
 
 /** The main thread's side: which open handles the readers may serve themselves. */
@@ -49,6 +52,7 @@ export interface DirectIoTable {
   /** The miss ring and the removal ring given to enableLookups. */
   readonly missRing: MissRing | undefined;
   readonly removalRing: MissRing | undefined;
+  readonly spanRing: SpanRing | undefined;
   /**
    * The stack's plan: readers serve READ/WRITE (readerData), counting them in the tap (tap),
    * through the reader forms of throttle and latency (gate). A per-handle plan (readerPerHandle)

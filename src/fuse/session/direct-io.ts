@@ -134,6 +134,9 @@ export function createDirectIoTable(
     get removalRing() {
       return lookups?.removals;
     },
+    get spanRing() {
+      return lookups?.spans;
+    },
     lockAsked(nodeId) {
       locked.add(nodeId);
       Atomics.store(t, LOCKED, locked.size);

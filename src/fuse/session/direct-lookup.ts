@@ -27,10 +27,10 @@ import {
   SERVED,
   loadSeconds,
   SAMPLED,
-  drawnIntoSample,
   MISS_KEEP,
   MISS_OFF,
 } from './direct-layout.js';
+import { handOverDrawn } from './direct-span.js';
 import { NAME_MAX, ROOT, dirOf, mirrorOf, plainNameLength, serving } from './direct-meta-paths.js';
 import { consistent, countLookup, lookupRoom, nodeByEdge, nodeById } from './node-mirror-read.js';
 import { isPathName, nameOf } from './node-mirror-names.js';
@@ -84,7 +84,7 @@ export function serveLookup(
     return serveNewNode(table, buf, { parent, off: A, len, attr, mark, start }, tap);
   }
   if (typeof attr === 'number' || attr.ino !== read.node.ino || !lookupRoom(read.node)) return -1;
-  if (drawnIntoSample(table)) return SAMPLED;
+  if (handOverDrawn(table, buf)) return SAMPLED;
   // From here the kernel holds one more lookup of the node: answer it whatever comes. (A node
   // freed meanwhile fails the count: the kernel holds the node it revalidates, so only a
   // LOOKUP of a name it does not hold, racing its FORGET, gets here; it is drawn again there.)
@@ -116,7 +116,7 @@ export function servePathAttr(table: Int32Array, buf: Buffer, tap?: BigInt64Arra
   const start = tap !== undefined ? process.hrtime.bigint() : 0n;
   const attr = statBeneath(Atomics.load(table, ROOT_FD), read.dir, nameBuf);
   if (typeof attr === 'number' || attr.ino !== read.node.ino) return -1;
-  if (drawnIntoSample(table)) return SAMPLED;
+  if (handOverDrawn(table, buf)) return SAMPLED;
   const out = O + encodeAttrOut(buf, O, attr, loadSeconds(table, ATTR_TIMEOUT));
   encodeOutHeader(buf, out, 0);
   if (tap !== undefined) tapServed(tap, TAP_GETATTR, 0, process.hrtime.bigint() - start, 0);

@@ -31,9 +31,9 @@ import {
   MISS_PLAIN,
   SAMPLED,
   SERVED,
-  drawnIntoSample,
   loadSeconds,
 } from './direct-layout.js';
+import { handOverDrawn } from './direct-span.js';
 import {
   claimSlot,
   countAnswered,
@@ -91,7 +91,7 @@ export function serveMiss(
   const v = ring!;
   let out: number;
   if (at.mode === MISS_PLAIN) {
-    if (drawnIntoSample(table)) return SAMPLED;
+    if (handOverDrawn(table, buf)) return SAMPLED;
     out = O;
     encodeOutHeader(buf, out, -ENOENT);
   } else if (at.mode === MISS_KEEP) {
@@ -104,7 +104,7 @@ export function serveMiss(
       leaveKeep(v);
       return -1;
     }
-    if (drawnIntoSample(table)) {
+    if (handOverDrawn(table, buf)) {
       publishSlot(v, pos, { parent: 0, name: NONE });
       leaveKeep(v);
       return SAMPLED;

@@ -41,9 +41,9 @@ import {
   NODES,
   SAMPLED,
   SERVED,
-  drawnIntoSample,
   loadSeconds,
 } from './direct-layout.js';
+import { handOverDrawn } from './direct-span.js';
 import { ROOT, mirrorOf } from './direct-meta-paths.js';
 import { journalAdded, journalFd } from './direct-journal.js';
 import { namesStill } from './direct-miss.js';
@@ -92,7 +92,7 @@ export function serveNewNode(
     };
     // Listed under the lock, after the mirror write and the journal's line (direct-journal.ts).
     const list = (value: number): void => publishSlot(r, pos, { ...made, value, kind: MADE_KIND });
-    id = makeNode(table, writer, made, list);
+    id = makeNode(table, buf, writer, made, list);
     if (id <= 0) return id;
   } finally {
     if (id <= 0) publishSlot(r, pos, { parent: 0, name: NONE });
@@ -109,13 +109,14 @@ export function serveNewNode(
 }
 
 /**
- * Under the writers' lock: the node for (parent, name) journaled (under crash custody), written
+ * Under the writers' lock: the node for (parent, name) of the frame in `buf` journaled (under crash custody), written
  * to the mirror with one lookup counted and listed (`list`), its ID; -1 (hand over: no lock, the
  * name known now, the parent gone, no room, the journal's write failed); or SAMPLED (drawn into
  * the plan's sample: nothing written). Nothing in here throws but an out-of-memory.
  */
 function makeNode(
   table: Int32Array,
+  buf: Buffer,
   w: MirrorWriter,
   at: { parent: number; name: Buffer; ino: bigint },
   list: (id: number) => void,
@@ -132,7 +133,7 @@ function makeNode(
     }
     // Drawn after the checks that hand it over (but the rare ones below): a drawn request goes
     // over unchanged.
-    if (drawnIntoSample(table)) return SAMPLED;
+    if (handOverDrawn(table, buf)) return SAMPLED;
     const id = nextNodeId(t);
     // The main thread gave up on the lock meanwhile (DEAD): it writes the mirror no more.
     if (id === 0 || Atomics.load(t, K.DEAD) !== 0) return -1;

@@ -10,26 +10,36 @@ import { serveData } from './direct-data.js';
 import { ENABLED, LOCKED, SERVED, TAP, otherReaderIdle, registeredFd } from './direct-layout.js';
 import { serveLookup } from './direct-lookup.js';
 import { attachMirror } from './direct-meta-paths.js';
-import { attachMissRing } from './direct-miss.js';
+import { afterReply as missReplied, attachMissRing } from './direct-miss.js';
+import { attachSpanRing, requestBegan as spanBegan, spanReplied } from './direct-span.js';
 import { attachRemovals, serveUnlink } from './direct-unlink.js';
 import { serveSetattr } from './direct-setattr.js';
 import { serveSync } from './direct-sync.js';
 import { serveXattr } from './direct-xattr.js';
 
-export { afterReply } from './direct-miss.js';
-
 /**
- * The node table's mirror, the miss ring and the removal ring, when the session shares them
- * (LOOKUP, GETATTR, UNLINK).
+ * The node table's mirror, the miss ring, the removal ring and the span ring, when the session
+ * shares them (LOOKUP, GETATTR, UNLINK; drawn requests).
  */
 export function attachMeta(d: {
   nodes?: SharedArrayBuffer;
   misses?: SharedArrayBuffer;
   removals?: SharedArrayBuffer;
+  spans?: SharedArrayBuffer;
 }): void {
   if (d.nodes) attachMirror(d.nodes);
   if (d.misses) attachMissRing(d.misses);
   if (d.removals) attachRemovals(d.removals);
+  if (d.spans) attachSpanRing(d.spans);
+}
+
+/** Before serving a frame: `t0` its performance.now() (a drawn request's span starts there). */
+export const requestBegan = (t0: number): void => spanBegan(t0);
+
+/** After the reply of the frame just served was written or failed (`len` -1: handed over). */
+export function afterReply(buf: Buffer, len: number): void {
+  missReplied();
+  spanReplied(buf, len);
 }
 
 const { READ, WRITE, FSYNC, FLUSH, GETATTR, GETXATTR, LOOKUP, UNLINK, SETATTR } = Opcode;

@@ -57,10 +57,10 @@ import {
   NODE_ATTR,
   SAMPLED,
   SERVED,
-  drawnIntoSample,
   loadSeconds,
   registeredFd,
 } from './direct-layout.js';
+import { handOverDrawn } from './direct-span.js';
 import { mirrorOf } from './direct-meta-paths.js';
 import { consistent, nodeById } from './node-mirror-read.js';
 import { hasName } from './node-mirror-names.js';
@@ -139,7 +139,7 @@ function apply(
     const links = fstatSync(fd).nlink;
     if (links > 1 || (o.draw === true && links === 0)) return -1;
     // Drawn once the reader knows it can answer (a failed call after it is drawn again there).
-    if (o.draw === true && drawnIntoSample(table)) return SAMPLED;
+    if (o.draw === true && handOverDrawn(table, buf)) return SAMPLED;
     if (valid & Fattr.MODE) fchmodSync(fd, buf.readUInt32LE(A + S.mode) & 0o7777);
     if ((valid & TIMES) !== 0) {
       timespec(buf, 0, valid & Fattr.ATIME_NOW, valid & Fattr.ATIME, S.atime, S.atimensec);

@@ -27,7 +27,8 @@ import { metaCallsReady, unlinkBeneath } from '../../sys/reader-meta.js';
 import { TAP_UNLINK, tapServed } from '../../vfs/reader-tap.js';
 import { encodeOutHeader } from '../protocol/encode.js';
 import { IN_HEADER_SIZE as A, InHeader, OUT_HEADER_SIZE as O } from '../protocol/layout.js';
-import { ROOT_FD, SAMPLED, SERVED, UNLINKS, drawnIntoSample } from './direct-layout.js';
+import { ROOT_FD, SAMPLED, SERVED, UNLINKS } from './direct-layout.js';
+import { handOverDrawn } from './direct-span.js';
 import { dirOf, mirrorOf, plainNameLength, serving } from './direct-meta-paths.js';
 import { claimSlot, countAnswered, publishSlot, ringView } from './miss-ring.js';
 import type { RingView } from './miss-ring.js';
@@ -104,7 +105,7 @@ export function serveUnlink(
   if (pos === undefined) return -1;
   let published = false;
   try {
-    if (drawnIntoSample(table)) return SAMPLED;
+    if (handOverDrawn(table, buf)) return SAMPLED;
     const start = tap !== undefined ? process.hrtime.bigint() : 0n;
     const name = buf.subarray(A, A + len + 1);
     let got = unlinkBeneath(Atomics.load(table, ROOT_FD), read.dir, name);

@@ -21,7 +21,8 @@ import {
   InHeader,
   OUT_HEADER_SIZE as O,
 } from '../protocol/layout.js';
-import { GETATTR, SAMPLED, SERVED, drawnIntoSample } from './direct-layout.js';
+import { GETATTR, SAMPLED, SERVED } from './direct-layout.js';
+import { handOverDrawn } from './direct-span.js';
 import { nodeEnter, nodeLeave } from './direct-nodes.js';
 
 const CAPABILITY = 'security.capability';
@@ -56,7 +57,7 @@ export function serveXattr(table: Int32Array, buf: Buffer, n: number, tap?: BigI
   }
   // ERANGE here: a value beyond FIRST_TRY, which the backend reads in two more calls.
   if (got < 0 && got !== -ENODATA) return -1;
-  if (drawnIntoSample(table)) return SAMPLED;
+  if (handOverDrawn(table, buf)) return SAMPLED;
   const len = got < 0 ? reply(buf, 0, -got) : sized(buf, got, size);
   if (tap !== undefined)
     tapServed(tap, TAP_GETXATTR, 0, process.hrtime.bigint() - start, got < 0 ? -got : 0);

@@ -55,16 +55,64 @@ export interface RingView {
   readonly view: DataView;
   readonly mask: number;
   readonly dataAt: number;
+  readonly slotBytes: number;
 }
 
-export function ringView(sab: SharedArrayBuffer): RingView {
-  const slots = (sab.byteLength - SEQ0 * 4) / (4 + SLOT_BYTES);
+/** A ring of `slotBytes` slots (the miss ring's by default; span-ring.ts has longer ones). */
+export function ringView(sab: SharedArrayBuffer, slotBytes = SLOT_BYTES): RingView {
+  const slots = (sab.byteLength - SEQ0 * 4) / (4 + slotBytes);
   return {
     h: new Int32Array(sab, 0, SEQ0 + slots),
     bytes: new Uint8Array(sab),
     view: new DataView(sab),
     mask: slots - 1,
     dataAt: (SEQ0 + slots) * 4,
+    slotBytes,
+  };
+}
+
+/** The consumer's side of a ring of any slot size (the one thread that takes entries). */
+export interface SlotRing {
+  readonly sab: SharedArrayBuffer;
+  readonly v: RingView;
+  /** Calls `take` with the byte offset of every slot published since the last call, in order. */
+  drain(take: (at: number) => void): void;
+  /** No slot claimed since the last drain took every one (a producer's entry may be on its way). */
+  readonly idle: boolean;
+}
+
+export function createSlotRing(slots: number, slotBytes: number): SlotRing {
+  if (slots < 2 || (slots & (slots - 1)) !== 0) throw new Error('ring: slots must be 2^k');
+  const sab = new SharedArrayBuffer(SEQ0 * 4 + slots * (4 + slotBytes));
+  const v = ringView(sab, slotBytes);
+  for (let i = 0; i < slots; i++) v.h[SEQ0 + i] = i;
+  let head = 0;
+  /** Slots between head and TAIL already taken (published past one that was not). */
+  const taken = new Uint8Array(slots);
+  return {
+    sab,
+    v,
+    drain(take) {
+      const tail = Atomics.load(v.h, TAIL);
+      if (tail === head) return;
+      // Every published slot, in order, past any claimed but not yet published (a producer
+      // still in its system call must not hold back the others' entries); a slot is freed for
+      // reuse only once every slot before it is taken.
+      for (let pos = head; pos !== tail; pos = (pos + 1) | 0) {
+        const i = pos & v.mask;
+        if (taken[i] === 1 || Atomics.load(v.h, SEQ0 + i) !== ((pos + 1) | 0)) continue;
+        taken[i] = 1;
+        take(v.dataAt + i * slotBytes);
+      }
+      while (head !== tail && taken[head & v.mask] === 1) {
+        taken[head & v.mask] = 0;
+        Atomics.store(v.h, SEQ0 + (head & v.mask), (head + slots) | 0);
+        head = (head + 1) | 0;
+      }
+    },
+    get idle() {
+      return Atomics.load(v.h, TAIL) === head;
+    },
   };
 }
 
@@ -98,42 +146,24 @@ export interface MissRing {
 const NOTHING: readonly RingMiss[] = Object.freeze([]);
 
 export function createMissRing(slots = RING_SLOTS): MissRing {
-  if (slots < 2 || (slots & (slots - 1)) !== 0) throw new Error('miss ring: slots must be 2^k');
-  const sab = new SharedArrayBuffer(SEQ0 * 4 + slots * (4 + SLOT_BYTES));
-  const v = ringView(sab);
-  for (let i = 0; i < slots; i++) v.h[SEQ0 + i] = i;
-  let head = 0;
-  /** Slots between head and TAIL already taken (published past one that was not). */
-  const taken = new Uint8Array(slots);
+  const ring = createSlotRing(slots, SLOT_BYTES);
+  const v = ring.v;
   return {
-    sab,
-    names: new Int32Array(sab, NAMES_GEN * 4, 2),
+    sab: ring.sab,
+    names: new Int32Array(ring.sab, NAMES_GEN * 4, 2),
     drain() {
       // Nothing claimed since the last call (every request of the main thread asks: removals.ts).
-      const tail = Atomics.load(v.h, TAIL);
-      if (tail === head) return NOTHING;
+      if (ring.idle) return NOTHING;
       const out: RingMiss[] = [];
-      // Every published slot, in order, past any claimed but not yet published (a reader still
-      // in its system call must not hold back the others' entries); a slot is freed for reuse
-      // only once every slot before it is taken.
-      for (let pos = head; pos !== tail; pos = (pos + 1) | 0) {
-        const i = pos & v.mask;
-        if (taken[i] === 1 || Atomics.load(v.h, SEQ0 + i) !== ((pos + 1) | 0)) continue;
-        taken[i] = 1;
-        const at = v.dataAt + i * SLOT_BYTES;
+      ring.drain((at) => {
         const len = v.view.getUint16(at + LEN_AT, true);
-        if (len === 0) continue;
+        if (len === 0) return;
         const name = decodeName(v.bytes, at + NAME_AT, at + NAME_AT + len);
         const value = v.view.getUint32(at + VALUE_AT, true);
         const kind = v.bytes[at + KIND_AT]!;
         const ino = v.view.getBigUint64(at + INO_AT, true);
         out.push({ parent: v.view.getUint32(at, true), name, value, kind, ino });
-      }
-      while (head !== tail && taken[head & v.mask] === 1) {
-        taken[head & v.mask] = 0;
-        Atomics.store(v.h, SEQ0 + (head & v.mask), (head + slots) | 0);
-        head = (head + 1) | 0;
-      }
+      });
       return out;
     },
     async settled(ms = 1000) {
@@ -150,7 +180,7 @@ export function createMissRing(slots = RING_SLOTS): MissRing {
       return Atomics.load(v.h, ANSWERED) >>> 0;
     },
     get idle() {
-      return Atomics.load(v.h, TAIL) === head;
+      return ring.idle;
     },
   };
 }
@@ -172,6 +202,10 @@ export function claimSlot(v: RingView): number | undefined {
   }
 }
 
+/** Publish the claimed slot `pos`, its bytes written: the consumer may take it now. */
+export const commitSlot = (v: RingView, pos: number): void =>
+  void Atomics.store(v.h, SEQ0 + (pos & v.mask), (pos + 1) | 0);
+
 /**
  * Publish the claimed slot `pos` with (parent, name) and `value`; an empty name: a claim not
  * used.
@@ -191,7 +225,7 @@ export function publishSlot(
   v.bytes.set(at.name, base + NAME_AT);
   v.bytes[base + KIND_AT] = at.kind ?? REMOVED;
   v.view.setBigUint64(base + INO_AT, at.ino ?? 0n, true);
-  Atomics.store(v.h, SEQ0 + (pos & v.mask), (pos + 1) | 0);
+  commitSlot(v, pos);
 }
 
 /** A mark of the name changes, taken before the path is read: undefined while one is in flight. */

@@ -11,7 +11,7 @@
 import { readSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { readerGateOf } from '../../vfs/reader-tap.js';
-import { afterReply, attachMeta, serveDirect } from './direct-serve.js';
+import { afterReply, attachMeta, requestBegan, serveDirect } from './direct-serve.js';
 import { IDLE, SAMPLED } from './direct-layout.js';
 import { InHeader } from '../protocol/layout.js';
 import { CONTROL_INTS, controlAt, encodeErrorReply } from './reader-control.js';
@@ -29,10 +29,14 @@ export interface ReaderData {
   direct?: SharedArrayBuffer;
   /** The reader tap (src/vfs/reader-tap.ts): where served READ/WRITE are counted when asked. */
   tap?: SharedArrayBuffer;
-  /** The node table's mirror (node-mirror.ts), the miss ring and the removal ring (metadata). */
+  /**
+   * The node table's mirror (node-mirror.ts), the miss ring and the removal ring (metadata), the
+   * span ring (span-ring.ts: drawn requests served here).
+   */
   nodes?: SharedArrayBuffer;
   misses?: SharedArrayBuffer;
   removals?: SharedArrayBuffer;
+  spans?: SharedArrayBuffer;
   /** Fault injection for the engine's own tests (failpoints.ts); absent in production. */
   failpoints?: ReaderFailpoints;
 }
@@ -87,6 +91,7 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
    */
   const serveHere = (buf: Buffer, n: number): number => {
     const t0 = performance.now();
+    requestBegan(t0);
     Atomics.store(ctrl, inDirect, 1);
     try {
       const len = serveDirect(direct!, buf, n, tap, gate);
@@ -167,7 +172,7 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
     }
     const len = direct ? serveHere(buf, n) : -1;
     const replied = reply(d.fd, buf, len, failed);
-    afterReply();
+    afterReply(buf, len);
     if (replied) {
       Atomics.store(ctrl, unique0, 0);
       Atomics.store(ctrl, unique1, 0);

@@ -48,6 +48,7 @@ export function startReaders(o: ReaderPoolOptions): ReaderPool {
       ...(direct?.mirror && { nodes: direct.mirror.sab }),
       ...(direct?.missRing && { misses: direct.missRing.sab }),
       ...(direct?.removalRing && { removals: direct.removalRing.sab }),
+      ...(direct?.spanRing && { spans: direct.spanRing.sab }),
       ...(direct && o.readerTap && { tap: o.readerTap }),
       // The crash failpoint fires once, in the first reader: its replacement runs without it.
       failpoints: index === 0 && !replacement ? failpoints : { ...failpoints, crashAt: 0 },

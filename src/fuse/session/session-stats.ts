@@ -37,6 +37,11 @@ export interface SessionStats {
         unlinksAnswered: number;
         /** Nodes the readers made for LOOKUPs of names that exist (direct-new-node.ts). */
         nodesMade: number;
+        /**
+         * Requests drawn into a layer's sample (trace) that the readers served themselves and
+         * told the layer of afterwards (span-ring.ts).
+         */
+        drawnServed: number;
       }
     | 'off';
   /** Replies the reader threads could not write (not ENOENT/ENODEV), as last reported. */
@@ -76,6 +81,7 @@ export function sessionStats(o: StatsSources): SessionStats {
           missesAnswered: o.direct.missRing?.answered ?? 0,
           unlinksAnswered: o.direct.removalRing?.answered ?? 0,
           nodesMade: o.direct.mirror?.made ?? 0,
+          drawnServed: o.direct.spanRing?.told ?? 0,
         }
       : 'off',
     readerReplyErrors: o.readers.replyErrors,

@@ -19,6 +19,8 @@ import { startReaders } from './readers.js';
 import { sessionStats } from './session-stats.js';
 import type { SessionStats } from './session-stats.js';
 import { createRequestServer } from './server.js';
+import { createSpanRing } from './span-ring.js';
+import type { SpanRing } from './span-ring.js';
 import { answerOnEveryFd } from '../custody/orphans.js';
 import { openCustody } from '../custody/open-custody.js';
 
@@ -107,10 +109,13 @@ export function createSession(o: SessionOptions): FuseSession {
   const mirror = direct === undefined ? undefined : createNodeMirror();
   const ring = mirror && createMissRing();
   const removals = mirror && o.answerOrphans !== true ? createMissRing() : undefined;
+  let spans: SpanRing | undefined;
   if (mirror) {
     const keep = o.exclusive === true && times.entryTimeout > 0 && o.answerOrphans !== true;
     const misses = { ring: ring!, keep };
-    direct?.enableLookups({ mirror, entryTimeout: times.entryTimeout, misses, removals });
+    // The drawn requests the readers serve, told to the stack after their replies.
+    spans = createSpanRing(o.stack, logger);
+    direct?.enableLookups({ mirror, entryTimeout: times.entryTimeout, misses, removals, spans });
     // They need no open file: the plan applies from the start (data requests only reach the
     // table once a file is registered at OPEN).
     direct?.setPlan(o.stack.plan());
@@ -196,6 +201,9 @@ export function createSession(o: SessionOptions): FuseSession {
         }
       }
       await readers.terminate();
+      // What the readers served last, told before the stack is closed.
+      spans?.drain();
+      spans?.stop();
       custody?.journal.close();
       custody?.intents.close();
       finish();

@@ -1,8 +1,8 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { Context, Span, TracerProvider } from '@opentelemetry/api';
 import { displayName } from '../../vfs/names.js';
-import { injectedBy } from '../../vfs/errors.js';
-import type { FsOp, Layer, OpCall, OpResultMap } from '../../vfs/types.js';
+import { errnoNameOf, injectedBy, syscallError } from '../../vfs/errors.js';
+import type { FsOp, Layer, OpCall, OpResultMap, ServedOutcome } from '../../vfs/types.js';
 import { systemClock } from '../../vfs/clock.js';
 import type { Clock } from '../../vfs/clock.js';
 import { outcomeOfError } from '../../telemetry/outcome.js';
@@ -74,13 +74,7 @@ export function createTraceLayer(options: TraceLayerOptions): Layer {
       result = await next();
     } catch (err) {
       unlisten();
-      const { outcome, errno } = outcomeOfError(call.op, err);
-      span.setAttribute(ATTR.errno, errno);
-      const by = injectedBy(err);
-      if (by !== undefined) span.setAttribute(ATTR.injectedBy, by);
-      // An expected answer (ENOENT on lookup) leaves the status unset, as HTTP 4xx does on
-      // server spans: error views should show failures, not every negative lookup.
-      if (outcome === 'error') span.setStatus({ code: SpanStatusCode.ERROR, message: errno });
+      failed(span, call, err);
       span.end(clock.now());
       throw err;
     }
@@ -88,6 +82,33 @@ export function createTraceLayer(options: TraceLayerOptions): Layer {
     describeResult(span, call, result);
     span.end(clock.now());
     return result;
+  };
+
+  /** The errno an op failed with; the status only for a failure (not an expected answer). */
+  const failed = (span: Span, call: OpCall, err: unknown): void => {
+    const { outcome, errno } = outcomeOfError(call.op, err);
+    span.setAttribute(ATTR.errno, errno);
+    const by = injectedBy(err);
+    if (by !== undefined) span.setAttribute(ATTR.injectedBy, by);
+    // An expected answer (ENOENT on lookup) leaves the status unset, as HTTP 4xx does on
+    // server spans: error views should show failures, not every negative lookup.
+    if (outcome === 'error') span.setStatus({ code: SpanStatusCode.ERROR, message: errno });
+  };
+
+  /**
+   * The span of a request a reader drew and served itself (readerServed): the same span as
+   * `child` makes, with the reader's times; the readers answer no error of a layer's.
+   */
+  const served = (call: OpCall, o: ServedOutcome): void => {
+    if (!filter.op(call.op)) return;
+    const span = tracer.startSpan(
+      call.op,
+      { attributes: startAttributes(call), startTime: o.start },
+      volumeParent().childContext(),
+    );
+    if (o.errno !== undefined) failed(span, call, syscallError(errnoNameOf(o.errno)));
+    else if (o.ino !== undefined) describeResult(span, call, { ino: o.ino });
+    span.end(o.end);
   };
 
   /** Tracing must never fail an op: a result of an unexpected shape only loses attributes. */
@@ -177,6 +198,7 @@ export function createTraceLayer(options: TraceLayerOptions): Layer {
       return child(call, volumeParent().childContext(), next);
     },
     readerServes: (fh) => files.get(fh) === null,
+    readerServed: served,
     // The readers draw the per-op sample of the metadata requests they may answer (stack.ts
     // StackPlan.metaSample); they cannot see paths, so not when the trace is filtered by path.
     ...(metaSample !== undefined && { readerMetaSample: metaSample }),

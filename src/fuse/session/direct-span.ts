@@ -1,0 +1,134 @@
+/**
+ * The reader's side of span-ring.ts: a metadata request drawn into the plan's sample (trace) is
+ * served here like any other, and listed for the main thread, which tells the layer after the
+ * reply (ADR 0087 step 5 for trace). `handOverDrawn` replaces the draw at every site that drew
+ * (direct-layout.ts drawnIntoSample): it draws, and for a drawn request claims a slot and writes
+ * the op, the caller and the node's path from the mirror, before anything is written over the
+ * frame; `spanReplied` completes the slot from the reply and publishes it. When it cannot list
+ * the request (no ring, a full ring, a path the mirror cannot give or the slot cannot hold) it
+ * says "hand it over", as the draw did before: the main thread then serves it marked drawn.
+ *
+ * One request at a time per reader thread, so one open slot per thread.
+ */
+import { Opcode } from '../protocol/constants.js';
+import { IN_HEADER_SIZE as A, InHeader, OUT_HEADER_SIZE as O } from '../protocol/layout.js';
+import { drawnIntoSample } from './direct-layout.js';
+import { mirrorOf, ROOT } from './direct-meta-paths.js';
+import { claimSlot, commitSlot } from './miss-ring.js';
+import type { RingView } from './miss-ring.js';
+import { consistent, pathOf } from './node-mirror-read.js';
+import {
+  PATH_AT,
+  PATH_ROOM,
+  slotAt,
+  spanRingView,
+  wakeConsumer,
+  writeEnd,
+  writeStart,
+  writeUnused,
+} from './span-ring.js';
+
+const ENOENT = 2;
+/** fuse_entry_out: nodeid at 0, the attributes' inode number at 40; fuse_attr_out's at 16. */
+const ENTRY_INO = 40;
+const ATTR_INO = 16;
+
+let ring: RingView | undefined;
+/** The slot of the request being served, or -1; its byte offset and opcode. */
+let open = -1;
+let openAt = 0;
+let openOp = 0;
+/** When the request being served began (epoch ms), taken only while a ring is attached. */
+let began = 0;
+const scratch = new Uint8Array(4096);
+
+export function attachSpanRing(sab: SharedArrayBuffer): void {
+  ring = spanRingView(sab);
+}
+
+/** A request's start (`t0`: performance.now()), for its span if it is drawn. */
+export function requestBegan(t0: number): void {
+  if (ring !== undefined) began = performance.timeOrigin + t0;
+}
+
+/**
+ * Draw the request in `buf` into the plan's sample; true when it is drawn and must be handed
+ * over (SAMPLED), false to serve it here (not drawn, or drawn and listed for its span).
+ */
+export function handOverDrawn(table: Int32Array, buf: Buffer): boolean {
+  if (!drawnIntoSample(table)) return false;
+  const v = ring;
+  if (v === undefined || open >= 0) return true;
+  const pos = claimSlot(v);
+  if (pos === undefined) return true;
+  const at = slotAt(v, pos);
+  const opcode = buf.readUInt32LE(InHeader.opcode);
+  const pathLen = writePath(v, at, buf, opcode);
+  if (pathLen < 0) {
+    writeUnused(v, at);
+    commitSlot(v, pos);
+    return true;
+  }
+  const caller = {
+    pid: buf.readUInt32LE(InHeader.pid),
+    uid: buf.readUInt32LE(InHeader.uid),
+    gid: buf.readUInt32LE(InHeader.gid),
+  };
+  writeStart(v, at, { opcode, caller, start: began, pathLen });
+  open = pos;
+  openAt = at;
+  openOp = opcode;
+  return false;
+}
+
+/**
+ * The node's path beneath the root, or for LOOKUP and UNLINK the parent's with the name, in the
+ * slot at `at`: its length, or -1.
+ */
+function writePath(v: RingView, at: number, buf: Buffer, opcode: number): number {
+  const mirror = mirrorOf();
+  if (mirror === undefined) return -1;
+  const id = buf.readUInt32LE(InHeader.nodeid);
+  const from = consistent(mirror, () => {
+    const p = pathOf(mirror, id, scratch);
+    return p < 0 ? undefined : p;
+  });
+  if (from === undefined) return -1;
+  const dir = scratch.subarray(from);
+  const named = opcode === Opcode.LOOKUP || opcode === Opcode.UNLINK;
+  const nameEnd = named ? buf.indexOf(0, A) : A;
+  if (nameEnd < A) return -1;
+  const name = buf.subarray(A, nameEnd);
+  const sep = named && id !== ROOT ? 1 : 0;
+  const len = dir.length + sep + name.length;
+  if (len > PATH_ROOM) return -1;
+  v.bytes.set(dir, at + PATH_AT);
+  if (sep) v.bytes[at + PATH_AT + dir.length] = 0x2f;
+  v.bytes.set(name, at + PATH_AT + dir.length + sep);
+  return len;
+}
+
+/**
+ * After the reply of the frame just served (`len` bytes in `buf`, -1: handed over after all):
+ * the open slot completed and published, or published unused.
+ */
+export function spanReplied(buf: Buffer, len: number): void {
+  if (open < 0) return;
+  const v = ring!;
+  const pos = open;
+  open = -1;
+  if (len < O) writeUnused(v, openAt);
+  else {
+    let errno = -buf.readInt32LE(4);
+    let ino = 0n;
+    if (errno === 0 && openOp === Opcode.LOOKUP && len >= O + ENTRY_INO + 8) {
+      // A kept miss is a success with node ID 0 (a negative entry): the main thread's ENOENT.
+      if (buf.readBigUInt64LE(O) === 0n) errno = ENOENT;
+      else ino = buf.readBigUInt64LE(O + ENTRY_INO);
+    } else if (errno === 0 && openOp === Opcode.GETATTR && len >= O + ATTR_INO + 8)
+      ino = buf.readBigUInt64LE(O + ATTR_INO);
+    writeEnd(v, openAt, { end: performance.timeOrigin + performance.now(), errno, ino });
+  }
+  commitSlot(v, pos);
+  wakeConsumer(v);
+}

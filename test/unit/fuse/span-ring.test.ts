@@ -1,0 +1,300 @@
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import { createPassthroughBackend } from '../../../src/backends/passthrough/backend.js';
+import { Opcode } from '../../../src/fuse/protocol/constants.js';
+import { createDirectIoTable } from '../../../src/fuse/session/direct-io.js';
+import {
+  afterReply,
+  attachMeta,
+  requestBegan,
+  serveDirect,
+} from '../../../src/fuse/session/direct-serve.js';
+import { createMissRing } from '../../../src/fuse/session/miss-ring.js';
+import { createNameChanges } from '../../../src/fuse/session/name-changes.js';
+import { createNodeMirror } from '../../../src/fuse/session/node-mirror.js';
+import { createNodeTable } from '../../../src/fuse/session/nodes.js';
+import { removalsAbsorber } from '../../../src/fuse/session/removals.js';
+import { createSpanRing } from '../../../src/fuse/session/span-ring.js';
+import type { ServedSpan } from '../../../src/fuse/session/span-ring.js';
+import { createTraceLayer } from '../../../src/layers/trace/trace-layer.js';
+import { createStack } from '../../../src/vfs/stack.js';
+import type { OpCall, ServedOutcome } from '../../../src/vfs/types.js';
+import { createTestServer } from './harness.js';
+import { mainReply } from './direct-rig.js';
+import { frame } from './frames.js';
+
+const named = (op: number, parent: number, name: string): Buffer =>
+  frame(op, Buffer.from(`${name}\0`), { nodeid: parent, pid: 4242, uid: 1001, gid: 1002 });
+const lookupOf = (parent: number, name: string): Buffer => named(Opcode.LOOKUP, parent, name);
+const statFrame = (nodeid: number): Buffer =>
+  frame(Opcode.GETATTR, Buffer.alloc(16), { nodeid, pid: 4242 });
+const idOf = (r: Buffer): number => Number(r.readBigUInt64LE(16));
+
+/**
+ * The drawn metadata requests the reader threads serve themselves (span-ring.ts,
+ * direct-span.ts): the reply is the one an undrawn request gets, the entry the main thread
+ * takes says what the layer needs for its span (op, path, caller, times, errno or inode), and
+ * whatever the reader cannot list it hands over as before.
+ */
+describe('the span ring', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'span-ring-'));
+    mkdirSync(join(dir, 'd'));
+    writeFileSync(join(dir, 'd/a'), 'aaa');
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function session(o: { exclusive?: boolean; slots?: number; throws?: boolean } = {}) {
+    const exclusive = o.exclusive ?? false;
+    const times = { entryTimeout: 5, attrTimeout: 5 };
+    const table = createDirectIoTable(7, 64, undefined, times.attrTimeout);
+    if (exclusive) table.setExclusive();
+    const mirror = createNodeMirror({ records: 1024 });
+    const misses = createMissRing();
+    const removals = createMissRing();
+    const told: ServedSpan[] = [];
+    const port = {
+      readerServed(call: OpCall, outcome: ServedOutcome) {
+        if (o.throws === true && told.length === 0) {
+          told.push({ call, outcome });
+          throw new Error('a layer that fails');
+        }
+        told.push({ call, outcome });
+      },
+    };
+    const warnings: unknown[] = [];
+    const logger = { warn: (...a: unknown[]) => warnings.push(a) } as never;
+    const spans = createSpanRing(port, logger, o.slots);
+    table.enableLookups({
+      mirror,
+      entryTimeout: times.entryTimeout,
+      misses: { ring: misses, keep: exclusive },
+      removals,
+      spans,
+    });
+    attachMeta({ nodes: mirror.sab, misses: misses.sab, removals: removals.sab, spans: spans.sab });
+    const backend = createPassthroughBackend({ root: dir, inlineMeta: true });
+    const nodes = createNodeTable({ mirror });
+    const t = createTestServer({
+      backend,
+      session: {
+        times,
+        direct: table,
+        nodes,
+        exclusive,
+        nameChanges: createNameChanges(misses.names),
+      },
+    });
+    t.ctx.absorb = removalsAbsorber(removals, t.ctx, undefined, mirror);
+    table.setPlan({ ...t.ctx.stack.plan(), metaSample: 0.5 });
+    const view = new Int32Array(table.sab);
+    /** A reader's answer, its reply then "written": the bytes, 'sampled', or undefined. */
+    const reader = (f: Buffer): Buffer | 'sampled' | undefined => {
+      const buf = Buffer.alloc(4096);
+      f.copy(buf);
+      requestBegan(performance.now());
+      const len = serveDirect(view, buf, f.length);
+      afterReply(buf, len);
+      if (len === -2) return 'sampled';
+      return len < 0 ? undefined : Buffer.from(buf.subarray(0, len));
+    };
+    const main = (f: Buffer): Promise<Buffer> => mainReply(t.server, f);
+    const close = async (): Promise<void> => {
+      spans.stop();
+      await backend.close();
+    };
+    return { t, table, spans, told, warnings, reader, main, close };
+  }
+
+  /** Every draw in the sample (0.1 < 0.5), or none (0.9). */
+  const drawAll = (): void => void jest.spyOn(Math, 'random').mockReturnValue(0.1);
+  const drawNone = (): void => void jest.spyOn(Math, 'random').mockReturnValue(0.9);
+
+  it('serves a drawn LOOKUP in the reader and lists its op, path, caller, times and inode', async () => {
+    const s = session();
+    drawNone();
+    const plain = s.reader(lookupOf(1, 'd')) as Buffer;
+    expect(plain).toBeInstanceOf(Buffer);
+    const d = idOf(plain);
+    s.spans.drain();
+    expect(s.told).toHaveLength(0);
+    jest.restoreAllMocks();
+    drawAll();
+    const before = performance.timeOrigin + performance.now();
+    const r = s.reader(lookupOf(d, 'a'));
+    const after = performance.timeOrigin + performance.now();
+    expect(r).toBeInstanceOf(Buffer);
+    expect((r as Buffer).readInt32LE(4)).toBe(0);
+    s.spans.drain();
+    expect(s.told).toHaveLength(1);
+    const { call, outcome } = s.told[0]!;
+    expect(call.op).toBe('lookup');
+    expect(call.path).toBe('/d/a');
+    expect(call.sampled).toBe(true);
+    expect(call.caller).toEqual({ pid: 4242, uid: 1001, gid: 1002 });
+    expect(outcome.ino).toBe(BigInt(statSync(join(dir, 'd/a')).ino));
+    expect(outcome.errno).toBeUndefined();
+    expect(outcome.start).toBeLessThanOrEqual(outcome.end);
+    expect(outcome.start).toBeGreaterThanOrEqual(before - 1);
+    expect(outcome.end).toBeLessThanOrEqual(after + 1);
+    expect(s.spans.told).toBe(1);
+    await s.close();
+  });
+
+  it('lists a GETATTR with the node’s path and inode, and an UNLINK with the name removed', async () => {
+    const s = session();
+    drawNone();
+    const d = idOf(s.reader(lookupOf(1, 'd')) as Buffer);
+    const a = idOf(s.reader(lookupOf(d, 'a')) as Buffer);
+    jest.restoreAllMocks();
+    drawAll();
+    expect(s.reader(statFrame(a))).toBeInstanceOf(Buffer);
+    const ino = BigInt(statSync(join(dir, 'd/a')).ino);
+    expect(s.reader(named(Opcode.UNLINK, d, 'a'))).toBeInstanceOf(Buffer);
+    s.spans.drain();
+    expect(s.told.map((x) => [x.call.op, x.call.path, x.outcome.ino, x.outcome.errno])).toEqual([
+      ['getattr', '/d/a', ino, undefined],
+      ['unlink', '/d/a', undefined, undefined],
+    ]);
+    await s.close();
+  });
+
+  it('lists a missing name as ENOENT, also as a kept negative entry (-o exclusive)', async () => {
+    for (const exclusive of [false, true]) {
+      const s = session({ exclusive });
+      drawAll();
+      const r = s.reader(lookupOf(1, 'nothing')) as Buffer;
+      expect(r).toBeInstanceOf(Buffer);
+      // The wire: ENOENT, or a negative entry (success, node ID 0).
+      expect(r.readInt32LE(4)).toBe(exclusive ? 0 : -2);
+      s.spans.drain();
+      expect(s.told.map((x) => [x.call.path, x.outcome.errno, x.outcome.ino])).toEqual([
+        ['/nothing', 2, undefined],
+      ]);
+      await s.close();
+      jest.restoreAllMocks();
+    }
+  });
+
+  it('hands a drawn request over when the ring is full, and serves them again once taken', async () => {
+    const s = session({ slots: 2 });
+    drawAll();
+    expect(s.reader(lookupOf(1, 'x1'))).toBeInstanceOf(Buffer);
+    expect(s.reader(lookupOf(1, 'x2'))).toBeInstanceOf(Buffer);
+    // Full: handed over drawn, as before the ring (the main thread makes its span).
+    expect(s.reader(lookupOf(1, 'x3'))).toBe('sampled');
+    s.spans.drain();
+    expect(s.told.map((x) => x.call.path)).toEqual(['/x1', '/x2']);
+    expect(s.reader(lookupOf(1, 'x4'))).toBeInstanceOf(Buffer);
+    s.spans.drain();
+    expect(s.told.map((x) => x.call.path)).toEqual(['/x1', '/x2', '/x4']);
+    await s.close();
+  });
+
+  it('tells nothing of a drawn request the reader then hands over', async () => {
+    const s = session();
+    drawNone();
+    const d = idOf(s.reader(lookupOf(1, 'd')) as Buffer);
+    const a = idOf(s.reader(lookupOf(d, 'a')) as Buffer);
+    jest.restoreAllMocks();
+    drawAll();
+    // The file changed behind the mount after the draw point's checks: simulated by the reply
+    // of a request handed over after its draw (len -1).
+    const buf = Buffer.alloc(4096);
+    statFrame(a).copy(buf);
+    const len = serveDirect(new Int32Array(s.table.sab), buf, statFrame(a).length);
+    expect(len).toBeGreaterThan(0);
+    afterReply(buf, -1);
+    s.spans.drain();
+    expect(s.told).toHaveLength(0);
+    // The slot is free again.
+    expect(s.reader(statFrame(a))).toBeInstanceOf(Buffer);
+    s.spans.drain();
+    expect(s.told).toHaveLength(1);
+    await s.close();
+  });
+
+  it('goes on after a layer failed on an entry, and the main thread is woken without a drain', async () => {
+    const s = session({ throws: true });
+    drawAll();
+    expect(s.reader(lookupOf(1, 'x1'))).toBeInstanceOf(Buffer);
+    expect(s.reader(lookupOf(1, 'x2'))).toBeInstanceOf(Buffer);
+    // The consumer wakes on its own (Atomics.waitAsync) and takes both within its batch time.
+    for (let i = 0; i < 100 && s.told.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(s.told.map((x) => x.call.path)).toEqual(['/x1', '/x2']);
+    expect(s.warnings).toHaveLength(1);
+    // And again for the next entry.
+    expect(s.reader(lookupOf(1, 'x3'))).toBeInstanceOf(Buffer);
+    for (let i = 0; i < 100 && s.told.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(s.told).toHaveLength(3);
+    await s.close();
+  });
+
+  it("the main thread's reply to the same request is the reader's", async () => {
+    const s = session();
+    drawAll();
+    const r = s.reader(lookupOf(1, 'd')) as Buffer;
+    drawNone();
+    const m = await s.main(lookupOf(1, 'd'));
+    // The same node (the main thread took the reader's in), the same entry.
+    expect(idOf(m)).toBe(idOf(r));
+    expect(m.subarray(16)).toEqual(r.subarray(16));
+    await s.close();
+  });
+});
+
+describe("trace's span of a request a reader served", () => {
+  it('is the span the main thread makes, with the times and answer the reader gave', async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({
+      spanProcessors: [new SimpleSpanProcessor({ exporter })],
+    });
+    const trace = createTraceLayer({ tracerProvider: provider, volume: 'v', sampleRatio: 0.5 });
+    const stack = createStack([trace], createPassthroughBackend({ root: tmpdir() }));
+    const call = (op: string, path: string) =>
+      ({
+        op,
+        path,
+        args: { path },
+        caller: { pid: 7, uid: 8, gid: 9 },
+        signal: new AbortController().signal,
+        sampled: true,
+      }) as OpCall;
+    stack.readerServed(call('lookup', '/d/a'), { start: 1_000_000, end: 1_000_000.5, ino: 99n });
+    stack.readerServed(call('lookup', '/d/none'), { start: 1_000_001, end: 1_000_002, errno: 2 });
+    stack.readerServed(call('getattr', '/d/a'), { start: 1_000_003, end: 1_000_004, errno: 5 });
+    await stack.close();
+    await provider.forceFlush();
+    const spans = exporter.getFinishedSpans();
+    const volume = spans.find((x) => x.name === 'volume')!;
+    const ops = spans.filter((x) => x.name !== 'volume');
+    expect(ops.map((x) => [x.name, x.attributes['fs.path'], x.attributes['fs.inode']])).toEqual([
+      ['lookup', '/d/a', 99],
+      ['lookup', '/d/none', undefined],
+      ['getattr', '/d/a', undefined],
+    ]);
+    for (const x of ops) {
+      expect(x.parentSpanContext?.spanId).toBe(volume.spanContext().spanId);
+      expect(x.attributes['process.pid']).toBe(7);
+    }
+    // The reader's times, to the microsecond.
+    expect(ops[0]!.startTime).toEqual([1000, 0]);
+    expect(ops[0]!.endTime).toEqual([1000, 500_000]);
+    // ENOENT on lookup: expected, no error status; EIO on getattr: an error.
+    expect(ops[1]!.attributes['fs.errno']).toBe('ENOENT');
+    expect(ops[1]!.status.code).toBe(0);
+    expect(ops[2]!.attributes['fs.errno']).toBe('EIO');
+    expect(ops[2]!.status.code).toBe(2);
+  });
+});
