@@ -54,8 +54,8 @@ const inactiveSystems: SystemSpec[] = [
 ];
 
 /** throttle and latency configured but never binding (ADR 0076 reader gate) against bare. */
-const stackOf = (layer: string): string =>
-  ['apiVersion: fs-interposer/v1', 'kind: LayerStack', 'seed: 1', 'layers:', `  - ${layer}`, ''].join('\n');
+const stackOf = (...layers: string[]): string =>
+  ['apiVersion: fs-interposer/v1', 'kind: LayerStack', 'seed: 1', 'layers:', ...layers.map((l) => `  - ${l}`), ''].join('\n');
 const ZERO_LATENCY = stackOf('{type: latency, read: {fixed: 0}, write: {fixed: 0}}');
 const gateSystems: SystemSpec[] = [
   { kind: 'fsi', name: 'fsi' },
@@ -78,15 +78,15 @@ const gateBase = (dir: string | undefined): SystemSpec[] =>
  * `trace` at the production default: the chart samples 10 % of files and metadata ops
  * (ADR 0076, `tracing.sampleRatio: 0.1`); local mode's default (every file) is the row above it.
  */
-const TRACE_10_METRICS = [
-  'apiVersion: fs-interposer/v1',
-  'kind: LayerStack',
-  'seed: 1',
-  'layers:',
-  '  - {type: trace, sampleRatio: 0.1}',
-  '  - {type: metrics}',
-  '',
-].join('\n');
+const traceMetrics = (ratio: number): string =>
+  stackOf(`{type: trace, sampleRatio: ${ratio}}`, '{type: metrics}');
+const TRACE_10_METRICS = traceMetrics(0.1);
+
+/** `traceN%,metrics`: trace sampling N % (0-100) with metrics, as a config; else undefined. */
+const tracePercent = (layers: string | undefined): string | undefined => {
+  const m = /^trace(\d+(?:\.\d+)?)%,metrics$/.exec(layers ?? '');
+  return m === null ? undefined : traceMetrics(Math.min(100, Number(m[1])) / 100);
+};
 
 const layerSystems: SystemSpec[] = [
   { kind: 'fsi', name: 'fsi' },
@@ -100,7 +100,7 @@ const layerSystems: SystemSpec[] = [
  * `--fsi NAME@DIR=OPTS` runs the build in another checkout DIR (its dist/): a change that has no
  * switch is measured A/B against the commit before it, in the same interleaved run.
  * `--fsi NAME+LAYERS[@DIR]=OPTS` mounts with `--layers LAYERS` (e.g. `newm+metrics=`);
- * `NAME+trace10%,metrics` with the layers-overhead bench's trace-at-10 % config.
+ * `NAME+traceN%,metrics` with trace sampling N % (10: the layers-overhead bench's config).
  */
 function customSystems(specs: string[], cpuProfDir?: string): SystemSpec[] {
   return specs.map((s) => {
@@ -112,8 +112,13 @@ function customSystems(specs: string[], cpuProfDir?: string): SystemSpec[] {
     return {
       kind: 'fsi',
       name,
-      // The production default of trace (10 %) has no --layers form: the same config file.
-      ...(layers === 'trace10%,metrics' ? { config: TRACE_10_METRICS } : layers ? { layers } : {}),
+      // trace's sampling has no --layers form: `traceN%,metrics` is a config file (10 %: the
+      // production default, as in the layers-overhead bench).
+      ...(tracePercent(layers) !== undefined
+        ? { config: tracePercent(layers)! }
+        : layers
+          ? { layers }
+          : {}),
       ...(options ? { options } : {}),
       ...(repo ? { repo } : {}),
       ...(cpuProfDir ? { cpuProfDir } : {}),
@@ -144,9 +149,13 @@ export function parseOptions(argv: string[]): BenchOptions {
   const custom = v.fsi !== undefined || v['cpu-prof-dir'] !== undefined;
   const candidates = custom
     ? customSystems(v.fsi ?? ['fsi'], v['cpu-prof-dir'])
-    : v['layers-overhead'] ? layerSystems
-    : v['inactive-layers'] ? inactiveSystems
-    : v['reader-gate'] ? gateSystems.concat(gateBase(v['gate-base'])) : engineSystems(quick);
+    : v['layers-overhead']
+      ? layerSystems
+      : v['inactive-layers']
+        ? inactiveSystems
+        : v['reader-gate']
+          ? gateSystems.concat(gateBase(v['gate-base']))
+          : engineSystems(quick);
   const o: BenchOptions = {
     quick,
     reps: v.reps ? Number(v.reps) : quick ? 2 : 5,
@@ -165,6 +174,7 @@ export function parseOptions(argv: string[]): BenchOptions {
           ? 'Reader-side throttle and latency'
           : 'Engine';
   }
-  if (!Number.isInteger(o.reps) || o.reps < 1) throw new Error('--reps: expected a positive integer');
+  if (!Number.isInteger(o.reps) || o.reps < 1)
+    throw new Error('--reps: expected a positive integer');
   return o;
 }

@@ -82,10 +82,11 @@ export const NODES = 21;
 export const SAMPLED = -2;
 
 /**
- * Whether a reader hands this metadata request over, drawn into the plan's sample (the main
- * thread's layer then acts on it without drawing again: OpCall.sampled). Called only once the
- * reader knows it could answer the request itself, and before it writes anything over the
- * frame, so that every request is drawn exactly once: here, or on the main thread.
+ * Whether this metadata request is drawn into the plan's sample (direct-span.ts handOverDrawn
+ * then lists it, or hands it over marked: the main thread's layer acts on it without drawing
+ * again, OpCall.sampled). Called only once the reader knows it could answer the request itself,
+ * and before it writes anything over the frame; a request handed over after it goes unmarked
+ * and is drawn again there, so each is traced with the plan's probability.
  */
 export function drawnIntoSample(table: Int32Array): boolean {
   const share = loadSeconds(table, META_SAMPLE);

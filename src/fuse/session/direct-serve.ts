@@ -11,7 +11,7 @@ import { ENABLED, LOCKED, SERVED, TAP, otherReaderIdle, registeredFd } from './d
 import { serveLookup } from './direct-lookup.js';
 import { attachMirror } from './direct-meta-paths.js';
 import { afterReply as missReplied, attachMissRing } from './direct-miss.js';
-import { attachSpanRing, requestBegan as spanBegan, spanReplied } from './direct-span.js';
+import { attachSpanRing, requestBegan as spanBegan, spanAnswered } from './direct-span.js';
 import { attachRemovals, serveUnlink } from './direct-unlink.js';
 import { serveSetattr } from './direct-setattr.js';
 import { serveSync } from './direct-sync.js';
@@ -36,11 +36,11 @@ export function attachMeta(d: {
 /** Before serving a frame: `t0` its performance.now() (a drawn request's span starts there). */
 export const requestBegan = (t0: number): void => spanBegan(t0);
 
-/** After the reply of the frame just served was written or failed (`len` -1: handed over). */
-export function afterReply(buf: Buffer, len: number): void {
-  missReplied();
-  spanReplied(buf, len);
-}
+/** The frame just served, before its reply is written (`len` -1: handed over). */
+export const beforeReply = (buf: Buffer, len: number): void => spanAnswered(buf, len);
+
+/** After the reply of the frame just served was written (or failed). */
+export const afterReply = (): void => missReplied();
 
 const { READ, WRITE, FSYNC, FLUSH, GETATTR, GETXATTR, LOOKUP, UNLINK, SETATTR } = Opcode;
 

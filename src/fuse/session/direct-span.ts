@@ -4,9 +4,12 @@
  * reply (ADR 0087 step 5 for trace). `handOverDrawn` replaces the draw at every site that drew
  * (direct-layout.ts drawnIntoSample): it draws, and for a drawn request claims a slot and writes
  * the op, the caller and the node's path from the mirror, before anything is written over the
- * frame; `spanReplied` completes the slot from the reply and publishes it. When it cannot list
+ * frame; `spanAnswered` completes the slot from the reply and publishes it. When it cannot list
  * the request (no ring, a full ring, a path the mirror cannot give or the slot cannot hold) it
- * says "hand it over", as the draw did before: the main thread then serves it marked drawn.
+ * says "hand it over", as the draw did before: the main thread then serves it marked drawn. A
+ * request the reader hands over after its draw (a call that failed otherwise than the main
+ * thread's would) publishes its slot unused and goes over unmarked: the main thread draws it
+ * again, so each request is still traced with the plan's probability.
  *
  * One request at a time per reader thread, so one open slot per thread.
  */
@@ -29,6 +32,7 @@ import {
 } from './span-ring.js';
 
 const ENOENT = 2;
+const ERANGE = 34;
 /** fuse_entry_out: nodeid at 0, the attributes' inode number at 40; fuse_attr_out's at 16. */
 const ENTRY_INO = 40;
 const ATTR_INO = 16;
@@ -59,22 +63,23 @@ export function handOverDrawn(table: Int32Array, buf: Buffer): boolean {
   if (!drawnIntoSample(table)) return false;
   const v = ring;
   if (v === undefined || open >= 0) return true;
+  const opcode = buf.readUInt32LE(InHeader.opcode);
+  // The path first: a request that cannot be listed takes no slot (nothing to publish).
+  const path = pathOfFrame(buf, opcode);
+  if (path === undefined) return true;
   const pos = claimSlot(v);
   if (pos === undefined) return true;
   const at = slotAt(v, pos);
-  const opcode = buf.readUInt32LE(InHeader.opcode);
-  const pathLen = writePath(v, at, buf, opcode);
-  if (pathLen < 0) {
-    writeUnused(v, at);
-    commitSlot(v, pos);
-    return true;
-  }
+  // Nothing from the claim to the publication throws (the ring's rule: miss-ring.ts).
+  v.bytes.set(path.dir, at + PATH_AT);
+  if (path.sep) v.bytes[at + PATH_AT + path.dir.length] = 0x2f;
+  v.bytes.set(path.name, at + PATH_AT + path.dir.length + path.sep);
   const caller = {
     pid: buf.readUInt32LE(InHeader.pid),
     uid: buf.readUInt32LE(InHeader.uid),
     gid: buf.readUInt32LE(InHeader.gid),
   };
-  writeStart(v, at, { opcode, caller, start: began, pathLen });
+  writeStart(v, at, { opcode, caller, start: began, pathLen: path.len });
   open = pos;
   openAt = at;
   openOp = opcode;
@@ -82,37 +87,46 @@ export function handOverDrawn(table: Int32Array, buf: Buffer): boolean {
 }
 
 /**
- * The node's path beneath the root, or for LOOKUP and UNLINK the parent's with the name, in the
- * slot at `at`: its length, or -1.
+ * The node's path beneath the root, or for LOOKUP and UNLINK the parent's and the name: its
+ * parts (the directory's bytes in this thread's scratch) and length; undefined when the mirror
+ * cannot give it or the slot cannot hold it.
  */
-function writePath(v: RingView, at: number, buf: Buffer, opcode: number): number {
+function pathOfFrame(
+  buf: Buffer,
+  opcode: number,
+): { dir: Uint8Array; sep: number; name: Uint8Array; len: number } | undefined {
   const mirror = mirrorOf();
-  if (mirror === undefined) return -1;
+  if (mirror === undefined) return undefined;
   const id = buf.readUInt32LE(InHeader.nodeid);
-  const from = consistent(mirror, () => {
-    const p = pathOf(mirror, id, scratch);
-    return p < 0 ? undefined : p;
-  });
-  if (from === undefined) return -1;
+  let from: number | undefined;
+  try {
+    from = consistent(mirror, () => {
+      const p = pathOf(mirror, id, scratch);
+      return p < 0 ? undefined : p;
+    });
+  } catch {
+    // A read that failed on a stable table (a bug): hand the request over, listed nowhere.
+    return undefined;
+  }
+  if (from === undefined) return undefined;
   const dir = scratch.subarray(from);
   const named = opcode === Opcode.LOOKUP || opcode === Opcode.UNLINK;
   const nameEnd = named ? buf.indexOf(0, A) : A;
-  if (nameEnd < A) return -1;
+  if (nameEnd < A) return undefined;
   const name = buf.subarray(A, nameEnd);
   const sep = named && id !== ROOT ? 1 : 0;
   const len = dir.length + sep + name.length;
-  if (len > PATH_ROOM) return -1;
-  v.bytes.set(dir, at + PATH_AT);
-  if (sep) v.bytes[at + PATH_AT + dir.length] = 0x2f;
-  v.bytes.set(name, at + PATH_AT + dir.length + sep);
-  return len;
+  return len > PATH_ROOM ? undefined : { dir, sep, name, len };
 }
 
 /**
- * After the reply of the frame just served (`len` bytes in `buf`, -1: handed over after all):
- * the open slot completed and published, or published unused.
+ * The frame just served (`len` bytes of reply in `buf`, -1: handed over after all), before its
+ * reply is written: the open slot completed and published, or published unused. Before the
+ * write, so that the main thread, which takes published entries before each request it serves
+ * (session.ts), has every entry of a reply the kernel had before it sent that request; the span
+ * ends there, as the main thread's end before their replies are written.
  */
-export function spanReplied(buf: Buffer, len: number): void {
+export function spanAnswered(buf: Buffer, len: number): void {
   if (open < 0) return;
   const v = ring!;
   const pos = open;
@@ -127,6 +141,9 @@ export function spanReplied(buf: Buffer, len: number): void {
       else ino = buf.readBigUInt64LE(O + ENTRY_INO);
     } else if (errno === 0 && openOp === Opcode.GETATTR && len >= O + ATTR_INO + 8)
       ino = buf.readBigUInt64LE(O + ATTR_INO);
+    // A value larger than the caller's buffer: the stack's getxattr succeeded, and the main
+    // thread answers ERANGE after it (replySized); its span has no errno.
+    else if (errno === ERANGE && openOp === Opcode.GETXATTR) errno = 0;
     writeEnd(v, openAt, { end: performance.timeOrigin + performance.now(), errno, ino });
   }
   commitSlot(v, pos);

@@ -18,7 +18,7 @@
  * every case (empty when nothing was removed). A failed unlink is answered here with its errno
  * when the main thread's call would fail the same way (ANSWERED_ERRNOS); any other failure is
  * handed over, where the main thread calls again (its own error, logged there; such a request
- * is drawn again there, so trace samples those rare ones slightly more). Under crash custody
+ * goes over unmarked and is drawn again there: direct-span.ts). Under crash custody
  * the removal is journaled before the reply, as the main thread's is (direct-journal.ts). The
  * session offers this only without orphan answers (an EINTR for a slow unlink that happened):
  * session.ts.

@@ -11,7 +11,7 @@
 import { readSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { readerGateOf } from '../../vfs/reader-tap.js';
-import { afterReply, attachMeta, requestBegan, serveDirect } from './direct-serve.js';
+import { afterReply, attachMeta, beforeReply, requestBegan, serveDirect } from './direct-serve.js';
 import { IDLE, SAMPLED } from './direct-layout.js';
 import { InHeader } from '../protocol/layout.js';
 import { CONTROL_INTS, controlAt, encodeErrorReply } from './reader-control.js';
@@ -171,8 +171,9 @@ function run(d: ReaderData, port: NonNullable<typeof parentPort>): void {
       throw new Error(`failpoint reader-crash=${fp.crashAt}: this reader thread dies`);
     }
     const len = direct ? serveHere(buf, n) : -1;
+    beforeReply(buf, len);
     const replied = reply(d.fd, buf, len, failed);
-    afterReply(buf, len);
+    afterReply();
     if (replied) {
       Atomics.store(ctrl, unique0, 0);
       Atomics.store(ctrl, unique1, 0);

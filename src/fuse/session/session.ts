@@ -113,8 +113,9 @@ export function createSession(o: SessionOptions): FuseSession {
   if (mirror) {
     const keep = o.exclusive === true && times.entryTimeout > 0 && o.answerOrphans !== true;
     const misses = { ring: ring!, keep };
-    // The drawn requests the readers serve, told to the stack after their replies.
-    spans = createSpanRing(o.stack, logger);
+    // The drawn requests the readers serve, told to the stack (a port that cannot be told has
+    // them handed over to the main thread as before: no ring).
+    if (typeof o.stack.readerServed === 'function') spans = createSpanRing(o.stack, logger);
     direct?.enableLookups({ mirror, entryTimeout: times.entryTimeout, misses, removals, spans });
     // They need no open file: the plan applies from the start (data requests only reach the
     // table once a file is registered at OPEN).
@@ -149,8 +150,15 @@ export function createSession(o: SessionOptions): FuseSession {
     },
   };
   wireKernelFeatures(ctx, o);
-  if (removals)
-    ctx.absorb = removalsAbsorber(removals, ctx, custody && journalOf(custody, mirror!), mirror);
+  const absorbRemovals =
+    removals && removalsAbsorber(removals, ctx, custody && journalOf(custody, mirror!), mirror);
+  // Before any request the main thread serves: the readers' changes to the node table, and the
+  // layers told of the drawn requests the readers answered (in the order of their replies).
+  if (absorbRemovals || spans)
+    ctx.absorb = () => {
+      absorbRemovals?.();
+      spans?.drain();
+    };
   const server = createRequestServer(ctx);
   let finish: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (finish = resolve));
@@ -165,7 +173,12 @@ export function createSession(o: SessionOptions): FuseSession {
     logger,
     ended: () => finish(),
   });
-  void done.then(() => readers.stopGrowth());
+  void done.then(() => {
+    readers.stopGrowth();
+    // The last drawn requests told before the layers close (the CLI closes them after `done`).
+    spans?.drain();
+    spans?.stop();
+  });
 
   return {
     done,

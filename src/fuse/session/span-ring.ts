@@ -8,15 +8,18 @@
  * A ring of the miss ring's kind (miss-ring.ts: claim by compare-and-swap, publish by the slot's
  * sequence, one consumer) with longer slots: the reader writes the op, the caller, its start and
  * end, the answer (errno, inode number) and the node's path beneath the root, as read from the
- * node table's mirror when it drew. The reader claims its slot at the draw (a full ring, a path
- * that does not fit or that the mirror cannot give: the request is handed over as before, so no
- * drawn request goes untold) and publishes it after its reply; a request it hands over after
- * all publishes the claim empty (the main thread serves it, marked drawn).
+ * node table's mirror when it drew. The reader claims its slot at the draw once it has the path
+ * (a full ring, a path that does not fit or that the mirror cannot give: the request is handed
+ * over as before, so no drawn request goes untold) and publishes it after serving, before its
+ * reply is written; a request it hands over after all publishes the claim unused (it goes over
+ * unmarked and the main thread draws it again).
  *
- * The main thread takes the entries in batches: the first entry after a batch wakes it through
- * PENDING (Atomics.waitAsync), and it takes what came within BATCH_MS then. Nothing here is on
- * a request's path: a slow consumer only fills the ring, and a full ring sends drawn requests
- * the old way.
+ * The main thread takes the entries before every request it serves (session.ts, with the
+ * readers' node-table changes: a layer is told of a reader's request before any request the
+ * kernel sent after its reply), and otherwise in batches: the first entry after a batch wakes it
+ * through PENDING (Atomics.waitAsync), and it takes what came within BATCH_MS then. Nothing here
+ * is on a reader's path: a slow consumer only fills the ring, and a full ring sends drawn
+ * requests the old way.
  */
 import type { Logger } from 'pino';
 import { decodeName } from '../../vfs/names.js';
@@ -27,7 +30,7 @@ import { createSlotRing, ringView } from './miss-ring.js';
 import type { RingView } from './miss-ring.js';
 
 export const SPAN_SLOTS = 256;
-/** A slot's bytes: the fields below, then the path (PATH_MAX bytes at most). */
+/** A slot's bytes: the fields below, then the path (PATH_ROOM bytes at most). */
 export const SPAN_SLOT_BYTES = 1024;
 const OPCODE_AT = 0;
 const ERRNO_AT = 4;

@@ -18,8 +18,6 @@ import { mainReply, readerReply } from './direct-rig.js';
 import { frame } from './frames.js';
 
 const EPOCH = 7;
-/** afterReply's frame: these tests list no span (no span ring attached). */
-const NO_FRAME = Buffer.alloc(0);
 const ODD = Buffer.from([0x6d, 0xff, 0x80]);
 const lookupOf = (parent: number, name: Buffer | string): Buffer =>
   frame(Opcode.LOOKUP, Buffer.concat([Buffer.from(name), Buffer.from([0])]), { nodeid: parent });
@@ -66,7 +64,7 @@ describe('LOOKUP of a missing name in the reader threads', () => {
     /** The reader's answer, its reply then written (afterReply). */
     const reader = (f: Buffer, tap?: BigInt64Array): Buffer | 'sampled' | undefined => {
       const r = readerReply(view, f, tap);
-      afterReply(NO_FRAME, -1);
+      afterReply();
       return r;
     };
     const main = (f: Buffer): Promise<Buffer> => mainReply(t.server, f);
@@ -194,7 +192,7 @@ describe('LOOKUP of a missing name in the reader threads', () => {
     const expired = s.misses.expireAll().then((n) => ((done = true), n));
     await new Promise((r) => setTimeout(r, 30));
     expect(done).toBe(false);
-    afterReply(NO_FRAME, -1);
+    afterReply();
     // Taken back: the kept one only (the other was answered ENOENT and never listed).
     expect(await expired).toBe(1);
     expect(s.misses.size).toBe(0);

@@ -13,6 +13,7 @@ import { createDirectIoTable } from '../../../src/fuse/session/direct-io.js';
 import {
   afterReply,
   attachMeta,
+  beforeReply,
   requestBegan,
   serveDirect,
 } from '../../../src/fuse/session/direct-serve.js';
@@ -105,7 +106,8 @@ describe('the span ring', () => {
       f.copy(buf);
       requestBegan(performance.now());
       const len = serveDirect(view, buf, f.length);
-      afterReply(buf, len);
+      beforeReply(buf, len);
+      afterReply();
       if (len === -2) return 'sampled';
       return len < 0 ? undefined : Buffer.from(buf.subarray(0, len));
     };
@@ -202,6 +204,28 @@ describe('the span ring', () => {
     await s.close();
   });
 
+  it('takes no slot for a drawn request it cannot list (a path longer than a slot holds)', async () => {
+    // Five directories of 200-byte names: paths over the slot's 976 bytes, which a reader still
+    // serves (its parent paths go to 4 KiB).
+    const deep = ['a', 'b', 'c', 'd', 'e'].map((c) => c.repeat(200));
+    mkdirSync(join(dir, ...deep), { recursive: true });
+    writeFileSync(join(dir, ...deep, 'f'), 'f');
+    const s = session({ slots: 2 });
+    drawNone();
+    let parent = 1;
+    for (const name of deep) parent = idOf(s.reader(lookupOf(parent, name)) as Buffer);
+    jest.restoreAllMocks();
+    drawAll();
+    // Handed over drawn, as before the ring, with no slot taken and nothing to wake the
+    // consumer for: many of them must not fill the ring (none is drained here).
+    for (let i = 0; i < 10; i++) expect(s.reader(lookupOf(parent, 'f'))).toBe('sampled');
+    expect(s.reader(lookupOf(1, 'x1'))).toBeInstanceOf(Buffer);
+    expect(s.reader(lookupOf(1, 'x2'))).toBeInstanceOf(Buffer);
+    s.spans.drain();
+    expect(s.told.map((x) => x.call.path)).toEqual(['/x1', '/x2']);
+    await s.close();
+  });
+
   it('tells nothing of a drawn request the reader then hands over', async () => {
     const s = session();
     drawNone();
@@ -215,7 +239,7 @@ describe('the span ring', () => {
     statFrame(a).copy(buf);
     const len = serveDirect(new Int32Array(s.table.sab), buf, statFrame(a).length);
     expect(len).toBeGreaterThan(0);
-    afterReply(buf, -1);
+    beforeReply(buf, -1);
     s.spans.drain();
     expect(s.told).toHaveLength(0);
     // The slot is free again.
