@@ -3,7 +3,7 @@ import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Logger } from 'pino';
-import { exportTarget, reportingExporter } from './export-reporter.js';
+import { backoffExporter, exportTarget, reportingExporter } from './export-reporter.js';
 import { createResource } from './resource.js';
 import type { ResourceOptions } from './resource.js';
 
@@ -63,10 +63,11 @@ function createExporter(options: TraceProviderOptions, env: Env): SpanExporter |
     protocol === 'grpc'
       ? new OtlpGrpcExporter(url === undefined ? {} : { url })
       : new OtlpProtoExporter(url === undefined ? {} : { url });
-  if (log === undefined) return exporter;
+  const paced = backoffExporter(exporter);
+  if (log === undefined) return paced;
   const target = exportTarget(env, protocol, url);
   log.info({ target, protocol }, `spans are exported to ${target} (${protocol})`);
-  return reportingExporter(exporter, { logger: log, target });
+  return reportingExporter(paced, { logger: log, target });
 }
 
 /** The OTEL_BSP_* batching settings, which sdk-trace no longer reads by itself. */

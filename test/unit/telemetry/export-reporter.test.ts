@@ -12,7 +12,11 @@ import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { traceLayerFactory } from '../../../src/layers/trace/trace-factory.js';
-import { exportTarget, reportingExporter } from '../../../src/telemetry/export-reporter.js';
+import {
+  backoffExporter,
+  exportTarget,
+  reportingExporter,
+} from '../../../src/telemetry/export-reporter.js';
 import { startOtlpReceiver } from '../../helpers/otlp/receiver.js';
 import { createStack } from '../../../src/vfs/stack.js';
 import { createTinyBackend, opCall } from './fixtures.js';
@@ -119,5 +123,71 @@ describe('span export reporting', () => {
       [1, 3, 'ECONNREFUSED'],
       [3, 15, 'ECONNREFUSED'],
     ]);
+  });
+
+  it('pauses a collector that failed, doubling the pause, and sends again after a success', () => {
+    let t = 0;
+    let fail = true;
+    let sent = 0;
+    const inner: SpanExporter = {
+      export: (_spans, done) => {
+        sent++;
+        done(fail ? { code: ExportResultCode.FAILED, error: new Error('ECONNREFUSED') } : { code: ExportResultCode.SUCCESS });
+      },
+      shutdown: () => Promise.resolve(),
+    };
+    const exporter = backoffExporter(inner, { firstMs: 1_000, maxMs: 4_000, now: () => t });
+    const codes: number[] = [];
+    const batch = () => exporter.export([], (r) => codes.push(r.code));
+    batch(); // sent, fails: paused 1 s
+    t = 999;
+    batch(); // not sent
+    t = 1_000;
+    batch(); // sent, fails: paused 2 s
+    t = 2_999;
+    batch(); // not sent
+    t = 3_000;
+    batch(); // sent, fails: 4 s
+    t = 7_000;
+    batch(); // sent, fails: 4 s (the maximum)
+    t = 11_000;
+    fail = false;
+    batch(); // sent, succeeds: no pause
+    batch();
+    expect(sent).toBe(6);
+    const F = ExportResultCode.FAILED;
+    const S = ExportResultCode.SUCCESS;
+    expect(codes).toEqual([F, F, F, F, F, F, S, S]);
+    // A failure after the success pauses from the first pause again.
+    fail = true;
+    batch();
+    t = 11_999;
+    batch();
+    expect(sent).toBe(7);
+  });
+
+  it('counts what a pause drops as lost, through the reporting exporter', () => {
+    const failing: SpanExporter = {
+      export: (_spans, done) => done({ code: ExportResultCode.FAILED, error: new Error('ECONNREFUSED') }),
+      shutdown: () => Promise.resolve(),
+    };
+    const { logger, lines } = capture();
+    let t = 0;
+    const exporter = reportingExporter(backoffExporter(failing, { now: () => t }), {
+      logger,
+      target: 'http://c',
+      warnEveryMs: 60_000,
+      now: () => t,
+    });
+    exporter.export(new Array<ReadableSpan>(3), () => undefined);
+    t = 500;
+    exporter.export(new Array<ReadableSpan>(4), () => undefined);
+    t = 60_000;
+    exporter.export(new Array<ReadableSpan>(5), () => undefined);
+    expect(lines.map((l) => [l.failedBatches, l.lostSpans])).toEqual([
+      [1, 3],
+      [2, 9],
+    ]);
+    expect(lines[1]!.err).toBe('ECONNREFUSED');
   });
 });
