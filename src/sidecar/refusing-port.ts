@@ -51,6 +51,7 @@ export function createSwitchablePort(initial: StackPort, readerTap: SharedArrayB
       plan: () => current.plan(),
       inFlight: () => current.inFlight(),
       readerServes: (fh) => current.readerServes?.(fh) ?? false,
+      readerLists: (fh) => current.readerLists?.(fh) ?? false,
       readerServed: (call, outcome) => current.readerServed?.(call, outcome),
       readerTap,
     },

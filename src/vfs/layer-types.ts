@@ -15,6 +15,8 @@ export interface ServedOutcome {
   readonly errno?: number;
   /** The inode number its reply named (LOOKUP, GETATTR). */
   readonly ino?: bigint;
+  /** The bytes it moved (READ, WRITE). */
+  readonly bytes?: number;
 }
 
 export interface Layer {
@@ -58,6 +60,13 @@ export interface Layer {
    * does not know must answer false.
    */
   readerServes?(fh: number): boolean;
+  /**
+   * For a handle `readerServes` declines: true when the readers may serve its READ, WRITE,
+   * FLUSH and FSYNC all the same, listing each for `readerServed` (with `call.args.fh` the
+   * backend's handle): the layer records them after the fact (trace: the spans of a file it
+   * traces). Asked right after readerServes; absent or false: they go through `around`.
+   */
+  readerLists?(fh: number): boolean;
   /**
    * The metadata requests the reader threads may answer themselves (LOOKUP of a known name,
    * GETATTR, GETXATTR of security.capability: StackPlan.readerGetattr) are ones this layer acts

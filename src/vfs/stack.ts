@@ -15,6 +15,11 @@ export interface Stack {
   run<O extends FsOp>(call: OpCall<O>): Promise<OpResultMap[O]>;
   /** Whether every layer that decides per handle (Layer.readerServes) lets the readers serve `fh`. */
   readerServes(fh: number): boolean;
+  /**
+   * For a handle readerServes declines: whether every layer that declines it lets the readers
+   * serve it listing each request (Layer.readerLists).
+   */
+  readerLists(fh: number): boolean;
   /** Tell the layers of a request a reader drew into their sample and served (Layer.readerServed). */
   readerServed(call: OpCall, outcome: ServedOutcome): void;
   /** Close the layers (not the backend, which outlives stack swaps). */
@@ -77,6 +82,8 @@ export interface StackPort {
    * the current stack just opened as the backend's handle `fh` (asked right after OPEN/CREATE).
    */
   readerServes?(fh: number): boolean;
+  /** Under a `readerPerHandle` plan, for a handle readerServes declines (Stack.readerLists). */
+  readerLists?(fh: number): boolean;
   /**
    * Tell the current stack of a request a reader thread drew into the plan's sample (metaSample)
    * and served itself (Layer.readerServed); after a swap, the stack current then.
@@ -146,6 +153,7 @@ export function portOf(stack: Stack): StackPort {
     plan: () => plan,
     inFlight: () => inFlight,
     readerServes: (fh) => stack.readerServes(fh),
+    readerLists: (fh) => stack.readerLists(fh),
     readerServed: (call, outcome) => stack.readerServed(call, outcome),
   };
 }
@@ -176,6 +184,8 @@ export function createStack(layers: readonly Layer[], backend: Backend): Stack {
     needsData: frozen.some((l) => l.needsData === true),
     run,
     readerServes: (fh) => frozen.every((l) => l.readerServes?.(fh) ?? true),
+    readerLists: (fh) =>
+      frozen.every((l) => l.readerServes?.(fh) ?? true ? true : l.readerLists?.(fh) === true),
     readerServed(call, outcome) {
       for (const l of frozen) l.readerServed?.(call, outcome);
     },

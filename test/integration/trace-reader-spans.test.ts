@@ -70,8 +70,15 @@ async function traced(p: Policy): Promise<Outcome> {
     layers: '  - {type: trace, sampleRatio: 0.5}\n  - {type: metrics}\n',
     args: p.args,
     op: 'lookup',
-    // The directory's node first (not listed: READDIRPLUS would hand the files' entries over).
-    warm: (m) => py<number>(`import os\nprint(os.stat('${m}/d').st_nlink)`),
+    // The directory's node first (not listed: READDIRPLUS would hand the files' entries over),
+    // and names of its own that make spans to wait for (each drawn at 0.5: 2^-16 for none).
+    warm: (m) =>
+      py<number>(`import os
+n = os.stat('${m}/d').st_nlink
+for i in range(16):
+    try: os.stat('${m}/d/warm%d' % i)
+    except FileNotFoundError: pass
+print(n)`),
     act: async (m) => {
       from = nowNs();
       pid = await py<number>(`import os
@@ -165,5 +172,71 @@ describe.each(POLICIES.map((p) => [p.name]))('trace spans of drawn requests, %s'
     const volumes = new Set(receiver.spans.filter((s) => s.name === 'volume').map((s) => s.spanId));
     for (const s of o().run.spans.filter((x) => READER_OPS.has(x.name)))
       expect(volumes.has(s.parentSpanId)).toBe(true);
+  });
+});
+
+/**
+ * The data requests of the files trace samples (at 0.5 of them) are served by the reader
+ * threads too and listed for trace (direct-layout.ts LISTED): their spans are the file span's
+ * children, with the bytes each moved, and the release's span comes after them.
+ */
+describe("trace spans of a traced file's data requests", () => {
+  const FILES_D = 24;
+  const BLOCK = 4096;
+  let run: TracedRun;
+  let src: string;
+
+  beforeAll(async () => {
+    src = tempDir('trace-data-src');
+    const work = tempDir('trace-data');
+    dirs.push(src, work);
+    mkdirSync(join(src, 'd'));
+    run = await traceRun({
+      src,
+      work,
+      receiver,
+      // No metadata op traced: the readers draw nothing, so drawnServed counts the data alone.
+      layers:
+        '  - {type: trace, sampleRatio: 0.5, ops: [create, open, read, write, flush, release]}\n  - {type: metrics}\n',
+      args: [],
+      op: 'read',
+      act: (m) =>
+        py<number>(`import os
+for i in range(${FILES_D}):
+    p = '${m}/d/g%d' % i
+    with open(p, 'wb') as f:
+        for b in range(3): f.write(bytes([65 + b]) * ${BLOCK})
+    # Opened again: the kernel keeps no pages of a file under a per-file plan, so READs come.
+    with open(p, 'rb') as f:
+        assert f.read() == b'A' * ${BLOCK} + b'B' * ${BLOCK} + b'C' * ${BLOCK}
+print(0)`),
+    });
+  });
+
+  it("serves them in the readers and puts each under its file's span, with its bytes", () => {
+    const files = run.spans.filter((s) => s.name === 'file');
+    // Two opens per file, each drawn at 0.5: at least 8 of 48 with probability 1 - 1e-6.
+    expect(files.length).toBeGreaterThanOrEqual(8);
+    let listed = 0;
+    for (const f of files) {
+      const kids = run.spans.filter((s) => s.parentSpanId === f.spanId);
+      const bytes = (op: string): number =>
+        kids.filter((s) => s.name === op).reduce((n, s) => n + Number(s.attributes['fs.bytes']), 0);
+      const written = bytes('write');
+      const read = bytes('read');
+      // A file span of the writing open or of the reading one (the other may be untraced).
+      expect([written, read]).toContainEqual(3 * BLOCK);
+      for (const s of kids) expect(s.attributes['fs.path']).toBe(f.attributes['fs.path']);
+      const release = kids.find((s) => s.name === 'release')!;
+      for (const s of kids.filter((x) => x.name === 'read' || x.name === 'write')) {
+        expect(s.endNs).toBeLessThanOrEqual(release.startNs);
+        listed++;
+      }
+    }
+    // The readers served them: every read and write listed, and the flushes (nothing else is
+    // listed: no metadata op is traced). Before, the main thread served each.
+    expect(listed).toBeGreaterThan(8);
+    expect(run.drawnServed).toBeGreaterThanOrEqual(listed);
+    for (let i = 0; i < FILES_D; i++) expect(statSync(join(src, `d/g${i}`)).size).toBe(3 * BLOCK);
   });
 });

@@ -58,10 +58,17 @@ function registerDirect(
   if (h.backingId > 0 || backingFd === undefined || ctx.direct === undefined) return;
   const plan = ctx.stack.plan();
   if (!plan.readerData) return;
-  if (plan.readerPerHandle === true && ctx.stack.readerServes?.(h.backendFh) !== true) return;
+  // A file a layer must see the data requests of: served by the readers only if they list
+  // each for it (a file trace traces; direct-span.ts), with a ring to list them in.
+  const listed = plan.readerPerHandle === true && ctx.stack.readerServes?.(h.backendFh) !== true;
+  if (
+    listed &&
+    (ctx.direct.spanRing === undefined || ctx.stack.readerLists?.(h.backendFh) !== true)
+  )
+    return;
   // The plan allows it right now (this runs on the main thread, like every swap).
   if (!ctx.direct.enabled) ctx.direct.setPlan(plan);
-  ctx.direct.register(fh, backingFd, h.nodeId);
+  ctx.direct.register(fh, backingFd, h.nodeId, listed);
 }
 
 export const open: Handler = async (ctx, req) => {

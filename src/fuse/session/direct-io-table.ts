@@ -29,9 +29,10 @@ export interface DirectIoTable {
   /**
    * Let the readers serve READ/WRITE of `fh` on `fd`; false when the table cannot take it.
    * With `nodeId`, the node is mapped to the fd of one of its registered handles for a
-   * GETXATTR(security.capability) (direct-nodes.ts).
+   * GETXATTR(security.capability) (direct-nodes.ts). `listed`: only READ, WRITE, FLUSH and
+   * FSYNC, each listed for the layers (direct-layout.ts LISTED; no node mapped).
    */
-  register(fh: number, fd: number, nodeId?: number): boolean;
+  register(fh: number, fd: number, nodeId?: number, listed?: boolean): boolean;
   /** Before the fd is closed (RELEASE); a promise while a reader's GETXATTR still uses it. */
   unregister(fh: number): Promise<void> | undefined;
   /** Off clears every entry (a stack with layers must see every READ and WRITE). */

@@ -43,6 +43,7 @@ import {
   HANDED,
   HANDLE_CAP,
   HEAD,
+  LISTED,
   LOCKED,
   NODE_CAP,
   SERVED,
@@ -91,15 +92,16 @@ export function createDirectIoTable(
   };
   return {
     sab,
-    register(fh, fd, nodeId) {
+    register(fh, fd, nodeId, listed = false) {
       const i = slotOf(fh);
       if (i === undefined || Atomics.load(t, ENABLED) === 0 || Atomics.load(t, i) !== 0)
         return false;
+      if (fd < 0 || (fd & LISTED) !== 0) return false;
       // The fd first: a reader that sees the key also sees its fd.
-      Atomics.store(t, i + 1, fd);
+      Atomics.store(t, i + 1, listed ? fd | LISTED : fd);
       Atomics.store(t, i, fh % TWO32);
       size++;
-      if (nodeId !== undefined) nodes.add(nodeId, fh, fd);
+      if (nodeId !== undefined && !listed) nodes.add(nodeId, fh, fd);
       return true;
     },
     unregister(fh) {

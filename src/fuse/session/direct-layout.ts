@@ -138,17 +138,31 @@ export function otherReaderIdle(table: Int32Array): boolean {
 export const entryOf = (lo: number, capacity: number): number => HEAD + (lo % capacity) * 2;
 
 /**
- * The backing fd of the frame's handle (the u64 at `at`: the first argument of READ, WRITE,
- * FSYNC and FLUSH, the second of GETATTR), or -1 when the table does not cover it (not
- * registered, a predecessor's handle, a resent request).
+ * A handle's fd with this bit set: its READ, WRITE, FLUSH and FSYNC are served only if listed for
+ * the layers (span-ring.ts; StackPort.readerLists: a file trace traces); nothing else is served
+ * through it. fds stay far below 2^30 (RLIMIT_NOFILE's ceiling is 2^20).
  */
-export function registeredFd(table: Int32Array, buf: Buffer, at = A): number {
+export const LISTED = 0x4000_0000;
+
+/**
+ * The table's entry for the frame's handle (the u64 at `at`: the first argument of READ, WRITE,
+ * FSYNC and FLUSH, the second of GETATTR): the backing fd, with LISTED for a listed handle, or
+ * -1 when the table does not cover it (not registered, a predecessor's handle, a resent
+ * request).
+ */
+export function handleEntry(table: Int32Array, buf: Buffer, at = A): number {
   if ((buf.readUInt32LE(InHeader.unique + 4) & FUSE_UNIQUE_RESEND_HI) !== 0) return -1;
   const lo = buf.readUInt32LE(at);
   if (buf.readUInt32LE(at + 4) !== table[EPOCH] || lo === 0 || lo > 0x7fff_ffff) return -1;
   const i = entryOf(lo, table[HANDLE_CAP]!);
   if (Atomics.load(table, i) !== lo) return -1;
   return Atomics.load(table, i + 1);
+}
+
+/** The backing fd of the frame's handle, or -1 (not covered, or a listed handle's). */
+export function registeredFd(table: Int32Array, buf: Buffer, at = A): number {
+  const fd = handleEntry(table, buf, at);
+  return fd >= 0 && (fd & LISTED) !== 0 ? -1 : fd;
 }
 
 /** The errno of a failed fs call (Node reports it negated). */

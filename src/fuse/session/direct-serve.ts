@@ -7,11 +7,24 @@ import { Opcode } from '../protocol/constants.js';
 import { ArgSize, IN_HEADER_SIZE as A, InHeader } from '../protocol/layout.js';
 import { serveAttr } from './direct-attr.js';
 import { serveData } from './direct-data.js';
-import { ENABLED, LOCKED, SERVED, TAP, otherReaderIdle, registeredFd } from './direct-layout.js';
+import {
+  ENABLED,
+  LISTED,
+  LOCKED,
+  SERVED,
+  TAP,
+  handleEntry,
+  otherReaderIdle,
+} from './direct-layout.js';
 import { serveLookup } from './direct-lookup.js';
 import { attachMirror } from './direct-meta-paths.js';
 import { afterReply as missReplied, attachMissRing } from './direct-miss.js';
-import { attachSpanRing, requestBegan as spanBegan, spanAnswered } from './direct-span.js';
+import {
+  attachSpanRing,
+  listData,
+  requestBegan as spanBegan,
+  spanAnswered,
+} from './direct-span.js';
 import { attachRemovals, serveUnlink } from './direct-unlink.js';
 import { serveSetattr } from './direct-setattr.js';
 import { serveSync } from './direct-sync.js';
@@ -66,15 +79,21 @@ export function serveDirect(
   if (opcode === SETATTR) return serveSetattr(table, buf, n, tapOf(table, tap));
   const sync = opcode === FSYNC || opcode === FLUSH;
   if (!sync && opcode !== READ && opcode !== WRITE) return -1;
-  const fd = registeredFd(table, buf);
-  if (fd < 0) return -1;
-  const io = { fd, tap: tapOf(table, tap), gate };
+  const entry = handleEntry(table, buf);
+  if (entry < 0) return -1;
+  // A listed handle (a file a layer records): served only once listed for it (direct-span.ts).
+  const listed = (entry & LISTED) !== 0;
+  const io = { fd: entry & ~LISTED, tap: tapOf(table, tap), gate };
   let len: number;
-  if (!sync) len = serveData(buf, n, { ...io, write: opcode === WRITE });
+  if (!sync) {
+    if (listed && !listData(buf, opcode)) return -1;
+    len = serveData(buf, n, { ...io, write: opcode === WRITE });
+  }
   // An fsync can block for as long as the disk takes: never in the last reader still reading.
   else if (opcode === FSYNC && !otherReaderIdle(table)) len = -1;
   // FLUSH releases the closing owner's POSIX locks: a no-op only while no node has any.
   else if (opcode === FLUSH && Atomics.load(table, LOCKED) !== 0) len = -1;
+  else if (listed && !listData(buf, opcode)) return -1;
   else len = serveSync(buf, n, { ...io, flush: opcode === FLUSH });
   if (len >= 0) Atomics.add(table, SERVED, 1);
   return len;

@@ -26,6 +26,7 @@ import {
   slotAt,
   spanRingView,
   wakeConsumer,
+  writeData,
   writeEnd,
   writeStart,
   writeUnused,
@@ -74,17 +75,43 @@ export function handOverDrawn(table: Int32Array, buf: Buffer): boolean {
   v.bytes.set(path.dir, at + PATH_AT);
   if (path.sep) v.bytes[at + PATH_AT + path.dir.length] = 0x2f;
   v.bytes.set(path.name, at + PATH_AT + path.dir.length + path.sep);
-  const caller = {
-    pid: buf.readUInt32LE(InHeader.pid),
-    uid: buf.readUInt32LE(InHeader.uid),
-    gid: buf.readUInt32LE(InHeader.gid),
-  };
-  writeStart(v, at, { opcode, caller, start: began, pathLen: path.len });
+  writeStart(v, at, { opcode, caller: callerOf(buf), start: began, pathLen: path.len });
   open = pos;
   openAt = at;
   openOp = opcode;
   return false;
 }
+
+/**
+ * A READ, WRITE, FLUSH or FSYNC of a listed handle (direct-layout.ts LISTED: a file a layer
+ * records the data requests of), about to be served here: its slot claimed and its handle,
+ * offset and size written; false when it cannot be listed (no ring, a full ring): the main
+ * thread then serves it.
+ */
+export function listData(buf: Buffer, opcode: number): boolean {
+  const v = ring;
+  if (v === undefined || open >= 0) return false;
+  const pos = claimSlot(v);
+  if (pos === undefined) return false;
+  const at = slotAt(v, pos);
+  const sized = opcode === Opcode.READ || opcode === Opcode.WRITE;
+  writeStart(v, at, { opcode, caller: callerOf(buf), start: began, pathLen: 0 });
+  writeData(v, at, {
+    fh: buf.readBigUInt64LE(A),
+    offset: sized ? buf.readBigUInt64LE(A + 8) : 0n,
+    size: sized ? buf.readUInt32LE(A + 16) : 0,
+  });
+  open = pos;
+  openAt = at;
+  openOp = opcode;
+  return true;
+}
+
+const callerOf = (buf: Buffer): { pid: number; uid: number; gid: number } => ({
+  pid: buf.readUInt32LE(InHeader.pid),
+  uid: buf.readUInt32LE(InHeader.uid),
+  gid: buf.readUInt32LE(InHeader.gid),
+});
 
 /**
  * The node's path beneath the root, or for LOOKUP and UNLINK the parent's and the name: its
@@ -133,19 +160,34 @@ export function spanAnswered(buf: Buffer, len: number): void {
   open = -1;
   if (len < O) writeUnused(v, openAt);
   else {
-    let errno = -buf.readInt32LE(4);
-    let ino = 0n;
-    if (errno === 0 && openOp === Opcode.LOOKUP && len >= O + ENTRY_INO + 8) {
-      // A kept miss is a success with node ID 0 (a negative entry): the main thread's ENOENT.
-      if (buf.readBigUInt64LE(O) === 0n) errno = ENOENT;
-      else ino = buf.readBigUInt64LE(O + ENTRY_INO);
-    } else if (errno === 0 && openOp === Opcode.GETATTR && len >= O + ATTR_INO + 8)
-      ino = buf.readBigUInt64LE(O + ATTR_INO);
-    // A value larger than the caller's buffer: the stack's getxattr succeeded, and the main
-    // thread answers ERANGE after it (replySized); its span has no errno.
-    else if (errno === ERANGE && openOp === Opcode.GETXATTR) errno = 0;
+    const { errno, ino } = answerOf(buf, len, openOp);
     writeEnd(v, openAt, { end: performance.timeOrigin + performance.now(), errno, ino });
   }
   commitSlot(v, pos);
   wakeConsumer(v);
+}
+
+/**
+ * The errno (0: success) and the inode number or bytes moved that the reply of `len` bytes in
+ * `buf` to a request of `opcode` gives, as the main thread's span of it would record them.
+ */
+function answerOf(buf: Buffer, len: number, opcode: number): { errno: number; ino: bigint } {
+  const errno = -buf.readInt32LE(4);
+  if (errno !== 0) {
+    // A value larger than the caller's buffer: the stack's getxattr succeeded, and the main
+    // thread answers ERANGE after it (replySized); its span has no errno.
+    return { errno: errno === ERANGE && opcode === Opcode.GETXATTR ? 0 : errno, ino: 0n };
+  }
+  if (opcode === Opcode.LOOKUP && len >= O + ENTRY_INO + 8) {
+    // A kept miss is a success with node ID 0 (a negative entry): the main thread's ENOENT.
+    if (buf.readBigUInt64LE(O) === 0n) return { errno: ENOENT, ino: 0n };
+    return { errno: 0, ino: buf.readBigUInt64LE(O + ENTRY_INO) };
+  }
+  if (opcode === Opcode.GETATTR && len >= O + ATTR_INO + 8)
+    return { errno: 0, ino: buf.readBigUInt64LE(O + ATTR_INO) };
+  // READ: the data after the header; WRITE: fuse_write_out's size.
+  if (opcode === Opcode.READ) return { errno: 0, ino: BigInt(len - O) };
+  if (opcode === Opcode.WRITE && len >= O + 4)
+    return { errno: 0, ino: BigInt(buf.readUInt32LE(O)) };
+  return { errno: 0, ino: 0n };
 }

@@ -7,6 +7,7 @@ import { readerGateOf } from '../../vfs/reader-tap.js';
 import { createDirectIoTable } from './direct-io.js';
 import type { CacheTimes, SessionContext } from './context.js';
 import { createHandleTable } from './handles.js';
+import type { HandleTable } from './handles.js';
 import type { NegotiatedInit } from '../mount/init.js';
 import { createNodeTable } from './nodes.js';
 import { createMissRing } from './miss-ring.js';
@@ -20,7 +21,7 @@ import { sessionStats } from './session-stats.js';
 import type { SessionStats } from './session-stats.js';
 import { createRequestServer } from './server.js';
 import { createSpanRing } from './span-ring.js';
-import type { SpanRing } from './span-ring.js';
+import type { HandleOf, SpanRing } from './span-ring.js';
 import { answerOnEveryFd } from '../custody/orphans.js';
 import { openCustody } from '../custody/open-custody.js';
 
@@ -109,13 +110,15 @@ export function createSession(o: SessionOptions): FuseSession {
   const mirror = direct === undefined ? undefined : createNodeMirror();
   const ring = mirror && createMissRing();
   const removals = mirror && o.answerOrphans !== true ? createMissRing() : undefined;
+  const handles = createHandleTable(epoch);
   let spans: SpanRing | undefined;
   if (mirror) {
     const keep = o.exclusive === true && times.entryTimeout > 0 && o.answerOrphans !== true;
     const misses = { ring: ring!, keep };
     // The drawn requests the readers serve, told to the stack (a port that cannot be told has
     // them handed over to the main thread as before: no ring).
-    if (typeof o.stack.readerServed === 'function') spans = createSpanRing(o.stack, logger);
+    if (typeof o.stack.readerServed === 'function')
+      spans = createSpanRing(o.stack, { logger, handleOf: fileHandleOf(handles) });
     direct?.enableLookups({ mirror, entryTimeout: times.entryTimeout, misses, removals, spans });
     // They need no open file: the plan applies from the start (data requests only reach the
     // table once a file is registered at OPEN).
@@ -139,7 +142,7 @@ export function createSession(o: SessionOptions): FuseSession {
     nameChanges: createNameChanges(ring?.names),
     ...(custody && { intents: custody.intents }),
     ...(direct && { direct }),
-    handles: createHandleTable(epoch),
+    handles,
     init: o.init,
     times,
     exclusive: o.exclusive === true,
@@ -223,3 +226,11 @@ export function createSession(o: SessionOptions): FuseSession {
     },
   };
 }
+
+/** A listed handle's path and backend handle, for the span ring (span-ring.ts HandleOf). */
+const fileHandleOf =
+  (handles: HandleTable): HandleOf =>
+  (fh) => {
+    const h = handles.get(fh);
+    return h?.kind === 'file' ? { path: h.path, backendFh: h.backendFh } : undefined;
+  };

@@ -42,6 +42,15 @@ const START_AT = 24;
 const END_AT = 32;
 const INO_AT = 40;
 export const PATH_AT = 48;
+/**
+ * A data request of a listed handle (READ, WRITE, FLUSH, FSYNC) has no path: the handle (u64),
+ * the offset (u64) and the size asked (u32) are where the path goes, and its result's bytes
+ * where an inode number goes; the main thread finds the path and the backend's handle in its
+ * handle table.
+ */
+const FH_AT = PATH_AT;
+const OFFSET_AT = PATH_AT + 8;
+const SIZE_AT = PATH_AT + 16;
 /** The longest path beneath the root a slot holds (without its leading "/"). */
 export const PATH_ROOM = SPAN_SLOT_BYTES - PATH_AT;
 /** Header int 0: 1 once an entry was published that the main thread has not been woken for. */
@@ -75,7 +84,21 @@ export function writeStart(v: RingView, at: number, s: SpanStart): void {
   v.view.setFloat64(at + START_AT, s.start, true);
 }
 
-/** The answer: `errno` 0 or positive, `ino` 0n when the reply names no inode. */
+/** A data request's handle, offset and size (after writeStart, with a pathLen of 0). */
+export function writeData(
+  v: RingView,
+  at: number,
+  d: { fh: bigint; offset: bigint; size: number },
+): void {
+  v.view.setBigUint64(at + FH_AT, d.fh, true);
+  v.view.setBigUint64(at + OFFSET_AT, d.offset, true);
+  v.view.setUint32(at + SIZE_AT, d.size, true);
+}
+
+/**
+ * The answer: `errno` 0 or positive, `ino` 0n when the reply names no inode (for READ and WRITE:
+ * the bytes moved).
+ */
 export function writeEnd(
   v: RingView,
   at: number,
@@ -111,12 +134,49 @@ const OPS: ReadonlyMap<number, FsOp> = new Map<number, FsOp>([
   [Opcode.UNLINK, 'unlink'],
   [Opcode.SETATTR, 'setattr'],
 ]);
+/** ...and of the data requests of listed handles. */
+const DATA_OPS: ReadonlyMap<number, FsOp> = new Map<number, FsOp>([
+  [Opcode.READ, 'read'],
+  [Opcode.WRITE, 'write'],
+  [Opcode.FLUSH, 'flush'],
+  [Opcode.FSYNC, 'fsync'],
+]);
 
-export function readEntry(v: RingView, at: number): ServedSpan | undefined {
-  const op = OPS.get(v.view.getUint32(at + OPCODE_AT, true));
-  if (op === undefined) return undefined;
+/** A metadata request's arguments: its path. */
+function pathArgs(v: RingView, at: number): { path: string } {
   const len = v.view.getUint16(at + PATH_LEN_AT, true);
-  const path = `/${decodeName(v.bytes, at + PATH_AT, at + PATH_AT + len)}`;
+  return { path: `/${decodeName(v.bytes, at + PATH_AT, at + PATH_AT + len)}` };
+}
+
+/** A data request's: the handle's path and the backend's handle, READ's and WRITE's range. */
+function dataArgs(
+  v: RingView,
+  at: number,
+  op: FsOp,
+  handleOf: HandleOf | undefined,
+): { path: string; [k: string]: unknown } | undefined {
+  const h = handleOf?.(Number(v.view.getBigUint64(at + FH_AT, true)));
+  if (h === undefined) return undefined;
+  if (op !== 'read' && op !== 'write') return { path: h.path, fh: h.backendFh };
+  return {
+    path: h.path,
+    fh: h.backendFh,
+    offset: Number(v.view.getBigUint64(at + OFFSET_AT, true)),
+    length: v.view.getUint32(at + SIZE_AT, true),
+  };
+}
+
+/** A FUSE handle's path and the backend's handle (the session's handle table), if open. */
+export type HandleOf = (fh: number) => { path: string; backendFh: number } | undefined;
+
+export function readEntry(v: RingView, at: number, handleOf?: HandleOf): ServedSpan | undefined {
+  const opcode = v.view.getUint32(at + OPCODE_AT, true);
+  const data = DATA_OPS.get(opcode);
+  const op = data ?? OPS.get(opcode);
+  if (op === undefined) return undefined;
+  const args = data !== undefined ? dataArgs(v, at, data, handleOf) : pathArgs(v, at);
+  if (args === undefined) return undefined;
+  const path = args.path;
   const caller = {
     pid: v.view.getUint32(at + PID_AT, true),
     uid: v.view.getUint32(at + UID_AT, true),
@@ -124,11 +184,19 @@ export function readEntry(v: RingView, at: number): ServedSpan | undefined {
   };
   const errno = v.view.getInt32(at + ERRNO_AT, true);
   const ino = v.view.getBigUint64(at + INO_AT, true);
-  const call = { op, path, args: { path }, caller, signal: NEVER, sampled: true } as OpCall;
+  const call = { op, path, args, caller, signal: NEVER, sampled: true } as OpCall;
+  const answer =
+    errno !== 0
+      ? { errno }
+      : data === 'read' || data === 'write'
+        ? { bytes: Number(ino) }
+        : ino !== 0n
+          ? { ino }
+          : {};
   const outcome: ServedOutcome = {
     start: v.view.getFloat64(at + START_AT, true),
     end: v.view.getFloat64(at + END_AT, true),
-    ...(errno !== 0 ? { errno } : ino !== 0n ? { ino } : {}),
+    ...answer,
   };
   return { call, outcome };
 }
@@ -146,10 +214,10 @@ export interface SpanRing {
 
 export function createSpanRing(
   port: Pick<StackPort, 'readerServed'>,
-  logger?: Logger,
-  slots = SPAN_SLOTS,
+  o: { logger?: Logger; slots?: number; handleOf?: HandleOf } = {},
 ): SpanRing {
-  const ring = createSlotRing(slots, SPAN_SLOT_BYTES);
+  const { logger, handleOf } = o;
+  const ring = createSlotRing(o.slots ?? SPAN_SLOTS, SPAN_SLOT_BYTES);
   const v = ring.v;
   let told = 0;
   let stopped = false;
@@ -158,7 +226,7 @@ export function createSpanRing(
     // Cleared first: an entry published from here on wakes the consumer again.
     Atomics.store(v.h, PENDING, 0);
     ring.drain((at) => {
-      const entry = readEntry(v, at);
+      const entry = readEntry(v, at, handleOf);
       if (entry === undefined) return;
       told++;
       try {

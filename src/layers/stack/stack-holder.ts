@@ -68,6 +68,7 @@ export function createStackHolder(initial: Stack, options: StackHolderOptions = 
     current: () => active,
     plan: () => activePlan,
     readerServes: (fh) => active.readerServes(fh),
+    readerLists: (fh) => active.readerLists(fh),
     readerServed: (call, outcome) => active.readerServed(call, outcome),
     ...(options.readerTap && { readerTap: options.readerTap }),
     get killed() {

@@ -75,10 +75,9 @@ export function traceLayerFactory(c: Omit<TraceConfig, 'type'>, deps: TraceDeps)
     around: layer.around.bind(layer),
     missesFromBackend: layer.missesFromBackend === true,
     readerServes: (fh) => layer.readerServes?.(fh) ?? false,
-    ...(layer.readerMetaSample !== undefined && {
-      readerMetaSample: layer.readerMetaSample,
-      readerServed: layer.readerServed!.bind(layer),
-    }),
+    readerLists: (fh) => layer.readerLists?.(fh) ?? false,
+    readerServed: layer.readerServed!.bind(layer),
+    ...(layer.readerMetaSample !== undefined && { readerMetaSample: layer.readerMetaSample }),
     async close() {
       await layer.close?.();
       // Flushes the batch queue: spans of files closed at shutdown still leave the process.

@@ -96,18 +96,24 @@ export function createTraceLayer(options: TraceLayerOptions): Layer {
   };
 
   /**
-   * The span of a request a reader drew and served itself (readerServed): the same span as
-   * `child` makes, with the reader's times; the readers answer no error of a layer's.
+   * The span of a request a reader served itself (readerServed): a metadata request it drew,
+   * under the volume's span, or a data request of a traced file (readerLists), under the file's;
+   * the same span as `child` makes, with the reader's times. The readers answer no error of a
+   * layer's.
    */
   const served = (call: OpCall, o: ServedOutcome): void => {
-    if (!filter.op(call.op)) return;
+    const file = fileParent(call);
+    if (file === null || !filter.op(call.op)) return;
+    if (file === undefined && !filter.path(call.path)) return;
+    const parent = file ?? volumeParent();
     const span = tracer.startSpan(
       call.op,
       { attributes: startAttributes(call), startTime: o.start },
-      volumeParent().childContext(),
+      parent.childContext(),
     );
     if (o.errno !== undefined) failed(span, call, syscallError(errnoNameOf(o.errno)));
     else if (o.ino !== undefined) describeResult(span, call, { ino: o.ino });
+    else if (o.bytes !== undefined) describeResult(span, call, o.bytes);
     span.end(o.end);
   };
 
@@ -198,6 +204,8 @@ export function createTraceLayer(options: TraceLayerOptions): Layer {
       return child(call, volumeParent().childContext(), next);
     },
     readerServes: (fh) => files.get(fh) === null,
+    // A traced file's data requests: served by the readers, their spans made from the list.
+    readerLists: (fh) => files.get(fh) !== undefined && files.get(fh) !== null,
     readerServed: served,
     // The readers draw the per-op sample of the metadata requests they may answer (stack.ts
     // StackPlan.metaSample); they cannot see paths, so not when the trace is filtered by path.

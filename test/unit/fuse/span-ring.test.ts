@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -29,7 +29,7 @@ import { createStack } from '../../../src/vfs/stack.js';
 import type { OpCall, ServedOutcome } from '../../../src/vfs/types.js';
 import { createTestServer } from './harness.js';
 import { mainReply } from './direct-rig.js';
-import { frame } from './frames.js';
+import { frame, readFrame, writeFrame } from './frames.js';
 
 const named = (op: number, parent: number, name: string): Buffer =>
   frame(op, Buffer.from(`${name}\0`), { nodeid: parent, pid: 4242, uid: 1001, gid: 1002 });
@@ -76,7 +76,7 @@ describe('the span ring', () => {
     };
     const warnings: unknown[] = [];
     const logger = { warn: (...a: unknown[]) => warnings.push(a) } as never;
-    const spans = createSpanRing(port, logger, o.slots);
+    const spans = createSpanRing(port, { logger, slots: o.slots });
     table.enableLookups({
       mirror,
       entryTimeout: times.entryTimeout,
@@ -275,6 +275,119 @@ describe('the span ring', () => {
     expect(idOf(m)).toBe(idOf(r));
     expect(m.subarray(16)).toEqual(r.subarray(16));
     await s.close();
+  });
+});
+
+describe("a traced file's data requests in the reader threads", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'span-ring-data-'));
+    writeFileSync(join(dir, 'a'), 'aaa');
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("are served there and trace makes their spans under the file's, before its release", async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({
+      spanProcessors: [new SimpleSpanProcessor({ exporter })],
+    });
+    // Every file traced; no metadata drawn (the readers draw with Math.random, which the
+    // SDK's span IDs come from too: not mocked here).
+    const trace = createTraceLayer({
+      tracerProvider: provider,
+      volume: 'v',
+      sampleRatio: 0.5,
+      random: () => 0.1,
+    });
+    const times = { entryTimeout: 5, attrTimeout: 5 };
+    const table = createDirectIoTable(7, 64, undefined, times.attrTimeout);
+    const mirror = createNodeMirror({ records: 1024 });
+    const misses = createMissRing();
+    const removals = createMissRing();
+    const backend = createPassthroughBackend({ root: dir, inlineMeta: true });
+    const spans = createSpanRing(
+      { readerServed: (call, outcome) => t.ctx.stack.readerServed!(call, outcome) },
+      {
+        handleOf: (fh) => {
+          const h = t.ctx.handles.get(fh);
+          return h && { path: h.path, backendFh: h.backendFh };
+        },
+      },
+    );
+    table.enableLookups({
+      mirror,
+      entryTimeout: 5,
+      misses: { ring: misses, keep: false },
+      removals,
+      spans,
+    });
+    attachMeta({ nodes: mirror.sab, misses: misses.sab, removals: removals.sab, spans: spans.sab });
+    // Built below; the ring's callbacks run only after.
+    const t = createTestServer({
+      backend,
+      layers: [trace],
+      session: { times, direct: table, nodes: createNodeTable({ mirror }) },
+    });
+    t.ctx.absorb = () => spans.drain();
+    table.setPlan({ ...t.ctx.stack.plan(), metaSample: 0 });
+    const view = new Int32Array(table.sab);
+    const a = Number((await t.send(lookupOf(1, 'a')))!.body.readBigUInt64LE(0));
+    const opened = await t.send(
+      frame(Opcode.OPEN, Buffer.from([2, 0, 0, 0, 0, 0, 0, 0]), { nodeid: a }),
+    );
+    const fh = Number(opened!.body.readBigUInt64LE(0));
+    // Registered for the readers, listed: nothing but its data requests is served through it.
+    expect(table.size).toBe(1);
+    const serve = (f: Buffer): number => {
+      const buf = Buffer.alloc(4096);
+      f.copy(buf);
+      requestBegan(performance.now());
+      const len = serveDirect(view, buf, f.length);
+      beforeReply(buf, len);
+      afterReply();
+      return len;
+    };
+    expect(serve(readFrame(Opcode.READ, a, fh, 0, 4096))).toBe(16 + 3);
+    expect(serve(writeFrame(a, fh, 3, Buffer.from('bb')))).toBe(16 + 8);
+    const flush = Buffer.alloc(24);
+    flush.writeBigUInt64LE(BigInt(fh), 0);
+    expect(serve(frame(Opcode.FLUSH, flush, { nodeid: a }))).toBe(16);
+    // GETATTR with its handle is handed to the main thread (which traces it under the file).
+    const getattrFh = Buffer.alloc(16);
+    getattrFh.writeUInt32LE(1, 0);
+    getattrFh.writeBigUInt64LE(BigInt(fh), 8);
+    expect(serve(frame(Opcode.GETATTR, getattrFh, { nodeid: a }))).toBe(-1);
+    expect(spans.told).toBe(0);
+    // The release: the ring is taken in before the main thread serves it (absorb).
+    const rel = Buffer.alloc(24);
+    rel.writeBigUInt64LE(BigInt(fh), 0);
+    await t.send(frame(Opcode.RELEASE, rel, { nodeid: a }));
+    expect(spans.told).toBe(3);
+    await provider.forceFlush();
+    const all = exporter.getFinishedSpans();
+    const file = all.find((x) => x.name === 'file')!;
+    const kids = all.filter((x) => x.parentSpanContext?.spanId === file.spanContext().spanId);
+    expect(
+      kids.map((x) => [
+        x.name,
+        x.attributes['fs.offset'],
+        x.attributes['fs.size'],
+        x.attributes['fs.bytes'],
+      ]),
+    ).toEqual([
+      ['open', undefined, undefined, undefined],
+      ['read', 0, 4096, 3],
+      ['write', 3, 2, 2],
+      ['flush', undefined, undefined, undefined],
+      ['release', undefined, undefined, undefined],
+    ]);
+    expect(kids.every((x) => x.attributes['fs.path'] === '/a')).toBe(true);
+    expect(readFileSync(join(dir, 'a'), 'utf8')).toBe('aaabb');
+    spans.stop();
+    await backend.close();
   });
 });
 
