@@ -104,6 +104,9 @@ export function createTraceLayer(options: TraceLayerOptions): Layer {
   const served = (call: OpCall, o: ServedOutcome): void => {
     const file = fileParent(call);
     if (file === null || !filter.op(call.op)) return;
+    // A data request of a handle this layer does not trace (one a swapped-out stack opened):
+    // no span, rather than one under the volume's.
+    if (file === undefined && (call.args as { fh?: number }).fh !== undefined) return;
     if (file === undefined && !filter.path(call.path)) return;
     const parent = file ?? volumeParent();
     const span = tracer.startSpan(

@@ -411,6 +411,9 @@ describe("trace's span of a request a reader served", () => {
     stack.readerServed(call('lookup', '/d/a'), { start: 1_000_000, end: 1_000_000.5, ino: 99n });
     stack.readerServed(call('lookup', '/d/none'), { start: 1_000_001, end: 1_000_002, errno: 2 });
     stack.readerServed(call('getattr', '/d/a'), { start: 1_000_003, end: 1_000_004, errno: 5 });
+    // A data request of a handle trace does not know (opened under another stack): no span.
+    const read = { ...call('read', '/x'), args: { path: '/x', fh: 12345, offset: 0, length: 1 } };
+    stack.readerServed(read as OpCall, { start: 1_000_005, end: 1_000_006, bytes: 1 });
     await stack.close();
     await provider.forceFlush();
     const spans = exporter.getFinishedSpans();
