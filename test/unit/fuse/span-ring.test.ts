@@ -122,6 +122,15 @@ describe('the span ring', () => {
   /** Every draw in the sample (0.1 < 0.5), or none (0.9). */
   const drawAll = (): void => void jest.spyOn(Math, 'random').mockReturnValue(0.1);
   const drawNone = (): void => void jest.spyOn(Math, 'random').mockReturnValue(0.9);
+  /** The nodes of d and d/a made undrawn, then every draw in the sample. */
+  const knownFile = (s: { reader: (f: Buffer) => Buffer | 'sampled' | undefined }) => {
+    drawNone();
+    const d = idOf(s.reader(lookupOf(1, 'd')) as Buffer);
+    const a = idOf(s.reader(lookupOf(d, 'a')) as Buffer);
+    jest.restoreAllMocks();
+    drawAll();
+    return { d, a };
+  };
 
   it('serves a drawn LOOKUP in the reader and lists its op, path, caller, times and inode', async () => {
     const s = session();
@@ -156,11 +165,7 @@ describe('the span ring', () => {
 
   it('lists a GETATTR with the node’s path and inode, and an UNLINK with the name removed', async () => {
     const s = session();
-    drawNone();
-    const d = idOf(s.reader(lookupOf(1, 'd')) as Buffer);
-    const a = idOf(s.reader(lookupOf(d, 'a')) as Buffer);
-    jest.restoreAllMocks();
-    drawAll();
+    const { d, a } = knownFile(s);
     expect(s.reader(statFrame(a))).toBeInstanceOf(Buffer);
     const ino = BigInt(statSync(join(dir, 'd/a')).ino);
     expect(s.reader(named(Opcode.UNLINK, d, 'a'))).toBeInstanceOf(Buffer);
@@ -228,11 +233,7 @@ describe('the span ring', () => {
 
   it('tells nothing of a drawn request the reader then hands over', async () => {
     const s = session();
-    drawNone();
-    const d = idOf(s.reader(lookupOf(1, 'd')) as Buffer);
-    const a = idOf(s.reader(lookupOf(d, 'a')) as Buffer);
-    jest.restoreAllMocks();
-    drawAll();
+    const { a } = knownFile(s);
     // The file changed behind the mount after the draw point's checks: simulated by the reply
     // of a request handed over after its draw (len -1).
     const buf = Buffer.alloc(4096);
