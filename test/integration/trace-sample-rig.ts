@@ -15,6 +15,8 @@ export interface TracedRun {
   served: number;
   /** Of them, drawn into the sample and told to the layer after their reply (span-ring.ts). */
   drawnServed: number;
+  /** Data requests of files the layer records, served and listed for it (span-ring.ts). */
+  listedServed: number;
   /** What metrics counted for `op` during the act. */
   ops: number;
 }
@@ -61,16 +63,18 @@ export async function traceRun(o: {
     const before = await scrape(port);
     const served0 = await directIoServed(m);
     const drawn0 = await directIoCount(m, 'drawnServed');
+    const listed0 = await directIoCount(m, 'listedServed');
     const spans0 = o.receiver.spans.length;
     await o.act(m);
     const served = (await directIoServed(m)) - served0;
     const drawnServed = (await directIoCount(m, 'drawnServed')) - drawn0;
+    const listedServed = (await directIoCount(m, 'listedServed')) - listed0;
     const count = (samples: readonly Sample[]): number =>
       total(samples, 'fs_interposer_ops_total', { op: o.op });
     const ops = count(await scrape(port)) - count(before);
     if ((await mount.stop()) !== 0) throw new Error('the traced mount did not stop cleanly');
     await new Promise((r) => setTimeout(r, 500));
-    return { spans: o.receiver.spans.slice(spans0), served, drawnServed, ops };
+    return { spans: o.receiver.spans.slice(spans0), served, drawnServed, listedServed, ops };
   } finally {
     forceUnmount(mount.mountpoint);
   }

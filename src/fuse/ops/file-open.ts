@@ -3,6 +3,7 @@
  * with the reader threads; RELEASE takes both back before the backend closes the fd.
  */
 import type { OpenResult } from '../../vfs/types.js';
+import type { StackPlan } from '../../vfs/stack.js';
 import {
   backingOpenFlags,
   childPath,
@@ -59,17 +60,20 @@ function registerDirect(
   const plan = ctx.stack.plan();
   if (!plan.readerData) return;
   // A file a layer must see the data requests of: served by the readers only if they list
-  // each for it (a file trace traces; direct-span.ts), with a ring to list them in.
+  // each for it (a file trace traces; direct-span.ts), with a ring to list them in, and no
+  // reader form of throttle (a span of the main thread's has its waits as events; a listed
+  // slot would be held through the gate's sleep).
   const listed = plan.readerPerHandle === true && ctx.stack.readerServes?.(h.backendFh) !== true;
-  if (
-    listed &&
-    (ctx.direct.spanRing === undefined || ctx.stack.readerLists?.(h.backendFh) !== true)
-  )
-    return;
+  if (listed && !listable(ctx, plan, h.backendFh)) return;
   // The plan allows it right now (this runs on the main thread, like every swap).
   if (!ctx.direct.enabled) ctx.direct.setPlan(plan);
   ctx.direct.register(fh, backingFd, h.nodeId, listed);
 }
+
+const listable = (ctx: SessionContext, plan: StackPlan, backendFh: number): boolean =>
+  ctx.direct?.spanRing !== undefined &&
+  plan.gate === undefined &&
+  ctx.stack.readerLists?.(backendFh) === true;
 
 export const open: Handler = async (ctx, req) => {
   requireArgs(req.h, A, ArgSize.open, 'OPEN');

@@ -89,6 +89,9 @@ export function serveDirect(
     if (listed && !listData(buf, opcode)) return -1;
     len = serveData(buf, n, { ...io, write: opcode === WRITE });
   }
+  // A listed handle's FSYNC stays the main thread's: the ring frees its slots in order, and one
+  // held through a long fsync would stop every reader from listing anything meanwhile.
+  else if (opcode === FSYNC && listed) return -1;
   // An fsync can block for as long as the disk takes: never in the last reader still reading.
   else if (opcode === FSYNC && !otherReaderIdle(table)) len = -1;
   // FLUSH releases the closing owner's POSIX locks: a no-op only while no node has any.

@@ -42,6 +42,11 @@ export interface SessionStats {
          * told the layer of afterwards (span-ring.ts).
          */
         drawnServed: number;
+        /**
+         * Data requests of files a layer records (trace: the files it traces) that the readers
+         * served and listed for it (span-ring.ts).
+         */
+        listedServed: number;
       }
     | 'off';
   /** Replies the reader threads could not write (not ENOENT/ENODEV), as last reported. */
@@ -82,6 +87,7 @@ export function sessionStats(o: StatsSources): SessionStats {
           unlinksAnswered: o.direct.removalRing?.answered ?? 0,
           nodesMade: o.direct.mirror?.made ?? 0,
           drawnServed: o.direct.spanRing?.told ?? 0,
+          listedServed: o.direct.spanRing?.toldData ?? 0,
         }
       : 'off',
     readerReplyErrors: o.readers.replyErrors,

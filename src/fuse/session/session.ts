@@ -5,9 +5,9 @@ import type { StackPort } from '../../vfs/stack.js';
 import { createBackingTable } from './backing.js';
 import { readerGateOf } from '../../vfs/reader-tap.js';
 import { createDirectIoTable } from './direct-io.js';
+import { handlePath } from './context.js';
 import type { CacheTimes, SessionContext } from './context.js';
 import { createHandleTable } from './handles.js';
-import type { HandleTable } from './handles.js';
 import type { NegotiatedInit } from '../mount/init.js';
 import { createNodeTable } from './nodes.js';
 import { createMissRing } from './miss-ring.js';
@@ -21,7 +21,7 @@ import { sessionStats } from './session-stats.js';
 import type { SessionStats } from './session-stats.js';
 import { createRequestServer } from './server.js';
 import { createSpanRing } from './span-ring.js';
-import type { HandleOf, SpanRing } from './span-ring.js';
+import type { SpanRing } from './span-ring.js';
 import { answerOnEveryFd } from '../custody/orphans.js';
 import { openCustody } from '../custody/open-custody.js';
 
@@ -118,7 +118,7 @@ export function createSession(o: SessionOptions): FuseSession {
     // The drawn requests the readers serve, told to the stack (a port that cannot be told has
     // them handed over to the main thread as before: no ring).
     if (typeof o.stack.readerServed === 'function')
-      spans = createSpanRing(o.stack, { logger, handleOf: fileHandleOf(handles) });
+      spans = createSpanRing(o.stack, { logger, handleOf: (fh) => fileOf(ctx, fh) });
     direct?.enableLookups({ mirror, entryTimeout: times.entryTimeout, misses, removals, spans });
     // They need no open file: the plan applies from the start (data requests only reach the
     // table once a file is registered at OPEN).
@@ -227,10 +227,11 @@ export function createSession(o: SessionOptions): FuseSession {
   };
 }
 
-/** A listed handle's path and backend handle, for the span ring (span-ring.ts HandleOf). */
-const fileHandleOf =
-  (handles: HandleTable): HandleOf =>
-  (fh) => {
-    const h = handles.get(fh);
-    return h?.kind === 'file' ? { path: h.path, backendFh: h.backendFh } : undefined;
-  };
+/**
+ * A listed handle's path (the node's now, as the main thread's data requests take it: a
+ * rename since the OPEN shows) and backend handle, for the span ring (span-ring.ts HandleOf).
+ */
+function fileOf(ctx: SessionContext, fh: number): { path: string; backendFh: number } | undefined {
+  const h = ctx.handles.get(fh);
+  return h?.kind === 'file' ? { path: handlePath(ctx, h), backendFh: h.backendFh } : undefined;
+}

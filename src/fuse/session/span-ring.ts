@@ -122,6 +122,8 @@ export function wakeConsumer(v: RingView): void {
 export interface ServedSpan {
   call: OpCall;
   outcome: ServedOutcome;
+  /** A data request of a listed handle (else a metadata request drawn into the sample). */
+  data?: boolean;
 }
 
 const NEVER = new AbortController().signal;
@@ -198,7 +200,7 @@ export function readEntry(v: RingView, at: number, handleOf?: HandleOf): ServedS
     end: v.view.getFloat64(at + END_AT, true),
     ...answer,
   };
-  return { call, outcome };
+  return { call, outcome, ...(data !== undefined && { data: true }) };
 }
 
 /** The main thread's side: the ring, and the consumer that tells the port. */
@@ -206,8 +208,10 @@ export interface SpanRing {
   readonly sab: SharedArrayBuffer;
   /** Tell the port of every entry published by now (the session's close calls it last). */
   drain(): void;
-  /** Entries told so far (ctl status). */
+  /** Drawn metadata requests told so far (ctl status). */
   readonly told: number;
+  /** Data requests of listed handles told so far (ctl status). */
+  readonly toldData: number;
   /** Stop waiting for entries. */
   stop(): void;
 }
@@ -220,6 +224,7 @@ export function createSpanRing(
   const ring = createSlotRing(o.slots ?? SPAN_SLOTS, SPAN_SLOT_BYTES);
   const v = ring.v;
   let told = 0;
+  let toldData = 0;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const drain = (): void => {
@@ -228,7 +233,8 @@ export function createSpanRing(
     ring.drain((at) => {
       const entry = readEntry(v, at, handleOf);
       if (entry === undefined) return;
-      told++;
+      if (entry.data === true) toldData++;
+      else told++;
       try {
         port.readerServed?.(entry.call, entry.outcome);
       } catch (err) {
@@ -260,6 +266,9 @@ export function createSpanRing(
     drain,
     get told() {
       return told;
+    },
+    get toldData() {
+      return toldData;
     },
     stop() {
       stopped = true;
