@@ -11,7 +11,20 @@ import type { Caller, FsOp, OpArgsMap, OpResultMap } from '../../../../src/vfs/t
 
 const ROOT: Caller = { pid: 1, uid: 0, gid: 0 };
 const O_RDWR = 2;
-const openFdCount = (): number => fs.readdirSync('/proc/self/fd').length;
+/**
+ * The fds this process holds on `dir` or below it: the backend's own, whatever else the test
+ * worker opens or closes meanwhile (a previous test file's socket closing late moved a count of
+ * every fd by one).
+ */
+const openFdCount = (dir: string): number =>
+  fs.readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      const target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+      return target === dir || target.startsWith(`${dir}/`);
+    } catch {
+      return false; // closed meanwhile (readdirSync's own fd)
+    }
+  }).length;
 
 /**
  * The passthrough backend with `cacheDirs` (what `-o exclusive` turns on): parent directories
@@ -55,12 +68,12 @@ describe.each([
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pt-dircache-'));
-    before = openFdCount();
+    before = openFdCount(dir);
   });
   afterEach(async () => {
     await backend.close();
     // No fd is left behind by the cache, whatever the case did.
-    expect(openFdCount()).toBe(before);
+    expect(openFdCount(dir)).toBe(before);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -69,7 +82,7 @@ describe.each([
     fs.writeFileSync(path.join(dir, 'a/b/f'), 'x');
     make({ cacheDirs: false });
     await run('lookup', { path: '/a/b/f' });
-    expect(openFdCount()).toBe(before + 1); // the root fd
+    expect(openFdCount(dir)).toBe(before + 1); // the root fd
     expect(backend.cachedDirs).toBe(0);
     await backend.close();
     make();
@@ -77,7 +90,7 @@ describe.each([
     await run('lookup', { path: '/a/b/f' });
     await run('getattr', { path: '/a/b' }); // parent /a, a second entry
     expect(backend.cachedDirs).toBe(2);
-    expect(openFdCount()).toBe(before + 3);
+    expect(openFdCount(dir)).toBe(before + 3);
   });
 
   it('a directory renamed away and made again at its old path gets the new files', async () => {
@@ -154,7 +167,7 @@ describe.each([
       await run('lookup', { path: `/d${i}/s/f` });
     }
     expect(backend.cachedDirs).toBe(8);
-    expect(openFdCount()).toBe(before + 1 + 8);
+    expect(openFdCount(dir)).toBe(before + 1 + 8);
     // The earliest are gone from the cache but still resolve.
     await run('unlink', { path: '/d0/s/f' });
     expect(fs.readdirSync(path.join(dir, 'd0/s'))).toEqual([]);
