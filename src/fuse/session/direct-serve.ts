@@ -18,13 +18,8 @@ import {
 } from './direct-layout.js';
 import { serveLookup } from './direct-lookup.js';
 import { attachMirror } from './direct-meta-paths.js';
-import { afterReply as missReplied, attachMissRing } from './direct-miss.js';
-import {
-  attachSpanRing,
-  listData,
-  requestBegan as spanBegan,
-  spanAnswered,
-} from './direct-span.js';
+import { attachMissRing } from './direct-miss.js';
+import { attachSpanRing, listData } from './direct-span.js';
 import { attachRemovals, serveUnlink } from './direct-unlink.js';
 import { serveSetattr } from './direct-setattr.js';
 import { serveSync } from './direct-sync.js';
@@ -46,14 +41,10 @@ export function attachMeta(d: {
   if (d.spans) attachSpanRing(d.spans);
 }
 
-/** Before serving a frame: `t0` its performance.now() (a drawn request's span starts there). */
-export const requestBegan = (t0: number): void => spanBegan(t0);
-
-/** The frame just served, before its reply is written (`len` -1: handed over). */
-export const beforeReply = (buf: Buffer, len: number): void => spanAnswered(buf, len);
-
-/** After the reply of the frame just served was written (or failed). */
-export const afterReply = (): void => missReplied();
+// Around each frame a reader serves: requestBegan before it (a drawn request's span starts
+// there), beforeReply once served and before its reply is written, afterReply after the write.
+export { requestBegan, spanAnswered as beforeReply } from './direct-span.js';
+export { afterReply } from './direct-miss.js';
 
 const { READ, WRITE, FSYNC, FLUSH, GETATTR, GETXATTR, LOOKUP, UNLINK, SETATTR } = Opcode;
 

@@ -17,13 +17,12 @@ import { Opcode } from '../protocol/constants.js';
 import { IN_HEADER_SIZE as A, InHeader, OUT_HEADER_SIZE as O } from '../protocol/layout.js';
 import { drawnIntoSample } from './direct-layout.js';
 import { mirrorOf, ROOT } from './direct-meta-paths.js';
-import { claimSlot, commitSlot } from './miss-ring.js';
+import { claimSlot, commitSlot, slotAt } from './miss-ring.js';
 import type { RingView } from './miss-ring.js';
 import { consistent, pathOf } from './node-mirror-read.js';
 import {
   PATH_AT,
   PATH_ROOM,
-  slotAt,
   spanRingView,
   wakeConsumer,
   writeData,
@@ -68,17 +67,12 @@ export function handOverDrawn(table: Int32Array, buf: Buffer): boolean {
   // The path first: a request that cannot be listed takes no slot (nothing to publish).
   const path = pathOfFrame(buf, opcode);
   if (path === undefined) return true;
-  const pos = claimSlot(v);
-  if (pos === undefined) return true;
-  const at = slotAt(v, pos);
+  const at = openSlot(v, buf, opcode, path.len);
+  if (at === undefined) return true;
   // Nothing from the claim to the publication throws (the ring's rule: miss-ring.ts).
   v.bytes.set(path.dir, at + PATH_AT);
   if (path.sep) v.bytes[at + PATH_AT + path.dir.length] = 0x2f;
   v.bytes.set(path.name, at + PATH_AT + path.dir.length + path.sep);
-  writeStart(v, at, { opcode, caller: callerOf(buf), start: began, pathLen: path.len });
-  open = pos;
-  openAt = at;
-  openOp = opcode;
   return false;
 }
 
@@ -91,27 +85,37 @@ export function handOverDrawn(table: Int32Array, buf: Buffer): boolean {
 export function listData(buf: Buffer, opcode: number): boolean {
   const v = ring;
   if (v === undefined || open >= 0) return false;
-  const pos = claimSlot(v);
-  if (pos === undefined) return false;
-  const at = slotAt(v, pos);
+  const at = openSlot(v, buf, opcode, 0);
+  if (at === undefined) return false;
   const sized = opcode === Opcode.READ || opcode === Opcode.WRITE;
-  writeStart(v, at, { opcode, caller: callerOf(buf), start: began, pathLen: 0 });
   writeData(v, at, {
     fh: buf.readBigUInt64LE(A),
     offset: sized ? buf.readBigUInt64LE(A + 8) : 0n,
     size: sized ? buf.readUInt32LE(A + 16) : 0,
   });
-  open = pos;
-  openAt = at;
-  openOp = opcode;
   return true;
 }
 
-const callerOf = (buf: Buffer): { pid: number; uid: number; gid: number } => ({
-  pid: buf.readUInt32LE(InHeader.pid),
-  uid: buf.readUInt32LE(InHeader.uid),
-  gid: buf.readUInt32LE(InHeader.gid),
-});
+/**
+ * Claim a slot for the frame in `buf` and write its start (op, caller, start time, the path's
+ * length): this thread's open slot, published by spanAnswered; its byte offset, or undefined
+ * when the ring is full.
+ */
+function openSlot(v: RingView, buf: Buffer, opcode: number, pathLen: number): number | undefined {
+  const pos = claimSlot(v);
+  if (pos === undefined) return undefined;
+  const at = slotAt(v, pos);
+  const caller = {
+    pid: buf.readUInt32LE(InHeader.pid),
+    uid: buf.readUInt32LE(InHeader.uid),
+    gid: buf.readUInt32LE(InHeader.gid),
+  };
+  writeStart(v, at, { opcode, caller, start: began, pathLen });
+  open = pos;
+  openAt = at;
+  openOp = opcode;
+  return at;
+}
 
 /**
  * The node's path beneath the root, or for LOOKUP and UNLINK the parent's and the name: its

@@ -202,6 +202,9 @@ export function claimSlot(v: RingView): number | undefined {
   }
 }
 
+/** The byte offset of the slot at claimed position `pos`. */
+export const slotAt = (v: RingView, pos: number): number => v.dataAt + (pos & v.mask) * v.slotBytes;
+
 /** Publish the claimed slot `pos`, its bytes written: the consumer may take it now. */
 export const commitSlot = (v: RingView, pos: number): void =>
   void Atomics.store(v.h, SEQ0 + (pos & v.mask), (pos + 1) | 0);
@@ -218,7 +221,7 @@ export function publishSlot(
   const len = at.name.length;
   // Callers take names of at most NAME_MAX (direct-meta-paths.ts); never write past the slot.
   if (len > KIND_AT - NAME_AT) throw new RangeError(`miss ring: a name of ${len} bytes`);
-  const base = v.dataAt + (pos & v.mask) * SLOT_BYTES;
+  const base = slotAt(v, pos);
   v.view.setUint32(base, at.parent, true);
   v.view.setUint32(base + VALUE_AT, at.value ?? 0, true);
   v.view.setUint16(base + LEN_AT, len, true);

@@ -72,9 +72,6 @@ export interface SpanStart {
 
 export const spanRingView = (sab: SharedArrayBuffer): RingView => ringView(sab, SPAN_SLOT_BYTES);
 
-/** The byte offset of the slot at claimed position `pos`. */
-export const slotAt = (v: RingView, pos: number): number => v.dataAt + (pos & v.mask) * v.slotBytes;
-
 export function writeStart(v: RingView, at: number, s: SpanStart): void {
   v.view.setUint32(at + OPCODE_AT, s.opcode, true);
   v.view.setUint32(at + PID_AT, s.caller.pid, true);
